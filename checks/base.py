@@ -1,0 +1,147 @@
+"""What a check is: its metadata, its verdict, and how a test function declares one.
+
+A check module holds, side by side, the metadata (``@check``), the pure evaluate functions that
+turn parsed facts into a :class:`Verdict`, and thin test functions that call :func:`expect`.
+
+>>> v = failed(expected="A 10.0.0.1", found="no A record", remediation="add the record")
+>>> v.ok, v.message
+(False, 'expected A 10.0.0.1; found no A record')
+>>> passed("A 10.0.0.1").ok
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+#: Every check the suite knows, by id, in declaration order.
+REGISTRY: dict[str, CheckSpec] = {}
+
+#: The subject of an item whose check could not enumerate subjects (skipped or errored).
+NO_SUBJECT = "-"
+
+MARKERS = {
+    "preflight": "checks run before install: DNS, load balancer, bastion, ignition, mirror",
+    "postinstall": "checks run after install against a live cluster or a snapshot",
+}
+
+
+class NotApplicable(Exception):
+    """Raised by a subjects function when the check does not apply to this site (a skip)."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of evaluating one subject: passed, or failed with expected/found/remedy."""
+
+    ok: bool
+    message: str = ""
+    remediation: str = ""
+    details: tuple[str, ...] = ()
+
+
+def passed(message: str = "") -> Verdict:
+    """A passing verdict, with an optional note of what was found."""
+    return Verdict(ok=True, message=message)
+
+
+def failed(*, expected: str, found: str, remediation: str, details: tuple[str, ...] = ()) -> Verdict:
+    """A failing verdict whose message says what was expected and what was found."""
+    return Verdict(
+        ok=False,
+        message=f"expected {expected}; found {found}",
+        remediation=remediation,
+        details=tuple(details),
+    )
+
+
+class CheckFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]
+    """Raised by :func:`expect` for a failing verdict; the report plugin reads the verdict."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        text = verdict.message
+        if verdict.details:
+            text += "\n" + "\n".join(f"  - {d}" for d in verdict.details)
+        if verdict.remediation:
+            text += f"\nremediation: {verdict.remediation}"
+        super().__init__(msg=text, pytrace=False)
+        self.verdict = verdict
+
+
+def expect(verdict: Verdict) -> None:
+    """Fail the current test with the verdict's message unless it passed."""
+    __tracebackhide__ = True
+    if not verdict.ok:
+        raise CheckFailed(verdict)
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A check's metadata; drives parametrization, docs, JSON and JUnit properties."""
+
+    id: str
+    title: str
+    markers: tuple[str, ...]
+    subject: str
+    fails_when: str
+    remediation: str
+    subjects: Callable[[Any], list[str]]
+    gather: Callable[[Any, str], Any] | None = None
+    requires: tuple[str, ...] = ()
+    module: str = field(default="", compare=False)
+
+
+def check(
+    check_id: str,
+    *,
+    title: str,
+    markers: tuple[str, ...] | list[str],
+    subject: str,
+    fails_when: str,
+    remediation: str,
+    subjects: Callable[[Any], list[str]],
+    gather: Callable[[Any, str], Any] | None = None,
+    requires: tuple[str, ...] | list[str] = (),
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Declare a test function as the check ``check_id``.
+
+    ``subjects(site)`` lists the subjects (cheap, from the inventory or facts read once);
+    ``gather(site, subject)`` collects the facts during setup, so a fact that cannot be
+    gathered is an *error* while a wrong site is a *failure*; ``requires`` names inventory keys
+    without which the check is skipped.
+    """
+    unknown = set(markers) - set(MARKERS)
+    if unknown:
+        raise ValueError(f"{check_id}: unknown markers {sorted(unknown)}")
+
+    def decorate(fn: Callable[..., None]) -> Callable[..., None]:
+        if check_id in REGISTRY and REGISTRY[check_id].module != fn.__module__:
+            raise ValueError(f"check id {check_id} declared twice")
+        spec = CheckSpec(
+            id=check_id,
+            title=title,
+            markers=tuple(markers),
+            subject=subject,
+            fails_when=fails_when,
+            remediation=remediation,
+            subjects=subjects,
+            gather=gather,
+            requires=tuple(requires),
+            module=fn.__module__,
+        )
+        REGISTRY[check_id] = spec
+        fn.check_spec = spec  # type: ignore[attr-defined]
+        for name in spec.markers:
+            fn = getattr(pytest.mark, name)(fn)
+        return fn
+
+    return decorate
+
+
+def spec_of(function: Any) -> CheckSpec | None:
+    """The CheckSpec of a test function, or None for an ordinary test."""
+    return getattr(function, "check_spec", None)

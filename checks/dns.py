@@ -1,0 +1,298 @@
+"""DNS preflight: forward and reverse records of every node, the API names, the apps wildcard,
+and agreement between servers. Every server in ``dns.servers`` is asked directly.
+
+The evaluate functions are pure; the test functions feed them what ``gather_*`` collected.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from checks.base import NotApplicable, Verdict, check, expect, failed, passed
+from collectors.dns import Answer, reverse_name
+from collectors.inventory import Node
+from fixtures.site import Site
+
+RELOAD = 'then run "named-checkconf -z /etc/named.conf" and "rndc reload" (or "systemctl reload named")'
+
+# --------------------------------------------------------------------------- subjects
+
+
+def node_fqdns(site: Site) -> list[str]:
+    """Every node's FQDN, e.g. ``m1.ocp45.example.localdomain``."""
+    return [n.fqdn for n in site.inv.nodes]
+
+
+def api_name(site: Site) -> list[str]:
+    return [f"api.{site.inv.cluster_domain}"]
+
+
+def api_int_name(site: Site) -> list[str]:
+    return [f"api-int.{site.inv.cluster_domain}"]
+
+
+def apps_wildcard_name(site: Site) -> list[str]:
+    return [f"*.apps.{site.inv.cluster_domain}"]
+
+
+def secondary_servers(site: Site) -> list[str]:
+    servers = [str(s) for s in site.inv.dns_servers[1:]]
+    if not servers:
+        raise NotApplicable("dns.servers lists one server: nothing to compare")
+    return servers
+
+
+# --------------------------------------------------------------------------- gathering
+
+
+def _ask_all(site: Site, name: str, rdtype: str) -> dict[str, Answer]:
+    return {str(s): site.dns.query(s, name, rdtype) for s in site.inv.dns_servers}
+
+
+def _node(site: Site, fqdn: str) -> Node:
+    node = site.inv.node_by_fqdn(fqdn)
+    assert node is not None, fqdn
+    return node
+
+
+def gather_forward(site: Site, fqdn: str) -> tuple[Node, dict[str, Answer]]:
+    node = _node(site, fqdn)
+    return node, _ask_all(site, fqdn, "AAAA" if ":" in node.ip else "A")
+
+
+def gather_reverse(site: Site, fqdn: str) -> tuple[Node, dict[str, Answer]]:
+    node = _node(site, fqdn)
+    return node, _ask_all(site, reverse_name(node.ip), "PTR")
+
+
+def gather_name(site: Site, name: str) -> dict[str, Answer]:
+    return _ask_all(site, name, "A")
+
+
+def gather_apps(site: Site, name: str) -> tuple[str, dict[str, Answer]]:
+    probe = name.replace("*", f"conformance-{secrets.token_hex(4)}", 1)
+    return probe, _ask_all(site, probe, "A")
+
+
+@dataclass(frozen=True)
+class ServerView:
+    """What one server says about every name the suite cares about, and its zone serials."""
+
+    server: str
+    answers: dict[tuple[str, str], tuple[str, ...] | str]
+    serials: dict[str, int]
+
+
+def _view(site: Site, server_text: str) -> ServerView:
+    server = next(s for s in site.inv.dns_servers if str(s) == server_text)
+    inv = site.inv
+    questions = [(n.fqdn, "A") for n in inv.nodes]
+    questions += [(reverse_name(n.ip), "PTR") for n in inv.nodes]
+    questions += [(f"{p}.{inv.cluster_domain}", "A") for p in ("api", "api-int")]
+    questions += [(f"conformance-consistency.apps.{inv.cluster_domain}", "A")]
+    answers: dict[tuple[str, str], tuple[str, ...] | str] = {}
+    serials: dict[str, int] = {}
+    for name, rdtype in questions:
+        answer = site.dns.query(server, name, rdtype)
+        answers[(name, rdtype)] = answer.records or answer.rcode
+        if answer.zone and answer.serial is not None:
+            serials[answer.zone] = answer.serial
+    soa = site.dns.query(server, inv.cluster_domain, "SOA")
+    if soa.zone and soa.serial is not None:
+        serials[soa.zone] = soa.serial
+    return ServerView(str(server), answers, serials)
+
+
+def gather_consistency(site: Site, server_text: str) -> tuple[ServerView, ServerView]:
+    first = site.memo("dns-view-first", lambda: _view(site, str(site.inv.dns_servers[0])))
+    return first, _view(site, server_text)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def evaluate_forward(node: Node, answers: dict[str, Answer]) -> Verdict:
+    """Every server must answer the node's FQDN with exactly its ip."""
+    wrong = [f"{server}: {a.describe()}" for server, a in answers.items() if a.records != (node.ip,)]
+    if not wrong:
+        return passed(f"A {node.ip} on {len(answers)} server(s)")
+    rtype = "AAAA" if ":" in node.ip else "A"
+    return failed(
+        expected=f"{node.fqdn} {rtype} {node.ip} on every server",
+        found="; ".join(wrong),
+        remediation=(
+            f'put "{node.fqdn}. IN {rtype} {node.ip}" in the forward zone on every server, '
+            f"bump the SOA serial, {RELOAD}"
+        ),
+    )
+
+
+def _ptr_line(ip: str, fqdn: str, zone: str | None) -> str:
+    owner = reverse_name(ip)
+    if zone and owner.endswith("." + zone):
+        owner = owner[: -len(zone) - 1]
+    else:
+        owner += "."
+    return f"{owner} IN PTR {fqdn}."
+
+
+def evaluate_reverse(node: Node, answers: dict[str, Answer]) -> Verdict:
+    """Every server must map the node's ip back to exactly its FQDN."""
+    wrong = [f"{server}: {a.describe()}" for server, a in answers.items() if a.records != (node.fqdn,)]
+    if not wrong:
+        return passed(f"PTR {node.fqdn}")
+    zone = next((a.zone for a in answers.values() if a.zone and "arpa" in a.zone), None)
+    return failed(
+        expected=f"PTR {reverse_name(node.ip)} -> {node.fqdn} on every server",
+        found="; ".join(wrong),
+        remediation=(
+            f'add "{_ptr_line(node.ip, node.fqdn, zone)}" to the reverse zone '
+            f"{zone or 'for ' + node.ip} on every server (without it the node registers as "
+            f'"localhost"), bump the SOA serial, {RELOAD}'
+        ),
+    )
+
+
+def evaluate_address(name: str, expected_ip: str, answers: dict[str, Answer], key: str) -> Verdict:
+    """Every server must resolve ``name`` to exactly ``expected_ip`` (from inventory ``key``)."""
+    wrong = [f"{server}: {a.describe()}" for server, a in answers.items() if a.records != (expected_ip,)]
+    if not wrong:
+        return passed(f"A {expected_ip}")
+    return failed(
+        expected=f"{name} A {expected_ip} ({key}) on every server",
+        found="; ".join(wrong),
+        remediation=f'put "{name}. IN A {expected_ip}" in the forward zone, bump the SOA serial, {RELOAD}',
+    )
+
+
+def evaluate_consistency(first: ServerView, other: ServerView) -> Verdict:
+    """``other`` must give the same answers and zone serials as ``first``."""
+    diffs: list[str] = []
+    for zone in sorted(set(first.serials) | set(other.serials)):
+        a, b = first.serials.get(zone), other.serials.get(zone)
+        if a != b:
+            diffs.append(f"zone {zone} serial {b if b is not None else 'absent'} (first server: {a})")
+    for question in first.answers:
+        a, b = first.answers[question], other.answers.get(question)
+        if a != b:
+            shown = ", ".join(b) if isinstance(b, tuple) else b
+            want = ", ".join(a) if isinstance(a, tuple) else a
+            diffs.append(f"{question[0]} {question[1]}: {shown} (first server: {want})")
+    if not diffs:
+        return passed(f"same answers and serials as {first.server}")
+    return failed(
+        expected=f"the same answers and SOA serials as {first.server}",
+        found=f"{len(diffs)} difference(s)",
+        details=tuple(diffs[:20]) + ((f"... and {len(diffs) - 20} more",) if len(diffs) > 20 else ()),
+        remediation=(
+            f"update the zones on {other.server} from the primary (for a secondary: "
+            '"rndc retransfer <zone>"; for a hand-kept copy: copy the zone files and bump the serial), '
+            f"{RELOAD}"
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- checks
+
+_FIX_REQUIRES = ("dns.servers", "nodes")
+
+
+@check(
+    "dns.forward",
+    title="Node A records",
+    markers=["preflight"],
+    subject="node FQDN",
+    fails_when="the A record is missing or differs from the node's ip, on any server",
+    remediation="add or correct the node's A record in the forward zone and reload named",
+    subjects=node_fqdns,
+    gather=gather_forward,
+    requires=_FIX_REQUIRES,
+)
+def test_dns_forward(facts: tuple[Node, dict[str, Answer]]) -> None:
+    expect(evaluate_forward(*facts))
+
+
+@check(
+    "dns.reverse",
+    title="Node PTR records",
+    markers=["preflight"],
+    subject="node FQDN",
+    fails_when="the node ip has no PTR, or the PTR is not the FQDN",
+    remediation="add the node's PTR record to the reverse zone and reload named",
+    subjects=node_fqdns,
+    gather=gather_reverse,
+    requires=_FIX_REQUIRES,
+)
+def test_dns_reverse(facts: tuple[Node, dict[str, Answer]]) -> None:
+    expect(evaluate_reverse(*facts))
+
+
+@check(
+    "dns.api",
+    title="API name",
+    markers=["preflight"],
+    subject="api.<cluster>.<domain>",
+    fails_when="it does not resolve to load_balancer.api",
+    remediation="point api.<cluster>.<domain> at the API load balancer VIP",
+    subjects=api_name,
+    gather=gather_name,
+    requires=("dns.servers", "load_balancer.api"),
+)
+def test_dns_api(site: Site, subject: str, facts: dict[str, Answer]) -> None:
+    expect(evaluate_address(subject, site.inv.load_balancer.api or "", facts, "load_balancer.api"))
+
+
+@check(
+    "dns.api_int",
+    title="Internal API name",
+    markers=["preflight"],
+    subject="api-int.<cluster>.<domain>",
+    fails_when="it does not resolve to load_balancer.api_int",
+    remediation="point api-int.<cluster>.<domain> at the internal API load balancer VIP",
+    subjects=api_int_name,
+    gather=gather_name,
+    requires=("dns.servers", "load_balancer.api_int"),
+)
+def test_dns_api_int(site: Site, subject: str, facts: dict[str, Answer]) -> None:
+    lb = site.inv.load_balancer
+    expect(evaluate_address(subject, lb.api_int or "", facts, "load_balancer.api_int"))
+
+
+@check(
+    "dns.apps_wildcard",
+    title="Apps wildcard",
+    markers=["preflight"],
+    subject="*.apps.<cluster>.<domain>",
+    fails_when="a random name under it does not resolve to load_balancer.ingress",
+    remediation="add the *.apps wildcard A record pointing at the ingress load balancer VIP",
+    subjects=apps_wildcard_name,
+    gather=gather_apps,
+    requires=("dns.servers", "load_balancer.ingress"),
+)
+def test_dns_apps_wildcard(site: Site, subject: str, facts: tuple[str, dict[str, Answer]]) -> None:
+    probe, answers = facts
+    verdict = evaluate_address(probe, site.inv.load_balancer.ingress or "", answers, "load_balancer.ingress")
+    if not verdict.ok:
+        verdict = Verdict(
+            ok=False,
+            message=verdict.message,
+            remediation=f'put "{subject}. IN A {site.inv.load_balancer.ingress}" in the forward zone, '
+            f"bump the SOA serial, {RELOAD}",
+        )
+    expect(verdict)
+
+
+@check(
+    "dns.consistency",
+    title="DNS servers agree",
+    markers=["preflight"],
+    subject="each server after the first, host:port",
+    fails_when="its answers or SOA serial differ from the first server's",
+    remediation="bring the server's zones in line with the primary (zone transfer or copy) and reload",
+    subjects=secondary_servers,
+    gather=gather_consistency,
+    requires=("dns.servers",),
+)
+def test_dns_consistency(facts: tuple[ServerView, ServerView]) -> None:
+    expect(evaluate_consistency(*facts))

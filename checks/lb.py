@@ -1,0 +1,184 @@
+"""Load balancer preflight: the VIP ports answer, and haproxy's backends hold the right nodes.
+
+haproxy.cfg is read from the LB host (``load_balancer.ssh``) or a local path, parsed once, and
+its server names are resolved through the site's DNS so they compare with node IPs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from checks.base import NotApplicable, Verdict, check, expect, failed, passed
+from collectors.inventory import Inventory, Node
+from collectors.net import TcpProbe, probe_tcp
+from collectors.parsers.haproxy import HaproxyConfig, Section, Server
+from fixtures.site import Site
+
+#: lb.port subjects: (VIP key, port key), as ``api:6443`` once the port is known.
+PORT_SUBJECTS = (
+    ("api", "api"),
+    ("api_int", "api"),
+    ("api_int", "machine_config"),
+    ("ingress", "http"),
+    ("ingress", "https"),
+)
+
+
+def validate_hint(cfg_path: str) -> str:
+    return f'then run "haproxy -c -f {cfg_path}" and reload haproxy ("systemctl reload haproxy")'
+
+
+# --------------------------------------------------------------------------- lb.port
+
+
+def port_subjects(site: Site) -> list[str]:
+    ports = site.inv.load_balancer.ports
+    return [f"{vip}:{ports[port]}" for vip, port in PORT_SUBJECTS]
+
+
+def gather_port(site: Site, subject: str) -> tuple[str, TcpProbe]:
+    vip_key, port = subject.rsplit(":", 1)
+    address = getattr(site.inv.load_balancer, vip_key)
+    if not address:
+        raise NotApplicable(f"inventory has no load_balancer.{vip_key}")
+    return vip_key, probe_tcp(address, int(port))
+
+
+def evaluate_port(vip_key: str, probe: TcpProbe) -> Verdict:
+    """The VIP must accept a TCP connection on the port."""
+    if probe.ok:
+        return passed(f"connected in {probe.seconds * 1000:.0f} ms")
+    return failed(
+        expected=f"a TCP connection to {probe.host}:{probe.port} (load_balancer.{vip_key})",
+        found=probe.error,
+        remediation=(
+            f'bind the port in haproxy.cfg ("bind {probe.host}:{probe.port}" or "bind *:{probe.port}" '
+            f"in the frontend), {validate_hint('/etc/haproxy/haproxy.cfg')}; open it in the firewall "
+            f'("firewall-cmd --permanent --add-port={probe.port}/tcp && firewall-cmd --reload") and '
+            f'let haproxy bind it under SELinux ("semanage port -a -t http_port_t -p tcp {probe.port}" '
+            f'or "setsebool -P haproxy_connect_any 1")'
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- lb.backends
+
+
+def backend_ports(site: Site) -> list[str]:
+    ports = site.inv.load_balancer.ports
+    return [str(ports[k]) for k in ("api", "machine_config", "http", "https")]
+
+
+def expected_nodes(inv: Inventory, port: int, *, with_bootstrap: bool) -> tuple[str, list[Node]]:
+    """Which nodes must be behind ``port``: (what they are, the nodes)."""
+    ports = inv.load_balancer.ports
+    if port in (ports["api"], ports["machine_config"]):
+        roles = ("master", "bootstrap") if with_bootstrap else ("master",)
+        return " and ".join(r + "s" if r == "master" else "the " + r for r in roles), inv.nodes_with_role(*roles)
+    if port in (ports["http"], ports["https"]):
+        infra = inv.nodes_with_role("infra")
+        return ("infra nodes" if infra else "workers"), inv.ingress_nodes()
+    return "nothing known", []
+
+
+@dataclass(frozen=True)
+class BackendFacts:
+    """The proxies bound on a port, their backends, and each server's resolved addresses."""
+
+    port: int
+    config_path: str
+    frontends: tuple[Section, ...]
+    backends: tuple[Section, ...]
+    addresses: dict[str, tuple[str, ...]]
+
+
+def gather_backends(site: Site, subject: str) -> BackendFacts:
+    cfg: HaproxyConfig = site.lb_config()
+    port = int(subject)
+    backends = cfg.backends_for_port(port)
+    addresses: dict[str, tuple[str, ...]] = {}
+    for backend in backends:
+        for server in backend.servers:
+            if server.address not in addresses:
+                addresses[server.address] = site.resolve(server.address)
+    return BackendFacts(port, cfg.path, tuple(cfg.frontends_for_port(port)), tuple(backends), addresses)
+
+
+def active_servers(backends: tuple[Section, ...]) -> list[tuple[Section, Server]]:
+    return [(b, s) for b in backends for s in b.servers if s.active]
+
+
+def evaluate_backends(inv: Inventory, facts: BackendFacts, *, with_bootstrap: bool = True) -> Verdict:
+    """Every node that must serve ``facts.port`` is an active server of its backends."""
+    what, nodes = expected_nodes(inv, facts.port, with_bootstrap=with_bootstrap)
+    if not facts.frontends:
+        return failed(
+            expected=f"a frontend or listen section binding port {facts.port}",
+            found=f"no bind on {facts.port} in {facts.config_path}",
+            remediation=f'add a frontend with "bind *:{facts.port}" and a default_backend, '
+            + validate_hint(facts.config_path),
+        )
+    if not facts.backends:
+        names = ", ".join(f.name for f in facts.frontends)
+        return failed(
+            expected=f"a backend with servers behind port {facts.port}",
+            found=f"frontend {names} sends to no defined backend",
+            remediation=f"define the backend named by default_backend in {names}, "
+            + validate_hint(facts.config_path),
+        )
+    servers = active_servers(facts.backends)
+    served_ips = {ip for _, s in servers for ip in facts.addresses.get(s.address, ())}
+    missing = [n for n in nodes if n.ip not in served_ips]
+    unresolved = sorted({s.address for _, s in servers if not facts.addresses.get(s.address)})
+    backend_names = ", ".join(b.name for b in facts.backends)
+    if not missing:
+        return passed(f"{backend_names} hold every one of the {what}")
+    target = facts.backends[0]
+    lines = [f'"server {n.name} {n.fqdn}:{facts.port} check"' for n in missing]
+    found = f"{backend_names} ({len(servers)} active server(s)) lacks " + ", ".join(
+        f"{n.role} {n.name} ({n.ip})" for n in missing
+    )
+    if unresolved:
+        found += f"; server addresses that do not resolve in the site DNS: {', '.join(unresolved)}"
+    return failed(
+        expected=f"the {what} as servers behind port {facts.port}",
+        found=found,
+        remediation=f"add {', '.join(lines)} to backend {target.name} (line {target.line}) in "
+        f"{facts.config_path}, " + validate_hint(facts.config_path),
+    )
+
+
+# --------------------------------------------------------------------------- checks
+
+
+@check(
+    "lb.port",
+    title="Load balancer ports answer",
+    markers=["preflight", "postinstall"],
+    subject="api:6443, api_int:6443, api_int:22623, ingress:80, ingress:443 (ports as configured)",
+    fails_when="no TCP connection within the timeout",
+    remediation="bind the port in haproxy.cfg, open the firewall, allow the port under SELinux",
+    subjects=port_subjects,
+    gather=gather_port,
+    requires=("load_balancer",),
+)
+def test_lb_port(facts: tuple[str, TcpProbe]) -> None:
+    expect(evaluate_port(*facts))
+
+
+@check(
+    "lb.backends",
+    title="Load balancer backends hold the right nodes",
+    markers=["preflight"],
+    subject="the bind port, e.g. 22623",
+    fails_when=(
+        "the backend lacks a master (preflight: or the bootstrap) for 6443/22623, or lacks an "
+        "ingress node (infra nodes if any, else workers) for 80/443"
+    ),
+    remediation="add the missing server line to the backend and validate with haproxy -c -f",
+    subjects=backend_ports,
+    gather=gather_backends,
+    requires=("load_balancer.config", "nodes"),
+)
+def test_lb_backends(site: Site, facts: BackendFacts) -> None:
+    expect(evaluate_backends(site.inv, facts))

@@ -1,0 +1,1 @@
+"""Facts in: inventory, DNS, TCP, SSH, HTTP, registry, cluster sources, and their parsers."""

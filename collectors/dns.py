@@ -1,0 +1,140 @@
+"""DNS facts, asked of each configured server directly (never the system resolver).
+
+UDP first, TCP when the answer is truncated, a timeout on every query, and answers cached per
+run so that a name asked by several checks is sent once per server.
+
+>>> reverse_name("172.16.0.21")
+'21.0.16.172.in-addr.arpa'
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import dns.reversename
+
+from collectors import settings
+from collectors.errors import FactError
+from collectors.inventory import DnsServer
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one server said about one name and type.
+
+    ``records`` holds the record data (IPs for A/AAAA, names without the final dot for PTR);
+    ``rcode`` is ``NOERROR``, ``NXDOMAIN``, ``SERVFAIL``, ...; ``zone``/``serial`` come from
+    the SOA in the answer or authority section when the server sent one.
+    """
+
+    server: str
+    name: str
+    rdtype: str
+    rcode: str
+    records: tuple[str, ...]
+    zone: str | None = None
+    serial: int | None = None
+
+    def describe(self) -> str:
+        """``A 10.0.0.1`` or ``NXDOMAIN``; what a failure message says was found."""
+        if self.records:
+            return f"{self.rdtype} {', '.join(self.records)}"
+        return self.rcode if self.rcode != "NOERROR" else f"no {self.rdtype} record"
+
+
+def reverse_name(ip: str) -> str:
+    """The in-addr.arpa / ip6.arpa name of an address, without the final dot."""
+    return dns.reversename.from_address(ip).to_text(omit_final_dot=True)
+
+
+def _text(rdata: object, rdtype: str) -> str:
+    if rdtype in ("PTR", "CNAME", "NS"):
+        return rdata.target.to_text(omit_final_dot=True).lower()  # type: ignore[attr-defined]
+    return rdata.to_text()
+
+
+class DnsClient:
+    """Query servers directly with timeouts; cache answers for the run.
+
+    ``DnsClient().query(DnsServer("127.0.0.1", 5353), "api.c.example.com", "A")``
+    """
+
+    def __init__(self, timeout: float | None = None) -> None:
+        self.timeout = timeout if timeout is not None else settings.DNS_TIMEOUT
+        self._cache: dict[tuple[str, str, str], Answer | FactError] = {}
+        self._lock = threading.Lock()
+
+    def query(self, server: DnsServer, name: str, rdtype: str) -> Answer:
+        """Ask ``server`` for ``name``/``rdtype``; raise FactError if it does not answer."""
+        key = (str(server), name.lower().rstrip("."), rdtype)
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is None:
+            try:
+                cached = self._ask(server, key[1], rdtype)
+            except FactError as exc:
+                cached = exc
+            with self._lock:
+                self._cache[key] = cached
+        if isinstance(cached, FactError):
+            raise cached
+        return cached
+
+    def _ask(self, server: DnsServer, name: str, rdtype: str) -> Answer:
+        qname = dns.name.from_text(name)
+        request = dns.message.make_query(qname, rdtype)
+        request.flags &= ~dns.flags.RD
+        try:
+            response, _ = dns.query.udp_with_fallback(
+                request, server.host, timeout=self.timeout, port=server.port
+            )
+        except dns.exception.Timeout:
+            raise FactError(
+                f"DNS server {server} did not answer {name} {rdtype} within {self.timeout:g}s"
+            ) from None
+        except (OSError, dns.exception.DNSException) as exc:
+            raise FactError(f"DNS server {server} failed to answer {name} {rdtype}: {exc}") from None
+        wanted = dns.rdatatype.from_text(rdtype)
+        # Follow CNAMEs inside the answer section, as a stub resolver would.
+        target = qname
+        for _ in range(8):
+            cname = next(
+                (rr for rr in response.answer if rr.name == target and rr.rdtype == dns.rdatatype.CNAME),
+                None,
+            )
+            if cname is None:
+                break
+            target = cname[0].target
+        records = sorted(
+            {_text(rd, rdtype) for rr in response.answer if rr.rdtype == wanted and rr.name == target for rd in rr}
+        )
+        zone = serial = None
+        for rr in list(response.answer) + list(response.authority):
+            if rr.rdtype == dns.rdatatype.SOA:
+                zone = rr.name.to_text(omit_final_dot=True).lower()
+                serial = int(rr[0].serial)
+                break
+        return Answer(
+            server=str(server),
+            name=name,
+            rdtype=rdtype,
+            rcode=dns.rcode.to_text(response.rcode()),
+            records=tuple(records),
+            zone=zone,
+            serial=serial,
+        )
+
+    def resolve(self, server: DnsServer, name: str) -> tuple[str, ...]:
+        """The A and AAAA addresses of ``name`` on ``server`` (empty when it has none)."""
+        found: list[str] = []
+        for rdtype in ("A", "AAAA"):
+            found.extend(self.query(server, name, rdtype).records)
+        return tuple(found)

@@ -1,0 +1,23 @@
+"""The two kinds of trouble a collector reports.
+
+>>> str(InputError("haproxy.cfg", "unknown keyword 'severr'", line=12))
+"haproxy.cfg:12: unknown keyword 'severr'"
+"""
+
+from __future__ import annotations
+
+
+class FactError(Exception):
+    """A fact could not be gathered (server down, timeout, garbage reply): the check errors."""
+
+
+class InputError(FactError):
+    """Input that does not parse: names the source, and the line or key where it went wrong."""
+
+    def __init__(self, source: str, message: str, *, line: int | None = None, key: str = "") -> None:
+        self.source = str(source)
+        self.line = line
+        self.key = key
+        self.reason = message
+        where = self.source + (f":{line}" if line else "")
+        super().__init__(f"{where}: {key + ': ' if key else ''}{message}")

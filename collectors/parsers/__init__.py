@@ -1,0 +1,1 @@
+"""Pure parsers: text in, typed data or an InputError naming the source and the line out."""

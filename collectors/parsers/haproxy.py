@@ -1,0 +1,238 @@
+"""haproxy.cfg parsed for real: sections, bind lines, backends, servers, comments.
+
+>>> cfg = parse_haproxy('''
+... frontend kubeapi
+...     bind *:6443
+...     default_backend kube_api
+... backend kube_api
+...     server m1 m1.ocp45.example.localdomain:6443 check
+...     # server bs bs.ocp45.example.localdomain:6443 check
+... ''', "haproxy.cfg")
+>>> [s.name for s in cfg.backends_for_port(6443)]
+['kube_api']
+>>> [(s.name, s.address, s.port) for s in cfg.sections[1].servers]
+[('m1', 'm1.ocp45.example.localdomain', 6443)]
+>>> [s.name for s in cfg.sections[1].commented_servers]
+['bs']
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from collectors.errors import InputError
+
+#: Section keywords; proxies are the ones that bind or hold servers.
+PROXY_SECTIONS = ("frontend", "backend", "listen")
+OTHER_SECTIONS = (
+    "global", "defaults", "resolvers", "peers", "userlist", "program", "cache", "mailers",
+    "http-errors", "ring", "crt-store", "traces", "log-forward", "fcgi-app",
+)
+_SERVER_RE = re.compile(r"^\s*#\s*server\s+(\S+)\s+(\S+)")
+
+
+@dataclass(frozen=True)
+class Bind:
+    """One address:port a frontend listens on; ``address`` None means every address."""
+
+    address: str | None
+    port: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Server:
+    """A backend server line. ``active`` is False for ``disabled`` servers."""
+
+    name: str
+    address: str
+    port: int | None
+    line: int
+    active: bool = True
+    backup: bool = False
+
+
+@dataclass
+class Section:
+    kind: str
+    name: str
+    line: int
+    binds: list[Bind] = field(default_factory=list)
+    servers: list[Server] = field(default_factory=list)
+    commented_servers: list[Server] = field(default_factory=list)
+    default_backend: str | None = None
+    use_backends: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def backend_names(self) -> list[str]:
+        """Backends this proxy can send to: every use_backend, then default_backend."""
+        names = [name for name, _ in self.use_backends]
+        if self.default_backend:
+            names.append(self.default_backend)
+        return list(dict.fromkeys(names))
+
+
+@dataclass
+class HaproxyConfig:
+    path: str
+    sections: list[Section]
+
+    def proxy(self, kind: str, name: str) -> Section | None:
+        kinds = (kind, "listen")
+        return next((s for s in self.sections if s.kind in kinds and s.name == name), None)
+
+    def frontends_for_port(self, port: int) -> list[Section]:
+        """Frontends and listen sections with a bind on ``port``."""
+        return [
+            s for s in self.sections
+            if s.kind in ("frontend", "listen") and any(b.port == port for b in s.binds)
+        ]
+
+    def backends_for_port(self, port: int) -> list[Section]:
+        """Every section whose servers receive traffic bound on ``port``."""
+        found: list[Section] = []
+        for front in self.frontends_for_port(port):
+            if front.kind == "listen" and front.servers:
+                found.append(front)
+            for name in front.backend_names:
+                backend = self.proxy("backend", name)
+                if backend is not None:
+                    found.append(backend)
+        return list({id(s): s for s in found}.values())
+
+
+def _strip_comment(line: str) -> str:
+    """Drop a ``#`` comment that is not inside quotes or escaped."""
+    out: list[str] = []
+    quote = ""
+    escaped = False
+    for ch in line:
+        if escaped:
+            out.append(ch)
+            escaped = False
+            continue
+        if ch == "\\":
+            escaped = True
+            out.append(ch)
+            continue
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            break
+        out.append(ch)
+    return "".join(out).strip()
+
+
+def _split_address(text: str, source: str, line: int) -> tuple[str, int | None]:
+    """Split haproxy's ``[proto@]addr[:port]``; ``[v6]:port``; the last colon of v6 is the port."""
+    addr = text.split("@", 1)[1] if "@" in text and not text.startswith("[") else text
+    if addr.startswith("["):
+        host, _, rest = addr[1:].partition("]")
+        port_text = rest[1:] if rest.startswith(":") else ""
+    elif ":" in addr:
+        host, _, port_text = addr.rpartition(":")
+    else:
+        host, port_text = addr, ""
+    if port_text == "":
+        return host, None
+    if port_text.startswith(("+", "-")):  # relative port offsets
+        return host, None
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise InputError(source, f"bad port {port_text!r} in address {text!r}", line=line)
+    return host, int(port_text)
+
+
+def _parse_binds(args: list[str], source: str, line: int) -> list[Bind]:
+    if not args:
+        raise InputError(source, "bind needs an address", line=line)
+    binds: list[Bind] = []
+    for item in args[0].split(","):
+        if item.startswith(("unix@", "abns@", "fd@", "sockpair@", "/")):
+            continue
+        host, _, port_text = item.rpartition(":")
+        host = host.split("@", 1)[-1].strip("[]")
+        if not port_text:
+            raise InputError(source, f"bind {item!r} has no port", line=line)
+        low, _, high = port_text.partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            raise InputError(source, f"bind {item!r} has a bad port", line=line)
+        first, last = int(low), int(high or low)
+        if not 0 < first <= last < 65536 or last - first > 1024:
+            raise InputError(source, f"bind {item!r} has a bad port range", line=line)
+        address = None if host in ("", "*", "0.0.0.0", "::") else host
+        binds.extend(Bind(address, p, line) for p in range(first, last + 1))
+    return binds
+
+
+def parse_haproxy(text: str, source: str = "haproxy.cfg") -> HaproxyConfig:
+    """Parse haproxy.cfg text; raise InputError naming ``source`` and the line on bad input."""
+    sections: list[Section] = []
+    current: Section | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if "\x00" in raw:
+            raise InputError(source, "binary data (NUL byte) in configuration", line=number)
+        commented = _SERVER_RE.match(raw)
+        if commented and current is not None and current.kind in PROXY_SECTIONS:
+            try:
+                host, port = _split_address(commented.group(2), source, number)
+                current.commented_servers.append(
+                    Server(commented.group(1), host, port, number, active=False)
+                )
+            except InputError:
+                pass  # a comment is free text; a malformed one is not an error
+        line = _strip_comment(raw)
+        if not line:
+            continue
+        try:
+            words = shlex.split(line, posix=True)
+        except ValueError as exc:
+            raise InputError(source, f"cannot split line: {exc}", line=number) from None
+        keyword, args = words[0], words[1:]
+        if keyword in PROXY_SECTIONS or keyword in OTHER_SECTIONS:
+            if keyword in PROXY_SECTIONS and not args:
+                raise InputError(source, f"{keyword} section without a name", line=number)
+            current = Section(keyword, args[0] if args else "", number)
+            sections.append(current)
+            continue
+        if current is None:
+            raise InputError(source, f"keyword {keyword!r} outside any section", line=number)
+        if current.kind not in PROXY_SECTIONS:
+            continue
+        if keyword == "bind":
+            if current.kind == "backend":
+                raise InputError(source, f"bind in backend {current.name!r}", line=number)
+            current.binds.extend(_parse_binds(args, source, number))
+        elif keyword == "server":
+            if current.kind == "frontend":
+                raise InputError(source, f"server in frontend {current.name!r}", line=number)
+            if len(args) < 2:
+                raise InputError(source, "server needs a name and an address", line=number)
+            host, port = _split_address(args[1], source, number)
+            params = args[2:]
+            current.servers.append(
+                Server(args[0], host, port, number, active="disabled" not in params, backup="backup" in params)
+            )
+        elif keyword == "default_backend":
+            if not args:
+                raise InputError(source, "default_backend needs a backend name", line=number)
+            current.default_backend = args[0]
+        elif keyword == "use_backend":
+            if not args:
+                raise InputError(source, "use_backend needs a backend name", line=number)
+            current.use_backends.append((args[0], number))
+    return HaproxyConfig(source, sections)
+
+
+def check_references(cfg: HaproxyConfig) -> list[str]:
+    """Problems a reader should know about: backends that are named but never defined."""
+    problems = []
+    for section in cfg.sections:
+        for name in section.backend_names:
+            if "%" not in name and cfg.proxy("backend", name) is None:
+                problems.append(f"{cfg.path}:{section.line}: {section.kind} {section.name} uses undefined backend {name!r}")
+    return problems

@@ -1,0 +1,28 @@
+"""Timeouts and concurrency for every collector, set in one place.
+
+Every network call the suite makes takes its timeout from here, so no run can hang.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _seconds(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+#: One DNS query (per try; UDP then TCP fallback).
+DNS_TIMEOUT = _seconds("UPI_DNS_TIMEOUT", 2.0)
+#: One TCP connect to a load balancer port.
+TCP_TIMEOUT = _seconds("UPI_TCP_TIMEOUT", 3.0)
+#: SSH connect and authentication; and each remote command.
+SSH_CONNECT_TIMEOUT = _seconds("UPI_SSH_CONNECT_TIMEOUT", 8.0)
+SSH_COMMAND_TIMEOUT = _seconds("UPI_SSH_COMMAND_TIMEOUT", 30.0)
+#: One HTTP request (bastion web root, registry, API).
+HTTP_TIMEOUT = _seconds("UPI_HTTP_TIMEOUT", 10.0)
+#: Parallel requests against one server (registry lookups, host collection).
+MAX_CONCURRENCY = int(_seconds("UPI_MAX_CONCURRENCY", 16))

@@ -1,0 +1,10 @@
+"""The local lab: the seed site's real servers on loopback, and scenarios that break them.
+
+``with Lab(tmpdir, scenario="missing-ptr") as lab:`` starts BIND, HAProxy and stand-in node
+ports for the cluster ``ocp45.example.localdomain`` and writes ``lab.inventory_path``.
+``python -m lab --help`` drives it from a shell.
+"""
+
+from lab.core import Lab
+
+__all__ = ["Lab"]

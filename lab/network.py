@@ -1,0 +1,206 @@
+"""The network part of the lab: a primary and a secondary BIND, HAProxy, and node ports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import dns.message
+import dns.query
+
+from lab.model import NetworkModel, Record
+
+if TYPE_CHECKING:
+    from lab.core import Lab
+
+PACKAGES = ["bind9", "haproxy"]
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_forward_zone(model: NetworkModel, records: list[Record], serial: int) -> str:
+    """A forward zone file in the seed's layout (absolute owner names)."""
+    lines = [
+        f"$ORIGIN {model.base_domain}.",
+        "$TTL 3600",
+        f"@ IN SOA ns1.{model.base_domain}. root.{model.base_domain}. (",
+        f"    {serial} ; Serial", "    3600 ; Refresh", "    900 ; Retry", "    3600000 ; Expire",
+        "    3600 ) ; Minimum",
+        f"    IN NS ns1.{model.base_domain}.",
+        "ns1 IN A 127.0.0.1",
+    ]
+    lines += [f"{r.owner}. IN {r.rtype} {r.value}" for r in records]
+    return "\n".join(lines) + "\n"
+
+
+def render_reverse_zone(model: NetworkModel, records: list[Record], serial: int) -> str:
+    """A reverse zone with relative owners (last octet), as in the seed."""
+    lines = [
+        "$TTL 3600",
+        f"@ IN SOA ns1.{model.base_domain}. root.{model.base_domain}. (",
+        f"    {serial} ; Serial", "    3600 ; Refresh", "    900 ; Retry", "    3600000 ; Expire",
+        "    3600 ) ; Minimum",
+        f"    IN NS ns1.{model.base_domain}.",
+        ";",
+    ]
+    lines += [f"{r.owner.rsplit('.', 1)[-1]} IN PTR {r.value}." for r in records]
+    return "\n".join(lines) + "\n"
+
+
+def render_named_conf(model: NetworkModel, directory: Path, port: int) -> str:
+    return f"""options {{
+    directory "{directory}";
+    pid-file "{directory}/named.pid";
+    listen-on port {port} {{ 127.0.0.1; }};
+    listen-on-v6 {{ none; }};
+    recursion no;
+    notify no;
+    allow-transfer {{ any; }};
+    dnssec-validation no;
+}};
+controls {{ }};
+zone "{model.base_domain}" IN {{
+    type primary;
+    file "{directory}/named.{model.base_domain}.zone";
+}};
+zone "{model.reverse_zone}" IN {{
+    type primary;
+    file "{directory}/{model.reverse_zone}.zone";
+}};
+"""
+
+
+def render_haproxy(model: NetworkModel, dns_port: int) -> str:
+    """haproxy.cfg in the seed's shape (comments and commented-out blocks kept), on loopback."""
+    out = [
+        "# ---------------------------------------------------------------------",
+        "# Global settings",
+        "# ---------------------------------------------------------------------",
+        "global",
+        "    log stdout format raw local0 info",
+        "    maxconn 4000",
+        "",
+        "defaults",
+        "    # mode http",
+        "    mode tcp",
+        "    log global",
+        "    option dontlognull",
+        "    option redispatch",
+        "    option log-health-checks",
+        "    retries 3",
+        "    timeout queue 1m",
+        "    timeout connect 10s",
+        "    timeout client 1m",
+        "    timeout server 1m",
+        "    timeout check 10s",
+        "    maxconn 3000",
+        "",
+        "# server names resolve through the site DNS, as on the seed's LB",
+        "resolvers site",
+        f"    nameserver ns1 127.0.0.1:{dns_port}",
+        "    hold valid 10s",
+        "",
+        "# commented out (SELinux refuses the port)",
+        "# frontend main",
+        "#     bind *:5000",
+        "#     default_backend app",
+        "",
+    ]
+    for f in model.frontends:
+        out.append(f"frontend {f.name}")
+        out.append(f"    default_backend {f.default_backend}")
+        out.append("    mode tcp")
+        out += [f"    bind {host}:{port}" for host, port in f.binds]
+        out.append("")
+    out += ["# backend app", "#     balance roundrobin", "#     server app1 127.0.0.1:5001 check", ""]
+    out.append(f"# internal domain is {model.cluster_domain}")
+    for b in model.backends:
+        out += [f"backend {b.name}", "    mode tcp", f"    balance {b.balance}",
+                "    default-server inter 1s fall 2 rise 1 resolvers site init-addr last,libc,none"]
+        out += [f"    server {name} {addr}:{port} check" for name, addr, port in b.servers]
+        out.append("")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- starting
+
+
+def _answers(port: int, zone: str) -> bool:
+    try:
+        dns.query.udp(dns.message.make_query(zone, "SOA"), "127.0.0.1", port=port, timeout=0.3)
+        return True
+    except Exception:
+        return False
+
+
+def _tcp_ready(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=0.3):
+            return True
+    except OSError:
+        return False
+
+
+def start_named(lab: Lab, name: str, port: int, forward: list[Record], reverse: list[Record], serial: int) -> None:
+    model = lab.network
+    d = lab.workdir / name
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"named.{model.base_domain}.zone").write_text(render_forward_zone(model, forward, serial))
+    (d / f"{model.reverse_zone}.zone").write_text(render_reverse_zone(model, reverse, serial + 1))
+    conf = d / "named.conf"
+    conf.write_text(render_named_conf(model, d, port))
+    check = subprocess.run(["named-checkconf", "-z", str(conf)], capture_output=True, text=True, check=False)
+    if check.returncode != 0:
+        raise RuntimeError(f"named-checkconf -z {conf} failed: {check.stdout}{check.stderr}")
+    lab.procs.spawn(name, ["/usr/sbin/named", "-g", "-c", str(conf)], ready=lambda: _answers(port, model.base_domain))
+
+
+def start(lab: Lab) -> dict:
+    """Start DNS, node ports and HAProxy; return the inventory keys they provide."""
+    model = lab.network
+    primary_port, secondary_port = lab.port(0), lab.port(1)
+    start_named(lab, "ns1", primary_port, model.forward, model.reverse, model.serial)
+    start_named(
+        lab, "ns2", secondary_port,
+        model.secondary_forward if model.secondary_forward is not None else model.forward,
+        model.secondary_reverse if model.secondary_reverse is not None else model.reverse,
+        model.secondary_serial if model.secondary_serial is not None else model.serial,
+    )
+    spec = lab.workdir / "node-ports.json"
+    pairs = model.node_ports()
+    spec.write_text(json.dumps(pairs))
+    first = pairs[0]
+    lab.procs.spawn(
+        "node-ports", [sys.executable, str(Path(__file__).with_name("listeners.py")), str(spec), "--max-seconds", str(lab.max_seconds)],
+        ready=lambda: _tcp_ready(*first),
+    )
+    hdir = lab.workdir / "haproxy"
+    hdir.mkdir(exist_ok=True)
+    cfg = hdir / "haproxy.cfg"
+    cfg.write_text(render_haproxy(model, primary_port))
+    valid = subprocess.run(["haproxy", "-c", "-f", str(cfg)], capture_output=True, text=True, check=False)
+    if valid.returncode != 0:
+        raise RuntimeError(f"haproxy -c -f {cfg} failed: {valid.stdout}{valid.stderr}")
+    bound = next(((h, p) for f in model.frontends for h, p in f.binds), None)
+    lab.procs.spawn(
+        "haproxy", ["/usr/sbin/haproxy", "-db", "-f", str(cfg)],
+        ready=(lambda: _tcp_ready(*bound)) if bound else None,
+    )
+    return {
+        "cluster": {"name": model.cluster, "base_domain": model.base_domain},
+        "dns": {"servers": [f"127.0.0.1:{primary_port}", f"127.0.0.1:{secondary_port}"]},
+        "load_balancer": {
+            "api": model.api_vip,
+            "api_int": model.api_int_vip,
+            "ingress": model.ingress_vip,
+            "config": str(cfg),
+            "log": str(lab.procs.logdir / "haproxy.out"),
+        },
+        "nodes": [{"name": n.name, "role": n.role, "ip": n.ip} for n in model.nodes],
+    }

@@ -1,0 +1,1 @@
+"""Presentation: the result JSON, JUnit properties, and the terminal summary."""

@@ -1,0 +1,60 @@
+"""One record per check and subject, merged from a test's setup, call and teardown reports.
+
+>>> r = Results()
+>>> r.add("checks/dns.py::t[a]", {"check": "dns.api", "subject": "a", "outcome": "passed", "message": "", "remediation": ""}, "setup")
+>>> r.add("checks/dns.py::t[a]", {"check": "dns.api", "subject": "a", "outcome": "failed", "message": "m", "remediation": "fix"}, "call")
+>>> r.as_json()["summary"]
+{'passed': 0, 'failed': 1, 'error': 0, 'skipped': 0}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+OUTCOMES = ("passed", "failed", "error", "skipped")
+
+
+class Results:
+    """Accumulates records by node id; the worst phase wins (error > failed > skipped > passed)."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+
+    def add(self, nodeid: str, record: dict[str, Any], when: str) -> None:
+        current = self.records.get(nodeid)
+        record = {**record, "nodeid": nodeid}
+        if current is None:
+            self.records[nodeid] = record
+            return
+        if when == "teardown":
+            if record["outcome"] in ("failed", "error") and current["outcome"] in ("passed", "skipped"):
+                self.records[nodeid] = {**record, "outcome": "error"}
+            return
+        if current["outcome"] == "passed":
+            self.records[nodeid] = record
+
+    def as_json(self) -> dict[str, Any]:
+        records = sorted(self.records.values(), key=lambda r: (r["check"], r["subject"], r["nodeid"]))
+        summary = dict.fromkeys(OUTCOMES, 0)
+        for rec in records:
+            summary[rec["outcome"]] += 1
+        return {"summary": summary, "results": records}
+
+
+def write_json_atomically(path: str | Path, data: Any) -> None:
+    """Write JSON to ``path`` through a temporary file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, indent=2, ensure_ascii=False)
+            out.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
