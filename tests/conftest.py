@@ -1,0 +1,24 @@
+"""Shared fixtures for the project's tests: labs by scenario, and running the suite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from lab import Lab
+
+
+@pytest.fixture
+def start_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Lab]]:
+    """Start a lab for a scenario; every lab started is stopped (by PID) after the test."""
+    labs: list[Lab] = []
+
+    def start(scenario: str = "clean", parts: tuple[str, ...] = ()) -> Lab:
+        lab = Lab(tmp_path_factory.mktemp(f"lab-{scenario}"), scenario, parts=parts, max_seconds=900)
+        labs.append(lab)
+        return lab.start()
+
+    yield start
+    for lab in labs:
+        lab.stop()

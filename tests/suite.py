@@ -1,0 +1,61 @@
+"""Run the suite the way a user does (a subprocess from the repository root) and read its report.
+
+>>> SuiteRun(0, "", "", {"summary": {}, "results": [{"check": "dns.api", "subject": "a",
+...     "outcome": "passed", "message": ""}]}).outcome("dns.api", "a")
+'passed'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class SuiteRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    report: dict[str, Any]
+
+    @property
+    def results(self) -> list[dict[str, Any]]:
+        return self.report.get("results", [])
+
+    def record(self, check: str, subject: str) -> dict[str, Any]:
+        found = [r for r in self.results if r["check"] == check and r["subject"] == subject]
+        assert len(found) == 1, f"{check} [{subject}]: {len(found)} records\n{self.stdout[-3000:]}"
+        return found[0]
+
+    def outcome(self, check: str, subject: str) -> str:
+        return self.record(check, subject)["outcome"]
+
+    def outcomes(self, check: str) -> dict[str, str]:
+        """subject -> outcome for one check."""
+        return {r["subject"]: r["outcome"] for r in self.results if r["check"] == check}
+
+    def failing(self) -> set[tuple[str, str]]:
+        return {(r["check"], r["subject"]) for r in self.results if r["outcome"] in ("failed", "error")}
+
+
+def run_suite(*args: str, inventory: Path | str | None = None, timeout: float = 300, env: dict[str, str] | None = None) -> SuiteRun:
+    """``python -m pytest <args> [--inventory FILE] --report-json TMP`` from the repository root."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        argv = [sys.executable, "-m", "pytest", *args, "--report-json", str(report)]
+        if inventory is not None:
+            argv += ["--inventory", str(inventory)]
+        done = subprocess.run(
+            argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+            env={**os.environ, **(env or {}), "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+        data = json.loads(report.read_text()) if report.exists() else {}
+    return SuiteRun(done.returncode, done.stdout, done.stderr, data)
