@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import signal
 
@@ -20,10 +21,8 @@ async def _serve(pairs: list[tuple[str, int]], max_seconds: float) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=max_seconds)
-    except TimeoutError:
-        pass
     for server in servers:
         server.close()
 

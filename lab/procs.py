@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -115,10 +116,8 @@ def stop_pid(pid: int, argv: list[str], sig: int = signal.SIGTERM, popen: subpro
             elif not _same_process(pid, argv):
                 return
             else:
-                try:
+                with contextlib.suppress(ChildProcessError):
                     os.waitpid(pid, os.WNOHANG)
-                except ChildProcessError:
-                    pass
             time.sleep(0.05)
 
 
