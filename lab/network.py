@@ -120,7 +120,7 @@ def render_haproxy(model: NetworkModel, dns_port: int) -> str:
     out.append(f"# internal domain is {model.cluster_domain}")
     for b in model.backends:
         out += [f"backend {b.name}", "    mode tcp", f"    balance {b.balance}",
-                "    default-server inter 1s fall 2 rise 1 resolvers site init-addr last,libc,none"]
+                "    default-server inter 1s fall 2 rise 1 resolvers site init-addr none"]
         out += [f"    server {name} {addr}:{port} check" for name, addr, port in b.servers]
         out.append("")
     return "\n".join(out)
