@@ -1,0 +1,77 @@
+"""Faults around the network checks: a dead DNS server, a malformed haproxy.cfg, missing keys.
+
+The checks that need what is broken error (or skip) with a reason; the others still run.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from tests.suite import run_suite
+
+
+def _silent_udp_port() -> tuple[socket.socket, int]:
+    """A bound UDP socket that never answers: a DNS server that has gone quiet."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock, sock.getsockname()[1]
+
+
+def test_dns_server_that_does_not_answer_errors_with_server_and_timeout(start_lab) -> None:  # noqa: ANN001
+    lab = start_lab("clean")
+    sock, port = _silent_udp_port()
+    try:
+        inv = lab.write_inventory(lab.workdir / "dead-dns.yaml", dns={"servers": [f"127.0.0.1:{port}"]})
+        started = time.monotonic()
+        run = run_suite("-m", "preflight", inventory=inv, env={"UPI_DNS_TIMEOUT": "0.3"})
+        elapsed = time.monotonic() - started
+    finally:
+        sock.close()
+    rec = run.record("dns.forward", "m1.ocp45.example.localdomain")
+    assert rec["outcome"] == "error"
+    assert f"127.0.0.1:{port}" in rec["message"] and "0.3s" in rec["message"]
+    assert run.outcome("dns.api", "api.ocp45.example.localdomain") == "error"
+    # lb.backends resolves server names through the site DNS, so it errors too ...
+    assert run.outcome("lb.backends", "6443") == "error"
+    # ... while the TCP checks do not need DNS and still pass.
+    assert set(run.outcomes("lb.port").values()) == {"passed"}
+    # a single server: nothing to compare
+    assert run.outcome("dns.consistency", "-") == "skipped"
+    assert elapsed < 120
+
+
+def test_malformed_haproxy_cfg_errors_naming_path_and_line(start_lab) -> None:  # noqa: ANN001
+    lab = start_lab("clean")
+    bad = lab.workdir / "bad-haproxy.cfg"
+    bad.write_text("global\n    maxconn 10\nfrontend api\n    bind *:notaport\n")
+    inv = lab.write_inventory(lab.workdir / "bad-cfg.yaml", load_balancer={"config": str(bad)})
+    run = run_suite("-m", "preflight", inventory=inv)
+    rec = run.record("lb.backends", "6443")
+    assert rec["outcome"] == "error"
+    assert f"{bad}:4" in rec["message"] and "notaport" in rec["message"]
+    assert set(run.outcomes("dns.forward").values()) == {"passed"}
+
+
+def test_unreadable_haproxy_cfg_errors_naming_path(start_lab) -> None:  # noqa: ANN001
+    lab = start_lab("clean")
+    missing = lab.workdir / "nowhere" / "haproxy.cfg"
+    inv = lab.write_inventory(lab.workdir / "no-cfg.yaml", load_balancer={"config": str(missing)})
+    run = run_suite("-m", "preflight", inventory=inv)
+    rec = run.record("lb.backends", "80")
+    assert rec["outcome"] == "error" and str(missing) in rec["message"]
+
+
+def test_missing_inventory_keys_skip_with_the_key_named(tmp_path) -> None:  # noqa: ANN001
+    inv = tmp_path / "site.yaml"
+    inv.write_text(
+        "cluster: {name: ocp45, base_domain: example.localdomain}\n"
+        "load_balancer: {api: 127.0.0.1}\n"
+        "nodes:\n  - {name: m1, role: master, ip: 127.0.0.1}\n"
+    )
+    run = run_suite("-m", "preflight", inventory=inv, env={"UPI_TCP_TIMEOUT": "0.5"})
+    assert run.record("dns.forward", "-")["message"] == "inventory has no dns.servers"
+    assert run.record("lb.backends", "-")["message"] == "inventory has no load_balancer.config"
+    assert run.record("lb.port", "api_int:6443")["message"] == "inventory has no load_balancer.api_int"
+    # load_balancer.api is set and nothing listens on 6443 there: a failure, not a skip
+    assert run.outcome("lb.port", "api:6443") == "failed"
