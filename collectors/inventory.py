@@ -218,13 +218,6 @@ def split_host_port(text: str, default_port: int) -> tuple[str, int]:
 
 def _compose(text: str, path: Path) -> tuple[Any, dict[str, int]]:
     """Parse YAML, returning plain data and a map from dotted key path to 1-based line."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InventoryError(path, [(line, "", f"not valid YAML: {problem}")]) from None
     lines: dict[str, int] = {}
     scalars = yaml.SafeLoader("")
 
@@ -242,7 +235,14 @@ def _compose(text: str, path: Path) -> tuple[Any, dict[str, int]]:
             return [build(v, f"{key}[{i}]") for i, v in enumerate(node.value)]
         return scalars.construct_object(node, deep=True)
 
-    data = build(root, "") if root is not None else None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = build(root, "") if root is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InventoryError(path, [(line, "", f"not valid YAML: {problem}")]) from None
     return data, lines
 
 
