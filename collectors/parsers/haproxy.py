@@ -154,9 +154,9 @@ def _parse_binds(args: list[str], source: str, line: int) -> list[Bind]:
     for item in args[0].split(","):
         if item.startswith(("unix@", "abns@", "fd@", "sockpair@", "/")):
             continue
-        host, _, port_text = item.rpartition(":")
+        host, colon, port_text = item.rpartition(":")
         host = host.split("@", 1)[-1].strip("[]")
-        if not port_text:
+        if not colon or not port_text:
             raise InputError(source, f"bind {item!r} has no port", line=line)
         low, _, high = port_text.partition("-")
         if not low.isdigit() or (high and not high.isdigit()):
@@ -173,7 +173,8 @@ def parse_haproxy(text: str, source: str = "haproxy.cfg") -> HaproxyConfig:
     """Parse haproxy.cfg text; raise InputError naming ``source`` and the line on bad input."""
     sections: list[Section] = []
     current: Section | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.split("\n"), start=1):  # haproxy splits on LF only
+        raw = raw.removesuffix("\r")
         if "\x00" in raw:
             raise InputError(source, "binary data (NUL byte) in configuration", line=number)
         commented = _SERVER_RE.match(raw)
