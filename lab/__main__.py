@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         parts = tuple(p for p in args.parts.split(",") if p)
         lab = Lab(args.dir, args.scenario, parts=parts, max_seconds=args.max_seconds)
         lab.start()
-        lab._slot_lock = None  # the slot stays taken by the running servers' folder, not this shell
+        # the slot stays locked: every server inherited the lock
         print(f"lab up: scenario {args.scenario}, inventory {lab.inventory_path}")
         print(f"stop it with: python -m lab down --dir {args.dir}")
         return 0

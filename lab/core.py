@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,21 @@ def _merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
             into[key] = value
 
 
+def _slot_is_free(slot: int) -> bool:
+    """Nothing is bound on the slot's DNS ports or its API VIP (named uses SO_REUSEPORT, so a
+    second named on a port would silently share the queries)."""
+    probes = [(socket.SOCK_DGRAM, "127.0.0.1", 20000 + slot * 20 + i) for i in range(2)]
+    probes += [(socket.SOCK_STREAM, "127.0.0.1", 20000 + slot * 20 + i) for i in range(20)]
+    probes += [(socket.SOCK_STREAM, f"127.{20 + slot}.0.111", 6443)]
+    for kind, host, port in probes:
+        with socket.socket(socket.AF_INET, kind) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                return False
+    return True
+
+
 class Lab:
     """Real servers for one scenario. Use as a context manager; ``stop()`` stops them by PID."""
 
@@ -44,6 +60,7 @@ class Lab:
         scenario: str = "clean",
         parts: tuple[str, ...] | None = None,
         max_seconds: float = 3600,
+        extra_workers: int = 0,
     ) -> None:
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
@@ -54,21 +71,27 @@ class Lab:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.max_seconds = max_seconds
         self.slot, self._slot_lock = self._take_slot()
-        self.network: NetworkModel = seed_model(self.slot)
-        self.procs = ProcessTable(self.workdir)
+        self.network: NetworkModel = seed_model(self.slot, extra_workers)
+        self.procs = ProcessTable(self.workdir, keep_fds=(self._slot_lock.fileno(),))
         self.inventory: dict[str, Any] = {}
         self.inventory_path = self.workdir / "site.yaml"
 
     @staticmethod
     def _take_slot() -> tuple[int, Any]:
+        """Lock a free slot. The lock's fd is inherited by the lab's servers (see ProcessTable),
+        so a slot stays taken while any of its servers runs, even after ``lab up`` exits; a slot
+        whose addresses are still bound by strays is passed over."""
         SLOT_DIR.mkdir(exist_ok=True)
         for slot in range(SLOTS):
             fh = open(SLOT_DIR / f"slot-{slot}.lock", "w")  # noqa: SIM115 - held for the lab's life
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return slot, fh
             except OSError:
                 fh.close()
+                continue
+            if _slot_is_free(slot):
+                return slot, fh
+            fh.close()
         raise RuntimeError(f"all {SLOTS} lab slots are busy")
 
     def port(self, index: int) -> int:

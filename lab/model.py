@@ -77,7 +77,8 @@ class NetworkModel:
 
     @property
     def reverse_zone(self) -> str:
-        return f"0.{20 + self.slot}.127.in-addr.arpa"
+        """One /16 reverse zone holds every lab address (generated sites go past .0.254)."""
+        return f"{20 + self.slot}.127.in-addr.arpa"
 
     @property
     def api_vip(self) -> str:
@@ -109,13 +110,19 @@ class NetworkModel:
         return pairs
 
 
-def seed_model(slot: int) -> NetworkModel:
-    """The seed site after its fixes: every PTR present, ingress fronted by the infra nodes."""
+def seed_model(slot: int, extra_workers: int = 0) -> NetworkModel:
+    """The seed site after its fixes: every PTR present, ingress fronted by the infra nodes.
+
+    ``extra_workers`` adds generated workers w4, w5, ... on 127.<20+slot>.1.x and up (benchmarks).
+    """
     def ip(octet: int) -> str:
         return f"127.{20 + slot}.0.{octet}"
 
     domain = f"{CLUSTER}.{BASE_DOMAIN}"
     nodes = [LabNode(name, role, ip(octet), f"{name}.{domain}") for name, role, octet in SEED_NODES]
+    for k in range(extra_workers):
+        name = f"w{k + 4}"
+        nodes.append(LabNode(name, "worker", f"127.{20 + slot}.{1 + k // 250}.{1 + k % 250}", f"{name}.{domain}"))
     forward = [Record(n.fqdn, "A", n.ip) for n in nodes]
     forward += [
         Record(f"api-int.{domain}", "A", ip(API_INT_OCTET)),

@@ -47,7 +47,9 @@ def render_reverse_zone(model: NetworkModel, records: list[Record], serial: int)
         f"    IN NS ns1.{model.base_domain}.",
         ";",
     ]
-    lines += [f"{r.owner.rsplit('.', 1)[-1]} IN PTR {r.value}." for r in records]
+    for r in records:  # owner "21.0" for 127.<slot>.0.21 in zone <slot>.127.in-addr.arpa
+        third, fourth = r.owner.split(".")[2:4]
+        lines.append(f"{fourth}.{third} IN PTR {r.value}.")
     return "\n".join(lines) + "\n"
 
 

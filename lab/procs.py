@@ -24,8 +24,9 @@ class Proc:
 class ProcessTable:
     """The processes one lab started; persisted to ``pids.json`` so ``lab down`` can stop them."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, keep_fds: tuple[int, ...] = ()) -> None:
         self.workdir = workdir
+        self.keep_fds = keep_fds  # inherited by every server (the lab's slot lock)
         self.logdir = workdir / "logs"
         self.logdir.mkdir(parents=True, exist_ok=True)
         self.file = workdir / "pids.json"
@@ -52,6 +53,7 @@ class ProcessTable:
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             start_new_session=True,
             cwd=self.workdir,
+            pass_fds=self.keep_fds,
         )
         out.close()
         err.close()

@@ -71,7 +71,7 @@ def test_clean_site_covers_every_network_check(runs: dict[str, SuiteRun]) -> Non
 def test_missing_ptr_message_names_the_record_to_add(runs: dict[str, SuiteRun]) -> None:
     rec = runs["missing-ptr"].record("dns.reverse", fqdn("i1"))
     assert "NXDOMAIN" in rec["message"] and "expected PTR" in rec["message"]
-    assert '41 IN PTR i1.ocp45.example.localdomain.' in rec["remediation"]
+    assert '41.0 IN PTR i1.ocp45.example.localdomain.' in rec["remediation"]
     assert "named-checkconf -z" in rec["remediation"] and "localhost" in rec["remediation"]
 
 

@@ -1,0 +1,80 @@
+"""Benchmark: the network preflight on a generated 500-node site in the lab.
+
+    python bench/preflight_scale.py [--nodes 500]
+
+Prints wall time with and without ``-n auto`` and the suite's overhead per check: the serial
+run's wall time minus the time the same DNS and TCP questions take when asked directly, divided
+by the number of checks. Aims (issue 2): under 10 s with ``-n auto`` on 2 cores; under 5 ms of
+overhead per check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from collectors.dns import DnsClient, reverse_name  # noqa: E402
+from collectors.inventory import load_inventory  # noqa: E402
+from collectors.net import probe_tcp  # noqa: E402
+from lab import Lab  # noqa: E402
+
+
+def run(inventory: Path, *extra: str) -> tuple[float, dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "r.json"
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pytest", "-m", "preflight", f"--inventory={inventory}",
+                        f"--report-json={report}", "-q", *extra], cwd=ROOT, capture_output=True, check=False)
+        wall = time.perf_counter() - start
+        return wall, json.loads(report.read_text())
+
+
+def direct_questions(inventory: Path) -> float:
+    """Ask the same questions as the checks, directly, serially: the network's share of the run."""
+    inv = load_inventory(inventory)
+    client = DnsClient()
+    start = time.perf_counter()
+    for server in inv.dns_servers:
+        for node in inv.nodes:
+            client.query(server, node.fqdn, "A")
+            client.query(server, reverse_name(node.ip), "PTR")
+    lb = inv.load_balancer
+    for vip, port in ((lb.api, 6443), (lb.api_int, 6443), (lb.api_int, 22623), (lb.ingress, 80), (lb.ingress, 443)):
+        probe_tcp(vip, port)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--nodes", type=int, default=500)
+    args = parser.parse_args()
+    extra = max(0, args.nodes - 10)
+    with tempfile.TemporaryDirectory() as tmp, Lab(Path(tmp), "clean", extra_workers=extra, max_seconds=900) as lab:
+        inv = lab.inventory_path
+        run(inv)  # warm caches (imports, bytecode)
+        serial, report = run(inv)
+        parallel, report_n = run(inv, "-n", "auto")
+        collect, _ = run(inv, "--collect-only")
+        network = direct_questions(inv)
+        checks = sum(report["summary"].values())
+        print(f"site: {args.nodes} nodes, {checks} checks; outcomes {report['summary']}")
+        print(f"wall, serial:          {serial:7.2f} s")
+        print(f"wall, -n auto:         {parallel:7.2f} s   (aim < 10 s)")
+        print(f"startup + collection:  {collect:7.2f} s")
+        print(f"network share (direct):{network:7.2f} s")
+        per_check = (serial - network) / checks * 1000
+        per_check_run = (serial - collect - network) / checks * 1000
+        print(f"suite overhead/check:  {per_check:7.2f} ms including start-up, {per_check_run:.2f} ms excluding it (aim < 5 ms)")
+        print(f"same results with -n:  {report == report_n}")
+
+
+if __name__ == "__main__":
+    main()
