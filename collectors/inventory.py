@@ -325,7 +325,11 @@ class _Validator:
         value = self.string(section, key)
         if value is None:
             return None
-        p = Path(value).expanduser()
+        try:
+            p = Path(value).expanduser()
+        except RuntimeError:  # "~user" for a user this machine does not have
+            self.problem(key, f"cannot expand {value!r}: no such user's home")
+            return None
         return p if p.is_absolute() else (self.path.parent / p).resolve()
 
     def ssh_target(self, section: dict[str, Any], key: str, defaults: SshDefaults) -> SshTarget | None:
