@@ -75,3 +75,39 @@ def test_missing_inventory_keys_skip_with_the_key_named(tmp_path) -> None:  # no
     assert run.record("lb.port", "api_int:6443")["message"] == "inventory has no load_balancer.api_int"
     # load_balancer.api is set and nothing listens on 6443 there: a failure, not a skip
     assert run.outcome("lb.port", "api:6443") == "failed"
+
+
+def _dropping_listener(host: str, port: int) -> tuple[socket.socket, list[socket.socket]]:
+    """A listener whose accept queue is full, so the kernel drops new SYNs: a port that drops."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind((host, port))
+    server.listen(0)
+    fillers = []
+    for _ in range(3):
+        client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        client.setblocking(False)
+        client.connect_ex((host, port))
+        fillers.append(client)
+    time.sleep(0.2)
+    return server, fillers
+
+
+def test_port_that_drops_fails_with_the_timeout_and_does_not_hang(start_lab) -> None:  # noqa: ANN001
+    lab = start_lab("clean")
+    vip = lab.ip(200)
+    server, fillers = _dropping_listener(vip, 443)
+    try:
+        inv = lab.write_inventory(lab.workdir / "drop.yaml", load_balancer={"ingress": vip})
+        started = time.monotonic()
+        run = run_suite("-m", "preflight", "-k", "lb.port", inventory=inv, env={"UPI_TCP_TIMEOUT": "0.5"})
+        elapsed = time.monotonic() - started
+    finally:
+        for sock in [server, *fillers]:
+            sock.close()
+    rec = run.record("lb.port", "ingress:443")
+    assert rec["outcome"] == "failed" and "no answer within 0.5s" in rec["message"], rec
+    assert run.record("lb.port", "ingress:80")["outcome"] == "failed"  # nothing bound there: refused
+    assert "refused" in run.record("lb.port", "ingress:80")["message"]
+    assert run.outcome("lb.port", "api:6443") == "passed"
+    assert elapsed < 60
