@@ -5,6 +5,15 @@ ports for the cluster ``ocp45.example.localdomain`` and writes ``lab.inventory_p
 ``python -m lab --help`` drives it from a shell.
 """
 
-from lab.core import Lab
+from typing import Any
 
 __all__ = ["Lab"]
+
+
+def __getattr__(name: str) -> Any:
+    """``from lab import Lab`` without importing every part for ``python -m lab.packages``."""
+    if name == "Lab":
+        from lab.core import Lab
+
+        return Lab
+    raise AttributeError(name)
