@@ -32,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from reports.results import OUTCOMES
+from reports.results import OUTCOMES, natural_key
 
 NO_SUBJECT = "-"  # checks.base.NO_SUBJECT, repeated so this module imports nothing of the suite
 #: Subjects that name the whole site; they never tie checks together into one matrix.
@@ -41,7 +41,6 @@ GLYPH = {"passed": "\u2713", "failed": "\u2717", "error": "!", "skipped": "\u201
 FINDINGS_LIMIT = 20
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_NUM = re.compile(r"(\d+)")
 
 CSS = """
 :root{--pass:#2e7d32;--fail:#c62828;--err:#ef6c00;--skip:#9e9e9e;--bg:#fff;--fg:#1a1a1a;
@@ -102,15 +101,6 @@ def esc(value: Any) -> str:
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> "?"
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     return html.escape(text, quote=True)
-
-
-def natural_key(text: str) -> list[Any]:
-    """Sort key that puts ``w2`` before ``w10``.
-
-    >>> sorted(["w10", "w2", "m1"], key=natural_key)
-    ['m1', 'w2', 'w10']
-    """
-    return [(0, int(p), "") if p.isdigit() else (1, 0, p.lower()) for p in _NUM.split(text)]
 
 
 def area_of(check_id: str) -> str:

@@ -7,7 +7,7 @@ Other plugins add sections to the HTML report in either of two ways (later ones 
 
 - implement the hook ``pytest_upi_report_extras(config) -> dict | None``, called once when the
   report is written (at the end of the session, in the controller);
-- or put entries into ``config.stash[reports.plugin.EXTRAS_KEY]`` (a dict) during the run.
+- or put entries into the dict ``reports.plugin.extras_of(config)`` during the run.
 
 Keys understood (see :mod:`reports.html_report`): ``samples`` (the Samples Operator pattern, a
 dict), ``findings`` (a list of findings.json entries), ``findings_limit`` (int). A bundle writer
@@ -72,10 +72,15 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 def pytest_configure(config: pytest.Config) -> None:
     results = Results()
     config.stash[RESULTS_KEY] = results
-    config.stash[EXTRAS_KEY] = {}
+    extras_of(config)
     config.stash[_STARTED_KEY] = (datetime.now(UTC), time.monotonic())
     if not hasattr(config, "workerinput"):  # xdist workers forward their reports instead
         config.pluginmanager.register(ResultCollector(config, results), "upi-results")
+
+
+def extras_of(config: pytest.Config) -> dict[str, Any]:
+    """The dict of extra report data other plugins may fill (``samples``, ``findings``...)."""
+    return config.stash.setdefault(EXTRAS_KEY, {})
 
 
 def results_of(config: pytest.Config) -> Results:
@@ -119,7 +124,7 @@ def report_data(config: pytest.Config) -> dict[str, Any]:
     for extra in config.hook.pytest_upi_report_extras(config=config):
         if extra:
             data.update(extra)
-    data.update(config.stash.get(EXTRAS_KEY, {}))
+    data.update(extras_of(config))
     return data
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
 OUTCOMES = ("passed", "failed", "error", "skipped")
+_NUM = re.compile(r"(\d+)")
 
 
 class Results:
@@ -66,3 +68,13 @@ def write_text_atomically(path: str | Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def natural_key(text: str) -> list[Any]:
+    """Sort key that puts ``w2`` before ``w10``.
+
+    >>> sorted(["w10", "w2", "m1"], key=natural_key)
+    ['m1', 'w2', 'w10']
+    """
+    parts = _NUM.split(text)  # odd positions are the digit runs
+    return [(0, int(p), "") if i % 2 else (1, 0, p.lower()) for i, p in enumerate(parts)]

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from reports.results import natural_key
+
 
 def failure_summary(records: list[dict[str, Any]]) -> list[str]:
     """Lines grouping failed and errored records by check."""
@@ -56,6 +58,8 @@ def summary_rows(records: list[dict[str, Any]], *, only_bad: bool = False) -> li
         if rec["outcome"] in ("failed", "error"):
             row["failing"].append(rec["subject"])
     out = [rows[c] for c in sorted(rows)]
+    for row in out:
+        row["failing"].sort(key=natural_key)
     return [r for r in out if r["failing"]] if only_bad else out
 
 
