@@ -83,6 +83,25 @@ def _fit(subjects: list[str], width: int) -> str:
     return text
 
 
+def common_domain(subjects: list[str]) -> str:
+    """The DNS suffix (two labels or more) every subject ends with, to print once; else "".
+
+    >>> common_domain(["i1.ocp45.example.com", "i2.ocp45.example.com"])
+    'ocp45.example.com'
+    >>> common_domain(["i1.ocp45.example.com"]), common_domain(["80", "443"])
+    ('', '')
+    """
+    if len(subjects) < 2 or not all("." in s for s in subjects):
+        return ""
+    split = [s.split(".") for s in subjects]
+    suffix: list[str] = []
+    for labels in zip(*(reversed(parts[1:]) for parts in split), strict=False):  # not a whole subject
+        if len(set(labels)) != 1:
+            break
+        suffix.insert(0, labels[0])
+    return ".".join(suffix) if len(suffix) >= 2 else ""
+
+
 def summary_table(records: list[dict[str, Any]], width: int = 100,
                   *, only_bad: bool = False) -> list[tuple[str, str | None]]:
     """The end-of-run table by check, as (line, colour) pairs: colour is ``red`` for a check with
@@ -108,7 +127,13 @@ def summary_table(records: list[dict[str, Any]], width: int = 100,
         counts = " ".join(f"{(r[o] or '.'):>{w}}" for (o, _), w in zip(COLUMNS, nums, strict=True))
         line = f"{r['check']:<{name_w}} {counts}"
         if r["failing"]:
-            line += "  " + _fit(r["failing"], rest)
+            domain = common_domain(r["failing"])
+            if domain:
+                note = f" (.{domain})"
+                short = [f[: -len(domain) - 1] for f in r["failing"]]
+                line += "  " + _fit(short, max(rest - len(note), 10)) + note
+            else:
+                line += "  " + _fit(r["failing"], rest)
         colour = ("red" if r["failed"] else "yellow" if r["error"]
                   else "green" if r["passed"] and not r["skipped"] else None)
         lines.append((line, colour))
