@@ -411,7 +411,7 @@ def render_html(data: dict[str, Any]) -> str:
         parts.append(_findings(list(data["findings"]), int(data.get("findings_limit", FINDINGS_LIMIT))))
     parts.append("<footer>Written by the UPI conformance suite. Self-contained: no script, "
                  "no network.</footer>")
-    csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    csp = "default-src 'none'; style-src 'unsafe-inline'"
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
