@@ -34,10 +34,20 @@ def check_module_names() -> list[str]:
     )
 
 
+class CatalogError(Exception):
+    """A check module could not be imported; the message names each module and its error."""
+
+
 def load_checks() -> list[CheckSpec]:
     """Import every check module and return the registered checks, by area then declaration."""
+    problems = []
     for name in check_module_names():
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # report every broken module at once, by file
+            problems.append(f"{name.replace('.', '/')}.py: {type(exc).__name__}: {exc}")
+    if problems:
+        raise CatalogError("cannot load the checks:\n  " + "\n  ".join(problems))
     return sorted(REGISTRY.values(), key=lambda s: s.module)  # stable: declaration order kept
 
 
@@ -124,7 +134,11 @@ def markdown_catalog(specs: list[CheckSpec]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """``python -m reports.catalog [--text]``: print docs/checks.md (or the plain-text list)."""
     args = sys.argv[1:] if argv is None else argv
-    specs = load_checks()
+    try:
+        specs = load_checks()
+    except CatalogError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     sys.stdout.write(text_catalog(specs) if "--text" in args else markdown_catalog(specs))
     return 0
 

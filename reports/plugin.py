@@ -59,10 +59,14 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     """``--list-checks``: print the catalog and stop before any site is loaded."""
     if not config.getoption("--list-checks"):
         return None
-    from reports.catalog import load_checks, selected, text_catalog
+    from reports.catalog import CatalogError, load_checks, selected, text_catalog
 
-    specs = selected(load_checks(), config.getoption("markexpr", "") or "",
-                     config.getoption("keyword", "") or "")
+    try:
+        specs = selected(load_checks(), config.getoption("markexpr", "") or "",
+                         config.getoption("keyword", "") or "")
+    except CatalogError as exc:
+        sys.stderr.write(f"ERROR: {exc}\n")
+        return int(pytest.ExitCode.INTERNAL_ERROR)
     width = min(shutil.get_terminal_size((100, 24)).columns, 120)
     sys.stdout.write(text_catalog(specs, width=width))
     sys.stdout.flush()
