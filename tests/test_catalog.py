@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from checks.base import REGISTRY, CheckSpec
 from reports.catalog import (
     check_module_names,
@@ -92,3 +94,11 @@ def test_text_entry_wraps_long_remediation() -> None:
     text = text_catalog([spec("a.x", ("preflight",), remediation="word " * 60)], width=60)
     assert all(len(line) <= 60 for line in text.splitlines())
     assert text.endswith("1 check\n")
+
+
+def test_a_broken_check_module_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    import reports.catalog as catalog
+
+    monkeypatch.setattr(catalog, "check_module_names", lambda: ["checks.dns", "checks.no_such_area"])
+    with pytest.raises(catalog.CatalogError, match=r"checks/no_such_area\.py: ModuleNotFoundError"):
+        catalog.load_checks()
