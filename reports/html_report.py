@@ -316,6 +316,8 @@ def _failures(results: list[dict[str, Any]], order: list[str], checks: dict[str,
             bad[rec["check"]].append((i, rec))
     if not bad:
         return '<h2 id="failures">Failures</h2><p>None.</p>'
+    for recs in bad.values():
+        recs.sort(key=lambda ir: natural_key(ir[1]["subject"]))
     out = ['<h2 id="failures">Failures</h2>']
     for cid in [c for c in order if c in bad]:
         spec = checks.get(cid, {})
