@@ -77,6 +77,7 @@ font-weight:600;font-size:12.5px;max-width:100%;overflow-wrap:anywhere}
 .cell.outcome-passed{background:var(--pass)}.cell.outcome-failed{background:var(--fail)}
 .cell.outcome-error{background:var(--err)}.cell.outcome-skipped{background:var(--skip)}
 .cell.none{background:#fff;color:#bbb;font-weight:400}
+#bad:target tr.ok{display:none}.filter a{margin-right:12px}
 .legend span{margin-right:14px}.legend b{display:inline-block;width:1.4em;text-align:center;
 color:#fff;border-radius:3px}
 .remedy{background:#fff8e1;border-left:4px solid #ffb300;padding:6px 10px;margin:4px 0 8px;
@@ -270,7 +271,9 @@ def _matrices(results: list[dict[str, Any]], order: list[str], checks: dict[str,
     cell: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
     for i, rec in enumerate(results):
         cell[(rec["check"], rec["subject"])] = (i, rec)
-    out = ['<h2 id="matrix">Checks by subject</h2>', _legend()]
+    out = ['<h2 id="matrix">Checks by subject</h2>', _legend(),
+           '<p class="filter">show: <a href="#bad">only subjects with a failure or error</a> '
+           '<a href="#matrix">all subjects</a></p><div id="bad">']
     for group, shared in group_checks(results, order):
         if not shared:
             out.append(_rows_per_check(group, results, checks, anchors))
@@ -285,14 +288,17 @@ def _matrices(results: list[dict[str, Any]], order: list[str], checks: dict[str,
         body = []
         for subj in subjects:
             tds = []
+            bad = False
             for c in group:
                 found = cell.get((c, subj))
                 if found is None:
                     tds.append('<td class="cell none"></td>')
                     continue
                 i, rec = found
+                bad = bad or rec["outcome"] in ("failed", "error")
                 tds.append(_cell(rec, i, anchors, GLYPH[rec["outcome"]]))
-            body.append(f'<tr><th scope="row" class="row mono">{esc(subj)}</th>{"".join(tds)}</tr>')
+            body.append(f'<tr class="{"bad" if bad else "ok"}"><th scope="row" class="row mono">'
+                        f'{esc(subj)}</th>{"".join(tds)}</tr>')
         out.append(f"<h3>{esc(label)}</h3><table class=\"matrix\"><thead><tr><th>subject</th>"
                    f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
     site_wide = [(i, r) for i, r in enumerate(results)
@@ -305,6 +311,7 @@ def _matrices(results: list[dict[str, Any]], order: list[str], checks: dict[str,
         out.append('<h3>site-wide checks</h3><table class="matrix"><thead><tr><th>check</th>'
                    f"<th>subject</th><th>outcome</th><th>message</th></tr></thead><tbody>{rows}"
                    "</tbody></table>")
+    out.append("</div>")
     return "".join(out)
 
 

@@ -164,6 +164,9 @@ def test_forty_nodes_by_twenty_six_checks_stay_in_grouped_matrices() -> None:
     failing = {(c["data-check"], c["data-subject"]) for c in parsed.cells
                if "outcome-failed" in c["class"]}
     assert failing == {(r["check"], r["subject"]) for r in results if r["outcome"] == "failed"}
+    # "only subjects with a failure" (#bad:target, no script) hides the rows marked ok
+    assert "#bad:target tr.ok{display:none}" in page
+    assert page.count('<tr class="bad">') == len({s for _, s in failing})
 
 
 def test_samples_and_findings_render_only_when_given() -> None:
