@@ -20,6 +20,9 @@ PACKAGES = {
     "systemd-journal-remote": "/lib/systemd/systemd-journal-remote",
     "skopeo": "/usr/bin/skopeo",
     "iproute2": "/usr/sbin/ip",
+    # headless browser for the HTML report's rendering test (tests/test_report_lab.py)
+    "chromium": "/usr/bin/chromium",
+    "chromium-driver": "/usr/bin/chromedriver",
 }
 
 

@@ -1,32 +1,135 @@
-"""Report hooks: collect check records (also from xdist workers) and write them at the end."""
+"""Report hooks: collect check records (also from xdist workers) and write them at the end.
+
+Options: ``--report-json FILE``, ``--report-html FILE`` (one self-contained page), and
+``--list-checks`` (print the check catalog and exit; honours ``-m`` and ``-k``; no inventory).
+
+Other plugins add sections to the HTML report in either of two ways (later ones win per key):
+
+- implement the hook ``pytest_upi_report_extras(config) -> dict | None``, called once when the
+  report is written (at the end of the session, in the controller);
+- or put entries into the dict ``reports.plugin.extras_of(config)`` during the run.
+
+Keys understood (see :mod:`reports.html_report`): ``samples`` (the Samples Operator pattern, a
+dict), ``findings`` (a list of findings.json entries), ``findings_limit`` (int). A bundle writer
+builds the same page with ``render_html(report_data(config) | {"findings": ...})``.
+"""
 
 from __future__ import annotations
 
+import shutil
+import sys
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from reports.results import Results, write_json_atomically
-from reports.terminal import failure_summary
+from reports.html_report import render_html
+from reports.results import Results, write_json_atomically, write_text_atomically
+from reports.terminal import failure_summary, summary_table
 
 RESULTS_KEY = pytest.StashKey[Results]()
+#: Extra report data other plugins may fill during the run (see the module doc).
+EXTRAS_KEY = pytest.StashKey[dict[str, Any]]()
+_STARTED_KEY = pytest.StashKey[tuple[datetime, float]]()
+
+
+class ReportHookspecs:
+    @pytest.hookspec
+    def pytest_upi_report_extras(self, config: pytest.Config) -> dict[str, Any] | None:
+        """Return extra sections for the HTML report, e.g. ``{"samples": {...}}``."""
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(ReportHookspecs)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("upi")
     group.addoption("--report-json", metavar="FILE", help="write one record per check and subject")
+    group.addoption("--report-html", metavar="FILE",
+                    help="write a self-contained HTML report: checks by subject, failures, remedies")
+    group.addoption("--list-checks", action="store_true", default=False,
+                    help="list every check (id, markers, subject, what fails it, remediation) "
+                         "and exit; -m and -k narrow the list; needs no inventory")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """``--list-checks``: print the catalog and stop before any site is loaded."""
+    if not config.getoption("--list-checks"):
+        return None
+    from reports.catalog import CatalogError, load_checks, selected, text_catalog
+
+    try:
+        specs = selected(load_checks(), config.getoption("markexpr", "") or "",
+                         config.getoption("keyword", "") or "")
+    except CatalogError as exc:
+        sys.stderr.write(f"ERROR: {exc}\n")
+        return int(pytest.ExitCode.INTERNAL_ERROR)
+    width = min(shutil.get_terminal_size((100, 24)).columns, 120)
+    sys.stdout.write(text_catalog(specs, width=width))
+    sys.stdout.flush()
+    return 0
 
 
 def pytest_configure(config: pytest.Config) -> None:
     results = Results()
     config.stash[RESULTS_KEY] = results
+    extras_of(config)
+    config.stash[_STARTED_KEY] = (datetime.now(UTC), time.monotonic())
     if not hasattr(config, "workerinput"):  # xdist workers forward their reports instead
         config.pluginmanager.register(ResultCollector(config, results), "upi-results")
+
+
+def extras_of(config: pytest.Config) -> dict[str, Any]:
+    """The dict of extra report data other plugins may fill (``samples``, ``findings``...)."""
+    return config.stash.setdefault(EXTRAS_KEY, {})
 
 
 def results_of(config: pytest.Config) -> Results:
     """The records gathered so far in this (controller) process."""
     return config.stash[RESULTS_KEY]
+
+
+def _cluster(config: pytest.Config) -> str:
+    try:
+        from fixtures.plugin import SITE_KEY
+    except ImportError:  # the reports plugin used on its own
+        return ""
+    site = config.stash.get(SITE_KEY, None)
+    inventory = getattr(site, "inventory", None)
+    return inventory.cluster_domain if inventory is not None else ""
+
+
+def _catalog() -> dict[str, dict[str, Any]]:
+    from reports.catalog import catalog
+
+    try:
+        return catalog()
+    except Exception:  # a broken check module must not cost the report; its tests say why
+        from checks.base import REGISTRY
+
+        return {s.id: {"title": s.title, "markers": list(s.markers), "subject": s.subject,
+                       "fails_when": s.fails_when, "remediation": s.remediation}
+                for s in REGISTRY.values()}
+
+
+def report_data(config: pytest.Config) -> dict[str, Any]:
+    """Everything the HTML page shows, as :func:`reports.html_report.render_html` takes it."""
+    started, t0 = config.stash[_STARTED_KEY]
+    data: dict[str, Any] = {
+        **results_of(config).as_json(),
+        "cluster": _cluster(config),
+        "started": started.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "duration": time.monotonic() - t0,
+        "checks": _catalog(),
+    }
+    for extra in config.hook.pytest_upi_report_extras(config=config):
+        if extra:
+            data.update(extra)
+    data.update(extras_of(config))
+    return data
 
 
 class ResultCollector:
@@ -35,6 +138,7 @@ class ResultCollector:
     def __init__(self, config: pytest.Config, results: Results) -> None:
         self.config = config
         self.results = results
+        self.problems: list[str] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record = getattr(report, "check_record", None)
@@ -45,12 +149,34 @@ class ResultCollector:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         path = self.config.getoption("--report-json")
         if path:
-            write_json_atomically(path, self.results.as_json())
+            try:
+                write_json_atomically(path, self.results.as_json())
+            except OSError as exc:
+                self.problems.append(f"could not write --report-json {path}: {exc}")
+        path = self.config.getoption("--report-html")
+        if path:
+            try:
+                write_text_atomically(path, render_html(report_data(self.config)))
+            except OSError as exc:
+                self.problems.append(f"could not write --report-html {path}: {exc}")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        for problem in self.problems:
+            terminalreporter.write_line(f"ERROR: {problem}", red=True)
         data = self.results.as_json()
         if not data["results"]:
             return
+        verbosity = self.config.get_verbosity()
+        tw = self.config.get_terminal_writer()
+        if verbosity > -2:
+            # -q: only the checks that failed; the full table otherwise
+            table = summary_table(data["results"], width=tw.fullwidth, only_bad=verbosity < 0)
+            if table:
+                terminalreporter.write_sep("=", "checks")
+                for line, colour in table:
+                    # TerminalWriter emits colour only on a TTY (or with --color=yes)
+                    markup = {colour: True} if colour and tw.hasmarkup else {}
+                    terminalreporter.write_line(line, **markup)
         lines = failure_summary(data["results"])
         if lines:
             terminalreporter.write_sep("=", "failures by check")

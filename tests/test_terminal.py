@@ -1,0 +1,58 @@
+"""The end-of-run summary table by check (units; the lab run is in test_report_lab.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reports.terminal import _fit, summary_rows, summary_table
+
+
+def rec(check: str, subject: str, outcome: str) -> dict[str, Any]:
+    return {"check": check, "subject": subject, "outcome": outcome, "message": "", "remediation": ""}
+
+
+RECORDS = [rec("dns.reverse", f"i{i}.ocp45.example.localdomain", "failed") for i in (1, 2, 3)] + [
+    rec("dns.reverse", "m1.ocp45.example.localdomain", "passed"),
+    rec("lb.port", "api:6443", "error"),
+    rec("lb.port", "ingress:80", "passed"),
+    rec("mirror.access", "-", "skipped"),
+    rec("dns.api", "api.ocp45.example.localdomain", "passed"),
+]
+
+
+def test_counts_and_failing_subjects_by_check() -> None:
+    rows = {r["check"]: r for r in summary_rows(RECORDS)}
+    assert rows["dns.reverse"]["failed"] == 3 and rows["dns.reverse"]["passed"] == 1
+    assert rows["lb.port"]["error"] == 1 and rows["lb.port"]["failing"] == ["api:6443"]
+    assert rows["mirror.access"]["skipped"] == 1 and rows["mirror.access"]["failing"] == []
+
+
+def test_table_columns_line_up_and_colour_follows_the_worst_outcome() -> None:
+    table = summary_table(RECORDS, width=80)
+    lines = [line for line, _ in table]
+    assert lines[0].split()[:5] == ["check", "pass", "fail", "error", "skip"]
+    end = lines[0].index("pass") + len("pass")
+    assert all(line[end - 1] != " " and line[end] == " " for line in lines), "pass column aligned"
+    colours = {line.split()[0]: colour for line, colour in table[1:]}
+    assert colours == {"dns.api": "green", "dns.reverse": "red", "lb.port": "yellow",
+                       "mirror.access": None}
+    assert all(len(line) <= 80 for line in lines)
+    assert all("\x1b" not in line for line in lines)
+
+
+def test_quiet_table_keeps_only_checks_with_failures_or_errors() -> None:
+    checks = [line.split()[0] for line, _ in summary_table(RECORDS, only_bad=True)[1:]]
+    assert checks == ["dns.reverse", "lb.port"]
+    assert summary_table([rec("dns.api", "a", "passed")], only_bad=True) == []
+
+
+@given(st.lists(st.text(min_size=1, max_size=60), min_size=1, max_size=50),
+       st.integers(min_value=10, max_value=200))
+def test_fit_stays_within_width_and_counts_what_it_cut(subjects: list[str], width: int) -> None:
+    text = _fit(subjects, width)
+    assert len(text) <= width
+    if text != ", ".join(subjects):  # cut: says how many subjects it left out, or shows an ellipsis
+        assert text.rsplit(" +", 1)[-1].isdigit() or "\u2026" in text
