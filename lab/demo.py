@@ -1,7 +1,7 @@
 """The demo: the preflight against a broken lab and the clean one, reports left in ``out/``.
 
-``python -m lab demo --out out`` writes ``out/report.json``, ``out/junit.xml`` and
-``out/summary.txt`` for the broken scenario, the same under ``out/clean/`` for the clean site, and
+``python -m lab demo --out out`` writes ``out/report.html``, ``out/report.json``, ``out/junit.xml``
+and ``out/summary.txt`` for the broken scenario, the same under ``out/clean/`` for the clean site, and
 stops every server it started.
 """
 
@@ -23,7 +23,8 @@ def _run_preflight(lab: Lab, out: Path) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     argv = [
         sys.executable, "-m", "pytest", "-m", "preflight", f"--inventory={lab.inventory_path}",
-        f"--report-json={out / 'report.json'}", f"--junitxml={out / 'junit.xml'}", "-q",
+        f"--report-json={out / 'report.json'}", f"--junitxml={out / 'junit.xml'}",
+        f"--report-html={out / 'report.html'}", "-q",
     ]
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     (out / "summary.txt").write_text(done.stdout + done.stderr)
@@ -54,7 +55,7 @@ def run_demo(out: Path, scenario: str = "seed-initial") -> int:
     text = "\n".join(lines)
     (out / "demo.txt").write_text(text)
     print(text)
-    print(f"reports: {out}/report.json, {out}/junit.xml, {out}/summary.txt; clean run in {out}/clean/")
+    print(f"reports: {out}/report.html, report.json, junit.xml, summary.txt; the clean run in {out}/clean/")
     broken_failed = reports[scenario]["summary"]["failed"] > 0
     clean = reports["clean"]["summary"]
     return 0 if broken_failed and clean["failed"] == clean["error"] == 0 else 1
