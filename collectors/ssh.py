@@ -220,7 +220,13 @@ def _connect(ep: Endpoint) -> paramiko.SSHClient:
         client.close()
         raise
     except BaseException as exc:
+        transport = client.get_transport()
+        handshake_done = transport is not None and transport.initial_kex_done
         client.close()
+        if type(exc) is paramiko.SSHException and not handshake_done:
+            # paramiko stops waiting for the handshake after ``timeout`` and then fails with
+            # "No existing session"; the reason is a server that sent no banner or no kex reply.
+            exc = paramiko.SSHException("Error reading SSH protocol banner")
         raise FactError(_connect_error(ep, exc, timeout)) from None
 
 
@@ -255,7 +261,8 @@ def _connect_error(ep: Endpoint, exc: BaseException, timeout: float) -> str:
     if isinstance(exc, FileNotFoundError | PermissionError):
         return f"{where}: cannot read the SSH key {ep.key}: {exc.strerror}"
     if isinstance(exc, paramiko.SSHException) and "banner" in str(exc).lower():
-        return f"{where}: no SSH banner within {timeout:g}s (not an SSH server, or it is overloaded)"
+        return (f"{where}: no SSH banner within {timeout:g}s, handshake not completed "
+                "(not an SSH server, or it is overloaded)")
     if isinstance(exc, ConnectionRefusedError):
         return f"{where}: connection refused (is sshd running and listening on port {ep.port}?)"
     return f"{where}: SSH connection failed: {type(exc).__name__}: {exc}"
