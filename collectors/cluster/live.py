@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors import settings
-from collectors.cluster.base import ObjectMissing, Obj, ResourceMissing
+from collectors.cluster.base import Obj, ObjectMissing, ResourceMissing
 from collectors.cluster.resources import Resource
 from collectors.errors import FactError
 

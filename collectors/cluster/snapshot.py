@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from collectors.cluster.base import ObjectMissing, Obj, ResourceMissing
+from collectors.cluster.base import Obj, ObjectMissing, ResourceMissing
 from collectors.cluster.resources import Resource
 from collectors.errors import FactError, InputError
 
