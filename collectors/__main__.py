@@ -7,6 +7,7 @@ manifest.json), 2 on bad usage or a bad inventory. A bundle is written in both f
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 from pathlib import Path
@@ -18,18 +19,19 @@ from collectors.inventory import InventoryError, load_inventory
 from fixtures.site import Site
 
 
-def ssh_options() -> dict[str, Any]:
-    """Site options from the SSH transport, when this installation has one."""
-    try:
-        from collectors import ssh  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    factory = getattr(ssh, "ssh_host_factory", None) or getattr(ssh, "host_factory", None)
-    return {"ssh_host_factory": factory() if callable(factory) and _is_maker(factory) else factory} if factory else {}
+def ssh_options() -> tuple[dict[str, Any], Any]:
+    """Site options with the SSH transport (one pool for the run), and the pool to close."""
+    from collectors.ssh import SshPool
+
+    pool = SshPool()
+    return {"ssh_host_factory": lambda _site, target: pool.host(target)}, pool
 
 
-def _is_maker(fn: Any) -> bool:
-    return getattr(fn, "__name__", "").startswith("make_")
+def _kubeconfig(given: str | None) -> str | None:
+    if given:
+        return given
+    found = [p for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p and Path(p).is_file()]
+    return found[0] if found else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inventory", required=True, metavar="FILE", help="site inventory (YAML)")
     parser.add_argument("--bundle", required=True, metavar="OUT.tar.gz", help="where to write the bundle")
     parser.add_argument("--snapshot", metavar="PATH", help="cluster objects from a must-gather or bundle")
-    parser.add_argument("--kubeconfig", metavar="FILE", help="cluster objects from the live API")
+    parser.add_argument("--kubeconfig", metavar="FILE", help="cluster objects from the live API (else KUBECONFIG)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no per-host progress")
     args = parser.parse_args(argv)
     try:
@@ -45,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     except InventoryError as exc:
         print(f"bad inventory:\n{exc}", file=sys.stderr)
         return 2
-    site = Site(inv, ssh_options())
+    options, pool = ssh_options()
+    site = Site(inv, options)
 
     lock = threading.Lock()
 
@@ -55,11 +58,14 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stderr.write(f"collect {msg}\n")
                 sys.stderr.flush()
 
-    manifest = write_bundle(
-        Path(args.bundle), site, progress=progress,
-        cluster=cluster_collector(site, snapshot=args.snapshot, kubeconfig=args.kubeconfig),
-        command=["python", "-m", "collectors", *(argv if argv is not None else sys.argv[1:])],
-    )
+    try:
+        manifest = write_bundle(
+            Path(args.bundle), site, progress=progress,
+            cluster=cluster_collector(site, snapshot=args.snapshot, kubeconfig=_kubeconfig(args.kubeconfig)),
+            command=["python", "-m", "collectors", *(argv if argv is not None else sys.argv[1:])],
+        )
+    finally:
+        pool.close()
     print(f"bundle written: {args.bundle} ({manifest['status']})")
     return 0 if manifest["status"] == "complete" else 1
 

@@ -1,5 +1,5 @@
 """Cluster objects into the bundle, in must-gather layout: from a snapshot (a must-gather folder,
-a bundle .tar.gz) or from a cluster source that can list its objects (``iter_objects()``).
+a bundle .tar.gz) or from a live cluster source (``collectors.cluster``: every known resource).
 
 Every object is parsed and redacted by kind (Secret values never leave); a file that does not
 parse is recorded, not copied.
@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from collectors.errors import FactError
 
 _ROOTS = ("cluster-scoped-resources", "namespaces")
 
@@ -83,18 +85,37 @@ def from_snapshot(path: str | Path) -> Callable[[Any], Iterable[dict[str, Any]]]
 
 
 def from_source(source: Any, origin: str) -> Callable[[Any], Iterable[dict[str, Any]]]:
-    """Write every object a cluster source lists (``source.iter_objects()``)."""
+    """Write every object of every known resource a cluster source lists (one row each)."""
 
     def collect(writer: Any) -> list[dict[str, Any]]:
-        started, t0 = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), time.monotonic()
-        count, errors = 0, []
-        try:
-            for obj in source.iter_objects():
-                writer.write_object(obj)
-                count += 1
-        except Exception as exc:  # noqa: BLE001 - what was listed before is kept
-            errors.append(f"{type(exc).__name__}: {exc}")
-        return [_row(origin, started, t0, count, errors)]
+        from collectors.cluster.base import ResourceMissing
+        from collectors.cluster.resources import KNOWN
+
+        rows = []
+        for folder, res in KNOWN.items():
+            started, t0 = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), time.monotonic()
+            count, errors = 0, []
+            try:
+                for obj in source.list(res):
+                    meta = obj.get("metadata") or {}
+                    name = str(meta.get("name", "unnamed")).replace("/", "_")
+                    ns = meta.get("namespace")
+                    obj = {"apiVersion": res.group_version, "kind": res.kind, **obj}
+                    rel = (f"namespaces/{ns}/{folder}/{name}.yaml" if ns
+                           else f"cluster-scoped-resources/{folder}/{name}.yaml")
+                    writer.write_object(obj, rel)
+                    count += 1
+            except ResourceMissing as exc:
+                row = _row(f"{origin}: {folder}", started, t0, 0, [])
+                row.update(path=folder, status="empty", notes=[str(exc)])
+                rows.append(row)
+                continue
+            except Exception as exc:  # noqa: BLE001 - what was listed before is kept
+                errors.append(f"{type(exc).__name__}: {exc}" if not isinstance(exc, FactError) else str(exc))
+            row = _row(f"{origin}: {folder}", started, t0, count, errors)
+            row["path"] = folder
+            rows.append(row)
+        return rows
 
     return collect
 
@@ -104,15 +125,26 @@ def cluster_collector(site: Any, snapshot: str | None = None, kubeconfig: str | 
     """The cluster part of a bundle: a snapshot, the run's cluster source, or a 'skipped' row."""
     if snapshot:
         return from_snapshot(snapshot)
-    source = site.options.get("cluster_source") if site is not None else None
-    if source is not None and hasattr(source, "iter_objects"):
-        return from_source(source, f"cluster source {type(source).__name__}")
+    access = site.options.get("cluster") if site is not None else None
+    reason = "no --snapshot and no cluster (--kubeconfig) given"
+    kubeconfig = kubeconfig or None
+    if access is not None and hasattr(access, "source"):
+        try:
+            return from_source(access.source(), f"cluster {getattr(access, 'description', '')}".strip())
+        except Exception as exc:  # noqa: BLE001 - NotApplicable or FactError: recorded
+            reason = str(exc)
+            kubeconfig = kubeconfig or getattr(access, "kubeconfig", None)
+    if kubeconfig and not reason.startswith("cannot open"):
+        try:
+            from collectors.cluster.live import LiveSource
+
+            return from_source(LiveSource(kubeconfig), f"kubeconfig {kubeconfig}")
+        except Exception as exc:  # noqa: BLE001
+            reason = f"cannot open kubeconfig {kubeconfig}: {exc}"
 
     def skipped(_writer: Any) -> list[dict[str, Any]]:
-        why = ("a live cluster source is not available in this build" if kubeconfig
-               else "no --snapshot and no cluster source (--kubeconfig) given")
         row = _row("cluster", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), time.monotonic(), 0, [])
-        row.update(status="skipped", error=why)
+        row.update(status="skipped", error=reason)
         return [row]
 
     return skipped

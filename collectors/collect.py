@@ -170,9 +170,10 @@ def run_bytes(host: Host, argv: list[str], timeout: float) -> tuple[int, bytes, 
             proc.kill()
             out, err = proc.communicate()
             return -9, out or b"", (err or b"").decode("utf-8", "replace"), True
-    runner = getattr(host, "run_bytes", None)
+    runner = getattr(host, "run_bytes", None)  # the SSH transport: (rc, out bytes, err bytes)
     if runner is not None:
-        return runner(argv, timeout)
+        rc, out, err = runner(argv, timeout)
+        return rc, out, err.decode("utf-8", "replace") if isinstance(err, bytes) else err, False
     rc, out, err = host.run(argv, timeout)
     return rc, out.encode("utf-8", "surrogateescape"), err, False
 
@@ -295,7 +296,7 @@ def collect_host(site: Any, hp: HostPlan, sink: Sink, progress: Callable[[str], 
             source.status, source.error = "skipped", f"host {hp.name} ran out of its {HOST_TIMEOUT:g}s"
             continue
         collect_source(host, source, sink, deadline)
-        if i == 0 and source.status == "failed" and _unreachable(source.error) and source.fallback is None:
+        if i == 0 and source.status == "failed" and _unreachable(source.error):
             hp.error = source.error
     hp.seconds = round(time.monotonic() - t0, 3)
     counts: dict[str, int] = {}
