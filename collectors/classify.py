@@ -80,7 +80,7 @@ class _Prefilter:
         if error_hints:
             parts.append("(?i:" + "|".join(re.escape(h) for h in error_hints) + ")")
         if journal:  # an error priority, or a binary (array-of-bytes) message
-            parts += [r'"PRIORITY":"[0-3]"', r'"MESSAGE":\[']
+            parts += [r'"PRIORITY":\s*"[0-3]"', r'"MESSAGE":\s*\[']
         pattern = "|".join(parts) or r"(?!)"
         self.text = re.compile(pattern)
         self.raw = re.compile(pattern.encode())
