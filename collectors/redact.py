@@ -45,8 +45,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
      rf"\1{REDACTED}"),
     # the installer's "Login to the console with user: "kubeadmin", and password: "xxxxx""
     (re.compile(rf"(password:?\s*{_Q})[^\"\\]+(?={_Q})", re.I), rf"\1{REDACTED}"),
-    # password=..., token=... in command lines and URLs
-    (re.compile(r"((?:password|passwd|token|secret)=)[^\s&\"'\\]+", re.I), rf"\1{REDACTED}"),
+    # password=..., token: ... anywhere in a line (command lines, URLs, log messages)
+    (re.compile(r"(\b(?:password|passwd|token|secret)\s*[:=]\s*)(?!REDACTED)[^\s&\"'\\,;]+", re.I), rf"\1{REDACTED}"),
     # Authorization: Bearer / Basic
     (re.compile(r"((?:Bearer|Basic)\s+)(?!REDACTED)[A-Za-z0-9._~+/=-]{8,}", re.I), rf"\1{REDACTED}"),
     # OpenShift OAuth tokens anywhere
@@ -82,6 +82,8 @@ def redact_object(obj: Any) -> Any:
     """A cluster object (dict) with Secret values, pull secrets and ignition contents redacted."""
     if isinstance(obj, list):
         return [redact_object(o) for o in obj]
+    if isinstance(obj, str):  # an embedded kubeconfig, pull secret, ignition config ...
+        return redact_text(obj).rstrip("\n") if "\n" not in obj else redact_text(obj)
     if not isinstance(obj, dict):
         return obj
     obj = {k: redact_object(v) for k, v in obj.items()}
