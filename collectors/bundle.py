@@ -14,7 +14,6 @@ always written - through a temporary file and a rename - whatever failed on the 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -102,11 +101,11 @@ class BundleWriter:
         """A collected source: redacted, stored under its path, its lines classified."""
         text = redact_text(data.decode("utf-8", errors="replace"), source.path)
         with self._lock:
-            self._target(source.path).write_text(text, encoding="utf-8")
+            target = self._target(source.path)
+            target.write_text(text, encoding="utf-8")
+            del text
             if source.fmt:
-                self.classifier.feed_lines(
-                    io.StringIO(text), host=source.host, source=source.catalog_source, fmt=source.fmt
-                )
+                self.classifier.feed_file(target, host=source.host, source=source.catalog_source, fmt=source.fmt)
 
 
 def _junit(findings: dict[str, Any], report: dict[str, Any] | None) -> str:

@@ -15,8 +15,12 @@ errors), never by the number of lines.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from collectors.catalog import Catalog, Entry, SourceRules, load_catalog
@@ -34,7 +38,19 @@ SAMPLE_CHARS = 2000
 
 _KLOG_HEADER = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ ")
 _QUOTED = re.compile(r'"[^"]*"')
-_NUMBERS = re.compile(r"\b[0-9a-f]{8,}\b|0x[0-9a-f]+|\d+(?:[.:]\d+)*", re.IGNORECASE)
+_NUMBERS = re.compile(
+    r"(?<![a-z0-9_])(?:[0-9a-f]{16,}|(?:0x)?[0-9a-f]*\d[0-9a-f]*(?:[.:][0-9a-f]*\d[0-9a-f]*)*)", re.IGNORECASE
+)
+
+
+def _count_lines(path: str | Path) -> int:
+    """Lines in a file (a last line without a newline counts), read in blocks."""
+    lines, last = 0, b"\n"
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (last != b"\n")
 
 
 def template(message: str) -> str:
@@ -73,20 +89,25 @@ class Group:
 
 
 class _Prefilter:
-    """A cheap test that a raw line could matter: one of the hints, or an error word, in it."""
+    """A cheap test that a raw line could matter: a hint or an error word in it (any case).
+
+    Literal substring tests on the lower-cased line: several times faster than a regex
+    alternation in Python, and the same literals drive ``grep -F -i`` for whole files.
+    """
 
     def __init__(self, rules: SourceRules, error_hints: tuple[str, ...], journal: bool) -> None:
-        parts = [re.escape(h) for h in rules.hints]
-        if error_hints:
-            parts.append("(?i:" + "|".join(re.escape(h) for h in error_hints) + ")")
+        words = [h.lower() for h in (*rules.hints, *error_hints)]
         if journal:  # an error priority, or a binary (array-of-bytes) message
-            parts += [r'"PRIORITY":\s*"[0-3]"', r'"MESSAGE":\s*\[']
-        pattern = "|".join(parts) or r"(?!)"
-        self.text = re.compile(pattern)
-        self.raw = re.compile(pattern.encode())
+            words += [f'"priority":{sp}"{p}"' for p in "0123" for sp in ("", " ")]
+            words += ['"message":[', '"message": [']
+        self.literals = tuple(dict.fromkeys(words))
+        self.raw = tuple(w.encode() for w in self.literals)
 
     def __call__(self, line: bytes | str) -> bool:
-        return (self.raw if isinstance(line, bytes) else self.text).search(line) is not None
+        low = line.lower()
+        if isinstance(low, bytes):
+            return any(w in low for w in self.raw)
+        return any(w in low for w in self.literals)
 
 
 class Classifier:
@@ -110,30 +131,69 @@ class Classifier:
 
     # ------------------------------------------------------------------ feeding
 
-    def feed_lines(self, lines: Iterable[bytes | str], host: str, source: str, fmt: str = "text") -> dict[str, int]:
-        """Classify every line of one stream (a unit's journal, a log file); returns its counts."""
+    def _prefilter(self, source: str, fmt: str) -> _Prefilter:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
-        rules = self.catalog.rules_for(source)
         key = (source, fmt == "journal")
         if key not in self._filters:
+            rules = self.catalog.rules_for(source)
             self._filters[key] = _Prefilter(rules, self.catalog.error_hints, fmt == "journal")
-        wanted = self._filters[key]
+        return self._filters[key]
+
+    def feed_lines(self, lines: Iterable[bytes | str], host: str, source: str, fmt: str = "text") -> dict[str, int]:
+        """Classify every line of one stream (a unit's journal, a log file); returns its counts."""
+        wanted = self._prefilter(source, fmt)
+        rules = self.catalog.rules_for(source)
         counts = {"lines": 0, "examined": 0, "not_json": 0}
         for line in lines:
             counts["lines"] += 1
-            if fmt == "journal" and line.lstrip()[:1] not in (b"{", "{"):
+            if fmt == "journal" and line[:1] not in (b"{", "{") and line not in (b"\n", "\n", b"", ""):
                 counts["not_json"] += 1
-                if not line.strip():
-                    continue
             if not wanted(line):
                 continue
             counts["examined"] += 1
-            rec = self._parse(line, fmt)
-            self.classify(rec, host, source, rules)
+            self.classify(self._parse(line, fmt), host, source, rules)
+        return self._done(host, source, fmt, counts, "python")
+
+    def feed_file(self, path: str | Path, host: str, source: str, fmt: str = "text") -> dict[str, int]:
+        """Classify a file's lines. ``grep -E -i`` picks the lines worth a look when it is there
+        (a C scan for the same literals as the Python pre-filter, and for lines that are not
+        JSON in a journal); Python reads every line otherwise. Same counts, same findings."""
+        wanted = self._prefilter(source, fmt)
+        grep = shutil.which("grep")
+        if grep is None:
+            with open(path, "rb") as fh:
+                return self.feed_lines(fh, host, source, fmt)
+        rules = self.catalog.rules_for(source)
+        counts = {"lines": 0, "examined": 0, "not_json": 0}
+        alternatives = [re.escape(w).replace("\\ ", " ") for w in wanted.literals]
+        if fmt == "journal":
+            alternatives.append("^[^{]")
+        proc = subprocess.Popen(
+            [grep, "-a", "-i", "-E", "|".join(alternatives) or "^$", "--", str(path)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, "LC_ALL": "C"},
+        )
+        assert proc.stdout is not None
+        with proc.stdout:
+            for line in proc.stdout:
+                if fmt == "journal" and line[:1] != b"{":
+                    if line == b"\n":
+                        continue
+                    counts["not_json"] += 1
+                    if not wanted(line):
+                        continue
+                counts["examined"] += 1
+                self.classify(self._parse(line, fmt), host, source, rules)
+        proc.wait()
+        if proc.returncode not in (0, 1):  # 1: no line matched
+            raise OSError(f"grep failed on {path} (exit {proc.returncode})")
+        counts["lines"] = _count_lines(path)
+        return self._done(host, source, fmt, counts, "grep")
+
+    def _done(self, host: str, source: str, fmt: str, counts: dict[str, int], how: str) -> dict[str, int]:
         for name, value in counts.items():
             self.stats[name] += value
-        self.sources.append({"host": host, "source": source, "format": fmt, **counts})
+        self.sources.append({"host": host, "source": source, "format": fmt, "prefilter": how, **counts})
         return counts
 
     @staticmethod

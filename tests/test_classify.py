@@ -242,3 +242,25 @@ def test_installer_logfmt_lines_give_back_their_message(message, level):
     line = f'time="2020-09-23T04:18:08-04:00" level={level} msg={json.dumps(message)}'
     rec = parse_installer_line(line)
     assert rec.message == message and rec.level == level and rec.time == "2020-09-23T04:18:08-04:00"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(
+    st.sampled_from([
+        '"a.yaml": failed to create x', 'Created "a.yaml" x', '"b.yaml": failed to create x',
+        'E0928 kubelet.go:1] node "m1" not found', "Successfully registered node m1", "ERROR: disk full",
+        "Sep 29 16:03:15 lb haproxy[1]: Server kube_api/m1 is DOWN", "plain info line",
+    ]).map(lambda m: journal_json(m, at=1)),
+    st.binary(max_size=80).map(lambda b: b.replace(b"\n", b" ").decode("latin-1")),
+), max_size=40), st.sampled_from(["journal", "text"]))
+def test_feed_file_with_grep_agrees_with_feed_lines(tmp_path_factory, lines, fmt):
+    path = tmp_path_factory.mktemp("ff") / "log"
+    path.write_bytes("".join(ln + "\n" for ln in lines).encode("latin-1", "replace"))
+    a, b = Classifier(), Classifier()
+    with open(path, "rb") as fh:
+        ca = a.feed_lines(fh, host="h", source="bootkube.service", fmt=fmt)
+    cb = b.feed_file(path, host="h", source="bootkube.service", fmt=fmt)
+    assert b.sources[0]["prefilter"] == "grep"
+    assert ca == cb
+    strip = lambda out: [{k: v for k, v in f.items()} for f in out["findings"]]  # noqa: E731
+    assert strip(a.findings()) == strip(b.findings())
