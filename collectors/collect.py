@@ -15,7 +15,9 @@ its :class:`Source` and collection goes on. Whatever a source returned before it
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -159,21 +161,29 @@ def run_bytes(host: Host, argv: list[str], timeout: float) -> tuple[int, bytes, 
     """Run a command; returns (rc, stdout bytes, stderr, timed_out). Output cut short by a
     timeout is returned, not thrown away."""
     if isinstance(host, LocalHost):
-        try:
-            proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:  # its own process group: a timeout stops the command and anything it started
+            proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         except OSError as exc:
             raise FactError(f"cannot run {argv[0]} on {host.name}: {exc}") from None
         try:
             out, err = proc.communicate(timeout=timeout)
             return proc.returncode, out, err.decode("utf-8", "replace"), False
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        except subprocess.TimeoutExpired as exc:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             out, err = proc.communicate()
-            return -9, out or b"", (err or b"").decode("utf-8", "replace"), True
+            out = out or exc.stdout or b""
+            return -9, out, (err or b"").decode("utf-8", "replace"), True
     runner = getattr(host, "run_bytes", None)  # the SSH transport: (rc, out bytes, err bytes)
     if runner is not None:
-        rc, out, err = runner(argv, timeout)
-        return rc, out, err.decode("utf-8", "replace") if isinstance(err, bytes) else err, False
+        # the remote side stops the command a little before the transport gives up, so what it
+        # printed until then comes back (coreutils timeout exits 124 then)
+        remote = max(1, int(timeout) - 2)
+        rc, out, err = runner(["timeout", "-s", "KILL", str(remote), *argv], timeout)
+        if rc == 127 and not out and b"timeout" in err:  # no coreutils timeout there
+            rc, out, err = runner(argv, timeout)
+        text = err.decode("utf-8", "replace") if isinstance(err, bytes) else err
+        return rc, out, text, rc in (124, 137)
     rc, out, err = host.run(argv, timeout)
     return rc, out.encode("utf-8", "surrogateescape"), err, False
 

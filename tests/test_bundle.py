@@ -102,8 +102,10 @@ def test_bundle_over_ssh_has_the_layout_and_only_the_lines_that_matter(lab, tmp_
 
 
 FAKE_JOURNALCTL = """#!/bin/sh
-# a journalctl without -o json on m2; one that breaks half-way on m1; the real one elsewhere
+# a journalctl without -o json on m2; one that breaks half-way on m1; one that hangs after
+# printing on bs; the real one elsewhere
 case "$*" in
+  *journals/bs*release-image*"-o json"*) /usr/bin/journalctl "$@"; sleep 60 ;;
   *journals/m2*"-o json"*) echo "journalctl: unknown output format 'json'" >&2; exit 1 ;;
   *journals/m1*"-o json"*) /usr/bin/journalctl "$@" | head -n 2
                            echo "Error was encountered while opening journal files: Input/output error" >&2; exit 1 ;;
@@ -125,7 +127,7 @@ def test_faults_are_recorded_and_the_bundle_is_still_written(lab, tmp_path):
     def edit(inv):
         closed = f"root@{lab.ip(23)}:{lab.port(19)}"
         for node in inv["nodes"]:
-            if node["name"] in ("m1", "m2"):
+            if node["name"] in ("bs", "m1", "m2"):
                 node.pop("ssh")  # local, so the fake journalctl on PATH answers
             if node["name"] == "m3":
                 node["ssh"] = closed  # nothing listens there
@@ -135,7 +137,8 @@ def test_faults_are_recorded_and_the_bundle_is_still_written(lab, tmp_path):
     out = tmp_path / "triage.tar.gz"
     out.write_text("an older bundle")
     done = collect(inventory(lab, "site-faults.yaml", edit), out,
-                   env={"PATH": f"{bindir}:{os.environ['PATH']}", "UPI_COLLECT_MAX_BYTES": "4096"})
+                   env={"PATH": f"{bindir}:{os.environ['PATH']}", "UPI_COLLECT_MAX_BYTES": "4096",
+                        "UPI_SSH_COMMAND_TIMEOUT": "3"})
     assert done.returncode == 1, done.stderr
     assert "bundle written" in done.stdout
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
@@ -159,6 +162,10 @@ def test_faults_are_recorded_and_the_bundle_is_still_written(lab, tmp_path):
     assert broken["status"] == "partial" and "Input/output error" in broken["error"]
     assert len((root / "hosts/m1/journal/kubelet.service.json").read_text().splitlines()) == 2  # kept
 
+    slow = rows["hosts/bs/journal/release-image.service.json"]
+    assert slow["status"] == "partial" and "timed out after 3s" in slow["error"]
+    assert "Pulled registry" in (root / "hosts/bs/journal/release-image.service.json").read_text()  # kept
+
     log = rows["hosts/bastion/.openshift_install.log"]
     assert log["status"] == "ok" and log["truncated"] and log["bytes"] == 4096
     assert any("binary" in n for n in log["notes"])
@@ -168,7 +175,7 @@ def test_faults_are_recorded_and_the_bundle_is_still_written(lab, tmp_path):
     findings = json.loads((root / "findings.json").read_text())
     ids = {(f["id"], f["host"], f["key"]) for f in findings["findings"]}
     assert ("kubelet.node_not_found", "m2", "m2.ocp45.example.localdomain") in ids  # from the fallback
-    assert ("bootkube.manifest_failed", "bs", "cluster-ingress-02-config.yml") in ids  # ssh still fine
+    assert ("bootkube.manifest_failed", "bs", "cluster-ingress-02-config.yml") in ids
 
 
 def test_lb_without_a_log_file_reads_the_haproxy_journal(lab, tmp_path):
