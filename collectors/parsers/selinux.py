@@ -67,14 +67,25 @@ def parse_stat_contexts(text: str, source: str) -> dict[str, SelinuxContext | No
     return out
 
 
+def _is_header(line: str, first: str) -> bool:
+    """``/usr/share/nginx/html/work:`` heads each folder when ls lists several."""
+    if not line.endswith(":") or _MODE.match(first):
+        return False
+    try:
+        parse_context(first)
+        return False
+    except ValueError:
+        return True
+
+
 def parse_ls_z(text: str, source: str) -> dict[str, SelinuxContext | None]:
     """``ls -Z`` (``<context> <name>``) or ``ls -lZ`` (mode, links, owner, group, context, ...)."""
     out: dict[str, SelinuxContext | None] = {}
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
-        if not stripped or re.match(r"^total \d+", stripped) or stripped.endswith(":"):
-            continue
         fields = stripped.split(None, 1)
+        if not stripped or re.match(r"^total \d+$", stripped) or _is_header(stripped, fields[0]):
+            continue
         try:
             if _MODE.match(fields[0]):
                 long = stripped.split(None, 9)
