@@ -16,13 +16,13 @@ from typing import Any
 
 import yaml
 
-from lab import cluster, network, packages
+from lab import cluster, network, packages, registry
 from lab.model import NetworkModel, seed_model
 from lab.procs import ProcessTable
 from lab.scenarios import SCENARIOS
 
 #: parts of the lab: name -> module with PACKAGES and start(lab) -> inventory fragment
-PARTS: dict[str, Any] = {"network": network, "cluster": cluster}
+PARTS: dict[str, Any] = {"network": network, "registry": registry, "cluster": cluster}
 SLOTS = 40
 SLOT_DIR = Path(tempfile.gettempdir()) / "upi-lab-slots"
 
