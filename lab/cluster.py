@@ -4,14 +4,14 @@
 lab mirror's host when the registry part runs first, pushing the sample images the seed
 mirrored), applies the scenario's edits, writes ``<workdir>/cluster/must-gather``, starts
 ``lab/apiserver.py`` on ``lab.ip(120):lab.port(8)`` with a self-signed certificate and a bearer
-token, and writes ``<workdir>/kubeconfig``. Requests are logged to ``<workdir>/cluster/requests.jsonl``.
+token, and writes ``<workdir>/kubeconfig``; a second one on ``lab.port(9)`` answers 403 to
+listing clusteroperators (``<workdir>/kubeconfig-rbac``). Requests are logged to ``<workdir>/cluster/requests.jsonl``.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime
-import importlib.util
 import ipaddress
 import json
 import secrets
@@ -110,11 +110,9 @@ def _https_ready(host: str, port: int, ca: Path) -> bool:
 
 def push_samples(lab: Lab, model: ClusterModel) -> None:
     """Push the seed's mirrored sample images, and point payload streams at the payload's digests."""
-    try:
-        from lab.imagebuild import Pusher, build_image, tar_layer
-        from lab.registry import model_of
-    except ImportError:  # the registry part is not in this tree
-        return
+    from lab.imagebuild import Pusher, build_image, tar_layer
+    from lab.registry import model_of
+
     reg = model_of(lab)
     root = lab.workdir / "registry"
     pusher = Pusher(model.mirror, reg.user, reg.password, str(root / "certs" / "ca.crt"))
@@ -125,12 +123,10 @@ def push_samples(lab: Lab, model: ClusterModel) -> None:
     payload = root / "payload.json"
     if payload.exists():
         digests = json.loads(payload.read_text())
-        components = digests.get("components", digests) if isinstance(digests, dict) else {}
-        found = [d for d in components.values() if isinstance(d, str) and d.startswith("sha256:")]
-        for i, stream in enumerate(("jenkins", "cli")):
-            if i < len(found):
+        for stream, component in (("jenkins", "console"), ("cli", "cli")):
+            if component in digests:
                 obj = model.one("imagestreams", stream)
-                obj["spec"]["tags"][0]["from"]["name"] = f"{CM.RELEASE_REPO}@{found[i]}"
+                obj["spec"]["tags"][0]["from"]["name"] = f"{CM.RELEASE_REPO}@{digests[component]}"
 
 
 def start(lab: Lab) -> dict[str, Any]:
@@ -143,22 +139,29 @@ def start(lab: Lab) -> dict[str, Any]:
     for fn in edits(lab):
         fn(lab, model)
     snapshot = CM.write_must_gather(model, root / "must-gather")
-    ip, port = lab.ip(120), lab.port(8)
+    ip = lab.ip(120)
     cert, key = root / "api.crt", root / "api.key"
     pem = self_signed(ip, cert, key)
     token = "lab-" + secrets.token_hex(16)
     log = root / "requests.jsonl"
     log.write_text("")
-    config = root / "apiserver.json"
-    config.write_text(json.dumps({"listen": [ip, port], "cert": str(cert), "key": str(key), "token": token,
-                                  "snapshot": str(snapshot), "log": str(log), "forbid": forbid(lab),
-                                  "max_seconds": lab.max_seconds}))
-    config.chmod(0o600)
-    lab.procs.spawn("apiserver", [sys.executable, str(Path(__file__).with_name("apiserver.py")), str(config)],
-                    ready=lambda: _https_ready(ip, port, cert))
+    # port 8: the API as the scenario has it; port 9: the same API for a reader that may not
+    # list clusteroperators (an RBAC gap: 403)
+    for name, port, forbidden, kc_name in (
+        ("apiserver", lab.port(8), forbid(lab), "kubeconfig"),
+        ("apiserver-rbac", lab.port(9), [*forbid(lab), "clusteroperators.config.openshift.io"], "kubeconfig-rbac"),
+    ):
+        config = root / f"{name}.json"
+        config.write_text(json.dumps({"listen": [ip, port], "cert": str(cert), "key": str(key), "token": token,
+                                      "snapshot": str(snapshot), "log": str(log), "forbid": forbidden,
+                                      "max_seconds": lab.max_seconds}))
+        config.chmod(0o600)
+        lab.procs.spawn(name, [sys.executable, str(Path(__file__).with_name("apiserver.py")), str(config)],
+                        ready=lambda port=port: _https_ready(ip, port, cert))
+        kc = lab.workdir / kc_name
+        kc.write_text(yaml.safe_dump(kubeconfig(f"https://{ip}:{port}", pem, token), sort_keys=False))
+        kc.chmod(0o600)
     kc = lab.workdir / "kubeconfig"
-    kc.write_text(yaml.safe_dump(kubeconfig(f"https://{ip}:{port}", pem, token), sort_keys=False))
-    kc.chmod(0o600)
     lab.kubeconfig = kc  # type: ignore[attr-defined]
     lab.snapshot = snapshot  # type: ignore[attr-defined]
     lab.api_requests = log  # type: ignore[attr-defined]
@@ -168,8 +171,8 @@ def start(lab: Lab) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- scenarios
 
-#: The registry part (issue 4) mirrors the sample images when this tree has it.
-PARTS = ("network", "registry", "cluster") if importlib.util.find_spec("lab.registry") else ("network", "cluster")
+#: The registry part (issue 4) starts first: the cluster part pushes the sample images to it.
+PARTS = ("network", "registry", "cluster")
 
 
 def remove_bootstrap(lab: Lab, backends: tuple[str, ...] = ("kube_api", "machine_config")) -> None:
@@ -237,9 +240,3 @@ def break_everything(lab: Lab, model: ClusterModel) -> None:
 def _installed_broken(lab: Lab) -> None:
     remove_bootstrap(lab, ("machine_config",))
     edit(lab, break_everything)
-
-
-@scenario("installed-rbac", "after install, the reader may not list clusteroperators (403)", parts=("network", "cluster"))
-def _installed_rbac(lab: Lab) -> None:
-    remove_bootstrap(lab)
-    forbid(lab).append("clusteroperators.config.openshift.io")
