@@ -41,7 +41,8 @@ def normalize_key(key: str) -> str:
     """``https://index.docker.io/v1/`` -> ``docker.io``; ``https://h:5000/`` -> ``h:5000``."""
     key = key.strip()
     for scheme in ("https://", "http://"):
-        key = key.removeprefix(scheme)
+        if key.lower().startswith(scheme):
+            key = key[len(scheme):]
     key = key.rstrip("/")
     if key.endswith("/v1") or key.endswith("/v2"):
         key = key[:-3]

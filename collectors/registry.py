@@ -533,3 +533,9 @@ def _find_in_tar(blob: IO[bytes], wanted: str, what: str) -> bytes | None:
         with contextlib.suppress(Exception):
             stream.close()
     return None
+
+
+def client_for(site: Any) -> RegistryClient:
+    """The run's shared client for the inventory's mirror (one pool per process), memoised on
+    the Site; a bad auth or CA file raises InputError (each check using it errors)."""
+    return site.memo("registry.client", lambda: RegistryClient.from_inventory(site.inv))

@@ -1,7 +1,7 @@
 """The cluster from a live API server, through the official ``kubernetes`` client: GET only.
 
-Core resources go through ``CoreV1Api`` (raw JSON, so objects are the same dicts a snapshot
-holds), every other group through ``CustomObjectsApi``. Discovery (``/api/v1``,
+Every group goes through ``CustomObjectsApi``; core resources and discovery are plain GETs
+through the same ``ApiClient`` (raw JSON, so objects are the same dicts a snapshot holds). Discovery (``/api/v1``,
 ``/apis/<group>/<version>``) tells a resource that is not served from an empty list. The client
 is imported on first use: it is slow to import and preflight runs never need it.
 """
@@ -55,7 +55,8 @@ class LiveSource:
         self.host = conf.host
         self.name = f"API {conf.host}"
         self.api = client.ApiClient(conf)
-        self.core = client.CoreV1Api(self.api)
+        # CustomObjectsApi for every group; core paths and discovery as raw GETs through the
+        # same ApiClient (CoreV1Api would import ~250 pydantic models: seconds on each worker)
         self.custom = client.CustomObjectsApi(self.api)
         self._discovery: dict[str, set[str] | None] = {}
         self._lock = threading.Lock()
@@ -78,16 +79,31 @@ class LiveSource:
             if exc.status == 404:
                 return ResourceMissing(res, self.name)
             return FactError(f"{self.name}: {what} answered HTTP {exc.status} {exc.reason}")
-        return FactError(f"{self.name} unreachable for {what}: {type(exc).__name__}: {_short(exc)}")
+        import urllib3
 
-    def _raw(self, path: str) -> Any:
-        """GET a discovery path; returns decoded JSON."""
-        data = self.api.call_api(
-            path, "GET", auth_settings=["BearerToken"], _preload_content=False,
-            _request_timeout=self.timeout, response_types_map={},
-        )
-        response = data[0] if isinstance(data, tuple) else data
-        return json.loads(response.data)
+        if isinstance(exc, OSError | urllib3.exceptions.HTTPError):
+            return FactError(f"{self.name} unreachable for {what}: {type(exc).__name__}: {_short(exc)}")
+        if isinstance(exc, ValueError):  # the body was not JSON
+            return FactError(f"{self.name}: {what} answered something that is not JSON: {_short(exc)}")
+        raise exc
+
+    def _get(self, path: str) -> Any:
+        """GET ``path`` with the kubeconfig's credentials; decoded JSON, ApiException if not 2xx."""
+        from kubernetes.client.exceptions import ApiException
+
+        method, url, headers, _body, _post = self.api.param_serialize("GET", path, auth_settings=["BearerToken"])
+        response = self.api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
+        response.read()
+        if not 200 <= response.status < 300:
+            raise ApiException(http_resp=response)
+        return _json(response)
+
+    def _discover(self, res: Resource) -> Any:
+        """GET ``/api/v1`` or ``/apis/<group>/<version>``; returns the APIResourceList."""
+        if not res.group:
+            return self._get(res.api_base())
+        return _json(self.custom.get_api_resources(
+            res.group, res.version, _preload_content=False, _request_timeout=self.timeout))
 
     def served(self, res: Resource) -> bool:
         """Whether discovery lists the resource in its group/version (cached)."""
@@ -95,7 +111,7 @@ class LiveSource:
         with self._lock:
             if base not in self._discovery:
                 try:
-                    doc = self._raw(base)
+                    doc = self._discover(res)
                     self._discovery[base] = {r.get("name") for r in doc.get("resources", [])}
                 except Exception as exc:
                     from kubernetes.client.exceptions import ApiException
@@ -114,12 +130,7 @@ class LiveSource:
             raise ResourceMissing(res, f"{self.name} (discovery of {res.api_base()} does not list it)")
         try:
             if not res.group:
-                method = f"list_namespaced_{_snake(res.kind)}" if res.namespaced and namespace else (
-                    f"list_{_snake(res.kind)}_for_all_namespaces" if res.namespaced else f"list_{_snake(res.kind)}"
-                )
-                args = [namespace] if res.namespaced and namespace else []
-                response = getattr(self.core, method)(*args, _preload_content=False, _request_timeout=self.timeout)
-                doc = json.loads(response.data)
+                doc = self._get(res.api_path(namespace))
             elif res.namespaced and namespace:
                 doc = self.custom.list_namespaced_custom_object(
                     res.group, res.version, namespace, res.plural, _request_timeout=self.timeout)
@@ -139,10 +150,7 @@ class LiveSource:
             raise ResourceMissing(res, f"{self.name} (discovery of {res.api_base()} does not list it)")
         try:
             if not res.group:
-                method = f"read_namespaced_{_snake(res.kind)}" if res.namespaced else f"read_{_snake(res.kind)}"
-                args = [name, namespace] if res.namespaced else [name]
-                response = getattr(self.core, method)(*args, _preload_content=False, _request_timeout=self.timeout)
-                return json.loads(response.data)
+                return self._get(res.api_path(namespace, name))
             if res.namespaced:
                 return self.custom.get_namespaced_custom_object(
                     res.group, res.version, namespace, res.plural, name, _request_timeout=self.timeout)
@@ -152,10 +160,12 @@ class LiveSource:
             raise self._fail(exc, res, "get", namespace, name) from None
 
 
-def _snake(kind: str) -> str:
-    """``ConfigMap`` -> ``config_map``, as the generated client names its methods."""
-    out = "".join(f"_{c.lower()}" if c.isupper() else c for c in kind)
-    return out.lstrip("_")
+def _json(response: Any) -> Any:
+    """The decoded body of a response read with ``_preload_content=False``."""
+    data = getattr(response, "data", None)
+    if not isinstance(data, bytes | str):
+        data = response.read()
+    return json.loads(data)
 
 
 def _short(exc: BaseException) -> str:
