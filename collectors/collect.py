@@ -109,12 +109,25 @@ def _journal(host: str, unit: str, journal_dir: str | None, catalog_source: str 
     )
 
 
+def node_target(inv: Any, node: Any) -> Any:
+    """Where a node's journal is read: its ``ssh``; else, when it has a ``journal_dir`` of its
+    own, this machine (journal files copied off the node); else ``ssh`` defaults at its ip."""
+    if node.ssh is not None:
+        return node.ssh
+    if node.journal_dir:
+        return None
+    from collectors.inventory import SshTarget
+
+    return SshTarget.parse(node.ip, inv.ssh)
+
+
 def plan_nodes(inv: Any) -> list[HostPlan]:
     """Journals of UNITS on the bootstrap and every master."""
     plans = []
     for node in inv.nodes_with_role("bootstrap", "master"):
         jdir = node.journal_dir or inv.ssh.journal_dir
-        plans.append(HostPlan(node.name, node.ssh, [_journal(node.name, u, jdir) for u in UNITS]))
+        target = node_target(inv, node)
+        plans.append(HostPlan(node.name, target, [_journal(node.name, u, jdir) for u in UNITS]))
     return plans
 
 

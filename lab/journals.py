@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lab.scenarios import scenario
+
 if TYPE_CHECKING:
     from lab.core import Lab
 
@@ -204,7 +206,8 @@ def build(root: Path, fqdn: dict[str, str]) -> dict[str, Any]:
 
 
 def start(lab: Lab) -> dict[str, Any]:
-    """Write the journals; give each bootstrap and master node its ``journal_dir``."""
+    """Write the journals; give each bootstrap and master node its ``journal_dir``, the LB its
+    log, ignition.dir the installer's log."""
     root = lab.workdir / "journals"
     fqdn = {n.name: n.fqdn for n in lab.network.nodes}
     paths = build(root, fqdn)
@@ -218,4 +221,12 @@ def start(lab: Lab) -> dict[str, Any]:
     installdir = Path(lab.inventory.get("ignition", {}).get("dir") or lab.workdir / "installdir")
     installdir.mkdir(parents=True, exist_ok=True)
     (installdir / ".openshift_install.log").write_text(INSTALLER_LOG)
-    return {"nodes": nodes, "ignition": {"dir": str(installdir)}}
+    # the LB's log to triage: the seed's lines (the lab's haproxy logs no state change)
+    return {"nodes": nodes, "ignition": {"dir": str(installdir)},
+            "load_balancer": {"log": paths["haproxy_log"]}}
+
+
+@scenario("install-logs", "the seed's install logs to triage: journals (bootstrap, masters, LB), "
+          "haproxy and installer logs, some failures resolved and some not", parts=("network", "journals"))
+def _install_logs(lab: Lab) -> None:
+    pass
