@@ -232,7 +232,7 @@ def _unreachable(error: str) -> bool:
 
 def _inspect(source: Source, data: bytes) -> None:
     """Notes about what came back: binary garbage, a journal that is not JSON."""
-    if b"\x00" in data or data.count("\ufffd".encode()) or _invalid_utf8(data):
+    if b"\x00" in data or "\ufffd".encode() in data or _invalid_utf8(data):
         source.notes.append("holds binary data (not UTF-8); kept with replacement characters")
 
 
