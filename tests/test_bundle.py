@@ -206,3 +206,11 @@ def test_bundle_option_on_a_pytest_run_carries_its_results(lab, tmp_path):
     assert int(checks.get("tests")) == len(run.results)
     findings = json.loads((root / "findings.json").read_text())
     assert {(f["id"], f["host"], f["key"]) for f in findings["findings"]} == EXPECTED
+
+
+def test_a_bad_inventory_stops_with_its_file_and_line(tmp_path):
+    bad = tmp_path / "site.yaml"
+    bad.write_text("cluster: {name: ocp45, base_domain: example.localdomain}\nnodes:\n  - {name: m1, role: boss, ip: 1.2.3.4}\n")
+    done = collect(bad, tmp_path / "b.tar.gz")
+    assert done.returncode == 2 and f"{bad}:3: nodes[0].role" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "b.tar.gz").exists()

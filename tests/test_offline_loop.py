@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import tarfile
 
 from lab import Lab
 from lab.cluster import break_everything, edit
-from tests.suite import run_suite
+from tests.suite import ROOT, run_suite
 
 # -p: the plugins' path-valued options must parse before pytest picks its rootdir; an installed
 # checkout registers them as pytest11 entry points, a bare worktree needs them named here.
@@ -43,6 +46,10 @@ def test_postinstall_on_the_bundle_gives_the_live_run_verdicts(tmp_path):
         bundle = tmp_path / "live.tar.gz"
         live = run_suite(*PLUGINS, "-m", "postinstall", "--kubeconfig", str(lab.workdir / "kubeconfig"),
                          "--bundle", str(bundle), inventory=lab.inventory_path, env=FAST)
+        alone = tmp_path / "alone.tar.gz"  # the same objects from python -m collectors --kubeconfig
+        subprocess.run([sys.executable, "-m", "collectors", "--inventory", str(lab.inventory_path),
+                        "--kubeconfig", str(lab.workdir / "kubeconfig"), "--bundle", str(alone), "-q"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **FAST})
     finally:
         lab.stop()  # the API server is gone: the second run can only read the bundle
     offline = run_suite(*PLUGINS, "-m", "postinstall", "--snapshot", str(bundle),
@@ -59,6 +66,9 @@ def test_postinstall_on_the_bundle_gives_the_live_run_verdicts(tmp_path):
         manifest = json.load(tar.extractfile("manifest.json"))
     assert "cluster-scoped-resources/core/nodes/i1.ocp45.example.localdomain.yaml" in names
     assert not [n for n in names if "/secrets/" in n]  # secrets are not even listed
+    with tarfile.open(alone) as tar:
+        assert sorted(n for n in tar.getnames() if n.startswith(("cluster-scoped", "namespaces"))) == sorted(
+            n for n in names if n.startswith(("cluster-scoped", "namespaces")))
     rows = [s for s in manifest["sources"] if s["kind"] == "cluster"]
     assert {r["path"] for r in rows} >= {"core/nodes", "config.openshift.io/clusteroperators"}
     assert all(r["status"] in ("ok", "empty") for r in rows), rows
