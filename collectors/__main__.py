@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
             cluster=cluster_collector(site, snapshot=args.snapshot, kubeconfig=_kubeconfig(args.kubeconfig)),
             command=["python", "-m", "collectors", *(argv if argv is not None else sys.argv[1:])],
         )
+    except OSError as exc:
+        print(f"cannot write the bundle {args.bundle}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     finally:
         pool.close()
     print(f"bundle written: {args.bundle} ({manifest['status']})")
