@@ -4,7 +4,7 @@
     python bench/classify.py --lines 200000 --grow 200000,400000
 
 ``feed_file`` (what bundles use) lets ``grep -E -i`` pre-scan for the catalog's literals in C
-and parses only the lines it passes; "no grep" is the pure-Python path (``feed_lines``).
+and parses only the lines it passes; "no grep" is its pure-Python fallback (block scan).
 
 Input is ``journalctl -o json`` lines shaped like an install's (kubelet and crio chatter,
 bootkube passes that fail and are created later, haproxy DOWN/UP, a few real errors). Each
@@ -76,11 +76,7 @@ import sys, json
 sys.path.insert(0, {root!r})
 from collectors.classify import Classifier
 c = Classifier()
-if {python_only!r}:
-    with open({path!r}, "rb") as fh:
-        c.feed_lines(fh, host="m1", source="kubelet.service", fmt="journal")
-else:
-    c.feed_file({path!r}, host="m1", source="kubelet.service", fmt="journal")
+c.feed_file({path!r}, host="m1", source="kubelet.service", fmt="journal", use_grep=not {python_only!r})
 out = c.findings()
 print(json.dumps({{"groups": len(out["findings"]), "open": len(c.open), **out["summary"]}}))
 """

@@ -253,14 +253,14 @@ def test_installer_logfmt_lines_give_back_their_message(message, level):
     ]).map(lambda m: journal_json(m, at=1)),
     st.binary(max_size=80).map(lambda b: b.replace(b"\n", b" ").decode("latin-1")),
 ), max_size=40), st.sampled_from(["journal", "text"]))
-def test_feed_file_with_grep_agrees_with_feed_lines(tmp_path_factory, lines, fmt):
+def test_feed_file_with_grep_or_blocks_agrees_with_feed_lines(tmp_path_factory, lines, fmt):
     path = tmp_path_factory.mktemp("ff") / "log"
     path.write_bytes("".join(ln + "\n" for ln in lines).encode("latin-1", "replace"))
-    a, b = Classifier(), Classifier()
+    a, b, c = Classifier(), Classifier(), Classifier()
     with open(path, "rb") as fh:
         ca = a.feed_lines(fh, host="h", source="bootkube.service", fmt=fmt)
     cb = b.feed_file(path, host="h", source="bootkube.service", fmt=fmt)
-    assert b.sources[0]["prefilter"] == "grep"
-    assert ca == cb
-    strip = lambda out: [{k: v for k, v in f.items()} for f in out["findings"]]  # noqa: E731
-    assert strip(a.findings()) == strip(b.findings())
+    cc = c.feed_file(path, host="h", source="bootkube.service", fmt=fmt, use_grep=False)
+    assert (b.sources[0]["prefilter"], c.sources[0]["prefilter"]) == ("grep", "python")
+    assert ca == cb == cc
+    assert a.findings()["findings"] == b.findings()["findings"] == c.findings()["findings"]
