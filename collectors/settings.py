@@ -26,3 +26,7 @@ SSH_COMMAND_TIMEOUT = _seconds("UPI_SSH_COMMAND_TIMEOUT", 30.0)
 HTTP_TIMEOUT = _seconds("UPI_HTTP_TIMEOUT", 10.0)
 #: Parallel requests against one server (registry lookups, host collection).
 MAX_CONCURRENCY = int(_seconds("UPI_MAX_CONCURRENCY", 16))
+#: Extra tries of an HTTP request answered 5xx or 429 (registry), and the first backoff
+#: (doubled each try; a Retry-After header is honoured up to 4 times this).
+HTTP_RETRIES = int(_seconds("UPI_HTTP_RETRIES", 4))
+HTTP_BACKOFF = _seconds("UPI_HTTP_BACKOFF", 0.25)

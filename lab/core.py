@@ -17,13 +17,15 @@ from typing import Any
 
 import yaml
 
-from lab import network, packages
+from lab import bastion, cluster, journals, network, packages, registry
 from lab.model import NetworkModel, seed_model
 from lab.procs import ProcessTable
 from lab.scenarios import SCENARIOS
 
 #: parts of the lab: name -> module with PACKAGES and start(lab) -> inventory fragment
-PARTS: dict[str, Any] = {"network": network}
+PARTS: dict[str, Any] = {
+    "network": network, "bastion": bastion, "registry": registry, "cluster": cluster, "journals": journals,
+}
 SLOTS = 40
 SLOT_DIR = Path(tempfile.gettempdir()) / "upi-lab-slots"
 

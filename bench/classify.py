@@ -1,0 +1,165 @@
+"""Benchmark: the benign-log classifier against ``grep -v -E -f <catalog patterns>``.
+
+    python bench/classify.py                 # 1,000,000 lines, then RSS at 1M, 2M, 5M lines
+    python bench/classify.py --lines 200000 --grow 200000,400000
+
+``feed_file`` (what bundles use) lets ``grep -E -i`` pre-scan for the catalog's literals in C
+and parses only the lines it passes; "no grep" is its pure-Python fallback (block scan).
+
+Input is ``journalctl -o json`` lines shaped like an install's (kubelet and crio chatter,
+bootkube passes that fail and are created later, haproxy DOWN/UP, a few real errors). Each
+contender runs in its own process; wall time and peak RSS (``wait4``) are printed. grep only
+filters lines; the classifier also parses JSON, resolves keys and groups what is left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+T0 = 1601300280_000000
+
+
+def _line(rnd: random.Random, i: int) -> str:
+    r = rnd.random()
+    unit, prio = "kubelet.service", 6
+    if r < 0.90:
+        unit = rnd.choice(["kubelet.service", "crio.service"])
+        msg = rnd.choice([
+            f"I0928 13:40:{i % 60:02d}.000000    1520 kubelet.go:1888] SyncLoop (PLEG): \"pod-{i % 977}\", event: ContainerStarted",
+            f"Started container {i:012x}: openshift-etcd/etcd-m{i % 3 + 1}",
+            f"I0928 13:40:{i % 60:02d}.000000    1520 reconciler.go:224] operationExecutor.VerifyControllerAttachedVolume started for volume \"v-{i % 311}\"",
+        ])
+    elif r < 0.96:
+        unit = "bootkube.service"
+        name = f"manifest-{i % 5000}.yaml"
+        msg = (f'"{name}": failed to create configmaps.v1./{name} -n openshift-config: namespaces "openshift-config" not found'
+               if r < 0.93 else f'Created "{name}" configmaps.v1./{name} -n openshift-config')
+    elif r < 0.99:
+        unit = "kubelet.service"
+        msg = (f'E0928 13:40:{i % 60:02d}.000000    1520 kubelet.go:2268] node "m{i % 3 + 1}" not found'
+               if r < 0.985 else f"Successfully registered node m{i % 3 + 1}")
+    else:
+        unit, prio = "crio.service", 3
+        msg = f"Error pulling image registry.test.example.local:5000/ocp4/openshift4@sha256:{i:064x}: manifest unknown"
+    return json.dumps({
+        "__REALTIME_TIMESTAMP": str(T0 + i * 1000), "_SYSTEMD_UNIT": unit, "PRIORITY": str(prio),
+        "_HOSTNAME": "m1", "SYSLOG_IDENTIFIER": unit.split(".")[0], "MESSAGE": msg,
+    }, separators=(",", ":"))
+
+
+def generate(path: Path, lines: int, start: int = 0) -> None:
+    rnd = random.Random(start)
+    with open(path, "a", encoding="utf-8") as out:
+        chunk = []
+        for i in range(start, start + lines):
+            chunk.append(_line(rnd, i))
+            if len(chunk) == 10000:
+                out.write("\n".join(chunk) + "\n")
+                chunk = []
+        if chunk:
+            out.write("\n".join(chunk) + "\n")
+
+
+CLASSIFY = """
+import sys, json
+sys.path.insert(0, {root!r})
+from collectors.classify import Classifier
+c = Classifier()
+c.feed_file({path!r}, host="m1", source="kubelet.service", fmt="journal", use_grep=not {python_only!r})
+out = c.findings()
+print(json.dumps({{"groups": len(out["findings"]), "open": len(c.open), **out["summary"]}}))
+"""
+
+
+def _hwm(pid: int) -> float:
+    """Peak resident set (VmHWM, MiB) of a live process since its exec; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def measure(argv: list[str], stdout: Any = subprocess.PIPE) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MiB, stdout) of one child process. RSS is sampled from
+    /proc/PID/status (VmHWM) every few ms: ``wait4``'s maxrss would count the forked copy of
+    this process before exec."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE)
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, _hwm(proc.pid))
+        time.sleep(0.003)
+    wall = time.perf_counter() - t0
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    if proc.returncode not in (0, 1):  # grep -v exits 1 when no line is left
+        raise RuntimeError(f"{argv[0]} failed ({proc.returncode}): {proc.stderr.read().decode() if proc.stderr else ''}")
+    return wall, peak, out
+
+
+def classifier(path: Path, python_only: bool = False) -> tuple[float, float, dict]:
+    code = CLASSIFY.format(root=str(ROOT), path=str(path), python_only=python_only)
+    wall, rss, out = measure([sys.executable, "-c", code])
+    return wall, rss, json.loads(out.strip().splitlines()[-1])
+
+
+def grep(path: Path, patterns: Path) -> tuple[float, float]:
+    """grep -v -E -f into a file (into /dev/null GNU grep stops at the first line it would print)."""
+    with tempfile.TemporaryFile() as sink:
+        wall, rss, _ = measure(["grep", "-v", "-E", "-f", str(patterns), str(path)], stdout=sink)
+    return wall, rss
+
+
+def main() -> None:
+    from collectors.catalog import load_catalog
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--grow", default="1000000,2000000,5000000", help="line counts for the RSS series")
+    args = ap.parse_args()
+    grow = sorted(int(n) for n in args.grow.split(",") if n)
+    with tempfile.TemporaryDirectory(prefix="bench-classify-") as tmp:
+        data, patterns = Path(tmp) / "journal.json", Path(tmp) / "patterns"
+        patterns.write_text("\n".join(load_catalog().patterns()) + "\n")
+        t0 = time.perf_counter()
+        generate(data, args.lines)
+        size = data.stat().st_size / 2**20
+        print(f"input: {args.lines:,} journal JSON lines, {size:.0f} MiB (generated in {time.perf_counter() - t0:.1f}s)")
+        print(f"patterns: {len(load_catalog().patterns())} catalog patterns (grep -v -E -f)")
+        gw, grss = grep(data, patterns)
+        cw, crss, summary = classifier(data)
+        pw, prss, _ = classifier(data, python_only=True)
+        print(f"{'':22} {'wall s':>8} {'peak RSS MiB':>13} {'lines/s':>12}")
+        print(f"{'grep -v -E -f':22} {gw:8.2f} {grss:13.1f} {args.lines / gw:12,.0f}")
+        print(f"{'classifier (feed_file)':22} {cw:8.2f} {crss:13.1f} {args.lines / cw:12,.0f}")
+        print(f"{'classifier, no grep':22} {pw:8.2f} {prss:13.1f} {args.lines / pw:12,.0f}")
+        print(f"classifier / grep wall time: {cw / gw:.1f}x (aim: within 5x)")
+        print(f"classifier result: {summary['groups']} finding groups, {summary['open']} open keys, "
+              f"{summary['examined']:,} lines examined, {summary['resolved']:,} resolved")
+        print("\npeak RSS as the input grows (aim: flat, under 100 MiB)")
+        print(f"{'lines':>12} {'MiB in':>8} {'wall s':>8} {'peak RSS MiB':>13}")
+        data.unlink()
+        have = 0
+        for n in grow:
+            generate(data, n - have, start=have)
+            have = n
+            w, rss, _ = classifier(data)
+            print(f"{n:12,} {data.stat().st_size / 2**20:8.0f} {w:8.2f} {rss:13.1f}")
+
+
+if __name__ == "__main__":
+    main()

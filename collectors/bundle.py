@@ -1,0 +1,248 @@
+"""The triage bundle (contract section 5): a .tar.gz in must-gather layout plus ``hosts/``,
+``results/``, ``findings.json`` and ``manifest.json``. Everything in it is redacted, and it is
+always written - through a temporary file and a rename - whatever failed on the way.
+
+>>> must_gather_path({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "m1"}})
+'cluster-scoped-resources/core/nodes/m1.yaml'
+>>> must_gather_path({"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator",
+...                   "metadata": {"name": "dns"}})
+'cluster-scoped-resources/config.openshift.io/clusteroperators/dns.yaml'
+>>> must_gather_path({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}})
+'namespaces/ns/core/pods/p.yaml'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from junit_xml import TestCase, TestSuite, to_xml_report_string
+
+from collectors.classify import Classifier
+from collectors.collect import HostPlan, Source, collect_all, plan
+from collectors.redact import redact_object, redact_text
+
+#: kinds whose plural is not kind.lower() + "s"
+_PLURALS = {
+    "Ingress": "ingresses", "IngressController": "ingresscontrollers", "Endpoints": "endpoints",
+    "NetworkPolicy": "networkpolicies", "PodSecurityPolicy": "podsecuritypolicies",
+    "ImageContentSourcePolicy": "imagecontentsourcepolicies", "StorageClass": "storageclasses",
+    "PriorityClass": "priorityclasses", "RuntimeClass": "runtimeclasses", "Proxy": "proxies",
+    "CertificateSigningRequest": "certificatesigningrequests", "Config": "configs",
+}
+
+
+def tool_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("upi-conformance")
+    except Exception:  # noqa: BLE001 - not installed: read pyproject
+        text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+        return next((ln.split('"')[1] for ln in text.splitlines() if ln.startswith("version")), "unknown")
+
+
+def must_gather_path(obj: dict[str, Any]) -> str:
+    """Where an object goes in must-gather layout."""
+    api = str(obj.get("apiVersion", "v1"))
+    group = api.rsplit("/", 1)[0] if "/" in api else "core"
+    kind = str(obj.get("kind", "Unknown"))
+    plural = _PLURALS.get(kind) or (kind.lower() + ("es" if kind.endswith(("s", "x")) else "s"))
+    if kind.endswith("y") and kind not in _PLURALS and not kind.endswith(("ay", "ey", "oy")):
+        plural = kind.lower()[:-1] + "ies"
+    meta = obj.get("metadata") or {}
+    name = str(meta.get("name", "unnamed")).replace("/", "_")
+    ns = meta.get("namespace")
+    if ns:
+        return f"namespaces/{ns}/{group}/{plural}/{name}.yaml"
+    return f"cluster-scoped-resources/{group}/{plural}/{name}.yaml"
+
+
+class BundleWriter:
+    """Stages the bundle in a folder: every file redacted; log sources classified as written."""
+
+    def __init__(self, staging: Path, classifier: Classifier) -> None:
+        self.root = staging
+        self.classifier = classifier
+        self._lock = threading.Lock()
+
+    def _target(self, rel: str) -> Path:
+        target = (self.root / rel).resolve()
+        if self.root.resolve() not in target.parents:
+            raise ValueError(f"{rel!r} is outside the bundle")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write_text(self, rel: str, text: str) -> None:
+        with self._lock:
+            self._target(rel).write_text(redact_text(text, rel), encoding="utf-8")
+
+    def write_json(self, rel: str, data: Any) -> None:
+        self.write_text(rel, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+    def write_object(self, obj: dict[str, Any], rel: str | None = None) -> str:
+        rel = rel or must_gather_path(obj)
+        self.write_text(rel, yaml.safe_dump(redact_object(obj), sort_keys=False))
+        return rel
+
+    def put(self, source: Source, data: bytes) -> None:
+        """A collected source: redacted, stored under its path, its lines classified."""
+        text = redact_text(data.decode("utf-8", errors="replace"), source.path)
+        with self._lock:
+            target = self._target(source.path)
+            target.write_text(text, encoding="utf-8")
+            del text
+            if source.fmt:
+                self.classifier.feed_file(target, host=source.host, source=source.catalog_source, fmt=source.fmt)
+
+
+def _junit(findings: dict[str, Any], report: dict[str, Any] | None) -> str:
+    """results/junit.xml: the run's checks (when there was a run) and the findings."""
+    suites = []
+    if report is not None:
+        cases = []
+        for rec in report.get("results", []):
+            case = TestCase(rec["subject"], classname=rec["check"], status=rec["outcome"])
+            if rec["outcome"] == "failed":
+                case.add_failure_info(rec.get("message", ""), rec.get("remediation", ""))
+            elif rec["outcome"] == "error":
+                case.add_error_info(rec.get("message", ""))
+            elif rec["outcome"] == "skipped":
+                case.add_skipped_info(rec.get("message", ""))
+            cases.append(case)
+        suites.append(TestSuite("checks", cases))
+    cases = []
+    for f in findings["findings"]:
+        name = f"{f['id']} [{f['key'] or f['pattern']}]"
+        case = TestCase(name, classname=f"findings.{f['host']}.{f['unit']}", status=f["kind"],
+                        timestamp=None)
+        case.add_failure_info(
+            f"{f['kind']}: {f['count']} line(s) from {f['first']} to {f['last']}: {f['sample']}",
+            f["reason"], failure_type=f["kind"],
+        )
+        cases.append(case)
+    if not cases:
+        cases.append(TestCase("no unresolved or unknown log lines", classname="findings"))
+    suites.append(TestSuite("findings", cases, properties={"catalog": findings["catalog"]["path"]}))
+    return to_xml_report_string(suites)
+
+
+def _digest(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _context(inv: Any) -> dict[str, list[str]]:
+    if inv is None:
+        return {}
+    boot = inv.nodes_with_role("bootstrap")
+    return {"bootstrap": [v for n in boot for v in (n.name, n.fqdn, n.ip)]}
+
+
+def _tar_atomically(staging: Path, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        with tarfile.open(tmp, "w:gz") as tar:
+            for path in sorted(staging.rglob("*")):
+                tar.add(path, arcname=str(path.relative_to(staging)), recursive=False)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+ClusterCollector = Callable[[BundleWriter], Iterable[dict[str, Any]]]
+
+
+def write_bundle(
+    out: str | Path,
+    site: Any,
+    *,
+    report: dict[str, Any] | None = None,
+    extra_results: dict[str, Path] | None = None,
+    cluster: ClusterCollector | None = None,
+    plans: list[HostPlan] | None = None,
+    progress: Callable[[str], None] | None = None,
+    command: list[str] | None = None,
+) -> dict[str, Any]:
+    """Collect and write the bundle to ``out``; returns the manifest. Never leaves a half file.
+
+    ``cluster`` writes cluster objects through the writer and returns manifest rows for them.
+    """
+    out = Path(out)
+    say = progress or (lambda _m: None)
+    inv = getattr(site, "inventory", None)
+    t0 = time.monotonic()
+    manifest: dict[str, Any] = {
+        "tool": {"name": "upi-conformance", "version": tool_version()},
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "command": command if command is not None else sys.argv,
+        "inventory": {"path": str(inv.path) if inv else None, "digest": _digest(inv.path if inv else None)},
+        "hosts": {},
+        "sources": [],
+        "errors": [],
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.staging."))
+    classifier = Classifier(context=_context(inv))
+    writer = BundleWriter(staging, classifier)
+    try:
+        plans = plans if plans is not None else (plan(inv) if inv else [])
+        try:
+            collect_all(site, plans, writer, say)
+        except Exception as exc:  # noqa: BLE001 - the bundle is written anyway
+            manifest["errors"].append(f"collecting hosts: {type(exc).__name__}: {exc}")
+        for hp in plans:
+            manifest["hosts"][hp.name] = {"status": hp.status, "error": hp.error, "seconds": hp.seconds}
+            manifest["sources"] += [s.record() for s in hp.sources]
+        if cluster is not None:
+            try:
+                manifest["sources"] += list(cluster(writer))
+            except Exception as exc:  # noqa: BLE001
+                manifest["errors"].append(f"collecting cluster objects: {type(exc).__name__}: {exc}")
+        findings = classifier.findings()
+        writer.write_json("findings.json", findings)
+        manifest["findings"] = {
+            k: findings["summary"][k] for k in ("lines", "benign", "resolved", "unresolved", "unknown")
+        }
+        manifest["findings"]["groups"] = len(findings["findings"])
+        if report is not None:
+            writer.write_json("results/report.json", report)
+        for name, path in (extra_results or {}).items():
+            try:
+                writer.write_text(f"results/{name}", Path(path).read_text(encoding="utf-8", errors="replace"))
+            except OSError as exc:
+                manifest["errors"].append(f"results/{name}: cannot read {path}: {exc.strerror or exc}")
+        writer.write_text("results/junit.xml", _junit(findings, report))
+    except Exception as exc:  # noqa: BLE001 - still write what there is
+        manifest["errors"].append(f"writing bundle: {type(exc).__name__}: {exc}")
+    finally:
+        manifest["seconds"] = round(time.monotonic() - t0, 3)
+        failed = [s for s in manifest["sources"] if s.get("status") in ("failed", "partial")]
+        manifest["status"] = "complete" if not failed and not manifest["errors"] else "incomplete"
+        writer.write_json("manifest.json", manifest)
+        try:
+            _tar_atomically(staging, out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    say(f"bundle {out}: {manifest['status']}, {len(manifest['sources'])} sources, "
+        f"{manifest.get('findings', {}).get('groups', 0)} finding groups")
+    return manifest

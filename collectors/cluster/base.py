@@ -1,0 +1,107 @@
+"""What a cluster source is: get and list, nothing else; and a per-process cache over one.
+
+>>> class Two:
+...     name = "two"
+...     def list(self, res, namespace=None): return [{"metadata": {"name": "b"}}, {"metadata": {"name": "a"}}]
+...     def get(self, res, name, namespace=None): return {"metadata": {"name": name}}
+>>> from collectors.cluster.resources import NODES
+>>> [o["metadata"]["name"] for o in CachedSource(Two()).list(NODES)]
+['a', 'b']
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from collectors.cluster.resources import Resource
+from collectors.errors import FactError
+
+Obj = dict[str, Any]
+
+
+class ResourceMissing(FactError):
+    """The resource type is not served (live) or not in the snapshot at all."""
+
+    def __init__(self, res: Resource | None, where: str = "", *, message: str = "") -> None:
+        self.resource = res
+        if res is not None:
+            message = f"{res.qualified} ({res.group_version}) is not in {where}"
+        super().__init__(message)
+
+
+class ObjectMissing(FactError):
+    """The named object does not exist."""
+
+    def __init__(self, res: Resource, name: str, namespace: str | None, where: str) -> None:
+        self.resource = res
+        ns = f"{namespace}/" if namespace else ""
+        super().__init__(f"{res.qualified} {ns}{name} not found in {where}")
+
+
+class ClusterSource(Protocol):
+    """Reads only. ``namespace=None`` on a namespaced resource lists every namespace."""
+
+    name: str
+
+    def list(self, res: Resource, namespace: str | None = None) -> list[Obj]: ...
+
+    def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj: ...
+
+
+def sort_key(obj: Obj) -> tuple[str, str]:
+    meta = obj.get("metadata") or {}
+    return (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+
+
+class CachedSource:
+    """Lists and gets once per process (errors cached too), results sorted by namespace/name.
+
+    ``seed`` preloads answers handed over from the xdist controller: key -> ("ok", objs) or
+    ("error" | "missing", message).
+    """
+
+    def __init__(self, inner: ClusterSource, seed: dict[str, Any] | None = None) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._memo: dict[str, tuple[bool, Any]] = {}
+        for key, (state, value) in (seed or {}).items():
+            error = ResourceMissing(None, message=value) if state == "missing" else FactError(value)
+            self._memo[key] = (state == "ok", value if state == "ok" else error)
+        self._lock = threading.RLock()
+
+    def _once(self, key: str, produce: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key not in self._memo:
+                try:
+                    self._memo[key] = (True, produce())
+                except FactError as exc:
+                    self._memo[key] = (False, exc)
+            ok, value = self._memo[key]
+        if not ok:
+            raise value
+        return value
+
+    @staticmethod
+    def list_key(res: Resource, namespace: str | None) -> str:
+        return f"list {res.folder} {namespace or '*'}"
+
+    def list(self, res: Resource, namespace: str | None = None) -> list[Obj]:
+        return self._once(
+            self.list_key(res, namespace),
+            lambda: sorted(self.inner.list(res, namespace), key=sort_key),
+        )
+
+    def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:
+        return self._once(f"get {res.folder} {namespace or '-'} {name}", lambda: self.inner.get(res, name, namespace))
+
+    def export(self, keys: list[str]) -> dict[str, Any]:
+        """The cached answers for ``keys`` in the form ``seed`` takes (for xdist workers)."""
+        out: dict[str, Any] = {}
+        for key in keys:
+            if key in self._memo:
+                ok, value = self._memo[key]
+                state = "missing" if isinstance(value, ResourceMissing) else "error"
+                out[key] = ("ok", value) if ok else (state, str(value))
+        return out

@@ -1,0 +1,78 @@
+"""The Kubernetes and OpenShift resources the suite reads, with their API paths and folders.
+
+>>> IMAGESTREAMS.api_path("openshift", "nodejs")
+'/apis/image.openshift.io/v1/namespaces/openshift/imagestreams/nodejs'
+>>> IMAGESTREAMS.folder, IMAGESTREAMS.qualified
+('image.openshift.io/imagestreams', 'imagestreams.image.openshift.io')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource type: API group ("" for core), version, plural name, scope and kind."""
+
+    group: str
+    version: str
+    plural: str
+    namespaced: bool
+    kind: str
+
+    @property
+    def folder(self) -> str:
+        """``<group|core>/<plural>``: where must-gather keeps it."""
+        return f"{self.group or 'core'}/{self.plural}"
+
+    @property
+    def qualified(self) -> str:
+        """``plural.group`` as RBAC and ``oc get`` spell it (``nodes`` for core)."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    @property
+    def group_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    def api_base(self) -> str:
+        return f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+
+    def api_path(self, namespace: str | None = None, name: str | None = None) -> str:
+        """The REST path of a list (``name`` None) or of one object."""
+        path = self.api_base()
+        if self.namespaced and namespace:
+            path += f"/namespaces/{namespace}"
+        path += f"/{self.plural}"
+        return f"{path}/{name}" if name else path
+
+
+NODES = Resource("", "v1", "nodes", False, "Node")
+PODS = Resource("", "v1", "pods", True, "Pod")
+CONFIGMAPS = Resource("", "v1", "configmaps", True, "ConfigMap")
+CLUSTEROPERATORS = Resource("config.openshift.io", "v1", "clusteroperators", False, "ClusterOperator")
+OPERATORHUBS = Resource("config.openshift.io", "v1", "operatorhubs", False, "OperatorHub")
+IDMS = Resource("config.openshift.io", "v1", "imagedigestmirrorsets", False, "ImageDigestMirrorSet")
+CSRS = Resource("certificates.k8s.io", "v1", "certificatesigningrequests", False, "CertificateSigningRequest")
+IMAGESTREAMS = Resource("image.openshift.io", "v1", "imagestreams", True, "ImageStream")
+SAMPLES_CONFIGS = Resource("samples.operator.openshift.io", "v1", "configs", False, "Config")
+REGISTRY_CONFIGS = Resource("imageregistry.operator.openshift.io", "v1", "configs", False, "Config")
+INGRESSCONTROLLERS = Resource("operator.openshift.io", "v1", "ingresscontrollers", True, "IngressController")
+ICSPS = Resource("operator.openshift.io", "v1alpha1", "imagecontentsourcepolicies", False, "ImageContentSourcePolicy")
+MCPS = Resource("machineconfiguration.openshift.io", "v1", "machineconfigpools", False, "MachineConfigPool")
+MHCS = Resource("machine.openshift.io", "v1beta1", "machinehealthchecks", True, "MachineHealthCheck")
+CATALOGSOURCES = Resource("operators.coreos.com", "v1alpha1", "catalogsources", True, "CatalogSource")
+
+#: Every resource the suite knows, by ``<group|core>/<plural>``.
+KNOWN: dict[str, Resource] = {
+    r.folder: r
+    for r in (
+        NODES, PODS, CONFIGMAPS, CLUSTEROPERATORS, OPERATORHUBS, IDMS, CSRS, IMAGESTREAMS,
+        SAMPLES_CONFIGS, REGISTRY_CONFIGS, INGRESSCONTROLLERS, ICSPS, MCPS, MHCS, CATALOGSOURCES,
+    )
+}
+
+
+def by_folder(group: str, plural: str) -> Resource | None:
+    """The known resource stored under ``<group|core>/<plural>``, if any."""
+    return KNOWN.get(f"{group or 'core'}/{plural}")

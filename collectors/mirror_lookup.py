@@ -1,0 +1,57 @@
+"""Is an image in the mirror? The interface the postinstall checks use, over issue 4's client.
+
+``lookups(site, refs)`` asks the mirror for every reference once per run (in parallel, cached);
+``candidates(ref, rules, mirror_host)`` says where a disconnected cluster would pull ``ref``
+from: through ICSP/IDMS for a digest, and only from the mirror host.
+
+>>> from collectors.mirrors import MirrorRule
+>>> rules = [MirrorRule("quay.io/openshift-release-dev/ocp-v4.0-art-dev", ("m:5000/ocp4/openshift4",))]
+>>> [str(c)[:24] for c in candidates("quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "a" * 64, rules, "m:5000")]
+['m:5000/ocp4/openshift4@s']
+>>> candidates("registry.redhat.io/rhscl/nginx:latest", rules, "m:5000")
+[]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from collectors.errors import FactError, InputError
+from collectors.imageref import ImageRef, ImageRefError, parse_reference
+from collectors.mirrors import MirrorRule, map_reference
+
+
+def client(site: Any) -> Any:
+    """One RegistryClient per run for the inventory's mirror."""
+    from collectors.registry import RegistryClient
+
+    return site.memo("registry_client", lambda: RegistryClient.from_inventory(site.inv))
+
+
+def candidates(ref: str, rules: Iterable[MirrorRule], mirror_host: str) -> list[ImageRef]:
+    """Where ``ref`` can be pulled from in a disconnected site: mirrors on ``mirror_host``."""
+    try:
+        parsed = parse_reference(ref)
+    except ImageRefError as exc:
+        raise InputError(ref, f"not an image reference: {exc}") from None
+    return [c for c in map_reference(parsed, list(rules)) if c.registry == mirror_host]
+
+
+def lookups(site: Any, refs: Iterable[ImageRef]) -> dict[str, bool | FactError]:
+    """``str(ref)`` -> present, or the FactError that says why the mirror could not tell."""
+    wanted = list(dict.fromkeys(refs))
+    cache: dict[str, bool | FactError] = site.memo("mirror_lookups", dict)
+    todo = [r for r in wanted if str(r) not in cache]
+    if todo:
+        for ref, found in client(site).has_manifests(todo).items():
+            cache[str(ref)] = found
+    return {str(r): cache[str(r)] for r in wanted}
+
+
+def image_present(site: Any, ref: ImageRef) -> bool:
+    """Whether the mirror has ``ref``; FactError when it cannot tell (TLS, auth, 5xx)."""
+    found = lookups(site, [ref])[str(ref)]
+    if isinstance(found, FactError):
+        raise found
+    return found

@@ -1,0 +1,89 @@
+"""X.509 certificates found in text: PEM blocks and kubeconfig ``*-data:`` fields.
+
+Only metadata leaves this module (subject, issuer, validity); never a certificate body.
+
+>>> pem_certificates(b"no certificate here", "/etc/motd")
+[]
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from collectors.errors import InputError
+
+_PEM = re.compile(rb"-----BEGIN CERTIFICATE-----\s+[A-Za-z0-9+/=\s]*?-----END CERTIFICATE-----")
+_KUBECONFIG_DATA = re.compile(rb"(certificate-authority-data|client-certificate-data):\s*([A-Za-z0-9+/=]{40,})")
+
+
+@dataclass(frozen=True)
+class CertInfo:
+    """Where a certificate was found and what it says about itself."""
+
+    where: str
+    subject: str
+    issuer: str
+    not_before: datetime
+    not_after: datetime
+    is_ca: bool
+
+    def hours_left(self, now: datetime) -> float:
+        """Hours until notAfter (negative once expired)."""
+        return (self.not_after - now).total_seconds() / 3600
+
+
+def _name(name: x509.Name) -> str:
+    cns = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if cns:
+        return f"CN={cns[0].value}"
+    return name.rfc4514_string() or "(empty name)"
+
+
+def cert_info(cert: x509.Certificate, where: str) -> CertInfo:
+    """The metadata of one parsed certificate."""
+    try:
+        is_ca = bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except (x509.ExtensionNotFound, ValueError):
+        is_ca = False
+    return CertInfo(
+        where=where,
+        subject=_name(cert.subject),
+        issuer=_name(cert.issuer),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        is_ca=is_ca,
+    )
+
+
+def pem_certificates(data: bytes, where: str) -> list[CertInfo]:
+    """Every PEM certificate in ``data``, plus those base64-embedded in kubeconfig fields.
+
+    A block that does not parse raises :class:`InputError` naming ``where`` (not the block).
+    """
+    found: list[CertInfo] = []
+    for number, match in enumerate(_PEM.finditer(data), 1):
+        try:
+            found.append(cert_info(x509.load_pem_x509_certificate(match.group(0)), where))
+        except ValueError:
+            raise InputError(where, f"certificate #{number} is not a valid X.509 PEM block") from None
+    for match in _KUBECONFIG_DATA.finditer(data):
+        key = match.group(1).decode()
+        try:
+            inner = base64.b64decode(match.group(2), validate=True)
+        except (binascii.Error, ValueError):
+            raise InputError(where, f"{key} is not valid base64") from None
+        found += pem_certificates(inner, f"{where} ({key})")
+    return found
+
+
+def is_valid_now(info: CertInfo, now: datetime | None = None) -> bool:
+    """Whether ``now`` lies within the certificate's validity."""
+    now = now or datetime.now(UTC)
+    return info.not_before <= now <= info.not_after

@@ -1,0 +1,259 @@
+"""The bastion part of the lab: sshd (key-only, its own host key) and nginx serving a web root
+with the RHCOS images and the ignition files that ``lab.ignition_files`` generates.
+
+sshd listens on ``lab.ip(101):lab.port(2)`` and nginx on ``lab.ip(101):80``. The web root lives
+under ``/tmp/upi-lab-www/slot-N`` (world-traversable, so nginx workers running as nobody can
+read it, and a root-owned mode-600 file gets the 403 of the field). SELinux labels are set with
+``setfattr``; the kernel does not enforce them but ``stat -c %C`` reads them back.
+
+Scenarios edit :class:`BastionModel` (``model(lab)``) before the part starts.
+"""
+
+from __future__ import annotations
+
+import gzip
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lab.ignition_files import bootstrap_config, installer_certs, pointer_config, write_json
+from lab.scenarios import scenario
+
+if TYPE_CHECKING:
+    from lab.core import Lab
+
+PACKAGES = ["openssh-server", "openssh-client", "nginx", "attr"]
+BASTION_OCTET = 101
+WWW_BASE = Path(tempfile.gettempdir()) / "upi-lab-www"
+HTTPD_LABEL = "unconfined_u:object_r:httpd_sys_content_t:s0"
+ADMIN_HOME_LABEL = "unconfined_u:object_r:admin_home_t:s0"
+RHCOS = "rhcos-4.5.6-x86_64-metal.x86_64.raw.gz"
+KERNEL = "rhcos-4.5.6-x86_64-installer-kernel-x86_64"
+INITRAMFS = "rhcos-4.5.6-x86_64-installer-initramfs.x86_64.img"
+
+
+@dataclass
+class BastionModel:
+    """What the bastion serves and how; scenarios change it before start."""
+
+    #: hours from now until the one-day certificates in bootstrap.ign expire (negative: expired)
+    one_day_hours_left: float = 23.5
+    #: the host master.ign and worker.ign merge from ("api-int" or a wrong "api")
+    pointer_prefix: str = "api-int"
+    #: SELinux label per web-root file name (others get httpd_sys_content_t)
+    labels: dict[str, str] = field(default_factory=dict)
+    #: web-root files written root-owned mode 600 (nginx answers 403)
+    private: tuple[str, ...] = ()
+    #: ignition files whose web-root copy is an older generation
+    stale: tuple[str, ...] = ()
+
+
+def model(lab: Lab) -> BastionModel:
+    """The lab's bastion model, created on first use."""
+    if not hasattr(lab, "bastion_model"):
+        lab.bastion_model = BastionModel()  # type: ignore[attr-defined]
+    return lab.bastion_model  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- content
+
+
+def write_ignition(lab: Lab, folder: Path, hours_left: float, pointer_prefix: str, ssh_pub: str) -> None:
+    """bootstrap.ign, master.ign, worker.ign and metadata.json into ``folder``."""
+    net = lab.network
+    folder.mkdir(parents=True, exist_ok=True)
+    certs = installer_certs(datetime.now(UTC), hours_left)
+    api_int = f"api-int.{net.cluster_domain}"
+    write_json(folder / "bootstrap.ign", bootstrap_config(certs, api_int, ssh_pub))
+    for role in ("master", "worker"):
+        write_json(folder / f"{role}.ign", pointer_config(role, f"{pointer_prefix}.{net.cluster_domain}", certs.root_ca))
+    write_json(folder / "metadata.json", {"clusterName": net.cluster, "infraID": f"{net.cluster}-lab"})
+
+
+def _fake_image(seed: int, size: int) -> bytes:
+    return random.Random(seed).randbytes(size)
+
+
+def fill_web_root(lab: Lab, root: Path, installdir: Path, ssh_pub: str) -> None:
+    """The seed's web root: RHCOS kernel, initramfs and raw.gz, pxeboot.ipxe, the *.ign copies."""
+    m = model(lab)
+    ip = lab.ip(BASTION_OCTET)
+    (root / RHCOS).write_bytes(gzip.compress(_fake_image(1, 256 * 1024), mtime=0))
+    (root / KERNEL).write_bytes(_fake_image(2, 32 * 1024))
+    (root / INITRAMFS).write_bytes(_fake_image(3, 64 * 1024))
+    (root / "pxeboot.ipxe").write_text(
+        f"#!ipxe\nkernel http://{ip}/{KERNEL} ip=dhcp rd.neednet=1 initrd={INITRAMFS} "
+        f"coreos.inst=yes coreos.inst.install_dev=sda coreos.inst.image_url=http://{ip}/{RHCOS} "
+        f"coreos.inst.ignition_url=http://{ip}/bootstrap.ign\ninitrd http://{ip}/{INITRAMFS}\nboot\n"
+    )
+    for ign in sorted(installdir.glob("*.ign")):
+        shutil.copyfile(ign, root / ign.name)
+    if m.stale:
+        old = root.parent / (root.name + ".old")
+        write_ignition(lab, old, m.one_day_hours_left - 30, "api-int", ssh_pub)
+        for name in m.stale:
+            shutil.copyfile(old / name, root / name)
+        shutil.rmtree(old)
+    for path in sorted(root.iterdir()):
+        path.chmod(0o600 if path.name in m.private else 0o644)
+        label = m.labels.get(path.name, HTTPD_LABEL)
+        subprocess.run(["setfattr", "-n", "security.selinux", "-v", label, str(path)], check=True)
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def _tcp_ready(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.3):
+            return True
+    except OSError:
+        return False
+
+
+def _keygen(path: Path, comment: str) -> str:
+    path.unlink(missing_ok=True)
+    path.with_suffix(".pub").unlink(missing_ok=True)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
+                   check=True, capture_output=True)
+    return path.with_suffix(".pub").read_text().strip()
+
+
+def render_sshd_config(d: Path, ip: str, port: int) -> str:
+    return "\n".join([
+        f"ListenAddress {ip}:{port}",
+        f"HostKey {d}/ssh_host_ed25519_key",
+        f"PidFile {d}/sshd.pid",
+        f"AuthorizedKeysFile {d}/authorized_keys",
+        "StrictModes no", "UsePAM no", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
+        "PubkeyAuthentication yes", "PermitRootLogin prohibit-password", "AllowUsers root",
+        "UseDNS no", "MaxSessions 64", "MaxStartups 64:30:128", "LogLevel VERBOSE", "",
+    ])
+
+
+def render_nginx_conf(d: Path, ip: str, root: Path) -> str:
+    temps = "\n".join(f"    {k}_temp_path {d}/{k}_temp;" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    return f"""user nobody nogroup;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log stderr;
+events {{ worker_connections 256; }}
+http {{
+    types {{ application/octet-stream ign gz img; text/plain ipxe; }}
+    default_type application/octet-stream;
+    access_log {d}/access.log;
+{temps}
+    server {{
+        listen {ip}:80;
+        server_name bastion;
+        root {root};
+        location / {{ }}
+    }}
+}}
+"""
+
+
+def start_sshd(lab: Lab, ip: str, port: int) -> tuple[Path, Path]:
+    """sshd for root with the lab's key; returns (client key, known_hosts)."""
+    d = lab.workdir / "sshd"
+    d.mkdir(parents=True, exist_ok=True)
+    host_pub = _keygen(d / "ssh_host_ed25519_key", "lab-bastion-host")
+    client_key = d / "id_ed25519"
+    (d / "authorized_keys").write_text(_keygen(client_key, "lab-admin") + "\n")
+    known_hosts = d / "known_hosts"
+    kind, blob = host_pub.split()[:2]
+    known_hosts.write_text(f"[{ip}]:{port} {kind} {blob}\n")
+    conf = d / "sshd_config"
+    conf.write_text(render_sshd_config(d, ip, port))
+    Path("/run/sshd").mkdir(parents=True, exist_ok=True)
+    valid = subprocess.run(["/usr/sbin/sshd", "-t", "-f", str(conf)], capture_output=True, text=True, check=False)
+    if valid.returncode != 0:
+        raise RuntimeError(f"sshd -t -f {conf} failed: {valid.stderr}")
+    lab.procs.spawn("sshd", ["/usr/sbin/sshd", "-D", "-e", "-f", str(conf)], ready=lambda: _tcp_ready(ip, port))
+    return client_key, known_hosts
+
+
+def web_root(lab: Lab) -> Path:
+    """This slot's web root (recreated empty), readable by nginx workers."""
+    WWW_BASE.mkdir(exist_ok=True)
+    WWW_BASE.chmod(0o755)
+    root = WWW_BASE / f"slot-{lab.slot}" / "html"
+    shutil.rmtree(root.parent, ignore_errors=True)
+    root.mkdir(parents=True)
+    for p in (root.parent, root):
+        p.chmod(0o755)
+    return root
+
+
+def start(lab: Lab) -> dict:
+    """Start sshd and nginx, generate ignition; return the bastion's inventory keys."""
+    m = model(lab)
+    ip, port = lab.ip(BASTION_OCTET), lab.port(2)
+    client_key, known_hosts = start_sshd(lab, ip, port)
+    ssh_pub = client_key.with_suffix(".pub").read_text().strip()
+    installdir = lab.workdir / "installdir"
+    write_ignition(lab, installdir, m.one_day_hours_left, m.pointer_prefix, ssh_pub)
+    root = web_root(lab)
+    fill_web_root(lab, root, installdir, ssh_pub)
+    nd = lab.workdir / "nginx"
+    nd.mkdir(exist_ok=True)
+    conf = nd / "nginx.conf"
+    conf.write_text(render_nginx_conf(nd, ip, root))
+    lab.procs.spawn(
+        "nginx", ["/usr/sbin/nginx", "-e", "stderr", "-p", f"{nd}/", "-c", str(conf), "-g", "daemon off;"],
+        ready=lambda: _tcp_ready(ip, 80), stop_signal=signal.SIGQUIT,
+    )
+    return {
+        "ssh": {"user": "root", "key": str(client_key), "known_hosts": str(known_hosts), "host_key_policy": "strict"},
+        "bastion": {"ssh": f"root@{ip}:{port}", "http_root": str(root), "http_url": f"http://{ip}/"},
+        "ignition": {"dir": str(installdir), "min_valid_hours": 2},
+    }
+
+
+# --------------------------------------------------------------------------- scenarios
+
+_PARTS = ("network", "bastion")
+
+
+@scenario("bastion-clean", "the bastion as it should be: served, labeled, fresh ignition", parts=_PARTS)
+def _bastion_clean(lab: Lab) -> None:
+    model(lab)
+
+
+@scenario("rhcos-mislabeled", f"{RHCOS} carries admin_home_t (copied from /root)", parts=_PARTS)
+def _rhcos_mislabeled(lab: Lab) -> None:
+    model(lab).labels[RHCOS] = ADMIN_HOME_LABEL
+
+
+@scenario("ignition-unreadable", "worker.ign in the web root is root-owned mode 600 (nginx: 403)", parts=_PARTS)
+def _ignition_unreadable(lab: Lab) -> None:
+    model(lab).private = ("worker.ign",)
+
+
+@scenario("ignition-expired", "bootstrap.ign's one-day certificates expired an hour ago", parts=_PARTS)
+def _ignition_expired(lab: Lab) -> None:
+    model(lab).one_day_hours_left = -1
+
+
+@scenario("ignition-nearly-expired", "bootstrap.ign's one-day certificates expire within the hour", parts=_PARTS)
+def _ignition_nearly_expired(lab: Lab) -> None:
+    model(lab).one_day_hours_left = 0.75
+
+
+@scenario("pointer-at-api", "master.ign and worker.ign merge from api instead of api-int", parts=_PARTS)
+def _pointer_at_api(lab: Lab) -> None:
+    model(lab).pointer_prefix = "api"
+
+
+@scenario("stale-webroot-ignition", "the web root serves yesterday's bootstrap.ign", parts=_PARTS)
+def _stale_webroot(lab: Lab) -> None:
+    model(lab).stale = ("bootstrap.ign",)
+
+

@@ -1,0 +1,242 @@
+"""The lab's cluster part: the seed cluster as a must-gather, served by a stand-in API server.
+
+``start(lab)`` builds :func:`lab.cluster_model.seed_cluster` for the lab's addresses (and the
+lab mirror's host when the registry part runs first, pushing the sample images the seed
+mirrored), applies the scenario's edits, writes ``<workdir>/cluster/must-gather``, starts
+``lab/apiserver.py`` on ``lab.ip(120):lab.port(8)`` with a self-signed certificate and a bearer
+token, and writes ``<workdir>/kubeconfig``; a second one on ``lab.port(9)`` answers 403 to
+listing clusteroperators (``<workdir>/kubeconfig-rbac``). Requests are logged to ``<workdir>/cluster/requests.jsonl``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import ipaddress
+import json
+import secrets
+import socket
+import ssl
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from collectors import samples as S
+from lab import cluster_model as CM
+from lab.cluster_model import ClusterModel
+from lab.scenarios import scenario
+
+if TYPE_CHECKING:
+    from lab.core import Lab
+
+PACKAGES: list[str] = []
+SEED_MIRROR = "registry.test.example.local:5000"
+
+
+def edits(lab: Lab) -> list[Callable[[Lab, ClusterModel], None]]:
+    """The scenario's edits of the cluster model, applied when the part starts."""
+    found = getattr(lab, "cluster_edits", None)
+    if found is None:
+        found = []
+        lab.cluster_edits = found  # type: ignore[attr-defined]
+    return found
+
+
+def edit(lab: Lab, fn: Callable[[Lab, ClusterModel], None]) -> None:
+    edits(lab).append(fn)
+
+
+def forbid(lab: Lab) -> list[str]:
+    found = getattr(lab, "cluster_forbid", None)
+    if found is None:
+        found = []
+        lab.cluster_forbid = found  # type: ignore[attr-defined]
+    return found
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+def self_signed(ip: str, cert: Path, key: Path) -> bytes:
+    """A self-signed CA-flagged certificate for ``ip``; returns its PEM."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    pkey = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"upi-lab api {ip}")])
+    now = datetime.datetime.now(datetime.UTC)
+    built = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(pkey.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(pkey, hashes.SHA256())
+    )
+    pem = built.public_bytes(serialization.Encoding.PEM)
+    cert.write_bytes(pem)
+    key.write_bytes(pkey.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    key.chmod(0o600)
+    return pem
+
+
+def kubeconfig(server: str, ca_pem: bytes, token: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1", "kind": "Config", "current-context": "lab",
+        "clusters": [{"name": "lab", "cluster": {"server": server,
+                                                   "certificate-authority-data": base64.b64encode(ca_pem).decode()}}],
+        "users": [{"name": "reader", "user": {"token": token}}],
+        "contexts": [{"name": "lab", "context": {"cluster": "lab", "user": "reader"}}],
+    }
+
+
+def _https_ready(host: str, port: int, ca: Path) -> bool:
+    try:
+        ctx = ssl.create_default_context(cafile=str(ca))
+        with socket.create_connection((host, port), timeout=0.5) as raw, ctx.wrap_socket(raw, server_hostname=host):
+            return True
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------- mirror content
+
+
+def push_samples(lab: Lab, model: ClusterModel) -> None:
+    """Push the seed's mirrored sample images, and point payload streams at the payload's digests."""
+    from lab.imagebuild import Pusher, build_image, tar_layer
+    from lab.registry import model_of
+
+    reg = model_of(lab)
+    root = lab.workdir / "registry"
+    pusher = Pusher(model.mirror, reg.user, reg.password, str(root / "certs" / "ca.crt"))
+    for ref in getattr(lab, "cluster_mirrored", CM.MIRRORED_TAGS):
+        repo, tag = ref.rsplit(":", 1)
+        image = build_image([tar_layer({f"{repo}/README": ref.encode()})])
+        pusher.image(repo, image, tag)
+    payload = root / "payload.json"
+    if payload.exists():
+        digests = json.loads(payload.read_text())
+        for stream, component in (("jenkins", "console"), ("cli", "cli")):
+            if component in digests:
+                obj = model.one("imagestreams", stream)
+                obj["spec"]["tags"][0]["from"]["name"] = f"{CM.RELEASE_REPO}@{digests[component]}"
+
+
+def start(lab: Lab) -> dict[str, Any]:
+    root = lab.workdir / "cluster"
+    root.mkdir(parents=True, exist_ok=True)
+    mirror = (lab.inventory.get("mirror") or {}).get("registry") or SEED_MIRROR
+    model = CM.seed_cluster(lab.network, mirror)
+    if "mirror" in lab.inventory:
+        push_samples(lab, model)
+    for fn in edits(lab):
+        fn(lab, model)
+    snapshot = CM.write_must_gather(model, root / "must-gather")
+    ip = lab.ip(120)
+    cert, key = root / "api.crt", root / "api.key"
+    pem = self_signed(ip, cert, key)
+    token = "lab-" + secrets.token_hex(16)
+    log = root / "requests.jsonl"
+    log.write_text("")
+    # port 8: the API as the scenario has it; port 9: the same API for a reader that may not
+    # list clusteroperators (an RBAC gap: 403)
+    for name, port, forbidden, kc_name in (
+        ("apiserver", lab.port(8), forbid(lab), "kubeconfig"),
+        ("apiserver-rbac", lab.port(9), [*forbid(lab), "clusteroperators.config.openshift.io"], "kubeconfig-rbac"),
+    ):
+        config = root / f"{name}.json"
+        config.write_text(json.dumps({"listen": [ip, port], "cert": str(cert), "key": str(key), "token": token,
+                                      "snapshot": str(snapshot), "log": str(log), "forbid": forbidden,
+                                      "max_seconds": lab.max_seconds}))
+        config.chmod(0o600)
+        lab.procs.spawn(name, [sys.executable, str(Path(__file__).with_name("apiserver.py")), str(config)],
+                        ready=lambda port=port: _https_ready(ip, port, cert))
+        kc = lab.workdir / kc_name
+        kc.write_text(yaml.safe_dump(kubeconfig(f"https://{ip}:{port}", pem, token), sort_keys=False))
+        kc.chmod(0o600)
+    kc = lab.workdir / "kubeconfig"
+    lab.kubeconfig = kc  # type: ignore[attr-defined]
+    lab.snapshot = snapshot  # type: ignore[attr-defined]
+    lab.api_requests = log  # type: ignore[attr-defined]
+    lab.cluster_model = model  # type: ignore[attr-defined]
+    return {}
+
+
+# --------------------------------------------------------------------------- scenarios
+
+#: The registry part (issue 4) starts first: the cluster part pushes the sample images to it.
+PARTS = ("network", "registry", "cluster")
+
+
+def remove_bootstrap(lab: Lab, backends: tuple[str, ...] = ("kube_api", "machine_config")) -> None:
+    """Drop the bootstrap's server lines from the named backends (as §7.8.6 does)."""
+    for name in backends:
+        backend = lab.network.backend(name)
+        backend.servers = [s for s in backend.servers if s[0] != "bs"]
+
+
+@scenario("installed", "the seed cluster after install and day 2: every postinstall check passes", parts=PARTS)
+def _installed(lab: Lab) -> None:
+    remove_bootstrap(lab)
+
+
+def break_everything(lab: Lab, model: ClusterModel) -> None:
+    """One failing subject for each postinstall check, the others left passing."""
+    fq = {n["metadata"]["name"].split(".")[0]: n["metadata"]["name"] for n in model.of("nodes")}
+    # nodes.names: m1 registered as localhost (no PTR when it booted, 002 §9.3)
+    m1 = model.node("m1")
+    m1["metadata"]["name"] = "localhost"
+    m1["metadata"]["labels"]["kubernetes.io/hostname"] = "localhost"
+    for pod in model.of("pods"):
+        if pod["spec"]["nodeName"] == fq["m1"]:
+            pod["spec"]["nodeName"] = "localhost"
+    # nodes.ready: w3 NotReady
+    next(c for c in model.node("w3")["status"]["conditions"] if c["type"] == "Ready").update(
+        status="False", reason="KubeletNotReady", message="container runtime is down")
+    # cluster.operators: openshift-samples Degraded
+    co = model.one("clusteroperators", "openshift-samples")
+    next(c for c in co["status"]["conditions"] if c["type"] == "Degraded").update(
+        status="True", reason="FailedImageImports", message="Samples installed at 4.5.11, with image import failures for these imagestreams: nodejs")
+    # csr.pending: a node-bootstrapper CSR with no status (002 §7.7)
+    model.add(CM.R.CSRS, CM._obj(CM.R.CSRS, "csr-nnzww", spec={
+        "signerName": "kubernetes.io/kube-apiserver-client-kubelet",
+        "username": "system:serviceaccount:openshift-machine-config-operator:node-bootstrapper"}))
+    # placement.infra + router_behind_lb: one router on w1 (not behind 80/443), prometheus-k8s-0 on w2
+    model.pods("router-default-cbbf5f64-fxpzf")[0]["spec"]["nodeName"] = fq["w1"]
+    model.pods("prometheus-k8s-0")[0]["spec"]["nodeName"] = fq["w2"]
+    # placement.infra_taints: i3 untainted
+    model.node("i3")["spec"]["taints"] = []
+    # samples: nodejs no longer skipped (cannot import: not mirrored; 4.2-4.6 reason form),
+    # redis import failed (4.7+ ConfigMap form)
+    cfg = model.objects["samples.operator.openshift.io/configs"][0]
+    cfg["spec"]["skippedImagestreams"] = ["httpd"]
+    next(c for c in cfg["status"]["conditions"] if c["type"] == "ImportImageErrorsExist").update(status="True", reason="nodejs")
+    model.add(CM.R.CONFIGMAPS, CM._obj(CM.R.CONFIGMAPS, "redis", S.OPERATOR_NAMESPACE,
+                                       metadata={"labels": {S.ERROR_LABEL: "true"}},
+                                       data={"3.2": "Internal error occurred: manifest unknown"}))
+    # operatorhub: default sources left on; a second catalog in CrashLoopBackOff (001)
+    model.one("operatorhubs", "cluster")["spec"]["disableAllDefaultSources"] = False
+    model.add(CM.R.CATALOGSOURCES, CM._obj(CM.R.CATALOGSOURCES, "broken-catalog", "openshift-marketplace", spec={
+        "sourceType": "grpc", "image": f"{model.mirror}/olm/broken:v1"}, status={"connectionState": {"lastObservedState": "TRANSIENT_FAILURE"}}))
+    pod = CM._pod(model, "openshift-marketplace", "broken-catalog-x7k2p", fq["w2"], owner="CatalogSource",
+                  labels={"olm.catalogSource": "broken-catalog"}, ready=False)
+    pod["status"]["containerStatuses"][0]["state"] = {"waiting": {"reason": "CrashLoopBackOff"}}
+    # imageregistry.storage: Removed, no storage
+    reg = model.objects["imageregistry.operator.openshift.io/configs"][0]
+    reg["spec"].update(managementState="Removed", storage={})
+    # upgrade.readiness: worker pool paused, MHC not paused
+    model.one("machineconfigpools", "worker")["spec"]["paused"] = True
+    model.one("machinehealthchecks", "example")["metadata"]["annotations"] = {}
+
+
+@scenario("installed-broken", "after install, one subject of every postinstall check broken (bootstrap left behind 6443)", parts=PARTS)
+def _installed_broken(lab: Lab) -> None:
+    remove_bootstrap(lab, ("machine_config",))
+    edit(lab, break_everything)

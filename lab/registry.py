@@ -1,0 +1,422 @@
+"""The registry part of the lab: Debian's distribution registry (``docker-registry``) with TLS
+from a self-signed CA and htpasswd (or a token service), laid out like the seed's
+``/opt/registry/{auth,certs,data}``, holding a small OpenShift release payload in the real
+image format, mirrored the way ``oc adm release mirror`` leaves it: the release image tagged
+``4.5.6-x86_64`` and every component pushed by digest into ``ocp4/openshift4``.
+
+It writes the auth file (pull-secret form), the CA file and ``install-config.yaml`` with
+``imageContentSources``, and returns the inventory's ``mirror`` and ``install_config`` keys.
+A fault proxy (``registry_proxy.py``) can stand in front of the registry.
+
+Addresses: registry at ``lab.ip(105)``, ports ``lab.port(5)`` (registry), ``lab.port(6)``
+(fault proxy), ``lab.port(7)`` (token service).
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import secrets
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from lab.imagebuild import Image, Pusher, build_image, manifest_list, raw_blob, tar_layer
+from lab.scenarios import scenario
+
+if TYPE_CHECKING:
+    from lab.core import Lab
+
+PACKAGES = ["docker-registry", "apache2-utils"]
+
+RELEASE_VERSION = "4.5.6"
+RELEASE_TAG = f"{RELEASE_VERSION}-x86_64"
+LOCAL_REPOSITORY = "ocp4/openshift4"
+RELEASE_SOURCE = "quay.io/openshift-release-dev/ocp-release"
+CONTENT_SOURCE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev"
+#: Component tag names in the payload's image-references (a real release has ~150).
+COMPONENTS = (
+    "cli", "haproxy-router", "etcd", "hyperkube", "machine-config-operator",
+    "cluster-version-operator", "coredns", "console", "oauth-server", "installer", "pod",
+    "must-gather",
+)
+#: Extra tags pushed for fault tests: a release whose layer is not a tarball, one whose
+#: image-references is not an ImageStream, one without image-references, a manifest list.
+BROKEN_LAYER_TAG = "broken-layer"
+NOT_IMAGESTREAM_TAG = "not-imagestream"
+NO_REFERENCES_TAG = "no-references"
+MULTI_TAG = f"{RELEASE_VERSION}-multi"
+
+
+@dataclass
+class RegistryModel:
+    """What the registry part builds; scenarios edit it before the lab starts."""
+
+    user: str = "openshift"
+    password: str = field(default_factory=lambda: "pw-" + secrets.token_hex(10))
+    #: The password written to the auth file and pull secret (None: the right one).
+    auth_password: str | None = None
+    #: "own": clients get the CA that signed the registry; "other": an unrelated CA.
+    trust: str = "own"
+    missing: tuple[str, ...] = ()
+    #: "direct", or "proxy" to put the fault proxy in front (every address points at it).
+    front: str = "direct"
+    proxy_rules: dict[str, Any] = field(default_factory=dict)
+    #: "htpasswd" (Basic) or "token" (Bearer, from lab/tokenserver.py).
+    auth_mode: str = "htpasswd"
+    sources: tuple[str, ...] = (RELEASE_SOURCE, CONTENT_SOURCE)
+    components: tuple[str, ...] = COMPONENTS
+
+
+def model_of(lab: Lab) -> RegistryModel:
+    """The lab's registry model, created on first use (scenarios call this)."""
+    model = getattr(lab, "registry_model", None)
+    if model is None:
+        model = RegistryModel()
+        lab.registry_model = model  # type: ignore[attr-defined]
+    return model
+
+
+# --------------------------------------------------------------------------- PKI
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "upi-lab"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _write_key(path: Path, key: Any) -> None:
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    path.chmod(0o600)
+
+
+def _pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def make_ca(cn: str) -> tuple[Any, x509.Certificate]:
+    """A self-signed CA (EC P-256), valid for a year."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(_name(cn))
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                     content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                     key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def make_server_cert(ca_key: Any, ca_cert: x509.Certificate, ip: str, dns: list[str]) -> tuple[Any, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    sans: list[x509.GeneralName] = [x509.IPAddress(ipaddress.ip_address(ip))]
+    sans += [x509.DNSName(d) for d in dns]
+    cert = (
+        x509.CertificateBuilder().subject_name(_name(dns[0] if dns else ip)).issuer_name(ca_cert.subject)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=90))
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def make_signing_cert() -> tuple[Any, x509.Certificate]:
+    """An RSA key and self-signed cert for signing registry tokens (RS256)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(_name("upi-lab-token")).issuer_name(_name("upi-lab-token"))
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+# --------------------------------------------------------------------------- payload
+
+
+def image_references(components: dict[str, str]) -> dict[str, Any]:
+    """The release's ``release-manifests/image-references``: an ImageStream, one tag per component,
+    each ``from`` the art-dev repository by digest (what ``oc adm release new`` writes)."""
+    return {
+        "kind": "ImageStream",
+        "apiVersion": "image.openshift.io/v1",
+        "metadata": {"name": RELEASE_VERSION, "creationTimestamp": None,
+                     "annotations": {"release.openshift.io/from-image-stream": "ocp/4.5-art-latest"}},
+        "spec": {
+            "lookupPolicy": {"local": False},
+            "tags": [
+                {"name": name, "annotations": {"io.openshift.build.source-location": f"https://github.com/openshift/{name}"},
+                 "from": {"kind": "DockerImage", "name": f"{CONTENT_SOURCE}@{digest}"},
+                 "generation": None, "importPolicy": {}, "referencePolicy": {"type": ""}}
+                for name, digest in components.items()
+            ],
+        },
+        "status": {"dockerImageRepository": ""},
+    }
+
+
+def component_image(name: str, index: int) -> Image:
+    layer = tar_layer({f"usr/bin/{name}": f"#!/bin/sh\necho {name}\n".encode()})
+    return build_image([layer], labels={"io.openshift.build.name": name}, oci=index % 3 == 2)
+
+
+def release_image(references: bytes, base: Image | None = None) -> Image:
+    base_layer = tar_layer({"etc/os-release": b'NAME="Red Hat Enterprise Linux CoreOS"\n',
+                            "usr/bin/cluster-version-operator": b"#!/bin/sh\n"})
+    metadata = json.dumps({"kind": "cincinnati-metadata-v0", "version": RELEASE_VERSION,
+                           "previous": ["4.5.5"], "metadata": {}}).encode()
+    manifests = {"release-manifests/release-metadata": metadata,
+                 "release-manifests/0000_50_cluster-ingress-operator_00-namespace.yaml":
+                     b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-ingress-operator\n"}
+    if references:
+        manifests["release-manifests/image-references"] = references
+    top = tar_layer(manifests)
+    return build_image([base_layer, top], labels={"io.openshift.release": RELEASE_VERSION})
+
+
+def push_payload(pusher: Pusher, model: RegistryModel) -> dict[str, str]:
+    """Push components (by digest, minus the missing ones), the release and the fault tags.
+    Returns every component's digest by tag name."""
+    digests: dict[str, str] = {}
+    for i, name in enumerate(model.components):
+        img = component_image(name, i)
+        digests[name] = img.digest
+        if name not in model.missing:
+            pusher.image(LOCAL_REPOSITORY, img)
+    refs = json.dumps(image_references(digests), indent=2).encode()
+    release = release_image(refs)
+    pusher.image(LOCAL_REPOSITORY, release, RELEASE_TAG)
+    body, media = manifest_list([(release, "amd64")])
+    pusher.manifest(LOCAL_REPOSITORY, MULTI_TAG, body, media)
+    broken = build_image([release.layers[0], raw_blob(b"this is not a tarball, just text\n")])
+    pusher.image(LOCAL_REPOSITORY, broken, BROKEN_LAYER_TAG)
+    config_map = json.dumps({"kind": "ConfigMap", "apiVersion": "v1", "data": {"x": "y"}}).encode()
+    pusher.image(LOCAL_REPOSITORY, release_image(config_map), NOT_IMAGESTREAM_TAG)
+    pusher.image(LOCAL_REPOSITORY, release_image(b""), NO_REFERENCES_TAG)
+    return digests
+
+
+# --------------------------------------------------------------------------- files
+
+
+def render_config(data: Path, addr: str, port: int, cert: Path, key: Path, auth: dict[str, Any]) -> str:
+    return yaml.safe_dump({
+        "version": 0.1,
+        "log": {"level": "info", "formatter": "text", "accesslog": {"disabled": True}},
+        "storage": {"filesystem": {"rootdirectory": str(data)}, "delete": {"enabled": True},
+                    "cache": {"blobdescriptor": "inmemory"}},
+        "http": {"addr": f"{addr}:{port}", "tls": {"certificate": str(cert), "key": str(key)},
+                 "headers": {"X-Content-Type-Options": ["nosniff"]}},
+        "auth": auth,
+    }, sort_keys=False)
+
+
+def pull_secret(host: str, user: str, password: str) -> dict[str, Any]:
+    """A pull secret as in the seed: the cloud entries plus the mirror's credentials."""
+    import base64
+
+    def entry(u: str, p: str) -> dict[str, str]:
+        return {"auth": base64.b64encode(f"{u}:{p}".encode()).decode(), "email": "lab@example.localdomain"}
+
+    return {"auths": {
+        "cloud.openshift.com": entry("cloud-lab", "cloud-" + secrets.token_hex(6)),
+        "quay.io": entry("quay-lab", "quay-" + secrets.token_hex(6)),
+        host: entry(user, password),
+    }}
+
+
+def render_install_config(lab: Lab, host: str, secret: dict[str, Any], bundle: str, sources: tuple[str, ...]) -> str:
+    net = lab.network
+    doc: dict[str, Any] = {
+        "apiVersion": "v1",
+        "baseDomain": net.base_domain,
+        "compute": [{"hyperthreading": "Enabled", "name": "worker", "replicas": 0}],
+        "controlPlane": {"hyperthreading": "Enabled", "name": "master", "replicas": 3},
+        "metadata": {"name": net.cluster},
+        "networking": {"clusterNetwork": [{"cidr": "10.128.0.0/14", "hostPrefix": 23}],
+                       "networkType": "OpenShiftSDN", "serviceNetwork": ["172.30.0.0/16"]},
+        "platform": {"none": {}},
+        "fips": False,
+        "pullSecret": json.dumps(secret, separators=(",", ":")),
+        "sshKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDlabkeyonlyforthelabxxxxxxxxxxxxxxxxxxxxxxx lab",
+        "additionalTrustBundle": bundle,
+        "imageContentSources": [{"mirrors": [f"{host}/{LOCAL_REPOSITORY}"], "source": s} for s in sources],
+    }
+    return yaml.safe_dump(doc, sort_keys=False, width=4096)
+
+
+def _tcp_ready(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.3):
+            return True
+    except OSError:
+        return False
+
+
+def write_proxy_rules(lab: Lab, **rules: Any) -> None:
+    """Replace the fault proxy's rules (it re-reads them on the next request)."""
+    path = lab.workdir / "registry" / "proxy.json"
+    base = json.loads(path.read_text())
+    for key in ("fail_first", "fail_status", "rules"):
+        base.pop(key, None)
+    base.update(rules)
+    path.write_text(json.dumps(base, indent=1))
+
+
+# --------------------------------------------------------------------------- start
+
+
+def start(lab: Lab) -> dict[str, Any]:
+    """Start the registry (and proxy / token service if the model asks); push the payload."""
+    model = model_of(lab)
+    root = lab.workdir / "registry"
+    auth_dir, certs, data = root / "auth", root / "certs", root / "data"
+    for d in (auth_dir, certs, data):
+        d.mkdir(parents=True, exist_ok=True)
+    ip = lab.ip(105)
+    port = lab.port(5)
+    registry_name = f"registry.{lab.network.base_domain}"
+
+    ca_key, ca_cert = make_ca("upi-lab registry CA")
+    (certs / "ca.crt").write_bytes(_pem(ca_cert))
+    key, cert = make_server_cert(ca_key, ca_cert, ip, [registry_name])
+    (certs / "domain.crt").write_bytes(_pem(cert) + _pem(ca_cert))
+    _write_key(certs / "domain.key", key)
+    _, other_cert = make_ca("upi-lab unrelated CA")
+    (certs / "other-ca.crt").write_bytes(_pem(other_cert))
+    client_ca = certs / ("ca.crt" if model.trust == "own" else "other-ca.crt")
+
+    if model.auth_mode == "token":
+        token_port = lab.port(7)
+        sign_key, sign_cert = make_signing_cert()
+        _write_key(auth_dir / "token.key", sign_key)
+        (auth_dir / "token.crt").write_bytes(_pem(sign_cert))
+        token_cfg = {
+            "listen": [ip, token_port], "cert": str(certs / "domain.crt"), "key": str(certs / "domain.key"),
+            "sign_key": str(auth_dir / "token.key"), "sign_cert": str(auth_dir / "token.crt"),
+            "issuer": "upi-lab-token", "service": "upi-lab-registry", "users": {model.user: model.password},
+            "max_seconds": lab.max_seconds,
+        }
+        (auth_dir / "token.json").write_text(json.dumps(token_cfg))
+        (auth_dir / "token.json").chmod(0o600)
+        lab.procs.spawn("registry-token", [sys.executable, str(Path(__file__).with_name("tokenserver.py")),
+                                           str(auth_dir / "token.json")],
+                        ready=lambda: _tcp_ready(ip, token_port))
+        auth: dict[str, Any] = {"token": {"realm": f"https://{ip}:{token_port}/token",
+                                          "service": "upi-lab-registry", "issuer": "upi-lab-token",
+                                          "rootcertbundle": str(auth_dir / "token.crt")}}
+    else:
+        htpasswd = auth_dir / "htpasswd"
+        done = subprocess.run(["htpasswd", "-Bbc", str(htpasswd), model.user, model.password],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"htpasswd -Bbc {htpasswd} failed: {done.stderr.strip()}")
+        auth = {"htpasswd": {"realm": "Registry Realm", "path": str(htpasswd)}}
+
+    config = root / "config.yml"
+    config.write_text(render_config(data, ip, port, certs / "domain.crt", certs / "domain.key", auth))
+    lab.procs.spawn("registry", ["/usr/bin/docker-registry", "serve", str(config)],
+                    ready=lambda: _tcp_ready(ip, port))
+
+    pusher = Pusher(f"{ip}:{port}", model.user, model.password, str(certs / "ca.crt"))
+    digests = push_payload(pusher, model)
+    (root / "payload.json").write_text(json.dumps(digests, indent=1))
+
+    host = f"{ip}:{port}"
+    if model.front == "proxy":
+        proxy_port = lab.port(6)
+        rules = {"listen": [ip, proxy_port], "upstream": [ip, port], "cert": str(certs / "domain.crt"),
+                 "key": str(certs / "domain.key"), "ca": str(certs / "ca.crt"), "max_seconds": lab.max_seconds}
+        (root / "proxy.json").write_text(json.dumps({**rules, **model.proxy_rules}, indent=1))
+        lab.procs.spawn("registry-proxy", [sys.executable, str(Path(__file__).with_name("registry_proxy.py")),
+                                           str(root / "proxy.json")],
+                        ready=lambda: _tcp_ready(ip, proxy_port))
+        host = f"{ip}:{proxy_port}"
+
+    secret = pull_secret(host, model.user, model.auth_password or model.password)
+    auth_file = lab.workdir / "pull-secret.json"
+    auth_file.write_text(json.dumps(secret, indent=2))
+    auth_file.chmod(0o600)
+    install_config = lab.workdir / "install-config.yaml"
+    install_config.write_text(render_install_config(lab, host, secret, client_ca.read_text(), model.sources))
+    return {
+        "mirror": {
+            "registry": host,
+            "auth_file": str(auth_file),
+            "ca_file": str(client_ca),
+            "release_image": f"{host}/{LOCAL_REPOSITORY}:{RELEASE_TAG}",
+        },
+        "install_config": str(install_config),
+    }
+
+
+# --------------------------------------------------------------------------- scenarios
+
+_PARTS = ("network", "registry")
+
+
+@scenario("mirror-clean", "the mirror registry as it should be: every mirror check passes", parts=_PARTS)
+def _mirror_clean(lab: Lab) -> None:
+    model_of(lab)
+
+
+@scenario("mirror-missing-components", "haproxy-router and etcd were never mirrored", parts=_PARTS)
+def _missing(lab: Lab) -> None:
+    model_of(lab).missing = ("haproxy-router", "etcd")
+
+
+@scenario("mirror-wrong-password", "the auth file and pull secret carry a wrong password", parts=_PARTS)
+def _wrong_password(lab: Lab) -> None:
+    model = model_of(lab)
+    model.auth_password = "wrong-" + secrets.token_hex(6)
+
+
+@scenario("mirror-untrusted-ca", "ca_file and additionalTrustBundle hold a CA that did not sign the mirror",
+          parts=_PARTS)
+def _untrusted(lab: Lab) -> None:
+    model_of(lab).trust = "other"
+
+
+@scenario("mirror-flaky", "the mirror answers 500 to its first 3 requests, then works", parts=_PARTS)
+def _flaky(lab: Lab) -> None:
+    model = model_of(lab)
+    model.front = "proxy"
+    model.proxy_rules = {"fail_first": 3, "fail_status": 500}
+
+
+@scenario("mirror-faults", "a fault proxy in front of the mirror (tests set its rules)", parts=_PARTS)
+def _faults(lab: Lab) -> None:
+    model_of(lab).front = "proxy"
+
+
+@scenario("mirror-token-auth", "the mirror uses Bearer tokens from a token service", parts=_PARTS)
+def _token(lab: Lab) -> None:
+    model_of(lab).auth_mode = "token"
+
+
+@scenario("mirror-icsp-incomplete", "install-config mirrors ocp-release but not ocp-v4.0-art-dev", parts=_PARTS)
+def _icsp_incomplete(lab: Lab) -> None:
+    model_of(lab).sources = (RELEASE_SOURCE,)

@@ -1,0 +1,300 @@
+"""The mirror checks against the real lab registry: the clean site passes, each scenario fails
+for its reason, and faults (401/403/404/5xx/TLS/timeouts/garbage) are failures or errors that
+name the reference. Secrets never reach the output or the JSON report."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import inspect
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+import checks.installconfig  # noqa: F401 - registers the checks for in_process
+import checks.mirror  # noqa: F401
+from checks.base import REGISTRY, CheckFailed
+from collectors import settings
+from collectors.errors import FactError
+from collectors.inventory import load_inventory
+from collectors.registry import OCI_MANIFEST, RegistryClient, RegistryError, client_for
+from collectors.release import IMAGE_REFERENCES
+from fixtures.site import Site
+from lab import Lab
+from lab.registry import (
+    BROKEN_LAYER_TAG,
+    LOCAL_REPOSITORY,
+    MULTI_TAG,
+    NO_REFERENCES_TAG,
+    NOT_IMAGESTREAM_TAG,
+    RELEASE_TAG,
+    write_proxy_rules,
+)
+from tests.suite import SuiteRun, run_suite
+
+FAST = {"UPI_HTTP_TIMEOUT": "1.5", "UPI_HTTP_BACKOFF": "0.05", "UPI_HTTP_RETRIES": "2"}
+SELECT = ("-m", "preflight", "-k", "mirror or installconfig", "-p", "no:randomly")
+
+
+def suite(lab: Lab, inventory: Path | None = None, *extra: str, env: dict[str, str] | None = None) -> SuiteRun:
+    return run_suite(*SELECT, *extra, inventory=inventory or lab.inventory_path, env={**FAST, **(env or {})})
+
+
+def in_process(inventory: Path, check_id: str, subject: str) -> tuple[str, str]:
+    """Run one check for one subject in this process (same gather/evaluate path as the plugin):
+    (outcome, message). Cheaper than a suite run for the many fault cases."""
+    spec = REGISTRY[check_id]
+    fn = getattr(sys.modules[spec.module], "test_" + check_id.replace(".", "_"))
+    site = Site(load_inventory(inventory))
+    try:
+        try:
+            facts = spec.gather(site, subject)
+        except FactError as exc:
+            return "error", str(exc)
+        given = {"facts": facts, "site": site, "subject": subject}
+        try:
+            fn(**{k: v for k, v in given.items() if k in inspect.signature(fn).parameters})
+        except CheckFailed as exc:
+            return "failed", exc.verdict.message
+        return "passed", ""
+    finally:
+        with contextlib.suppress(FactError):
+            client_for(site).close()
+
+
+@pytest.fixture
+def fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Short timeouts and backoff for in-process fault runs."""
+    monkeypatch.setattr(settings, "HTTP_TIMEOUT", 1.5)
+    monkeypatch.setattr(settings, "HTTP_BACKOFF", 0.05)
+    monkeypatch.setattr(settings, "HTTP_RETRIES", 2)
+
+
+def subjects(lab: Lab) -> tuple[str, str, str]:
+    m = lab.inventory["mirror"]
+    return m["registry"], m["release_image"], Path(lab.inventory["install_config"]).name
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    lab = Lab(tmp_path_factory.mktemp("mirror-clean"), "mirror-clean", max_seconds=900).start()
+    yield lab
+    lab.stop()
+
+
+@pytest.fixture(scope="module")
+def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    lab = Lab(tmp_path_factory.mktemp("mirror-faults"), "mirror-faults", max_seconds=900).start()
+    yield lab
+    lab.stop()
+
+
+# --------------------------------------------------------------------------- clean site
+
+
+def test_clean_mirror_passes(clean: Lab) -> None:
+    host, release, ic = subjects(clean)
+    run = suite(clean)
+    assert run.outcome("mirror.access", host) == "passed", run.stdout[-3000:]
+    assert run.outcome("mirror.release", release) == "passed", run.stdout[-3000:]
+    assert run.outcome("installconfig.mirrors", ic) == "passed", run.stdout[-3000:]
+    assert REGISTRY["mirror.access"].markers == ("preflight", "postinstall")
+    assert REGISTRY["mirror.release"].markers == ("preflight",)
+
+
+def test_client_api(clean: Lab) -> None:
+    inv = load_inventory(clean.inventory_path)
+    host, release, _ = subjects(clean)
+    payload: dict[str, str] = json.loads((clean.workdir / "registry" / "payload.json").read_text())
+    with RegistryClient.from_inventory(inv) as client:
+        ping = client.ping(host)
+        assert (ping.status, ping.scheme, ping.username) == (200, "basic", "openshift")
+        assert client.has_manifest(release)
+        assert not client.has_manifest(f"{host}/{LOCAL_REPOSITORY}@sha256:" + "0" * 64)
+        assert not client.has_manifest(f"{host}/nope/nothing:latest")
+        refs = [f"{host}/{LOCAL_REPOSITORY}@{d}" for d in payload.values()]
+        answers = client.has_manifests(refs)
+        assert list(answers.values()) == [True] * len(payload)
+        media, digest = client.head_manifest(refs[2])  # every third component is OCI
+        assert media == OCI_MANIFEST and digest == payload[list(payload)[2]]
+        single = client.image_manifest(release)
+        via_list = client.image_manifest(f"{host}/{LOCAL_REPOSITORY}:{MULTI_TAG}")
+        assert via_list is not None and single is not None and via_list.digest == single.digest
+        data = client.read_file(release, IMAGE_REFERENCES)
+        assert data is not None and json.loads(data)["kind"] == "ImageStream"
+        assert client.read_file(release, "no/such/file") is None
+
+
+@pytest.mark.parametrize(
+    ("tag", "outcome", "says"),
+    [
+        (BROKEN_LAYER_TAG, "error", "not a tar archive"),
+        (NOT_IMAGESTREAM_TAG, "error", "is a ConfigMap, not an ImageStream"),
+        (NO_REFERENCES_TAG, "error", "no layer holds release-manifests/image-references"),
+        ("4.5.7-x86_64", "failed", "the release image itself is missing"),
+    ],
+)
+def test_release_image_faults(clean: Lab, tmp_path: Path, fast: None, tag: str, outcome: str, says: str) -> None:
+    host = clean.inventory["mirror"]["registry"]
+    image = f"{host}/{LOCAL_REPOSITORY}:{tag}"
+    inventory = clean.write_inventory(tmp_path / "site.yaml", mirror={"release_image": image})
+    got, message = in_process(inventory, "mirror.release", image)
+    assert got == outcome, message
+    assert says in message and image in message, message
+
+
+# --------------------------------------------------------------------------- fault proxy
+
+
+@pytest.mark.parametrize(
+    ("rules", "check", "outcome", "says"),
+    [
+        ({"rules": [{"path": f"/manifests/{RELEASE_TAG}$", "status": 403}]},
+         "mirror.release", "error", "HTTP 403 Forbidden"),
+        ({"fail_first": 10**6, "fail_status": 500}, "mirror.access", "failed", "HTTP 500 from"),
+        ({"fail_first": 10**6, "fail_status": 503}, "mirror.release", "error", "HTTP 503 from"),
+        ({"rules": [{"path": "^/v2/$", "delay": 4}]}, "mirror.access", "failed", "did not answer within 1.5s"),
+        ({"rules": [{"method": "GET", "path": f"/manifests/{RELEASE_TAG}$", "body": "<html>oops</html>",
+                     "content_type": "text/html"}]}, "mirror.release", "error", "the manifest is not JSON"),
+        ({"rules": [{"method": "GET", "path": "/blobs/sha256:", "body": "tampered"}]},
+         "mirror.release", "error", "not to its digest"),
+        ({"rules": [{"method": "HEAD", "path": "/manifests/sha256:", "status": 502}]},
+         "mirror.release", "error", "could not look up 12 component(s)"),
+        ({"fail_first": 2, "fail_status": 429}, "mirror.access", "passed", ""),
+    ],
+    ids=["403", "500-access", "503-release", "timeout", "non-json-manifest", "blob-digest", "component-5xx",
+         "429-retried"],
+)
+def test_registry_faults(faults: Lab, fast: None, rules: dict, check: str, outcome: str, says: str) -> None:
+    host, release, _ = subjects(faults)
+    subject = host if check == "mirror.access" else release
+    write_proxy_rules(faults, **rules)
+    try:
+        got, message = in_process(faults.inventory_path, check, subject)
+    finally:
+        write_proxy_rules(faults)
+    assert got == outcome, message
+    assert says in message, message
+    if outcome != "passed":
+        assert (host in message) or (release in message), message
+
+
+def test_fault_outcomes_through_the_suite(faults: Lab) -> None:
+    """The same faults as a user sees them: a 403 on the release is an error naming it, a
+    registry stuck at 500 fails mirror.access (run as a subprocess, -n 2)."""
+    host, release, ic = subjects(faults)
+    write_proxy_rules(faults, rules=[{"path": f"/manifests/{RELEASE_TAG}$", "status": 403},
+                                     {"path": "^/v2/$", "status": 500}])
+    try:
+        run = suite(faults, None, "-n", "2")
+    finally:
+        write_proxy_rules(faults)
+    access, rel = run.record("mirror.access", host), run.record("mirror.release", release)
+    assert access["outcome"] == "failed" and "HTTP 500 from" in access["message"], access
+    assert rel["outcome"] == "error" and "HTTP 403 Forbidden" in rel["message"] and release in rel["message"], rel
+
+
+def test_server_errors_are_retried_with_backoff(faults: Lab) -> None:
+    """5 answers of 500 fit in 6 tries; the client waits between them and then succeeds."""
+    host, release, _ = subjects(faults)
+    write_proxy_rules(faults, fail_first=5, fail_status=500)
+    try:
+        client = RegistryClient.from_inventory(load_inventory(faults.inventory_path))
+        client.retries, client.backoff = 5, 0.01
+        assert client.has_manifest(release)
+        write_proxy_rules(faults, fail_first=10, fail_status=500)
+        client.retries = 3
+        with pytest.raises(RegistryError, match=r"HTTP 500 from .*4 tries") as info:
+            client.has_manifest(release)
+        assert info.value.kind == "server"
+    finally:
+        write_proxy_rules(faults)
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def test_missing_components_named(start_lab: Callable[..., Lab]) -> None:
+    lab = start_lab("mirror-missing-components")
+    host, release, ic = subjects(lab)
+    run = suite(lab)
+    rec = run.record("mirror.release", release)
+    assert rec["outcome"] == "failed"
+    assert "2 missing: haproxy-router, etcd" in rec["message"]
+    assert any(d.startswith("haproxy-router: quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:")
+               for d in rec["details"])
+    assert "oc adm release mirror" in rec["remediation"]
+    assert run.outcome("mirror.access", host) == "passed"
+    assert run.outcome("installconfig.mirrors", ic) == "passed"
+
+
+def test_wrong_password_and_secrets_never_shown(start_lab: Callable[..., Lab]) -> None:
+    lab = start_lab("mirror-wrong-password")
+    host, release, ic = subjects(lab)
+    run = suite(lab, None, "-vv", "-rA", "--log-level=DEBUG", "--log-cli-level=DEBUG")
+    access = run.record("mirror.access", host)
+    assert access["outcome"] == "failed" and "HTTP 401 Unauthorized" in access["message"]
+    assert "podman login" in access["remediation"]
+    assert run.outcome("mirror.release", release) == "error"
+    icr = run.record("installconfig.mirrors", ic)
+    assert icr["outcome"] == "failed" and "pullSecret credentials for" in icr["message"]
+    model = lab.registry_model  # type: ignore[attr-defined]
+    secrets = [model.password, model.auth_password]
+    secrets += [base64.b64encode(f"{model.user}:{p}".encode()).decode() for p in secrets]
+    shown = run.stdout + run.stderr + json.dumps(run.report)
+    for secret in secrets:
+        assert secret not in shown
+    assert "Authorization" not in shown
+
+
+def test_untrusted_ca(start_lab: Callable[..., Lab]) -> None:
+    lab = start_lab("mirror-untrusted-ca")
+    host, release, ic = subjects(lab)
+    run = suite(lab)
+    access = run.record("mirror.access", host)
+    assert access["outcome"] == "failed" and "TLS to" in access["message"] and "other-ca.crt" in access["message"]
+    assert "mirror.ca_file" in access["remediation"]
+    rel = run.record("mirror.release", release)
+    assert rel["outcome"] == "error" and release in rel["message"] and "TLS" in rel["message"]
+    icr = run.record("installconfig.mirrors", ic)
+    assert icr["outcome"] == "failed" and "additionalTrustBundle (1 certificate(s)) does not verify" in icr["message"]
+
+
+def test_flaky_registry_recovers(start_lab: Callable[..., Lab]) -> None:
+    lab = start_lab("mirror-flaky")
+    host, release, ic = subjects(lab)
+    run = suite(lab)
+    assert run.outcome("mirror.access", host) == "passed", run.stdout[-2000:]
+    assert run.outcome("mirror.release", release) == "passed", run.stdout[-2000:]
+    log = (lab.procs.logdir / "registry-proxy.out").read_text()
+    assert len(re.findall(r"-> 500", log)) == 3
+
+
+def test_token_auth(start_lab: Callable[..., Lab]) -> None:
+    lab = start_lab("mirror-token-auth")
+    host, release, ic = subjects(lab)
+    run = suite(lab, None, "-vv", "--log-level=DEBUG")
+    assert run.outcome("mirror.access", host) == "passed"
+    assert run.outcome("mirror.release", release) == "passed"
+    assert run.outcome("installconfig.mirrors", ic) == "passed"
+    shown = run.stdout + run.stderr + json.dumps(run.report)
+    assert "Bearer" not in shown and not re.search(r"eyJ[A-Za-z0-9_-]{10,}", shown)
+    with RegistryClient.from_inventory(load_inventory(lab.inventory_path)) as client:
+        assert client.ping(host).scheme == "bearer"
+        assert client.has_manifest(release)
+
+
+def test_install_config_without_art_dev(start_lab: Callable[..., Lab]) -> None:
+    lab = start_lab("mirror-icsp-incomplete")
+    host, release, ic = subjects(lab)
+    run = suite(lab)
+    icr = run.record("installconfig.mirrors", ic)
+    assert icr["outcome"] == "failed"
+    assert "no imageContentSources/imageDigestSources entry mirrors quay.io/openshift-release-dev/ocp-v4.0-art-dev" in icr["message"]
+    rel = run.record("mirror.release", release)
+    assert rel["outcome"] == "failed" and "12 missing" in rel["message"]
+    assert "add imageContentSources entries" in rel["remediation"]

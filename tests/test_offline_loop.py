@@ -1,0 +1,74 @@
+"""The offline loop: a bundle made by a live postinstall run gives the same verdicts offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+
+from lab import Lab
+from lab.cluster import break_everything, edit
+from tests.suite import ROOT, run_suite
+
+# -p: the plugins' path-valued options must parse before pytest picks its rootdir; an installed
+# checkout registers them as pytest11 entry points, a bare worktree needs them named here.
+PLUGINS = ("-p", "fixtures.cluster", "-p", "fixtures.bundle")
+FAST = {"UPI_TCP_TIMEOUT": "0.5", "UPI_HTTP_TIMEOUT": "2"}
+
+
+def start_broken_cluster(tmp_path) -> Lab:
+    """The seed cluster with one subject of every postinstall check broken, served live.
+
+    A slot whose ports something else still holds (a leaked server) is kept busy and skipped.
+    """
+    held = []
+    try:
+        for attempt in range(3):
+            lab = Lab(tmp_path / f"lab{attempt}", "clean", parts=("cluster",), max_seconds=600)
+            edit(lab, break_everything)
+            try:
+                return lab.start()
+            except RuntimeError as exc:
+                if "Address already in use" not in str(exc) or attempt == 2:
+                    raise
+                held.append(Lab._take_slot()[1])  # the slot just released: keep it taken
+        raise AssertionError("unreachable")
+    finally:
+        for lock in held:
+            lock.close()
+
+
+def test_postinstall_on_the_bundle_gives_the_live_run_verdicts(tmp_path):
+    lab = start_broken_cluster(tmp_path)
+    try:
+        bundle = tmp_path / "live.tar.gz"
+        live = run_suite(*PLUGINS, "-m", "postinstall", "--kubeconfig", str(lab.workdir / "kubeconfig"),
+                         "--bundle", str(bundle), inventory=lab.inventory_path, env=FAST)
+        alone = tmp_path / "alone.tar.gz"  # the same objects from python -m collectors --kubeconfig
+        subprocess.run([sys.executable, "-m", "collectors", "--inventory", str(lab.inventory_path),
+                        "--kubeconfig", str(lab.workdir / "kubeconfig"), "--bundle", str(alone), "-q"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **FAST})
+    finally:
+        lab.stop()  # the API server is gone: the second run can only read the bundle
+    offline = run_suite(*PLUGINS, "-m", "postinstall", "--snapshot", str(bundle),
+                        inventory=lab.inventory_path, env=FAST)
+
+    def verdicts(run):  # the cluster checks (lb.port and mirror.* probe live servers, now stopped)
+        return {(r["check"], r["subject"]): (r["outcome"], r["message"]) for r in run.results
+                if not r["check"].startswith(("lb.port", "mirror."))}
+
+    assert len(live.results) > 30 and any(r["outcome"] == "failed" for r in live.results), live.stdout[-2000:]
+    assert verdicts(offline) == verdicts(live)
+    with tarfile.open(bundle) as tar:
+        names = tar.getnames()
+        manifest = json.load(tar.extractfile("manifest.json"))
+    assert "cluster-scoped-resources/core/nodes/i1.ocp45.example.localdomain.yaml" in names
+    assert not [n for n in names if "/secrets/" in n]  # secrets are not even listed
+    with tarfile.open(alone) as tar:
+        assert sorted(n for n in tar.getnames() if n.startswith(("cluster-scoped", "namespaces"))) == sorted(
+            n for n in names if n.startswith(("cluster-scoped", "namespaces")))
+    rows = [s for s in manifest["sources"] if s["kind"] == "cluster"]
+    assert {r["path"] for r in rows} >= {"core/nodes", "config.openshift.io/clusteroperators"}
+    assert all(r["status"] in ("ok", "empty") for r in rows), rows
