@@ -32,10 +32,10 @@ from collectors.errors import FactError
 from collectors.hosts import Host, LocalHost
 
 #: One host's whole collection (all its sources), in seconds.
-HOST_TIMEOUT = settings._seconds("UPI_COLLECT_HOST_TIMEOUT", 300.0)
+HOST_TIMEOUT = settings.COLLECT_HOST_TIMEOUT
 #: Largest part of one log kept (its end); journal entries kept per unit (the last ones).
-MAX_BYTES = int(settings._seconds("UPI_COLLECT_MAX_BYTES", 64 * 1024 * 1024))
-MAX_LINES = int(settings._seconds("UPI_COLLECT_MAX_LINES", 200_000))
+MAX_BYTES = settings.COLLECT_MAX_BYTES
+MAX_LINES = settings.COLLECT_MAX_LINES
 #: Units whose journals are collected on the bootstrap and the masters (whichever exist).
 UNITS = ("bootkube.service", "release-image.service", "kubelet.service", "crio.service")
 #: Words in an error that mean the host itself is out of reach (no use trying its other sources).
