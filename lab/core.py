@@ -7,6 +7,7 @@ True
 
 from __future__ import annotations
 
+import copy
 import fcntl
 import os
 import shutil
@@ -118,7 +119,7 @@ class Lab:
 
     def write_inventory(self, path: Path | None = None, **overrides: Any) -> Path:
         """Write the inventory (with optional top-level overrides) and return its path."""
-        data = dict(self.inventory)
+        data = copy.deepcopy(self.inventory)
         _merge(data, overrides)
         target = path or self.inventory_path
         target.write_text(yaml.safe_dump(data, sort_keys=False))
