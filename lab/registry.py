@@ -19,6 +19,7 @@ import ipaddress
 import json
 import secrets
 import socket
+import ssl
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -268,11 +269,14 @@ def render_install_config(lab: Lab, host: str, secret: dict[str, Any], bundle: s
     return yaml.safe_dump(doc, sort_keys=False, width=4096)
 
 
-def _tcp_ready(host: str, port: int) -> bool:
+def _tls_ready(host: str, port: int, ca_file: Path) -> bool:
+    """Ready when *our* server answers: a TLS handshake verified by this lab's CA (a stray
+    server from another lab on the same address would fail it)."""
+    ctx = ssl.create_default_context(cafile=str(ca_file))
     try:
-        with socket.create_connection((host, port), timeout=0.3):
+        with socket.create_connection((host, port), timeout=0.5) as raw, ctx.wrap_socket(raw, server_hostname=host):
             return True
-    except OSError:
+    except (OSError, ssl.SSLError):
         return False
 
 
@@ -324,7 +328,7 @@ def start(lab: Lab) -> dict[str, Any]:
         (auth_dir / "token.json").chmod(0o600)
         lab.procs.spawn("registry-token", [sys.executable, str(Path(__file__).with_name("tokenserver.py")),
                                            str(auth_dir / "token.json")],
-                        ready=lambda: _tcp_ready(ip, token_port))
+                        ready=lambda: _tls_ready(ip, token_port, certs / "ca.crt"))
         auth: dict[str, Any] = {"token": {"realm": f"https://{ip}:{token_port}/token",
                                           "service": "upi-lab-registry", "issuer": "upi-lab-token",
                                           "rootcertbundle": str(auth_dir / "token.crt")}}
@@ -339,7 +343,7 @@ def start(lab: Lab) -> dict[str, Any]:
     config = root / "config.yml"
     config.write_text(render_config(data, ip, port, certs / "domain.crt", certs / "domain.key", auth))
     lab.procs.spawn("registry", ["/usr/bin/docker-registry", "serve", str(config)],
-                    ready=lambda: _tcp_ready(ip, port))
+                    ready=lambda: _tls_ready(ip, port, certs / "ca.crt"))
 
     pusher = Pusher(f"{ip}:{port}", model.user, model.password, str(certs / "ca.crt"))
     digests = push_payload(pusher, model)
@@ -353,7 +357,7 @@ def start(lab: Lab) -> dict[str, Any]:
         (root / "proxy.json").write_text(json.dumps({**rules, **model.proxy_rules}, indent=1))
         lab.procs.spawn("registry-proxy", [sys.executable, str(Path(__file__).with_name("registry_proxy.py")),
                                            str(root / "proxy.json")],
-                        ready=lambda: _tcp_ready(ip, proxy_port))
+                        ready=lambda: _tls_ready(ip, proxy_port, certs / "ca.crt"))
         host = f"{ip}:{proxy_port}"
 
     secret = pull_secret(host, model.user, model.auth_password or model.password)
