@@ -68,7 +68,7 @@ def _host_facts(site: Site, host: str, bundle: str, auths: object) -> HostFacts:
             raise FactError(f"mirror.ca_file {ca_file}: {exc.strerror}") from None
         have = {c.fingerprint(_sha256()) for c in pem_certificates(bundle)}
         offline = bool(wanted) and wanted <= have
-    cred = auths.lookup(host) if auths is not None else None  # type: ignore[attr-defined]
+    cred = (auths.lookup(host) or auths.for_host(host)) if auths is not None else None  # type: ignore[attr-defined]
     login_error = ""
     if cred is not None and result.reachable:
         client = RegistryClient(auths, ca_file=ca_file)  # type: ignore[arg-type]

@@ -165,3 +165,25 @@ def test_image_references_bad(data: bytes, match: str) -> None:
     with pytest.raises(InputError, match=match) as info:
         parse_image_references(data, "mirror:5000/ocp4/openshift4:4.5.6")
     assert "mirror:5000/ocp4/openshift4:4.5.6" in str(info.value)
+
+
+@given(st.dictionaries(st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True), digest, min_size=1, max_size=30),
+       st.from_regex(r"4\.[0-9]{1,2}\.[0-9]{1,2}", fullmatch=True))
+def test_image_references_round_trip(components: dict[str, str], version: str) -> None:
+    from lab.registry import image_references
+
+    data = json.dumps(image_references(components)).replace("4.5.6", version).encode()
+    refs = parse_image_references(data, "rel")
+    assert refs.version == version
+    assert {k: v.digest for k, v in refs.components.items()} == components
+    assert {v.name for v in refs.components.values()} == {"quay.io/openshift-release-dev/ocp-v4.0-art-dev"}
+
+
+@given(st.sampled_from(["Basic", "Bearer", "bearer"]),
+       st.dictionaries(st.sampled_from(["realm", "service", "scope", "error"]),
+                       st.from_regex(r"[A-Za-z0-9:/._,=-]{0,40}", fullmatch=True), max_size=4))
+def test_challenge_round_trip(scheme: str, params: dict[str, str]) -> None:
+    from collectors.registry import parse_challenge
+
+    header = scheme + " " + ",".join(f'{k}="{v}"' for k, v in params.items())
+    assert parse_challenge(header) == (scheme.lower(), params)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
 import inspect
 import json
 import re
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 import checks.installconfig  # noqa: F401 - registers the checks for in_process
 import checks.mirror  # noqa: F401
@@ -72,6 +74,16 @@ def fast(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(settings, "HTTP_TIMEOUT", 1.5)
     monkeypatch.setattr(settings, "HTTP_BACKOFF", 0.05)
     monkeypatch.setattr(settings, "HTTP_RETRIES", 2)
+
+
+def variant(lab: Lab, path: Path, **overrides: object) -> Path:
+    """An inventory file with overrides, leaving the lab's own inventory untouched
+    (Lab.write_inventory merges into a shallow copy, so nested keys would leak)."""
+    saved = copy.deepcopy(lab.inventory)
+    try:
+        return lab.write_inventory(path, **overrides)
+    finally:
+        lab.inventory = saved
 
 
 def subjects(lab: Lab) -> tuple[str, str, str]:
@@ -141,7 +153,7 @@ def test_client_api(clean: Lab) -> None:
 def test_release_image_faults(clean: Lab, tmp_path: Path, fast: None, tag: str, outcome: str, says: str) -> None:
     host = clean.inventory["mirror"]["registry"]
     image = f"{host}/{LOCAL_REPOSITORY}:{tag}"
-    inventory = clean.write_inventory(tmp_path / "site.yaml", mirror={"release_image": image})
+    inventory = variant(clean, tmp_path / "site.yaml", mirror={"release_image": image})
     got, message = in_process(inventory, "mirror.release", image)
     assert got == outcome, message
     assert says in message and image in message, message
@@ -298,3 +310,47 @@ def test_install_config_without_art_dev(start_lab: Callable[..., Lab]) -> None:
     rel = run.record("mirror.release", release)
     assert rel["outcome"] == "failed" and "12 missing" in rel["message"]
     assert "add imageContentSources entries" in rel["remediation"]
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_bad_input_files_are_errors_naming_them(clean: Lab, tmp_path: Path, fast: None) -> None:
+    host, release, _ = subjects(clean)
+    bad_auth = tmp_path / "auth.json"
+    bad_auth.write_text('{"auths": {"' + host + '": {"auth": "%%%"}}}')
+    inventory = variant(clean, tmp_path / "site.yaml", mirror={"auth_file": str(bad_auth)})
+    got, message = in_process(inventory, "mirror.access", host)
+    assert got == "error" and str(bad_auth) in message and f"auths.{host}" in message, message
+    assert "%%%" not in message
+
+    missing = variant(clean, tmp_path / "site2.yaml", mirror={"auth_file": str(tmp_path / "nope.json")})
+    got, message = in_process(missing, "mirror.release", release)
+    assert got == "error" and "nope.json: cannot read" in message, message
+
+    ic = tmp_path / "install-config.yaml"
+    good = Path(clean.inventory["install_config"]).read_text()
+    ic.write_text(good + "imageContentSources: [\n")
+    broken = variant(clean, tmp_path / "site3.yaml", install_config=str(ic))
+    got, message = in_process(broken, "installconfig.mirrors", ic.name)
+    assert got == "error" and re.search(rf"{re.escape(str(ic))}:\d+: not valid YAML", message), message
+    got, message = in_process(broken, "mirror.release", release)
+    assert got == "error" and str(ic) in message, message
+    assert "pw-" not in message
+
+    no_ca = variant(clean, tmp_path / "site4.yaml", mirror={"ca_file": str(tmp_path / "ca.crt")})
+    got, message = in_process(no_ca, "mirror.access", host)
+    assert got == "error" and "mirror.ca_file does not exist" in message, message
+
+
+def test_pull_secret_without_mirror_entry(clean: Lab, tmp_path: Path, fast: None) -> None:
+    host, _, _ = subjects(clean)
+    doc = yaml.safe_load(Path(clean.inventory["install_config"]).read_text())
+    secret = json.loads(doc["pullSecret"])
+    del secret["auths"][host]
+    doc["pullSecret"] = json.dumps(secret)
+    ic = tmp_path / "install-config.yaml"
+    ic.write_text(yaml.safe_dump(doc))
+    inventory = variant(clean, tmp_path / "site.yaml", install_config=str(ic))
+    got, message = in_process(inventory, "installconfig.mirrors", ic.name)
+    assert got == "failed" and f"pullSecret has no auths entry for {host}" in message, message
