@@ -103,6 +103,15 @@ class Manifest:
         return list(self.data.get("layers") or [])
 
 
+class _Redacted(str):
+    """An Authorization header value that never shows itself in a repr (tracebacks, -l)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'<redacted>'"
+
+
 def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
     """``WWW-Authenticate`` -> (scheme in lower case, its parameters)."""
     scheme, _, rest = header.strip().partition(" ")
@@ -216,7 +225,8 @@ class RegistryClient:
                     f"{self._describe_cred(cred)}", kind="auth", status=401)
             raw = f"{cred.username}:{cred.password}".encode()
             with self._lock:
-                self._basic[host] = "Basic " + base64.b64encode(raw).decode()
+                self._basic[host] = _Redacted("Basic " + base64.b64encode(raw).decode())
+            del raw
             return
         if scheme != "bearer" or "realm" not in params:
             raise RegistryError(f"{what}: HTTP 401 from {host} with an unknown challenge scheme {scheme!r}",
@@ -251,8 +261,9 @@ class RegistryClient:
         if not token:
             raise RegistryError(f"{what}: token service {params['realm']} gave no token", kind="auth")
         with self._lock:
-            self._tokens[(host, scope)] = f"Bearer {token}"
+            self._tokens[(host, scope)] = _Redacted(f"Bearer {token}")
             self._bearer_hosts[host] = params
+        del token
 
     def request(
         self,
