@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from collectors.registry import ACCEPT  # noqa: E402
 from lab import Lab  # noqa: E402
 from lab.imagebuild import Pusher, build_image, tar_layer  # noqa: E402
-from lab.registry import LOCAL_REPOSITORY, image_references, model_of, release_image  # noqa: E402
+from lab.registry import LOCAL_REPOSITORY, image_references, model_of, release_image, start_alone  # noqa: E402
 
 
 def push_many(pusher: Pusher, n: int) -> dict[str, str]:
@@ -175,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-mirror-"))
     lab = Lab(workdir, "mirror-clean", max_seconds=3600)
-    print(f"starting the lab in {workdir} ...", flush=True)
-    lab.start()
+    print(f"starting the lab's registry in {workdir} ...", flush=True)
+    start_alone(lab)
     try:
         model = model_of(lab)
         mirror = lab.inventory["mirror"]

@@ -103,6 +103,9 @@ class Manifest:
         return list(self.data.get("layers") or [])
 
 
+_PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^",\s]+))')
+
+
 class _Redacted(str):
     """An Authorization header value that never shows itself in a repr (tracebacks, -l)."""
 
@@ -115,9 +118,10 @@ class _Redacted(str):
 def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
     """``WWW-Authenticate`` -> (scheme in lower case, its parameters)."""
     scheme, _, rest = header.strip().partition(" ")
-    params = {k.lower(): v for k, v in re.findall(r'(\w+)\s*=\s*"([^"]*)"', rest)}
-    for k, v in re.findall(r'(\w+)\s*=\s*([^",\s]+)', rest):
-        params.setdefault(k.lower(), v)
+    params: dict[str, str] = {}
+    for m in _PARAM.finditer(rest):
+        quoted, bare = m.group(2), m.group(3)
+        params[m.group(1).lower()] = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
     return scheme.lower(), params
 
 

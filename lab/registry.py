@@ -269,6 +269,18 @@ def render_install_config(lab: Lab, host: str, secret: dict[str, Any], bundle: s
     return yaml.safe_dump(doc, sort_keys=False, width=4096)
 
 
+def _check_free(host: str, port: int) -> None:
+    """Fail at once, with the reason, when another process already holds the address."""
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise RuntimeError(
+                f"{host}:{port} is already in use ({exc.strerror}): a server of another lab on slot "
+                "addresses (a 'python -m lab up' left running?) - stop it with 'python -m lab down --dir DIR'"
+            ) from None
+
+
 def _tls_ready(host: str, port: int, ca_file: Path) -> bool:
     """Ready when *our* server answers: a TLS handshake verified by this lab's CA (a stray
     server from another lab on the same address would fail it)."""
@@ -302,6 +314,8 @@ def start(lab: Lab) -> dict[str, Any]:
         d.mkdir(parents=True, exist_ok=True)
     ip = lab.ip(105)
     port = lab.port(5)
+    for p in (port, lab.port(6), lab.port(7)):
+        _check_free(ip, p)
     registry_name = f"registry.{lab.network.base_domain}"
 
     ca_key, ca_cert = make_ca("upi-lab registry CA")
@@ -424,3 +438,20 @@ def _token(lab: Lab) -> None:
 @scenario("mirror-icsp-incomplete", "install-config mirrors ocp-release but not ocp-v4.0-art-dev", parts=_PARTS)
 def _icsp_incomplete(lab: Lab) -> None:
     model_of(lab).sources = (RELEASE_SOURCE,)
+
+
+def start_alone(lab: Lab) -> Lab:
+    """Start only this part (no DNS, no load balancer): what the mirror checks need, in half
+    the time. The inventory gets the cluster keys it requires plus the mirror keys."""
+    from lab import packages
+
+    try:
+        packages.ensure(PACKAGES)
+        lab.scenario.apply(lab)
+        net = lab.network
+        lab.inventory = {"cluster": {"name": net.cluster, "base_domain": net.base_domain}, **start(lab)}
+        lab.write_inventory()
+    except BaseException:
+        lab.stop()
+        raise
+    return lab

@@ -34,6 +34,7 @@ from lab.registry import (
     NO_REFERENCES_TAG,
     NOT_IMAGESTREAM_TAG,
     RELEASE_TAG,
+    start_alone,
     write_proxy_rules,
 )
 from tests.suite import SuiteRun, run_suite
@@ -91,16 +92,31 @@ def subjects(lab: Lab) -> tuple[str, str, str]:
     return m["registry"], m["release_image"], Path(lab.inventory["install_config"]).name
 
 
+@pytest.fixture
+def start_mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Lab]]:
+    """Start the registry part alone for a scenario (no DNS/LB: the mirror checks need none)."""
+    labs: list[Lab] = []
+
+    def start(scenario: str) -> Lab:
+        lab = Lab(tmp_path_factory.mktemp(scenario), scenario, max_seconds=900)
+        labs.append(lab)
+        return start_alone(lab)
+
+    yield start
+    for lab in labs:
+        lab.stop()
+
+
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    lab = Lab(tmp_path_factory.mktemp("mirror-clean"), "mirror-clean", max_seconds=900).start()
+    lab = start_alone(Lab(tmp_path_factory.mktemp("mirror-clean"), "mirror-clean", max_seconds=900))
     yield lab
     lab.stop()
 
 
 @pytest.fixture(scope="module")
 def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    lab = Lab(tmp_path_factory.mktemp("mirror-faults"), "mirror-faults", max_seconds=900).start()
+    lab = start_alone(Lab(tmp_path_factory.mktemp("mirror-faults"), "mirror-faults", max_seconds=900))
     yield lab
     lab.stop()
 
@@ -230,8 +246,8 @@ def test_server_errors_are_retried_with_backoff(faults: Lab) -> None:
 # --------------------------------------------------------------------------- scenarios
 
 
-def test_missing_components_named(start_lab: Callable[..., Lab]) -> None:
-    lab = start_lab("mirror-missing-components")
+def test_missing_components_named(start_mirror: Callable[[str], Lab]) -> None:
+    lab = start_mirror("mirror-missing-components")
     host, release, ic = subjects(lab)
     run = suite(lab)
     rec = run.record("mirror.release", release)
@@ -244,8 +260,8 @@ def test_missing_components_named(start_lab: Callable[..., Lab]) -> None:
     assert run.outcome("installconfig.mirrors", ic) == "passed"
 
 
-def test_wrong_password_and_secrets_never_shown(start_lab: Callable[..., Lab]) -> None:
-    lab = start_lab("mirror-wrong-password")
+def test_wrong_password_and_secrets_never_shown(start_mirror: Callable[[str], Lab]) -> None:
+    lab = start_mirror("mirror-wrong-password")
     host, release, ic = subjects(lab)
     run = suite(lab, None, "-vv", "-rA", "--log-level=DEBUG", "--log-cli-level=DEBUG")
     access = run.record("mirror.access", host)
@@ -263,8 +279,8 @@ def test_wrong_password_and_secrets_never_shown(start_lab: Callable[..., Lab]) -
     assert "Authorization" not in shown
 
 
-def test_untrusted_ca(start_lab: Callable[..., Lab]) -> None:
-    lab = start_lab("mirror-untrusted-ca")
+def test_untrusted_ca(start_mirror: Callable[[str], Lab]) -> None:
+    lab = start_mirror("mirror-untrusted-ca")
     host, release, ic = subjects(lab)
     run = suite(lab)
     access = run.record("mirror.access", host)
@@ -276,8 +292,8 @@ def test_untrusted_ca(start_lab: Callable[..., Lab]) -> None:
     assert icr["outcome"] == "failed" and "additionalTrustBundle (1 certificate(s)) does not verify" in icr["message"]
 
 
-def test_flaky_registry_recovers(start_lab: Callable[..., Lab]) -> None:
-    lab = start_lab("mirror-flaky")
+def test_flaky_registry_recovers(start_mirror: Callable[[str], Lab]) -> None:
+    lab = start_mirror("mirror-flaky")
     host, release, ic = subjects(lab)
     run = suite(lab)
     assert run.outcome("mirror.access", host) == "passed", run.stdout[-2000:]
@@ -286,8 +302,8 @@ def test_flaky_registry_recovers(start_lab: Callable[..., Lab]) -> None:
     assert len(re.findall(r"-> 500", log)) == 3
 
 
-def test_token_auth(start_lab: Callable[..., Lab]) -> None:
-    lab = start_lab("mirror-token-auth")
+def test_token_auth(start_mirror: Callable[[str], Lab]) -> None:
+    lab = start_mirror("mirror-token-auth")
     host, release, ic = subjects(lab)
     run = suite(lab, None, "-vv", "--log-level=DEBUG")
     assert run.outcome("mirror.access", host) == "passed"
@@ -300,8 +316,8 @@ def test_token_auth(start_lab: Callable[..., Lab]) -> None:
         assert client.has_manifest(release)
 
 
-def test_install_config_without_art_dev(start_lab: Callable[..., Lab]) -> None:
-    lab = start_lab("mirror-icsp-incomplete")
+def test_install_config_without_art_dev(start_mirror: Callable[[str], Lab]) -> None:
+    lab = start_mirror("mirror-icsp-incomplete")
     host, release, ic = subjects(lab)
     run = suite(lab)
     icr = run.record("installconfig.mirrors", ic)
@@ -354,3 +370,14 @@ def test_pull_secret_without_mirror_entry(clean: Lab, tmp_path: Path, fast: None
     inventory = variant(clean, tmp_path / "site.yaml", install_config=str(ic))
     got, message = in_process(inventory, "installconfig.mirrors", ic.name)
     assert got == "failed" and f"pullSecret has no auths entry for {host}" in message, message
+
+
+def test_registry_part_is_registered() -> None:
+    """``python -m lab up --scenario mirror-...`` starts the registry with the rest of the lab."""
+    import lab.registry
+    from lab.core import PARTS
+    from lab.scenarios import SCENARIOS
+
+    assert PARTS["registry"] is lab.registry
+    mirror_scenarios = [s for s in SCENARIOS.values() if s.name.startswith("mirror-")]
+    assert len(mirror_scenarios) >= 6 and all("registry" in s.parts for s in mirror_scenarios)
