@@ -272,6 +272,7 @@ def render_install_config(lab: Lab, host: str, secret: dict[str, Any], bundle: s
 def _check_free(host: str, port: int) -> None:
     """Fail at once, with the reason, when another process already holds the address."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no obstacle
         try:
             sock.bind((host, port))
         except OSError as exc:

@@ -381,3 +381,15 @@ def test_registry_part_is_registered() -> None:
     assert PARTS["registry"] is lab.registry
     mirror_scenarios = [s for s in SCENARIOS.values() if s.name.startswith("mirror-")]
     assert len(mirror_scenarios) >= 6 and all("registry" in s.parts for s in mirror_scenarios)
+
+
+def test_without_install_config_and_without_credentials(clean: Lab, tmp_path: Path, fast: None) -> None:
+    host, release, _ = subjects(clean)
+    bare = variant(clean, tmp_path / "site.yaml", install_config=None)
+    got, message = in_process(bare, "mirror.release", release)
+    assert got == "passed", message  # oc adm release mirror's layout is assumed
+    other = tmp_path / "auth.json"
+    other.write_text(json.dumps({"auths": {"quay.io": {"auth": base64.b64encode(b"u:p").decode()}}}))
+    anon = variant(clean, tmp_path / "site2.yaml", mirror={"auth_file": str(other)})
+    got, message = in_process(anon, "mirror.access", host)
+    assert got == "failed" and f"there are no credentials for it in {other}" in message, message
