@@ -52,11 +52,13 @@ COMPONENTS = (
     "must-gather",
 )
 #: Extra tags pushed for fault tests: a release whose layer is not a tarball, one whose
-#: image-references is not an ImageStream, one without image-references, a manifest list.
+#: image-references is not an ImageStream, one without image-references, a manifest list
+#: and an OCI index.
 BROKEN_LAYER_TAG = "broken-layer"
 NOT_IMAGESTREAM_TAG = "not-imagestream"
 NO_REFERENCES_TAG = "no-references"
 MULTI_TAG = f"{RELEASE_VERSION}-multi"
+OCI_INDEX_TAG = f"{RELEASE_VERSION}-oci-index"
 
 
 @dataclass
@@ -212,6 +214,10 @@ def push_payload(pusher: Pusher, model: RegistryModel) -> dict[str, str]:
     pusher.image(LOCAL_REPOSITORY, release, RELEASE_TAG)
     body, media = manifest_list([(release, "amd64")])
     pusher.manifest(LOCAL_REPOSITORY, MULTI_TAG, body, media)
+    oci_component = component_image("oci-index-member", 2)  # an OCI manifest under an OCI index
+    pusher.image(LOCAL_REPOSITORY, oci_component)
+    body, media = manifest_list([(oci_component, "amd64")], oci=True)
+    pusher.manifest(LOCAL_REPOSITORY, OCI_INDEX_TAG, body, media)
     broken = build_image([release.layers[0], raw_blob(b"this is not a tarball, just text\n")])
     pusher.image(LOCAL_REPOSITORY, broken, BROKEN_LAYER_TAG)
     config_map = json.dumps({"kind": "ConfigMap", "apiVersion": "v1", "data": {"x": "y"}}).encode()

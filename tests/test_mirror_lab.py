@@ -23,7 +23,7 @@ from checks.base import REGISTRY, CheckFailed
 from collectors import settings
 from collectors.errors import FactError
 from collectors.inventory import load_inventory
-from collectors.registry import OCI_MANIFEST, RegistryClient, RegistryError, client_for
+from collectors.registry import OCI_INDEX, OCI_MANIFEST, RegistryClient, RegistryError, client_for
 from collectors.release import IMAGE_REFERENCES
 from fixtures.site import Site
 from lab import Lab
@@ -33,6 +33,7 @@ from lab.registry import (
     MULTI_TAG,
     NO_REFERENCES_TAG,
     NOT_IMAGESTREAM_TAG,
+    OCI_INDEX_TAG,
     RELEASE_TAG,
     start_alone,
     write_proxy_rules,
@@ -152,6 +153,11 @@ def test_client_api(clean: Lab) -> None:
         single = client.image_manifest(release)
         via_list = client.image_manifest(f"{host}/{LOCAL_REPOSITORY}:{MULTI_TAG}")
         assert via_list is not None and single is not None and via_list.digest == single.digest
+        index = client.get_manifest(f"{host}/{LOCAL_REPOSITORY}:{OCI_INDEX_TAG}")
+        assert index is not None and index.is_index and index.media_type == OCI_INDEX
+        member = client.image_manifest(f"{host}/{LOCAL_REPOSITORY}:{OCI_INDEX_TAG}")
+        assert member is not None and member.media_type == OCI_MANIFEST
+        assert client.head_manifest(f"{host}/{LOCAL_REPOSITORY}:{OCI_INDEX_TAG}")[0] == OCI_INDEX
         data = client.read_file(release, IMAGE_REFERENCES)
         assert data is not None and json.loads(data)["kind"] == "ImageStream"
         assert client.read_file(release, "no/such/file") is None
