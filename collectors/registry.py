@@ -22,18 +22,14 @@ message names the reference and the registry's answer, never a password or token
 from __future__ import annotations
 
 import base64
-import contextlib
-import gzip
 import hashlib
 import io
 import json
 import re
 import ssl
-import tarfile
 import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -46,6 +42,7 @@ from requests.adapters import HTTPAdapter
 from collectors import settings
 from collectors.errors import FactError, InputError
 from collectors.imageref import ImageRef, ImageRefError, parse_reference
+from collectors.layers import LayerError, find_in_tar
 from collectors.pullsecret import Auths, Credential, load_auths
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
@@ -503,7 +500,10 @@ class RegistryClient:
         for layer in reversed(layers):
             digest = str(layer.get("digest", ""))
             with self.open_blob(ref, digest) as blob:
-                found = _find_in_tar(blob, wanted, f"{ref.name}@{digest} (layer of {ref})")
+                try:
+                    found = find_in_tar(blob, wanted, f"{ref.name}@{digest} (layer of {ref})")
+                except LayerError as exc:
+                    raise RegistryError(str(exc), kind="protocol") from None
             if found is not None:
                 return found
         return None
@@ -520,34 +520,6 @@ def _read_limited(resp: requests.Response, limit: int, what: str) -> bytes:
         raise RegistryError(f"{what}: reading the manifest broke off ({type(exc).__name__})",
                             kind="timeout") from None
     return buf.getvalue()
-
-
-_DELETED = object()
-
-
-def _find_in_tar(blob: IO[bytes], wanted: str, what: str) -> bytes | None:
-    """The member ``wanted`` of a (gzip) tar layer; None if absent (or whited out)."""
-    head = blob.read(2)
-    blob.seek(0)
-    stream: IO[bytes] = gzip.GzipFile(fileobj=blob, mode="rb") if head == b"\x1f\x8b" else blob
-    parent, _, base = wanted.rpartition("/")
-    whiteout = f"{parent}/.wh.{base}" if parent else f".wh.{base}"
-    try:
-        with tarfile.open(fileobj=stream, mode="r|") as tar:
-            for member in tar:
-                name = member.name.removeprefix("./").lstrip("/")
-                if name == whiteout:
-                    return None
-                if name == wanted and member.isfile():
-                    extracted = tar.extractfile(member)
-                    return extracted.read() if extracted else b""
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-        kind = "gzip" if head == b"\x1f\x8b" else "tar"
-        raise RegistryError(f"{what}: not a {kind} archive ({exc})", kind="protocol") from None
-    finally:
-        with contextlib.suppress(Exception):
-            stream.close()
-    return None
 
 
 def client_for(site: Any) -> RegistryClient:

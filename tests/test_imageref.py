@@ -196,3 +196,34 @@ def test_challenge_round_trip(scheme: str, params: dict[str, str]) -> None:
 
     header = scheme + " " + ",".join(f'{k}="{v}"' for k, v in params.items())
     assert parse_challenge(header) == (scheme.lower(), params)
+
+
+@relaxed
+@given(st.dictionaries(st.from_regex(r"[a-z]{1,8}(?:/[a-z]{1,8}){0,2}", fullmatch=True), st.binary(max_size=200),
+                       min_size=1, max_size=8), st.booleans())
+def test_find_in_tar(files: dict[str, bytes], whiteout: bool) -> None:
+    import io
+
+    from collectors.layers import find_in_tar
+    from lab.imagebuild import tar_layer
+
+    names = [n for n in files if not any(o.startswith(n + "/") for o in files)]  # files, not dirs
+    files = {n: files[n] for n in names}
+    target = names[0]
+    if whiteout:
+        parent, _, base = target.rpartition("/")
+        files[f"{parent}/.wh.{base}" if parent else f".wh.{base}"] = b""
+        del files[target]
+    layer = io.BytesIO(tar_layer(files).data)
+    got = find_in_tar(layer, target, "layer")
+    assert got == (None if whiteout else files[target])
+
+
+def test_find_in_tar_garbage() -> None:
+    import io
+
+    from collectors.layers import LayerError, find_in_tar
+
+    for data, kind in ((b"\x1f\x8bnot really gzip", "gzip"), (b"plain text, no tar header" * 30, "tar")):
+        with pytest.raises(LayerError, match=f"sha256:x: not a {kind} archive"):
+            find_in_tar(io.BytesIO(data), "a/b", "sha256:x")

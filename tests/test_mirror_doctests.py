@@ -9,7 +9,7 @@ import pytest
 
 MODULES = [
     "collectors.imageref", "collectors.mirrors", "collectors.pullsecret", "collectors.registry",
-    "collectors.release", "collectors.tlsprobe", "collectors.installconfig", "lab.imagebuild",
+    "collectors.release", "collectors.tlsprobe", "collectors.installconfig", "collectors.layers", "lab.imagebuild",
 ]
 
 
