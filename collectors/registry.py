@@ -5,12 +5,16 @@ concurrency, a timeout on every call and retries (with backoff) only on 5xx and 
 
 The API the checks (and other helpers) use::
 
-    client = RegistryClient.from_inventory(inv)      # mirror.auth_file + mirror.ca_file
+    client = client_for(site)                        # the run's shared client (memoised on the Site)
+    client = RegistryClient.from_inventory(inv)      # or a new one: mirror.auth_file + mirror.ca_file
     client.ping("mirror:5000")                       # GET /v2/ -> Ping (raises FactError)
     client.has_manifest("mirror:5000/ocp4/openshift4@sha256:...")   # True/False, or FactError
     client.has_manifests(refs)                       # {ref: True | False | FactError}, in parallel
     client.image_manifest(ref)                       # the single-image manifest (index followed)
     client.read_file(ref, "release-manifests/image-references")     # bytes from the layers
+
+Where a reference is pulled from under mirror rules: ``collectors.mirrors.map_reference(ref,
+rules)`` with rules from ``rules_from_install_config(doc)`` or ``rules_from_resource(icsp_or_idms)``.
 
 Every failure other than "not there" (404) raises :class:`RegistryError` (a FactError) whose
 message names the reference and the registry's answer, never a password or token.
