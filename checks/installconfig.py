@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives import hashes
+
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.errors import FactError
 from collectors.imageref import parse_reference
 from collectors.installconfig import load_install_config, mirror_rules, pull_secret_auths
 from collectors.inventory import split_host_port
 from collectors.mirrors import MirrorRule, map_reference
+from collectors.pullsecret import Auths
 from collectors.registry import RegistryClient, RegistryError
 from collectors.tlsprobe import TlsResult, pem_certificates, verify_tls
 from fixtures.site import Site
@@ -50,7 +53,7 @@ def install_config_name(site: Site) -> list[str]:
     return [path.name] if path else []
 
 
-def _host_facts(site: Site, host: str, bundle: str, auths: object) -> HostFacts:
+def _host_facts(site: Site, host: str, bundle: str, auths: Auths | None) -> HostFacts:
     try:
         hostname, port = split_host_port(host, 443)
     except ValueError as exc:
@@ -63,15 +66,15 @@ def _host_facts(site: Site, host: str, bundle: str, auths: object) -> HostFacts:
             raise FactError(f"cannot reach {host} to test additionalTrustBundle ({result.error}) and the "
                             "inventory has no mirror.ca_file to compare it with")
         try:
-            wanted = {c.fingerprint(_sha256()) for c in pem_certificates(ca_file.read_text())}
+            wanted = {c.fingerprint(hashes.SHA256()) for c in pem_certificates(ca_file.read_text())}
         except OSError as exc:
             raise FactError(f"mirror.ca_file {ca_file}: {exc.strerror}") from None
-        have = {c.fingerprint(_sha256()) for c in pem_certificates(bundle)}
+        have = {c.fingerprint(hashes.SHA256()) for c in pem_certificates(bundle)}
         offline = bool(wanted) and wanted <= have
-    cred = auths.lookup(host) if auths is not None else None  # type: ignore[attr-defined]
+    cred = (auths.lookup(host) or auths.for_host(host)) if auths is not None else None
     login_error = ""
     if cred is not None and result.reachable:
-        client = RegistryClient(auths, ca_file=ca_file)  # type: ignore[arg-type]
+        client = RegistryClient(auths, ca_file=ca_file)
         try:
             client.ping(host)
         except RegistryError as exc:
@@ -80,12 +83,6 @@ def _host_facts(site: Site, host: str, bundle: str, auths: object) -> HostFacts:
         finally:
             client.close()
     return HostFacts(host, result if result.reachable else None, offline, cred is not None, login_error)
-
-
-def _sha256():  # noqa: ANN202 - tiny indirection keeps the import local
-    from cryptography.hazmat.primitives import hashes
-
-    return hashes.SHA256()
 
 
 def gather_install_config(site: Site, name: str) -> InstallConfigFacts:

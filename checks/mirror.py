@@ -7,7 +7,7 @@ The evaluate functions are pure; gathering goes through the shared registry clie
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.errors import FactError
@@ -104,7 +104,6 @@ class ReleaseFacts:
     version: str = ""
     components: tuple[ComponentLookup, ...] = ()
     rules_from: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def release_image(site: Site) -> list[str]:

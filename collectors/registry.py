@@ -5,12 +5,16 @@ concurrency, a timeout on every call and retries (with backoff) only on 5xx and 
 
 The API the checks (and other helpers) use::
 
-    client = RegistryClient.from_inventory(inv)      # mirror.auth_file + mirror.ca_file
+    client = client_for(site)                        # the run's shared client (memoised on the Site)
+    client = RegistryClient.from_inventory(inv)      # or a new one: mirror.auth_file + mirror.ca_file
     client.ping("mirror:5000")                       # GET /v2/ -> Ping (raises FactError)
     client.has_manifest("mirror:5000/ocp4/openshift4@sha256:...")   # True/False, or FactError
     client.has_manifests(refs)                       # {ref: True | False | FactError}, in parallel
     client.image_manifest(ref)                       # the single-image manifest (index followed)
     client.read_file(ref, "release-manifests/image-references")     # bytes from the layers
+
+Where a reference is pulled from under mirror rules: ``collectors.mirrors.map_reference(ref,
+rules)`` with rules from ``rules_from_install_config(doc)`` or ``rules_from_resource(icsp_or_idms)``.
 
 Every failure other than "not there" (404) raises :class:`RegistryError` (a FactError) whose
 message names the reference and the registry's answer, never a password or token.
@@ -22,18 +26,14 @@ message names the reference and the registry's answer, never a password or token
 from __future__ import annotations
 
 import base64
-import contextlib
-import gzip
 import hashlib
 import io
 import json
 import re
 import ssl
-import tarfile
 import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -46,6 +46,7 @@ from requests.adapters import HTTPAdapter
 from collectors import settings
 from collectors.errors import FactError, InputError
 from collectors.imageref import ImageRef, ImageRefError, parse_reference
+from collectors.layers import LayerError, find_in_tar
 from collectors.pullsecret import Auths, Credential, load_auths
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
@@ -103,12 +104,25 @@ class Manifest:
         return list(self.data.get("layers") or [])
 
 
+_PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^",\s]+))')
+
+
+class _Redacted(str):
+    """An Authorization header value that never shows itself in a repr (tracebacks, -l)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'<redacted>'"
+
+
 def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
     """``WWW-Authenticate`` -> (scheme in lower case, its parameters)."""
     scheme, _, rest = header.strip().partition(" ")
-    params = {k.lower(): v for k, v in re.findall(r'(\w+)\s*=\s*"([^"]*)"', rest)}
-    for k, v in re.findall(r'(\w+)\s*=\s*([^",\s]+)', rest):
-        params.setdefault(k.lower(), v)
+    params: dict[str, str] = {}
+    for m in _PARAM.finditer(rest):
+        quoted, bare = m.group(2), m.group(3)
+        params[m.group(1).lower()] = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
     return scheme.lower(), params
 
 
@@ -216,7 +230,8 @@ class RegistryClient:
                     f"{self._describe_cred(cred)}", kind="auth", status=401)
             raw = f"{cred.username}:{cred.password}".encode()
             with self._lock:
-                self._basic[host] = "Basic " + base64.b64encode(raw).decode()
+                self._basic[host] = _Redacted("Basic " + base64.b64encode(raw).decode())
+            del raw
             return
         if scheme != "bearer" or "realm" not in params:
             raise RegistryError(f"{what}: HTTP 401 from {host} with an unknown challenge scheme {scheme!r}",
@@ -251,8 +266,9 @@ class RegistryClient:
         if not token:
             raise RegistryError(f"{what}: token service {params['realm']} gave no token", kind="auth")
         with self._lock:
-            self._tokens[(host, scope)] = f"Bearer {token}"
+            self._tokens[(host, scope)] = _Redacted(f"Bearer {token}")
             self._bearer_hosts[host] = params
+        del token
 
     def request(
         self,
@@ -488,7 +504,10 @@ class RegistryClient:
         for layer in reversed(layers):
             digest = str(layer.get("digest", ""))
             with self.open_blob(ref, digest) as blob:
-                found = _find_in_tar(blob, wanted, f"{ref.name}@{digest} (layer of {ref})")
+                try:
+                    found = find_in_tar(blob, wanted, f"{ref.name}@{digest} (layer of {ref})")
+                except LayerError as exc:
+                    raise RegistryError(str(exc), kind="protocol") from None
             if found is not None:
                 return found
         return None
@@ -505,34 +524,6 @@ def _read_limited(resp: requests.Response, limit: int, what: str) -> bytes:
         raise RegistryError(f"{what}: reading the manifest broke off ({type(exc).__name__})",
                             kind="timeout") from None
     return buf.getvalue()
-
-
-_DELETED = object()
-
-
-def _find_in_tar(blob: IO[bytes], wanted: str, what: str) -> bytes | None:
-    """The member ``wanted`` of a (gzip) tar layer; None if absent (or whited out)."""
-    head = blob.read(2)
-    blob.seek(0)
-    stream: IO[bytes] = gzip.GzipFile(fileobj=blob, mode="rb") if head == b"\x1f\x8b" else blob
-    parent, _, base = wanted.rpartition("/")
-    whiteout = f"{parent}/.wh.{base}" if parent else f".wh.{base}"
-    try:
-        with tarfile.open(fileobj=stream, mode="r|") as tar:
-            for member in tar:
-                name = member.name.removeprefix("./").lstrip("/")
-                if name == whiteout:
-                    return None
-                if name == wanted and member.isfile():
-                    extracted = tar.extractfile(member)
-                    return extracted.read() if extracted else b""
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-        kind = "gzip" if head == b"\x1f\x8b" else "tar"
-        raise RegistryError(f"{what}: not a {kind} archive ({exc})", kind="protocol") from None
-    finally:
-        with contextlib.suppress(Exception):
-            stream.close()
-    return None
 
 
 def client_for(site: Any) -> RegistryClient:

@@ -26,6 +26,7 @@ DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 
 
 def sha256(data: bytes) -> str:
@@ -107,18 +108,19 @@ def build_image(layers: list[Blob], *, labels: dict[str, str] | None = None, oci
     return Image(cfg, layers, json.dumps(manifest, indent=3).encode(), media, dict(labels or {}))
 
 
-def manifest_list(entries: list[tuple[Image, str]]) -> tuple[bytes, str]:
-    """A Docker manifest list over (image, architecture) pairs: (bytes, media type)."""
+def manifest_list(entries: list[tuple[Image, str]], *, oci: bool = False) -> tuple[bytes, str]:
+    """A Docker manifest list (or OCI index) over (image, architecture) pairs: (bytes, media type)."""
+    media = OCI_INDEX if oci else DOCKER_LIST
     body = {
         "schemaVersion": 2,
-        "mediaType": DOCKER_LIST,
+        "mediaType": media,
         "manifests": [
             {"mediaType": img.media_type, "size": len(img.manifest), "digest": img.digest,
              "platform": {"architecture": arch, "os": "linux"}}
             for img, arch in entries
         ],
     }
-    return json.dumps(body, indent=3).encode(), DOCKER_LIST
+    return json.dumps(body, indent=3).encode(), media
 
 
 class Pusher:

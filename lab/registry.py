@@ -19,6 +19,7 @@ import ipaddress
 import json
 import secrets
 import socket
+import ssl
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -51,11 +52,13 @@ COMPONENTS = (
     "must-gather",
 )
 #: Extra tags pushed for fault tests: a release whose layer is not a tarball, one whose
-#: image-references is not an ImageStream, one without image-references, a manifest list.
+#: image-references is not an ImageStream, one without image-references, a manifest list
+#: and an OCI index.
 BROKEN_LAYER_TAG = "broken-layer"
 NOT_IMAGESTREAM_TAG = "not-imagestream"
 NO_REFERENCES_TAG = "no-references"
 MULTI_TAG = f"{RELEASE_VERSION}-multi"
+OCI_INDEX_TAG = f"{RELEASE_VERSION}-oci-index"
 
 
 @dataclass
@@ -211,6 +214,10 @@ def push_payload(pusher: Pusher, model: RegistryModel) -> dict[str, str]:
     pusher.image(LOCAL_REPOSITORY, release, RELEASE_TAG)
     body, media = manifest_list([(release, "amd64")])
     pusher.manifest(LOCAL_REPOSITORY, MULTI_TAG, body, media)
+    oci_component = component_image("oci-index-member", 2)  # an OCI manifest under an OCI index
+    pusher.image(LOCAL_REPOSITORY, oci_component)
+    body, media = manifest_list([(oci_component, "amd64")], oci=True)
+    pusher.manifest(LOCAL_REPOSITORY, OCI_INDEX_TAG, body, media)
     broken = build_image([release.layers[0], raw_blob(b"this is not a tarball, just text\n")])
     pusher.image(LOCAL_REPOSITORY, broken, BROKEN_LAYER_TAG)
     config_map = json.dumps({"kind": "ConfigMap", "apiVersion": "v1", "data": {"x": "y"}}).encode()
@@ -268,11 +275,27 @@ def render_install_config(lab: Lab, host: str, secret: dict[str, Any], bundle: s
     return yaml.safe_dump(doc, sort_keys=False, width=4096)
 
 
-def _tcp_ready(host: str, port: int) -> bool:
+def _check_free(host: str, port: int) -> None:
+    """Fail at once, with the reason, when another process already holds the address."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no obstacle
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise RuntimeError(
+                f"{host}:{port} is already in use ({exc.strerror}): a server of another lab on slot "
+                "addresses (a 'python -m lab up' left running?) - stop it with 'python -m lab down --dir DIR'"
+            ) from None
+
+
+def _tls_ready(host: str, port: int, ca_file: Path) -> bool:
+    """Ready when *our* server answers: a TLS handshake verified by this lab's CA (a stray
+    server from another lab on the same address would fail it)."""
+    ctx = ssl.create_default_context(cafile=str(ca_file))
     try:
-        with socket.create_connection((host, port), timeout=0.3):
+        with socket.create_connection((host, port), timeout=0.5) as raw, ctx.wrap_socket(raw, server_hostname=host):
             return True
-    except OSError:
+    except (OSError, ssl.SSLError):
         return False
 
 
@@ -298,6 +321,8 @@ def start(lab: Lab) -> dict[str, Any]:
         d.mkdir(parents=True, exist_ok=True)
     ip = lab.ip(105)
     port = lab.port(5)
+    for p in (port, lab.port(6), lab.port(7)):
+        _check_free(ip, p)
     registry_name = f"registry.{lab.network.base_domain}"
 
     ca_key, ca_cert = make_ca("upi-lab registry CA")
@@ -324,7 +349,7 @@ def start(lab: Lab) -> dict[str, Any]:
         (auth_dir / "token.json").chmod(0o600)
         lab.procs.spawn("registry-token", [sys.executable, str(Path(__file__).with_name("tokenserver.py")),
                                            str(auth_dir / "token.json")],
-                        ready=lambda: _tcp_ready(ip, token_port))
+                        ready=lambda: _tls_ready(ip, token_port, certs / "ca.crt"))
         auth: dict[str, Any] = {"token": {"realm": f"https://{ip}:{token_port}/token",
                                           "service": "upi-lab-registry", "issuer": "upi-lab-token",
                                           "rootcertbundle": str(auth_dir / "token.crt")}}
@@ -339,7 +364,7 @@ def start(lab: Lab) -> dict[str, Any]:
     config = root / "config.yml"
     config.write_text(render_config(data, ip, port, certs / "domain.crt", certs / "domain.key", auth))
     lab.procs.spawn("registry", ["/usr/bin/docker-registry", "serve", str(config)],
-                    ready=lambda: _tcp_ready(ip, port))
+                    ready=lambda: _tls_ready(ip, port, certs / "ca.crt"))
 
     pusher = Pusher(f"{ip}:{port}", model.user, model.password, str(certs / "ca.crt"))
     digests = push_payload(pusher, model)
@@ -353,7 +378,7 @@ def start(lab: Lab) -> dict[str, Any]:
         (root / "proxy.json").write_text(json.dumps({**rules, **model.proxy_rules}, indent=1))
         lab.procs.spawn("registry-proxy", [sys.executable, str(Path(__file__).with_name("registry_proxy.py")),
                                            str(root / "proxy.json")],
-                        ready=lambda: _tcp_ready(ip, proxy_port))
+                        ready=lambda: _tls_ready(ip, proxy_port, certs / "ca.crt"))
         host = f"{ip}:{proxy_port}"
 
     secret = pull_secret(host, model.user, model.auth_password or model.password)
@@ -420,3 +445,20 @@ def _token(lab: Lab) -> None:
 @scenario("mirror-icsp-incomplete", "install-config mirrors ocp-release but not ocp-v4.0-art-dev", parts=_PARTS)
 def _icsp_incomplete(lab: Lab) -> None:
     model_of(lab).sources = (RELEASE_SOURCE,)
+
+
+def start_alone(lab: Lab) -> Lab:
+    """Start only this part (no DNS, no load balancer): what the mirror checks need, in half
+    the time. The inventory gets the cluster keys it requires plus the mirror keys."""
+    from lab import packages
+
+    try:
+        packages.ensure(PACKAGES)
+        lab.scenario.apply(lab)
+        net = lab.network
+        lab.inventory = {"cluster": {"name": net.cluster, "base_domain": net.base_domain}, **start(lab)}
+        lab.write_inventory()
+    except BaseException:
+        lab.stop()
+        raise
+    return lab

@@ -6,7 +6,7 @@ import base64
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collectors.errors import InputError
@@ -26,7 +26,11 @@ registry = st.one_of(
 tag = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}", fullmatch=True)
 digest = st.from_regex(r"sha256:[a-f0-9]{64}", fullmatch=True)
 
+#: Generous under load (2 shared CPUs): no per-example deadline, no too-slow health check.
+relaxed = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
+
+@relaxed
 @given(registry, st.lists(component, min_size=1, max_size=4), st.none() | tag, st.none() | digest)
 def test_round_trip(reg: str, path: list[str], t: str | None, d: str | None) -> None:
     text = f"{reg}/{'/'.join(path)}" + (f":{t}" if t else "") + (f"@{d}" if d else "")
@@ -36,6 +40,7 @@ def test_round_trip(reg: str, path: list[str], t: str | None, d: str | None) -> 
     assert ref.reference == (d or t or "latest")
 
 
+@relaxed
 @given(st.lists(component, min_size=1, max_size=3), st.none() | tag)
 def test_docker_hub_defaults(path: list[str], t: str | None) -> None:
     if "." in path[0] and len(path) > 1:
@@ -47,6 +52,7 @@ def test_docker_hub_defaults(path: list[str], t: str | None) -> None:
     assert ref.api_host == "registry-1.docker.io"
 
 
+@relaxed
 @given(st.text(max_size=80))
 def test_garbage_never_crashes(text: str) -> None:
     try:
@@ -126,6 +132,7 @@ def test_bad_auth_files_name_the_key_not_the_secret(text: str, where: str) -> No
     assert "nocolon" not in str(info.value)
 
 
+@relaxed
 @given(st.text(min_size=1, max_size=30).filter(lambda s: ":" not in s), st.text(min_size=1, max_size=30))
 def test_credentials_round_trip_and_never_show(user: str, password: str) -> None:
     a = parse_auths(json.dumps({"auths": {"h:1": {"auth": _b64(f"{user}:{password}")}}}))
@@ -165,3 +172,58 @@ def test_image_references_bad(data: bytes, match: str) -> None:
     with pytest.raises(InputError, match=match) as info:
         parse_image_references(data, "mirror:5000/ocp4/openshift4:4.5.6")
     assert "mirror:5000/ocp4/openshift4:4.5.6" in str(info.value)
+
+
+@relaxed
+@given(st.dictionaries(st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True), digest, min_size=1, max_size=30),
+       st.from_regex(r"4\.[0-9]{1,2}\.[0-9]{1,2}", fullmatch=True))
+def test_image_references_round_trip(components: dict[str, str], version: str) -> None:
+    from lab.registry import image_references
+
+    data = json.dumps(image_references(components)).replace("4.5.6", version).encode()
+    refs = parse_image_references(data, "rel")
+    assert refs.version == version
+    assert {k: v.digest for k, v in refs.components.items()} == components
+    assert {v.name for v in refs.components.values()} == {"quay.io/openshift-release-dev/ocp-v4.0-art-dev"}
+
+
+@relaxed
+@given(st.sampled_from(["Basic", "Bearer", "bearer"]),
+       st.dictionaries(st.sampled_from(["realm", "service", "scope", "error"]),
+                       st.from_regex(r"[A-Za-z0-9:/._,=-]{0,40}", fullmatch=True), max_size=4))
+def test_challenge_round_trip(scheme: str, params: dict[str, str]) -> None:
+    from collectors.registry import parse_challenge
+
+    header = scheme + " " + ",".join(f'{k}="{v}"' for k, v in params.items())
+    assert parse_challenge(header) == (scheme.lower(), params)
+
+
+@relaxed
+@given(st.dictionaries(st.from_regex(r"[a-z]{1,8}(?:/[a-z]{1,8}){0,2}", fullmatch=True), st.binary(max_size=200),
+                       min_size=1, max_size=8), st.booleans())
+def test_find_in_tar(files: dict[str, bytes], whiteout: bool) -> None:
+    import io
+
+    from collectors.layers import find_in_tar
+    from lab.imagebuild import tar_layer
+
+    names = [n for n in files if not any(o.startswith(n + "/") for o in files)]  # files, not dirs
+    files = {n: files[n] for n in names}
+    target = names[0]
+    if whiteout:
+        parent, _, base = target.rpartition("/")
+        files[f"{parent}/.wh.{base}" if parent else f".wh.{base}"] = b""
+        del files[target]
+    layer = io.BytesIO(tar_layer(files).data)
+    got = find_in_tar(layer, target, "layer")
+    assert got == (None if whiteout else files[target])
+
+
+def test_find_in_tar_garbage() -> None:
+    import io
+
+    from collectors.layers import LayerError, find_in_tar
+
+    for data, kind in ((b"\x1f\x8bnot really gzip", "gzip"), (b"plain text, no tar header" * 30, "tar")):
+        with pytest.raises(LayerError, match=f"sha256:x: not a {kind} archive"):
+            find_in_tar(io.BytesIO(data), "a/b", "sha256:x")

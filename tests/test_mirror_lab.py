@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
 import inspect
 import json
 import re
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 import checks.installconfig  # noqa: F401 - registers the checks for in_process
 import checks.mirror  # noqa: F401
@@ -21,7 +23,7 @@ from checks.base import REGISTRY, CheckFailed
 from collectors import settings
 from collectors.errors import FactError
 from collectors.inventory import load_inventory
-from collectors.registry import OCI_MANIFEST, RegistryClient, RegistryError, client_for
+from collectors.registry import OCI_INDEX, OCI_MANIFEST, RegistryClient, RegistryError, client_for
 from collectors.release import IMAGE_REFERENCES
 from fixtures.site import Site
 from lab import Lab
@@ -31,7 +33,9 @@ from lab.registry import (
     MULTI_TAG,
     NO_REFERENCES_TAG,
     NOT_IMAGESTREAM_TAG,
+    OCI_INDEX_TAG,
     RELEASE_TAG,
+    start_alone,
     write_proxy_rules,
 )
 from tests.suite import SuiteRun, run_suite
@@ -74,21 +78,46 @@ def fast(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(settings, "HTTP_RETRIES", 2)
 
 
+def variant(lab: Lab, path: Path, **overrides: object) -> Path:
+    """An inventory file with overrides, leaving the lab's own inventory untouched
+    (Lab.write_inventory merges into a shallow copy, so nested keys would leak)."""
+    saved = copy.deepcopy(lab.inventory)
+    try:
+        return lab.write_inventory(path, **overrides)
+    finally:
+        lab.inventory = saved
+
+
 def subjects(lab: Lab) -> tuple[str, str, str]:
     m = lab.inventory["mirror"]
     return m["registry"], m["release_image"], Path(lab.inventory["install_config"]).name
 
 
+@pytest.fixture
+def start_mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Lab]]:
+    """Start the registry part alone for a scenario (no DNS/LB: the mirror checks need none)."""
+    labs: list[Lab] = []
+
+    def start(scenario: str) -> Lab:
+        lab = Lab(tmp_path_factory.mktemp(scenario), scenario, max_seconds=900)
+        labs.append(lab)
+        return start_alone(lab)
+
+    yield start
+    for lab in labs:
+        lab.stop()
+
+
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    lab = Lab(tmp_path_factory.mktemp("mirror-clean"), "mirror-clean", max_seconds=900).start()
+    lab = start_alone(Lab(tmp_path_factory.mktemp("mirror-clean"), "mirror-clean", max_seconds=900))
     yield lab
     lab.stop()
 
 
 @pytest.fixture(scope="module")
 def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    lab = Lab(tmp_path_factory.mktemp("mirror-faults"), "mirror-faults", max_seconds=900).start()
+    lab = start_alone(Lab(tmp_path_factory.mktemp("mirror-faults"), "mirror-faults", max_seconds=900))
     yield lab
     lab.stop()
 
@@ -124,6 +153,11 @@ def test_client_api(clean: Lab) -> None:
         single = client.image_manifest(release)
         via_list = client.image_manifest(f"{host}/{LOCAL_REPOSITORY}:{MULTI_TAG}")
         assert via_list is not None and single is not None and via_list.digest == single.digest
+        index = client.get_manifest(f"{host}/{LOCAL_REPOSITORY}:{OCI_INDEX_TAG}")
+        assert index is not None and index.is_index and index.media_type == OCI_INDEX
+        member = client.image_manifest(f"{host}/{LOCAL_REPOSITORY}:{OCI_INDEX_TAG}")
+        assert member is not None and member.media_type == OCI_MANIFEST
+        assert client.head_manifest(f"{host}/{LOCAL_REPOSITORY}:{OCI_INDEX_TAG}")[0] == OCI_INDEX
         data = client.read_file(release, IMAGE_REFERENCES)
         assert data is not None and json.loads(data)["kind"] == "ImageStream"
         assert client.read_file(release, "no/such/file") is None
@@ -141,7 +175,7 @@ def test_client_api(clean: Lab) -> None:
 def test_release_image_faults(clean: Lab, tmp_path: Path, fast: None, tag: str, outcome: str, says: str) -> None:
     host = clean.inventory["mirror"]["registry"]
     image = f"{host}/{LOCAL_REPOSITORY}:{tag}"
-    inventory = clean.write_inventory(tmp_path / "site.yaml", mirror={"release_image": image})
+    inventory = variant(clean, tmp_path / "site.yaml", mirror={"release_image": image})
     got, message = in_process(inventory, "mirror.release", image)
     assert got == outcome, message
     assert says in message and image in message, message
@@ -218,8 +252,8 @@ def test_server_errors_are_retried_with_backoff(faults: Lab) -> None:
 # --------------------------------------------------------------------------- scenarios
 
 
-def test_missing_components_named(start_lab: Callable[..., Lab]) -> None:
-    lab = start_lab("mirror-missing-components")
+def test_missing_components_named(start_mirror: Callable[[str], Lab]) -> None:
+    lab = start_mirror("mirror-missing-components")
     host, release, ic = subjects(lab)
     run = suite(lab)
     rec = run.record("mirror.release", release)
@@ -232,8 +266,8 @@ def test_missing_components_named(start_lab: Callable[..., Lab]) -> None:
     assert run.outcome("installconfig.mirrors", ic) == "passed"
 
 
-def test_wrong_password_and_secrets_never_shown(start_lab: Callable[..., Lab]) -> None:
-    lab = start_lab("mirror-wrong-password")
+def test_wrong_password_and_secrets_never_shown(start_mirror: Callable[[str], Lab]) -> None:
+    lab = start_mirror("mirror-wrong-password")
     host, release, ic = subjects(lab)
     run = suite(lab, None, "-vv", "-rA", "--log-level=DEBUG", "--log-cli-level=DEBUG")
     access = run.record("mirror.access", host)
@@ -251,8 +285,8 @@ def test_wrong_password_and_secrets_never_shown(start_lab: Callable[..., Lab]) -
     assert "Authorization" not in shown
 
 
-def test_untrusted_ca(start_lab: Callable[..., Lab]) -> None:
-    lab = start_lab("mirror-untrusted-ca")
+def test_untrusted_ca(start_mirror: Callable[[str], Lab]) -> None:
+    lab = start_mirror("mirror-untrusted-ca")
     host, release, ic = subjects(lab)
     run = suite(lab)
     access = run.record("mirror.access", host)
@@ -264,8 +298,8 @@ def test_untrusted_ca(start_lab: Callable[..., Lab]) -> None:
     assert icr["outcome"] == "failed" and "additionalTrustBundle (1 certificate(s)) does not verify" in icr["message"]
 
 
-def test_flaky_registry_recovers(start_lab: Callable[..., Lab]) -> None:
-    lab = start_lab("mirror-flaky")
+def test_flaky_registry_recovers(start_mirror: Callable[[str], Lab]) -> None:
+    lab = start_mirror("mirror-flaky")
     host, release, ic = subjects(lab)
     run = suite(lab)
     assert run.outcome("mirror.access", host) == "passed", run.stdout[-2000:]
@@ -274,8 +308,8 @@ def test_flaky_registry_recovers(start_lab: Callable[..., Lab]) -> None:
     assert len(re.findall(r"-> 500", log)) == 3
 
 
-def test_token_auth(start_lab: Callable[..., Lab]) -> None:
-    lab = start_lab("mirror-token-auth")
+def test_token_auth(start_mirror: Callable[[str], Lab]) -> None:
+    lab = start_mirror("mirror-token-auth")
     host, release, ic = subjects(lab)
     run = suite(lab, None, "-vv", "--log-level=DEBUG")
     assert run.outcome("mirror.access", host) == "passed"
@@ -288,8 +322,8 @@ def test_token_auth(start_lab: Callable[..., Lab]) -> None:
         assert client.has_manifest(release)
 
 
-def test_install_config_without_art_dev(start_lab: Callable[..., Lab]) -> None:
-    lab = start_lab("mirror-icsp-incomplete")
+def test_install_config_without_art_dev(start_mirror: Callable[[str], Lab]) -> None:
+    lab = start_mirror("mirror-icsp-incomplete")
     host, release, ic = subjects(lab)
     run = suite(lab)
     icr = run.record("installconfig.mirrors", ic)
@@ -298,3 +332,70 @@ def test_install_config_without_art_dev(start_lab: Callable[..., Lab]) -> None:
     rel = run.record("mirror.release", release)
     assert rel["outcome"] == "failed" and "12 missing" in rel["message"]
     assert "add imageContentSources entries" in rel["remediation"]
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_bad_input_files_are_errors_naming_them(clean: Lab, tmp_path: Path, fast: None) -> None:
+    host, release, _ = subjects(clean)
+    bad_auth = tmp_path / "auth.json"
+    bad_auth.write_text('{"auths": {"' + host + '": {"auth": "%%%"}}}')
+    inventory = variant(clean, tmp_path / "site.yaml", mirror={"auth_file": str(bad_auth)})
+    got, message = in_process(inventory, "mirror.access", host)
+    assert got == "error" and str(bad_auth) in message and f"auths.{host}" in message, message
+    assert "%%%" not in message
+
+    missing = variant(clean, tmp_path / "site2.yaml", mirror={"auth_file": str(tmp_path / "nope.json")})
+    got, message = in_process(missing, "mirror.release", release)
+    assert got == "error" and "nope.json: cannot read" in message, message
+
+    ic = tmp_path / "install-config.yaml"
+    good = Path(clean.inventory["install_config"]).read_text()
+    ic.write_text(good + "imageContentSources: [\n")
+    broken = variant(clean, tmp_path / "site3.yaml", install_config=str(ic))
+    got, message = in_process(broken, "installconfig.mirrors", ic.name)
+    assert got == "error" and re.search(rf"{re.escape(str(ic))}:\d+: not valid YAML", message), message
+    got, message = in_process(broken, "mirror.release", release)
+    assert got == "error" and str(ic) in message, message
+    assert "pw-" not in message
+
+    no_ca = variant(clean, tmp_path / "site4.yaml", mirror={"ca_file": str(tmp_path / "ca.crt")})
+    got, message = in_process(no_ca, "mirror.access", host)
+    assert got == "error" and "mirror.ca_file does not exist" in message, message
+
+
+def test_pull_secret_without_mirror_entry(clean: Lab, tmp_path: Path, fast: None) -> None:
+    host, _, _ = subjects(clean)
+    doc = yaml.safe_load(Path(clean.inventory["install_config"]).read_text())
+    secret = json.loads(doc["pullSecret"])
+    del secret["auths"][host]
+    doc["pullSecret"] = json.dumps(secret)
+    ic = tmp_path / "install-config.yaml"
+    ic.write_text(yaml.safe_dump(doc))
+    inventory = variant(clean, tmp_path / "site.yaml", install_config=str(ic))
+    got, message = in_process(inventory, "installconfig.mirrors", ic.name)
+    assert got == "failed" and f"pullSecret has no auths entry for {host}" in message, message
+
+
+def test_registry_part_is_registered() -> None:
+    """``python -m lab up --scenario mirror-...`` starts the registry with the rest of the lab."""
+    import lab.registry
+    from lab.core import PARTS
+    from lab.scenarios import SCENARIOS
+
+    assert PARTS["registry"] is lab.registry
+    mirror_scenarios = [s for s in SCENARIOS.values() if s.name.startswith("mirror-")]
+    assert len(mirror_scenarios) >= 6 and all("registry" in s.parts for s in mirror_scenarios)
+
+
+def test_without_install_config_and_without_credentials(clean: Lab, tmp_path: Path, fast: None) -> None:
+    host, release, _ = subjects(clean)
+    bare = variant(clean, tmp_path / "site.yaml", install_config=None)
+    got, message = in_process(bare, "mirror.release", release)
+    assert got == "passed", message  # oc adm release mirror's layout is assumed
+    other = tmp_path / "auth.json"
+    other.write_text(json.dumps({"auths": {"quay.io": {"auth": base64.b64encode(b"u:p").decode()}}}))
+    anon = variant(clean, tmp_path / "site2.yaml", mirror={"auth_file": str(other)})
+    got, message = in_process(anon, "mirror.access", host)
+    assert got == "failed" and f"there are no credentials for it in {other}" in message, message

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collectors.errors import InputError
@@ -22,7 +22,11 @@ component = st.from_regex(r"[a-z][a-z0-9]{0,5}", fullmatch=True)
 path = st.lists(component, min_size=1, max_size=4)
 mirror_host = st.sampled_from(["mirror:5000", "m2.example.com", "10.0.0.5:443"])
 
+#: Generous under load (2 shared CPUs): no per-example deadline, no too-slow health check.
+relaxed = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
+
+@relaxed
 @given(path, st.integers(0, 4), st.lists(st.tuples(mirror_host, st.lists(component, max_size=2)),
                                           min_size=1, max_size=3))
 def test_mapping_keeps_rest_and_digest_and_order(parts: list[str], cut: int, mirrors: list) -> None:
@@ -41,6 +45,7 @@ def test_mapping_keeps_rest_and_digest_and_order(parts: list[str], cut: int, mir
     assert map_reference(ref, [rule], include_source=False) == got[:-1]
 
 
+@relaxed
 @given(path, path)
 def test_longest_prefix_wins(a: list[str], b: list[str]) -> None:
     """Only the most specific matching source applies, whatever the rules' order."""
@@ -54,6 +59,7 @@ def test_longest_prefix_wins(a: list[str], b: list[str]) -> None:
         assert [c.name for c in got] == [f"long:1/y/{rest}", ref.name]
 
 
+@relaxed
 @given(component, component)
 def test_prefix_only_on_path_boundaries(a: str, extra: str) -> None:
     ref = parse_reference(f"quay.io/{a}{extra}/img@{DIGEST}")
@@ -62,6 +68,7 @@ def test_prefix_only_on_path_boundaries(a: str, extra: str) -> None:
     assert source_matches(f"quay.io/{a}{extra}", ref)
 
 
+@relaxed
 @given(path)
 def test_digest_only_rules_ignore_tags_and_tag_rules_ignore_digests(parts: list[str]) -> None:
     tagged = parse_reference(f"quay.io/{'/'.join(parts)}:v1")
@@ -74,6 +81,7 @@ def test_digest_only_rules_ignore_tags_and_tag_rules_ignore_digests(parts: list[
     assert map_reference(tagged, [tag_rule])[0].tag == "v1"
 
 
+@relaxed
 @given(path, st.booleans())
 def test_never_contact_source(parts: list[str], never: bool) -> None:
     ref = parse_reference(f"quay.io/{'/'.join(parts)}@{DIGEST}")
@@ -82,6 +90,7 @@ def test_never_contact_source(parts: list[str], never: bool) -> None:
     assert (ref in got) is not never
 
 
+@relaxed
 @given(st.lists(st.lists(mirror_host, min_size=1, max_size=3), min_size=1, max_size=3))
 def test_same_source_rules_merge_in_order_without_duplicates(groups: list[list[str]]) -> None:
     ref = parse_reference(f"quay.io/a/b@{DIGEST}")
