@@ -55,3 +55,11 @@ def test_strict_markers_are_on() -> None:
     assert "@pytest.mark.preflight" in done.stdout and "@pytest.mark.postinstall" in done.stdout
     ini = (ROOT / "pytest.ini").read_text()
     assert "--strict-markers" in ini
+
+
+def test_a_check_file_named_on_the_command_line_is_collected_once(tmp_path) -> None:  # noqa: ANN001
+    inv = tmp_path / "site.yaml"
+    inv.write_text(GOOD + "dns: {servers: ['127.0.0.1:1']}\n")
+    done = pytest_cmd("checks/dns.py", f"--inventory={inv}", "--co", "-q")
+    ids = [line for line in done.stdout.splitlines() if line.startswith("checks/")]
+    assert ids and len(ids) == len(set(ids)), done.stdout
