@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from collectors.inventory import load_inventory
+from tests.selection import IGNITION
 from tests.suite import run_suite
 
 IGN = ("bootstrap.ign", "master.ign", "worker.ign")
@@ -18,7 +19,7 @@ SHORT_LIVED = (
 
 
 def _ignition_run(lab):
-    return run_suite("checks/ignition.py", inventory=lab.inventory_path)
+    return run_suite(*IGNITION, inventory=lab.inventory_path)
 
 
 def test_expired_bootstrap_fails_with_each_certificate(start_lab, tmp_path: Path) -> None:
@@ -43,7 +44,7 @@ def test_expired_bootstrap_fails_with_each_certificate(start_lab, tmp_path: Path
     doc["storage"]["files"][3]["contents"]["source"] = "data:;base64,@@not-base64@@"
     (copy / "badurl.ign").write_text(json.dumps(doc))
     inventory = lab.write_inventory(tmp_path / "site.yaml", ignition={"dir": str(copy)})
-    bad = run_suite("checks/ignition.py", "-k", "expiry", inventory=inventory)
+    bad = run_suite("-k", "ignition and expiry", inventory=inventory)
     messages = {s: r["message"] for s, r in ((r["subject"], r) for r in bad.results) if r["outcome"] == "error"}
     assert messages == {
         "notjson.ign": "notjson.ign:2: $: not JSON: Expecting property name enclosed in double quotes (column 3)",

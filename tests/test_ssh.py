@@ -16,6 +16,7 @@ from collectors.errors import FactError
 from collectors.inventory import SshTarget, load_inventory
 from collectors.ssh import SshPool
 from lab import Lab
+from tests.selection import BASTION
 from tests.suite import run_suite
 
 
@@ -161,7 +162,7 @@ def test_suite_reports_ssh_errors_with_the_host(lab: Lab, tmp_path: Path) -> Non
     empty = tmp_path / "known_hosts"
     empty.write_text("")
     inventory = lab.write_inventory(tmp_path / "site.yaml", ssh={"known_hosts": str(empty)})
-    run = run_suite("checks/bastion.py", "-rA", inventory=inventory)
+    run = run_suite(*BASTION, "-rA", inventory=inventory)
     target = load_inventory(inventory).bastion.ssh
     for check in ("http.served", "selinux.http_content"):
         record = run.record(check, "-")
