@@ -85,3 +85,10 @@ def test_stale_web_root_copy_fails(start_lab) -> None:
     assert "a stale bootstrap.ign" in record["message"] and "by HTTP" in record["message"]
     inv = load_inventory(lab.inventory_path)
     assert record["remediation"].startswith(f"cp {inv.ignition.dir}/bootstrap.ign {inv.bastion.http_root}/")
+
+    # a config missing from the web root: 404 over HTTP, confirmed absent over SSH
+    (Path(inv.bastion.http_root) / "master.ign").unlink()
+    gone = run_suite("-k", "ignition and served", inventory=lab.inventory_path)
+    record = gone.record("ignition.served_matches", "master.ign")
+    assert record["outcome"] == "failed"
+    assert f"found HTTP 404, and no master.ign in {inv.bastion.http_root} (sha256sum on {inv.bastion.ssh})" in record["message"]

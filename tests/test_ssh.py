@@ -87,6 +87,8 @@ def test_auth_failure(pool: SshPool, target: SshTarget, tmp_path: Path) -> None:
         pool.host(replace(target, key=other)).run(["true"])
     assert str(err.value).startswith(f"{target}: authentication failed for user root with key {other}")
     assert "PRIVATE" not in str(err.value)
+    with pytest.raises(FactError, match=rf"^{target}: the SSH key {tmp_path}/absent does not exist"):
+        pool.host(replace(target, key=tmp_path / "absent")).run(["true"])
 
 
 def test_unknown_host_key_strict_names_fingerprint(pool: SshPool, target: SshTarget, lab: Lab, tmp_path: Path) -> None:
