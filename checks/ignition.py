@@ -38,7 +38,7 @@ def regenerate_fix(site: Site) -> str:
     return (
         f"regenerate the ignition configs from a fresh copy of install-config.yaml: "
         f"rm -f {d}/.openshift_install_state.json (a stale state file makes the installer reuse old "
-        f"certificates), cp install-config.yaml.bak {d}/install-config.yaml, "
+        f"certificates), cp <your saved copy of install-config.yaml> {d}/install-config.yaml, "
         f"openshift-install create ignition-configs --dir {d}{copy}, and boot the nodes within 24 hours"
     )
 
