@@ -282,7 +282,10 @@ class SshHost:
         self.name = str(target)
 
     def run_bytes(self, argv: list[str], timeout: float | None = None) -> tuple[int, bytes, bytes]:
-        """Run ``argv`` (quoted with shlex) and return (exit code, stdout, stderr) as bytes."""
+        """Run ``argv`` (quoted with shlex) and return (exit code, stdout, stderr) as bytes.
+
+        The exit code is -1 when the command ended without one (killed by a signal).
+        """
         timeout = timeout or settings.SSH_COMMAND_TIMEOUT
         endpoint = self.pool.endpoint(self.target)
         client = self.pool.client(endpoint)

@@ -78,6 +78,7 @@ def test_command_timeout_names_host(pool: SshPool, target: SshTarget) -> None:
     with pytest.raises(FactError, match=rf"^{target}: sleep did not finish within 0.3s"):
         host.run(["sleep", "5"], timeout=0.3)
     assert host.run(["true"])[0] == 0  # the connection survives
+    assert host.run(["sh", "-c", "echo partial; kill -KILL $$"]) == (-1, "partial\n", "")  # killed: no status
 
 
 def test_auth_failure(pool: SshPool, target: SshTarget, tmp_path: Path) -> None:
