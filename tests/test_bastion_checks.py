@@ -5,7 +5,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from checks.base import Verdict
+from checks.bastion import ServedFacts, evaluate_served
+from collectors.bastion import HttpAnswer, PathFacts
 from collectors.inventory import load_inventory
+from collectors.parsers.selinux import SelinuxContext
 from lab.bastion import RHCOS
 from tests.selection import BASTION, BOTH
 from tests.suite import SuiteRun, run_suite
@@ -89,3 +93,28 @@ def test_unreadable_file_is_403_explained(start_lab, tmp_path: Path) -> None:
     outcomes = bare.outcomes("selinux.http_content")
     assert set(outcomes.values()) == {"skipped"} and len(outcomes) == len(WEB_FILES)
     assert "no SELinux labels" in bare.record("selinux.http_content", "master.ign")["message"]
+
+
+def _forbidden(chain: list[PathFacts]) -> Verdict:
+    answer = HttpAnswer("http://172.16.0.101/work/rhcos.raw.gz", 403)
+    return evaluate_served(ServedFacts("work/rhcos.raw.gz", "/usr/share/nginx/html", answer, tuple(chain)))
+
+
+def test_403_explanations_cover_folders_selinux_and_location() -> None:
+    root = "/usr/share/nginx/html"
+    httpd = SelinuxContext("system_u", "object_r", "httpd_sys_content_t", "s0")
+    admin = SelinuxContext("unconfined_u", "object_r", "admin_home_t", "s0")
+    folder = PathFacts(root, 0o755, "root", "root", httpd)
+    closed = PathFacts(f"{root}/work", 0o700, "root", "root", httpd)
+    opened = PathFacts(f"{root}/work", 0o755, "root", "root", httpd)
+    file_ok = PathFacts(f"{root}/work/rhcos.raw.gz", 0o644, "root", "root", httpd)
+    file_admin = PathFacts(f"{root}/work/rhcos.raw.gz", 0o777, "root", "root", admin)
+
+    verdict = _forbidden([folder, closed, file_ok])
+    assert f"cannot enter {root}/work (mode 700)" in verdict.message
+    assert verdict.remediation == f"chmod 755 {root}/work"
+    verdict = _forbidden([folder, opened, file_admin])
+    assert "SELinux labels" in verdict.message and "admin_home_t" in verdict.message
+    assert verdict.remediation.startswith(f"semanage fcontext -a -t httpd_sys_content_t '{root}(/.*)?'")
+    verdict = _forbidden([folder, opened, file_ok])
+    assert "an nginx location denies it" in verdict.message and "nginx -T" in verdict.remediation
