@@ -38,7 +38,7 @@ def regenerate_fix(site: Site) -> str:
     return (
         f"regenerate the ignition configs from a fresh copy of install-config.yaml: "
         f"rm -f {d}/.openshift_install_state.json (a stale state file makes the installer reuse old "
-        f"certificates), cp install-config.yaml.bak {d}/install-config.yaml, "
+        f"certificates), cp <your saved copy of install-config.yaml> {d}/install-config.yaml, "
         f"openshift-install create ignition-configs --dir {d}{copy}, and boot the nodes within 24 hours"
     )
 
@@ -221,7 +221,8 @@ def evaluate_served_copy(copy: ServedCopy, folder: str, root: str | None) -> Ver
     expected = f"{copy.answer.url} to serve {folder}/{copy.name} (sha256 {copy.local_sha256[:16]}...)"
     if copy.served_sha256 is None:
         status = f"HTTP {copy.answer.status}" if copy.answer.status else copy.answer.error
-        return failed(expected=expected, found=f"{status}, and no {copy.name} in {target}", remediation=fix)
+        where = f", and no {copy.name} in {target} ({copy.via})" if copy.via != "HTTP" else ""
+        return failed(expected=expected, found=status + where, remediation=fix)
     return failed(
         expected=expected,
         found=f"a different copy (sha256 {copy.served_sha256[:16]}..., by {copy.via}): a stale {copy.name}",

@@ -161,7 +161,10 @@ class SshPool:
                     self._config = paramiko.SSHConfig.from_path(str(path)) if path.exists() else paramiko.SSHConfig()
                 except (OSError, ValueError, paramiko.SSHException) as exc:
                     raise FactError(f"cannot read ssh config {path}: {exc}") from None
-            return dict(self._config.lookup(host))
+            try:
+                return dict(self._config.lookup(host))
+            except Exception as exc:  # Match exec and friends: a config paramiko cannot apply
+                raise FactError(f"cannot apply ssh config to {host}: {type(exc).__name__}: {exc}") from None
 
     def client(self, endpoint: Endpoint, *, fresh: bool = False) -> paramiko.SSHClient:
         """The connected client for an endpoint; a failed connect is remembered for the run."""
@@ -200,6 +203,8 @@ class SshPool:
 
 def _connect(ep: Endpoint) -> paramiko.SSHClient:
     timeout = settings.SSH_CONNECT_TIMEOUT
+    if ep.key and not os.path.isfile(ep.key):
+        raise FactError(f"{ep.label}: the SSH key {ep.key} does not exist (ssh.key or IdentityFile)")
     client = paramiko.SSHClient()
     if ep.known_hosts.exists():
         try:
@@ -277,7 +282,10 @@ class SshHost:
         self.name = str(target)
 
     def run_bytes(self, argv: list[str], timeout: float | None = None) -> tuple[int, bytes, bytes]:
-        """Run ``argv`` (quoted with shlex) and return (exit code, stdout, stderr) as bytes."""
+        """Run ``argv`` (quoted with shlex) and return (exit code, stdout, stderr) as bytes.
+
+        The exit code is -1 when the command ended without one (killed by a signal).
+        """
         timeout = timeout or settings.SSH_COMMAND_TIMEOUT
         endpoint = self.pool.endpoint(self.target)
         client = self.pool.client(endpoint)

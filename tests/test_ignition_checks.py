@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from collectors.inventory import load_inventory
+from tests.selection import IGNITION
 from tests.suite import run_suite
 
 IGN = ("bootstrap.ign", "master.ign", "worker.ign")
@@ -18,7 +19,7 @@ SHORT_LIVED = (
 
 
 def _ignition_run(lab):
-    return run_suite("checks/ignition.py", inventory=lab.inventory_path)
+    return run_suite(*IGNITION, inventory=lab.inventory_path)
 
 
 def test_expired_bootstrap_fails_with_each_certificate(start_lab, tmp_path: Path) -> None:
@@ -43,7 +44,7 @@ def test_expired_bootstrap_fails_with_each_certificate(start_lab, tmp_path: Path
     doc["storage"]["files"][3]["contents"]["source"] = "data:;base64,@@not-base64@@"
     (copy / "badurl.ign").write_text(json.dumps(doc))
     inventory = lab.write_inventory(tmp_path / "site.yaml", ignition={"dir": str(copy)})
-    bad = run_suite("checks/ignition.py", "-k", "expiry", inventory=inventory)
+    bad = run_suite("-k", "ignition and expiry", inventory=inventory)
     messages = {s: r["message"] for s, r in ((r["subject"], r) for r in bad.results) if r["outcome"] == "error"}
     assert messages == {
         "notjson.ign": "notjson.ign:2: $: not JSON: Expecting property name enclosed in double quotes (column 3)",
@@ -84,3 +85,10 @@ def test_stale_web_root_copy_fails(start_lab) -> None:
     assert "a stale bootstrap.ign" in record["message"] and "by HTTP" in record["message"]
     inv = load_inventory(lab.inventory_path)
     assert record["remediation"].startswith(f"cp {inv.ignition.dir}/bootstrap.ign {inv.bastion.http_root}/")
+
+    # a config missing from the web root: 404 over HTTP, confirmed absent over SSH
+    (Path(inv.bastion.http_root) / "master.ign").unlink()
+    gone = run_suite("-k", "ignition and served", inventory=lab.inventory_path)
+    record = gone.record("ignition.served_matches", "master.ign")
+    assert record["outcome"] == "failed"
+    assert f"found HTTP 404, and no master.ign in {inv.bastion.http_root} (sha256sum on {inv.bastion.ssh})" in record["message"]

@@ -16,6 +16,7 @@ from collectors.errors import FactError
 from collectors.inventory import SshTarget, load_inventory
 from collectors.ssh import SshPool
 from lab import Lab
+from tests.selection import BASTION
 from tests.suite import run_suite
 
 
@@ -77,6 +78,7 @@ def test_command_timeout_names_host(pool: SshPool, target: SshTarget) -> None:
     with pytest.raises(FactError, match=rf"^{target}: sleep did not finish within 0.3s"):
         host.run(["sleep", "5"], timeout=0.3)
     assert host.run(["true"])[0] == 0  # the connection survives
+    assert host.run(["sh", "-c", "echo partial; kill -KILL $$"]) == (-1, "partial\n", "")  # killed: no status
 
 
 def test_auth_failure(pool: SshPool, target: SshTarget, tmp_path: Path) -> None:
@@ -86,6 +88,8 @@ def test_auth_failure(pool: SshPool, target: SshTarget, tmp_path: Path) -> None:
         pool.host(replace(target, key=other)).run(["true"])
     assert str(err.value).startswith(f"{target}: authentication failed for user root with key {other}")
     assert "PRIVATE" not in str(err.value)
+    with pytest.raises(FactError, match=rf"^{target}: the SSH key {tmp_path}/absent does not exist"):
+        pool.host(replace(target, key=tmp_path / "absent")).run(["true"])
 
 
 def test_unknown_host_key_strict_names_fingerprint(pool: SshPool, target: SshTarget, lab: Lab, tmp_path: Path) -> None:
@@ -161,7 +165,7 @@ def test_suite_reports_ssh_errors_with_the_host(lab: Lab, tmp_path: Path) -> Non
     empty = tmp_path / "known_hosts"
     empty.write_text("")
     inventory = lab.write_inventory(tmp_path / "site.yaml", ssh={"known_hosts": str(empty)})
-    run = run_suite("checks/bastion.py", "-rA", inventory=inventory)
+    run = run_suite(*BASTION, "-rA", inventory=inventory)
     target = load_inventory(inventory).bastion.ssh
     for check in ("http.served", "selinux.http_content"):
         record = run.record(check, "-")

@@ -66,8 +66,13 @@ def decompress(data: bytes, compression: str | None) -> bytes:
         raise DataUrlError(f"unsupported compression {compression!r} (Ignition knows gzip)")
     try:
         return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataUrlError(f"compression is gzip but the data does not gunzip ({exc})") from None
+    except EOFError:
+        reason = "truncated"
+    except zlib.error:
+        reason = "corrupt deflate stream"
+    except OSError:
+        reason = "no gzip header"  # the exception text would quote content bytes
+    raise DataUrlError(f"compression is gzip but the data does not gunzip ({reason})")
 
 
 def decode_contents(source: str, compression: str | None = None) -> bytes:
