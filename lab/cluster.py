@@ -217,6 +217,10 @@ def break_everything(lab: Lab, model: ClusterModel) -> None:
     # redis import failed (4.7+ ConfigMap form)
     cfg = model.objects["samples.operator.openshift.io/configs"][0]
     cfg["spec"]["skippedImagestreams"] = ["httpd"]
+    nodejs = model.one("imagestreams", "nodejs")  # the operator manages it again and rewrites it
+    nodejs["metadata"]["labels"][S.MANAGED_LABEL] = "true"
+    for tag in nodejs["spec"]["tags"]:
+        tag["from"]["name"] = S.rewrite_reference(tag["from"]["name"], model.mirror, "nodejs")
     next(c for c in cfg["status"]["conditions"] if c["type"] == "ImportImageErrorsExist").update(status="True", reason="nodejs")
     model.add(CM.R.CONFIGMAPS, CM._obj(CM.R.CONFIGMAPS, "redis", S.OPERATOR_NAMESPACE,
                                        metadata={"labels": {S.ERROR_LABEL: "true"}},
