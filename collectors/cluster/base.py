@@ -96,6 +96,11 @@ class CachedSource:
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:
         return self._once(f"get {res.folder} {namespace or '-'} {name}", lambda: self.inner.get(res, name, namespace))
 
+    def keys(self) -> list[str]:
+        """Every read cached so far."""
+        with self._lock:
+            return list(self._memo)
+
     def export(self, keys: list[str]) -> dict[str, Any]:
         """The cached answers for ``keys`` in the form ``seed`` takes (for xdist workers)."""
         out: dict[str, Any] = {}
