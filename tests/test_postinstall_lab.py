@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 import json
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,6 +111,26 @@ def test_unreachable_api_is_an_error_and_the_rest_goes_on(installed: Lab, tmp_pa
     rec = run.record("nodes.ready", "-")
     assert rec["outcome"] == "error" and "unreachable" in rec["message"] and "list nodes" in rec["message"]
     assert run.outcome("lb.bootstrap_removed", "6443") == "passed"
+
+
+def test_api_that_never_answers_times_out(installed: Lab, tmp_path: Path) -> None:
+    silent = socket.socket()
+    silent.bind((installed.ip(120), installed.port(18)))
+    silent.listen(16)  # connections complete, nothing ever answers
+    try:
+        kc = yaml.safe_load(installed.kubeconfig.read_text())
+        kc["clusters"][0]["cluster"]["server"] = f"https://{installed.ip(120)}:{installed.port(18)}"
+        path = tmp_path / "kubeconfig"
+        path.write_text(yaml.safe_dump(kc))
+        started = time.monotonic()
+        run = suite(installed, "--kubeconfig", str(path), "-k", "nodes or csr or operators", env={"UPI_HTTP_TIMEOUT": "1"})
+        took = time.monotonic() - started
+    finally:
+        silent.close()
+    rec = run.record("nodes.ready", "-")
+    assert rec["outcome"] == "error" and "unreachable" in rec["message"], rec
+    assert {r["outcome"] for r in run.results} == {"error"}
+    assert took < 40, f"one timeout, then fail fast: took {took:.0f} s"
 
 
 def test_missing_kubeconfig_file_is_an_error_naming_it(installed: Lab, tmp_path: Path) -> None:
