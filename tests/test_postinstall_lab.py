@@ -148,12 +148,14 @@ def test_no_cluster_source_skips_with_the_options_named(installed: Lab) -> None:
 # --------------------------------------------------------------------------- snapshot variants
 
 
-def test_snapshot_variants_bad_input_and_samples_registry(installed: Lab, tmp_path: Path) -> None:
+def test_snapshot_variants_bad_input_missing_folder_and_samples_registry(installed: Lab, tmp_path: Path) -> None:
     model = copy.deepcopy(installed.cluster_model)
     model.objects["samples.operator.openshift.io/configs"][0]["spec"]["samplesRegistry"] = "registry.redhat.io"
     root = write_must_gather(model, tmp_path / "mg", oc_adm=True)
     node_file = next(root.rglob("cluster-scoped-resources/core/nodes/w1.*.yaml"))
     node_file.write_text("kind: Node\nmetadata: {name: w1\n")
+    for co in root.rglob("cluster-scoped-resources/config.openshift.io/clusteroperators/*.yaml"):
+        co.unlink()
     run = suite(installed, "--snapshot", str(root))
     rec = run.record("samples.registry", "cluster")
     assert rec["outcome"] == "failed" and installed.inventory["mirror"]["registry"] in rec["message"]
@@ -161,8 +163,10 @@ def test_snapshot_variants_bad_input_and_samples_registry(installed: Lab, tmp_pa
     assert f'"samplesRegistry":"{mirror}"' in rec["remediation"]
     nodes = run.record("nodes.ready", "-")
     assert nodes["outcome"] == "error" and str(node_file) in nodes["message"] and "not valid YAML" in nodes["message"]
+    cos = run.record("cluster.operators", "-")
+    assert cos["outcome"] == "error" and "clusteroperators.config.openshift.io (config.openshift.io/v1) is not in the snapshot" in cos["message"]
     assert run.outcome("csr.pending", "cluster") == "passed"
-    assert run.outcome("cluster.operators", "dns") == "passed"
+    assert run.outcome("operatorhub.sources", "openshift-marketplace/my-operator-catalog") == "passed"
 
 
 def test_truncated_tarball_errors_for_what_was_lost_only(installed: Lab, tmp_path: Path) -> None:
