@@ -9,13 +9,16 @@ import json
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
 from lab import Lab
+from lab.cluster import break_everything, serve_snapshot
 from lab.cluster_model import write_must_gather
+from lab.network import render_haproxy
 from tests.suite import SuiteRun, run_suite
 
 SELECT = ("-m", "postinstall", "-p", "no:randomly")
@@ -33,7 +36,7 @@ def verdicts(run: SuiteRun) -> dict[tuple[str, str], str]:
     return {(r["check"], r["subject"]): r["outcome"] for r in run.results if r["check"] in MINE}
 
 
-def suite(lab: Lab, *args: str, inventory: Path | None = None, env: dict[str, str] | None = None) -> SuiteRun:
+def suite(lab: Lab | Broken, *args: str, inventory: Path | None = None, env: dict[str, str] | None = None) -> SuiteRun:
     return run_suite(*SELECT, *args, inventory=inventory or lab.inventory_path, env={**FAST, **(env or {})})
 
 
@@ -46,13 +49,33 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         lab.stop()
 
 
+@dataclass
+class Broken:
+    """The installed lab's cluster with every check broken once, as a snapshot and served live."""
+
+    inventory_path: Path
+    snapshot: Path
+    kubeconfig: Path
+    api_requests: Path
+
+
 @pytest.fixture(scope="module")
-def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    lab = Lab(tmp_path_factory.mktemp("lab-broken"), "installed-broken", max_seconds=900)
-    try:
-        yield lab.start()
-    finally:
-        lab.stop()
+def broken(installed: Lab, tmp_path_factory: pytest.TempPathFactory) -> Broken:
+    """What the "installed-broken" scenario builds, on the installed lab (no second lab to start)."""
+    work = tmp_path_factory.mktemp("broken")
+    model = copy.deepcopy(installed.cluster_model)
+    break_everything(installed, model)
+    snapshot = write_must_gather(model, work / "must-gather")
+    net = copy.deepcopy(installed.network)
+    bs = net.node("bs")
+    net.backend("kube_api").servers.insert(0, (bs.name, bs.fqdn, 6443))  # left behind 6443 only
+    cfg = work / "haproxy.cfg"
+    cfg.write_text(render_haproxy(net, installed.port(0)))
+    inventory = copy.deepcopy(installed.inventory)
+    inventory["load_balancer"]["config"] = str(cfg)
+    (work / "site.yaml").write_text(yaml.safe_dump(inventory))
+    kubeconfig = serve_snapshot(installed, "apiserver-broken", 17, snapshot)
+    return Broken(work / "site.yaml", snapshot, kubeconfig, installed.api_requests)
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +243,7 @@ BROKEN_PASSES = [
 
 
 @pytest.fixture(scope="module")
-def broken_snapshot(broken: Lab) -> SuiteRun:
+def broken_snapshot(broken: Broken) -> SuiteRun:
     return suite(broken, "--snapshot", str(broken.snapshot))
 
 
@@ -247,7 +270,7 @@ def test_samples_failure_names_the_pattern_and_degraded(broken_snapshot: SuiteRu
     assert "ImportImageErrorsExist" in rec["message"]
 
 
-def test_broken_live_equals_snapshot_under_xdist(broken: Lab, broken_snapshot: SuiteRun) -> None:
+def test_broken_live_equals_snapshot_under_xdist(broken: Broken, broken_snapshot: SuiteRun) -> None:
     broken.api_requests.write_text("")
     live = suite(broken, "--kubeconfig", str(broken.kubeconfig), "-n", "2")
     assert verdicts(live) == verdicts(broken_snapshot)
