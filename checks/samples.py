@@ -2,7 +2,7 @@
 ``openshift`` imports from the mirror, or is skipped; samplesRegistry points at the mirror.
 
 Imagestream tags are rewritten the way the operator applies ``samplesRegistry``, mapped through
-ImageContentSourcePolicy / ImageDigestMirrorSet, and looked up in the mirror in one parallel
+ImageContentSourcePolicy / ImageDigestMirrorSet (digests) and ImageTagMirrorSet (tags), and looked up in the mirror in one parallel
 batch per run (issue 4's registry client).
 """
 
@@ -16,7 +16,14 @@ from collectors import mirror_lookup
 from collectors import samples as S
 from collectors.cluster import facts as F
 from collectors.cluster.base import ObjectMissing, ResourceMissing
-from collectors.cluster.resources import CONFIGMAPS, ICSPS, IDMS, IMAGESTREAMS, SAMPLES_CONFIGS
+from collectors.cluster.resources import (
+    CONFIGMAPS,
+    ICSPS,
+    IDMS,
+    IMAGESTREAMS,
+    ITMS,
+    SAMPLES_CONFIGS,
+)
 from collectors.errors import FactError
 from collectors.mirrors import MirrorRule, rules_from_resource
 from fixtures.site import Site
@@ -67,7 +74,7 @@ def samples_config(site: Site) -> dict[str, Any] | None:
 def mirror_rules(site: Site) -> list[MirrorRule]:
     def produce() -> list[MirrorRule]:
         rules: list[MirrorRule] = []
-        for res in (ICSPS, IDMS):
+        for res in (ICSPS, IDMS, ITMS):
             for obj in F.listing(site, res, optional=True):
                 rules += rules_from_resource(obj)
         return rules

@@ -122,3 +122,14 @@ def test_day2_branches() -> None:
     assert not v.ok and "no catalog pod" in v.message and "m:5000/olm/x:v1" in v.remediation
     assert not day2.evaluate_operatorhub({"spec": {}}).ok
     assert day2.evaluate_upgrade("machineconfigpool", {"metadata": {"name": "worker"}, "spec": {}}).ok
+
+
+def test_tag_references_map_only_through_tag_mirror_sets() -> None:
+    from collectors.mirror_lookup import candidates
+    from collectors.mirrors import MirrorRule
+
+    digest_rule = MirrorRule("registry.redhat.io/rhscl", ("m:5000/rhscl",))
+    tag_rule = MirrorRule("registry.redhat.io/rhscl", ("m:5000/rhscl",), digest_only=False)
+    assert candidates("registry.redhat.io/rhscl/nginx-112-rhel7:latest", [digest_rule], "m:5000") == []
+    found = candidates("registry.redhat.io/rhscl/nginx-112-rhel7:latest", [tag_rule], "m:5000")
+    assert [str(c) for c in found] == ["m:5000/rhscl/nginx-112-rhel7:latest"]
