@@ -2,13 +2,13 @@
 ``openshift`` imports from the mirror, or is skipped; samplesRegistry points at the mirror.
 
 Imagestream tags are rewritten the way the operator applies ``samplesRegistry``, mapped through
-ImageContentSourcePolicy / ImageDigestMirrorSet, and looked up in the mirror in one parallel
+ImageContentSourcePolicy / ImageDigestMirrorSet (digests) and ImageTagMirrorSet (tags), and looked up in the mirror in one parallel
 batch per run (issue 4's registry client).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from checks.base import NotApplicable, Verdict, check, expect, failed, passed
@@ -16,7 +16,14 @@ from collectors import mirror_lookup
 from collectors import samples as S
 from collectors.cluster import facts as F
 from collectors.cluster.base import ObjectMissing, ResourceMissing
-from collectors.cluster.resources import CONFIGMAPS, ICSPS, IDMS, IMAGESTREAMS, SAMPLES_CONFIGS
+from collectors.cluster.resources import (
+    CONFIGMAPS,
+    ICSPS,
+    IDMS,
+    IMAGESTREAMS,
+    ITMS,
+    SAMPLES_CONFIGS,
+)
 from collectors.errors import FactError
 from collectors.mirrors import MirrorRule, rules_from_resource
 from fixtures.site import Site
@@ -42,6 +49,8 @@ class StreamFacts:
     import_failure: str | None
     mirror: str
     auth_file: str
+    #: Every Samples stream that cannot import and is not skipped (Managed only): the Degraded list.
+    degrading: tuple[str, ...] = ()
 
     @property
     def skipped(self) -> bool:
@@ -65,7 +74,7 @@ def samples_config(site: Site) -> dict[str, Any] | None:
 def mirror_rules(site: Site) -> list[MirrorRule]:
     def produce() -> list[MirrorRule]:
         rules: list[MirrorRule] = []
-        for res in (ICSPS, IDMS):
+        for res in (ICSPS, IDMS, ITMS):
             for obj in F.listing(site, res, optional=True):
                 rules += rules_from_resource(obj)
         return rules
@@ -109,33 +118,38 @@ def all_stream_facts(site: Site) -> dict[str, StreamFacts]:
         refs = [c for rows in plans.values() for *_, cands in rows for c in cands]
         found = mirror_lookup.lookups(site, refs)
         by_name = {F.name_of(s): s for s in streams(site)}
-        out = {}
+        out: dict[str, Any] = {}
         auth = str(site.inv.mirror.auth_file or "pull-secret.json")
         for name, rows in plans.items():
-            tags = []
+            tags: list[Any] = []
             for tag, ref, eff, cands in rows:
                 answers = [found[str(c)] for c in cands]
                 present = any(a is True for a in answers)
                 errors = [a for a in answers if isinstance(a, FactError)]
                 if not present and errors:
-                    tags.append(("error", str(errors[0]), tag, ref))
+                    tags.append(FactError(f"imagestream {name} tag {tag} ({ref}): {errors[0]}"))
                     continue
                 tags.append(TagFacts(tag, ref, eff, tuple(str(c) for c in cands), present))
-            out[name] = (name, pat, S.is_samples_stream(by_name[name], pat), tags, failures.get(name), mirror, auth)
-        return out
+            out[name] = StreamFacts(name, pat, S.is_samples_stream(by_name[name], pat), tuple(tags),
+                                    failures.get(name), mirror, auth)
+        degrading = tuple(
+            f.name for f in out.values()
+            if pat.managed and f.samples and not f.skipped
+            and (f.import_failure or any(isinstance(t, TagFacts) and not t.present for t in f.tags))
+        )
+        return {name: replace(f, degrading=degrading) for name, f in out.items()}
 
     return site.memo("samples_stream_facts", produce)
 
 
 def gather_stream(site: Site, subject: str) -> StreamFacts:
-    entry = all_stream_facts(site).get(subject)
-    if entry is None:
+    facts = all_stream_facts(site).get(subject)
+    if facts is None:
         raise FactError(f"imagestream {NAMESPACE}/{subject} is gone from the cluster listing")
-    name, pat, samples, tags, failure, mirror, auth = entry
-    for t in tags:
-        if isinstance(t, tuple):  # the mirror could not tell for this tag
-            raise FactError(f"imagestream {name} tag {t[2]} ({t[3]}): {t[1]}")
-    return StreamFacts(name, pat, samples, tuple(tags), failure, mirror, auth)
+    for tag in facts.tags:
+        if isinstance(tag, FactError):  # the mirror could not tell for this tag
+            raise tag
+    return facts
 
 
 # --------------------------------------------------------------------------- evaluating
@@ -148,6 +162,20 @@ def _mirror_cmds(facts: StreamFacts) -> str:
         source = t.ref if not t.ref.startswith(facts.mirror + "/") else "registry.redhat.io/" + t.ref.split("/", 1)[1]
         cmds.append(f"oc image mirror {source} {target} -a {facts.auth_file}")
     return "; ".join(cmds)
+
+
+def _skip_all(facts: StreamFacts) -> str:
+    """One patch skipping this stream and every other one that would make Samples Degraded."""
+    return S.skip_patch((*facts.pattern.skipped, *[d for d in facts.degrading if d != facts.name]), facts.name)
+
+
+def degraded_note(facts: StreamFacts) -> str:
+    if not facts.pattern.managed:
+        return f"{facts.pattern.describe()}; it will not go Degraded over imports"
+    if not facts.degrading:
+        return f"{facts.pattern.describe()}; it will not go Degraded: every stream imports or is skipped"
+    return (f"{facts.pattern.describe()}; it will go Degraded 2 hours after imports start failing: "
+            f"{', '.join(facts.degrading)} cannot import and are not skipped")
 
 
 def _on_mirror(ref: str, mirror: str) -> str:
@@ -174,7 +202,7 @@ def evaluate_mirror_stream(facts: StreamFacts) -> Verdict:
         return passed(f"{len(facts.tags)} tag(s) in the mirror")
     remedy = _mirror_cmds(facts)
     if facts.samples:
-        remedy += f"; or stop importing it: {S.skip_patch(facts.pattern.skipped, facts.name)}"
+        remedy += f"; or stop importing it: {_skip_all(facts)}"
     return failed(
         expected=f"every tag of {NAMESPACE}/{facts.name} in the mirror {facts.mirror}",
         found=_missing_text(facts),
@@ -186,22 +214,21 @@ def evaluate_skip_coverage(facts: StreamFacts) -> Verdict:
     """Managed Samples: a stream that cannot import must be in skippedImagestreams."""
     pat = facts.pattern
     if not pat.managed:
-        return passed(pat.describe())
+        return passed(degraded_note(facts))
     if facts.skipped:
-        return passed(f"skipped; {pat.describe()}")
+        return passed(f"skipped; {degraded_note(facts)}")
     problems = []
     if facts.missing:
         problems.append(_missing_text(facts))
     if facts.import_failure:
         problems.append(f"import failed: {facts.import_failure}")
     if not problems:
-        return passed("imports from the mirror")
+        return passed(f"imports from the mirror; {degraded_note(facts)}")
     return failed(
         expected=f"{facts.name} importable from the mirror, or listed in skippedImagestreams",
         found="; ".join(problems),
-        remediation=S.skip_patch(pat.skipped, facts.name)
-        + (f"; or mirror it: {_mirror_cmds(facts)}" if facts.missing else ""),
-        details=(pat.describe(), "the operator reports Degraded 2 hours after a stream's import starts failing"),
+        remediation=_skip_all(facts) + (f"; or mirror it: {_mirror_cmds(facts)}" if facts.missing else ""),
+        details=(degraded_note(facts),),
     )
 
 

@@ -129,6 +129,32 @@ def push_samples(lab: Lab, model: ClusterModel) -> None:
                 obj["spec"]["tags"][0]["from"]["name"] = f"{CM.RELEASE_REPO}@{digests[component]}"
 
 
+def serve_snapshot(lab: Lab, name: str, port_index: int, snapshot: Path, forbidden: list[str] | tuple[str, ...] = ()) -> Path:
+    """Serve ``snapshot`` with the stand-in API on ``lab.ip(120):lab.port(port_index)``; returns
+    its kubeconfig (``<workdir>/kubeconfig`` for "apiserver", else ``kubeconfig-<suffix>``).
+    Every server of a lab shares one certificate, token and request log."""
+    root = lab.workdir / "cluster"
+    root.mkdir(parents=True, exist_ok=True)
+    ip, port = lab.ip(120), lab.port(port_index)
+    cert, key, token_file, log = root / "api.crt", root / "api.key", root / "token", root / "requests.jsonl"
+    if not cert.exists():
+        self_signed(ip, cert, key)
+        token_file.write_text("lab-" + secrets.token_hex(16))
+        token_file.chmod(0o600)
+    log.touch()
+    config = root / f"{name}.json"
+    config.write_text(json.dumps({"listen": [ip, port], "cert": str(cert), "key": str(key), "token": token_file.read_text(),
+                                  "snapshot": str(snapshot), "log": str(log), "forbid": list(forbidden),
+                                  "max_seconds": lab.max_seconds}))
+    config.chmod(0o600)
+    lab.procs.spawn(name, [sys.executable, str(Path(__file__).with_name("apiserver.py")), str(config)],
+                    ready=lambda: _https_ready(ip, port, cert))
+    kc = lab.workdir / ("kubeconfig" if name == "apiserver" else "kubeconfig-" + name.removeprefix("apiserver-"))
+    kc.write_text(yaml.safe_dump(kubeconfig(f"https://{ip}:{port}", cert.read_bytes(), token_file.read_text()), sort_keys=False))
+    kc.chmod(0o600)
+    return kc
+
+
 def start(lab: Lab) -> dict[str, Any]:
     root = lab.workdir / "cluster"
     root.mkdir(parents=True, exist_ok=True)
@@ -139,32 +165,16 @@ def start(lab: Lab) -> dict[str, Any]:
     for fn in edits(lab):
         fn(lab, model)
     snapshot = CM.write_must_gather(model, root / "must-gather")
-    ip = lab.ip(120)
-    cert, key = root / "api.crt", root / "api.key"
-    pem = self_signed(ip, cert, key)
-    token = "lab-" + secrets.token_hex(16)
     log = root / "requests.jsonl"
     log.write_text("")
     # port 8: the API as the scenario has it; port 9: the same API for a reader that may not
     # list clusteroperators (an RBAC gap: 403)
-    for name, port, forbidden, kc_name in (
-        ("apiserver", lab.port(8), forbid(lab), "kubeconfig"),
-        ("apiserver-rbac", lab.port(9), [*forbid(lab), "clusteroperators.config.openshift.io"], "kubeconfig-rbac"),
-    ):
-        config = root / f"{name}.json"
-        config.write_text(json.dumps({"listen": [ip, port], "cert": str(cert), "key": str(key), "token": token,
-                                      "snapshot": str(snapshot), "log": str(log), "forbid": forbidden,
-                                      "max_seconds": lab.max_seconds}))
-        config.chmod(0o600)
-        lab.procs.spawn(name, [sys.executable, str(Path(__file__).with_name("apiserver.py")), str(config)],
-                        ready=lambda port=port: _https_ready(ip, port, cert))
-        kc = lab.workdir / kc_name
-        kc.write_text(yaml.safe_dump(kubeconfig(f"https://{ip}:{port}", pem, token), sort_keys=False))
-        kc.chmod(0o600)
+    serve_snapshot(lab, "apiserver", 8, snapshot, forbid(lab))
+    serve_snapshot(lab, "apiserver-rbac", 9, snapshot, [*forbid(lab), "clusteroperators.config.openshift.io"])
     kc = lab.workdir / "kubeconfig"
     lab.kubeconfig = kc  # type: ignore[attr-defined]
     lab.snapshot = snapshot  # type: ignore[attr-defined]
-    lab.api_requests = log  # type: ignore[attr-defined]
+    lab.api_requests = root / "requests.jsonl"  # type: ignore[attr-defined]
     lab.cluster_model = model  # type: ignore[attr-defined]
     return {}
 
@@ -217,6 +227,10 @@ def break_everything(lab: Lab, model: ClusterModel) -> None:
     # redis import failed (4.7+ ConfigMap form)
     cfg = model.objects["samples.operator.openshift.io/configs"][0]
     cfg["spec"]["skippedImagestreams"] = ["httpd"]
+    nodejs = model.one("imagestreams", "nodejs")  # the operator manages it again and rewrites it
+    nodejs["metadata"]["labels"][S.MANAGED_LABEL] = "true"
+    for tag in nodejs["spec"]["tags"]:
+        tag["from"]["name"] = S.rewrite_reference(tag["from"]["name"], model.mirror, "nodejs")
     next(c for c in cfg["status"]["conditions"] if c["type"] == "ImportImageErrorsExist").update(status="True", reason="nodejs")
     model.add(CM.R.CONFIGMAPS, CM._obj(CM.R.CONFIGMAPS, "redis", S.OPERATOR_NAMESPACE,
                                        metadata={"labels": {S.ERROR_LABEL: "true"}},

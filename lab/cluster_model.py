@@ -244,8 +244,11 @@ def seed_cluster(net: NetworkModel, mirror: str) -> ClusterModel:
 # --------------------------------------------------------------------------- writing
 
 
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def _dump(obj: Any) -> bytes:
-    return yaml.safe_dump(obj, sort_keys=False).encode()
+    return yaml.dump(obj, Dumper=_Dumper, sort_keys=False).encode()
 
 
 def layout(model: ClusterModel, *, list_files: tuple[str, ...] = ("core/pods",)) -> dict[str, bytes]:

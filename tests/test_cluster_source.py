@@ -61,6 +61,23 @@ def test_oc_adm_pod_folders_and_several_image_folders_merge(tmp_path: Path) -> N
     assert src.roots == {"img-a", "img-b"}
 
 
+def test_the_suites_own_bundle_reads_as_a_snapshot(model, tmp_path: Path) -> None:
+    from lab.cluster_model import layout
+
+    bundle = tmp_path / "bundle.tar.gz"
+    files = {f"triage-20201010/{k}": v for k, v in layout(model).items()}
+    files.update({"triage-20201010/manifest.json": b'{"sources": []}', "triage-20201010/results/report.json": b"{}",
+                  "triage-20201010/hosts/lb1/haproxy.cfg": b"global\n", "triage-20201010/findings.json": b"[]"})
+    with tarfile.open(bundle, "w:gz") as tar:
+        for rel, data in files.items():
+            info = tarfile.TarInfo(rel)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    src = SnapshotSource(bundle)
+    assert src.roots == {"triage-20201010"}
+    assert len(src.list(R.NODES)) == 9 and src.get(R.OPERATORHUBS, "cluster")["spec"]["disableAllDefaultSources"]
+
+
 @given(
     ns=st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True),
     group=st.sampled_from(["core", "config.openshift.io", "image.openshift.io"]),

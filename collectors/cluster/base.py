@@ -62,14 +62,25 @@ class CachedSource:
     ("error" | "missing", message).
     """
 
-    def __init__(self, inner: ClusterSource, seed: dict[str, Any] | None = None) -> None:
-        self.inner = inner
-        self.name = inner.name
+    def __init__(self, inner: ClusterSource | Callable[[], ClusterSource], seed: dict[str, Any] | None = None,
+                 name: str = "") -> None:
+        self._inner = inner if not callable(inner) or hasattr(inner, "list") else None
+        self._factory = None if self._inner is not None else inner
+        self.name = name or getattr(inner, "name", "cluster")
         self._memo: dict[str, tuple[bool, Any]] = {}
         for key, (state, value) in (seed or {}).items():
             error = ResourceMissing(None, message=value) if state == "missing" else FactError(value)
             self._memo[key] = (state == "ok", value if state == "ok" else error)
         self._lock = threading.RLock()
+
+    @property
+    def inner(self) -> ClusterSource:
+        """The backend, opened on the first read the seed does not answer."""
+        with self._lock:
+            if self._inner is None:
+                assert self._factory is not None
+                self._inner = self._factory()  # a FactError here is the read's error
+            return self._inner
 
     def _once(self, key: str, produce: Callable[[], Any]) -> Any:
         with self._lock:
@@ -95,6 +106,11 @@ class CachedSource:
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:
         return self._once(f"get {res.folder} {namespace or '-'} {name}", lambda: self.inner.get(res, name, namespace))
+
+    def keys(self) -> list[str]:
+        """Every read cached so far."""
+        with self._lock:
+            return list(self._memo)
 
     def export(self, keys: list[str]) -> dict[str, Any]:
         """The cached answers for ``keys`` in the form ``seed`` takes (for xdist workers)."""

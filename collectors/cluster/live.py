@@ -59,6 +59,8 @@ class LiveSource:
         # same ApiClient (CoreV1Api would import ~250 pydantic models: seconds on each worker)
         self.custom = client.CustomObjectsApi(self.api)
         self._discovery: dict[str, set[str] | None] = {}
+        #: Set by the first connection failure or timeout: later reads fail at once with it.
+        self._down: str = ""
         self._lock = threading.Lock()
         self.timeout = (settings.TCP_TIMEOUT, settings.HTTP_TIMEOUT)
 
@@ -82,6 +84,7 @@ class LiveSource:
         import urllib3
 
         if isinstance(exc, OSError | urllib3.exceptions.HTTPError):
+            self._down = self._down or f"{type(exc).__name__}: {_short(exc)}"
             return FactError(f"{self.name} unreachable for {what}: {type(exc).__name__}: {_short(exc)}")
         if isinstance(exc, ValueError):  # the body was not JSON
             return FactError(f"{self.name}: {what} answered something that is not JSON: {_short(exc)}")
@@ -107,6 +110,8 @@ class LiveSource:
 
     def served(self, res: Resource) -> bool:
         """Whether discovery lists the resource in its group/version (cached)."""
+        if self._down:
+            raise FactError(f"{self.name} unreachable for list {res.qualified} (an earlier read failed: {self._down})")
         base = res.api_base()
         with self._lock:
             if base not in self._discovery:

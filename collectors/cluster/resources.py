@@ -53,6 +53,7 @@ CONFIGMAPS = Resource("", "v1", "configmaps", True, "ConfigMap")
 CLUSTEROPERATORS = Resource("config.openshift.io", "v1", "clusteroperators", False, "ClusterOperator")
 OPERATORHUBS = Resource("config.openshift.io", "v1", "operatorhubs", False, "OperatorHub")
 IDMS = Resource("config.openshift.io", "v1", "imagedigestmirrorsets", False, "ImageDigestMirrorSet")
+ITMS = Resource("config.openshift.io", "v1", "imagetagmirrorsets", False, "ImageTagMirrorSet")
 CSRS = Resource("certificates.k8s.io", "v1", "certificatesigningrequests", False, "CertificateSigningRequest")
 IMAGESTREAMS = Resource("image.openshift.io", "v1", "imagestreams", True, "ImageStream")
 SAMPLES_CONFIGS = Resource("samples.operator.openshift.io", "v1", "configs", False, "Config")
@@ -67,7 +68,7 @@ CATALOGSOURCES = Resource("operators.coreos.com", "v1alpha1", "catalogsources", 
 KNOWN: dict[str, Resource] = {
     r.folder: r
     for r in (
-        NODES, PODS, CONFIGMAPS, CLUSTEROPERATORS, OPERATORHUBS, IDMS, CSRS, IMAGESTREAMS,
+        NODES, PODS, CONFIGMAPS, CLUSTEROPERATORS, OPERATORHUBS, IDMS, ITMS, CSRS, IMAGESTREAMS,
         SAMPLES_CONFIGS, REGISTRY_CONFIGS, INGRESSCONTROLLERS, ICSPS, MCPS, MHCS, CATALOGSOURCES,
     )
 }
