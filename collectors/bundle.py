@@ -182,10 +182,12 @@ def write_bundle(
     plans: list[HostPlan] | None = None,
     progress: Callable[[str], None] | None = None,
     command: list[str] | None = None,
+    report_html: Callable[[list[dict[str, Any]]], str] | None = None,
 ) -> dict[str, Any]:
     """Collect and write the bundle to ``out``; returns the manifest. Never leaves a half file.
 
-    ``cluster`` writes cluster objects through the writer and returns manifest rows for them.
+    ``cluster`` writes cluster objects through the writer and returns manifest rows for them;
+    ``report_html(findings)`` renders the run's page with the log findings as results/report.html.
     """
     out = Path(out)
     say = progress or (lambda _m: None)
@@ -232,6 +234,8 @@ def write_bundle(
             except OSError as exc:
                 manifest["errors"].append(f"results/{name}: cannot read {path}: {exc.strerror or exc}")
         writer.write_text("results/junit.xml", _junit(findings, report))
+        if report_html is not None:
+            writer.write_text("results/report.html", report_html(findings["findings"]))
     except Exception as exc:  # noqa: BLE001 - still write what there is
         manifest["errors"].append(f"writing bundle: {type(exc).__name__}: {exc}")
     finally:

@@ -194,7 +194,9 @@ def test_lb_without_a_log_file_reads_the_haproxy_journal(lab, tmp_path):
 
 def test_bundle_option_on_a_pytest_run_carries_its_results(lab, tmp_path):
     out = tmp_path / "run.tar.gz"
+    page = tmp_path / "report.html"
     run = run_suite("-m", "preflight", "-k", "dns_api or lb_port", "--bundle", str(out),
+                    f"--report-html={page}",
                     inventory=inventory(lab, "site-run.yaml"), env={"UPI_SSH_CONNECT_TIMEOUT": "3"})
     assert run.results, run.stdout[-2000:]
     assert "collect bs: " in run.stdout
@@ -206,6 +208,10 @@ def test_bundle_option_on_a_pytest_run_carries_its_results(lab, tmp_path):
     assert int(checks.get("tests")) == len(run.results)
     findings = json.loads((root / "findings.json").read_text())
     assert {(f["id"], f["host"], f["key"]) for f in findings["findings"]} == EXPECTED
+    # the page goes into the bundle, and the run's own page, with the top log findings
+    bundled = (root / "results/report.html").read_text()
+    assert bundled == page.read_text()
+    assert "Top log findings" in bundled and "machine_config/m3" in bundled
 
 
 def test_a_bad_inventory_stops_with_its_file_and_line(tmp_path):
