@@ -19,6 +19,7 @@ class Proc:
     pid: int
     argv: list[str]
     stop_signal: int = signal.SIGTERM
+    started: int | None = None  # kernel start time, to tell our process from a reused PID
 
 
 class ProcessTable:
@@ -60,7 +61,7 @@ class ProcessTable:
         if stdin is not None and popen.stdin:
             popen.stdin.write(stdin)
             popen.stdin.close()
-        proc = Proc(name, popen.pid, argv, stop_signal)
+        proc = Proc(name, popen.pid, argv, stop_signal, _start_time(popen.pid))
         self.procs.append(proc)
         self._popen[popen.pid] = popen
         self._save()
@@ -82,28 +83,37 @@ class ProcessTable:
         return text.strip()
 
     def _save(self) -> None:
-        data = [{"name": p.name, "pid": p.pid, "argv": p.argv, "signal": int(p.stop_signal)} for p in self.procs]
+        data = [{"name": p.name, "pid": p.pid, "argv": p.argv, "signal": int(p.stop_signal), "started": p.started}
+                for p in self.procs]
         self.file.write_text(json.dumps(data, indent=1))
 
     def stop_all(self) -> None:
         for proc in reversed(self.procs):
-            stop_pid(proc.pid, proc.argv, proc.stop_signal, self._popen.get(proc.pid))
+            stop_pid(proc.pid, proc.started, proc.stop_signal, self._popen.get(proc.pid))
         self.procs.clear()
         self._save()
 
 
-def _same_process(pid: int, argv: list[str]) -> bool:
-    """Guard against PID reuse: the PID still runs the program we started."""
+def _start_time(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot (field 22 of /proc/PID/stat)."""
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return False
-    return bool(cmdline) and os.path.basename(cmdline[0].decode(errors="replace")) == os.path.basename(argv[0])
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])
 
 
-def stop_pid(pid: int, argv: list[str], sig: int = signal.SIGTERM, popen: subprocess.Popen[bytes] | None = None) -> None:
+def _same_process(pid: int, started: int | None) -> bool:
+    """Guard against PID reuse: the PID still names the process we started (servers such as
+    sshd and nginx rewrite their command line, so the start time is compared, not the name)."""
+    now = _start_time(pid)
+    return now is not None and (started is None or now == started)
+
+
+def stop_pid(pid: int, started: int | None, sig: int = signal.SIGTERM,
+             popen: subprocess.Popen[bytes] | None = None) -> None:
     """Stop the process group led by ``pid`` (never by name): signal, wait, then SIGKILL."""
-    if popen is None and not _same_process(pid, argv):
+    if popen is None and not _same_process(pid, started):
         return
     for signum, wait in ((sig, 5.0), (signal.SIGKILL, 2.0)):
         try:
@@ -115,7 +125,7 @@ def stop_pid(pid: int, argv: list[str], sig: int = signal.SIGTERM, popen: subpro
             if popen is not None:
                 if popen.poll() is not None:
                     return
-            elif not _same_process(pid, argv):
+            elif not _same_process(pid, started):
                 return
             else:
                 with contextlib.suppress(ChildProcessError):
@@ -130,6 +140,6 @@ def stop_recorded(workdir: Path) -> int:
         return 0
     data = json.loads(file.read_text())
     for entry in reversed(data):
-        stop_pid(entry["pid"], entry["argv"], entry.get("signal", signal.SIGTERM))
+        stop_pid(entry["pid"], entry.get("started"), entry.get("signal", signal.SIGTERM))
     file.write_text("[]")
     return len(data)
