@@ -15,7 +15,6 @@ import gzip
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lab.ignition_files import bootstrap_config, installer_certs, pointer_config, write_json
+from lab.procs import tcp_ready
 from lab.scenarios import scenario
 
 if TYPE_CHECKING:
@@ -110,13 +110,6 @@ def fill_web_root(lab: Lab, root: Path, installdir: Path, ssh_pub: str) -> None:
 # --------------------------------------------------------------------------- servers
 
 
-def _tcp_ready(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.3):
-            return True
-    except OSError:
-        return False
-
 
 def _keygen(path: Path, comment: str) -> str:
     path.unlink(missing_ok=True)
@@ -176,7 +169,7 @@ def start_sshd(lab: Lab, ip: str, port: int) -> tuple[Path, Path]:
     valid = subprocess.run(["/usr/sbin/sshd", "-t", "-f", str(conf)], capture_output=True, text=True, check=False)
     if valid.returncode != 0:
         raise RuntimeError(f"sshd -t -f {conf} failed: {valid.stderr}")
-    lab.procs.spawn("sshd", ["/usr/sbin/sshd", "-D", "-e", "-f", str(conf)], ready=lambda: _tcp_ready(ip, port))
+    lab.procs.spawn("sshd", ["/usr/sbin/sshd", "-D", "-e", "-f", str(conf)], ready=lambda: tcp_ready(ip, port))
     return client_key, known_hosts
 
 
@@ -208,7 +201,7 @@ def start(lab: Lab) -> dict:
     conf.write_text(render_nginx_conf(nd, ip, root))
     lab.procs.spawn(
         "nginx", ["/usr/sbin/nginx", "-e", "stderr", "-p", f"{nd}/", "-c", str(conf), "-g", "daemon off;"],
-        ready=lambda: _tcp_ready(ip, 80), stop_signal=signal.SIGQUIT,
+        ready=lambda: tcp_ready(ip, 80), stop_signal=signal.SIGQUIT,
     )
     return {
         "ssh": {"user": "root", "key": str(client_key), "known_hosts": str(known_hosts), "host_key_policy": "strict"},

@@ -12,6 +12,7 @@ import dns.message
 import dns.query
 
 from lab.model import NetworkModel, Record
+from lab.procs import tcp_ready
 
 if TYPE_CHECKING:
     from lab.core import Lab
@@ -139,15 +140,6 @@ def _answers(port: int, zone: str) -> bool:
         return False
 
 
-def _tcp_ready(host: str, port: int) -> bool:
-    import socket
-
-    try:
-        with socket.create_connection((host, port), timeout=0.3):
-            return True
-    except OSError:
-        return False
-
 
 def start_named(lab: Lab, name: str, port: int, forward: list[Record], reverse: list[Record], serial: int) -> None:
     model = lab.network
@@ -180,7 +172,7 @@ def start(lab: Lab) -> dict:
     first = pairs[0]
     lab.procs.spawn(
         "node-ports", [sys.executable, str(Path(__file__).with_name("listeners.py")), str(spec), "--max-seconds", str(lab.max_seconds)],
-        ready=lambda: _tcp_ready(*first),
+        ready=lambda: tcp_ready(*first),
     )
     hdir = lab.workdir / "haproxy"
     hdir.mkdir(exist_ok=True)
@@ -192,7 +184,7 @@ def start(lab: Lab) -> dict:
     bound = next(((h, p) for f in model.frontends for h, p in f.binds), None)
     lab.procs.spawn(
         "haproxy", ["/usr/sbin/haproxy", "-db", "-f", str(cfg)],
-        ready=(lambda: _tcp_ready(*bound)) if bound else None,
+        ready=(lambda: tcp_ready(*bound)) if bound else None,
     )
     return {
         "cluster": {"name": model.cluster, "base_domain": model.base_domain},

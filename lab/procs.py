@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -92,6 +93,15 @@ class ProcessTable:
             stop_pid(proc.pid, proc.started, proc.stop_signal, self._popen.get(proc.pid))
         self.procs.clear()
         self._save()
+
+
+def tcp_ready(host: str, port: int) -> bool:
+    """A readiness probe for ``spawn``: something accepts TCP on host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=0.3):
+            return True
+    except OSError:
+        return False
 
 
 def _start_time(pid: int) -> int | None:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from collectors.cluster.resources import Resource
 from collectors.errors import FactError
+from collectors.memo import Memo
 
 Obj = dict[str, Any]
 
@@ -67,10 +68,10 @@ class CachedSource:
         self._inner = inner if not callable(inner) or hasattr(inner, "list") else None
         self._factory = None if self._inner is not None else inner
         self.name = name or getattr(inner, "name", "cluster")
-        self._memo: dict[str, tuple[bool, Any]] = {}
+        self._memo = Memo()
         for key, (state, value) in (seed or {}).items():
             error = ResourceMissing(None, message=value) if state == "missing" else FactError(value)
-            self._memo[key] = (state == "ok", value if state == "ok" else error)
+            self._memo.seed(key, state == "ok", value if state == "ok" else error)
         self._lock = threading.RLock()
 
     @property
@@ -82,42 +83,30 @@ class CachedSource:
                 self._inner = self._factory()  # a FactError here is the read's error
             return self._inner
 
-    def _once(self, key: str, produce: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key not in self._memo:
-                try:
-                    self._memo[key] = (True, produce())
-                except FactError as exc:
-                    self._memo[key] = (False, exc)
-            ok, value = self._memo[key]
-        if not ok:
-            raise value
-        return value
-
     @staticmethod
     def list_key(res: Resource, namespace: str | None) -> str:
         return f"list {res.folder} {namespace or '*'}"
 
     def list(self, res: Resource, namespace: str | None = None) -> list[Obj]:
-        return self._once(
+        return self._memo.get(
             self.list_key(res, namespace),
             lambda: sorted(self.inner.list(res, namespace), key=sort_key),
         )
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:
-        return self._once(f"get {res.folder} {namespace or '-'} {name}", lambda: self.inner.get(res, name, namespace))
+        return self._memo.get(f"get {res.folder} {namespace or '-'} {name}", lambda: self.inner.get(res, name, namespace))
 
     def keys(self) -> list[str]:
         """Every read cached so far."""
-        with self._lock:
-            return list(self._memo)
+        return self._memo.keys()
 
     def export(self, keys: list[str]) -> dict[str, Any]:
         """The cached answers for ``keys`` in the form ``seed`` takes (for xdist workers)."""
         out: dict[str, Any] = {}
         for key in keys:
-            if key in self._memo:
-                ok, value = self._memo[key]
+            found = self._memo.peek(key)
+            if found is not None:
+                ok, value = found
                 state = "missing" if isinstance(value, ResourceMissing) else "error"
                 out[key] = ("ok", value) if ok else (state, str(value))
         return out
