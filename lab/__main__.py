@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("scenarios", help="list the scenarios")
     demo = sub.add_parser("demo", help="run the preflight on a broken scenario and the clean one")
     demo.add_argument("--out", default=Path("out"), type=Path)
-    demo.add_argument("--scenario", default="seed-initial", choices=sorted(SCENARIOS))
+    demo.add_argument("--scenario", default="field-day", choices=sorted(SCENARIOS),
+                      help="the broken site for the preflight")
+    demo.add_argument("--quick", action="store_true", help="network part only (DNS and load balancer)")
     args = parser.parse_args(argv)
 
     if args.command == "scenarios":
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from lab.demo import run_demo
 
-    return run_demo(args.out, args.scenario)
+    return run_demo(args.out, args.scenario, quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The Lab: a slot of loopback addresses, a working folder, parts that start servers, a scenario.
 
->>> from lab.scenarios import SCENARIOS
+>>> from lab.scenarios import SCENARIOS, compose
 >>> "clean" in SCENARIOS and "missing-ptr" in SCENARIOS
 True
 """
@@ -21,12 +21,19 @@ import yaml
 from lab import bastion, cluster, journals, network, packages, registry
 from lab.model import NetworkModel, seed_model
 from lab.procs import ProcessTable
-from lab.scenarios import SCENARIOS
+from lab.scenarios import SCENARIOS, compose
 
 #: parts of the lab: name -> module with PACKAGES and start(lab) -> inventory fragment
 PARTS: dict[str, Any] = {
     "network": network, "bastion": bastion, "registry": registry, "cluster": cluster, "journals": journals,
 }
+# Whole sites for the demo: several parts, each broken the way the seeds saw it.
+compose("site-clean", "network, bastion and mirror as they should be", "clean", "bastion-clean", "mirror-clean")
+compose("field-day", "the seed's first state, a mislabeled RHCOS image, ignition about to expire, a mirror "
+        "missing haproxy-router and etcd", "seed-initial", "rhcos-mislabeled", "ignition-nearly-expired",
+        "mirror-missing-components")
+compose("day-one", "after install: one subject of every postinstall check broken, install logs to triage",
+        "installed-broken", "install-logs")
 SLOTS = 40
 SLOT_DIR = Path(tempfile.gettempdir()) / "upi-lab-slots"
 

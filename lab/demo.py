@@ -1,8 +1,16 @@
-"""The demo: the preflight against a broken lab and the clean one, reports left in ``out/``.
+"""The demo: the suite against the bundled lab, reports left in ``out/``.
 
-``python -m lab demo --out out`` writes ``out/report.html``, ``out/report.json``, ``out/junit.xml``
-and ``out/summary.txt`` for the broken scenario, the same under ``out/clean/`` for the clean site, and
-stops every server it started.
+``python -m lab demo --out out``
+
+1. the preflight on a broken site (scenario ``field-day``: DNS, LB, bastion, ignition, mirror):
+   ``out/report.html``, ``out/report.json``, ``out/junit.xml``, ``out/summary.txt``;
+2. the preflight on the same site, clean: ``out/clean/``;
+3. the post-install gate on a broken cluster (``day-one``) with a triage bundle:
+   ``out/postinstall/`` and ``out/postinstall/bundle.tar.gz``;
+4. the same gate offline, on that bundle: ``out/offline/``; its verdicts must match step 3's.
+
+Every server started is stopped by PID before the demo returns. ``--quick`` runs only the
+network part (steps 1 and 2 with ``seed-initial`` and ``clean``).
 """
 
 from __future__ import annotations
@@ -19,16 +27,19 @@ from lab.scenarios import SCENARIOS
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run_preflight(lab: Lab, out: Path) -> dict:
+def _run(out: Path, marker: str, *args: str) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     argv = [
-        sys.executable, "-m", "pytest", "-m", "preflight", f"--inventory={lab.inventory_path}",
+        sys.executable, "-m", "pytest", "-m", marker, *args,
         f"--report-json={out / 'report.json'}", f"--junitxml={out / 'junit.xml'}",
         f"--report-html={out / 'report.html'}", "-q",
     ]
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     (out / "summary.txt").write_text(done.stdout + done.stderr)
-    return json.loads((out / "report.json").read_text())
+    report = out / "report.json"
+    if not report.exists():
+        raise RuntimeError(f"pytest wrote no report ({out / 'summary.txt'}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return json.loads(report.read_text())
 
 
 def _summary_lines(title: str, report: dict) -> list[str]:
@@ -36,26 +47,50 @@ def _summary_lines(title: str, report: dict) -> list[str]:
     lines = [f"{title}: {s['passed']} passed, {s['failed']} failed, {s['error']} error, {s['skipped']} skipped"]
     for rec in report["results"]:
         if rec["outcome"] in ("failed", "error"):
-            lines.append(f"  {rec['outcome'].upper():6} {rec['check']} [{rec['subject']}]: {rec['message']}")
+            lines.append(f"  {rec['outcome'].upper():6} {rec['check']} [{rec['subject']}]: {rec['message'][:300]}")
             if rec.get("remediation"):
-                lines.append(f"         fix: {rec['remediation']}")
+                lines.append(f"         fix: {rec['remediation'][:300]}")
     return lines
 
 
-def run_demo(out: Path, scenario: str = "seed-initial") -> int:
-    """Run the demo; return 0 when the broken site failed and the clean one passed."""
+def _verdicts(report: dict) -> dict[tuple[str, str], tuple[str, str]]:
+    return {(r["check"], r["subject"]): (r["outcome"], r["message"]) for r in report["results"]}
+
+
+def _lab(name: str, tmp: str, parts: tuple[str, ...] = ()) -> Lab:
+    print(f"lab: scenario {name}: {SCENARIOS[name].description}", flush=True)
+    return Lab(Path(tmp), name, parts=parts, max_seconds=900)
+
+
+def run_demo(out: Path, scenario: str = "field-day", quick: bool = False) -> int:
+    """Run the demo; 0 when the broken sites fail, the clean one passes and offline matches live."""
     out = out.resolve()
     lines: list[str] = []
-    reports = {}
-    for name, target in ((scenario, out), ("clean", out / "clean")):
-        print(f"lab: starting scenario {name} ({SCENARIOS[name].description})", flush=True)
-        with tempfile.TemporaryDirectory(prefix="upi-demo-") as tmp, Lab(Path(tmp), name, max_seconds=900) as lab:
-            reports[name] = report = _run_preflight(lab, target)
-        lines += _summary_lines(f"preflight on scenario {name}", report) + [""]
+    ok = True
+    broken_name, clean_name = ("seed-initial", "clean") if quick else (scenario, "site-clean")
+    for name, target in ((broken_name, out), (clean_name, out / "clean")):
+        with tempfile.TemporaryDirectory(prefix="upi-demo-") as tmp, _lab(name, tmp) as lab:
+            report = _run(target, "preflight", f"--inventory={lab.inventory_path}")
+        lines += _summary_lines(f"preflight, scenario {name} ({target})", report) + [""]
+        s = report["summary"]
+        ok &= (s["failed"] > 0) if name == broken_name else (s["failed"] == s["error"] == 0)
+
+    if not quick:
+        with tempfile.TemporaryDirectory(prefix="upi-demo-") as tmp, _lab("day-one", tmp) as lab:
+            bundle = out / "postinstall" / "bundle.tar.gz"
+            live = _run(out / "postinstall", "postinstall", f"--inventory={lab.inventory_path}",
+                        f"--kubeconfig={lab.workdir / 'kubeconfig'}", f"--bundle={bundle}")
+            offline = _run(out / "offline", "postinstall", f"--inventory={lab.inventory_path}",
+                           f"--snapshot={bundle}")
+        lines += _summary_lines(f"postinstall, scenario day-one, live ({out / 'postinstall'})", live) + [""]
+        cluster_checks = {r["check"] for r in offline["results"] if r["check"] not in ("lb.port", "mirror.access")}
+        same = {k: v for k, v in _verdicts(live).items() if k[0] in cluster_checks} == {
+            k: v for k, v in _verdicts(offline).items() if k[0] in cluster_checks}
+        lines.append(f"postinstall offline on {bundle}: cluster verdicts {'identical to' if same else 'DIFFER from'} the live run")
+        ok &= same and live["summary"]["failed"] > 0
+
     text = "\n".join(lines)
-    (out / "demo.txt").write_text(text)
+    (out / "demo.txt").write_text(text + "\n")
     print(text)
-    print(f"reports: {out}/report.html, report.json, junit.xml, summary.txt; the clean run in {out}/clean/")
-    broken_failed = reports[scenario]["summary"]["failed"] > 0
-    clean = reports["clean"]["summary"]
-    return 0 if broken_failed and clean["failed"] == clean["error"] == 0 else 1
+    print(f"\nopen {out / 'report.html'} (and clean/, postinstall/, offline/ beside it)")
+    return 0 if ok else 1

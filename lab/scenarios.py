@@ -35,6 +35,18 @@ def scenario(name: str, description: str, parts: tuple[str, ...] = ("network",))
     return register
 
 
+def compose(name: str, description: str, *names: str) -> Scenario:
+    """Register a scenario that applies several registered ones, each breaking its own part."""
+    parts = tuple(dict.fromkeys(p for n in names for p in SCENARIOS[n].parts))
+
+    def apply(lab: Lab) -> None:
+        for n in names:
+            SCENARIOS[n].apply(lab)
+
+    SCENARIOS[name] = Scenario(name, description, parts, apply)
+    return SCENARIOS[name]
+
+
 @scenario("clean", "the seed site as it should be: every check passes")
 def _clean(lab: Lab) -> None:
     pass
