@@ -95,17 +95,38 @@ def samples_stream_names(site: Site) -> list[str]:
     return [F.name_of(s) for s in streams(site) if S.is_samples_stream(s, pat)]
 
 
+def import_failures(site: Site) -> dict[str, str]:
+    """Failing stream -> what says so (the 4.2-4.6 condition and the 4.7+ ConfigMaps)."""
+    try:
+        cms = F.listing(site, CONFIGMAPS, S.OPERATOR_NAMESPACE)
+    except ResourceMissing:
+        cms = []
+    return S.import_failures(samples_config(site), cms)
+
+
+def report_section(site: Site) -> dict[str, Any]:
+    """The Samples Operator section of the HTML report: its pattern and whether it goes Degraded."""
+    pat = S.pattern(samples_config(site))
+    failing = sorted(import_failures(site))
+    unskipped = [name for name in failing if name not in pat.skipped]
+    degraded = (f"yes: {', '.join(unskipped)} cannot import and are not skipped (Degraded 2 hours after a "
+                "failed import)") if pat.managed and unskipped else "no"
+    return {
+        "pattern": pat.describe(),
+        "management_state": pat.state,
+        "skipped_imagestreams": list(pat.skipped),
+        "samples_registry": pat.registry or "(default: registry.redhat.io)",
+        "failing_imagestreams": failing,
+        "degraded": degraded,
+    }
+
+
 def all_stream_facts(site: Site) -> dict[str, StreamFacts]:
     """Facts for every stream, with all mirror lookups done in one parallel batch (memoized)."""
 
     def produce() -> dict[str, StreamFacts]:
-        config = samples_config(site)
-        pat = S.pattern(config)
-        try:
-            cms = F.listing(site, CONFIGMAPS, S.OPERATOR_NAMESPACE)
-        except ResourceMissing:
-            cms = []
-        failures = S.import_failures(config, cms)
+        pat = S.pattern(samples_config(site))
+        failures = import_failures(site)
         rules = mirror_rules(site)
         mirror = site.inv.mirror.registry or ""
         plans: dict[str, list[tuple[str, str, str, list[Any]]]] = {}

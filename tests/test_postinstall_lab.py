@@ -270,6 +270,15 @@ def test_samples_failure_names_the_pattern_and_degraded(broken_snapshot: SuiteRu
     assert "ImportImageErrorsExist" in rec["message"]
 
 
+def test_html_report_names_the_samples_pattern(broken: Broken, tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    suite(broken, "--snapshot", str(broken.snapshot), f"--report-html={page}")
+    html = page.read_text()
+    assert '<h2 id="samples">Samples Operator</h2>' in html
+    assert "Samples pattern 2 (Managed, 1 skipped imagestream(s))" in html
+    assert "yes: nodejs, redis cannot import and are not skipped" in html
+
+
 def test_broken_live_equals_snapshot_under_xdist(broken: Broken, broken_snapshot: SuiteRun) -> None:
     broken.api_requests.write_text("")
     live = suite(broken, "--kubeconfig", str(broken.kubeconfig), "-n", "2")
