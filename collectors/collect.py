@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from collectors import settings
-from collectors.errors import FactError
+from collectors.errors import CommandTimeout, FactError
 from collectors.hosts import Host, LocalHost
 
 #: One host's whole collection (all its sources), in seconds.
@@ -192,7 +192,10 @@ def run_bytes(host: Host, argv: list[str], timeout: float) -> tuple[int, bytes, 
         # the remote side stops the command a little before the transport gives up, so what it
         # printed until then comes back (coreutils timeout exits 124 then)
         remote = max(1, int(timeout) - 2)
-        rc, out, err = runner(["timeout", "-s", "KILL", str(remote), *argv], timeout)
+        try:
+            rc, out, err = runner(["timeout", "-s", "KILL", str(remote), *argv], timeout)
+        except CommandTimeout as exc:  # the transport gave up first: keep what came back
+            return -1, exc.stdout, exc.stderr.decode("utf-8", "replace"), True
         if rc == 127 and not out and b"timeout" in err:  # no coreutils timeout there
             rc, out, err = runner(argv, timeout)
         text = err.decode("utf-8", "replace") if isinstance(err, bytes) else err

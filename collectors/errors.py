@@ -21,3 +21,12 @@ class InputError(FactError):
         self.reason = message
         where = self.source + (f":{line}" if line else "")
         super().__init__(f"{where}: {key + ': ' if key else ''}{message}")
+
+
+class CommandTimeout(FactError):
+    """A command that did not finish in time; ``stdout``/``stderr`` hold what it printed until then."""
+
+    def __init__(self, message: str, stdout: bytes = b"", stderr: bytes = b"") -> None:
+        super().__init__(message)
+        self.stdout = stdout
+        self.stderr = stderr

@@ -43,7 +43,7 @@ from pathlib import Path
 import paramiko
 
 from collectors import settings
-from collectors.errors import FactError
+from collectors.errors import CommandTimeout, FactError
 from collectors.inventory import SshTarget
 
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
@@ -343,6 +343,6 @@ def _collect(channel: paramiko.Channel, timeout: float, name: str, argv: list[st
             return channel.recv_exit_status(), bytes(out), bytes(err)
         left = deadline - time.monotonic()
         if left <= 0:
-            raise FactError(f"{name}: {argv[0]} did not finish within {timeout:g}s")
+            raise CommandTimeout(f"{name}: {argv[0]} did not finish within {timeout:g}s", bytes(out), bytes(err))
         if not busy:
             select.select([channel], [], [], min(0.05, left))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from collectors import settings
-from collectors.errors import FactError
+from collectors.errors import CommandTimeout, FactError
 from collectors.inventory import SshTarget, load_inventory
 from collectors.ssh import SshPool
 from lab import Lab
@@ -78,6 +78,9 @@ def test_command_timeout_names_host(pool: SshPool, target: SshTarget) -> None:
     with pytest.raises(FactError, match=rf"^{target}: sleep did not finish within 0.3s"):
         host.run(["sleep", "5"], timeout=0.3)
     assert host.run(["true"])[0] == 0  # the connection survives
+    with pytest.raises(CommandTimeout) as info:  # what it printed before the timeout is kept
+        host.run_bytes(["sh", "-c", "echo early; sleep 5"], timeout=1.0)
+    assert info.value.stdout == b"early\n"
     assert host.run(["sh", "-c", "echo partial; kill -KILL $$"]) == (-1, "partial\n", "")  # killed: no status
 
 
