@@ -300,10 +300,10 @@ class _Validator:
             if required:
                 self.problem(key, "is required")
             return None
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.problem(key, f"must be a string (got {type(value).__name__})")
+        if not isinstance(value, str):
+            self.problem(key, f"must be a string (got {type(value).__name__} {value!r})")
             return None
-        return str(value)
+        return value
 
     def ip(self, section: dict[str, Any], key: str, *, required: bool = False) -> str | None:
         value = self.string(section, key, required=required)

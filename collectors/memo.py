@@ -21,17 +21,29 @@ class Memo:
 
     def __init__(self) -> None:
         self._values: dict[str, tuple[bool, Any]] = {}
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()  # guards the dicts only
+        self._key_locks: dict[str, threading.RLock] = {}
 
     def get(self, key: str, produce: Callable[[], T]) -> T:
-        """Run ``produce`` once per key; later calls return its value or re-raise its error."""
+        """Run ``produce`` once per key; later calls return its value or re-raise its error.
+
+        Only callers of the same key wait for each other: a slow fact holds up no other.
+        """
         with self._lock:
-            if key not in self._values:
-                try:
-                    self._values[key] = (True, produce())
-                except FactError as exc:
-                    self._values[key] = (False, exc)
-            ok, value = self._values[key]
+            found = self._values.get(key)
+            key_lock = self._key_locks.setdefault(key, threading.RLock())
+        if found is None:
+            with key_lock:
+                with self._lock:
+                    found = self._values.get(key)
+                if found is None:
+                    try:
+                        found = (True, produce())
+                    except FactError as exc:
+                        found = (False, exc)
+                    with self._lock:
+                        self._values[key] = found
+        ok, value = found
         if not ok:
             raise value
         return value

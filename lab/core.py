@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import fcntl
 import os
-import shutil
 import socket
 import tempfile
 from pathlib import Path
@@ -76,7 +75,6 @@ class Lab:
             raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
         self.scenario = SCENARIOS[scenario]
         self.parts = tuple(dict.fromkeys(("network", *(parts or ()), *self.scenario.parts)))
-        self._own_dir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="upi-lab-")).resolve()
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.max_seconds = max_seconds
@@ -137,11 +135,6 @@ class Lab:
         if self._slot_lock is not None:
             self._slot_lock.close()
             self._slot_lock = None
-
-    def cleanup(self) -> None:
-        self.stop()
-        if self._own_dir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self) -> Lab:
         return self.start()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
 
 #: package -> a file that proves it is installed
 PACKAGES = {
@@ -22,8 +24,10 @@ PACKAGES = {
     "iproute2": "/usr/sbin/ip",
     # headless browser for the HTML report's rendering test (tests/test_report_lab.py)
     "chromium": "/usr/bin/chromium",
-    "chromium-driver": "/usr/bin/chromedriver",
 }
+
+
+LOCK = os.path.join(tempfile.gettempdir(), "upi-lab-apt.lock")
 
 
 def missing(packages: list[str] | None = None) -> list[str]:
@@ -34,9 +38,16 @@ def missing(packages: list[str] | None = None) -> list[str]:
 
 def ensure(packages: list[str] | None = None) -> None:
     """apt-get install whatever is missing; raise RuntimeError with apt's output on failure."""
-    todo = missing(packages)
-    if not todo:
+    if not missing(packages):
         return
+    with open(LOCK, "w") as lock:  # parallel labs (pytest -n) must not run apt-get twice at once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        todo = missing(packages)
+        if todo:
+            _install(todo)
+
+
+def _install(todo: list[str]) -> None:
     if shutil.which("apt-get") is None:
         raise RuntimeError(f"the lab needs Debian packages {todo} and there is no apt-get")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}

@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import settings
 
 from lab import Lab
+
+# Tests run beside real servers on 2 shared cores: hypothesis' 200 ms deadline would only add noise.
+settings.register_profile("upi", deadline=None)
+settings.load_profile("upi")
 
 
 @pytest.fixture

@@ -46,6 +46,12 @@ class SuiteRun:
         return {(r["check"], r["subject"]) for r in self.results if r["outcome"] in ("failed", "error")}
 
 
+def _clean_environment() -> dict[str, str]:
+    """The caller's environment without what would change the inner run's verdicts
+    (a KUBECONFIG, timeouts and caps set for another test)."""
+    return {k: v for k, v in os.environ.items() if k != "KUBECONFIG" and not k.startswith("UPI_")}
+
+
 def run_suite(*args: str, inventory: Path | str | None = None, timeout: float = 300, env: dict[str, str] | None = None) -> SuiteRun:
     """``python -m pytest <args> [--inventory FILE] --report-json TMP`` from the repository root."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -55,7 +61,7 @@ def run_suite(*args: str, inventory: Path | str | None = None, timeout: float = 
             argv += ["--inventory", str(inventory)]
         done = subprocess.run(
             argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-            env={**os.environ, **(env or {}), "PYTHONDONTWRITEBYTECODE": "1"},
+            env={**_clean_environment(), **(env or {}), "PYTHONDONTWRITEBYTECODE": "1"},
         )
         data = json.loads(report.read_text()) if report.exists() else {}
     return SuiteRun(done.returncode, done.stdout, done.stderr, data)

@@ -91,6 +91,8 @@ def test_lb_config_over_ssh_is_not_resolved_locally(tmp_path: Path) -> None:
         (lambda t: t.replace("load_balancer:\n", "load_balancer:\n  ports: {api: 0}\n"), "load_balancer.ports.api: must be a port number"),
         (lambda t: t.replace("nodes:\n", "nodes: 3\nold_nodes:\n"), "nodes: must be a list"),
         (lambda t: t + "bastion: {http_url: 'ftp://x/'}\n", "bastion.http_url: must start with http://"),
+        (lambda t: t.replace('ssh: "core@172.16.0.41:2222"', "ssh: 5"), "nodes[2].ssh: must be a string (got int 5)"),
+        (lambda t: t.replace("registry: registry.test.example.local:5000", "registry: 5000"), "mirror.registry: must be a string"),
         (lambda t: t.replace("  - {name: bs", "  - {name: bs,, "), "not valid YAML"),
         (lambda t: "- just\n- a list\n", ":1: must be a YAML mapping"),
         (lambda t: t.replace("cluster:\n  name: ocp45\n  base_domain: example.localdomain\n", ""), "cluster: is required"),
