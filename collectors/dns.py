@@ -9,6 +9,8 @@ run so that a name asked by several checks is sent once per server.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import threading
 from dataclasses import dataclass
 
@@ -70,6 +72,7 @@ class DnsClient:
     def __init__(self, timeout: float | None = None) -> None:
         self.timeout = timeout if timeout is not None else settings.DNS_TIMEOUT
         self._cache: dict[tuple[str, str, str], Answer | FactError] = {}
+        self._addresses: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def query(self, server: DnsServer, name: str, rdtype: str) -> Answer:
@@ -88,13 +91,31 @@ class DnsClient:
             raise cached
         return cached
 
+    def _address(self, server: DnsServer) -> str:
+        """The server's IP; a server given by name is looked up once by this machine's resolver."""
+        try:
+            ipaddress.ip_address(server.host)
+            return server.host
+        except ValueError:
+            pass
+        with self._lock:
+            known = self._addresses.get(server.host)
+        if known is None:
+            try:
+                known = socket.getaddrinfo(server.host, server.port, type=socket.SOCK_DGRAM)[0][4][0]
+            except (OSError, IndexError) as exc:
+                raise FactError(f"DNS server {server}: cannot resolve its name: {exc}") from None
+            with self._lock:
+                self._addresses[server.host] = known
+        return known
+
     def _ask(self, server: DnsServer, name: str, rdtype: str) -> Answer:
         qname = dns.name.from_text(name)
         request = dns.message.make_query(qname, rdtype)
         request.flags &= ~dns.flags.RD
         try:
             response, _ = dns.query.udp_with_fallback(
-                request, server.host, timeout=self.timeout, port=server.port
+                request, self._address(server), timeout=self.timeout, port=server.port
             )
         except dns.exception.Timeout:
             raise FactError(

@@ -90,7 +90,9 @@ class DnsServer:
     port: int = 53
 
     def __str__(self) -> str:
-        return f"{self.host}:{self.port}"
+        """``host:port``, with brackets around an IPv6 address: ``[::1]:53``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,9 @@ def _compose(text: str, path: Path) -> tuple[Any, dict[str, int]]:
             for k_node, v_node in node.value:
                 k = k_node.value if isinstance(k_node, yaml.ScalarNode) else str(k_node)
                 child = f"{key}.{k}" if key else str(k)
+                if str(k) in out:
+                    raise InventoryError(path, [(k_node.start_mark.line + 1, child,
+                                                 f"appears twice (first at line {lines[child]})")])
                 out[str(k)] = build(v_node, child)
                 lines[child] = k_node.start_mark.line + 1  # the key's line, not the value's
             return out
@@ -262,6 +267,14 @@ _SCHEMA: dict[str, set[str]] = {
     "ignition": {"dir", "min_valid_hours"},
     "mirror": {"registry", "auth_file", "ca_file", "release_image"},
 }
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -395,10 +408,11 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Invent
         key = f"dns.servers[{i}]"
         try:
             host, port = split_host_port(str(item), 53)
-            ipaddress.ip_address(host)
+            if not _is_ip(host) and not all(_LABEL.match(p) for p in host.lower().rstrip(".").split(".")):
+                raise ValueError(f"{host!r} is neither an IP address nor a host name")
             servers.append(DnsServer(host, port))
         except ValueError as exc:
-            v.problem(key, f"must be an IP address with an optional :port ({exc})")
+            v.problem(key, f"must be a host or IP address with an optional :port ({exc})")
 
     lb_raw = v.mapping(data.get("load_balancer"), "load_balancer", "load_balancer")
     ports_raw = v.mapping(lb_raw.get("ports"), "load_balancer.ports", "load_balancer.ports")
@@ -417,9 +431,9 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Invent
         config=v.string(lb_raw, "load_balancer.config"),
         log=v.string(lb_raw, "load_balancer.log"),
     )
-    if lb.config and not lb.ssh:
-        resolved = v.path_value(lb_raw, "load_balancer.config")
-        lb = LoadBalancer(**{**lb.__dict__, "config": str(resolved)})
+    if not lb.ssh:  # files on this machine: relative to the inventory, like every local path
+        local = {k: str(v.path_value(lb_raw, f"load_balancer.{k}")) for k in ("config", "log") if getattr(lb, k)}
+        lb = LoadBalancer(**{**lb.__dict__, **local})
 
     nodes: list[Node] = []
     raw_nodes = data.get("nodes") or []

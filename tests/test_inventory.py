@@ -66,10 +66,22 @@ def test_good_inventory_loads_with_defaults_and_resolved_paths(tmp_path: Path) -
     assert inv.missing(["dns.servers", "mirror.ca_file"]) == ["mirror.ca_file"]
 
 
-def test_lb_config_over_ssh_is_not_resolved_locally(tmp_path: Path) -> None:
-    text = BASE.replace("  config: lb/haproxy.cfg", "  config: /etc/haproxy/haproxy.cfg\n  ssh: root@lb1:22")
+def test_dns_servers_by_name_and_ipv6_subjects(tmp_path: Path) -> None:
+    text = BASE.replace('["172.16.0.102", "172.16.0.103:5353"]', '["ns1.example.localdomain", "::1", "[::1]:5353"]')
     inv = load_inventory(write(tmp_path, text))
-    assert inv.load_balancer.config == "/etc/haproxy/haproxy.cfg"
+    assert [str(s) for s in inv.dns_servers] == ["ns1.example.localdomain:53", "[::1]:53", "[::1]:5353"]
+
+
+def test_local_lb_log_is_relative_to_the_inventory(tmp_path: Path) -> None:
+    text = BASE.replace("  config: lb/haproxy.cfg", "  config: lb/haproxy.cfg\n  log: lb/haproxy.log")
+    inv = load_inventory(write(tmp_path, text))
+    assert inv.load_balancer.log == str(tmp_path / "lb" / "haproxy.log")
+
+
+def test_lb_config_over_ssh_is_not_resolved_locally(tmp_path: Path) -> None:
+    text = BASE.replace("  config: lb/haproxy.cfg", "  config: /etc/haproxy/haproxy.cfg\n  ssh: root@lb1:22\n  log: haproxy.log")
+    inv = load_inventory(write(tmp_path, text))
+    assert inv.load_balancer.config == "/etc/haproxy/haproxy.cfg" and inv.load_balancer.log == "haproxy.log"
     assert str(inv.load_balancer.ssh) == "root@lb1:22"
 
 
@@ -79,8 +91,9 @@ def test_lb_config_over_ssh_is_not_resolved_locally(tmp_path: Path) -> None:
         (lambda t: t.replace("  name: ocp45\n", ""), ":1: cluster.name: is required"),
         (lambda t: t.replace("ocp45", "OCP_45"), "cluster.name: must be a lower-case DNS label"),
         (lambda t: t.replace("api: 172.16.0.111", "api: 172.16.0.300"), ":7: load_balancer.api: must be an IP address"),
-        (lambda t: t.replace('"172.16.0.103:5353"', '"ns2:53"'), ":5: dns.servers[1]: must be an IP address"),
-        (lambda t: t.replace('"172.16.0.103:5353"', '"172.16.0.103:99999"'), "dns.servers[1]: must be an IP address with an optional :port (bad port"),
+        (lambda t: t.replace('"172.16.0.103:5353"', '"ns_2!:53"'), ":5: dns.servers[1]: must be a host or IP address"),
+        (lambda t: t.replace('"172.16.0.103:5353"', '"172.16.0.103:99999"'), "dns.servers[1]: must be a host or IP address with an optional :port (bad port"),
+        (lambda t: t + "cluster: {name: again, base_domain: x.y}\n", ":23: cluster: appears twice (first at line 1)"),
         (lambda t: t.replace("role: master", "role: boss"), ":13: nodes[1].role: must be one of bootstrap, master, worker, infra"),
         (lambda t: t.replace("ip: 172.16.0.41", "ip: 172.16.0.21"), ":14: nodes[2].ip: 172.16.0.21 duplicates nodes[1].ip"),
         (lambda t: t.replace("{name: bs, role: bootstrap, ", "{role: bootstrap, "), ":12: nodes[0].name: is required"),
