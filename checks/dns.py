@@ -166,13 +166,17 @@ def evaluate_address(name: str, expected_ip: str, answers: dict[str, Answer], ke
     )
 
 
+def _or_absent(value: object) -> str:
+    return "absent" if value is None else str(value)
+
+
 def evaluate_consistency(first: ServerView, other: ServerView) -> Verdict:
     """``other`` must give the same answers and zone serials as ``first``."""
     diffs: list[str] = []
     for zone in sorted(set(first.serials) | set(other.serials)):
         a, b = first.serials.get(zone), other.serials.get(zone)
         if a != b:
-            diffs.append(f"zone {zone} serial {b if b is not None else 'absent'} (first server: {a})")
+            diffs.append(f"zone {zone} serial {_or_absent(b)} (first server: {_or_absent(a)})")
     for question in first.answers:
         a, b = first.answers[question], other.answers.get(question)
         if a != b:
@@ -181,9 +185,10 @@ def evaluate_consistency(first: ServerView, other: ServerView) -> Verdict:
             diffs.append(f"{question[0]} {question[1]}: {shown} (first server: {want})")
     if not diffs:
         return passed(f"same answers and serials as {first.server}")
+    shown = "; ".join(diffs[:3]) + ("; ..." if len(diffs) > 3 else "")
     return failed(
         expected=f"the same answers and SOA serials as {first.server}",
-        found=f"{len(diffs)} difference(s)",
+        found=f"{len(diffs)} difference(s): {shown}",
         details=tuple(diffs[:20]) + ((f"... and {len(diffs) - 20} more",) if len(diffs) > 20 else ()),
         remediation=(
             f"update the zones on {other.server} from the primary (for a secondary: "

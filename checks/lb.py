@@ -44,7 +44,7 @@ def gather_port(site: Site, subject: str) -> tuple[str, TcpProbe]:
     return vip_key, probe_tcp(address, int(port))
 
 
-def evaluate_port(vip_key: str, probe: TcpProbe) -> Verdict:
+def evaluate_port(vip_key: str, probe: TcpProbe, config_path: str = "/etc/haproxy/haproxy.cfg") -> Verdict:
     """The VIP must accept a TCP connection on the port."""
     if probe.ok:
         return passed(f"connected in {probe.seconds * 1000:.0f} ms")
@@ -53,7 +53,7 @@ def evaluate_port(vip_key: str, probe: TcpProbe) -> Verdict:
         found=probe.error,
         remediation=(
             f'bind the port in haproxy.cfg ("bind {probe.host}:{probe.port}" or "bind *:{probe.port}" '
-            f"in the frontend), {validate_hint('/etc/haproxy/haproxy.cfg')}; open it in the firewall "
+            f"in the frontend of {config_path}), {validate_hint(config_path)}; open it in the firewall "
             f'("firewall-cmd --permanent --add-port={probe.port}/tcp && firewall-cmd --reload") and '
             f'let haproxy bind it under SELinux ("semanage port -a -t http_port_t -p tcp {probe.port}" '
             f'or "setsebool -P haproxy_connect_any 1")'
@@ -162,8 +162,8 @@ def evaluate_backends(inv: Inventory, facts: BackendFacts, *, with_bootstrap: bo
     gather=gather_port,
     requires=("load_balancer",),
 )
-def test_lb_port(facts: tuple[str, TcpProbe]) -> None:
-    expect(evaluate_port(*facts))
+def test_lb_port(site: Site, facts: tuple[str, TcpProbe]) -> None:
+    expect(evaluate_port(*facts, site.inv.load_balancer.config or "/etc/haproxy/haproxy.cfg"))
 
 
 @check(

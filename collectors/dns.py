@@ -91,6 +91,11 @@ class DnsClient:
             raise cached
         return cached
 
+    @staticmethod
+    def _ask_hint(server: DnsServer, name: str, rdtype: str) -> str:
+        return (f"check that named runs on {server} and answers this host (firewall: 53/udp and 53/tcp; "
+                f"allow-query): dig @{server.host} -p {server.port} {name} {rdtype}")
+
     def _address(self, server: DnsServer) -> str:
         """The server's IP; a server given by name is looked up once by this machine's resolver."""
         try:
@@ -120,9 +125,10 @@ class DnsClient:
         except dns.exception.Timeout:
             raise FactError(
                 f"DNS server {server} did not answer {name} {rdtype} within {self.timeout:g}s"
-            ) from None
+            ).with_remediation(self._ask_hint(server, name, rdtype)) from None
         except (OSError, dns.exception.DNSException) as exc:
-            raise FactError(f"DNS server {server} failed to answer {name} {rdtype}: {exc}") from None
+            raise FactError(f"DNS server {server} failed to answer {name} {rdtype}: {exc}").with_remediation(
+                self._ask_hint(server, name, rdtype)) from None
         wanted = dns.rdatatype.from_text(rdtype)
         # Follow CNAMEs inside the answer section, as a stub resolver would.
         target = qname

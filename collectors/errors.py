@@ -8,7 +8,17 @@ from __future__ import annotations
 
 
 class FactError(Exception):
-    """A fact could not be gathered (server down, timeout, garbage reply): the check errors."""
+    """A fact could not be gathered (server down, timeout, garbage reply): the check errors.
+
+    ``remediation`` may say how to make the fact gatherable; reports fall back to a generic one.
+    """
+
+    remediation = ""
+
+    def with_remediation(self, text: str) -> FactError:
+        """Attach a remediation and return the error: ``raise FactError(...).with_remediation(...)``."""
+        self.remediation = text
+        return self
 
 
 class InputError(FactError):
@@ -21,6 +31,7 @@ class InputError(FactError):
         self.reason = message
         where = self.source + (f":{line}" if line else "")
         super().__init__(f"{where}: {key + ': ' if key else ''}{message}")
+        self.remediation = f"correct {where} as the message says, then run the check again"
 
 
 class CommandTimeout(FactError):

@@ -31,6 +31,7 @@ def test_dns_server_that_does_not_answer_errors_with_server_and_timeout(start_la
     rec = run.record("dns.forward", "m1.ocp45.example.localdomain")
     assert rec["outcome"] == "error"
     assert f"127.0.0.1:{port}" in rec["message"] and "0.3s" in rec["message"]
+    assert f"dig @127.0.0.1 -p {port} m1.ocp45.example.localdomain A" in rec["remediation"]
     assert run.outcome("dns.api", "api.ocp45.example.localdomain") == "error"
     # lb.backends resolves server names through the site DNS, so it errors too ...
     assert run.outcome("lb.backends", "6443") == "error"
@@ -50,6 +51,7 @@ def test_malformed_haproxy_cfg_errors_naming_path_and_line(start_lab) -> None:  
     rec = run.record("lb.backends", "6443")
     assert rec["outcome"] == "error"
     assert f"{bad}:4" in rec["message"] and "notaport" in rec["message"]
+    assert rec["remediation"] == f"correct {bad}:4 as the message says, then run the check again"
     assert set(run.outcomes("dns.forward").values()) == {"passed"}
 
 
@@ -60,6 +62,7 @@ def test_unreadable_haproxy_cfg_errors_naming_path(start_lab) -> None:  # noqa: 
     run = run_suite("-m", "preflight", inventory=inv)
     rec = run.record("lb.backends", "80")
     assert rec["outcome"] == "error" and str(missing) in rec["message"]
+    assert "reachable and readable from this machine" in rec["remediation"]
 
 
 def test_missing_inventory_keys_skip_with_the_key_named(tmp_path) -> None:  # noqa: ANN001

@@ -94,6 +94,8 @@ def test_stale_secondary_fails_consistency_with_the_serials(runs: dict[str, Suit
     rec = run.record("dns.consistency", secondary)
     assert rec["outcome"] == "failed"
     assert any("serial 2000091801" in d and "2000091802" in d for d in rec["details"])
+    assert "serial 2000091801 (first server: 2000091802)" in rec["message"]
+    assert "None" not in rec["message"]
     assert "rndc retransfer" in rec["remediation"]
     # the infra records the secondary lacks also fail the per-node checks ("on any server")
     assert run.outcome("dns.forward", fqdn("i1")) == "failed"
