@@ -76,19 +76,25 @@ def gather_node(site: Site, subject: str) -> Obj:
     return F.named(F.listing(site, NODES), subject)
 
 
-def evaluate_ready(node: Obj) -> Verdict:
+def evaluate_ready(node: Obj, inv: Inventory | None = None) -> Verdict:
+    """Ready=True; the remediation reaches the node the way the inventory says (its ssh, else defaults)."""
     cond = F.condition(node, "Ready") or {}
     status = str(cond.get("status", "Unknown"))
     if status == "True":
         return passed("Ready")
     name, ip = F.name_of(node), F.internal_ip(node) or "<node ip>"
+    known = inv.node_by_name(name) if inv else None
+    if known is not None and known.ssh is not None:
+        login = f"ssh -p {known.ssh.port} {known.ssh.user}@{known.ssh.host}"
+    else:
+        login = f"ssh {inv.ssh.user if inv else 'core'}@{ip}"
     why = ": ".join(x for x in (cond.get("reason"), cond.get("message")) if x) or "no Ready condition"
     return failed(
         expected="Ready=True",
         found=f"Ready={status} ({why})",
         remediation=(
             f"oc describe node {name}; approve its CSRs if any are pending (oc get csr), and read the "
-            f"kubelet on the node: ssh core@{ip} journalctl -u kubelet -u crio --since -1h"
+            f"kubelet on the node: {login} journalctl -u kubelet -u crio --since -1h"
         ),
     )
 
@@ -190,8 +196,8 @@ def test_cluster_operators(facts: Obj) -> None:
     subjects=node_names,
     gather=gather_node,
 )
-def test_nodes_ready(facts: Obj) -> None:
-    expect(evaluate_ready(facts))
+def test_nodes_ready(site: Site, facts: Obj) -> None:
+    expect(evaluate_ready(facts, site.inv))
 
 
 @check(

@@ -133,3 +133,24 @@ def test_tag_references_map_only_through_tag_mirror_sets() -> None:
     assert candidates("registry.redhat.io/rhscl/nginx-112-rhel7:latest", [digest_rule], "m:5000") == []
     found = candidates("registry.redhat.io/rhscl/nginx-112-rhel7:latest", [tag_rule], "m:5000")
     assert [str(c) for c in found] == ["m:5000/rhscl/nginx-112-rhel7:latest"]
+
+
+def test_nodes_ready_remediation_logs_in_as_the_inventory_says(tmp_path) -> None:  # noqa: ANN001
+    from checks.cluster import evaluate_ready
+    from collectors.inventory import load_inventory
+
+    inv_path = tmp_path / "site.yaml"
+    inv_path.write_text(
+        "cluster: {name: ocp45, base_domain: example.localdomain}\nssh: {user: root}\nnodes:\n"
+        "  - {name: w1, role: worker, ip: 10.0.0.31}\n"
+        "  - {name: w2, role: worker, ip: 10.0.0.32, ssh: 'admin@jump:2222'}\n"
+    )
+    inv = load_inventory(inv_path)
+
+    def node(name: str, ip: str) -> dict:
+        return {"metadata": {"name": name}, "status": {
+            "addresses": [{"type": "InternalIP", "address": ip}],
+            "conditions": [{"type": "Ready", "status": "False", "reason": "KubeletNotReady"}]}}
+
+    assert "ssh root@10.0.0.31 journalctl" in evaluate_ready(node("w1.ocp45.example.localdomain", "10.0.0.31"), inv).remediation
+    assert "ssh -p 2222 admin@jump journalctl" in evaluate_ready(node("w2.ocp45.example.localdomain", "10.0.0.32"), inv).remediation
