@@ -285,3 +285,15 @@ def test_broken_live_equals_snapshot_under_xdist(broken: Broken, broken_snapshot
     assert verdicts(live) == verdicts(broken_snapshot)
     verbs = {json.loads(line)["verb"] for line in broken.api_requests.read_text().splitlines()}
     assert verbs == {"GET"}
+
+
+def test_snapshot_without_samples_config_same_verdicts_serial_and_xdist(installed: Lab, tmp_path: Path) -> None:
+    """A not-found read handed from the xdist controller stays a not-found on the worker."""
+    model = copy.deepcopy(installed.cluster_model)
+    model.objects["samples.operator.openshift.io/configs"][0]["metadata"]["name"] = "not-cluster"  # folder kept
+    root = write_must_gather(model, tmp_path / "mg")
+    serial = suite(installed, "--snapshot", str(root))
+    parallel = suite(installed, "--snapshot", str(root), "-n", "2")
+    assert serial.outcome("samples.registry", "cluster") == "skipped", serial.stdout[-3000:]
+    assert verdicts(parallel) == verdicts(serial), parallel.stdout[-3000:]
+    assert "error" not in {v for (c, _), v in verdicts(serial).items() if c.startswith("samples.")}
