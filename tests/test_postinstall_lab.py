@@ -297,3 +297,16 @@ def test_snapshot_without_samples_config_same_verdicts_serial_and_xdist(installe
     assert serial.outcome("samples.registry", "cluster") == "skipped", serial.stdout[-3000:]
     assert verdicts(parallel) == verdicts(serial), parallel.stdout[-3000:]
     assert "error" not in {v for (c, _), v in verdicts(serial).items() if c.startswith("samples.")}
+
+
+def test_one_bad_image_reference_errors_its_own_stream_only(installed: Lab, tmp_path: Path) -> None:
+    model = copy.deepcopy(installed.cluster_model)
+    streams = model.objects["image.openshift.io/imagestreams"]
+    bad = next(s for s in streams if s["metadata"]["name"] == "jenkins")
+    bad["spec"]["tags"][0]["from"]["name"] = "registry.redhat.io/Not A Reference::x"
+    root = write_must_gather(model, tmp_path / "mg")
+    run = suite(installed, "--snapshot", str(root))
+    rec = run.record("mirror.imagestreams", "jenkins")
+    assert rec["outcome"] == "error" and "not an image reference" in rec["message"], rec
+    others = {s: v for (c, s), v in verdicts(run).items() if c == "mirror.imagestreams" and s != "jenkins"}
+    assert others and set(others.values()) == {"passed"}, others
