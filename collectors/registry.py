@@ -526,7 +526,14 @@ def _read_limited(resp: requests.Response, limit: int, what: str) -> bytes:
     return buf.getvalue()
 
 
-def client_for(site: Any) -> RegistryClient:
+def client_for(site: Any, auths: Auths | None = None, *, name: str = "") -> RegistryClient:
     """The run's shared client for the inventory's mirror (one pool per process), memoised on
-    the Site; a bad auth or CA file raises InputError (each check using it errors)."""
-    return site.memo("registry.client", lambda: RegistryClient.from_inventory(site.inv))
+    the Site; a bad auth or CA file raises InputError (each check using it errors).
+
+    With ``auths`` (and a ``name`` for them, e.g. "install-config pullSecret"): one shared client
+    using those credentials and ``mirror.ca_file`` instead of ``mirror.auth_file``.
+    """
+    if auths is None:
+        return site.memo("registry.client", lambda: RegistryClient.from_inventory(site.inv))
+    return site.memo(f"registry.client:{name or auths.source}",
+                     lambda: RegistryClient(auths, ca_file=site.inv.mirror.ca_file))
