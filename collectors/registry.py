@@ -236,6 +236,13 @@ class RegistryClient:
         if scheme != "bearer" or "realm" not in params:
             raise RegistryError(f"{what}: HTTP 401 from {host} with an unknown challenge scheme {scheme!r}",
                                 kind="auth", status=401)
+        realm = params["realm"]
+        if not realm.lower().startswith("https://"):
+            who = f"user {cred.username!r}'s credentials" if cred else "a token request"
+            raise RegistryError(
+                f"{what}: {host} names the token service {realm}, which is not HTTPS: refusing to send "
+                f"{who} over it (configure the registry's auth.token.realm as an https:// URL)",
+                kind="auth")
         query = {"service": params.get("service", "")}
         if scope:
             query["scope"] = scope

@@ -9,7 +9,8 @@ RULES.json (re-read on every request; when it changed, the request counter resta
      "fail_first": 3, "fail_status": 500,              # the first N requests answer 500
      "rules": [{"path": "regex", "method": "GET", "status": 403},
                {"path": "regex", "body": "<html>not json", "content_type": "text/html"},
-               {"path": "regex", "delay": 5}]}
+               {"path": "regex", "delay": 5},
+               {"path": "regex", "replace_header": {"WWW-Authenticate": ["https://", "http://"]}}]}
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ def make_handler(rules: Rules, upstream: tuple[str, int], ctx: ssl.SSLContext) -
                         self._send(502, b"upstream failed", {})
                         return
             out = {k: v for k, v in resp.getheaders() if k.lower() not in HOP and k.lower() != "content-length"}
+            for name, (old, new) in (rule.get("replace_header") or {}).items():
+                for key in [k for k in out if k.lower() == name.lower()]:
+                    out[key] = out[key].replace(old, new)
             if "body" in rule:
                 data = str(rule["body"]).encode()
                 out["Content-Type"] = rule.get("content_type", "text/plain")

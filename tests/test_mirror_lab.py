@@ -343,6 +343,18 @@ def test_token_auth(start_mirror: Callable[[str], Lab]) -> None:
         assert client.has_manifest(release)
 
 
+def test_plain_http_token_realm_is_refused(start_mirror: Callable[[str], Lab], fast: None) -> None:
+    """Credentials are never sent to a token service the registry names over plain HTTP."""
+    lab = start_mirror("mirror-http-token-realm")
+    host, release, _ = subjects(lab)
+    with RegistryClient.from_inventory(load_inventory(lab.inventory_path)) as client, \
+            pytest.raises(RegistryError, match="which is not HTTPS") as info:
+        client.ping(host)
+    assert "refusing to send user 'openshift'" in str(info.value) and host in str(info.value)
+    got, message = in_process(lab.inventory_path, "mirror.release", release)
+    assert got == "error" and "is not HTTPS" in message, message
+
+
 def test_install_config_without_art_dev(start_mirror: Callable[[str], Lab]) -> None:
     lab = start_mirror("mirror-icsp-incomplete")
     host, release, ic = subjects(lab)
