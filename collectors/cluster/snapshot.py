@@ -25,14 +25,12 @@ from typing import Any
 
 import yaml
 
+from collectors import yamlio
 from collectors.cluster.base import Obj, ObjectMissing, ResourceMissing
 from collectors.cluster.resources import Resource
 from collectors.errors import FactError, InputError
 
-try:  # libyaml is several times faster than pure Python on large must-gathers
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader
+_Loader: Any = yamlio.Loader  # libyaml when present; timestamps stay strings, as Kubernetes has them
 try:  # yaml-rs (Rust) is about 9x faster than libyaml here; objects written by oc quote every
     import yaml_rs  # ambiguous scalar, so YAML 1.2 and PyYAML's 1.1 read them alike
 
