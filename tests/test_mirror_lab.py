@@ -11,6 +11,7 @@ import inspect
 import json
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -236,6 +237,24 @@ def test_install_config_login_not_tested_is_an_error(faults: Lab, fast: None, ru
         write_proxy_rules(faults)
     assert got == "error", message
     assert "could not test the login" in message and says in message and host in message, message
+
+
+def test_slow_drip_blob_is_cut_off_and_size_capped(faults: Lab, fast: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each drip arrives well within the per-read timeout; the whole download still has a deadline."""
+    _, release, _ = subjects(faults)
+    monkeypatch.setattr(settings, "HTTP_TOTAL_TIMEOUT", 2.0)
+    write_proxy_rules(faults, rules=[{"method": "GET", "path": "/blobs/sha256:", "drip": [16, 0.3]}])
+    try:
+        started = time.monotonic()
+        got, message = in_process(faults.inventory_path, "mirror.release", release)
+        took = time.monotonic() - started
+    finally:
+        write_proxy_rules(faults)
+    assert got == "error" and "download not finished within 2s" in message and "(blob)" in message, message
+    assert took < 15, took
+    monkeypatch.setattr(settings, "BLOB_MAX_BYTES", 100)
+    got, message = in_process(faults.inventory_path, "mirror.release", release)
+    assert got == "error" and "larger than the 100" in message, message
 
 
 def test_fault_outcomes_through_the_suite(faults: Lab) -> None:
