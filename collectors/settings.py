@@ -34,6 +34,8 @@ MAX_CONCURRENCY = int(_seconds("UPI_MAX_CONCURRENCY", 16))
 #: (doubled each try; a Retry-After header is honoured up to 4 times this).
 HTTP_RETRIES = int(_seconds("UPI_HTTP_RETRIES", 4))
 HTTP_BACKOFF = _seconds("UPI_HTTP_BACKOFF", 0.25)
+#: The largest YAML/JSON file read from a snapshot (folder or .tar.gz member).
+SNAPSHOT_MAX_MEMBER_BYTES = int(_seconds("UPI_SNAPSHOT_MAX_MEMBER_BYTES", 512 * 1024 * 1024))
 #: Triage collection: a whole host, and the most kept of one source (the last bytes / entries).
 COLLECT_HOST_TIMEOUT = _seconds("UPI_COLLECT_HOST_TIMEOUT", 300.0)
 COLLECT_MAX_BYTES = int(_seconds("UPI_COLLECT_MAX_BYTES", 64 * 1024 * 1024))
