@@ -310,3 +310,20 @@ def test_one_bad_image_reference_errors_its_own_stream_only(installed: Lab, tmp_
     assert rec["outcome"] == "error" and "not an image reference" in rec["message"], rec
     others = {s: v for (c, s), v in verdicts(run).items() if c == "mirror.imagestreams" and s != "jenkins"}
     assert others and set(others.values()) == {"passed"}, others
+
+
+def test_dns_failure_resolving_lb_servers_is_an_error_like_preflight(installed: Lab, tmp_path: Path) -> None:
+    """lb.bootstrap_removed and placement.router_behind_lb resolve haproxy servers the way lb.backends
+    does (Site.resolve_servers): a DNS server that does not answer is an error, not a guess."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    inventory = copy.deepcopy(installed.inventory)
+    inventory["dns"] = {"servers": [f"127.0.0.1:{dead}"]}
+    site = tmp_path / "site.yaml"
+    site.write_text(yaml.safe_dump(inventory))
+    run = suite(installed, "--kubeconfig", str(installed.kubeconfig), "-k", "bootstrap_removed or router_behind_lb",
+                inventory=site, env={"UPI_DNS_TIMEOUT": "0.5"})
+    got = {(r["check"], r["outcome"]) for r in run.results}
+    assert got == {("lb.bootstrap_removed", "error"), ("placement.router_behind_lb", "error")}, run.stdout[-3000:]
+    assert all(f"127.0.0.1:{dead}" in r["message"] for r in run.results), run.results
