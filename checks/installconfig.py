@@ -74,7 +74,7 @@ def _host_facts(site: Site, host: str, bundle: str, auths: Auths | None) -> Host
         offline = bool(wanted) and wanted <= have
     cred = (auths.lookup(host) or auths.for_host(host)) if auths is not None else None
     login_error = ""
-    if cred is not None and result.reachable:
+    if cred is not None and result.verified:  # a bundle that does not verify the host already fails
         client = client_for(site, auths, name="install-config pullSecret")
         try:
             client.ping(host)
