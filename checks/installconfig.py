@@ -13,12 +13,13 @@ from cryptography.hazmat.primitives import hashes
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.errors import FactError
 from collectors.imageref import parse_reference
-from collectors.installconfig import load_install_config, mirror_rules, pull_secret_auths
+from collectors.installconfig import install_config
 from collectors.inventory import split_host_port
 from collectors.mirrors import MirrorRule, map_reference
+from collectors.parsers.certs import x509_certificates
 from collectors.pullsecret import Auths
-from collectors.registry import RegistryClient, RegistryError
-from collectors.tlsprobe import TlsResult, pem_certificates, verify_tls
+from collectors.registry import RegistryError, client_for
+from collectors.tlsprobe import TlsResult, verify_tls
 from fixtures.site import Site
 
 #: The two repositories every disconnected OpenShift 4 install pulls from.
@@ -66,34 +67,30 @@ def _host_facts(site: Site, host: str, bundle: str, auths: Auths | None) -> Host
             raise FactError(f"cannot reach {host} to test additionalTrustBundle ({result.error}) and the "
                             "inventory has no mirror.ca_file to compare it with")
         try:
-            wanted = {c.fingerprint(hashes.SHA256()) for c in pem_certificates(ca_file.read_text())}
+            wanted = {c.fingerprint(hashes.SHA256()) for c in x509_certificates(ca_file.read_bytes(), str(ca_file))}
         except OSError as exc:
             raise FactError(f"mirror.ca_file {ca_file}: {exc.strerror}") from None
-        have = {c.fingerprint(hashes.SHA256()) for c in pem_certificates(bundle)}
+        have = {c.fingerprint(hashes.SHA256()) for c in x509_certificates(bundle, "additionalTrustBundle")}
         offline = bool(wanted) and wanted <= have
     cred = (auths.lookup(host) or auths.for_host(host)) if auths is not None else None
     login_error = ""
-    if cred is not None and result.reachable:
-        client = RegistryClient(auths, ca_file=ca_file)
+    if cred is not None and result.verified:  # a bundle that does not verify the host already fails
+        client = client_for(site, auths, name="install-config pullSecret")
         try:
             client.ping(host)
         except RegistryError as exc:
-            if exc.kind == "auth":
-                login_error = f"HTTP 401: the registry refused user {cred.username!r} from pullSecret"
-        finally:
-            client.close()
+            if exc.kind != "auth":  # TLS, timeout, 403, 5xx: the login was not tested, so no verdict
+                raise FactError(f"{host}: could not test the login with pullSecret: {exc}") from None
+            login_error = f"HTTP 401: the registry refused user {cred.username!r} from pullSecret"
     return HostFacts(host, result if result.reachable else None, offline, cred is not None, login_error)
 
 
 def gather_install_config(site: Site, name: str) -> InstallConfigFacts:
-    path = site.inv.install_config
-    assert path is not None
-    doc = site.memo(f"install-config:{path}", lambda: load_install_config(path))
-    rules = mirror_rules(doc, str(path))
-    auths = pull_secret_auths(doc, str(path))
-    bundle = doc.get("additionalTrustBundle") or ""
-    if not isinstance(bundle, str):
-        bundle = ""
+    config = install_config(site)
+    rules = list(config.rules)
+    auths = config.pull_secret()
+    bundle = config.trust_bundle
+    bundle_certs = x509_certificates(bundle, f"{config.path}: additionalTrustBundle")  # a corrupt block errors
     coverage: dict[str, tuple[str, ...]] = {}
     hosts: list[str] = []
     for source in REQUIRED_SOURCES:
@@ -105,7 +102,7 @@ def gather_install_config(site: Site, name: str) -> InstallConfigFacts:
     if expected:
         hosts.append(expected)
     facts = [_host_facts(site, h, bundle, auths) for h in dict.fromkeys(hosts)]
-    return InstallConfigFacts(name, tuple(rules), coverage, len(pem_certificates(bundle)), tuple(facts),
+    return InstallConfigFacts(name, tuple(rules), coverage, len(bundle_certs), tuple(facts),
                               expected, auths is not None)
 
 

@@ -96,11 +96,7 @@ def gather_backends(site: Site, subject: str) -> BackendFacts:
     cfg: HaproxyConfig = site.lb_config()
     port = int(subject)
     backends = cfg.backends_for_port(port)
-    addresses: dict[str, tuple[str, ...]] = {}
-    for backend in backends:
-        for server in backend.servers:
-            if server.address not in addresses:
-                addresses[server.address] = site.resolve(server.address)
+    addresses = site.resolve_servers(backends)
     return BackendFacts(port, cfg.path, tuple(cfg.frontends_for_port(port)), tuple(backends), addresses)
 
 

@@ -31,14 +31,9 @@ def gather_bootstrap(site: Site, subject: str) -> BootstrapFacts:
         raise NotApplicable("the inventory lists no bootstrap node")
     cfg = site.lb_config()
     port = int(subject)
-    servers = tuple((b, s) for b in cfg.backends_for_port(port) for s in b.servers if s.active)
-    addresses = {}
-    for _, server in servers:
-        if server.address not in addresses:
-            try:
-                addresses[server.address] = site.resolve(server.address)
-            except Exception:  # an unresolvable name is compared by name only
-                addresses[server.address] = ()
+    backends = cfg.backends_for_port(port)
+    servers = tuple((b, s) for b in backends for s in b.servers if s.active)
+    addresses = site.resolve_servers(backends, active_only=True)  # a name without address: compared by name
     return BootstrapFacts(port, cfg.path, boots[0], servers, addresses)
 
 

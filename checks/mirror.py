@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.errors import FactError
 from collectors.imageref import ImageRef, ImageRefError, parse_reference
-from collectors.installconfig import load_install_config, mirror_rules
+from collectors.installconfig import install_config
 from collectors.mirrors import MirrorRule, map_reference, matching_rules
 from collectors.registry import Ping, RegistryClient, RegistryError, client_for
 from collectors.release import IMAGE_REFERENCES, parse_image_references
@@ -115,8 +115,7 @@ def _rules(site: Site, release: ImageRef) -> tuple[list[MirrorRule], str]:
     mirror`` sets up: both quay.io sources mirrored into the release image's repository."""
     path = site.inv.install_config
     if path is not None:
-        doc = site.memo(f"install-config:{path}", lambda: load_install_config(path))
-        return mirror_rules(doc, str(path)), f"{path.name} imageContentSources/imageDigestSources"
+        return list(install_config(site).rules), f"{path.name} imageContentSources/imageDigestSources"
     mirrors = (release.name,)
     assumed = [MirrorRule(RELEASE_SOURCE, mirrors, origin="assumed"), MirrorRule(CONTENT_SOURCE, mirrors, origin="assumed")]
     return assumed, f"no install_config in the inventory: assumed both quay.io sources mirror to {release.name}"

@@ -11,7 +11,6 @@ from checks.base import NotApplicable, Verdict, check, expect, failed, passed
 from collectors.cluster import facts as F
 from collectors.cluster.base import Obj
 from collectors.cluster.resources import NODES, PODS
-from collectors.errors import FactError
 from fixtures.site import Site
 
 INFRA_LABEL = "node-role.kubernetes.io/infra"
@@ -206,13 +205,10 @@ class RouterFacts:
     missing_binds: tuple[int, ...] = ()
 
 
-def _server_ips(site: Site, address: str, nodes: list[Obj]) -> list[str]:
-    try:
-        ips = list(site.resolve(address))
-    except FactError:
-        ips = []
-    if ips:
-        return ips
+def _server_ips(site: Site, address: str, resolved: tuple[str, ...], nodes: list[Obj]) -> list[str]:
+    """``resolved`` (Site.resolve_servers), else the inventory node or cluster node of that name."""
+    if resolved:
+        return list(resolved)
     inv_node = site.inv.node_by_name(address)
     if inv_node:
         return [inv_node.ip]
@@ -233,8 +229,10 @@ def gather_router(site: Site, subject: str) -> RouterFacts:
         found = cfg.backends_for_port(port)
         if not found:
             missing.append(port)
+        resolved = site.resolve_servers(found, active_only=True)
         backends[port] = [
-            (b.name, b.line, sorted({ip for s in b.servers if s.active for ip in _server_ips(site, s.address, nodes)}))
+            (b.name, b.line, sorted({ip for s in b.servers if s.active
+                                     for ip in _server_ips(site, s.address, resolved[s.address], nodes)}))
             for b in found
         ]
     return RouterFacts(subject, node_name, F.internal_ip(node) if node else None, backends, cfg.path, tuple(missing))

@@ -129,14 +129,17 @@ def all_stream_facts(site: Site) -> dict[str, StreamFacts]:
         failures = import_failures(site)
         rules = mirror_rules(site)
         mirror = site.inv.mirror.registry or ""
-        plans: dict[str, list[tuple[str, str, str, list[Any]]]] = {}
+        plans: dict[str, list[tuple[str, str, str, list[Any] | FactError]]] = {}
         for stream in streams(site):
-            rows = []
+            rows: list[tuple[str, str, str, list[Any] | FactError]] = []
             for tag, ref in S.docker_tags(stream):
                 eff = S.effective_reference(ref, stream, pat)
-                rows.append((tag, ref, eff, mirror_lookup.candidates(eff, rules, mirror)))
+                try:  # one bad reference errors its own tag only
+                    rows.append((tag, ref, eff, mirror_lookup.candidates(eff, rules, mirror)))
+                except FactError as exc:
+                    rows.append((tag, ref, eff, exc))
             plans[F.name_of(stream)] = rows
-        refs = [c for rows in plans.values() for *_, cands in rows for c in cands]
+        refs = [c for rows in plans.values() for *_, cands in rows if isinstance(cands, list) for c in cands]
         found = mirror_lookup.lookups(site, refs)
         by_name = {F.name_of(s): s for s in streams(site)}
         out: dict[str, Any] = {}
@@ -144,6 +147,9 @@ def all_stream_facts(site: Site) -> dict[str, StreamFacts]:
         for name, rows in plans.items():
             tags: list[Any] = []
             for tag, ref, eff, cands in rows:
+                if isinstance(cands, FactError):
+                    tags.append(FactError(f"imagestream {name} tag {tag}: {cands}"))
+                    continue
                 answers = [found[str(c)] for c in cands]
                 present = any(a is True for a in answers)
                 errors = [a for a in answers if isinstance(a, FactError)]

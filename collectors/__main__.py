@@ -7,13 +7,13 @@ manifest.json), 2 on bad usage or a bad inventory. A bundle is written in both f
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 from collectors.bundle import write_bundle
+from collectors.cluster.kubeconfig import resolve_kubeconfig
 from collectors.cluster_dump import cluster_collector
 from collectors.inventory import InventoryError, load_inventory
 from fixtures.site import Site
@@ -25,13 +25,6 @@ def ssh_options() -> tuple[dict[str, Any], Any]:
 
     pool = SshPool()
     return {"ssh_host_factory": lambda _site, target: pool.host(target)}, pool
-
-
-def _kubeconfig(given: str | None) -> str | None:
-    if given:
-        return given
-    found = [p for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p and Path(p).is_file()]
-    return found[0] if found else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         manifest = write_bundle(
             Path(args.bundle), site, progress=progress,
-            cluster=cluster_collector(site, snapshot=args.snapshot, kubeconfig=_kubeconfig(args.kubeconfig)),
+            cluster=cluster_collector(site, snapshot=args.snapshot, kubeconfig=resolve_kubeconfig(args.kubeconfig)),
             command=["python", "-m", "collectors", *(argv if argv is not None else sys.argv[1:])],
         )
     except OSError as exc:

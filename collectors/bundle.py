@@ -27,9 +27,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
+from collectors import yamlio
 from collectors.classify import Classifier
 from collectors.collect import HostPlan, Source, collect_all, plan
 from collectors.redact import redact_object, redact_text
@@ -94,7 +94,7 @@ class BundleWriter:
 
     def write_object(self, obj: dict[str, Any], rel: str | None = None) -> str:
         rel = rel or must_gather_path(obj)
-        self.write_text(rel, yaml.safe_dump(redact_object(obj), sort_keys=False))
+        self.write_text(rel, yamlio.dump(redact_object(obj)))
         return rel
 
     def put(self, source: Source, data: bytes) -> None:

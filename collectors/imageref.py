@@ -130,8 +130,3 @@ def parse_reference(text: str) -> ImageRef:
     if len(registry) + 1 + len(path) > 255:
         raise ImageRefError(f"{original!r}: name longer than 255 characters")
     return ImageRef(registry=registry, repository=path, tag=tag, digest=digest)
-
-
-def is_digest(text: str) -> bool:
-    """Whether ``text`` is a well-formed digest such as ``sha256:<64 hex>``."""
-    return bool(_DIGEST.match(text)) and (not text.startswith("sha256:") or bool(_SHA256.match(text)))

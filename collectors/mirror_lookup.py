@@ -1,6 +1,7 @@
 """Is an image in the mirror? The interface the postinstall checks use, over issue 4's client.
 
-``lookups(site, refs)`` asks the mirror for every reference once per run (in parallel, cached);
+``lookups(site, refs)`` asks the mirror for every reference once per run (in parallel, cached,
+with the run's shared client ``registry.client_for``);
 ``candidates(ref, rules, mirror_host)`` says where a disconnected cluster would pull ``ref``
 from: through ICSP/IDMS for a digest, and only from the mirror host.
 
@@ -20,13 +21,7 @@ from typing import Any
 from collectors.errors import FactError, InputError
 from collectors.imageref import ImageRef, ImageRefError, parse_reference
 from collectors.mirrors import MirrorRule, map_reference
-
-
-def client(site: Any) -> Any:
-    """One RegistryClient per run for the inventory's mirror."""
-    from collectors.registry import RegistryClient
-
-    return site.memo("registry_client", lambda: RegistryClient.from_inventory(site.inv))
+from collectors.registry import client_for
 
 
 def candidates(ref: str, rules: Iterable[MirrorRule], mirror_host: str) -> list[ImageRef]:
@@ -44,14 +39,7 @@ def lookups(site: Any, refs: Iterable[ImageRef]) -> dict[str, bool | FactError]:
     cache: dict[str, bool | FactError] = site.memo("mirror_lookups", dict)
     todo = [r for r in wanted if str(r) not in cache]
     if todo:
-        for ref, found in client(site).has_manifests(todo).items():
+        for ref, found in client_for(site).has_manifests(todo).items():
             cache[str(ref)] = found
     return {str(r): cache[str(r)] for r in wanted}
 
-
-def image_present(site: Any, ref: ImageRef) -> bool:
-    """Whether the mirror has ``ref``; FactError when it cannot tell (TLS, auth, 5xx)."""
-    found = lookups(site, [ref])[str(ref)]
-    if isinstance(found, FactError):
-        raise found
-    return found

@@ -130,13 +130,6 @@ def map_reference(
     return out
 
 
-def covering_rule(ref: ImageRef | str, rules: Iterable[MirrorRule]) -> MirrorRule | None:
-    """The first rule (most specific source) with at least one mirror for ``ref``, if any."""
-    if isinstance(ref, str):
-        ref = parse_reference(ref)
-    return next((r for r in matching_rules(ref, list(rules)) if r.mirrors), None)
-
-
 # --------------------------------------------------------------------------- reading rules
 
 

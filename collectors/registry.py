@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from collectors import settings
@@ -236,6 +237,13 @@ class RegistryClient:
         if scheme != "bearer" or "realm" not in params:
             raise RegistryError(f"{what}: HTTP 401 from {host} with an unknown challenge scheme {scheme!r}",
                                 kind="auth", status=401)
+        realm = params["realm"]
+        if not realm.lower().startswith("https://"):
+            who = f"user {cred.username!r}'s credentials" if cred else "a token request"
+            raise RegistryError(
+                f"{what}: {host} names the token service {realm}, which is not HTTPS: refusing to send "
+                f"{who} over it (configure the registry's auth.token.realm as an https:// URL)",
+                kind="auth")
         query = {"service": params.get("service", "")}
         if scope:
             query["scope"] = scope
@@ -454,10 +462,19 @@ class RegistryClient:
                                 kind="protocol")
         return inner
 
-    def open_blob(self, ref: ImageRef | str, digest: str, *, max_bytes: int = 8 * 1024**3) -> IO[bytes]:
-        """Download a blob into a temporary file, verifying its digest; returns the file at 0."""
+    def open_blob(self, ref: ImageRef | str, digest: str, *, max_bytes: int | None = None,
+                  deadline: float | None = None) -> IO[bytes]:
+        """Download a blob into a temporary file, verifying its digest; returns the file at 0.
+
+        The whole download must finish within ``deadline`` seconds (settings.HTTP_TOTAL_TIMEOUT)
+        and stay under ``max_bytes`` (settings.BLOB_MAX_BYTES): each read returns what has arrived,
+        so a server dripping bytes is cut off too.
+        """
         ref = self._as_ref(ref)
+        limit = max_bytes if max_bytes is not None else settings.BLOB_MAX_BYTES
+        budget = deadline if deadline is not None else settings.HTTP_TOTAL_TIMEOUT
         what = f"{ref.name}@{digest} (blob)"
+        started = time.monotonic()
         resp = self.request("GET", ref.api_host, f"/v2/{ref.repository}/blobs/{digest}",
                             repository=ref.repository, what=what, stream=True)
         out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115 - returned
@@ -465,16 +482,27 @@ class RegistryClient:
             if resp.status_code == 404:
                 raise RegistryError(f"{what}: HTTP 404 (the manifest names a blob the registry lacks)",
                                     kind="http", status=404)
+            declared = resp.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise RegistryError(f"{what}: {declared} bytes, larger than the {limit} allowed "
+                                    "(UPI_BLOB_MAX_BYTES)", kind="protocol")
             hasher = hashlib.sha256()
             total = 0
             try:
-                for chunk in resp.iter_content(_CHUNK):
+                while True:
+                    if time.monotonic() - started > budget:
+                        raise RegistryError(f"{what}: download not finished within {budget:g}s after {total} "
+                                            "bytes (UPI_HTTP_TOTAL_TIMEOUT)", kind="timeout")
+                    chunk = resp.raw.read1(_CHUNK)
+                    if not chunk:
+                        break
                     total += len(chunk)
-                    if total > max_bytes:
-                        raise RegistryError(f"{what}: larger than {max_bytes} bytes", kind="protocol")
+                    if total > limit:
+                        raise RegistryError(f"{what}: larger than the {limit} bytes allowed (UPI_BLOB_MAX_BYTES)",
+                                            kind="protocol")
                     hasher.update(chunk)
                     out.write(chunk)
-            except requests.exceptions.RequestException as exc:
+            except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                 raise RegistryError(f"{what}: download broke off ({type(exc).__name__})", kind="timeout") from None
         except BaseException:
             out.close()
@@ -526,7 +554,14 @@ def _read_limited(resp: requests.Response, limit: int, what: str) -> bytes:
     return buf.getvalue()
 
 
-def client_for(site: Any) -> RegistryClient:
+def client_for(site: Any, auths: Auths | None = None, *, name: str = "") -> RegistryClient:
     """The run's shared client for the inventory's mirror (one pool per process), memoised on
-    the Site; a bad auth or CA file raises InputError (each check using it errors)."""
-    return site.memo("registry.client", lambda: RegistryClient.from_inventory(site.inv))
+    the Site; a bad auth or CA file raises InputError (each check using it errors).
+
+    With ``auths`` (and a ``name`` for them, e.g. "install-config pullSecret"): one shared client
+    using those credentials and ``mirror.ca_file`` instead of ``mirror.auth_file``.
+    """
+    if auths is None:
+        return site.memo("registry.client", lambda: RegistryClient.from_inventory(site.inv))
+    return site.memo(f"registry.client:{name or auths.source}",
+                     lambda: RegistryClient(auths, ca_file=site.inv.mirror.ca_file))

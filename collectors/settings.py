@@ -24,12 +24,18 @@ SSH_CONNECT_TIMEOUT = _seconds("UPI_SSH_CONNECT_TIMEOUT", 8.0)
 SSH_COMMAND_TIMEOUT = _seconds("UPI_SSH_COMMAND_TIMEOUT", 30.0)
 #: One HTTP request (bastion web root, registry, API).
 HTTP_TIMEOUT = _seconds("UPI_HTTP_TIMEOUT", 10.0)
+#: One whole download (a registry blob): a server that drips bytes slower than this is cut off
+#: (HTTP_TIMEOUT only bounds each read); and the largest blob read.
+HTTP_TOTAL_TIMEOUT = _seconds("UPI_HTTP_TOTAL_TIMEOUT", 600.0)
+BLOB_MAX_BYTES = int(_seconds("UPI_BLOB_MAX_BYTES", 8 * 1024**3))
 #: Parallel requests against one server (registry lookups, host collection).
 MAX_CONCURRENCY = int(_seconds("UPI_MAX_CONCURRENCY", 16))
 #: Extra tries of an HTTP request answered 5xx or 429 (registry), and the first backoff
 #: (doubled each try; a Retry-After header is honoured up to 4 times this).
 HTTP_RETRIES = int(_seconds("UPI_HTTP_RETRIES", 4))
 HTTP_BACKOFF = _seconds("UPI_HTTP_BACKOFF", 0.25)
+#: The largest YAML/JSON file read from a snapshot (folder or .tar.gz member).
+SNAPSHOT_MAX_MEMBER_BYTES = int(_seconds("UPI_SNAPSHOT_MAX_MEMBER_BYTES", 512 * 1024 * 1024))
 #: Triage collection: a whole host, and the most kept of one source (the last bytes / entries).
 COLLECT_HOST_TIMEOUT = _seconds("UPI_COLLECT_HOST_TIMEOUT", 300.0)
 COLLECT_MAX_BYTES = int(_seconds("UPI_COLLECT_MAX_BYTES", 64 * 1024 * 1024))

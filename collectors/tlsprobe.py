@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from cryptography import x509
 
 from collectors import settings
+from collectors.parsers.certs import x509_certificates
 
 
 @dataclass(frozen=True)
@@ -25,20 +26,6 @@ class TlsResult:
     verified: bool
     error: str = ""
     issuer: str = ""
-
-
-def pem_certificates(text: str) -> list[x509.Certificate]:
-    """The certificates in a PEM bundle (bad blocks are skipped)."""
-    out = []
-    for block in text.split("-----END CERTIFICATE-----"):
-        if "-----BEGIN CERTIFICATE-----" not in block:
-            continue
-        pem = block[block.index("-----BEGIN CERTIFICATE-----"):] + "-----END CERTIFICATE-----\n"
-        try:
-            out.append(x509.load_pem_x509_certificate(pem.encode()))
-        except ValueError:
-            continue
-    return out
 
 
 def _peer_issuer(host: str, port: int, timeout: float) -> str:
@@ -55,12 +42,14 @@ def _peer_issuer(host: str, port: int, timeout: float) -> str:
 
 
 def verify_tls(host: str, port: int, bundle: str | None, *, timeout: float | None = None) -> TlsResult:
-    """Handshake with ``host:port`` trusting only ``bundle`` (PEM), or the system store if None."""
+    """Handshake with ``host:port`` trusting only ``bundle`` (PEM), or the system store if None.
+
+    A corrupt block in ``bundle`` raises InputError (it is reported, never skipped)."""
     timeout = timeout if timeout is not None else settings.HTTP_TIMEOUT
     ctx = ssl.create_default_context()
     if bundle is not None:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        if pem_certificates(bundle):
+        if x509_certificates(bundle, "the CA bundle"):
             ctx.load_verify_locations(cadata=bundle)
     try:
         with socket.create_connection((host, port), timeout=timeout) as raw, \

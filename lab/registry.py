@@ -442,6 +442,15 @@ def _token(lab: Lab) -> None:
     model_of(lab).auth_mode = "token"
 
 
+@scenario("mirror-http-token-realm", "the mirror (through the proxy) names a plain-HTTP token realm",
+          parts=_PARTS)
+def _http_realm(lab: Lab) -> None:
+    model = model_of(lab)
+    model.auth_mode = "token"
+    model.front = "proxy"
+    model.proxy_rules = {"rules": [{"path": ".", "replace_header": {"WWW-Authenticate": ["https://", "http://"]}}]}
+
+
 @scenario("mirror-icsp-incomplete", "install-config mirrors ocp-release but not ocp-v4.0-art-dev", parts=_PARTS)
 def _icsp_incomplete(lab: Lab) -> None:
     model_of(lab).sources = (RELEASE_SOURCE,)

@@ -9,7 +9,9 @@ RULES.json (re-read on every request; when it changed, the request counter resta
      "fail_first": 3, "fail_status": 500,              # the first N requests answer 500
      "rules": [{"path": "regex", "method": "GET", "status": 403},
                {"path": "regex", "body": "<html>not json", "content_type": "text/html"},
-               {"path": "regex", "delay": 5}]}
+               {"path": "regex", "delay": 5},
+               {"path": "regex", "drip": [64, 0.5]},             # 64 bytes every 0.5 s
+               {"path": "regex", "replace_header": {"WWW-Authenticate": ["https://", "http://"]}}]}
 """
 
 from __future__ import annotations
@@ -73,14 +75,22 @@ def make_handler(rules: Rules, upstream: tuple[str, int], ctx: ssl.SSLContext) -
             sys.stdout.write(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}\n")
             sys.stdout.flush()
 
-        def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        def _send(self, status: int, body: bytes, headers: dict[str, str], drip: list[float] | None = None) -> None:
             self.send_response(status)
             for k, v in headers.items():
                 self.send_header(k, v)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            if self.command != "HEAD":
+            if self.command == "HEAD":
+                return
+            if not drip:
                 self.wfile.write(body)
+                return
+            size, pause = max(1, int(drip[0])), float(drip[1])
+            for i in range(0, len(body), size):  # a slow server: a few bytes, a pause, again
+                self.wfile.write(body[i:i + size])
+                self.wfile.flush()
+                time.sleep(pause)
 
         def handle_any(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -107,11 +117,14 @@ def make_handler(rules: Rules, upstream: tuple[str, int], ctx: ssl.SSLContext) -
                         self._send(502, b"upstream failed", {})
                         return
             out = {k: v for k, v in resp.getheaders() if k.lower() not in HOP and k.lower() != "content-length"}
+            for name, (old, new) in (rule.get("replace_header") or {}).items():
+                for key in [k for k in out if k.lower() == name.lower()]:
+                    out[key] = out[key].replace(old, new)
             if "body" in rule:
                 data = str(rule["body"]).encode()
                 out["Content-Type"] = rule.get("content_type", "text/plain")
                 out.pop("Docker-Content-Digest", None)
-            self._send(resp.status, data, out)
+            self._send(resp.status, data, out, rule.get("drip"))
 
         do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
 

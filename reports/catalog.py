@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import sys
 import textwrap
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -61,14 +62,33 @@ def catalog() -> dict[str, dict[str, Any]]:
     }
 
 
+class MarkExprError(ValueError):
+    """A ``-m`` expression that does not parse."""
+
+
+def markexpr_matches(markexpr: str, markers: Iterable[str]) -> bool:
+    """Whether pytest's ``-m`` expression selects an item carrying ``markers`` (empty: yes).
+
+    >>> markexpr_matches("preflight and not slow", ["preflight"]), markexpr_matches("postinstall", ["preflight"])
+    (True, False)
+    """
+    if not markexpr.strip():
+        return True
+    from _pytest.mark.expression import Expression  # pytest's own -m grammar
+
+    try:
+        expr = Expression.compile(markexpr)
+    except Exception as exc:  # pytest's ParseError (a private type)
+        raise MarkExprError(f"-m {markexpr!r}: {exc}") from None
+    names = set(markers)
+    return bool(expr.evaluate(lambda name, *_, **__: name in names))
+
+
 def selected(specs: list[CheckSpec], markexpr: str = "", keyword: str = "") -> list[CheckSpec]:
     """The checks a ``-m`` marker expression and a ``-k`` substring select (empty: all)."""
     out = specs
     if markexpr:
-        from _pytest.mark.expression import Expression  # pytest's own -m grammar
-
-        expr = Expression.compile(markexpr)
-        out = [s for s in out if expr.evaluate(lambda name, *_, m=s.markers, **__: name in m)]
+        out = [s for s in out if markexpr_matches(markexpr, s.markers)]
     if keyword:
         out = [s for s in out if keyword.lower() in s.id.lower()]
     return out

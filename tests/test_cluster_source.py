@@ -210,3 +210,19 @@ def test_skip_patch_keeps_existing_entries() -> None:
     cmd = S.skip_patch(("httpd",), "nodejs")
     assert cmd == ("oc patch configs.samples.operator.openshift.io/cluster --type merge "
                    "--patch '{\"spec\":{\"skippedImagestreams\":[\"httpd\",\"nodejs\"]}}'")
+
+
+@pytest.mark.parametrize("tarball", [True, False], ids=["tar", "folder"])
+def test_file_over_the_size_cap_is_an_error_naming_it(model, tmp_path: Path, monkeypatch, tarball: bool) -> None:
+    from collectors import settings
+
+    snap = write_must_gather(model, tmp_path / ("mg.tar.gz" if tarball else "mg"), tarball=tarball)
+    node_sizes = [len(yaml.safe_dump(n)) for n in model.objects["core/nodes"]]
+    monkeypatch.setattr(settings, "SNAPSHOT_MAX_MEMBER_BYTES", max(node_sizes) - 1)
+    src = SnapshotSource(snap)
+    with pytest.raises(InputError, match=r"nodes/\S+\.yaml: \d+ bytes, larger than the \d+ read from a snapshot"):
+        src.list(R.NODES)
+    assert src.get(R.SAMPLES_CONFIGS, "cluster")["spec"]["samplesRegistry"] == MIRROR  # small files still read
+    if tarball:
+        cap = settings.SNAPSHOT_MAX_MEMBER_BYTES  # members over it are never loaded into memory
+        assert src.tree.too_big and all(len(data) <= cap for data in src.tree.files.values())

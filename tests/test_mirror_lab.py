@@ -11,6 +11,7 @@ import inspect
 import json
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -217,6 +218,45 @@ def test_registry_faults(faults: Lab, fast: None, rules: dict, check: str, outco
         assert (host in message) or (release in message), message
 
 
+@pytest.mark.parametrize(
+    ("rules", "says"),
+    [
+        ({"rules": [{"path": "^/v2/$", "status": 403}]}, "HTTP 403 Forbidden"),
+        ({"fail_first": 10**6, "fail_status": 503}, "HTTP 503 from"),
+        ({"rules": [{"path": "^/v2/$", "delay": 4}]}, "did not answer within 1.5s"),
+    ],
+    ids=["403", "503", "timeout"],
+)
+def test_install_config_login_not_tested_is_an_error(faults: Lab, fast: None, rules: dict, says: str) -> None:
+    """Only a 401 says the pullSecret is wrong; any other trouble leaves the login untested."""
+    host, _, ic = subjects(faults)
+    write_proxy_rules(faults, **rules)
+    try:
+        got, message = in_process(faults.inventory_path, "installconfig.mirrors", ic)
+    finally:
+        write_proxy_rules(faults)
+    assert got == "error", message
+    assert "could not test the login" in message and says in message and host in message, message
+
+
+def test_slow_drip_blob_is_cut_off_and_size_capped(faults: Lab, fast: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each drip arrives well within the per-read timeout; the whole download still has a deadline."""
+    _, release, _ = subjects(faults)
+    monkeypatch.setattr(settings, "HTTP_TOTAL_TIMEOUT", 2.0)
+    write_proxy_rules(faults, rules=[{"method": "GET", "path": "/blobs/sha256:", "drip": [16, 0.3]}])
+    try:
+        started = time.monotonic()
+        got, message = in_process(faults.inventory_path, "mirror.release", release)
+        took = time.monotonic() - started
+    finally:
+        write_proxy_rules(faults)
+    assert got == "error" and "download not finished within 2s" in message and "(blob)" in message, message
+    assert took < 15, took
+    monkeypatch.setattr(settings, "BLOB_MAX_BYTES", 100)
+    got, message = in_process(faults.inventory_path, "mirror.release", release)
+    assert got == "error" and "larger than the 100" in message, message
+
+
 def test_fault_outcomes_through_the_suite(faults: Lab) -> None:
     """The same faults as a user sees them: a 403 on the release is an error naming it, a
     registry stuck at 500 fails mirror.access (run as a subprocess, -n 2)."""
@@ -322,6 +362,18 @@ def test_token_auth(start_mirror: Callable[[str], Lab]) -> None:
         assert client.has_manifest(release)
 
 
+def test_plain_http_token_realm_is_refused(start_mirror: Callable[[str], Lab], fast: None) -> None:
+    """Credentials are never sent to a token service the registry names over plain HTTP."""
+    lab = start_mirror("mirror-http-token-realm")
+    host, release, _ = subjects(lab)
+    with RegistryClient.from_inventory(load_inventory(lab.inventory_path)) as client, \
+            pytest.raises(RegistryError, match="which is not HTTPS") as info:
+        client.ping(host)
+    assert "refusing to send user 'openshift'" in str(info.value) and host in str(info.value)
+    got, message = in_process(lab.inventory_path, "mirror.release", release)
+    assert got == "error" and "is not HTTPS" in message, message
+
+
 def test_install_config_without_art_dev(start_mirror: Callable[[str], Lab]) -> None:
     lab = start_mirror("mirror-icsp-incomplete")
     host, release, ic = subjects(lab)
@@ -376,6 +428,39 @@ def test_pull_secret_without_mirror_entry(clean: Lab, tmp_path: Path, fast: None
     inventory = variant(clean, tmp_path / "site.yaml", install_config=str(ic))
     got, message = in_process(inventory, "installconfig.mirrors", ic.name)
     assert got == "failed" and f"pullSecret has no auths entry for {host}" in message, message
+
+
+def test_corrupt_trust_bundle_block_is_an_error(clean: Lab, tmp_path: Path, fast: None) -> None:
+    """A bad additionalTrustBundle block is reported, not skipped."""
+    doc = yaml.safe_load(Path(clean.inventory["install_config"]).read_text())
+    doc["additionalTrustBundle"] += "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"
+    ic = tmp_path / "install-config.yaml"
+    ic.write_text(yaml.safe_dump(doc))
+    inventory = variant(clean, tmp_path / "site.yaml", install_config=str(ic))
+    got, message = in_process(inventory, "installconfig.mirrors", ic.name)
+    assert got == "error", message
+    assert f"{ic}: additionalTrustBundle: certificate #2 is not a valid X.509 PEM block" in message, message
+
+
+def test_traceback_locals_never_show_the_pull_secret(clean: Lab, monkeypatch: pytest.MonkeyPatch, fast: None) -> None:
+    """``pytest -l`` prints every frame's locals on an unexpected exception: none holds the pullSecret."""
+    import checks.installconfig as icheck
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(icheck, "verify_tls", boom)
+    _, _, ic = subjects(clean)
+    site = Site(load_inventory(clean.inventory_path))
+    with pytest.raises(RuntimeError) as info:
+        REGISTRY["installconfig.mirrors"].gather(site, ic)
+    shown = str(info.getrepr(showlocals=True, style="long"))
+    assert "gather_install_config" in shown and "config = " in shown, shown
+    model = clean.registry_model  # type: ignore[attr-defined]
+    pull_secret = yaml.safe_load(Path(clean.inventory["install_config"]).read_text())["pullSecret"]
+    for secret in (model.password, base64.b64encode(f"{model.user}:{model.password}".encode()).decode(),
+                   pull_secret):
+        assert secret not in shown
 
 
 def test_registry_part_is_registered() -> None:

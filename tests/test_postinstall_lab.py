@@ -285,3 +285,45 @@ def test_broken_live_equals_snapshot_under_xdist(broken: Broken, broken_snapshot
     assert verdicts(live) == verdicts(broken_snapshot)
     verbs = {json.loads(line)["verb"] for line in broken.api_requests.read_text().splitlines()}
     assert verbs == {"GET"}
+
+
+def test_snapshot_without_samples_config_same_verdicts_serial_and_xdist(installed: Lab, tmp_path: Path) -> None:
+    """A not-found read handed from the xdist controller stays a not-found on the worker."""
+    model = copy.deepcopy(installed.cluster_model)
+    model.objects["samples.operator.openshift.io/configs"][0]["metadata"]["name"] = "not-cluster"  # folder kept
+    root = write_must_gather(model, tmp_path / "mg")
+    serial = suite(installed, "--snapshot", str(root))
+    parallel = suite(installed, "--snapshot", str(root), "-n", "2")
+    assert serial.outcome("samples.registry", "cluster") == "skipped", serial.stdout[-3000:]
+    assert verdicts(parallel) == verdicts(serial), parallel.stdout[-3000:]
+    assert "error" not in {v for (c, _), v in verdicts(serial).items() if c.startswith("samples.")}
+
+
+def test_one_bad_image_reference_errors_its_own_stream_only(installed: Lab, tmp_path: Path) -> None:
+    model = copy.deepcopy(installed.cluster_model)
+    streams = model.objects["image.openshift.io/imagestreams"]
+    bad = next(s for s in streams if s["metadata"]["name"] == "jenkins")
+    bad["spec"]["tags"][0]["from"]["name"] = "registry.redhat.io/Not A Reference::x"
+    root = write_must_gather(model, tmp_path / "mg")
+    run = suite(installed, "--snapshot", str(root))
+    rec = run.record("mirror.imagestreams", "jenkins")
+    assert rec["outcome"] == "error" and "not an image reference" in rec["message"], rec
+    others = {s: v for (c, s), v in verdicts(run).items() if c == "mirror.imagestreams" and s != "jenkins"}
+    assert others and set(others.values()) == {"passed"}, others
+
+
+def test_dns_failure_resolving_lb_servers_is_an_error_like_preflight(installed: Lab, tmp_path: Path) -> None:
+    """lb.bootstrap_removed and placement.router_behind_lb resolve haproxy servers the way lb.backends
+    does (Site.resolve_servers): a DNS server that does not answer is an error, not a guess."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    inventory = copy.deepcopy(installed.inventory)
+    inventory["dns"] = {"servers": [f"127.0.0.1:{dead}"]}
+    site = tmp_path / "site.yaml"
+    site.write_text(yaml.safe_dump(inventory))
+    run = suite(installed, "--kubeconfig", str(installed.kubeconfig), "-k", "bootstrap_removed or router_behind_lb",
+                inventory=site, env={"UPI_DNS_TIMEOUT": "0.5"})
+    got = {(r["check"], r["outcome"]) for r in run.results}
+    assert got == {("lb.bootstrap_removed", "error"), ("placement.router_behind_lb", "error")}, run.stdout[-3000:]
+    assert all(f"127.0.0.1:{dead}" in r["message"] for r in run.results), run.results

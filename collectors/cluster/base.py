@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -60,7 +61,8 @@ class CachedSource:
     """Lists and gets once per process (errors cached too), results sorted by namespace/name.
 
     ``seed`` preloads answers handed over from the xdist controller: key -> ("ok", objs) or
-    ("error" | "missing", message).
+    ("error", exported error) where :func:`export_error` made the error and
+    :func:`import_error` rebuilds the same exception type on the worker.
     """
 
     def __init__(self, inner: ClusterSource | Callable[[], ClusterSource], seed: dict[str, Any] | None = None,
@@ -70,8 +72,7 @@ class CachedSource:
         self.name = name or getattr(inner, "name", "cluster")
         self._memo = Memo()
         for key, (state, value) in (seed or {}).items():
-            error = ResourceMissing(None, message=value) if state == "missing" else FactError(value)
-            self._memo.seed(key, state == "ok", value if state == "ok" else error)
+            self._memo.seed(key, state == "ok", value if state == "ok" else import_error(value))
         self._lock = threading.RLock()
 
     @property
@@ -107,6 +108,49 @@ class CachedSource:
             found = self._memo.peek(key)
             if found is not None:
                 ok, value = found
-                state = "missing" if isinstance(value, ResourceMissing) else "error"
-                out[key] = ("ok", value) if ok else (state, str(value))
+                out[key] = ("ok", value) if ok else ("error", export_error(value))
         return out
+
+
+_PLAIN = (str, int, float, bool, bytes, type(None))
+
+
+def export_error(exc: FactError) -> dict[str, Any]:
+    """A FactError as plain data (execnet carries only builtins): its type, message, attributes.
+
+    >>> from collectors.cluster.resources import SAMPLES_CONFIGS
+    >>> again = import_error(export_error(ObjectMissing(SAMPLES_CONFIGS, "cluster", None, "the snapshot")))
+    >>> type(again).__name__, again.resource == SAMPLES_CONFIGS, str(again)[:31]
+    ('ObjectMissing', True, 'configs.samples.operator.opensh')
+    """
+    attrs: dict[str, Any] = {}
+    for name, value in vars(exc).items():
+        if isinstance(value, Resource):
+            attrs[name] = {"__resource__": [value.group, value.version, value.plural, value.namespaced, value.kind]}
+        elif isinstance(value, _PLAIN):
+            attrs[name] = value
+    cls = type(exc)
+    return {"type": f"{cls.__module__}:{cls.__qualname__}", "message": str(exc), "attrs": attrs}
+
+
+def import_error(data: dict[str, Any] | str) -> FactError:
+    """The exception :func:`export_error` described, of the same type (FactError if unknown)."""
+    if isinstance(data, str):
+        return FactError(data)
+    cls: Any = FactError
+    module, _, qualname = str(data.get("type", "")).partition(":")
+    try:
+        found: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+        if isinstance(found, type) and issubclass(found, FactError):
+            cls = found
+    except (ImportError, AttributeError, ValueError):
+        cls = FactError
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, data.get("message", ""))
+    for name, value in (data.get("attrs") or {}).items():
+        if isinstance(value, dict) and "__resource__" in value:
+            value = Resource(*value["__resource__"])
+        setattr(exc, name, value)
+    return exc

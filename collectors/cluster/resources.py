@@ -72,8 +72,3 @@ KNOWN: dict[str, Resource] = {
         SAMPLES_CONFIGS, REGISTRY_CONFIGS, INGRESSCONTROLLERS, ICSPS, MCPS, MHCS, CATALOGSOURCES,
     )
 }
-
-
-def by_folder(group: str, plural: str) -> Resource | None:
-    """The known resource stored under ``<group|core>/<plural>``, if any."""
-    return KNOWN.get(f"{group or 'core'}/{plural}")

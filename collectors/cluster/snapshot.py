@@ -25,14 +25,12 @@ from typing import Any
 
 import yaml
 
+from collectors import settings, yamlio
 from collectors.cluster.base import Obj, ObjectMissing, ResourceMissing
 from collectors.cluster.resources import Resource
 from collectors.errors import FactError, InputError
 
-try:  # libyaml is several times faster than pure Python on large must-gathers
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader
+_Loader: Any = yamlio.Loader  # libyaml when present; timestamps stay strings, as Kubernetes has them
 try:  # yaml-rs (Rust) is about 9x faster than libyaml here; objects written by oc quote every
     import yaml_rs  # ambiguous scalar, so YAML 1.2 and PyYAML's 1.1 read them alike
 
@@ -110,10 +108,12 @@ class _DirTree(_Tree):
         return found
 
     def read(self, rel: str) -> bytes:
+        path = self.root / rel
         try:
-            return (self.root / rel).read_bytes()
+            _check_size(str(path), path.stat().st_size)
+            return path.read_bytes()
         except OSError as exc:
-            raise FactError(f"cannot read {self.root / rel}: {exc.strerror or exc}") from None
+            raise FactError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 class _TarTree(_Tree):
@@ -122,6 +122,7 @@ class _TarTree(_Tree):
     def __init__(self, path: Path) -> None:
         self.label = str(path)
         self.files: dict[str, bytes] = {}
+        self.too_big: dict[str, int] = {}  # members over the cap: never read, an error when asked for
         count = 0
         try:
             with tarfile.open(path, "r:*") as tar:
@@ -129,6 +130,9 @@ class _TarTree(_Tree):
                     count += 1
                     name = member.name.removeprefix("./")
                     if not member.isfile() or not name.endswith(SUFFIXES):
+                        continue
+                    if member.size > settings.SNAPSHOT_MAX_MEMBER_BYTES:
+                        self.too_big[name] = member.size
                         continue
                     handle = tar.extractfile(member)
                     if handle is not None:
@@ -139,10 +143,20 @@ class _TarTree(_Tree):
             self.damaged = f"{path}: archive is truncated or corrupt after {count} member(s) ({exc})"
 
     def paths(self) -> list[str]:
-        return list(self.files)
+        return [*self.files, *self.too_big]
 
     def read(self, rel: str) -> bytes:
+        if rel in self.too_big:
+            _check_size(f"{self.label}:{rel}", self.too_big[rel])
         return self.files[rel]
+
+
+def _check_size(label: str, size: int) -> None:
+    """InputError naming the file when it is over the cap (settings.SNAPSHOT_MAX_MEMBER_BYTES)."""
+    cap = settings.SNAPSHOT_MAX_MEMBER_BYTES
+    if size > cap:
+        raise InputError(label, f"{size} bytes, larger than the {cap} read from a snapshot file "
+                                "(raise UPI_SNAPSHOT_MAX_MEMBER_BYTES to read it)")
 
 
 def _parse(data: bytes, label: str) -> Any:

@@ -12,14 +12,16 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from collectors.errors import InputError
 
-_PEM = re.compile(rb"-----BEGIN CERTIFICATE-----\s+[A-Za-z0-9+/=\s]*?-----END CERTIFICATE-----")
+#: A block up to its END line, or to the end of the text when the END line is missing (then it
+#: does not parse and is reported).
+_PEM = re.compile(rb"-----BEGIN CERTIFICATE-----.*?(?:-----END CERTIFICATE-----|\Z)", re.DOTALL)
 _KUBECONFIG_DATA = re.compile(rb"(certificate-authority-data|client-certificate-data):\s*([A-Za-z0-9+/=]{40,})")
 
 
@@ -62,17 +64,32 @@ def cert_info(cert: x509.Certificate, where: str) -> CertInfo:
     )
 
 
+def x509_certificates(data: bytes | str, where: str) -> list[x509.Certificate]:
+    """Every PEM certificate block in ``data`` (a CA bundle), parsed.
+
+    A block that does not parse raises :class:`InputError` naming ``where`` (not the block):
+
+    >>> x509_certificates("-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----", "bundle")
+    Traceback (most recent call last):
+    collectors.errors.InputError: bundle: certificate #1 is not a valid X.509 PEM block
+    """
+    if isinstance(data, str):
+        data = data.encode()
+    found: list[x509.Certificate] = []
+    for number, match in enumerate(_PEM.finditer(data), 1):
+        try:
+            found.append(x509.load_pem_x509_certificate(match.group(0)))
+        except ValueError:
+            raise InputError(where, f"certificate #{number} is not a valid X.509 PEM block") from None
+    return found
+
+
 def pem_certificates(data: bytes, where: str) -> list[CertInfo]:
     """Every PEM certificate in ``data``, plus those base64-embedded in kubeconfig fields.
 
     A block that does not parse raises :class:`InputError` naming ``where`` (not the block).
     """
-    found: list[CertInfo] = []
-    for number, match in enumerate(_PEM.finditer(data), 1):
-        try:
-            found.append(cert_info(x509.load_pem_x509_certificate(match.group(0)), where))
-        except ValueError:
-            raise InputError(where, f"certificate #{number} is not a valid X.509 PEM block") from None
+    found = [cert_info(cert, where) for cert in x509_certificates(data, where)]
     for match in _KUBECONFIG_DATA.finditer(data):
         key = match.group(1).decode()
         try:
@@ -81,9 +98,3 @@ def pem_certificates(data: bytes, where: str) -> list[CertInfo]:
             raise InputError(where, f"{key} is not valid base64") from None
         found += pem_certificates(inner, f"{where} ({key})")
     return found
-
-
-def is_valid_now(info: CertInfo, now: datetime | None = None) -> bool:
-    """Whether ``now`` lies within the certificate's validity."""
-    now = now or datetime.now(UTC)
-    return info.not_before <= now <= info.not_after

@@ -1,0 +1,35 @@
+"""Which kubeconfig a run reads: the one given, else KUBECONFIG (the first entry that exists, else
+its first entry, so a missing file is an error that names it), relative paths from ``base``.
+
+>>> import os, tempfile
+>>> d = tempfile.mkdtemp(); real = os.path.join(d, "kc"); _ = open(real, "w").close()
+>>> resolve_kubeconfig(None, {"KUBECONFIG": os.pathsep.join(["/nope", real])}) == real
+True
+>>> resolve_kubeconfig(None, {"KUBECONFIG": "/nope"}), resolve_kubeconfig(None, {})
+('/nope', None)
+>>> resolve_kubeconfig("kc", {}, base="/work")
+'/work/kc'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def resolve_kubeconfig(given: str | None, environ: Mapping[str, str] | None = None,
+                       base: str | Path | None = None) -> str | None:
+    """The kubeconfig path to open (absolute when ``base`` is given), or None when there is none."""
+    env = os.environ if environ is None else environ
+    chosen = given
+    if not chosen:
+        candidates = [p for p in env.get("KUBECONFIG", "").split(os.pathsep) if p]
+        existing = [p for p in candidates if Path(p).expanduser().is_file()]
+        chosen = (existing or candidates or [None])[0]
+    if not chosen:
+        return None
+    path = Path(chosen).expanduser()
+    if base is not None and not path.is_absolute():
+        path = Path(base) / path
+    return str(path)
