@@ -24,6 +24,7 @@ SSH_CONNECT_TIMEOUT = _seconds("UPI_SSH_CONNECT_TIMEOUT", 8.0)
 SSH_COMMAND_TIMEOUT = _seconds("UPI_SSH_COMMAND_TIMEOUT", 30.0)
 #: One HTTP request (bastion web root, registry, API).
 HTTP_TIMEOUT = _seconds("UPI_HTTP_TIMEOUT", 10.0)
+HTTP_TOTAL_TIMEOUT = _seconds("UPI_HTTP_TOTAL_TIMEOUT", 120.0)
 #: Parallel requests against one server (registry lookups, host collection).
 MAX_CONCURRENCY = int(_seconds("UPI_MAX_CONCURRENCY", 16))
 #: Extra tries of an HTTP request answered 5xx or 429 (registry), and the first backoff
@@ -34,3 +35,6 @@ HTTP_BACKOFF = _seconds("UPI_HTTP_BACKOFF", 0.25)
 COLLECT_HOST_TIMEOUT = _seconds("UPI_COLLECT_HOST_TIMEOUT", 300.0)
 COLLECT_MAX_BYTES = int(_seconds("UPI_COLLECT_MAX_BYTES", 64 * 1024 * 1024))
 COLLECT_MAX_LINES = int(_seconds("UPI_COLLECT_MAX_LINES", 200_000))
+#: The most of one HTTP body read (a bastion file hashed); a bigger body is an error, not a hang.
+#: (HTTP_TOTAL_TIMEOUT above: one whole HTTP request, however slowly the server sends.)
+HTTP_MAX_BYTES = int(_seconds("UPI_HTTP_MAX_BYTES", 256 * 1024 * 1024))
