@@ -6,7 +6,7 @@ import doctest
 import importlib
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reports.results import natural_key
@@ -21,6 +21,7 @@ def test_docstring_examples(name: str) -> None:
     assert result.failed == 0 and result.attempted > 0
 
 
+@settings(deadline=None)
 @given(st.lists(st.text()))
 def test_natural_key_sorts_any_text(names: list[str]) -> None:
     ordered = sorted(names, key=natural_key)
