@@ -59,10 +59,15 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     # password=..., token: ... anywhere in a line (command lines, URLs, log messages)
     (re.compile(r"(\b(?:password|passwd|token|secret)\s*[:=]\s*)(?!REDACTED)[^\s&\"'\\,;]+", re.I), rf"\1{REDACTED}"),
     # registry logins on a command line: podman/docker/skopeo/buildah/oc/helm login -p X, --password X
-    (re.compile(r"(\b(?:podman|docker|skopeo|buildah|oc|helm)\b[^\n]*?\blogin\b[^\n]*?\s-p(?:\s+|=))"
+    (re.compile(r"(\b(?:podman|docker|skopeo|buildah|oc|helm)\b[^\n]*?\blogin\b[^\n]*?\s-p(?:[ \t]+|=))"
                 r"(?!REDACTED)[^\s\"'\\]+"), rf"\1{REDACTED}"),
-    (re.compile(r"(--(?:password|creds|src-creds|dest-creds|registry-token)(?:\s+|=))(?!REDACTED)[^\s\"'\\]+"),
+    (re.compile(r"(--(?:password|creds|src-creds|dest-creds|registry-token)(?:[ \t]+|=))(?!REDACTED)[^\s\"'\\]+"),
      rf"\1{REDACTED}"),
+    # the same flags as separate argv items: JSON arrays ["--password", "X"] and YAML lists
+    (re.compile(rf"({_Q}--(?:password|creds|src-creds|dest-creds|registry-token){_Q}\s*,\s*{_Q})"
+                rf"(?!{REDACTED}{_Q})(?:[^\"\\]|\\[^\"\\])+?(?={_Q})"), rf"\1{REDACTED}"),
+    (re.compile(r"(?m)^([ \t]*-[ \t]+[\"']?--(?:password|creds|src-creds|dest-creds|registry-token)[\"']?[ \t]*\n"
+                r"[ \t]*-[ \t]+)(?!REDACTED\s*$)\S.*$"), rf"\1{REDACTED}"),
     # X-Registry-Auth / X-Registry-Config headers (plain, or Go's map dump X-Registry-Auth:[...])
     (re.compile(rf"(X-Registry-(?:Auth|Config){_Q}?\s*[:=]\s*\[?{_Q}?)(?!REDACTED)[^\s\"\\\]]+", re.I),
      rf"\1{REDACTED}"),

@@ -168,6 +168,8 @@ def test_redacted_json_still_parses() -> None:
     ("X-Registry-Auth: eyJ1c2VybmFtZSI6InUifQ==", "eyJ1c2VybmFtZSI6InUifQ=="),
     ("    - name: AWS_SECRET_ACCESS_KEY\n      value: hunter2\n", "hunter2"),
     ('{"name":"GITHUB_TOKEN","value":"hunter2"}', "hunter2"),
+    ('{"args":["login","--password","hunter2","r"]}', "hunter2"),
+    ("args:\n- login\n- --password\n- hunter2\n", "hunter2"),
 ])
 def test_login_flags_headers_and_env_are_redacted(line: str, secret: str) -> None:
     assert secret not in redact_text(line)
