@@ -55,3 +55,17 @@ def test_down_leaves_a_reused_pid_alone(tmp_path: Path) -> None:
     finally:
         os.killpg(other.pid, 9)
         other.wait()
+
+
+def test_a_slot_whose_sshd_address_is_held_is_passed_over() -> None:
+    """A stray listener on a slot's bastion sshd address (sshd drops the inherited slot lock,
+    so one that outlived its lab holds the address, not the slot) makes the slot busy."""
+    import socket
+
+    from lab.core import SLOTS, _slot_is_free
+
+    slot = next(s for s in range(SLOTS) if _slot_is_free(s))
+    with socket.socket() as stray:
+        stray.bind((f"127.{20 + slot}.0.101", 20000 + slot * 20 + 2))
+        stray.listen(1)
+        assert not _slot_is_free(slot)
