@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import requests
+import urllib3
 
 from collectors import settings
 from collectors.errors import FactError
@@ -101,15 +103,26 @@ class HttpAnswer:
 def http_get(url: str, *, digest: bool = False, timeout: float | None = None) -> HttpAnswer:
     """GET ``url`` (no proxies from the environment); read the body only when ``digest``."""
     timeout = timeout or settings.HTTP_TIMEOUT
+    total, cap = settings.HTTP_TOTAL_TIMEOUT, settings.HTTP_MAX_BYTES
+    deadline = time.monotonic() + total
     session = requests.Session()
     session.trust_env = False
     try:
         with session.get(url, stream=True, timeout=timeout, allow_redirects=True) as response:
             sha = None
             if digest and response.status_code == 200:
-                h = hashlib.sha256()
-                for chunk in response.iter_content(1 << 16):
+                h, size = hashlib.sha256(), 0
+                while True:  # read1: one socket read at a time, so a slow drip still meets the deadline
+                    chunk = response.raw.read1(1 << 16, decode_content=True)
+                    if not chunk:
+                        break
                     h.update(chunk)
+                    size += len(chunk)
+                    if size > cap:
+                        return HttpAnswer(url, response.status_code, f"body larger than {cap} bytes; not read further")
+                    if time.monotonic() > deadline:
+                        return HttpAnswer(url, response.status_code,
+                                          f"body not read within {total:g}s ({size} bytes so far)")
                 sha = h.hexdigest()
             return HttpAnswer(url, response.status_code, "", sha)
     except requests.ConnectTimeout:
@@ -119,7 +132,7 @@ def http_get(url: str, *, digest: bool = False, timeout: float | None = None) ->
         if "refused" in text.lower():
             return HttpAnswer(url, None, "connection refused (is the web server running?)")
         return HttpAnswer(url, None, f"cannot connect: {text[:200]}")
-    except requests.RequestException as exc:
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:  # raw reads: urllib3's own
         return HttpAnswer(url, None, f"{type(exc).__name__}: {str(exc)[:200]}")
     finally:
         session.close()

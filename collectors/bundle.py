@@ -77,6 +77,21 @@ class BundleWriter:
         self.root = staging
         self.classifier = classifier
         self._lock = threading.Lock()
+        self._sources_closed = False
+        self._closed = False
+        #: Writes that came too late and were dropped: host sources after collection ended
+        #: (a host thread that outlived its timeout), anything after the bundle was closed.
+        self.ignored: list[str] = []
+
+    def close_sources(self) -> None:
+        """Collection is over: a host thread still running can no longer add sources."""
+        with self._lock:
+            self._sources_closed = True
+
+    def close(self) -> None:
+        """The bundle is being packed: every later write is dropped (and listed in ``ignored``)."""
+        with self._lock:
+            self._sources_closed = self._closed = True
 
     def _target(self, rel: str) -> Path:
         target = (self.root / rel).resolve()
@@ -86,8 +101,12 @@ class BundleWriter:
         return target
 
     def write_text(self, rel: str, text: str) -> None:
+        text = redact_text(text, rel)
         with self._lock:
-            self._target(rel).write_text(redact_text(text, rel), encoding="utf-8")
+            if self._closed:
+                self.ignored.append(rel)
+                return
+            self._target(rel).write_text(text, encoding="utf-8")
 
     def write_json(self, rel: str, data: Any) -> None:
         self.write_text(rel, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -101,6 +120,9 @@ class BundleWriter:
         """A collected source: redacted, stored under its path, its lines classified."""
         text = redact_text(data.decode("utf-8", errors="replace"), source.path)
         with self._lock:
+            if self._sources_closed:
+                self.ignored.append(source.path)
+                return
             target = self._target(source.path)
             target.write_text(text, encoding="utf-8")
             del text
@@ -212,6 +234,7 @@ def write_bundle(
             collect_all(site, plans, writer, say)
         except Exception as exc:  # noqa: BLE001 - the bundle is written anyway
             manifest["errors"].append(f"collecting hosts: {type(exc).__name__}: {exc}")
+        writer.close_sources()  # hosts that timed out may still be running: they write no more
         for hp in plans:
             manifest["hosts"][hp.name] = {"status": hp.status, "error": hp.error, "seconds": hp.seconds}
             manifest["sources"] += [s.record() for s in hp.sources]
@@ -242,7 +265,10 @@ def write_bundle(
         manifest["seconds"] = round(time.monotonic() - t0, 3)
         failed = [s for s in manifest["sources"] if s.get("status") in ("failed", "partial")]
         manifest["status"] = "complete" if not failed and not manifest["errors"] else "incomplete"
+        if writer.ignored:
+            manifest["ignored_late_writes"] = list(writer.ignored)
         writer.write_json("manifest.json", manifest)
+        writer.close()
         try:
             _tar_atomically(staging, out)
         finally:

@@ -15,10 +15,7 @@ its :class:`Source` and collection goes on. Whatever a source returned before it
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -173,20 +170,12 @@ def _now() -> str:
 def run_bytes(host: Host, argv: list[str], timeout: float) -> tuple[int, bytes, str, bool]:
     """Run a command; returns (rc, stdout bytes, stderr, timed_out). Output cut short by a
     timeout is returned, not thrown away."""
-    if isinstance(host, LocalHost):
-        try:  # its own process group: a timeout stops the command and anything it started
-            proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-        except OSError as exc:
-            raise FactError(f"cannot run {argv[0]} on {host.name}: {exc}") from None
+    if isinstance(host, LocalHost):  # its own process group: a timeout stops what it started too
         try:
-            out, err = proc.communicate(timeout=timeout)
-            return proc.returncode, out, err.decode("utf-8", "replace"), False
-        except subprocess.TimeoutExpired as exc:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
-            out = out or exc.stdout or b""
-            return -9, out, (err or b"").decode("utf-8", "replace"), True
+            rc, out, err = host.run_bytes(argv, timeout)
+        except CommandTimeout as exc:
+            return -9, exc.stdout, exc.stderr.decode("utf-8", "replace"), True
+        return rc, out, err.decode("utf-8", "replace"), False
     runner = getattr(host, "run_bytes", None)  # the SSH transport: (rc, out bytes, err bytes)
     if runner is not None:
         # the remote side stops the command a little before the transport gives up, so what it

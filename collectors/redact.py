@@ -3,13 +3,20 @@
 Text rules cover any file (logs, configs, JSON lines, YAML): PEM private keys, bearer and
 OpenShift tokens, pull-secret ``auth`` and password fields (also JSON-escaped inside log lines),
 kubeconfig client keys and tokens, the kubeadmin password the installer logs, and ignition file
-contents (``data:`` URLs). Objects are redacted by kind as well: a Secret keeps its keys, never
+contents (``data:`` URLs), registry logins (``login -p``, ``--password``), ``X-Registry-Auth``
+headers, and env entries whose name says PASSWORD, TOKEN, SECRET or KEY. Objects are redacted by kind as well: a Secret keeps its keys, never
 its values.
 
 >>> redact_text('Authorization: Bearer sha256~abcdefghijklmnopqrstuvwxyz0123')
 'Authorization: Bearer REDACTED'
 >>> redact_text('{"auths":{"r:5000":{"auth":"dXNlcjpwYXNz","email":"a@b"}}}')
 '{"auths":{"r:5000":{"auth":"REDACTED","email":"a@b"}}}'
+>>> redact_text('{"password":"x","user":"u"}')
+'{"password":"REDACTED","user":"u"}'
+>>> redact_text('podman login -u admin -p s3cret mirror:5000')
+'podman login -u admin -p REDACTED mirror:5000'
+>>> redact_object({"env": [{"name": "DB_PASSWORD", "value": "x"}]})["env"][0]["value"]
+'REDACTED'
 >>> redact_object({"kind": "Secret", "data": {"tls.key": "c2VjcmV0"}})["data"]
 {'tls.key': 'REDACTED'}
 """
@@ -29,6 +36,9 @@ _SECRET_KEYS = (
     r"pull-secret|\.dockerconfigjson|\.dockercfg"
 )
 
+#: An environment variable's name that says it holds a secret.
+_ENV_SECRET = r"(?:PASSWORD|PASSWD|TOKEN|SECRET|KEY)"
+
 _RULES: list[tuple[re.Pattern[str], str]] = [
     # PEM private keys (RSA, EC, OPENSSH, ENCRYPTED ...), whole or cut short, also with \n escapes
     (re.compile(
@@ -44,9 +54,28 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"(?m)^(\s*(?:-\s+)?(?:{_SECRET_KEYS})\s*:[ \t]*)(?![ \t]*[|>]?[ \t]*$)(?!{REDACTED}\s*$)\S.*$", re.I),
      rf"\1{REDACTED}"),
     # the installer's "Login to the console with user: "kubeadmin", and password: "xxxxx""
-    (re.compile(rf"(password:?\s*{_Q})[^\"\\]+(?={_Q})", re.I), rf"\1{REDACTED}"),
+    # (a colon or a space after the word: never the closing quote of a JSON key "password":)
+    (re.compile(rf"(\bpassword(?::\s*|\s+){_Q})(?!{REDACTED}{_Q})[^\"\\]+(?={_Q})", re.I), rf"\1{REDACTED}"),
     # password=..., token: ... anywhere in a line (command lines, URLs, log messages)
     (re.compile(r"(\b(?:password|passwd|token|secret)\s*[:=]\s*)(?!REDACTED)[^\s&\"'\\,;]+", re.I), rf"\1{REDACTED}"),
+    # registry logins on a command line: podman/docker/skopeo/buildah/oc/helm login -p X, --password X
+    (re.compile(r"(\b(?:podman|docker|skopeo|buildah|oc|helm)\b[^\n]*?\blogin\b[^\n]*?\s-p(?:[ \t]+|=))"
+                r"(?!REDACTED)[^\s\"'\\]+"), rf"\1{REDACTED}"),
+    (re.compile(r"(--(?:password|creds|src-creds|dest-creds|registry-token)(?:[ \t]+|=))(?!REDACTED)[^\s\"'\\]+"),
+     rf"\1{REDACTED}"),
+    # the same flags as separate argv items: JSON arrays ["--password", "X"] and YAML lists
+    (re.compile(rf"({_Q}--(?:password|creds|src-creds|dest-creds|registry-token){_Q}\s*,\s*{_Q})"
+                rf"(?!{REDACTED}{_Q})(?:[^\"\\]|\\[^\"\\])+?(?={_Q})"), rf"\1{REDACTED}"),
+    (re.compile(r"(?m)^([ \t]*-[ \t]+[\"']?--(?:password|creds|src-creds|dest-creds|registry-token)[\"']?[ \t]*\n"
+                r"[ \t]*-[ \t]+)(?!REDACTED\s*$)\S.*$"), rf"\1{REDACTED}"),
+    # X-Registry-Auth / X-Registry-Config headers (plain, or Go's map dump X-Registry-Auth:[...])
+    (re.compile(rf"(X-Registry-(?:Auth|Config){_Q}?\s*[:=]\s*\[?{_Q}?)(?!REDACTED)[^\s\"\\\]]+", re.I),
+     rf"\1{REDACTED}"),
+    # env entries of pods/containers whose name says PASSWORD, TOKEN, SECRET or KEY: their value
+    (re.compile(rf"({_Q}name{_Q}\s*:\s*{_Q}[^\"\\]*{_ENV_SECRET}[^\"\\]*{_Q}\s*,\s*{_Q}value{_Q}\s*:\s*{_Q})"
+                rf"(?!{REDACTED}{_Q})(?:[^\"\\]|\\[^\"\\])+?(?={_Q})", re.I), rf"\1{REDACTED}"),
+    (re.compile(rf"(?m)^([ \t]*)(-[ \t]+name:[ \t]*[\"']?[^\s\"']*{_ENV_SECRET}[^\s\"']*[\"']?[ \t]*\n"
+                rf"\1[ \t]+value:[ \t]*)(?!{REDACTED}\s*$)\S.*$", re.I), rf"\1\2{REDACTED}"),
     # Authorization: Bearer / Basic
     (re.compile(r"((?:Bearer|Basic)\s+)(?!REDACTED)[A-Za-z0-9._~+/=-]{8,}", re.I), rf"\1{REDACTED}"),
     # OpenShift OAuth tokens anywhere
@@ -89,6 +118,9 @@ def redact_object(obj: Any) -> Any:
     obj = {k: redact_object(v) for k, v in obj.items()}
     if obj.get("kind") == "List" or isinstance(obj.get("items"), list):
         return obj
+    name = obj.get("name")
+    if isinstance(name, str) and "value" in obj and re.search(_ENV_SECRET, name, re.I):
+        obj["value"] = REDACTED  # an env entry: {name: DB_PASSWORD, value: ...}
     if obj.get("kind") == "Secret":
         for field in ("data", "stringData"):
             if isinstance(obj.get(field), dict):

@@ -24,8 +24,8 @@ SSH_CONNECT_TIMEOUT = _seconds("UPI_SSH_CONNECT_TIMEOUT", 8.0)
 SSH_COMMAND_TIMEOUT = _seconds("UPI_SSH_COMMAND_TIMEOUT", 30.0)
 #: One HTTP request (bastion web root, registry, API).
 HTTP_TIMEOUT = _seconds("UPI_HTTP_TIMEOUT", 10.0)
-#: One whole download (a registry blob): a server that drips bytes slower than this is cut off
-#: (HTTP_TIMEOUT only bounds each read); and the largest blob read.
+#: One whole response body (a registry blob, a web-root file): a server that drips bytes is cut
+#: off after this (HTTP_TIMEOUT only bounds each read); and the largest blob read.
 HTTP_TOTAL_TIMEOUT = _seconds("UPI_HTTP_TOTAL_TIMEOUT", 600.0)
 BLOB_MAX_BYTES = int(_seconds("UPI_BLOB_MAX_BYTES", 8 * 1024**3))
 #: Parallel requests against one server (registry lookups, host collection).
@@ -40,3 +40,6 @@ SNAPSHOT_MAX_MEMBER_BYTES = int(_seconds("UPI_SNAPSHOT_MAX_MEMBER_BYTES", 512 * 
 COLLECT_HOST_TIMEOUT = _seconds("UPI_COLLECT_HOST_TIMEOUT", 300.0)
 COLLECT_MAX_BYTES = int(_seconds("UPI_COLLECT_MAX_BYTES", 64 * 1024 * 1024))
 COLLECT_MAX_LINES = int(_seconds("UPI_COLLECT_MAX_LINES", 200_000))
+#: The most of one HTTP body read (a bastion file hashed); a bigger body is an error, not a hang.
+#: (HTTP_TOTAL_TIMEOUT above: one whole HTTP request, however slowly the server sends.)
+HTTP_MAX_BYTES = int(_seconds("UPI_HTTP_MAX_BYTES", 256 * 1024 * 1024))

@@ -288,15 +288,23 @@ class SshHost:
         """
         timeout = timeout or settings.SSH_COMMAND_TIMEOUT
         endpoint = self.pool.endpoint(self.target)
-        client = self.pool.client(endpoint)
         try:
-            channel = _open(client)
-        except (paramiko.SSHException, EOFError, OSError):
-            channel = _open(self.pool.client(endpoint, fresh=True))  # a dropped connection, once
-        with contextlib.closing(channel):
-            channel.exec_command(shlex.join(argv))
-            channel.shutdown_write()
-            return _collect(channel, timeout, self.name, argv)
+            client = self.pool.client(endpoint)
+            try:
+                channel = _open(client)
+            except _TRANSPORT_ERRORS:
+                channel = _open(self.pool.client(endpoint, fresh=True))  # a dropped connection, once
+            with contextlib.closing(channel):
+                channel.exec_command(shlex.join(argv))
+                channel.shutdown_write()
+                return _collect(channel, timeout, self.name, argv)
+        except FactError:
+            raise
+        except _TRANSPORT_ERRORS as exc:
+            raise FactError(
+                f"{self.name}: connection lost running {argv[0] if argv else 'a command'}: "
+                f"{type(exc).__name__}: {exc or 'closed'}"
+            ) from None
 
     def run(self, argv: list[str], timeout: float | None = None) -> tuple[int, str, str]:
         """Run ``argv`` and return (exit code, stdout, stderr) as text."""
@@ -319,6 +327,10 @@ class SshHost:
         return f"SshHost({self.name})"
 
 
+#: What a broken or closed transport raises (paramiko, the socket, a ProxyCommand).
+_TRANSPORT_ERRORS = (paramiko.SSHException, EOFError, OSError)
+
+
 def _open(client: paramiko.SSHClient) -> paramiko.Channel:
     transport = client.get_transport()
     if transport is None or not transport.is_active():
@@ -326,23 +338,39 @@ def _open(client: paramiko.SSHClient) -> paramiko.Channel:
     return transport.open_session(timeout=settings.SSH_CONNECT_TIMEOUT)
 
 
+def _keep_last(buf: bytearray, cap: int) -> None:
+    """Cut ``buf`` in place to its last ``cap`` bytes."""
+    if len(buf) > cap:
+        del buf[: len(buf) - cap]
+
+
 def _collect(channel: paramiko.Channel, timeout: float, name: str, argv: list[str]) -> tuple[int, bytes, bytes]:
+    """Read a command's output until it exits or ``timeout`` passes; keeps the last
+    ``settings.COLLECT_MAX_BYTES`` of each stream."""
     deadline = time.monotonic() + timeout
+    cap = max(1, settings.COLLECT_MAX_BYTES)
     out, err = bytearray(), bytearray()
+
+    def expired() -> None:
+        if time.monotonic() >= deadline:
+            raise CommandTimeout(f"{name}: {argv[0]} did not finish within {timeout:g}s", bytes(out), bytes(err))
+
     while True:
         busy = False
         while channel.recv_ready():
             out += channel.recv(1 << 16)
+            _keep_last(out, cap)
             busy = True
+            expired()
         while channel.recv_stderr_ready():
             err += channel.recv_stderr(1 << 16)
+            _keep_last(err, cap)
             busy = True
+            expired()
         if channel.exit_status_ready() and (channel.eof_received or channel.closed) and not (
             channel.recv_ready() or channel.recv_stderr_ready()
         ):
             return channel.recv_exit_status(), bytes(out), bytes(err)
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise CommandTimeout(f"{name}: {argv[0]} did not finish within {timeout:g}s", bytes(out), bytes(err))
+        expired()
         if not busy:
-            select.select([channel], [], [], min(0.05, left))
+            select.select([channel], [], [], min(0.05, max(0.0, deadline - time.monotonic())))

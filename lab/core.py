@@ -51,8 +51,14 @@ def _slot_is_free(slot: int) -> bool:
     probes = [(socket.SOCK_DGRAM, "127.0.0.1", 20000 + slot * 20 + i) for i in range(2)]
     probes += [(socket.SOCK_STREAM, "127.0.0.1", 20000 + slot * 20 + i) for i in range(20)]
     probes += [(socket.SOCK_STREAM, f"127.{20 + slot}.0.111", 6443)]
+    # sshd closes the inherited slot lock, so a bastion sshd that outlived its lab (its owner
+    # killed) holds the slot's address without holding the slot: probe it, and the API servers'
+    probes += [(socket.SOCK_STREAM, f"127.{20 + slot}.0.101", 20000 + slot * 20 + 2)]
+    probes += [(socket.SOCK_STREAM, f"127.{20 + slot}.0.120", 20000 + slot * 20 + i) for i in (8, 9)]
     for kind, host, port in probes:
         with socket.socket(socket.AF_INET, kind) as sock:
+            if kind == socket.SOCK_STREAM:  # a listener makes the slot busy, a TIME_WAIT does not
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((host, port))
             except OSError:

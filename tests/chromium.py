@@ -7,8 +7,11 @@ screenshot, and every console message the page produced. No extra Python depende
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -41,9 +44,18 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium (./run setup)")
     profile = tempfile.mkdtemp(prefix="upi-chromium-")
-    try:
-        return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-                              capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    argv = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args]
+    try:  # its own session: a timeout kills Chromium and every helper it forked (they hold the pipes)
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            out, err = proc.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate(timeout=10)
+            raise RuntimeError(f"chromium did not finish within {TIMEOUT:g}s:\n{(err or '')[-3000:]}") from None
+        return subprocess.CompletedProcess(argv, proc.returncode, out, err)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 

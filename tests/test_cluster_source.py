@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from collectors import samples as S
@@ -78,6 +78,7 @@ def test_the_suites_own_bundle_reads_as_a_snapshot(model, tmp_path: Path) -> Non
     assert len(src.list(R.NODES)) == 9 and src.get(R.OPERATORHUBS, "cluster")["spec"]["disableAllDefaultSources"]
 
 
+@settings(deadline=None)
 @given(
     ns=st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True),
     group=st.sampled_from(["core", "config.openshift.io", "image.openshift.io"]),
@@ -178,6 +179,7 @@ paths = st.lists(st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True), min_size=1, ma
 tags = st.from_regex(r"[a-z0-9][a-z0-9.]{0,6}", fullmatch=True)
 
 
+@settings(deadline=None)
 @given(reg=registries, path=paths, tag=tags, mirror=st.sampled_from(["m:5000", "mirror.example.com"]),
        stream=st.sampled_from(["nginx", "jenkins", "ruby"]))
 def test_rewrite_is_idempotent_and_keeps_the_repository(reg: str, path: str, tag: str, mirror: str, stream: str) -> None:

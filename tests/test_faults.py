@@ -5,6 +5,7 @@ The checks that need what is broken error (or skip) with a reason; the others st
 
 from __future__ import annotations
 
+import select
 import socket
 import time
 
@@ -92,8 +93,18 @@ def _dropping_listener(host: str, port: int) -> tuple[socket.socket, list[socket
         client.setblocking(False)
         client.connect_ex((host, port))
         fillers.append(client)
-    time.sleep(0.2)
+    # the accept queue (backlog 0) is full once a filler has completed its handshake: wait for that
+    deadline = time.monotonic() + 10
+    while not _connected(fillers):
+        assert time.monotonic() < deadline, "no filler connection completed within 10 s"
+        time.sleep(0.02)
     return server, fillers
+
+
+def _connected(socks: list[socket.socket]) -> bool:
+    """Whether any of these non-blocking sockets has finished connecting."""
+    _, writable, _ = select.select([], socks, [], 0)
+    return any(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0 for s in writable)
 
 
 def test_port_that_drops_fails_with_the_timeout_and_does_not_hang(start_lab) -> None:  # noqa: ANN001

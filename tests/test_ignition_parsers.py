@@ -28,12 +28,14 @@ forms = st.sampled_from(FORMS)
 paths = st.from_regex(r"/[a-z0-9_.\-]{1,20}(/[a-z0-9_.\-]{1,20}){0,3}", fullmatch=True)
 
 
+@settings(deadline=None)
 @given(payloads, forms)
 def test_data_url_round_trip(data: bytes, form: str) -> None:
     url = encode_data_url(data, form)
     assert decode_contents(url, "gzip" if form == "gzip" else None) == data
 
 
+@settings(deadline=None)
 @given(payloads, st.sampled_from(["", "text/plain", "application/octet-stream;charset=binary"]))
 def test_base64_tolerates_whitespace_and_missing_padding(data: bytes, mediatype: str) -> None:
     text = base64.b64encode(data).decode().rstrip("=")
@@ -41,6 +43,7 @@ def test_base64_tolerates_whitespace_and_missing_padding(data: bytes, mediatype:
     assert decode_data_url(f"data:{mediatype};base64,{spaced}") == data
 
 
+@settings(deadline=None)
 @given(st.text(max_size=200))
 def test_decoder_never_fails_unexpectedly(text: str) -> None:
     for candidate in (text, "data:" + text, "data:;base64," + text):
@@ -50,6 +53,7 @@ def test_decoder_never_fails_unexpectedly(text: str) -> None:
             assert str(exc)
 
 
+@settings(deadline=None)
 @given(payloads)
 def test_gzip_of_garbage_is_a_clear_error(data: bytes) -> None:
     assume(data and data[:2] != b"\x1f\x8b")  # empty input gunzips to nothing
@@ -70,12 +74,14 @@ def _config(files: list[tuple[str, bytes, str]]) -> dict:
     return {"ignition": {"version": "3.2.0"}, "storage": {"files": entries}}
 
 
+@settings(deadline=None)
 @given(files_strategy)
 def test_walker_yields_every_file_in_order(files: list[tuple[str, bytes, str]]) -> None:
     cfg = parse_ignition(json.dumps(_config(files)), "bootstrap.ign")
     assert [(e.path, e.data) for e in walk(cfg)] == [(p, d) for p, d, _ in files]
 
 
+@settings(deadline=None)
 @given(files_strategy.filter(bool), st.data())
 def test_walker_names_file_and_json_path_of_a_bad_url(files: list[tuple[str, bytes, str]], data: st.DataObject) -> None:
     doc = _config(files)
@@ -87,6 +93,7 @@ def test_walker_names_file_and_json_path_of_a_bad_url(files: list[tuple[str, byt
     assert str(err.value).startswith(f"bootstrap.ign: $.storage.files[{index}].contents.source: bad base64")
 
 
+@settings(deadline=None)
 @given(st.sampled_from(["1.0.0", "2.2.0", "2.3.0"]) | st.from_regex(r"[0-24-9]\.[0-9]\.[0-9]", fullmatch=True))
 def test_other_specs_are_refused(version: str) -> None:
     with pytest.raises(IgnitionError, match=r"^x.ign: \$.ignition.version: spec .* is not Ignition 3.x"):
@@ -138,6 +145,7 @@ def test_broken_pem_names_file_and_path_without_content() -> None:
                               "certificate #1 is not a valid X.509 PEM block")
 
 
+@settings(deadline=None)
 @given(st.lists(st.integers(-6000, 6000), max_size=6), st.integers(0, 48))
 def test_expiry_fails_exactly_when_a_certificate_is_short_lived(minutes: list[int], minimum: int) -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks import cluster, day2, lb_postinstall, placement, samples
@@ -46,6 +46,7 @@ def test_node_names(tmp_path: Path) -> None:
     assert cluster.evaluate_name(MODEL.node("w1"), inv).ok
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.from_regex(r"csr-[a-z0-9]{5}", fullmatch=True), st.booleans()), max_size=8, unique_by=lambda t: t[0]))
 def test_csr_pending_iff_a_csr_has_no_status(csrs: list[tuple[str, bool]]) -> None:
     facts = cluster.CsrFacts(tuple((n, "system:node:x") for n, approved in csrs if not approved), len(csrs))

@@ -34,6 +34,11 @@ SECRETS = {
     "kubeadmin": "Plnt-dKub3-Admn-Pass9",
     "ignition": base64.b64encode(b"planted ignition file contents").decode(),
     "user_data": base64.b64encode(b'{"ignition":{"version":"3.1.0"},"planted":"userdata"}').decode(),
+    "podman_login": "plantedPodmanLoginPw7",
+    "password_flag": "plantedPasswordFlag8",
+    "registry_auth": base64.b64encode(b'{"username":"u","password":"plantedXRegistryAuth"}').decode(),
+    "env_password": "plantedEnvDbPassword9",
+    "env_token": "plantedEnvApiToken10",
 }
 
 
@@ -60,6 +65,12 @@ def plant_snapshot(root: Path) -> None:
         "namespaces/kube-system/core/configmaps/admin-kubeconfig.yaml": {
             "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "admin-kubeconfig", "namespace": "kube-system"},
             "data": {"kubeconfig": kubeconfig, "pull": docker}},
+        "namespaces/openshift-config/core/pods/app-0.yaml": {
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "app-0", "namespace": "openshift-config"},
+            "spec": {"containers": [{"name": "app", "image": "r/app:1", "env": [
+                {"name": "DB_PASSWORD", "value": SECRETS["env_password"]},
+                {"name": "HOME", "value": "/root"},
+                {"name": "API_TOKEN", "value": SECRETS["env_token"]}]}]}},
         "cluster-scoped-resources/machineconfiguration.openshift.io/machineconfigs/99-master-ssh.yaml": {
             "apiVersion": "machineconfiguration.openshift.io/v1", "kind": "MachineConfig",
             "metadata": {"name": "99-master-ssh"}, "spec": {"config": {"ignition": {"version": "3.1.0"}, "storage": {
@@ -78,6 +89,12 @@ def plant_site(tmp: Path) -> Path:
         JournalLine(2, "m1", "crio.service", "crio", 3,
                     'Error pulling with auth {"auths":{"r":{"auth":"' + SECRETS["pull_auth"] + '"}}}: unauthorized'),
         JournalLine(3, "m1", "kubelet.service", "hyperkube", 6, "loaded key " + PEM),
+        JournalLine(4, "m1", "crio.service", "sh", 6,
+                    f'+ podman login -u admin -p {SECRETS["podman_login"]} mirror:5000'),
+        JournalLine(5, "m1", "crio.service", "sh", 6,
+                    f'+ skopeo login --password {SECRETS["password_flag"]} mirror:5000'),
+        JournalLine(6, "m1", "crio.service", "crio", 6,
+                    f'request headers: map[User-Agent:[podman] X-Registry-Auth:[{SECRETS["registry_auth"]}]]'),
     ])
     cfg = tmp / "haproxy.cfg"
     cfg.write_text("global\n    log stdout format raw local0\n# old key pasted here by mistake\n"
@@ -128,6 +145,39 @@ def test_planted_secrets_never_reach_the_bundle(tmp_path):
     assert "BEGIN RSA PRIVATE KEY-----REDACTED" in files["hosts/lb/haproxy.cfg"]
     secret = yaml.safe_load(files["namespaces/openshift-config/core/secrets/app.yaml"])
     assert secret["data"] == {"k": REDACTED}  # keys kept, values gone
+    pod = yaml.safe_load(files["namespaces/openshift-config/core/pods/app-0.yaml"])
+    assert pod["spec"]["containers"][0]["env"] == [
+        {"name": "DB_PASSWORD", "value": REDACTED}, {"name": "HOME", "value": "/root"},
+        {"name": "API_TOKEN", "value": REDACTED}]
+
+
+def test_redacted_json_still_parses() -> None:
+    doc = {"password": "x", "auths": {"r": {"auth": "dXNlcjpwYXNz", "password": "p w", "email": "a@b"}},
+           "env": [{"name": "DB_PASSWORD", "value": "v"}, {"name": "HOME", "value": "/root"}], "token": "t"}
+    for text in (json.dumps(doc), json.dumps(doc, separators=(",", ":")), json.dumps(doc, indent=2)):
+        back = json.loads(redact_text(text))
+        assert back["password"] == back["token"] == REDACTED
+        assert back["auths"]["r"] == {"auth": REDACTED, "password": REDACTED, "email": "a@b"}
+        assert back["env"] == [{"name": "DB_PASSWORD", "value": REDACTED}, {"name": "HOME", "value": "/root"}]
+
+
+@pytest.mark.parametrize("line, secret", [
+    ("podman login -u admin -p hunter2 mirror:5000", "hunter2"),
+    ("docker login --password hunter2 mirror:5000", "hunter2"),
+    ("podman login --password=hunter2 mirror:5000", "hunter2"),
+    ("X-Registry-Auth: eyJ1c2VybmFtZSI6InUifQ==", "eyJ1c2VybmFtZSI6InUifQ=="),
+    ("    - name: AWS_SECRET_ACCESS_KEY\n      value: hunter2\n", "hunter2"),
+    ('{"name":"GITHUB_TOKEN","value":"hunter2"}', "hunter2"),
+    ('{"args":["login","--password","hunter2","r"]}', "hunter2"),
+    ("args:\n- login\n- --password\n- hunter2\n", "hunter2"),
+])
+def test_login_flags_headers_and_env_are_redacted(line: str, secret: str) -> None:
+    assert secret not in redact_text(line)
+
+
+def test_harmless_flags_are_kept() -> None:
+    for line in ("ssh -p 22 root@bastion", "mkdir -p /var/lib/x", "- name: HOME\n  value: /root\n"):
+        assert redact_text(line) == line
 
 
 def test_a_bundle_reads_back_as_the_snapshot_it_was_made_from(tmp_path):

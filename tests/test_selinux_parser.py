@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from collectors.errors import InputError
@@ -27,29 +27,34 @@ def shown(ctx: SelinuxContext | None) -> str:
     return "?" if ctx is None else str(ctx)
 
 
+@settings(deadline=None)
 @given(contexts)
 def test_context_round_trip(ctx: SelinuxContext) -> None:
     assert parse_context(str(ctx)) == ctx
 
 
+@settings(deadline=None)
 @given(listing)
 def test_stat_round_trip(files: dict[str, SelinuxContext | None]) -> None:
     text = "".join(f"{shown(c)} /www/{n}\n" for n, c in files.items())
     assert parse_stat_contexts(text, "stat") == {f"/www/{n}": c for n, c in files.items()}
 
 
+@settings(deadline=None)
 @given(listing, st.sampled_from(["-rw-r--r--.", "-rwxrwxrwx.", "-rw-------", "drwxr-xr-x."]))
 def test_ls_long_round_trip(files: dict[str, SelinuxContext | None], mode: str) -> None:
     lines = ["total 874428"] + [f"{mode} 1 root root {shown(c)} 298610 Aug 16 02:43 {n}" for n, c in files.items()]
     assert parse_ls_z("\n".join(lines), "ls -lZ") == files
 
 
+@settings(deadline=None)
 @given(listing)
 def test_ls_short_round_trip(files: dict[str, SelinuxContext | None]) -> None:
     text = "\n".join(f"{shown(c)} {n}" for n, c in files.items())
     assert parse_ls_z(text, "ls -Z") == files
 
 
+@settings(deadline=None)
 @given(st.text(max_size=120))
 def test_garbage_is_an_input_error_with_a_line(text: str) -> None:
     for parser in (parse_stat_contexts, parse_ls_z):

@@ -178,3 +178,43 @@ def test_suite_reports_ssh_errors_with_the_host(lab: Lab, tmp_path: Path) -> Non
     body = key_text.splitlines()[1]
     for text in (run.stdout, run.stderr, str(run.report)):
         assert "PRIVATE KEY" not in text and body not in text
+
+
+def test_transport_errors_become_fact_errors(pool: SshPool, target: SshTarget, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connection that breaks while opening a channel (both tries) or running the command is a
+    FactError naming user@host:port, never a raw paramiko/socket exception."""
+    import paramiko
+
+    host = pool.host(target)
+    assert host.run(["true"])[0] == 0
+
+    def drop(*_a: object, **_k: object) -> None:
+        raise EOFError()
+
+    monkeypatch.setattr(paramiko.Transport, "open_session", drop)
+    with pytest.raises(FactError, match=rf"^{target}: connection lost running true: EOFError"):
+        host.run(["true"])
+    monkeypatch.undo()
+
+    def reset(*_a: object, **_k: object) -> None:
+        raise paramiko.SSHException("Channel closed.")
+
+    monkeypatch.setattr(paramiko.Channel, "exec_command", reset)
+    with pytest.raises(FactError, match=rf"^{target}: connection lost running echo: SSHException: Channel closed"):
+        host.run(["echo", "x"])
+    monkeypatch.undo()
+    pool.client(pool.endpoint(target)).get_transport().close()  # a closed transport: reconnects once
+    assert host.run(["echo", "back"])[1] == "back\n"
+
+
+def test_output_is_capped_and_deadline_checked_while_reading(
+    pool: SshPool, target: SshTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "COLLECT_MAX_BYTES", 1000)
+    host = pool.host(target)
+    rc, out, _err = host.run_bytes(["sh", "-c", "head -c 200000 /dev/zero; printf END"])
+    assert rc == 0 and len(out) == 1000 and out.endswith(b"END")
+    # a command that never stops printing still ends at the deadline, with the capped tail
+    with pytest.raises(CommandTimeout) as info:
+        host.run_bytes(["yes"], timeout=1.0)
+    assert len(info.value.stdout) <= 1000

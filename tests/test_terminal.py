@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reports.terminal import _fit, summary_rows, summary_table
@@ -49,6 +49,7 @@ def test_quiet_table_keeps_only_checks_with_failures_or_errors() -> None:
     assert summary_table([rec("dns.api", "a", "passed")], only_bad=True) == []
 
 
+@settings(deadline=None)
 @given(st.lists(st.text(min_size=1, max_size=60), min_size=1, max_size=50),
        st.integers(min_value=10, max_value=200))
 def test_fit_stays_within_width_and_counts_what_it_cut(subjects: list[str], width: int) -> None:
