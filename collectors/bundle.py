@@ -22,6 +22,7 @@ import tarfile
 import tempfile
 import threading
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,7 +159,24 @@ def _junit(findings: dict[str, Any], report: dict[str, Any] | None) -> str:
     if not cases:
         cases.append(TestCase("no unresolved or unknown log lines", classname="findings"))
     suites.append(TestSuite("findings", cases, properties={"catalog": findings["catalog"]["path"]}))
-    return to_xml_report_string(suites)
+    return _with_case_properties(to_xml_report_string(suites), report)
+
+
+def _with_case_properties(xml: str, report: dict[str, Any] | None) -> str:
+    """Give each check testcase the ``check`` and ``subject`` properties the contract promises
+    (junit-xml writes properties per suite only)."""
+    if not report:
+        return xml
+    root = ET.fromstring(xml)
+    suite = next((s for s in root.iter("testsuite") if s.get("name") == "checks"), None)
+    if suite is None:
+        return xml
+    for case, rec in zip(suite.iter("testcase"), report.get("results", []), strict=False):
+        props = ET.Element("properties")
+        for name in ("check", "subject"):
+            ET.SubElement(props, "property", name=name, value=str(rec[name]))
+        case.insert(0, props)
+    return ET.tostring(root, encoding="unicode")
 
 
 def _digest(path: Path | None) -> str | None:

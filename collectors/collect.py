@@ -107,15 +107,11 @@ def _journal(host: str, unit: str, journal_dir: str | None, catalog_source: str 
 
 
 def node_target(inv: Any, node: Any) -> Any:
-    """Where a node's journal is read: its ``ssh``; else, when it has a ``journal_dir`` of its
-    own, this machine (journal files copied off the node); else ``ssh`` defaults at its ip."""
-    if node.ssh is not None:
-        return node.ssh
-    if node.journal_dir:
-        return None
+    """Where a node's journal is read: on the node, over its ``ssh``, else the ``ssh`` defaults
+    at its ip (``journal_dir`` is a folder on that host, passed as ``journalctl -D``)."""
     from collectors.inventory import SshTarget
 
-    return SshTarget.parse(node.ip, inv.ssh)
+    return node.ssh if node.ssh is not None else SshTarget.parse(node.ip, inv.ssh)
 
 
 def plan_nodes(inv: Any) -> list[HostPlan]:
@@ -188,7 +184,9 @@ def run_bytes(host: Host, argv: list[str], timeout: float) -> tuple[int, bytes, 
         if rc == 127 and not out and b"timeout" in err:  # no coreutils timeout there
             rc, out, err = runner(argv, timeout)
         text = err.decode("utf-8", "replace") if isinstance(err, bytes) else err
-        return rc, out, text, rc in (124, 137)
+        # coreutils timeout exits 124, or 137, or (signalling its own process group) dies of
+        # the KILL itself, which the transport reports as -1
+        return rc, out, text, rc in (124, 137, -1)
     rc, out, err = host.run(argv, timeout)
     return rc, out.encode("utf-8", "surrogateescape"), err, False
 

@@ -77,6 +77,15 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"(?m)^([ \t]*)(-[ \t]+name:[ \t]*[\"']?[^\s\"']*{_ENV_SECRET}[^\s\"']*[\"']?[ \t]*\n"
                 rf"\1[ \t]+value:[ \t]*)(?!{REDACTED}\s*$)\S.*$", re.I), rf"\1\2{REDACTED}"),
     # Authorization: Bearer / Basic
+    # haproxy.cfg: "stats auth admin:PW", userlist "user admin insecure-password PW" / "password HASH"
+    (re.compile(r"(?m)^(\s*stats\s+auth\s+[^:\s]+:)(?!REDACTED)\S+"), rf"\1{REDACTED}"),
+    (re.compile(r"(?m)^(\s*user\s+\S+\s+(?:insecure-password|password)\s+)(?!REDACTED)\S+"), rf"\1{REDACTED}"),
+    # URL query parameters and curl/wget credentials
+    (re.compile(r"([?&](?:access_token|token|password|passwd|api_key|apikey)=)(?!REDACTED)[^&\s\"'#]+", re.I),
+     rf"\1{REDACTED}"),
+    (re.compile(r"(\bcurl\b[^\n]*?\s(?:-u|--user)(?:[ \t]+|=)[\"']?[^:\s\"']+:)(?!REDACTED)[^\s\"']+"),
+     rf"\1{REDACTED}"),
+    (re.compile(r"(\bwget\b[^\n]*?\s--(?:http-)?password=)(?!REDACTED)[^\s\"']+"), rf"\1{REDACTED}"),
     (re.compile(r"((?:Bearer|Basic)\s+)(?!REDACTED)[A-Za-z0-9._~+/=-]{8,}", re.I), rf"\1{REDACTED}"),
     # OpenShift OAuth tokens anywhere
     (re.compile(r"\bsha256~[A-Za-z0-9_-]{20,}"), REDACTED),

@@ -22,6 +22,8 @@ TCP_TIMEOUT = _seconds("UPI_TCP_TIMEOUT", 3.0)
 #: SSH connect and authentication; and each remote command.
 SSH_CONNECT_TIMEOUT = _seconds("UPI_SSH_CONNECT_TIMEOUT", 8.0)
 SSH_COMMAND_TIMEOUT = _seconds("UPI_SSH_COMMAND_TIMEOUT", 30.0)
+#: The most one remote command's stdout (or stderr) may hold in memory; the end is kept.
+SSH_MAX_OUTPUT_BYTES = int(_seconds("UPI_SSH_MAX_OUTPUT_BYTES", 512 * 1024 * 1024))
 #: One HTTP request (bastion web root, registry, API).
 HTTP_TIMEOUT = _seconds("UPI_HTTP_TIMEOUT", 10.0)
 #: One whole response body (a registry blob, a web-root file): a server that drips bytes is cut

@@ -31,6 +31,7 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import logging
 import os
 import select
 import shlex
@@ -45,6 +46,9 @@ import paramiko
 from collectors import settings
 from collectors.errors import CommandTimeout, FactError
 from collectors.inventory import SshTarget
+
+# paramiko logs a failed handshake with a traceback; the suite reports it as a FactError instead
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
 
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 
@@ -266,8 +270,8 @@ def _connect_error(ep: Endpoint, exc: BaseException, timeout: float) -> str:
     if isinstance(exc, FileNotFoundError | PermissionError):
         return f"{where}: cannot read the SSH key {ep.key}: {exc.strerror}"
     if isinstance(exc, paramiko.SSHException) and "banner" in str(exc).lower():
-        return (f"{where}: no SSH banner within {timeout:g}s, handshake not completed "
-                "(not an SSH server, or it is overloaded)")
+        return (f"{where}: no SSH protocol banner (the port answered but is not an SSH server, or it "
+                f"did not speak within {timeout:g}s), handshake not completed")
     if isinstance(exc, ConnectionRefusedError):
         return f"{where}: connection refused (is sshd running and listening on port {ep.port}?)"
     return f"{where}: SSH connection failed: {type(exc).__name__}: {exc}"
@@ -346,9 +350,9 @@ def _keep_last(buf: bytearray, cap: int) -> None:
 
 def _collect(channel: paramiko.Channel, timeout: float, name: str, argv: list[str]) -> tuple[int, bytes, bytes]:
     """Read a command's output until it exits or ``timeout`` passes; keeps the last
-    ``settings.COLLECT_MAX_BYTES`` of each stream."""
+    ``settings.SSH_MAX_OUTPUT_BYTES`` of each stream (callers apply their own, smaller caps)."""
     deadline = time.monotonic() + timeout
-    cap = max(1, settings.COLLECT_MAX_BYTES)
+    cap = max(1, settings.SSH_MAX_OUTPUT_BYTES)
     out, err = bytearray(), bytearray()
 
     def expired() -> None:

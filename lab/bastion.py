@@ -127,7 +127,10 @@ def render_sshd_config(d: Path, ip: str, port: int) -> str:
         f"AuthorizedKeysFile {d}/authorized_keys",
         "StrictModes no", "UsePAM no", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
         "PubkeyAuthentication yes", "PermitRootLogin prohibit-password", "AllowUsers root",
-        "UseDNS no", "MaxSessions 64", "MaxStartups 64:30:128", "LogLevel VERBOSE", "",
+        "UseDNS no", "MaxSessions 64", "MaxStartups 64:30:128", "LogLevel VERBOSE",
+        # tests give a key of their own a PATH (authorized_keys environment="PATH=...") to put
+        # stand-in commands, e.g. a journalctl that fails, in front of the real ones
+        "PermitUserEnvironment PATH", "",
     ])
 
 

@@ -45,6 +45,21 @@ def _merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
             into[key] = value
 
 
+def _with_needs(parts: tuple[str, ...]) -> tuple[str, ...]:
+    """Parts in start order, each after the parts it NEEDS (e.g. journals after bastion)."""
+    ordered: list[str] = []
+
+    def add(name: str) -> None:
+        if name not in ordered:
+            for need in getattr(PARTS[name], "NEEDS", ()):
+                add(need)
+            ordered.append(name)
+
+    for name in parts:
+        add(name)
+    return tuple(ordered)
+
+
 def _slot_is_free(slot: int) -> bool:
     """Nothing is bound on the slot's DNS ports or its API VIP (named uses SO_REUSEPORT, so a
     second named on a port would silently share the queries)."""
@@ -80,7 +95,7 @@ class Lab:
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
         self.scenario = SCENARIOS[scenario]
-        self.parts = tuple(dict.fromkeys(("network", *(parts or ()), *self.scenario.parts)))
+        self.parts = _with_needs(("network", *(parts or ()), *self.scenario.parts))
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="upi-lab-")).resolve()
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.max_seconds = max_seconds

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from lab.core import Lab
 
 PACKAGES = ["systemd-journal-remote"]
+#: The journals are read the way a site's are: over SSH (the lab's bastion sshd serves them).
+NEEDS = ("bastion",)
 JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote"
 #: 2020-09-28T13:38:00Z, the seed's bootkube excerpt, in microseconds
 T0 = 1601300280_000000
@@ -215,9 +217,13 @@ def start(lab: Lab) -> dict[str, Any]:
     nodes = [dict(n) for n in lab.inventory.get("nodes", [])] or [
         {"name": n.name, "role": n.role, "ip": n.ip} for n in lab.network.nodes
     ]
+    reader = (lab.inventory.get("bastion") or {}).get("ssh")
+    if not reader:
+        raise RuntimeError("the journals part reads its journals over SSH: start it with the bastion part")
     for node in nodes:
         if node["name"] in paths["journal_dir"]:
             node["journal_dir"] = paths["journal_dir"][node["name"]]
+            node["ssh"] = reader  # the node's journal files live here, behind the lab's sshd
     installdir = Path(lab.inventory.get("ignition", {}).get("dir") or lab.workdir / "installdir")
     installdir.mkdir(parents=True, exist_ok=True)
     (installdir / ".openshift_install.log").write_text(INSTALLER_LOG)
@@ -227,6 +233,6 @@ def start(lab: Lab) -> dict[str, Any]:
 
 
 @scenario("install-logs", "the seed's install logs to triage: journals (bootstrap, masters, LB), "
-          "haproxy and installer logs, some failures resolved and some not", parts=("network", "journals"))
+          "haproxy and installer logs, some failures resolved and some not", parts=("network", "bastion", "journals"))
 def _install_logs(lab: Lab) -> None:
     pass

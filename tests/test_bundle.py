@@ -124,11 +124,16 @@ def test_faults_are_recorded_and_the_bundle_is_still_written(lab, tmp_path):
     garbage = os.urandom(3000) + b"\n" + b"tail line that is kept\n"
     (installdir / ".openshift_install.log").write_bytes(b"head line that is cut\n" + os.urandom(200_000) + garbage)
 
+    # a key of this test's own whose sessions find the fake journalctl first on the PATH
+    key = tmp_path / "id_fake_path"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    with (lab.workdir / "sshd" / "authorized_keys").open("a") as keys:
+        keys.write(f'environment="PATH={bindir}:/usr/bin:/bin" {key.with_suffix(".pub").read_text()}')
+
     def edit(inv):
         closed = f"root@{lab.ip(23)}:{lab.port(19)}"
+        inv["ssh"]["key"] = str(key)
         for node in inv["nodes"]:
-            if node["name"] in ("bs", "m1", "m2"):
-                node.pop("ssh")  # local, so the fake journalctl on PATH answers
             if node["name"] == "m3":
                 node["ssh"] = closed  # nothing listens there
         inv["load_balancer"]["ssh"] = "nobody@" + inv["bastion"]["ssh"].split("@")[1]  # auth fails
@@ -137,7 +142,7 @@ def test_faults_are_recorded_and_the_bundle_is_still_written(lab, tmp_path):
     out = tmp_path / "triage.tar.gz"
     out.write_text("an older bundle")
     done = collect(inventory(lab, "site-faults.yaml", edit), out,
-                   env={"PATH": f"{bindir}:{os.environ['PATH']}", "UPI_COLLECT_MAX_BYTES": "4096",
+                   env={"UPI_COLLECT_MAX_BYTES": "4096",
                         "UPI_SSH_COMMAND_TIMEOUT": "3"})
     assert done.returncode == 1, done.stderr
     assert "bundle written" in done.stdout
@@ -206,6 +211,9 @@ def test_bundle_option_on_a_pytest_run_carries_its_results(lab, tmp_path):
     junit = ET.parse(root / "results/junit.xml").getroot()
     checks = next(s for s in junit.iter("testsuite") if s.get("name") == "checks")
     assert int(checks.get("tests")) == len(run.results)
+    first = next(checks.iter("testcase"))
+    props = {p.get("name"): p.get("value") for p in first.iter("property")}
+    assert props == {"check": run.results[0]["check"], "subject": run.results[0]["subject"]}
     findings = json.loads((root / "findings.json").read_text())
     assert {(f["id"], f["host"], f["key"]) for f in findings["findings"]} == EXPECTED
     # the page goes into the bundle, and the run's own page, with the top log findings
@@ -220,3 +228,22 @@ def test_a_bad_inventory_stops_with_its_file_and_line(tmp_path):
     done = collect(bad, tmp_path / "b.tar.gz")
     assert done.returncode == 2 and f"{bad}:3: nodes[0].role" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "b.tar.gz").exists()
+
+
+def test_node_journals_are_read_on_the_node_never_here(tmp_path):
+    """ssh.journal_dir names a folder on each node: a node that cannot be reached is a failed
+    source, not this machine's own journal filed under the node's name."""
+    inv = tmp_path / "site.yaml"
+    inv.write_text(
+        "cluster: {name: ocp45, base_domain: example.localdomain}\n"
+        "ssh: {user: core, port: 1, journal_dir: /var/log/journal, key: /nonexistent/key}\n"
+        "nodes:\n  - {name: bs, role: bootstrap, ip: 127.0.0.1}\n"
+    )
+    out = tmp_path / "b.tar.gz"
+    done = collect(inv, out)
+    assert out.exists(), done.stderr
+    root = unpack(out, tmp_path / "x")
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert manifest["hosts"]["bs"]["status"] == "failed", manifest["hosts"]
+    assert "core@127.0.0.1:1" in (manifest["hosts"]["bs"]["error"] or "") + json.dumps(manifest["sources"])
+    assert not list((root / "hosts").glob("bs/journal/*"))

@@ -39,6 +39,7 @@ SECRETS = {
     "registry_auth": base64.b64encode(b'{"username":"u","password":"plantedXRegistryAuth"}').decode(),
     "env_password": "plantedEnvDbPassword9",
     "env_token": "plantedEnvApiToken10",
+    "haproxy_stats": "plantedHaproxyStatsPw11",
 }
 
 
@@ -81,8 +82,8 @@ def plant_snapshot(root: Path) -> None:
         (root / rel).write_text(yaml.safe_dump(obj))
 
 
-def plant_site(tmp: Path) -> Path:
-    """An inventory whose journals, haproxy.cfg and installer log carry secrets."""
+def plant_site(tmp: Path, ssh: dict) -> Path:
+    """An inventory whose journals (read over the lab's sshd), haproxy.cfg and installer log carry secrets."""
     write_journal(tmp / "journal" / "m1", [
         JournalLine(1, "m1", "kubelet.service", "hyperkube", 6,
                     f'I0928 request GET /api/v1/nodes with header Authorization: Bearer {SECRETS["bearer"]}'),
@@ -98,7 +99,8 @@ def plant_site(tmp: Path) -> Path:
     ])
     cfg = tmp / "haproxy.cfg"
     cfg.write_text("global\n    log stdout format raw local0\n# old key pasted here by mistake\n"
-                   + "".join("# " + ln + "\n" for ln in PEM.splitlines()) + PEM)
+                   + "".join("# " + ln + "\n" for ln in PEM.splitlines()) + PEM
+                   + f"listen stats\n    bind 127.0.0.1:9\n    stats auth admin:{SECRETS['haproxy_stats']}\n")
     installdir = tmp / "installdir"
     installdir.mkdir()
     (installdir / ".openshift_install.log").write_text(
@@ -111,7 +113,9 @@ def plant_site(tmp: Path) -> Path:
     inv.write_text(yaml.safe_dump({
         "cluster": {"name": "ocp45", "base_domain": "example.localdomain"},
         "load_balancer": {"config": str(cfg)},
-        "nodes": [{"name": "m1", "role": "master", "ip": "127.0.0.21", "journal_dir": str(tmp / "journal" / "m1")}],
+        "ssh": ssh["defaults"],
+        "nodes": [{"name": "m1", "role": "master", "ip": "127.0.0.21", "ssh": ssh["target"],
+                   "journal_dir": str(tmp / "journal" / "m1")}],
         "ignition": {"dir": str(installdir)},
     }))
     return inv
@@ -121,10 +125,11 @@ def every_file(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): p.read_text(errors="replace") for p in root.rglob("*") if p.is_file()}
 
 
-def test_planted_secrets_never_reach_the_bundle(tmp_path):
+def test_planted_secrets_never_reach_the_bundle(tmp_path, start_lab):
+    lab = start_lab("clean", parts=("bastion",))
     snap = tmp_path / "must-gather"
     plant_snapshot(snap)
-    inv = plant_site(tmp_path)
+    inv = plant_site(tmp_path, {"defaults": lab.inventory["ssh"], "target": lab.inventory["bastion"]["ssh"]})
     out = tmp_path / "triage.tar.gz"
     done = subprocess.run([sys.executable, "-m", "collectors", "--inventory", str(inv), "--bundle", str(out),
                            "--snapshot", str(snap)], cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -170,6 +175,12 @@ def test_redacted_json_still_parses() -> None:
     ('{"name":"GITHUB_TOKEN","value":"hunter2"}', "hunter2"),
     ('{"args":["login","--password","hunter2","r"]}', "hunter2"),
     ("args:\n- login\n- --password\n- hunter2\n", "hunter2"),
+    ("listen stats\n    stats auth admin:hunter2\n", "hunter2"),
+    ("userlist ops\n    user admin insecure-password hunter2\n", "hunter2"),
+    ("userlist ops\n    user admin password $6$salt$hunter2hash\n", "hunter2hash"),
+    ("GET /api/v1/nodes?watch=1&access_token=hunter2 HTTP/1.1", "hunter2"),
+    ("curl -k -u admin:hunter2 https://mirror:5000/v2/", "hunter2"),
+    ("wget --password=hunter2 https://x/", "hunter2"),
 ])
 def test_login_flags_headers_and_env_are_redacted(line: str, secret: str) -> None:
     assert secret not in redact_text(line)

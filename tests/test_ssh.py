@@ -146,7 +146,7 @@ def test_silent_server_times_out(pool: SshPool, target: SshTarget, lab: Lab, mon
         silent.bind((target.host, lab.port(4)))
         silent.listen(1)
         mute = replace(target, port=lab.port(4))
-        with pytest.raises(FactError, match=rf"^{mute}: no SSH banner within 0.5s"):
+        with pytest.raises(FactError, match=rf"^{mute}: no SSH protocol banner .*within 0.5s"):
             pool.host(mute).run(["true"])
 
 
@@ -210,7 +210,7 @@ def test_transport_errors_become_fact_errors(pool: SshPool, target: SshTarget, m
 def test_output_is_capped_and_deadline_checked_while_reading(
     pool: SshPool, target: SshTarget, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(settings, "COLLECT_MAX_BYTES", 1000)
+    monkeypatch.setattr(settings, "SSH_MAX_OUTPUT_BYTES", 1000)
     host = pool.host(target)
     rc, out, _err = host.run_bytes(["sh", "-c", "head -c 200000 /dev/zero; printf END"])
     assert rc == 0 and len(out) == 1000 and out.endswith(b"END")
