@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,9 +73,15 @@ class CheckFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]
         self.verdict = verdict
 
 
+#: The verdict of the check running in this process (one at a time, also under xdist); the
+#: plugin reads it so that passed records say what was found too.
+LAST_VERDICT: contextvars.ContextVar[Verdict | None] = contextvars.ContextVar("last_verdict", default=None)
+
+
 def expect(verdict: Verdict) -> None:
     """Fail the current test with the verdict's message unless it passed."""
     __tracebackhide__ = True
+    LAST_VERDICT.set(verdict)
     if not verdict.ok:
         raise CheckFailed(verdict)
 

@@ -47,7 +47,7 @@ def gather_port(site: Site, subject: str) -> tuple[str, TcpProbe]:
 def evaluate_port(vip_key: str, probe: TcpProbe, config_path: str = "/etc/haproxy/haproxy.cfg") -> Verdict:
     """The VIP must accept a TCP connection on the port."""
     if probe.ok:
-        return passed(f"connected in {probe.seconds * 1000:.0f} ms")
+        return passed(f"{probe.host}:{probe.port} accepts TCP connections")
     return failed(
         expected=f"a TCP connection to {probe.host}:{probe.port} (load_balancer.{vip_key})",
         found=probe.error,

@@ -7,6 +7,7 @@ preflight as a user would, and asserts the exact set of failing (check, subject)
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -66,6 +67,9 @@ def test_clean_site_covers_every_network_check(runs: dict[str, SuiteRun]) -> Non
     run = runs["clean"]
     assert {r["check"] for r in run.results} == NETWORK_CHECKS
     assert len(run.outcomes("dns.forward")) == 10
+    # passed records say what was found too
+    assert re.fullmatch(r"A 127\.\d+\.0\.21 on 2 server\(s\)", run.record("dns.forward", fqdn("m1"))["message"])
+    assert run.record("lb.backends", "6443")["message"].startswith("kube_api hold every one of")
     assert set(run.outcomes("lb.port")) == {"api:6443", "api_int:6443", "api_int:22623", "ingress:80", "ingress:443"}
     assert set(run.outcomes("lb.backends")) == {"6443", "22623", "80", "443"}
 
