@@ -149,7 +149,8 @@ def start_named(lab: Lab, name: str, port: int, forward: list[Record], reverse: 
     (d / f"{model.reverse_zone}.zone").write_text(render_reverse_zone(model, reverse, serial + 1))
     conf = d / "named.conf"
     conf.write_text(render_named_conf(model, d, port))
-    check = subprocess.run(["named-checkconf", "-z", str(conf)], capture_output=True, text=True, check=False)
+    check = subprocess.run(["named-checkconf", "-z", str(conf)], capture_output=True, text=True, check=False,
+                           timeout=60)
     if check.returncode != 0:
         raise RuntimeError(f"named-checkconf -z {conf} failed: {check.stdout}{check.stderr}")
     lab.procs.spawn(name, ["/usr/sbin/named", "-g", "-c", str(conf)], ready=lambda: _answers(port, model.base_domain))
@@ -178,7 +179,8 @@ def start(lab: Lab) -> dict:
     hdir.mkdir(exist_ok=True)
     cfg = hdir / "haproxy.cfg"
     cfg.write_text(render_haproxy(model, primary_port))
-    valid = subprocess.run(["haproxy", "-c", "-f", str(cfg)], capture_output=True, text=True, check=False)
+    valid = subprocess.run(["haproxy", "-c", "-f", str(cfg)], capture_output=True, text=True, check=False,
+                           timeout=60)
     if valid.returncode != 0:
         raise RuntimeError(f"haproxy -c -f {cfg} failed: {valid.stdout}{valid.stderr}")
     bound = next(((h, p) for f in model.frontends for h, p in f.binds), None)

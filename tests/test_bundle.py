@@ -27,10 +27,8 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory):
-    lab = Lab(tmp_path_factory.mktemp("lab-bundle"), "clean", parts=("bastion", "journals"), max_seconds=900)
-    lab.start()
-    yield lab
-    lab.stop()
+    with Lab(tmp_path_factory.mktemp("lab-bundle"), "clean", parts=("bastion", "journals"), max_seconds=900) as lab:
+        yield lab
 
 
 def inventory(lab: Lab, name: str, edit=None) -> Path:

@@ -42,11 +42,8 @@ def suite(lab: Lab | Broken, *args: str, inventory: Path | None = None, env: dic
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    lab = Lab(tmp_path_factory.mktemp("lab-installed"), "installed", max_seconds=900)
-    try:
-        yield lab.start()
-    finally:
-        lab.stop()
+    with Lab(tmp_path_factory.mktemp("lab-installed"), "installed", max_seconds=900) as lab:
+        yield lab
 
 
 @dataclass

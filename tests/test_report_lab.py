@@ -23,11 +23,8 @@ EXPECTED_FAILING = {("lb.backends", "80"), ("lb.backends", "443")}
 
 @pytest.fixture(scope="module")
 def seed_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    lab = Lab(tmp_path_factory.mktemp("lab-seed-initial"), "seed-initial", max_seconds=900)
-    try:
-        yield lab.start()
-    finally:
-        lab.stop()
+    with Lab(tmp_path_factory.mktemp("lab-seed-initial"), "seed-initial", max_seconds=900) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="module")

@@ -22,10 +22,8 @@ from tests.suite import run_suite
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    lab = Lab(tmp_path_factory.mktemp("lab-ssh"), "bastion-clean", max_seconds=600)
-    lab.start()
-    yield lab
-    lab.stop()
+    with Lab(tmp_path_factory.mktemp("lab-ssh"), "bastion-clean", max_seconds=600) as lab:
+        yield lab
 
 
 @pytest.fixture
