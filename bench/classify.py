@@ -74,7 +74,7 @@ def generate(path: Path, lines: int, start: int = 0) -> None:
 CLASSIFY = """
 import sys, json
 sys.path.insert(0, {root!r})
-from collectors.classify import Classifier
+from collectors.triage.classify import Classifier
 c = Classifier()
 c.feed_file({path!r}, host="m1", source="kubelet.service", fmt="journal", use_grep=not {python_only!r})
 out = c.findings()
@@ -125,7 +125,7 @@ def grep(path: Path, patterns: Path) -> tuple[float, float]:
 
 
 def main() -> None:
-    from collectors.catalog import load_catalog
+    from collectors.triage.catalog import load_catalog
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=1_000_000)

@@ -30,9 +30,9 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from collectors.cluster import resources as R  # noqa: E402
+from collectors.cluster.access import ClusterAccess  # noqa: E402
 from collectors.inventory import load_inventory  # noqa: E402
-from fixtures.cluster import ClusterAccess  # noqa: E402
-from fixtures.site import Site  # noqa: E402
+from collectors.site import Site  # noqa: E402
 from lab import Lab  # noqa: E402
 from lab.cluster_model import ClusterModel, _imagestream, _obj, write_must_gather  # noqa: E402
 from lab.imagebuild import DOCKER_MANIFEST, Pusher, build_image, tar_layer  # noqa: E402
@@ -80,7 +80,7 @@ def main() -> int:
         # --- the suite
         import checks.samples as samples
 
-        site = Site(load_inventory(lab.inventory_path), {"cluster": ClusterAccess(str(snapshot), None, True)})
+        site = Site(load_inventory(lab.inventory_path), cluster=ClusterAccess(str(snapshot), None, True))
         t = time.perf_counter()
         facts = samples.all_stream_facts(site)
         suite_s = time.perf_counter() - t

@@ -32,7 +32,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from collectors.registry import ACCEPT  # noqa: E402
+from collectors.images.registry import ACCEPT  # noqa: E402
 from lab import Lab  # noqa: E402
 from lab.imagebuild import Pusher, build_image, tar_layer  # noqa: E402
 from lab.registry import LOCAL_REPOSITORY, image_references, model_of, release_image, start_alone  # noqa: E402
@@ -134,8 +134,8 @@ def netem_available() -> bool:
 def latency_demo(lab: Lab, digests: list[str], delay: float = 0.020) -> tuple[float, float, float]:
     """Per-reference time through a proxy that holds every request ``delay`` seconds:
     (serial, 16 in flight, 16 in flight with no delay) using the suite's RegistryClient."""
-    from collectors.pullsecret import Auths, Credential
-    from collectors.registry import RegistryClient
+    from collectors.images.pullsecret import Auths, Credential
+    from collectors.images.registry import RegistryClient
     from lab.registry import _tls_ready, write_proxy_rules
 
     mirror = lab.inventory["mirror"]

@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from collectors.dns import DnsClient, reverse_name  # noqa: E402
 from collectors.inventory import load_inventory  # noqa: E402
-from collectors.net import probe_tcp  # noqa: E402
+from collectors.transport.dns import DnsClient, reverse_name  # noqa: E402
+from collectors.transport.net import probe_tcp  # noqa: E402
 from lab import Lab  # noqa: E402
 
 

@@ -19,6 +19,10 @@ from typing import Any
 
 import pytest
 
+from collectors.errors import NotApplicable
+
+__all__ = ["NotApplicable"]  # re-exported: check modules raise it from here
+
 #: Every check the suite knows, by id, in declaration order.
 REGISTRY: dict[str, CheckSpec] = {}
 
@@ -29,10 +33,6 @@ MARKERS = {
     "preflight": "checks run before install: DNS, load balancer, bastion, ignition, mirror",
     "postinstall": "checks run after install against a live cluster or a snapshot",
 }
-
-
-class NotApplicable(Exception):
-    """Raised by a subjects function when the check does not apply to this site (a skip)."""
 
 
 @dataclass(frozen=True)

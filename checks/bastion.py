@@ -11,7 +11,8 @@ import posixpath
 from dataclasses import dataclass
 
 from checks.base import NotApplicable, Verdict, check, expect, failed, passed
-from collectors.bastion import (
+from collectors.errors import FactError
+from collectors.install.bastion import (
     HttpAnswer,
     PathFacts,
     http_get,
@@ -20,9 +21,8 @@ from collectors.bastion import (
     selinux_contexts,
     url_for,
 )
-from collectors.errors import FactError
 from collectors.parsers.selinux import SelinuxContext
-from fixtures.site import Site
+from collectors.site import Site
 
 HTTPD_TYPE = "httpd_sys_content_t"
 

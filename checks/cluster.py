@@ -12,7 +12,7 @@ from collectors.cluster import facts as F
 from collectors.cluster.base import Obj
 from collectors.cluster.resources import CLUSTEROPERATORS, CSRS, NODES
 from collectors.inventory import Inventory
-from fixtures.site import Site
+from collectors.site import Site
 
 #: What each operator usually waits on in a UPI site, for the remediation.
 OPERATOR_HINTS = {

@@ -19,7 +19,7 @@ from collectors.cluster.resources import (
     PODS,
     REGISTRY_CONFIGS,
 )
-from fixtures.site import Site
+from collectors.site import Site
 
 PAUSED = "cluster.x-k8s.io/paused"
 

@@ -10,9 +10,9 @@ import secrets
 from dataclasses import dataclass
 
 from checks.base import NotApplicable, Verdict, check, expect, failed, passed
-from collectors.dns import Answer, reverse_name
 from collectors.inventory import Node
-from fixtures.site import Site
+from collectors.site import Site
+from collectors.transport.dns import Answer, reverse_name
 
 RELOAD = 'then run "named-checkconf -z /etc/named.conf" and "rndc reload" (or "systemctl reload named")'
 

@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from checks.base import Verdict, check, expect, failed, passed
-from collectors.bastion import HttpAnswer, http_get, sha256_on_host, url_for
 from collectors.errors import FactError, InputError
+from collectors.install.bastion import HttpAnswer, http_get, sha256_on_host, url_for
 from collectors.parsers.certs import CertInfo, pem_certificates
 from collectors.parsers.dataurl import DataUrlError, decode_contents, is_data_url
 from collectors.parsers.ignition import certificates, parse_ignition
-from fixtures.site import Site
+from collectors.site import Site
 
 POINTERS = ("master.ign", "worker.ign")
 

@@ -12,15 +12,15 @@ from cryptography.hazmat.primitives import hashes
 
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.errors import FactError
-from collectors.imageref import parse_reference
-from collectors.installconfig import install_config
+from collectors.images.imageref import parse_reference
+from collectors.images.mirrors import MirrorRule, map_reference
+from collectors.images.pullsecret import Auths
+from collectors.images.registry import RegistryError, client_for
+from collectors.install.installconfig import install_config
 from collectors.inventory import split_host_port
-from collectors.mirrors import MirrorRule, map_reference
 from collectors.parsers.certs import x509_certificates
-from collectors.pullsecret import Auths
-from collectors.registry import RegistryError, client_for
-from collectors.tlsprobe import TlsResult, verify_tls
-from fixtures.site import Site
+from collectors.site import Site
+from collectors.transport.tlsprobe import TlsResult, verify_tls
 
 #: The two repositories every disconnected OpenShift 4 install pulls from.
 REQUIRED_SOURCES = ("quay.io/openshift-release-dev/ocp-release", "quay.io/openshift-release-dev/ocp-v4.0-art-dev")

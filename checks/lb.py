@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from checks.base import NotApplicable, Verdict, check, expect, failed, passed
 from collectors.inventory import Inventory, Node
-from collectors.net import TcpProbe, probe_tcp
 from collectors.parsers.haproxy import HaproxyConfig, Section, Server
-from fixtures.site import Site
+from collectors.site import Site
+from collectors.transport.net import TcpProbe, probe_tcp
 
 #: lb.port subjects: (VIP key, port key), as ``api:6443`` once the port is known.
 PORT_SUBJECTS = (

@@ -8,7 +8,7 @@ from checks.base import NotApplicable, Verdict, check, expect, failed, passed
 from checks.lb import validate_hint
 from collectors.inventory import Node
 from collectors.parsers.haproxy import Section, Server
-from fixtures.site import Site
+from collectors.site import Site
 
 
 def control_ports(site: Site) -> list[str]:

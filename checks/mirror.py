@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.errors import FactError
-from collectors.imageref import ImageRef, ImageRefError, parse_reference
-from collectors.installconfig import install_config
-from collectors.mirrors import MirrorRule, map_reference, matching_rules
-from collectors.registry import Ping, RegistryClient, RegistryError, client_for
-from collectors.release import IMAGE_REFERENCES, parse_image_references
-from fixtures.site import Site
+from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
+from collectors.images.mirrors import MirrorRule, map_reference, matching_rules
+from collectors.images.registry import Ping, RegistryClient, RegistryError, client_for
+from collectors.images.release import IMAGE_REFERENCES, parse_image_references
+from collectors.install.installconfig import install_config
+from collectors.site import Site
 
 RELEASE_SOURCE = "quay.io/openshift-release-dev/ocp-release"
 CONTENT_SOURCE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev"

@@ -11,7 +11,7 @@ from checks.base import NotApplicable, Verdict, check, expect, failed, passed
 from collectors.cluster import facts as F
 from collectors.cluster.base import Obj
 from collectors.cluster.resources import NODES, PODS
-from fixtures.site import Site
+from collectors.site import Site
 
 INFRA_LABEL = "node-role.kubernetes.io/infra"
 DEFAULT_TAINTS = ({"key": "infra", "value": "reserved", "effect": "NoSchedule"},

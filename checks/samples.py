@@ -12,9 +12,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from checks.base import NotApplicable, Verdict, check, expect, failed, passed
-from collectors import mirror_lookup
-from collectors import samples as S
 from collectors.cluster import facts as F
+from collectors.cluster import samples as S
 from collectors.cluster.base import ObjectMissing, ResourceMissing
 from collectors.cluster.resources import (
     CONFIGMAPS,
@@ -25,8 +24,9 @@ from collectors.cluster.resources import (
     SAMPLES_CONFIGS,
 )
 from collectors.errors import FactError
-from collectors.mirrors import MirrorRule, rules_from_resource
-from fixtures.site import Site
+from collectors.images import lookup as mirror_lookup
+from collectors.images.mirrors import MirrorRule, rules_from_resource
+from collectors.site import Site
 
 NAMESPACE = "openshift"
 

@@ -10,21 +10,13 @@ import argparse
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
-from collectors.bundle import write_bundle
 from collectors.cluster.kubeconfig import resolve_kubeconfig
-from collectors.cluster_dump import cluster_collector
 from collectors.inventory import InventoryError, load_inventory
-from fixtures.site import Site
-
-
-def ssh_options() -> tuple[dict[str, Any], Any]:
-    """Site options with the SSH transport (one pool for the run), and the pool to close."""
-    from collectors.ssh import SshPool
-
-    pool = SshPool()
-    return {"ssh_host_factory": lambda _site, target: pool.host(target)}, pool
+from collectors.site import Site
+from collectors.transport.ssh import SshPool
+from collectors.triage.bundle import write_bundle
+from collectors.triage.cluster_dump import cluster_collector
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,8 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     except InventoryError as exc:
         print(f"bad inventory:\n{exc}", file=sys.stderr)
         return 2
-    options, pool = ssh_options()
-    site = Site(inv, options)
+    pool = SshPool()
+    site = Site(inv, ssh=pool.host)
 
     lock = threading.Lock()
 

@@ -41,3 +41,7 @@ class CommandTimeout(FactError):
         super().__init__(message)
         self.stdout = stdout
         self.stderr = stderr
+
+
+class NotApplicable(Exception):
+    """The check does not apply to this site (a skip, with the reason), e.g. no cluster given."""

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from collectors import samples as S
+from collectors.cluster import samples as S
 from lab import cluster_model as CM
 from lab.cluster_model import ClusterModel
 from lab.scenarios import scenario

@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from collectors.registry import DOCKER_MANIFEST, OCI_MANIFEST, parse_challenge
+from collectors.images.registry import DOCKER_MANIFEST, OCI_MANIFEST, parse_challenge
 
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"

@@ -24,7 +24,10 @@ from typing import Any
 
 import pytest
 
+from checks.base import LAST_VERDICT, NO_SUBJECT, CheckFailed, spec_of
+from collectors.errors import FactError
 from reports.html_report import render_html
+from reports.records import record_of
 from reports.results import Results, write_json_atomically, write_text_atomically
 from reports.terminal import failure_summary, summary_table
 
@@ -92,16 +95,6 @@ def results_of(config: pytest.Config) -> Results:
     return config.stash[RESULTS_KEY]
 
 
-def _cluster(config: pytest.Config) -> str:
-    try:
-        from fixtures.plugin import SITE_KEY
-    except ImportError:  # the reports plugin used on its own
-        return ""
-    site = config.stash.get(SITE_KEY, None)
-    inventory = getattr(site, "inventory", None)
-    return inventory.cluster_domain if inventory is not None else ""
-
-
 def _catalog() -> dict[str, dict[str, Any]]:
     from reports.catalog import catalog
 
@@ -120,7 +113,7 @@ def report_data(config: pytest.Config) -> dict[str, Any]:
     started, t0 = config.stash[_STARTED_KEY]
     data: dict[str, Any] = {
         **results_of(config).as_json(),
-        "cluster": _cluster(config),
+        "cluster": "",
         "started": started.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "duration": time.monotonic() - t0,
         "checks": _catalog(),
@@ -130,6 +123,45 @@ def report_data(config: pytest.Config) -> dict[str, Any]:
             data.update(extra)
     data.update(extras_of(config))
     return data
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    LAST_VERDICT.set(None)  # a check that passes without a verdict says nothing
+
+
+def _outcome(report: pytest.TestReport, exc: BaseException | None) -> str:
+    if report.skipped:
+        return "skipped"
+    if report.failed:
+        return "failed" if isinstance(exc, CheckFailed) else "error"
+    return "passed"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    """Attach ``check_record`` (see :mod:`reports.records`) to each report of a check."""
+    report: pytest.TestReport = yield
+    spec = spec_of(getattr(item, "function", None))
+    if spec is None:
+        return report
+    subject = item.callspec.params.get("subject", NO_SUBJECT)  # type: ignore[attr-defined]
+    exc = call.excinfo.value if call.excinfo is not None else None
+    outcome = _outcome(report, exc)
+    verdict = None
+    if isinstance(exc, CheckFailed):
+        verdict = exc.verdict
+    elif outcome == "passed" and report.when == "call":
+        verdict = LAST_VERDICT.get()
+    longrepr = report.longrepr
+    skip_reason = (longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)) if report.skipped else ""
+    if outcome == "error" and exc is None:
+        exc = RuntimeError(str(longrepr))
+    report.check_record = record_of(spec.id, subject, outcome, verdict=verdict,  # type: ignore[attr-defined]
+                                    exc=exc, skip_reason=skip_reason)
+    if outcome == "error" and isinstance(exc, FactError):
+        report.longrepr = f"{spec.id} [{subject}]: {exc}"
+    return report
 
 
 class ResultCollector:

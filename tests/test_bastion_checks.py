@@ -7,7 +7,7 @@ from pathlib import Path
 
 from checks.base import Verdict
 from checks.bastion import ServedFacts, evaluate_served
-from collectors.bastion import HttpAnswer, PathFacts
+from collectors.install.bastion import HttpAnswer, PathFacts
 from collectors.inventory import load_inventory
 from collectors.parsers.selinux import SelinuxContext
 from lab.bastion import RHCOS

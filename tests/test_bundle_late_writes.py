@@ -11,9 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from collectors import bundle
-from collectors.classify import Classifier
-from collectors.collect import HostPlan, Source
+from collectors.triage import bundle
+from collectors.triage.classify import Classifier
+from collectors.triage.collect import HostPlan, Source
 
 
 def _source(name: str) -> Source:

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collectors.catalog import CatalogError, load_catalog
-from collectors.classify import Classifier
 from collectors.parsers.logs import parse_installer_line, parse_journal_json, parse_syslog_line
+from collectors.triage.catalog import CatalogError, load_catalog
+from collectors.triage.classify import Classifier
 from lab.journals import HAPROXY_LOG, INSTALLER_LOG, T0, bootstrap_lines
 
 CATALOG = load_catalog()

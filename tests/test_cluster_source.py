@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collectors import samples as S
 from collectors.cluster import resources as R
+from collectors.cluster import samples as S
 from collectors.cluster.base import CachedSource, ResourceMissing
 from collectors.cluster.snapshot import SnapshotSource, split_layout_path
 from collectors.errors import FactError, InputError

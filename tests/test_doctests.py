@@ -35,7 +35,7 @@ WITH_EXAMPLES = [name for name in MODULES if examples(name)]
 
 
 def test_discovery_finds_the_packages() -> None:
-    assert {"collectors.dns", "collectors.parsers.haproxy", "checks.base", "fixtures.site",
+    assert {"collectors.transport.dns", "collectors.parsers.haproxy", "checks.base", "collectors.site",
             "reports.results", "lab.core"} <= set(WITH_EXAMPLES)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 MODULES = [
     "collectors.cluster.base", "collectors.yamlio", "collectors.cluster.kubeconfig", "reports.catalog",
-    "fixtures.site", "collectors.installconfig", "collectors.parsers.certs", "collectors.mirror_lookup",
+    "collectors.site", "collectors.install.installconfig", "collectors.parsers.certs", "collectors.images.lookup",
 ]
 
 

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from collectors import collect
 from collectors.errors import CommandTimeout, FactError
-from collectors.hosts import LocalHost
+from collectors.transport.hosts import LocalHost
+from collectors.triage import collect
 
 
 def test_timeout_kills_grandchildren_holding_the_pipes() -> None:

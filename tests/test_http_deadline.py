@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from collectors import settings
-from collectors.bastion import http_get
+from collectors.install.bastion import http_get
 
 
 def _serve(body_writer) -> Iterator[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from checks.ignition import evaluate_pointer, expected_source, gather_pointer
 from collectors.inventory import load_inventory
 from collectors.parsers.dataurl import encode_data_url
-from fixtures.site import Site
+from collectors.site import Site
 from lab.ignition_files import make_ca, pointer_config
 
 DOMAIN = "ocp45.example.localdomain"

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collectors.errors import InputError
-from collectors.imageref import DOCKER_HUB, ImageRef, ImageRefError, parse_reference
-from collectors.pullsecret import normalize_key, parse_auths
-from collectors.release import parse_image_references
+from collectors.images.imageref import DOCKER_HUB, ImageRef, ImageRefError, parse_reference
+from collectors.images.pullsecret import normalize_key, parse_auths
+from collectors.images.release import parse_image_references
 
 component = st.from_regex(r"[a-z0-9]{1,8}(?:[._-][a-z0-9]{1,6}){0,2}", fullmatch=True)
 label = st.from_regex(r"[a-z0-9]{1,10}", fullmatch=True)
@@ -192,7 +192,7 @@ def test_image_references_round_trip(components: dict[str, str], version: str) -
        st.dictionaries(st.sampled_from(["realm", "service", "scope", "error"]),
                        st.from_regex(r"[A-Za-z0-9:/._,=-]{0,40}", fullmatch=True), max_size=4))
 def test_challenge_round_trip(scheme: str, params: dict[str, str]) -> None:
-    from collectors.registry import parse_challenge
+    from collectors.images.registry import parse_challenge
 
     header = scheme + " " + ",".join(f'{k}="{v}"' for k, v in params.items())
     assert parse_challenge(header) == (scheme.lower(), params)
@@ -204,7 +204,7 @@ def test_challenge_round_trip(scheme: str, params: dict[str, str]) -> None:
 def test_find_in_tar(files: dict[str, bytes], whiteout: bool) -> None:
     import io
 
-    from collectors.layers import find_in_tar
+    from collectors.images.layers import find_in_tar
     from lab.imagebuild import tar_layer
 
     names = [n for n in files if not any(o.startswith(n + "/") for o in files)]  # files, not dirs
@@ -222,7 +222,7 @@ def test_find_in_tar(files: dict[str, bytes], whiteout: bool) -> None:
 def test_find_in_tar_garbage() -> None:
     import io
 
-    from collectors.layers import LayerError, find_in_tar
+    from collectors.images.layers import LayerError, find_in_tar
 
     for data, kind in ((b"\x1f\x8bnot really gzip", "gzip"), (b"plain text, no tar header" * 30, "tar")):
         with pytest.raises(LayerError, match=f"sha256:x: not a {kind} archive"):

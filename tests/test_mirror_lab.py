@@ -23,10 +23,16 @@ import checks.mirror  # noqa: F401
 from checks.base import REGISTRY, CheckFailed
 from collectors import settings
 from collectors.errors import FactError
+from collectors.images.registry import (
+    OCI_INDEX,
+    OCI_MANIFEST,
+    RegistryClient,
+    RegistryError,
+    client_for,
+)
+from collectors.images.release import IMAGE_REFERENCES
 from collectors.inventory import load_inventory
-from collectors.registry import OCI_INDEX, OCI_MANIFEST, RegistryClient, RegistryError, client_for
-from collectors.release import IMAGE_REFERENCES
-from fixtures.site import Site
+from collectors.site import Site
 from lab import Lab
 from lab.registry import (
     BROKEN_LAYER_TAG,

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collectors.errors import InputError
-from collectors.imageref import parse_reference
-from collectors.mirrors import (
+from collectors.images.imageref import parse_reference
+from collectors.images.mirrors import (
     NEVER_CONTACT_SOURCE,
     MirrorRule,
     map_reference,

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks import cluster, day2, lb_postinstall, placement, samples
-from collectors import samples as S
+from collectors.cluster import samples as S
 from collectors.inventory import Node
 from collectors.parsers.haproxy import parse_haproxy
 from lab.cluster_model import seed_cluster
@@ -126,8 +126,8 @@ def test_day2_branches() -> None:
 
 
 def test_tag_references_map_only_through_tag_mirror_sets() -> None:
-    from collectors.mirror_lookup import candidates
-    from collectors.mirrors import MirrorRule
+    from collectors.images.lookup import candidates
+    from collectors.images.mirrors import MirrorRule
 
     digest_rule = MirrorRule("registry.redhat.io/rhscl", ("m:5000/rhscl",))
     tag_rule = MirrorRule("registry.redhat.io/rhscl", ("m:5000/rhscl",), digest_only=False)

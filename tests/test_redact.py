@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from collectors.cluster.resources import KNOWN
 from collectors.cluster.snapshot import SnapshotSource
-from collectors.redact import REDACTED, redact_object, redact_text
+from collectors.triage.redact import REDACTED, redact_object, redact_text
 from lab.cluster_model import seed_cluster, write_must_gather
 from lab.journals import JournalLine, write_journal
 from lab.model import seed_model

@@ -14,7 +14,7 @@ import pytest
 from collectors import settings
 from collectors.errors import CommandTimeout, FactError
 from collectors.inventory import SshTarget, load_inventory
-from collectors.ssh import SshPool
+from collectors.transport.ssh import SshPool
 from lab import Lab
 from tests.selection import BASTION
 from tests.suite import run_suite

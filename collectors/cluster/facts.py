@@ -11,17 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.base import NotApplicable
 from collectors.cluster.base import CachedSource, Obj, ResourceMissing
 from collectors.cluster.resources import Resource
-from collectors.errors import FactError
+from collectors.errors import FactError, NotApplicable
 
 ROLE_PREFIX = "node-role.kubernetes.io/"
 
 
 def source(site: Any) -> CachedSource:
     """The run's cluster source (``--kubeconfig``/``--snapshot``); skips the check without one."""
-    access = site.options.get("cluster")
+    access = site.cluster
     if access is None:
         raise NotApplicable("no cluster source plugin loaded (fixtures.cluster)")
     return access.source()

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from collectors import settings
 from collectors.errors import CommandTimeout, FactError
-from collectors.hosts import Host, LocalHost
+from collectors.transport.hosts import Host, LocalHost
 
 #: One host's whole collection (all its sources), in seconds.
 HOST_TIMEOUT = settings.COLLECT_HOST_TIMEOUT

@@ -125,7 +125,7 @@ def cluster_collector(site: Any, snapshot: str | None = None, kubeconfig: str | 
     """The cluster part of a bundle: a snapshot, the run's cluster source, or a 'skipped' row."""
     if snapshot:
         return from_snapshot(snapshot)
-    access = site.options.get("cluster") if site is not None else None
+    access = site.cluster if site is not None else None
     reason = "no --snapshot and no cluster (--kubeconfig) given"
     kubeconfig = kubeconfig or None
     if access is not None and hasattr(access, "source"):

@@ -31,9 +31,9 @@ from typing import Any
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from collectors import yamlio
-from collectors.classify import Classifier
-from collectors.collect import HostPlan, Source, collect_all, plan
-from collectors.redact import redact_object, redact_text
+from collectors.triage.classify import Classifier
+from collectors.triage.collect import HostPlan, Source, collect_all, plan
+from collectors.triage.redact import redact_object, redact_text
 
 #: kinds whose plural is not kind.lower() + "s"
 _PLURALS = {
@@ -51,7 +51,7 @@ def tool_version() -> str:
 
         return version("upi-conformance")
     except Exception:  # noqa: BLE001 - not installed: read pyproject
-        text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+        text = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
         return next((ln.split('"')[1] for ln in text.splitlines() if ln.startswith("version")), "unknown")
 
 

@@ -18,8 +18,8 @@ import urllib3
 
 from collectors import settings
 from collectors.errors import FactError
-from collectors.hosts import Host
 from collectors.parsers.selinux import SelinuxContext, parse_context, parse_stat_contexts
+from collectors.transport.hosts import Host
 
 
 def url_for(base: str, name: str) -> str:

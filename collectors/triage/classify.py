@@ -23,7 +23,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from collectors.catalog import Catalog, Entry, SourceRules, load_catalog
 from collectors.parsers.logs import (
     LogRecord,
     as_text,
@@ -31,6 +30,7 @@ from collectors.parsers.logs import (
     parse_journal_json,
     parse_syslog_line,
 )
+from collectors.triage.catalog import Catalog, Entry, SourceRules, load_catalog
 
 #: formats a stream can be in
 FORMATS = ("journal", "syslog", "installer", "text")

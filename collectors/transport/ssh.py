@@ -1,4 +1,4 @@
-"""SSH transport on paramiko: the :class:`~collectors.hosts.Host` protocol for inventory targets.
+"""SSH transport on paramiko: the :class:`~collectors.transport.hosts.Host` protocol for inventory targets.
 
 One :class:`SshPool` per run hands out :class:`SshHost` objects; each host's connection is
 opened on first use and reused by every check (thread-safe), and ``pool.close()`` ends them::

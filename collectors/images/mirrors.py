@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from collectors.errors import InputError
-from collectors.imageref import ImageRef, ImageRefError, parse_reference
+from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
 
 NEVER_CONTACT_SOURCE = "NeverContactSource"
 ALLOW_CONTACTING_SOURCE = "AllowContactingSource"

@@ -5,7 +5,7 @@ with the run's shared client ``registry.client_for``);
 ``candidates(ref, rules, mirror_host)`` says where a disconnected cluster would pull ``ref``
 from: through ICSP/IDMS for a digest, and only from the mirror host.
 
->>> from collectors.mirrors import MirrorRule
+>>> from collectors.images.mirrors import MirrorRule
 >>> rules = [MirrorRule("quay.io/openshift-release-dev/ocp-v4.0-art-dev", ("m:5000/ocp4/openshift4",))]
 >>> [str(c)[:24] for c in candidates("quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "a" * 64, rules, "m:5000")]
 ['m:5000/ocp4/openshift4@s']
@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from collectors.errors import FactError, InputError
-from collectors.imageref import ImageRef, ImageRefError, parse_reference
-from collectors.mirrors import MirrorRule, map_reference
-from collectors.registry import client_for
+from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
+from collectors.images.mirrors import MirrorRule, map_reference
+from collectors.images.registry import client_for
 
 
 def candidates(ref: str, rules: Iterable[MirrorRule], mirror_host: str) -> list[ImageRef]:

@@ -13,7 +13,7 @@ The API the checks (and other helpers) use::
     client.image_manifest(ref)                       # the single-image manifest (index followed)
     client.read_file(ref, "release-manifests/image-references")     # bytes from the layers
 
-Where a reference is pulled from under mirror rules: ``collectors.mirrors.map_reference(ref,
+Where a reference is pulled from under mirror rules: ``collectors.images.mirrors.map_reference(ref,
 rules)`` with rules from ``rules_from_install_config(doc)`` or ``rules_from_resource(icsp_or_idms)``.
 
 Every failure other than "not there" (404) raises :class:`RegistryError` (a FactError) whose
@@ -46,9 +46,9 @@ from requests.adapters import HTTPAdapter
 
 from collectors import settings
 from collectors.errors import FactError, InputError
-from collectors.imageref import ImageRef, ImageRefError, parse_reference
-from collectors.layers import LayerError, find_in_tar
-from collectors.pullsecret import Auths, Credential, load_auths
+from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
+from collectors.images.layers import LayerError, find_in_tar
+from collectors.images.pullsecret import Auths, Credential, load_auths
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"

@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 from collectors.errors import InputError
-from collectors.mirrors import MirrorRule, rules_from_install_config
-from collectors.pullsecret import Auths, parse_auths
+from collectors.images.mirrors import MirrorRule, rules_from_install_config
+from collectors.images.pullsecret import Auths, parse_auths
 
 
 def load_install_config(path: str | Path) -> dict[str, Any]:

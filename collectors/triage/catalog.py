@@ -1,4 +1,4 @@
-"""The benign-log catalog (``collectors/catalog.yaml``) loaded and validated.
+"""The benign-log catalog (``collectors/triage/catalog.yaml``) loaded and validated.
 
 >>> cat = load_catalog()
 >>> [e.id for e in cat.rules_for("bootkube.service").entries][:2]

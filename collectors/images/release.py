@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 
 from collectors.errors import InputError
-from collectors.imageref import ImageRef, ImageRefError, parse_reference
+from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
 
 IMAGE_REFERENCES = "release-manifests/image-references"
 

@@ -1,0 +1,58 @@
+"""One outcome record (check, subject, outcome, message, remediation) per test report phase.
+
+The record is built here, from the check's verdict or the exception that ended the phase, so
+the pytest wiring never knows the report's shape.
+
+>>> from checks.base import failed
+>>> v = failed(expected="A 10.0.0.1", found="none", remediation="add it")
+>>> record_of("dns.forward", "m1", "failed", verdict=v)["message"]
+'expected A 10.0.0.1; found none'
+>>> record_of("dns.forward", "m1", "error", exc=ValueError("x"))["remediation"][:5]
+'a bug'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.base import Verdict
+from collectors.errors import FactError
+
+#: What to do about an error whose collector gave no more specific advice.
+ERROR_REMEDIATION = ("make the source the message names reachable and readable from this machine "
+                     "(address, port, firewall, credentials), then run the check again")
+BUG_REMEDIATION = "a bug in the suite: please report it with this message"
+
+
+def error_reason(exc: BaseException) -> str:
+    """The error's message as a user reads it: a collector's own text, else type and text."""
+    if isinstance(exc, FactError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def record_of(
+    check_id: str,
+    subject: str,
+    outcome: str,
+    *,
+    verdict: Verdict | None = None,
+    exc: BaseException | None = None,
+    skip_reason: str = "",
+) -> dict[str, Any]:
+    """The record of one phase: ``outcome`` is passed, failed, error or skipped."""
+    record: dict[str, Any] = {"check": check_id, "subject": subject, "outcome": outcome,
+                              "message": "", "remediation": ""}
+    if outcome == "passed":
+        record["message"] = verdict.message if verdict is not None and verdict.ok else ""
+    elif outcome == "skipped":
+        record["message"] = skip_reason.removeprefix("Skipped: ")
+    elif outcome == "failed" and verdict is not None:
+        record.update(message=verdict.message, remediation=verdict.remediation)
+        if verdict.details:
+            record["details"] = list(verdict.details)
+    elif exc is not None:
+        default = ERROR_REMEDIATION if isinstance(exc, FactError) else BUG_REMEDIATION
+        record.update(outcome="error", message=error_reason(exc),
+                      remediation=getattr(exc, "remediation", "") or default)
+    return record
