@@ -35,27 +35,42 @@ def _line(rnd: random.Random, i: int) -> str:
     unit, prio = "kubelet.service", 6
     if r < 0.90:
         unit = rnd.choice(["kubelet.service", "crio.service"])
-        msg = rnd.choice([
-            f"I0928 13:40:{i % 60:02d}.000000    1520 kubelet.go:1888] SyncLoop (PLEG): \"pod-{i % 977}\", event: ContainerStarted",
-            f"Started container {i:012x}: openshift-etcd/etcd-m{i % 3 + 1}",
-            f"I0928 13:40:{i % 60:02d}.000000    1520 reconciler.go:224] operationExecutor.VerifyControllerAttachedVolume started for volume \"v-{i % 311}\"",
-        ])
+        msg = rnd.choice(
+            [
+                f'I0928 13:40:{i % 60:02d}.000000    1520 kubelet.go:1888] SyncLoop (PLEG): "pod-{i % 977}", event: ContainerStarted',
+                f"Started container {i:012x}: openshift-etcd/etcd-m{i % 3 + 1}",
+                f'I0928 13:40:{i % 60:02d}.000000    1520 reconciler.go:224] operationExecutor.VerifyControllerAttachedVolume started for volume "v-{i % 311}"',
+            ]
+        )
     elif r < 0.96:
         unit = "bootkube.service"
         name = f"manifest-{i % 5000}.yaml"
-        msg = (f'"{name}": failed to create configmaps.v1./{name} -n openshift-config: namespaces "openshift-config" not found'
-               if r < 0.93 else f'Created "{name}" configmaps.v1./{name} -n openshift-config')
+        msg = (
+            f'"{name}": failed to create configmaps.v1./{name} -n openshift-config: namespaces "openshift-config" not found'
+            if r < 0.93
+            else f'Created "{name}" configmaps.v1./{name} -n openshift-config'
+        )
     elif r < 0.99:
         unit = "kubelet.service"
-        msg = (f'E0928 13:40:{i % 60:02d}.000000    1520 kubelet.go:2268] node "m{i % 3 + 1}" not found'
-               if r < 0.985 else f"Successfully registered node m{i % 3 + 1}")
+        msg = (
+            f'E0928 13:40:{i % 60:02d}.000000    1520 kubelet.go:2268] node "m{i % 3 + 1}" not found'
+            if r < 0.985
+            else f"Successfully registered node m{i % 3 + 1}"
+        )
     else:
         unit, prio = "crio.service", 3
         msg = f"Error pulling image registry.test.example.local:5000/ocp4/openshift4@sha256:{i:064x}: manifest unknown"
-    return json.dumps({
-        "__REALTIME_TIMESTAMP": str(T0 + i * 1000), "_SYSTEMD_UNIT": unit, "PRIORITY": str(prio),
-        "_HOSTNAME": "m1", "SYSLOG_IDENTIFIER": unit.split(".")[0], "MESSAGE": msg,
-    }, separators=(",", ":"))
+    return json.dumps(
+        {
+            "__REALTIME_TIMESTAMP": str(T0 + i * 1000),
+            "_SYSTEMD_UNIT": unit,
+            "PRIORITY": str(prio),
+            "_HOSTNAME": "m1",
+            "SYSLOG_IDENTIFIER": unit.split(".")[0],
+            "MESSAGE": msg,
+        },
+        separators=(",", ":"),
+    )
 
 
 def generate(path: Path, lines: int, start: int = 0) -> None:
@@ -107,7 +122,9 @@ def measure(argv: list[str], stdout: Any = subprocess.PIPE) -> tuple[float, floa
     wall = time.perf_counter() - t0
     out = proc.stdout.read().decode() if proc.stdout else ""
     if proc.returncode not in (0, 1):  # grep -v exits 1 when no line is left
-        raise RuntimeError(f"{argv[0]} failed ({proc.returncode}): {proc.stderr.read().decode() if proc.stderr else ''}")
+        raise RuntimeError(
+            f"{argv[0]} failed ({proc.returncode}): {proc.stderr.read().decode() if proc.stderr else ''}"
+        )
     return wall, peak, out
 
 
@@ -129,7 +146,9 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=1_000_000)
-    ap.add_argument("--grow", default="1000000,2000000,5000000", help="line counts for the RSS series")
+    ap.add_argument(
+        "--grow", default="1000000,2000000,5000000", help="line counts for the RSS series"
+    )
     args = ap.parse_args()
     grow = sorted(int(n) for n in args.grow.split(",") if n)
     with tempfile.TemporaryDirectory(prefix="bench-classify-") as tmp:
@@ -138,7 +157,9 @@ def main() -> None:
         t0 = time.perf_counter()
         generate(data, args.lines)
         size = data.stat().st_size / 2**20
-        print(f"input: {args.lines:,} journal JSON lines, {size:.0f} MiB (generated in {time.perf_counter() - t0:.1f}s)")
+        print(
+            f"input: {args.lines:,} journal JSON lines, {size:.0f} MiB (generated in {time.perf_counter() - t0:.1f}s)"
+        )
         print(f"patterns: {len(load_catalog().patterns())} catalog patterns (grep -v -E -f)")
         gw, grss = grep(data, patterns)
         cw, crss, summary = classifier(data)
@@ -148,8 +169,10 @@ def main() -> None:
         print(f"{'classifier (feed_file)':22} {cw:8.2f} {crss:13.1f} {args.lines / cw:12,.0f}")
         print(f"{'classifier, no grep':22} {pw:8.2f} {prss:13.1f} {args.lines / pw:12,.0f}")
         print(f"classifier / grep wall time: {cw / gw:.1f}x (aim: within 5x)")
-        print(f"classifier result: {summary['groups']} finding groups, {summary['open']} open keys, "
-              f"{summary['examined']:,} lines examined, {summary['resolved']:,} resolved")
+        print(
+            f"classifier result: {summary['groups']} finding groups, {summary['open']} open keys, "
+            f"{summary['examined']:,} lines examined, {summary['resolved']:,} resolved"
+        )
         print("\npeak RSS as the input grows (aim: flat, under 100 MiB)")
         print(f"{'lines':>12} {'MiB in':>8} {'wall s':>8} {'peak RSS MiB':>13}")
         data.unlink()

@@ -55,7 +55,9 @@ def push_all(lab: Lab, host: str, refs: list[tuple[str, str]]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--streams", type=int, default=300)
     parser.add_argument("--tags", type=int, default=5)
     parser.add_argument("--skopeo-sample", type=int, default=20)
@@ -65,22 +67,40 @@ def main() -> int:
     try:
         lab.start()
         host = lab.inventory["mirror"]["registry"]
-        all_refs = [(f"bench/app-{i:03d}", f"t{k}") for i in range(args.streams) for k in range(args.tags)]
+        all_refs = [
+            (f"bench/app-{i:03d}", f"t{k}") for i in range(args.streams) for k in range(args.tags)
+        ]
         present = [r for n, r in enumerate(all_refs) if n % 10 != 7]
         t = time.perf_counter()
         push_all(lab, host, present)
-        print(f"pushed {len(present)} of {len(all_refs)} tags to {host} in {time.perf_counter() - t:.1f} s")
+        print(
+            f"pushed {len(present)} of {len(all_refs)} tags to {host} in {time.perf_counter() - t:.1f} s"
+        )
 
         model = ClusterModel(host)
-        model.add(R.SAMPLES_CONFIGS, _obj(R.SAMPLES_CONFIGS, "cluster", spec={"managementState": "Managed", "samplesRegistry": host}))
+        model.add(
+            R.SAMPLES_CONFIGS,
+            _obj(
+                R.SAMPLES_CONFIGS,
+                "cluster",
+                spec={"managementState": "Managed", "samplesRegistry": host},
+            ),
+        )
         for i in range(args.streams):
-            _imagestream(model, f"app-{i:03d}", {f"t{k}": f"registry.redhat.io/bench/app-{i:03d}:t{k}" for k in range(args.tags)}, "true")
+            _imagestream(
+                model,
+                f"app-{i:03d}",
+                {f"t{k}": f"registry.redhat.io/bench/app-{i:03d}:t{k}" for k in range(args.tags)},
+                "true",
+            )
         snapshot = write_must_gather(model, work / "must-gather")
 
         # --- the suite
         import checks.samples as samples
 
-        site = Site(load_inventory(lab.inventory_path), cluster=ClusterAccess(str(snapshot), None, True))
+        site = Site(
+            load_inventory(lab.inventory_path), cluster=ClusterAccess(str(snapshot), None, True)
+        )
         t = time.perf_counter()
         facts = samples.all_stream_facts(site)
         suite_s = time.perf_counter() - t
@@ -95,8 +115,13 @@ def main() -> int:
         ca = str(lab.workdir / "registry" / "certs" / "ca.crt")
 
         def head(ref: tuple[str, str]) -> int:
-            return session.head(f"https://{host}/v2/{ref[0]}/manifests/{ref[1]}", auth=(reg.user, reg.password),
-                                headers={"Accept": DOCKER_MANIFEST}, verify=ca, timeout=10).status_code
+            return session.head(
+                f"https://{host}/v2/{ref[0]}/manifests/{ref[1]}",
+                auth=(reg.user, reg.password),
+                headers={"Accept": DOCKER_MANIFEST},
+                verify=ca,
+                timeout=10,
+            ).status_code
 
         t = time.perf_counter()
         with ThreadPoolExecutor(16) as pool:
@@ -113,19 +138,39 @@ def main() -> int:
             sample = present[: args.skopeo_sample]
             t = time.perf_counter()
             for repo, tag in sample:
-                subprocess.run(["skopeo", "inspect", "--raw", "--cert-dir", str(certs), "--creds",
-                                f"{reg.user}:{reg.password}", f"docker://{host}/{repo}:{tag}"],
-                               capture_output=True, check=True, timeout=60)
+                subprocess.run(
+                    [
+                        "skopeo",
+                        "inspect",
+                        "--raw",
+                        "--cert-dir",
+                        str(certs),
+                        "--creds",
+                        f"{reg.user}:{reg.password}",
+                        f"docker://{host}/{repo}:{tag}",
+                    ],
+                    capture_output=True,
+                    check=True,
+                    timeout=60,
+                )
             skopeo_s = (time.perf_counter() - t) / len(sample) * len(all_refs)
 
         n = len(all_refs)
-        print(f"{args.streams} imagestreams x {args.tags} tags = {n} references, {n - len(present)} missing")
-        print(f"suite (rewrite + map + parallel lookups): {suite_s:6.2f} s  {suite_s / n * 1000:6.2f} ms/ref")
-        print(f"floor (16-thread keep-alive HEAD loop):   {floor_s:6.2f} s  {floor_s / n * 1000:6.2f} ms/ref"
-              f"   suite/floor = {suite_s / floor_s:.2f} (aim <= 1.5)")
+        print(
+            f"{args.streams} imagestreams x {args.tags} tags = {n} references, {n - len(present)} missing"
+        )
+        print(
+            f"suite (rewrite + map + parallel lookups): {suite_s:6.2f} s  {suite_s / n * 1000:6.2f} ms/ref"
+        )
+        print(
+            f"floor (16-thread keep-alive HEAD loop):   {floor_s:6.2f} s  {floor_s / n * 1000:6.2f} ms/ref"
+            f"   suite/floor = {suite_s / floor_s:.2f} (aim <= 1.5)"
+        )
         if skopeo_s is not None:
-            print(f"skopeo inspect loop (from {args.skopeo_sample} refs): {skopeo_s:6.1f} s  "
-                  f"{skopeo_s / n * 1000:6.1f} ms/ref   skopeo/suite = {skopeo_s / suite_s:.0f}x (aim >= 10x)")
+            print(
+                f"skopeo inspect loop (from {args.skopeo_sample} refs): {skopeo_s:6.1f} s  "
+                f"{skopeo_s / n * 1000:6.1f} ms/ref   skopeo/suite = {skopeo_s / suite_s:.0f}x (aim >= 10x)"
+            )
     finally:
         lab.stop()
         shutil.rmtree(work, ignore_errors=True)

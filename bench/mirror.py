@@ -46,7 +46,9 @@ def push_many(pusher: Pusher, n: int) -> dict[str, str]:
 
     def one(i: int) -> tuple[str, str]:
         img = build_image([layer], oci=True, annotations={"bench.index": str(i)})
-        return f"bench-{i:05d}", pusher.manifest(LOCAL_REPOSITORY, img.digest, img.manifest, img.media_type)
+        return f"bench-{i:05d}", pusher.manifest(
+            LOCAL_REPOSITORY, img.digest, img.manifest, img.media_type
+        )
 
     with ThreadPoolExecutor(16) as pool:
         return dict(pool.map(one, range(n)))
@@ -62,9 +64,24 @@ def time_suite(inventory: Path, repeat: int) -> float:
     for _ in range(repeat):
         start = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-m", "preflight", "-k", "mirror.release", "-q", "-p", "no:randomly",
-             "--inventory", str(inventory)],
-            cwd=ROOT, capture_output=True, text=True, check=False,
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-m",
+                "preflight",
+                "-k",
+                "mirror.release",
+                "-q",
+                "-p",
+                "no:randomly",
+                "--inventory",
+                str(inventory),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         elapsed = time.perf_counter() - start
         if done.returncode != 0:
@@ -79,9 +96,19 @@ def skopeo_loop(host: str, digests: list[str], auth_file: Path, ca_file: Path) -
     start = time.perf_counter()
     for d in digests:
         done = subprocess.run(
-            ["skopeo", "inspect", "--authfile", str(auth_file), "--cert-dir", str(cert_dir),
-             f"docker://{host}/{LOCAL_REPOSITORY}@{d}"],
-            capture_output=True, text=True, check=False, timeout=60,
+            [
+                "skopeo",
+                "inspect",
+                "--authfile",
+                str(auth_file),
+                "--cert-dir",
+                str(cert_dir),
+                f"docker://{host}/{LOCAL_REPOSITORY}@{d}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
         )
         if done.returncode != 0:
             raise SystemExit(f"skopeo inspect failed: {done.stderr[-500:]}")
@@ -90,7 +117,9 @@ def skopeo_loop(host: str, digests: list[str], auth_file: Path, ca_file: Path) -
     return elapsed
 
 
-def head_floor(host: str, digests: list[str], user: str, password: str, ca_file: Path, threads: int = 16) -> float:
+def head_floor(
+    host: str, digests: list[str], user: str, password: str, ca_file: Path, threads: int = 16
+) -> float:
     local = threading.local()
     auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
@@ -104,8 +133,11 @@ def head_floor(host: str, digests: list[str], user: str, password: str, ca_file:
         return s
 
     def head(d: str) -> int:
-        r = session().head(f"https://{host}/v2/{LOCAL_REPOSITORY}/manifests/{d}",
-                           headers={"Accept": ACCEPT, "Authorization": auth}, timeout=30)
+        r = session().head(
+            f"https://{host}/v2/{LOCAL_REPOSITORY}/manifests/{d}",
+            headers={"Accept": ACCEPT, "Authorization": auth},
+            timeout=30,
+        )
         return r.status_code
 
     with ThreadPoolExecutor(threads) as pool:
@@ -124,8 +156,25 @@ def netem_available() -> bool:
     if subprocess.run(["ip", "netns", "add", ns], capture_output=True, check=False).returncode != 0:
         return False
     try:
-        done = subprocess.run(["ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "lo", "root", "netem",
-                               "delay", "10ms"], capture_output=True, check=False)
+        done = subprocess.run(
+            [
+                "ip",
+                "netns",
+                "exec",
+                ns,
+                "tc",
+                "qdisc",
+                "add",
+                "dev",
+                "lo",
+                "root",
+                "netem",
+                "delay",
+                "10ms",
+            ],
+            capture_output=True,
+            check=False,
+        )
         return done.returncode == 0
     finally:
         subprocess.run(["ip", "netns", "del", ns], capture_output=True, check=False)
@@ -143,11 +192,23 @@ def latency_demo(lab: Lab, digests: list[str], delay: float = 0.020) -> tuple[fl
     certs = lab.workdir / "registry" / "certs"
     proxy_port = lab.port(6)
     rules = lab.workdir / "registry" / "proxy.json"
-    rules.write_text(json.dumps({"listen": [ip, proxy_port], "upstream": [ip, int(port)],
-                                 "cert": str(certs / "domain.crt"), "key": str(certs / "domain.key"),
-                                 "ca": str(certs / "ca.crt"), "rules": [{"path": "", "delay": delay}]}))
-    lab.procs.spawn("bench-latency-proxy", [sys.executable, str(ROOT / "lab" / "registry_proxy.py"), str(rules)],
-                    ready=lambda: _tls_ready(ip, proxy_port, certs / "ca.crt"))
+    rules.write_text(
+        json.dumps(
+            {
+                "listen": [ip, proxy_port],
+                "upstream": [ip, int(port)],
+                "cert": str(certs / "domain.crt"),
+                "key": str(certs / "domain.key"),
+                "ca": str(certs / "ca.crt"),
+                "rules": [{"path": "", "delay": delay}],
+            }
+        )
+    )
+    lab.procs.spawn(
+        "bench-latency-proxy",
+        [sys.executable, str(ROOT / "lab" / "registry_proxy.py"), str(rules)],
+        ready=lambda: _tls_ready(ip, proxy_port, certs / "ca.crt"),
+    )
     via = f"{ip}:{proxy_port}"
     model = model_of(lab)
     auths = Auths({via: Credential(via, model.user, model.password)}, "bench credentials")
@@ -158,7 +219,11 @@ def latency_demo(lab: Lab, digests: list[str], delay: float = 0.020) -> tuple[fl
         with RegistryClient(auths, ca_file=certs / "ca.crt", max_workers=workers) as client:
             client.ping(via)
             start = time.perf_counter()
-            answers = client.has_manifests(refs) if workers > 1 else {r: client.has_manifest(r) for r in refs}
+            answers = (
+                client.has_manifests(refs)
+                if workers > 1
+                else {r: client.has_manifest(r) for r in refs}
+            )
             out.append((time.perf_counter() - start) / len(refs))
         if set(answers.values()) != {True}:
             raise SystemExit("latency demo: some lookups failed")
@@ -166,11 +231,15 @@ def latency_demo(lab: Lab, digests: list[str], delay: float = 0.020) -> tuple[fl
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--refs", type=int, default=2000)
     parser.add_argument("--skopeo-sample", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--latency-refs", type=int, default=300, help="refs for the 20 ms latency run (0: skip)")
+    parser.add_argument(
+        "--latency-refs", type=int, default=300, help="refs for the 20 ms latency run (0: skip)"
+    )
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-mirror-"))
@@ -189,8 +258,13 @@ def main(argv: list[str] | None = None) -> int:
         small = json.loads((workdir / "registry" / "payload.json").read_text())
         push_release(pusher, small, "bench-small")
         push_release(pusher, {**small, **many}, "bench-big")
-        inv_small = lab.write_inventory(workdir / "small.yaml", mirror={"release_image": f"{host}/{LOCAL_REPOSITORY}:bench-small"})
-        inv_big = lab.write_inventory(workdir / "big.yaml", mirror={"release_image": f"{host}/{LOCAL_REPOSITORY}:bench-big"})
+        inv_small = lab.write_inventory(
+            workdir / "small.yaml",
+            mirror={"release_image": f"{host}/{LOCAL_REPOSITORY}:bench-small"},
+        )
+        inv_big = lab.write_inventory(
+            workdir / "big.yaml", mirror={"release_image": f"{host}/{LOCAL_REPOSITORY}:bench-big"}
+        )
 
         t_small = time_suite(inv_small, args.repeat)
         t_big = time_suite(inv_big, args.repeat)
@@ -207,26 +281,41 @@ def main(argv: list[str] | None = None) -> int:
         cpus = os.cpu_count()
         load = os.getloadavg()[0]
         print()
-        print(f"mirror lookup benchmark: {len(many)} references, lab registry {host} (TLS, htpasswd/bcrypt), "
-              f"{cpus} CPUs, load average {load:.1f}")
-        print(f"  suite (pytest -k mirror.release): {t_small:.2f}s with {len(small)} components, "
-              f"{t_big:.2f}s with {len(small) + len(many)} (best of {args.repeat})")
+        print(
+            f"mirror lookup benchmark: {len(many)} references, lab registry {host} (TLS, htpasswd/bcrypt), "
+            f"{cpus} CPUs, load average {load:.1f}"
+        )
+        print(
+            f"  suite (pytest -k mirror.release): {t_small:.2f}s with {len(small)} components, "
+            f"{t_big:.2f}s with {len(small) + len(many)} (best of {args.repeat})"
+        )
         print(f"  suite marginal time per reference:   {suite_per_ref * 1000:8.2f} ms")
-        print(f"  serial skopeo inspect per reference: {skopeo_per_ref * 1000:8.2f} ms  (measured on {len(sample)} "
-              f"refs, extrapolated to {len(many)}: {skopeo_per_ref * len(many):.0f}s)")
-        print(f"  16-thread keep-alive HEAD floor:     {floor_per_ref * 1000:8.2f} ms  ({t_floor:.2f}s for {len(digests)})")
+        print(
+            f"  serial skopeo inspect per reference: {skopeo_per_ref * 1000:8.2f} ms  (measured on {len(sample)} "
+            f"refs, extrapolated to {len(many)}: {skopeo_per_ref * len(many):.0f}s)"
+        )
+        print(
+            f"  16-thread keep-alive HEAD floor:     {floor_per_ref * 1000:8.2f} ms  ({t_floor:.2f}s for {len(digests)})"
+        )
         print(f"  suite vs skopeo: {skopeo_per_ref / suite_per_ref:6.1f}x faster (aim >= 10x)")
         print(f"  suite vs floor:  {suite_per_ref / floor_per_ref:6.2f}x the floor (aim <= 1.5x)")
         if args.latency_refs:
             serial, hidden, no_delay = latency_demo(lab, digests[: args.latency_refs])
-            how = ("tc netem is available but this run used" if netem_available() else
-                   "tc netem is not available on this kernel (no sch_netem), so this run used")
-            print(f"  20 ms per request ({how} a loopback proxy holding each request 20 ms), "
-                  f"{args.latency_refs} refs through the suite's client:")
+            how = (
+                "tc netem is available but this run used"
+                if netem_available()
+                else "tc netem is not available on this kernel (no sch_netem), so this run used"
+            )
+            print(
+                f"  20 ms per request ({how} a loopback proxy holding each request 20 ms), "
+                f"{args.latency_refs} refs through the suite's client:"
+            )
             print(f"    serial:        {serial * 1000:8.2f} ms per reference")
-            print(f"    16 in flight:  {hidden * 1000:8.2f} ms per reference "
-                  f"(same proxy without delay: {no_delay * 1000:.2f} ms) -> concurrency hides "
-                  f"{max(0.0, 1 - (hidden - no_delay) / 0.020) * 100:.0f}% of the 20 ms")
+            print(
+                f"    16 in flight:  {hidden * 1000:8.2f} ms per reference "
+                f"(same proxy without delay: {no_delay * 1000:.2f} ms) -> concurrency hides "
+                f"{max(0.0, 1 - (hidden - no_delay) / 0.020) * 100:.0f}% of the 20 ms"
+            )
     finally:
         lab.stop()
         shutil.rmtree(workdir, ignore_errors=True)

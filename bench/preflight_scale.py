@@ -31,8 +31,22 @@ def run(inventory: Path, *extra: str) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "r.json"
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pytest", "-m", "preflight", f"--inventory={inventory}",
-                        f"--report-json={report}", "-q", *extra], cwd=ROOT, capture_output=True, check=False)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-m",
+                "preflight",
+                f"--inventory={inventory}",
+                f"--report-json={report}",
+                "-q",
+                *extra,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
+        )
         wall = time.perf_counter() - start
         return wall, json.loads(report.read_text())
 
@@ -47,7 +61,13 @@ def direct_questions(inventory: Path) -> float:
             client.query(server, node.fqdn, "A")
             client.query(server, reverse_name(node.ip), "PTR")
     lb = inv.load_balancer
-    for vip, port in ((lb.api, 6443), (lb.api_int, 6443), (lb.api_int, 22623), (lb.ingress, 80), (lb.ingress, 443)):
+    for vip, port in (
+        (lb.api, 6443),
+        (lb.api_int, 6443),
+        (lb.api_int, 22623),
+        (lb.ingress, 80),
+        (lb.ingress, 443),
+    ):
         probe_tcp(vip, port)
     return time.perf_counter() - start
 
@@ -57,7 +77,10 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=500)
     args = parser.parse_args()
     extra = max(0, args.nodes - 10)
-    with tempfile.TemporaryDirectory() as tmp, Lab(Path(tmp), "clean", extra_workers=extra, max_seconds=900) as lab:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Lab(Path(tmp), "clean", extra_workers=extra, max_seconds=900) as lab,
+    ):
         inv = lab.inventory_path
         run(inv)  # warm caches (imports, bytecode)
         serial, report = run(inv)
@@ -72,7 +95,9 @@ def main() -> None:
         print(f"network share (direct):{network:7.2f} s")
         per_check = (serial - network) / checks * 1000
         per_check_run = (serial - collect - network) / checks * 1000
-        print(f"suite overhead/check:  {per_check:7.2f} ms including start-up, {per_check_run:.2f} ms excluding it (aim < 5 ms)")
+        print(
+            f"suite overhead/check:  {per_check:7.2f} ms including start-up, {per_check_run:.2f} ms excluding it (aim < 5 ms)"
+        )
         print(f"same results with -n:  {report == report_n}")
 
 

@@ -32,26 +32,62 @@ def synthetic(nodes: int, pods: int) -> ClusterModel:
     for i in range(nodes):
         role = "master" if i < 3 else ("infra" if i < 6 else "worker")
         name = f"n{i:03d}.ocp45.example.localdomain"
-        _node(model, name, f"10.{i // 250}.{i % 250}.1", [role] if role != "infra" else ["infra", "worker"])
+        _node(
+            model,
+            name,
+            f"10.{i // 250}.{i % 250}.1",
+            [role] if role != "infra" else ["infra", "worker"],
+        )
         names.append(name)
     for i in range(pods):
         ns = f"app-{i % NAMESPACES:03d}"
-        pod = _pod(model, ns, f"app-{i:05d}-7d9c5b8f6-{i % 97:05d}", names[i % nodes],
-                   labels={"app": f"app-{i % 50}", "pod-template-hash": "7d9c5b8f6"})
+        pod = _pod(
+            model,
+            ns,
+            f"app-{i:05d}-7d9c5b8f6-{i % 97:05d}",
+            names[i % nodes],
+            labels={"app": f"app-{i % 50}", "pod-template-hash": "7d9c5b8f6"},
+        )
         # a realistic body: env, volumes, probes, resources, status (about 3 kB of YAML)
         pod["spec"]["containers"][0].update(
             image=f"mirror.example.com:5000/apps/app-{i % 50}@sha256:{i:064x}",
             env=[{"name": f"VAR_{k}", "value": f"value-{k}-{i}"} for k in range(8)],
-            resources={"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
+            resources={
+                "requests": {"cpu": "100m", "memory": "256Mi"},
+                "limits": {"memory": "512Mi"},
+            },
             ports=[{"containerPort": 8080, "protocol": "TCP"}],
             readinessProbe={"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 10},
-            volumeMounts=[{"name": "data", "mountPath": "/data"}, {"name": "kube-api-access", "mountPath": "/var/run/secrets", "readOnly": True}],
+            volumeMounts=[
+                {"name": "data", "mountPath": "/data"},
+                {"name": "kube-api-access", "mountPath": "/var/run/secrets", "readOnly": True},
+            ],
         )
-        pod["spec"].update(volumes=[{"name": "data", "emptyDir": {}}, {"name": "kube-api-access", "projected": {"sources": [{"serviceAccountToken": {"path": "token"}}]}}],
-                           serviceAccountName="default", restartPolicy="Always", tolerations=[
-                               {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}])
-        pod["status"].update(hostIP=f"10.0.{i % 250}.1", podIP=f"10.128.{i % 250}.{i % 200}", startTime="2020-10-10T01:00:40Z",
-                             qosClass="Burstable")
+        pod["spec"].update(
+            volumes=[
+                {"name": "data", "emptyDir": {}},
+                {
+                    "name": "kube-api-access",
+                    "projected": {"sources": [{"serviceAccountToken": {"path": "token"}}]},
+                },
+            ],
+            serviceAccountName="default",
+            restartPolicy="Always",
+            tolerations=[
+                {
+                    "key": "node.kubernetes.io/not-ready",
+                    "operator": "Exists",
+                    "effect": "NoExecute",
+                    "tolerationSeconds": 300,
+                }
+            ],
+        )
+        pod["status"].update(
+            hostIP=f"10.0.{i % 250}.1",
+            podIP=f"10.128.{i % 250}.{i % 200}",
+            startTime="2020-10-10T01:00:40Z",
+            qosClass="Burstable",
+        )
     return model
 
 
@@ -73,13 +109,19 @@ print(json.dumps({{"parser": "yaml-rs" if snapshot.yaml_rs else "PyYAML (libyaml
 
 def measure(path: Path) -> dict[str, float]:
     root = str(Path(__file__).resolve().parent.parent)
-    out = subprocess.run([sys.executable, "-c", LOADER.format(root=root, path=str(path))],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", LOADER.format(root=root, path=str(path))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--nodes", type=int, default=300)
     parser.add_argument("--pods", type=int, default=10_000)
     parser.add_argument("--dir", type=Path, default=None)
@@ -88,10 +130,14 @@ def main() -> int:
     t = time.perf_counter()
     model = synthetic(args.nodes, args.pods)
     folder = write_must_gather(model, work / "must-gather", list_files=(R.PODS.folder,))
-    tarball = write_must_gather(model, work / "must-gather.tar.gz", tarball=True, list_files=(R.PODS.folder,))
+    tarball = write_must_gather(
+        model, work / "must-gather.tar.gz", tarball=True, list_files=(R.PODS.folder,)
+    )
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-    print(f"synthetic must-gather: {args.nodes} nodes, {args.pods} pods, {size / 1e6:.1f} MB of YAML "
-          f"({tarball.stat().st_size / 1e6:.1f} MB gzipped), written in {time.perf_counter() - t:.1f} s to {work}")
+    print(
+        f"synthetic must-gather: {args.nodes} nodes, {args.pods} pods, {size / 1e6:.1f} MB of YAML "
+        f"({tarball.stat().st_size / 1e6:.1f} MB gzipped), written in {time.perf_counter() - t:.1f} s to {work}"
+    )
     print(f"{'form':<10} {'load+list s':>11} {'peak RSS MB':>12}  parser   (aim: < 5 s, < 500 MB)")
     for form, path in (("folder", folder), ("tar.gz", tarball)):
         r = measure(path)

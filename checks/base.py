@@ -50,7 +50,9 @@ def passed(message: str = "") -> Verdict:
     return Verdict(ok=True, message=message)
 
 
-def failed(*, expected: str, found: str, remediation: str, details: tuple[str, ...] = ()) -> Verdict:
+def failed(
+    *, expected: str, found: str, remediation: str, details: tuple[str, ...] = ()
+) -> Verdict:
     """A failing verdict whose message says what was expected and what was found."""
     return Verdict(
         ok=False,
@@ -75,7 +77,9 @@ class CheckFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]
 
 #: The verdict of the check running in this process (one at a time, also under xdist); the
 #: plugin reads it so that passed records say what was found too.
-LAST_VERDICT: contextvars.ContextVar[Verdict | None] = contextvars.ContextVar("last_verdict", default=None)
+LAST_VERDICT: contextvars.ContextVar[Verdict | None] = contextvars.ContextVar(
+    "last_verdict", default=None
+)
 
 
 def expect(verdict: Verdict) -> None:

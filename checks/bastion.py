@@ -29,7 +29,9 @@ HTTPD_TYPE = "httpd_sys_content_t"
 
 def relabel_fix(root: str) -> str:
     """The seed's remedy for a web root whose files are not labeled for httpd."""
-    return f"semanage fcontext -a -t {HTTPD_TYPE} '{root.rstrip('/')}(/.*)?' && restorecon -Rv {root}"
+    return (
+        f"semanage fcontext -a -t {HTTPD_TYPE} '{root.rstrip('/')}(/.*)?' && restorecon -Rv {root}"
+    )
 
 
 # --------------------------------------------------------------------------- subjects
@@ -73,24 +75,35 @@ def _explain_forbidden(facts: ServedFacts) -> tuple[str, str]:
     """(why, fix) for a 403 from what the host says about the file and its folders."""
     path = posixpath.join(facts.root, facts.name)
     if not facts.chain:
-        return (f"the host could not be inspected ({facts.inspect_error})",
-                f"check the mode (chmod 644 {path}), the label (restorecon -v {path}) "
-                "and the nginx location for it")
+        return (
+            f"the host could not be inspected ({facts.inspect_error})",
+            f"check the mode (chmod 644 {path}), the label (restorecon -v {path}) "
+            "and the nginx location for it",
+        )
     *folders, target = facts.chain
     closed = [f for f in folders if not f.world_searchable]
     if not target.world_readable:
-        return (f"{path} is mode {target.mode:o} owned by {target.owner}:{target.group}, so nginx's "
-                "workers (user nginx) cannot read it",
-                f"chmod 644 {path}")
+        return (
+            f"{path} is mode {target.mode:o} owned by {target.owner}:{target.group}, so nginx's "
+            "workers (user nginx) cannot read it",
+            f"chmod 644 {path}",
+        )
     if closed:
         names = ", ".join(f"{f.path} (mode {f.mode:o})" for f in closed)
-        return (f"nginx's workers cannot enter {names}", "chmod 755 " + " ".join(f.path for f in closed))
+        return (
+            f"nginx's workers cannot enter {names}",
+            "chmod 755 " + " ".join(f.path for f in closed),
+        )
     if target.context is not None and target.context.type != HTTPD_TYPE:
-        return (f"SELinux labels {path} {target.context.type}, which httpd may not read",
-                relabel_fix(facts.root))
-    return ("mode and SELinux label allow reading, so an nginx location denies it",
-            f"look for deny/allow or auth rules in the location serving /{facts.name} "
-            '(nginx -T | grep -n -A5 "location"), fix them and "nginx -s reload"')
+        return (
+            f"SELinux labels {path} {target.context.type}, which httpd may not read",
+            relabel_fix(facts.root),
+        )
+    return (
+        "mode and SELinux label allow reading, so an nginx location denies it",
+        f"look for deny/allow or auth rules in the location serving /{facts.name} "
+        '(nginx -T | grep -n -A5 "location"), fix them and "nginx -s reload"',
+    )
 
 
 def evaluate_served(facts: ServedFacts) -> Verdict:
@@ -100,9 +113,12 @@ def evaluate_served(facts: ServedFacts) -> Verdict:
         return passed("HTTP 200")
     expected = f"HTTP 200 for {answer.url}"
     if answer.status is None:
-        return failed(expected=expected, found=answer.error,
-                      remediation="start nginx (systemctl enable --now nginx) and open port 80 "
-                      '("firewall-cmd --permanent --add-service=http && firewall-cmd --reload")')
+        return failed(
+            expected=expected,
+            found=answer.error,
+            remediation="start nginx (systemctl enable --now nginx) and open port 80 "
+            '("firewall-cmd --permanent --add-service=http && firewall-cmd --reload")',
+        )
     if answer.status == 403:
         why, fix = _explain_forbidden(facts)
         return failed(expected=expected, found=f"HTTP 403 Forbidden: {why}", remediation=fix)
@@ -111,11 +127,14 @@ def evaluate_served(facts: ServedFacts) -> Verdict:
         return failed(
             expected=expected,
             found=f"HTTP 404 although {path} exists: the URL does not map to bastion.http_root",
-            remediation=f"set \"root {facts.root};\" in the nginx server block serving {answer.url} "
+            remediation=f'set "root {facts.root};" in the nginx server block serving {answer.url} '
             '(or correct bastion.http_url / bastion.http_root), then "nginx -s reload"',
         )
-    return failed(expected=expected, found=f"HTTP {answer.status}",
-                  remediation="read the nginx error log (/var/log/nginx/error.log) for this request")
+    return failed(
+        expected=expected,
+        found=f"HTTP {answer.status}",
+        remediation="read the nginx error log (/var/log/nginx/error.log) for this request",
+    )
 
 
 # --------------------------------------------------------------------------- selinux.http_content
@@ -131,9 +150,13 @@ def gather_context(site: Site, name: str) -> tuple[str, str, SelinuxContext | No
 
     contexts = site.memo("bastion-contexts", read_all)
     if contexts and all(c is None for c in contexts.values()):
-        raise NotApplicable(f"{host.name} has no SELinux labels (stat -c %C prints ?): SELinux is disabled there")
+        raise NotApplicable(
+            f"{host.name} has no SELinux labels (stat -c %C prints ?): SELinux is disabled there"
+        )
     if name not in contexts:
-        raise FactError(f"stat -c %C on {host.name} said nothing about {posixpath.join(root, name)}")
+        raise FactError(
+            f"stat -c %C on {host.name} said nothing about {posixpath.join(root, name)}"
+        )
     return root, name, contexts[name]
 
 

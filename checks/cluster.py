@@ -88,7 +88,9 @@ def evaluate_ready(node: Obj, inv: Inventory | None = None) -> Verdict:
         login = f"ssh -p {known.ssh.port} {known.ssh.user}@{known.ssh.host}"
     else:
         login = f"ssh {inv.ssh.user if inv else 'core'}@{ip}"
-    why = ": ".join(x for x in (cond.get("reason"), cond.get("message")) if x) or "no Ready condition"
+    why = (
+        ": ".join(x for x in (cond.get("reason"), cond.get("message")) if x) or "no Ready condition"
+    )
     return failed(
         expected="Ready=True",
         found=f"Ready={status} ({why})",
@@ -106,7 +108,8 @@ def evaluate_name(node: Obj, inv: Inventory) -> Verdict:
     by_ip = inv.node_by_ip(ip) if ip else None
     ptr_fix = (
         f'add "{ip.rsplit(".", 1)[-1]} IN PTR {by_ip.fqdn}." to the reverse zone of {ip} (and bump the serial)'
-        if ip and by_ip else f"add a PTR record for {ip or 'its IP'} naming the node's FQDN"
+        if ip and by_ip
+        else f"add a PTR record for {ip or 'its IP'} naming the node's FQDN"
     )
     if name.split(".")[0] in ("localhost",):
         who = f" (inventory {by_ip.role} {by_ip.name}, {by_ip.fqdn})" if by_ip else ""
@@ -121,7 +124,8 @@ def evaluate_name(node: Obj, inv: Inventory) -> Verdict:
     if known is None:
         return failed(
             expected="a node named after an inventory node (FQDN from its PTR record)",
-            found=f'"{name}" at {ip or "?"}' + (f", which the inventory calls {by_ip.fqdn}" if by_ip else ", not in the inventory"),
+            found=f'"{name}" at {ip or "?"}'
+            + (f", which the inventory calls {by_ip.fqdn}" if by_ip else ", not in the inventory"),
             remediation=f"check reverse DNS: dig -x {ip or '<ip>'} +short must print the inventory FQDN; {ptr_fix}"
             + ("" if by_ip else "; or add the node to the inventory"),
         )
@@ -164,7 +168,8 @@ def evaluate_csrs(facts: CsrFacts) -> Verdict:
     names = " ".join(n for n, _ in facts.pending)
     return failed(
         expected="no pending CertificateSigningRequest",
-        found=f"{len(facts.pending)} pending: " + ", ".join(f"{n} ({who})" for n, who in facts.pending),
+        found=f"{len(facts.pending)} pending: "
+        + ", ".join(f"{n} ({who})" for n, who in facts.pending),
         remediation=f"oc adm certificate approve {names} (each node asks twice: approve again until none is pending)",
     )
 

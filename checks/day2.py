@@ -43,7 +43,9 @@ def gather_operatorhub(site: Site, subject: str) -> Any:
         return F.source(site).get(OPERATORHUBS, "cluster")
     ns, name = subject.split("/", 1)
     source = F.named(F.listing(site, CATALOGSOURCES), name, ns)
-    pods = tuple(p for p in F.listing(site, PODS, ns) if F.labels(p).get("olm.catalogSource") == name)
+    pods = tuple(
+        p for p in F.listing(site, PODS, ns) if F.labels(p).get("olm.catalogSource") == name
+    )
     return CatalogFacts(source, pods)
 
 
@@ -54,7 +56,7 @@ def evaluate_operatorhub(hub: Obj) -> Verdict:
         expected="OperatorHub cluster with disableAllDefaultSources: true (the default sources cannot be reached)",
         found=f"disableAllDefaultSources: {(hub.get('spec') or {}).get('disableAllDefaultSources', 'unset')}",
         remediation="oc patch OperatorHub cluster --type json -p "
-        "'[{\"op\": \"add\", \"path\": \"/spec/disableAllDefaultSources\", \"value\": true}]'",
+        '\'[{"op": "add", "path": "/spec/disableAllDefaultSources", "value": true}]\'',
     )
 
 
@@ -72,8 +74,12 @@ def _pod_state(pod: Obj) -> str:
 def evaluate_catalog(facts: CatalogFacts) -> Verdict:
     """The CatalogSource has a Running, ready pod."""
     src = facts.source
-    good = [p for p in facts.pods if (p.get("status") or {}).get("phase") == "Running"
-            and (F.condition(p, "Ready") or {}).get("status") == "True"]
+    good = [
+        p
+        for p in facts.pods
+        if (p.get("status") or {}).get("phase") == "Running"
+        and (F.condition(p, "Ready") or {}).get("status") == "True"
+    ]
     if good:
         return passed(f"pod {F.name_of(good[0])} Running and ready")
     ns, name = src["metadata"].get("namespace", "openshift-marketplace"), F.name_of(src)
@@ -103,14 +109,18 @@ def gather_registry(site: Site, subject: str) -> Obj:
 def evaluate_registry(config: Obj) -> Verdict:
     spec = config.get("spec") or {}
     state = spec.get("managementState", "unset")
-    storage = {k: v for k, v in (spec.get("storage") or {}).items() if k != "managementState" and v is not None}
+    storage = {
+        k: v
+        for k, v in (spec.get("storage") or {}).items()
+        if k != "managementState" and v is not None
+    }
     if state == "Managed" and storage:
         return passed(f"Managed, storage {', '.join(sorted(storage))}")
     return failed(
         expected="image registry managementState Managed with storage configured",
         found=f"managementState {state}, storage {storage or '{}'}",
         remediation="oc patch configs.imageregistry.operator.openshift.io cluster --type merge --patch "
-        "'{\"spec\":{\"managementState\":\"Managed\",\"storage\":{\"pvc\":{\"claim\":\"\"}}}}' "
+        '\'{"spec":{"managementState":"Managed","storage":{"pvc":{"claim":""}}}}\' '
         "(an empty claim makes the operator create image-registry-storage; or use emptyDir: {} for a lab)",
     )
 
@@ -141,12 +151,14 @@ def evaluate_upgrade(kind: str, obj: Obj) -> Verdict:
             return failed(
                 expected=f"MachineConfigPool {name} not paused (its nodes would be skipped by the update)",
                 found="spec.paused: true",
-                remediation=f"oc patch mcp/{name} --type merge --patch '{{\"spec\":{{\"paused\":false}}}}'",
+                remediation=f'oc patch mcp/{name} --type merge --patch \'{{"spec":{{"paused":false}}}}\'',
             )
         return passed("not paused")
     ns = obj["metadata"].get("namespace", "openshift-machine-api")
     if PAUSED in F.annotations(obj):
-        return passed(f"annotated {PAUSED} (remove it after the update: oc -n {ns} annotate mhc {name} {PAUSED}-)")
+        return passed(
+            f"annotated {PAUSED} (remove it after the update: oc -n {ns} annotate mhc {name} {PAUSED}-)"
+        )
     return failed(
         expected=f"MachineHealthCheck {name} paused before a disconnected update (nodes reboot during it)",
         found=f"no {PAUSED} annotation",
@@ -168,7 +180,9 @@ def evaluate_upgrade(kind: str, obj: Obj) -> Verdict:
     gather=gather_operatorhub,
 )
 def test_operatorhub_sources(facts: Any) -> None:
-    expect(evaluate_catalog(facts) if isinstance(facts, CatalogFacts) else evaluate_operatorhub(facts))
+    expect(
+        evaluate_catalog(facts) if isinstance(facts, CatalogFacts) else evaluate_operatorhub(facts)
+    )
 
 
 @check(

@@ -14,7 +14,9 @@ from collectors.inventory import Node
 from collectors.site import Site
 from collectors.transport.dns import Answer, reverse_name
 
-RELOAD = 'then run "named-checkconf -z /etc/named.conf" and "rndc reload" (or "systemctl reload named")'
+RELOAD = (
+    'then run "named-checkconf -z /etc/named.conf" and "rndc reload" (or "systemctl reload named")'
+)
 
 # --------------------------------------------------------------------------- subjects
 
@@ -114,7 +116,9 @@ def gather_consistency(site: Site, server_text: str) -> tuple[ServerView, Server
 
 def evaluate_forward(node: Node, answers: dict[str, Answer]) -> Verdict:
     """Every server must answer the node's FQDN with exactly its ip."""
-    wrong = [f"{server}: {a.describe()}" for server, a in answers.items() if a.records != (node.ip,)]
+    wrong = [
+        f"{server}: {a.describe()}" for server, a in answers.items() if a.records != (node.ip,)
+    ]
     if not wrong:
         return passed(f"A {node.ip} on {len(answers)} server(s)")
     rtype = "AAAA" if ":" in node.ip else "A"
@@ -139,7 +143,9 @@ def _ptr_line(ip: str, fqdn: str, zone: str | None) -> str:
 
 def evaluate_reverse(node: Node, answers: dict[str, Answer]) -> Verdict:
     """Every server must map the node's ip back to exactly its FQDN."""
-    wrong = [f"{server}: {a.describe()}" for server, a in answers.items() if a.records != (node.fqdn,)]
+    wrong = [
+        f"{server}: {a.describe()}" for server, a in answers.items() if a.records != (node.fqdn,)
+    ]
     if not wrong:
         return passed(f"PTR {node.fqdn}")
     zone = next((a.zone for a in answers.values() if a.zone and "arpa" in a.zone), None)
@@ -156,7 +162,9 @@ def evaluate_reverse(node: Node, answers: dict[str, Answer]) -> Verdict:
 
 def evaluate_address(name: str, expected_ip: str, answers: dict[str, Answer], key: str) -> Verdict:
     """Every server must resolve ``name`` to exactly ``expected_ip`` (from inventory ``key``)."""
-    wrong = [f"{server}: {a.describe()}" for server, a in answers.items() if a.records != (expected_ip,)]
+    wrong = [
+        f"{server}: {a.describe()}" for server, a in answers.items() if a.records != (expected_ip,)
+    ]
     if not wrong:
         return passed(f"A {expected_ip}")
     return failed(
@@ -189,7 +197,8 @@ def evaluate_consistency(first: ServerView, other: ServerView) -> Verdict:
     return failed(
         expected=f"the same answers and SOA serials as {first.server}",
         found=f"{len(diffs)} difference(s): {shown}",
-        details=tuple(diffs[:20]) + ((f"... and {len(diffs) - 20} more",) if len(diffs) > 20 else ()),
+        details=tuple(diffs[:20])
+        + ((f"... and {len(diffs) - 20} more",) if len(diffs) > 20 else ()),
         remediation=(
             f"update the zones on {other.server} from the primary (for a secondary: "
             '"rndc retransfer <zone>"; for a hand-kept copy: copy the zone files and bump the serial), '
@@ -277,7 +286,9 @@ def test_dns_api_int(site: Site, subject: str, facts: dict[str, Answer]) -> None
 )
 def test_dns_apps_wildcard(site: Site, subject: str, facts: tuple[str, dict[str, Answer]]) -> None:
     probe, answers = facts
-    verdict = evaluate_address(probe, site.inv.load_balancer.ingress or "", answers, "load_balancer.ingress")
+    verdict = evaluate_address(
+        probe, site.inv.load_balancer.ingress or "", answers, "load_balancer.ingress"
+    )
     if not verdict.ok:
         verdict = Verdict(
             ok=False,

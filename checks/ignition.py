@@ -53,7 +53,9 @@ def ignition_files(site: Site) -> list[str]:
         raise FactError(f"ignition.dir {folder} is not a folder on this machine")
     names = sorted(p.name for p in folder.glob("*.ign") if p.is_file())
     if not names:
-        raise FactError(f"no *.ign files in {folder}: run openshift-install create ignition-configs --dir {folder}")
+        raise FactError(
+            f"no *.ign files in {folder}: run openshift-install create ignition-configs --dir {folder}"
+        )
     return names
 
 
@@ -76,16 +78,22 @@ def gather_expiry(site: Site, name: str) -> tuple[str, list[CertInfo]]:
     return name, certificates(parse_ignition(_read(site, name), name))
 
 
-def evaluate_expiry(name: str, certs: list[CertInfo], now: datetime, min_hours: float, fix: str) -> Verdict:
+def evaluate_expiry(
+    name: str, certs: list[CertInfo], now: datetime, min_hours: float, fix: str
+) -> Verdict:
     """Every embedded certificate must stay valid for at least ``min_hours`` from ``now``."""
-    short = sorted((c for c in certs if c.hours_left(now) < min_hours or c.not_before > now),
-                   key=lambda c: c.not_after)
+    short = sorted(
+        (c for c in certs if c.hours_left(now) < min_hours or c.not_before > now),
+        key=lambda c: c.not_after,
+    )
     if not short:
         if not certs:
             return passed("no embedded certificates")
         soonest = min(certs, key=lambda c: c.not_after)
-        return passed(f"{len(certs)} certificate(s); the first to expire is {soonest.where} "
-                      f"at {_stamp(soonest.not_after)}")
+        return passed(
+            f"{len(certs)} certificate(s); the first to expire is {soonest.where} "
+            f"at {_stamp(soonest.not_after)}"
+        )
     details = []
     for c in short:
         left = c.hours_left(now)
@@ -100,7 +108,8 @@ def evaluate_expiry(name: str, certs: list[CertInfo], now: datetime, min_hours: 
     return failed(
         expected=f"every certificate in {name} valid for at least {min_hours:g} more hour(s)",
         found=f"{len(short)} of {len(certs)} certificate(s) expired or expiring soon ({expired} expired); "
-        + "; ".join(details[:3]) + ("; ..." if len(details) > 3 else ""),
+        + "; ".join(details[:3])
+        + ("; ..." if len(details) > 3 else ""),
         details=tuple(details),
         remediation=fix,
     )
@@ -129,7 +138,9 @@ def gather_pointer(site: Site, name: str) -> PointerFacts:
     problems: list[str] = []
     for json_path, source in cfg.certificate_authorities:
         if not is_data_url(source):
-            problems.append(f"{json_path}: a remote CA ({source.split(':', 1)[0]}) cannot be verified here")
+            problems.append(
+                f"{json_path}: a remote CA ({source.split(':', 1)[0]}) cannot be verified here"
+            )
             continue
         try:
             found = pem_certificates(decode_contents(source), json_path)
@@ -151,8 +162,11 @@ def evaluate_pointer(facts: PointerFacts, expected: str, now: datetime, folder: 
     """The config must merge from ``expected`` only and carry a valid CA."""
     path = f"{folder}/{facts.name}"
     if not facts.exists:
-        return failed(expected=f"{path}", found="no such file",
-                      remediation=f"openshift-install create ignition-configs --dir {folder}")
+        return failed(
+            expected=f"{path}",
+            found="no such file",
+            remediation=f"openshift-install create ignition-configs --dir {folder}",
+        )
     problems: list[str] = []
     if list(facts.merge_sources) != [expected]:
         shown = ", ".join(facts.merge_sources) or "nothing"
@@ -164,18 +178,24 @@ def evaluate_pointer(facts: PointerFacts, expected: str, now: datetime, folder: 
         if ca.not_after < now:
             problems.append(f"CA {ca.subject} expired at {_stamp(ca.not_after)}")
         elif ca.not_before > now:
-            problems.append(f"CA {ca.subject} not valid before {_stamp(ca.not_before)} (clock skew?)")
+            problems.append(
+                f"CA {ca.subject} not valid before {_stamp(ca.not_before)} (clock skew?)"
+            )
         elif not ca.is_ca:
             problems.append(f"{ca.subject} is not a CA certificate (basicConstraints CA:FALSE)")
     if not problems:
         return passed(f"merges {expected}; CA {', '.join(c.subject for c in facts.cas)} valid")
     merge_wrong = problems[0].startswith("ignition.config.merge")
-    fix = (f'set ignition.config.merge to [{{"source": "{expected}"}}] in {path}, or regenerate it with '
-           f"openshift-install create ignition-configs --dir {folder} from an install-config.yaml whose "
-           "metadata.name and baseDomain match the cluster; then copy it to the web root")
+    fix = (
+        f'set ignition.config.merge to [{{"source": "{expected}"}}] in {path}, or regenerate it with '
+        f"openshift-install create ignition-configs --dir {folder} from an install-config.yaml whose "
+        "metadata.name and baseDomain match the cluster; then copy it to the web root"
+    )
     if not merge_wrong:
-        fix = (f"regenerate {path} (openshift-install create ignition-configs --dir {folder}) so that it "
-               "embeds the installer's root CA, then copy it to the web root")
+        fix = (
+            f"regenerate {path} (openshift-install create ignition-configs --dir {folder}) so that it "
+            "embeds the installer's root CA, then copy it to the web root"
+        )
     return failed(
         expected=f"merge from {expected} only, and a valid CA in ignition.security.tls.certificateAuthorities",
         found="; ".join(problems),
@@ -213,12 +233,19 @@ def gather_served_copy(site: Site, name: str) -> ServedCopy:
 def evaluate_served_copy(copy: ServedCopy, folder: str, root: str | None) -> Verdict:
     """The copy in the web root must be byte-identical to the one in ignition.dir."""
     target = root or "the web root"
-    fix = (f"cp {folder}/{copy.name} {target}/ && chmod 644 {target}/{copy.name}"
-           + (f" && restorecon -v {target}/{copy.name}" if root else ""))
+    fix = f"cp {folder}/{copy.name} {target}/ && chmod 644 {target}/{copy.name}" + (
+        f" && restorecon -v {target}/{copy.name}" if root else ""
+    )
     if copy.served_sha256 == copy.local_sha256:
-        note = "" if copy.via == "HTTP" else f" (read by {copy.via}: HTTP said {copy.answer.status}, see http.served)"
+        note = (
+            ""
+            if copy.via == "HTTP"
+            else f" (read by {copy.via}: HTTP said {copy.answer.status}, see http.served)"
+        )
         return passed(f"sha256 {copy.local_sha256[:16]} served{note}")
-    expected = f"{copy.answer.url} to serve {folder}/{copy.name} (sha256 {copy.local_sha256[:16]}...)"
+    expected = (
+        f"{copy.answer.url} to serve {folder}/{copy.name} (sha256 {copy.local_sha256[:16]}...)"
+    )
     if copy.served_sha256 is None:
         status = f"HTTP {copy.answer.status}" if copy.answer.status else copy.answer.error
         where = f", and no {copy.name} in {target} ({copy.via})" if copy.via != "HTTP" else ""
@@ -247,7 +274,9 @@ def evaluate_served_copy(copy: ServedCopy, folder: str, root: str | None) -> Ver
 def test_ignition_expiry(site: Site, facts: tuple[str, list[CertInfo]]) -> None:
     name, certs = facts
     now = datetime.now(UTC)
-    expect(evaluate_expiry(name, certs, now, site.inv.ignition.min_valid_hours, regenerate_fix(site)))
+    expect(
+        evaluate_expiry(name, certs, now, site.inv.ignition.min_valid_hours, regenerate_fix(site))
+    )
 
 
 @check(
@@ -263,7 +292,9 @@ def test_ignition_expiry(site: Site, facts: tuple[str, list[CertInfo]]) -> None:
 )
 def test_ignition_pointer(site: Site, facts: PointerFacts) -> None:
     inv = site.inv
-    expected = expected_source(inv.cluster_domain, inv.load_balancer.ports["machine_config"], facts.name)
+    expected = expected_source(
+        inv.cluster_domain, inv.load_balancer.ports["machine_config"], facts.name
+    )
     expect(evaluate_pointer(facts, expected, datetime.now(UTC), str(inv.ignition.dir)))
 
 

@@ -23,7 +23,10 @@ from collectors.site import Site
 from collectors.transport.tlsprobe import TlsResult, verify_tls
 
 #: The two repositories every disconnected OpenShift 4 install pulls from.
-REQUIRED_SOURCES = ("quay.io/openshift-release-dev/ocp-release", "quay.io/openshift-release-dev/ocp-v4.0-art-dev")
+REQUIRED_SOURCES = (
+    "quay.io/openshift-release-dev/ocp-release",
+    "quay.io/openshift-release-dev/ocp-v4.0-art-dev",
+)
 _PROBE_DIGEST = "sha256:" + "0" * 64
 
 
@@ -33,7 +36,9 @@ class HostFacts:
 
     host: str
     bundle: TlsResult | None  # None: not reachable and nothing to compare offline
-    bundle_offline_ok: bool | None  # ca_file's CA found in the bundle (when the host was unreachable)
+    bundle_offline_ok: (
+        bool | None
+    )  # ca_file's CA found in the bundle (when the host was unreachable)
     has_credential: bool
     login_error: str = ""  # the registry refused the pullSecret's credentials
 
@@ -64,13 +69,21 @@ def _host_facts(site: Site, host: str, bundle: str, auths: Auths | None) -> Host
     ca_file = site.inv.mirror.ca_file
     if not result.reachable:
         if ca_file is None:
-            raise FactError(f"cannot reach {host} to test additionalTrustBundle ({result.error}) and the "
-                            "inventory has no mirror.ca_file to compare it with")
+            raise FactError(
+                f"cannot reach {host} to test additionalTrustBundle ({result.error}) and the "
+                "inventory has no mirror.ca_file to compare it with"
+            )
         try:
-            wanted = {c.fingerprint(hashes.SHA256()) for c in x509_certificates(ca_file.read_bytes(), str(ca_file))}
+            wanted = {
+                c.fingerprint(hashes.SHA256())
+                for c in x509_certificates(ca_file.read_bytes(), str(ca_file))
+            }
         except OSError as exc:
             raise FactError(f"mirror.ca_file {ca_file}: {exc.strerror}") from None
-        have = {c.fingerprint(hashes.SHA256()) for c in x509_certificates(bundle, "additionalTrustBundle")}
+        have = {
+            c.fingerprint(hashes.SHA256())
+            for c in x509_certificates(bundle, "additionalTrustBundle")
+        }
         offline = bool(wanted) and wanted <= have
     cred = (auths.lookup(host) or auths.for_host(host)) if auths is not None else None
     login_error = ""
@@ -79,10 +92,16 @@ def _host_facts(site: Site, host: str, bundle: str, auths: Auths | None) -> Host
         try:
             client.ping(host)
         except RegistryError as exc:
-            if exc.kind != "auth":  # TLS, timeout, 403, 5xx: the login was not tested, so no verdict
-                raise FactError(f"{host}: could not test the login with pullSecret: {exc}") from None
+            if (
+                exc.kind != "auth"
+            ):  # TLS, timeout, 403, 5xx: the login was not tested, so no verdict
+                raise FactError(
+                    f"{host}: could not test the login with pullSecret: {exc}"
+                ) from None
             login_error = f"HTTP 401: the registry refused user {cred.username!r} from pullSecret"
-    return HostFacts(host, result if result.reachable else None, offline, cred is not None, login_error)
+    return HostFacts(
+        host, result if result.reachable else None, offline, cred is not None, login_error
+    )
 
 
 def gather_install_config(site: Site, name: str) -> InstallConfigFacts:
@@ -90,7 +109,9 @@ def gather_install_config(site: Site, name: str) -> InstallConfigFacts:
     rules = list(config.rules)
     auths = config.pull_secret()
     bundle = config.trust_bundle
-    bundle_certs = x509_certificates(bundle, f"{config.path}: additionalTrustBundle")  # a corrupt block errors
+    bundle_certs = x509_certificates(
+        bundle, f"{config.path}: additionalTrustBundle"
+    )  # a corrupt block errors
     coverage: dict[str, tuple[str, ...]] = {}
     hosts: list[str] = []
     for source in REQUIRED_SOURCES:
@@ -102,8 +123,9 @@ def gather_install_config(site: Site, name: str) -> InstallConfigFacts:
     if expected:
         hosts.append(expected)
     facts = [_host_facts(site, h, bundle, auths) for h in dict.fromkeys(hosts)]
-    return InstallConfigFacts(name, tuple(rules), coverage, len(bundle_certs), tuple(facts),
-                              expected, auths is not None)
+    return InstallConfigFacts(
+        name, tuple(rules), coverage, len(bundle_certs), tuple(facts), expected, auths is not None
+    )
 
 
 def evaluate_install_config(f: InstallConfigFacts) -> Verdict:
@@ -114,34 +136,56 @@ def evaluate_install_config(f: InstallConfigFacts) -> Verdict:
     for source, mirrors in f.coverage.items():
         if not mirrors:
             problems.append(f"no imageContentSources/imageDigestSources entry mirrors {source}")
-            target = f"{f.expected_host}/<repository>" if f.expected_host else "<mirror>/<repository>"
-            remedies.append(f'add "- mirrors: [{target}]\\n  source: {source}" under imageContentSources '
-                            "(the lines oc adm release mirror prints)")
-        elif f.expected_host and not any(parse_reference(m).registry == f.expected_host for m in mirrors):
-            problems.append(f"{source} mirrors to {', '.join(mirrors)}, not to mirror.registry {f.expected_host}")
+            target = (
+                f"{f.expected_host}/<repository>" if f.expected_host else "<mirror>/<repository>"
+            )
+            remedies.append(
+                f'add "- mirrors: [{target}]\\n  source: {source}" under imageContentSources '
+                "(the lines oc adm release mirror prints)"
+            )
+        elif f.expected_host and not any(
+            parse_reference(m).registry == f.expected_host for m in mirrors
+        ):
+            problems.append(
+                f"{source} mirrors to {', '.join(mirrors)}, not to mirror.registry {f.expected_host}"
+            )
             remedies.append(f"point the mirrors of {source} at {f.expected_host}")
     for h in f.hosts:
         if h.bundle is not None and not h.bundle.verified:
             held = f"{f.bundle_certs} certificate(s)" if f.bundle_certs else "no certificate"
             issuer = f" (its certificate is issued by {h.bundle.issuer})" if h.bundle.issuer else ""
-            problems.append(f"additionalTrustBundle ({held}) does not verify {h.host}: {h.bundle.error}{issuer}")
-            remedies.append("append the registry CA to additionalTrustBundle, indented two spaces: "
-                            "sed -e 's/^/  /' /opt/registry/certs/domain.crt >> install-config.yaml")
+            problems.append(
+                f"additionalTrustBundle ({held}) does not verify {h.host}: {h.bundle.error}{issuer}"
+            )
+            remedies.append(
+                "append the registry CA to additionalTrustBundle, indented two spaces: "
+                "sed -e 's/^/  /' /opt/registry/certs/domain.crt >> install-config.yaml"
+            )
         elif h.bundle is None and h.bundle_offline_ok is False:
-            problems.append(f"additionalTrustBundle lacks the CA in mirror.ca_file ({h.host} unreachable to test)")
+            problems.append(
+                f"additionalTrustBundle lacks the CA in mirror.ca_file ({h.host} unreachable to test)"
+            )
             remedies.append("append mirror.ca_file's certificate to additionalTrustBundle")
         if not h.has_credential:
-            problems.append(f"pullSecret has no auths entry for {h.host}"
-                            + ("" if f.has_pull_secret else " (no pullSecret at all)"))
-            remedies.append(f"add the mirror's entry to the pull secret: podman login --authfile pull-secret.json "
-                            f"{h.host}, then put the merged JSON on one line in pullSecret")
+            problems.append(
+                f"pullSecret has no auths entry for {h.host}"
+                + ("" if f.has_pull_secret else " (no pullSecret at all)")
+            )
+            remedies.append(
+                f"add the mirror's entry to the pull secret: podman login --authfile pull-secret.json "
+                f"{h.host}, then put the merged JSON on one line in pullSecret"
+            )
         elif h.login_error:
             problems.append(f"pullSecret credentials for {h.host} do not work ({h.login_error})")
-            remedies.append(f"refresh the entry for {h.host} in pullSecret (podman login --authfile pull-secret.json "
-                            f"{h.host}) and paste the new JSON")
+            remedies.append(
+                f"refresh the entry for {h.host} in pullSecret (podman login --authfile pull-secret.json "
+                f"{h.host}) and paste the new JSON"
+            )
     if not problems:
         mirrored = sorted({m for ms in f.coverage.values() for m in ms})
-        return passed(f"both release sources mirrored to {', '.join(mirrored)}; trust bundle and pull secret fit")
+        return passed(
+            f"both release sources mirrored to {', '.join(mirrored)}; trust bundle and pull secret fit"
+        )
     return failed(
         expected="imageContentSources/imageDigestSources covering ocp-release and ocp-v4.0-art-dev, an "
         "additionalTrustBundle that verifies the mirror, and pullSecret credentials for it",

@@ -44,7 +44,9 @@ def gather_port(site: Site, subject: str) -> tuple[str, TcpProbe]:
     return vip_key, probe_tcp(address, int(port))
 
 
-def evaluate_port(vip_key: str, probe: TcpProbe, config_path: str = "/etc/haproxy/haproxy.cfg") -> Verdict:
+def evaluate_port(
+    vip_key: str, probe: TcpProbe, config_path: str = "/etc/haproxy/haproxy.cfg"
+) -> Verdict:
     """The VIP must accept a TCP connection on the port."""
     if probe.ok:
         return passed(f"{probe.host}:{probe.port} accepts TCP connections")
@@ -74,7 +76,9 @@ def expected_nodes(inv: Inventory, port: int, *, with_bootstrap: bool) -> tuple[
     ports = inv.load_balancer.ports
     if port in (ports["api"], ports["machine_config"]):
         roles = ("master", "bootstrap") if with_bootstrap else ("master",)
-        return " and ".join(r + "s" if r == "master" else "the " + r for r in roles), inv.nodes_with_role(*roles)
+        return " and ".join(
+            r + "s" if r == "master" else "the " + r for r in roles
+        ), inv.nodes_with_role(*roles)
     if port in (ports["http"], ports["https"]):
         infra = inv.nodes_with_role("infra")
         return ("infra nodes" if infra else "workers"), inv.ingress_nodes()
@@ -97,14 +101,18 @@ def gather_backends(site: Site, subject: str) -> BackendFacts:
     port = int(subject)
     backends = cfg.backends_for_port(port)
     addresses = site.resolve_servers(backends)
-    return BackendFacts(port, cfg.path, tuple(cfg.frontends_for_port(port)), tuple(backends), addresses)
+    return BackendFacts(
+        port, cfg.path, tuple(cfg.frontends_for_port(port)), tuple(backends), addresses
+    )
 
 
 def active_servers(backends: tuple[Section, ...]) -> list[tuple[Section, Server]]:
     return [(b, s) for b in backends for s in b.servers if s.active]
 
 
-def evaluate_backends(inv: Inventory, facts: BackendFacts, *, with_bootstrap: bool = True) -> Verdict:
+def evaluate_backends(
+    inv: Inventory, facts: BackendFacts, *, with_bootstrap: bool = True
+) -> Verdict:
     """Every node that must serve ``facts.port`` is an active server of its backends."""
     what, nodes = expected_nodes(inv, facts.port, with_bootstrap=with_bootstrap)
     if not facts.frontends:

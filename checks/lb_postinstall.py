@@ -33,7 +33,9 @@ def gather_bootstrap(site: Site, subject: str) -> BootstrapFacts:
     port = int(subject)
     backends = cfg.backends_for_port(port)
     servers = tuple((b, s) for b in backends for s in b.servers if s.active)
-    addresses = site.resolve_servers(backends, active_only=True)  # a name without address: compared by name
+    addresses = site.resolve_servers(
+        backends, active_only=True
+    )  # a name without address: compared by name
     return BootstrapFacts(port, cfg.path, boots[0], servers, addresses)
 
 
@@ -42,18 +44,23 @@ def evaluate_bootstrap(facts: BootstrapFacts) -> Verdict:
     bs = facts.bootstrap
     names = {bs.name.lower(), bs.fqdn.lower(), bs.ip}
     hits = [
-        (b, s) for b, s in facts.servers
-        if s.name.lower() in names or s.address.lower() in names or bs.ip in facts.addresses.get(s.address, ())
+        (b, s)
+        for b, s in facts.servers
+        if s.name.lower() in names
+        or s.address.lower() in names
+        or bs.ip in facts.addresses.get(s.address, ())
     ]
     if not hits:
         return passed(f"the bootstrap {bs.name} is not an active server behind {facts.port}")
     lines = "; ".join(
         f'comment out or delete "server {s.name} {s.address}{":" + str(s.port) if s.port else ""} check" '
-        f"(line {s.line}, backend {b.name})" for b, s in hits
+        f"(line {s.line}, backend {b.name})"
+        for b, s in hits
     )
     return failed(
         expected=f"no bootstrap server behind port {facts.port} after install",
-        found=f"bootstrap {bs.name} ({bs.ip}) is still active in " + ", ".join(sorted({b.name for b, _ in hits})),
+        found=f"bootstrap {bs.name} ({bs.ip}) is still active in "
+        + ", ".join(sorted({b.name for b, _ in hits})),
         remediation=f"in {facts.config_path}: {lines}; " + validate_hint(facts.config_path),
     )
 

@@ -53,28 +53,48 @@ def _access_remedy(probe: AccessProbe) -> str:
     host = probe.host
     kind = probe.error.kind if probe.error else ""
     if kind == "tls":
-        where = f"mirror.ca_file ({probe.ca_file})" if probe.ca_file else "mirror.ca_file (none set: the system store was used)"
-        return (f"point {where} at the CA that signed {host}'s certificate (on the registry host: "
-                "/opt/registry/certs/domain.crt), or trust it system-wide: cp domain.crt "
-                "/etc/pki/ca-trust/source/anchors/ && update-ca-trust")
+        where = (
+            f"mirror.ca_file ({probe.ca_file})"
+            if probe.ca_file
+            else "mirror.ca_file (none set: the system store was used)"
+        )
+        return (
+            f"point {where} at the CA that signed {host}'s certificate (on the registry host: "
+            "/opt/registry/certs/domain.crt), or trust it system-wide: cp domain.crt "
+            "/etc/pki/ca-trust/source/anchors/ && update-ca-trust"
+        )
     if kind in ("auth", "denied"):
         auth = probe.auth_file or "<auth file>"
-        return (f'log in again to refresh the auth file: podman login --authfile {auth} {host} (and copy the same '
-                "entry into the install-config pullSecret); on the registry, check the user in "
-                "/opt/registry/auth/htpasswd (htpasswd -Bbn <user> <password>)")
+        return (
+            f"log in again to refresh the auth file: podman login --authfile {auth} {host} (and copy the same "
+            "entry into the install-config pullSecret); on the registry, check the user in "
+            "/opt/registry/auth/htpasswd (htpasswd -Bbn <user> <password>)"
+        )
     if kind in ("timeout", "connect"):
         port = host.rsplit(":", 1)[-1] if ":" in host else "443"
-        return (f"start the registry on {host} (podman start mirror-registry) and open its port: "
-                f"firewall-cmd --add-port={port}/tcp --permanent && firewall-cmd --reload")
-    return f"read the registry's log on {host} (podman logs mirror-registry) and fix the server side"
+        return (
+            f"start the registry on {host} (podman start mirror-registry) and open its port: "
+            f"firewall-cmd --add-port={port}/tcp --permanent && firewall-cmd --reload"
+        )
+    return (
+        f"read the registry's log on {host} (podman logs mirror-registry) and fix the server side"
+    )
 
 
 def evaluate_access(probe: AccessProbe) -> Verdict:
     """The mirror must verify over TLS, accept the credentials and answer ``GET /v2/`` 200."""
     if probe.ping is not None and probe.ping.status == 200:
-        who = f" as {probe.ping.username} ({probe.ping.scheme})" if probe.ping.username else " (anonymous)"
+        who = (
+            f" as {probe.ping.username} ({probe.ping.scheme})"
+            if probe.ping.username
+            else " (anonymous)"
+        )
         return passed(f"GET /v2/ 200{who}")
-    found = str(probe.error) if probe.error else f"GET /v2/ answered {probe.ping.status if probe.ping else '?'}"
+    found = (
+        str(probe.error)
+        if probe.error
+        else f"GET /v2/ answered {probe.ping.status if probe.ping else '?'}"
+    )
     return failed(
         expected=f"https://{probe.host}/v2/ to answer 200 over verified TLS with the credentials from "
         f"{probe.auth_file or 'mirror.auth_file'}",
@@ -115,10 +135,18 @@ def _rules(site: Site, release: ImageRef) -> tuple[list[MirrorRule], str]:
     mirror`` sets up: both quay.io sources mirrored into the release image's repository."""
     path = site.inv.install_config
     if path is not None:
-        return list(install_config(site).rules), f"{path.name} imageContentSources/imageDigestSources"
+        return list(
+            install_config(site).rules
+        ), f"{path.name} imageContentSources/imageDigestSources"
     mirrors = (release.name,)
-    assumed = [MirrorRule(RELEASE_SOURCE, mirrors, origin="assumed"), MirrorRule(CONTENT_SOURCE, mirrors, origin="assumed")]
-    return assumed, f"no install_config in the inventory: assumed both quay.io sources mirror to {release.name}"
+    assumed = [
+        MirrorRule(RELEASE_SOURCE, mirrors, origin="assumed"),
+        MirrorRule(CONTENT_SOURCE, mirrors, origin="assumed"),
+    ]
+    return (
+        assumed,
+        f"no install_config in the inventory: assumed both quay.io sources mirror to {release.name}",
+    )
 
 
 def gather_release(site: Site, subject: str) -> ReleaseFacts:
@@ -132,7 +160,9 @@ def gather_release(site: Site, subject: str) -> ReleaseFacts:
         return ReleaseFacts(subject, False)
     data = client.read_file(release, IMAGE_REFERENCES)
     if data is None:
-        raise FactError(f"{subject}: no layer holds {IMAGE_REFERENCES}; is this an OpenShift release image?")
+        raise FactError(
+            f"{subject}: no layer holds {IMAGE_REFERENCES}; is this an OpenShift release image?"
+        )
     refs = parse_image_references(data, subject)
     rules, rules_from = _rules(site, release)
     mirror_host = site.inv.mirror.registry
@@ -155,15 +185,21 @@ def gather_release(site: Site, subject: str) -> ReleaseFacts:
         lookups.append(ComponentLookup(name, ref, tuple(candidates), found, rule))
     if errors:
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        raise FactError(f"{subject}: could not look up {len(errors)} component(s): " + "; ".join(errors[:3]) + more)
+        raise FactError(
+            f"{subject}: could not look up {len(errors)} component(s): "
+            + "; ".join(errors[:3])
+            + more
+        )
     return ReleaseFacts(subject, True, refs.version, tuple(lookups), rules_from)
 
 
 def _mirror_command(facts: ReleaseFacts, site_auth: str = "<pull-secret>") -> str:
     ref = parse_reference(facts.release)
     version = facts.version or "<version>"
-    return (f"oc adm release mirror -a {site_auth} --from=quay.io/openshift-release-dev/ocp-release:{version}-x86_64 "
-            f"--to={ref.name} --to-release-image={facts.release}")
+    return (
+        f"oc adm release mirror -a {site_auth} --from=quay.io/openshift-release-dev/ocp-release:{version}-x86_64 "
+        f"--to={ref.name} --to-release-image={facts.release}"
+    )
 
 
 def evaluate_release(facts: ReleaseFacts, auth_file: str = "<pull-secret>") -> Verdict:
@@ -176,17 +212,25 @@ def evaluate_release(facts: ReleaseFacts, auth_file: str = "<pull-secret>") -> V
         )
     missing = [c for c in facts.components if not c.found]
     if not missing:
-        return passed(f"release {facts.version or facts.release}: all {len(facts.components)} components present")
+        return passed(
+            f"release {facts.version or facts.release}: all {len(facts.components)} components present"
+        )
     uncovered = [c for c in missing if not c.candidates]
     details = []
     for c in missing:
-        where = ", ".join(str(x) for x in c.candidates) if c.candidates else f"nowhere: no mirror rule covers {c.source.name}"
+        where = (
+            ", ".join(str(x) for x in c.candidates)
+            if c.candidates
+            else f"nowhere: no mirror rule covers {c.source.name}"
+        )
         details.append(f"{c.name}: {c.source} looked up at {where}")
     remedy = f"mirror the release again (it pushes every component by digest): {_mirror_command(facts, auth_file)}"
     if uncovered:
         sources = sorted({c.source.name for c in uncovered})
-        remedy = (f"add imageContentSources entries mirroring {', '.join(sources)} to the mirror repository "
-                  f"({parse_reference(facts.release).name}) in install-config.yaml; then " + remedy)
+        remedy = (
+            f"add imageContentSources entries mirroring {', '.join(sources)} to the mirror repository "
+            f"({parse_reference(facts.release).name}) in install-config.yaml; then " + remedy
+        )
     names = ", ".join(c.name for c in missing)
     return failed(
         expected=f"all {len(facts.components)} components of release {facts.version} in the mirror "

@@ -14,8 +14,10 @@ from collectors.cluster.resources import NODES, PODS
 from collectors.site import Site
 
 INFRA_LABEL = "node-role.kubernetes.io/infra"
-DEFAULT_TAINTS = ({"key": "infra", "value": "reserved", "effect": "NoSchedule"},
-                  {"key": "infra", "value": "reserved", "effect": "NoExecute"})
+DEFAULT_TAINTS = (
+    {"key": "infra", "value": "reserved", "effect": "NoSchedule"},
+    {"key": "infra", "value": "reserved", "effect": "NoExecute"},
+)
 #: (namespace, pod name prefix, component, where it is configured)
 COMPONENTS = (
     ("openshift-ingress", "router-default-", "router", "ingresscontroller"),
@@ -25,7 +27,12 @@ COMPONENTS = (
     ("openshift-monitoring", "thanos-querier-", "thanos-querier", "thanosQuerier"),
     ("openshift-monitoring", "grafana-", "grafana", "grafana"),
     ("openshift-monitoring", "kube-state-metrics-", "kube-state-metrics", "kubeStateMetrics"),
-    ("openshift-monitoring", "openshift-state-metrics-", "openshift-state-metrics", "openshiftStateMetrics"),
+    (
+        "openshift-monitoring",
+        "openshift-state-metrics-",
+        "openshift-state-metrics",
+        "openshiftStateMetrics",
+    ),
     ("openshift-monitoring", "prometheus-adapter-", "prometheus-adapter", "k8sPrometheusAdapter"),
     ("openshift-monitoring", "telemeter-client-", "telemeter-client", "telemeterClient"),
     ("openshift-monitoring", "prometheus-operator-", "prometheus-operator", "prometheusOperator"),
@@ -38,7 +45,10 @@ NAMESPACES = tuple(dict.fromkeys(ns for ns, *_ in COMPONENTS))
 def component_of(pod: Obj) -> tuple[str, str] | None:
     """(component, config key) of an infra component pod; None for DaemonSets, operators, jobs."""
     meta = pod["metadata"]
-    if F.owner_kind(pod) in ("DaemonSet", "Job") or (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+    if F.owner_kind(pod) in ("DaemonSet", "Job") or (pod.get("status") or {}).get("phase") in (
+        "Succeeded",
+        "Failed",
+    ):
         return None
     for ns, prefix, component, key in COMPONENTS:
         if meta.get("namespace") == ns and meta["name"].startswith(prefix):
@@ -55,7 +65,14 @@ def has_infra(site: Site) -> bool:
 
 
 def tolerations_json(taints: list[dict[str, str]]) -> str:
-    tols = [{"effect": t["effect"], "key": t["key"], **({"value": t["value"]} if t.get("value") else {})} for t in taints]
+    tols = [
+        {
+            "effect": t["effect"],
+            "key": t["key"],
+            **({"value": t["value"]} if t.get("value") else {}),
+        }
+        for t in taints
+    ]
     return json.dumps(tols, separators=(",", ":"))
 
 
@@ -64,7 +81,10 @@ def infra_taints(site: Site) -> list[dict[str, str]]:
     for node in infra_nodes(site):
         for t in F.taints(node):
             if t.get("effect") in ("NoSchedule", "NoExecute"):
-                seen.setdefault(F.taint_text(t), {k: str(v) for k, v in t.items() if k in ("key", "value", "effect")})
+                seen.setdefault(
+                    F.taint_text(t),
+                    {k: str(v) for k, v in t.items() if k in ("key", "value", "effect")},
+                )
     return list(seen.values()) or [dict(t) for t in DEFAULT_TAINTS]
 
 
@@ -77,18 +97,31 @@ def placement_remedy(component: str, key: str, taints: list[dict[str, str]]) -> 
     tols = tolerations_json(taints)
     tol_list = json.loads(tols)
     if key == "ingresscontroller":
-        patch = _compact({"spec": {"nodePlacement": {"nodeSelector": {"matchLabels": {INFRA_LABEL: ""}}, "tolerations": tol_list}}})
+        patch = _compact(
+            {
+                "spec": {
+                    "nodePlacement": {
+                        "nodeSelector": {"matchLabels": {INFRA_LABEL: ""}},
+                        "tolerations": tol_list,
+                    }
+                }
+            }
+        )
         return f"oc patch ingresscontroller/default -n openshift-ingress-operator --type=merge -p '{patch}'"
     if key == "registry":
         patch = _compact({"spec": {"nodeSelector": {INFRA_LABEL: ""}, "tolerations": tol_list}})
         return f"oc patch configs.imageregistry.operator.openshift.io/cluster --type=merge -p '{patch}'"
     if key in ("logStore", "visualization"):
         where = "spec.logStore.elasticsearch" if key == "logStore" else "spec.visualization.kibana"
-        return (f"oc -n openshift-logging edit clusterlogging instance: set {where}.nodeSelector "
-                f'{{"{INFRA_LABEL}": ""}} and {where}.tolerations {tols}')
-    return (f"in ConfigMap cluster-monitoring-config (namespace openshift-monitoring), key config.yaml, set "
-            f'{key}: {{nodeSelector: {{"{INFRA_LABEL}": ""}}, tolerations: {tols}}} '
-            "(oc -n openshift-monitoring edit configmap cluster-monitoring-config; create it if missing)")
+        return (
+            f"oc -n openshift-logging edit clusterlogging instance: set {where}.nodeSelector "
+            f'{{"{INFRA_LABEL}": ""}} and {where}.tolerations {tols}'
+        )
+    return (
+        f"in ConfigMap cluster-monitoring-config (namespace openshift-monitoring), key config.yaml, set "
+        f'{key}: {{nodeSelector: {{"{INFRA_LABEL}": ""}}, tolerations: {tols}}} '
+        "(oc -n openshift-monitoring edit configmap cluster-monitoring-config; create it if missing)"
+    )
 
 
 # --------------------------------------------------------------------------- placement.infra
@@ -103,7 +136,9 @@ def component_pods(site: Site) -> list[Obj]:
 
 def infra_pod_subjects(site: Site) -> list[str]:
     if not has_infra(site):
-        raise NotApplicable("no infra nodes (none in the inventory, none labelled infra in the cluster)")
+        raise NotApplicable(
+            "no infra nodes (none in the inventory, none labelled infra in the cluster)"
+        )
     return [F.ns_name(p) for p in component_pods(site)]
 
 
@@ -121,7 +156,9 @@ def gather_pod_placement(site: Site, subject: str) -> PodPlacement:
     node_name = (pod.get("spec") or {}).get("nodeName")
     nodes = F.listing(site, NODES)
     node = next((n for n in nodes if F.name_of(n) == node_name), None)
-    return PodPlacement(pod, node, tuple(F.name_of(n) for n in infra_nodes(site)), infra_taints(site))
+    return PodPlacement(
+        pod, node, tuple(F.name_of(n) for n in infra_nodes(site)), infra_taints(site)
+    )
 
 
 def evaluate_pod_placement(facts: PodPlacement) -> Verdict:
@@ -151,9 +188,15 @@ def infra_node_subjects(site: Site) -> list[str]:
     cluster_names = {F.name_of(n) for n in F.listing(site, NODES)}
     for node in site.inv.nodes_with_role("infra"):
         if node.fqdn not in names and node.name not in names:
-            names.append(node.fqdn if node.fqdn in cluster_names or node.name not in cluster_names else node.name)
+            names.append(
+                node.fqdn
+                if node.fqdn in cluster_names or node.name not in cluster_names
+                else node.name
+            )
     if not names:
-        raise NotApplicable("no infra nodes (none in the inventory, none labelled infra in the cluster)")
+        raise NotApplicable(
+            "no infra nodes (none in the inventory, none labelled infra in the cluster)"
+        )
     return sorted(names)
 
 
@@ -191,8 +234,11 @@ def evaluate_infra_taints(subject: str, node: Obj | None) -> Verdict:
 
 
 def router_subjects(site: Site) -> list[str]:
-    return [F.ns_name(p) for p in F.listing(site, PODS, "openshift-ingress")
-            if p["metadata"]["name"].startswith("router-") and F.owner_kind(p) != "Job"]
+    return [
+        F.ns_name(p)
+        for p in F.listing(site, PODS, "openshift-ingress")
+        if p["metadata"]["name"].startswith("router-") and F.owner_kind(p) != "Job"
+    ]
 
 
 @dataclass(frozen=True)
@@ -212,7 +258,11 @@ def _server_ips(site: Site, address: str, resolved: tuple[str, ...], nodes: list
     inv_node = site.inv.node_by_name(address)
     if inv_node:
         return [inv_node.ip]
-    return [ip for n in nodes if F.name_of(n) in (address, address.split(".")[0]) and (ip := F.internal_ip(n))]
+    return [
+        ip
+        for n in nodes
+        if F.name_of(n) in (address, address.split(".")[0]) and (ip := F.internal_ip(n))
+    ]
 
 
 def gather_router(site: Site, subject: str) -> RouterFacts:
@@ -231,11 +281,28 @@ def gather_router(site: Site, subject: str) -> RouterFacts:
             missing.append(port)
         resolved = site.resolve_servers(found, active_only=True)
         backends[port] = [
-            (b.name, b.line, sorted({ip for s in b.servers if s.active
-                                     for ip in _server_ips(site, s.address, resolved[s.address], nodes)}))
+            (
+                b.name,
+                b.line,
+                sorted(
+                    {
+                        ip
+                        for s in b.servers
+                        if s.active
+                        for ip in _server_ips(site, s.address, resolved[s.address], nodes)
+                    }
+                ),
+            )
             for b in found
         ]
-    return RouterFacts(subject, node_name, F.internal_ip(node) if node else None, backends, cfg.path, tuple(missing))
+    return RouterFacts(
+        subject,
+        node_name,
+        F.internal_ip(node) if node else None,
+        backends,
+        cfg.path,
+        tuple(missing),
+    )
 
 
 def evaluate_router(facts: RouterFacts) -> Verdict:
@@ -254,11 +321,15 @@ def evaluate_router(facts: RouterFacts) -> Verdict:
             if facts.node_ip not in ips:
                 lacking.append((port, backend, line))
     if not lacking:
-        return passed(f"{facts.node} ({facts.node_ip}) is behind " + ", ".join(str(p) for p in facts.backends))
+        return passed(
+            f"{facts.node} ({facts.node_ip}) is behind " + ", ".join(str(p) for p in facts.backends)
+        )
     short = facts.node.split(".")[0]
     adds = "; ".join(
-        f'add "server {short} {facts.node}:{port} check" to backend {b} (line {line})' if b
-        else f"bind port {port} to a backend" for port, b, line in lacking
+        f'add "server {short} {facts.node}:{port} check" to backend {b} (line {line})'
+        if b
+        else f"bind port {port} to a backend"
+        for port, b, line in lacking
     )
     return failed(
         expected=f"router node {facts.node} ({facts.node_ip}) as a server of the LB's 80 and 443 backends",

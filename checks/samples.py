@@ -109,8 +109,14 @@ def report_section(site: Site) -> dict[str, Any]:
     pat = S.pattern(samples_config(site))
     failing = sorted(import_failures(site))
     unskipped = [name for name in failing if name not in pat.skipped]
-    degraded = (f"yes: {', '.join(unskipped)} cannot import and are not skipped (Degraded 2 hours after a "
-                "failed import)") if pat.managed and unskipped else "no"
+    degraded = (
+        (
+            f"yes: {', '.join(unskipped)} cannot import and are not skipped (Degraded 2 hours after a "
+            "failed import)"
+        )
+        if pat.managed and unskipped
+        else "no"
+    )
     return {
         "pattern": pat.describe(),
         "management_state": pat.state,
@@ -139,7 +145,13 @@ def all_stream_facts(site: Site) -> dict[str, StreamFacts]:
                 except FactError as exc:
                     rows.append((tag, ref, eff, exc))
             plans[F.name_of(stream)] = rows
-        refs = [c for rows in plans.values() for *_, cands in rows if isinstance(cands, list) for c in cands]
+        refs = [
+            c
+            for rows in plans.values()
+            for *_, cands in rows
+            if isinstance(cands, list)
+            for c in cands
+        ]
         found = mirror_lookup.lookups(site, refs)
         by_name = {F.name_of(s): s for s in streams(site)}
         out: dict[str, Any] = {}
@@ -157,11 +169,21 @@ def all_stream_facts(site: Site) -> dict[str, StreamFacts]:
                     tags.append(FactError(f"imagestream {name} tag {tag} ({ref}): {errors[0]}"))
                     continue
                 tags.append(TagFacts(tag, ref, eff, tuple(str(c) for c in cands), present))
-            out[name] = StreamFacts(name, pat, S.is_samples_stream(by_name[name], pat), tuple(tags),
-                                    failures.get(name), mirror, auth)
+            out[name] = StreamFacts(
+                name,
+                pat,
+                S.is_samples_stream(by_name[name], pat),
+                tuple(tags),
+                failures.get(name),
+                mirror,
+                auth,
+            )
         degrading = tuple(
-            f.name for f in out.values()
-            if pat.managed and f.samples and not f.skipped
+            f.name
+            for f in out.values()
+            if pat.managed
+            and f.samples
+            and not f.skipped
             and (f.import_failure or any(isinstance(t, TagFacts) and not t.present for t in f.tags))
         )
         return {name: replace(f, degrading=degrading) for name, f in out.items()}
@@ -186,14 +208,20 @@ def _mirror_cmds(facts: StreamFacts) -> str:
     cmds = []
     for t in facts.missing:
         target = t.candidates[0] if t.candidates else _on_mirror(t.effective, facts.mirror)
-        source = t.ref if not t.ref.startswith(facts.mirror + "/") else "registry.redhat.io/" + t.ref.split("/", 1)[1]
+        source = (
+            t.ref
+            if not t.ref.startswith(facts.mirror + "/")
+            else "registry.redhat.io/" + t.ref.split("/", 1)[1]
+        )
         cmds.append(f"oc image mirror {source} {target} -a {facts.auth_file}")
     return "; ".join(cmds)
 
 
 def _skip_all(facts: StreamFacts) -> str:
     """One patch skipping this stream and every other one that would make Samples Degraded."""
-    return S.skip_patch((*facts.pattern.skipped, *[d for d in facts.degrading if d != facts.name]), facts.name)
+    return S.skip_patch(
+        (*facts.pattern.skipped, *[d for d in facts.degrading if d != facts.name]), facts.name
+    )
 
 
 def degraded_note(facts: StreamFacts) -> str:
@@ -201,23 +229,33 @@ def degraded_note(facts: StreamFacts) -> str:
         return f"{facts.pattern.describe()}; it will not go Degraded over imports"
     if not facts.degrading:
         return f"{facts.pattern.describe()}; it will not go Degraded: every stream imports or is skipped"
-    return (f"{facts.pattern.describe()}; it will go Degraded 2 hours after imports start failing: "
-            f"{', '.join(facts.degrading)} cannot import and are not skipped")
+    return (
+        f"{facts.pattern.describe()}; it will go Degraded 2 hours after imports start failing: "
+        f"{', '.join(facts.degrading)} cannot import and are not skipped"
+    )
 
 
 def _on_mirror(ref: str, mirror: str) -> str:
     parts = ref.split("/", 1)
-    return f"{mirror}/{parts[1]}" if len(parts) == 2 and ("." in parts[0] or ":" in parts[0]) else f"{mirror}/{ref}"
+    return (
+        f"{mirror}/{parts[1]}"
+        if len(parts) == 2 and ("." in parts[0] or ":" in parts[0])
+        else f"{mirror}/{ref}"
+    )
 
 
 def _missing_text(facts: StreamFacts) -> str:
     out = []
     for t in facts.missing:
         if not t.candidates:
-            out.append(f"tag {t.tag}: {t.effective} has no route to the mirror {facts.mirror} "
-                       "(ICSP/IDMS map digests only; a tag must point at the mirror)")
+            out.append(
+                f"tag {t.tag}: {t.effective} has no route to the mirror {facts.mirror} "
+                "(ICSP/IDMS map digests only; a tag must point at the mirror)"
+            )
         else:
-            out.append(f"tag {t.tag}: {t.effective} not in the mirror (looked up {', '.join(t.candidates)})")
+            out.append(
+                f"tag {t.tag}: {t.effective} not in the mirror (looked up {', '.join(t.candidates)})"
+            )
     return "; ".join(out)
 
 
@@ -254,7 +292,8 @@ def evaluate_skip_coverage(facts: StreamFacts) -> Verdict:
     return failed(
         expected=f"{facts.name} importable from the mirror, or listed in skippedImagestreams",
         found="; ".join(problems),
-        remediation=_skip_all(facts) + (f"; or mirror it: {_mirror_cmds(facts)}" if facts.missing else ""),
+        remediation=_skip_all(facts)
+        + (f"; or mirror it: {_mirror_cmds(facts)}" if facts.missing else ""),
         details=(degraded_note(facts),),
     )
 
@@ -262,7 +301,9 @@ def evaluate_skip_coverage(facts: StreamFacts) -> Verdict:
 def gather_samples_config(site: Site, subject: str) -> tuple[dict[str, Any], str]:
     config = samples_config(site)
     if config is None:
-        raise NotApplicable("no configs.samples.operator.openshift.io/cluster (Samples Operator not installed)")
+        raise NotApplicable(
+            "no configs.samples.operator.openshift.io/cluster (Samples Operator not installed)"
+        )
     return config, site.inv.mirror.registry or ""
 
 
@@ -275,9 +316,10 @@ def evaluate_samples_registry(config: dict[str, Any], mirror: str) -> Verdict:
     return failed(
         expected=f"samplesRegistry {mirror} (the mirror) while Samples is Managed",
         found=f"samplesRegistry {pat.registry or 'unset (imports from registry.redhat.io)'}",
-        remediation=S.registry_patch(mirror) + "; and trust the mirror's CA: oc create configmap registry-config "
+        remediation=S.registry_patch(mirror)
+        + "; and trust the mirror's CA: oc create configmap registry-config "
         "--from-file=<mirror host>..<port>=domain.crt -n openshift-config; "
-        "oc patch image.config.openshift.io/cluster --type merge -p '{\"spec\":{\"additionalTrustedCA\":{\"name\":\"registry-config\"}}}'",
+        'oc patch image.config.openshift.io/cluster --type merge -p \'{"spec":{"additionalTrustedCA":{"name":"registry-config"}}}\'',
         details=(pat.describe(),),
     )
 

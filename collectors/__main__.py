@@ -20,11 +20,19 @@ from collectors.triage.cluster_dump import cluster_collector
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m collectors", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m collectors", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--inventory", required=True, metavar="FILE", help="site inventory (YAML)")
-    parser.add_argument("--bundle", required=True, metavar="OUT.tar.gz", help="where to write the bundle")
-    parser.add_argument("--snapshot", metavar="PATH", help="cluster objects from a must-gather or bundle")
-    parser.add_argument("--kubeconfig", metavar="FILE", help="cluster objects from the live API (else KUBECONFIG)")
+    parser.add_argument(
+        "--bundle", required=True, metavar="OUT.tar.gz", help="where to write the bundle"
+    )
+    parser.add_argument(
+        "--snapshot", metavar="PATH", help="cluster objects from a must-gather or bundle"
+    )
+    parser.add_argument(
+        "--kubeconfig", metavar="FILE", help="cluster objects from the live API (else KUBECONFIG)"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no per-host progress")
     args = parser.parse_args(argv)
     try:
@@ -45,8 +53,12 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         manifest = write_bundle(
-            Path(args.bundle), site, progress=progress,
-            cluster=cluster_collector(site, snapshot=args.snapshot, kubeconfig=resolve_kubeconfig(args.kubeconfig)),
+            Path(args.bundle),
+            site,
+            progress=progress,
+            cluster=cluster_collector(
+                site, snapshot=args.snapshot, kubeconfig=resolve_kubeconfig(args.kubeconfig)
+            ),
             command=["python", "-m", "collectors", *(argv if argv is not None else sys.argv[1:])],
         )
     except OSError as exc:

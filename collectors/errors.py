@@ -24,7 +24,9 @@ class FactError(Exception):
 class InputError(FactError):
     """Input that does not parse: names the source, and the line or key where it went wrong."""
 
-    def __init__(self, source: str, message: str, *, line: int | None = None, key: str = "") -> None:
+    def __init__(
+        self, source: str, message: str, *, line: int | None = None, key: str = ""
+    ) -> None:
         self.source = str(source)
         self.line = line
         self.key = key

@@ -231,8 +231,16 @@ def _compose(text: str, path: Path) -> tuple[Any, dict[str, int]]:
                 k = k_node.value if isinstance(k_node, yaml.ScalarNode) else str(k_node)
                 child = f"{key}.{k}" if key else str(k)
                 if str(k) in out:
-                    raise InventoryError(path, [(k_node.start_mark.line + 1, child,
-                                                 f"appears twice (first at line {lines[child]})")])
+                    raise InventoryError(
+                        path,
+                        [
+                            (
+                                k_node.start_mark.line + 1,
+                                child,
+                                f"appears twice (first at line {lines[child]})",
+                            )
+                        ],
+                    )
                 out[str(k)] = build(v_node, child)
                 lines[child] = k_node.start_mark.line + 1  # the key's line, not the value's
             return out
@@ -255,8 +263,17 @@ def _compose(text: str, path: Path) -> tuple[Any, dict[str, int]]:
 
 
 _SCHEMA: dict[str, set[str]] = {
-    "": {"cluster", "dns", "load_balancer", "nodes", "ssh", "bastion", "ignition", "mirror",
-         "install_config"},
+    "": {
+        "cluster",
+        "dns",
+        "load_balancer",
+        "nodes",
+        "ssh",
+        "bastion",
+        "ignition",
+        "mirror",
+        "install_config",
+    },
     "cluster": {"name", "base_domain"},
     "dns": {"servers"},
     "load_balancer": {"api", "api_int", "ingress", "ports", "ssh", "config", "log"},
@@ -267,6 +284,7 @@ _SCHEMA: dict[str, set[str]] = {
     "ignition": {"dir", "min_valid_hours"},
     "mirror": {"registry", "auth_file", "ca_file", "release_image"},
 }
+
 
 def _is_ip(text: str) -> bool:
     try:
@@ -345,7 +363,9 @@ class _Validator:
             return None
         return p if p.is_absolute() else (self.path.parent / p).resolve()
 
-    def ssh_target(self, section: dict[str, Any], key: str, defaults: SshDefaults) -> SshTarget | None:
+    def ssh_target(
+        self, section: dict[str, Any], key: str, defaults: SshDefaults
+    ) -> SshTarget | None:
         value = self.string(section, key)
         if value is None:
             return None
@@ -365,7 +385,9 @@ def load_inventory(path: str | Path) -> Inventory:
         raise InventoryError(path, [(None, "", f"cannot read inventory: {exc}")]) from None
     data, lines = _compose(text, path)
     if not isinstance(data, dict):
-        raise InventoryError(path, [(1, "", "must be a YAML mapping with at least a cluster section")])
+        raise InventoryError(
+            path, [(1, "", "must be a YAML mapping with at least a cluster section")]
+        )
     return _validate(path, data, lines)
 
 
@@ -387,7 +409,9 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Invent
     ssh_raw = v.mapping(data.get("ssh"), "ssh", "ssh")
     policy = v.string(ssh_raw, "ssh.host_key_policy") or "strict"
     if policy not in HOST_KEY_POLICIES:
-        v.problem("ssh.host_key_policy", f"must be one of {', '.join(HOST_KEY_POLICIES)} (got {policy!r})")
+        v.problem(
+            "ssh.host_key_policy", f"must be one of {', '.join(HOST_KEY_POLICIES)} (got {policy!r})"
+        )
     ssh_port = v.port(ssh_raw["port"], "ssh.port") if "port" in ssh_raw else 22
     ssh = SshDefaults(
         user=v.string(ssh_raw, "ssh.user") or "core",
@@ -408,7 +432,9 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Invent
         key = f"dns.servers[{i}]"
         try:
             host, port = split_host_port(str(item), 53)
-            if not _is_ip(host) and not all(_LABEL.match(p) for p in host.lower().rstrip(".").split(".")):
+            if not _is_ip(host) and not all(
+                _LABEL.match(p) for p in host.lower().rstrip(".").split(".")
+            ):
                 raise ValueError(f"{host!r} is neither an IP address nor a host name")
             servers.append(DnsServer(host, port))
         except ValueError as exc:
@@ -432,7 +458,11 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Invent
         log=v.string(lb_raw, "load_balancer.log"),
     )
     if not lb.ssh:  # files on this machine: relative to the inventory, like every local path
-        local = {k: str(v.path_value(lb_raw, f"load_balancer.{k}")) for k in ("config", "log") if getattr(lb, k)}
+        local = {
+            k: str(v.path_value(lb_raw, f"load_balancer.{k}"))
+            for k in ("config", "log")
+            if getattr(lb, k)
+        }
         lb = LoadBalancer(**{**lb.__dict__, **local})
 
     nodes: list[Node] = []
@@ -480,7 +510,9 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Invent
         http_url=v.string(bastion_raw, "bastion.http_url"),
     )
     if bastion.http_url and not re.match(r"^https?://", bastion.http_url):
-        v.problem("bastion.http_url", f"must start with http:// or https:// (got {bastion.http_url!r})")
+        v.problem(
+            "bastion.http_url", f"must start with http:// or https:// (got {bastion.http_url!r})"
+        )
 
     ign_raw = v.mapping(data.get("ignition"), "ignition", "ignition")
     hours = ign_raw.get("min_valid_hours", 2)

@@ -27,10 +27,26 @@ _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Anything that starts like a number in some YAML dialect (0o17, 0x_1, 1_000, .5, +1, 1e3, 12:30,
 #: 2024-01-02) and the special words of YAML 1.1 and 1.2 in any case.
 _NUMBERISH = re.compile(r"^[-+]?\.?[0-9]")
-_WORDS = frozenset({
-    "null", "~", "true", "false", "yes", "no", "on", "off", "y", "n",
-    ".inf", "+.inf", "-.inf", ".nan", "=", "<<",
-})
+_WORDS = frozenset(
+    {
+        "null",
+        "~",
+        "true",
+        "false",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "y",
+        "n",
+        ".inf",
+        "+.inf",
+        "-.inf",
+        ".nan",
+        "=",
+        "<<",
+    }
+)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 

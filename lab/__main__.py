@@ -1,9 +1,9 @@
 """``python -m lab``: start, stop and demonstrate the lab.
 
-    python -m lab up --scenario missing-ptr --dir /tmp/lab   # leaves servers running
-    python -m lab down --dir /tmp/lab                        # stops them by PID
-    python -m lab scenarios                                  # what each scenario breaks
-    python -m lab demo --out out                             # preflight on a broken and the clean site
+python -m lab up --scenario missing-ptr --dir /tmp/lab   # leaves servers running
+python -m lab down --dir /tmp/lab                        # stops them by PID
+python -m lab scenarios                                  # what each scenario breaks
+python -m lab demo --out out                             # preflight on a broken and the clean site
 """
 
 from __future__ import annotations
@@ -18,22 +18,33 @@ from lab.scenarios import SCENARIOS
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lab", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m lab",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start the lab and leave it running")
     up.add_argument("--scenario", default="clean", choices=sorted(SCENARIOS))
     up.add_argument("--dir", required=True, type=Path)
     up.add_argument("--parts", default="", help=f"extra parts, comma-separated: {', '.join(PARTS)}")
-    up.add_argument("--max-seconds", type=float, default=3600, help="servers that can stop themselves do")
+    up.add_argument(
+        "--max-seconds", type=float, default=3600, help="servers that can stop themselves do"
+    )
     down = sub.add_parser("down", help="stop what 'up' started in --dir")
     down.add_argument("--dir", required=True, type=Path)
     sub.add_parser("scenarios", help="list the scenarios")
     demo = sub.add_parser("demo", help="run the preflight on a broken scenario and the clean one")
     demo.add_argument("--out", default=Path("out"), type=Path)
-    demo.add_argument("--scenario", default="field-day", choices=sorted(SCENARIOS),
-                      help="the broken site for the preflight")
-    demo.add_argument("--quick", action="store_true", help="network part only (DNS and load balancer)")
+    demo.add_argument(
+        "--scenario",
+        default="field-day",
+        choices=sorted(SCENARIOS),
+        help="the broken site for the preflight",
+    )
+    demo.add_argument(
+        "--quick", action="store_true", help="network part only (DNS and load balancer)"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "scenarios":

@@ -38,7 +38,12 @@ class Api:
         for (group_folder, plural), entries in self.source.index.items():
             group = "" if group_folder == "core" else group_folder
             res = KNOWN.get(f"{group_folder}/{plural}") or Resource(
-                group, "v1", plural, any(e.namespace for e in entries), plural.rstrip("s").capitalize())
+                group,
+                "v1",
+                plural,
+                any(e.namespace for e in entries),
+                plural.rstrip("s").capitalize(),
+            )
             self.resources[(res.group, res.version, res.plural)] = res
 
     def groups(self) -> dict[str, list[str]]:
@@ -55,15 +60,32 @@ class Api:
         if not items and not (group == "" and version == "v1"):
             return None
         return {
-            "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{group}/{version}" if group else version,
-            "resources": [{"name": r.plural, "singularName": r.kind.lower(), "namespaced": r.namespaced,
-                           "kind": r.kind, "verbs": ["get", "list"]} for r in items],
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": f"{group}/{version}" if group else version,
+            "resources": [
+                {
+                    "name": r.plural,
+                    "singularName": r.kind.lower(),
+                    "namespaced": r.namespaced,
+                    "kind": r.kind,
+                    "verbs": ["get", "list"],
+                }
+                for r in items
+            ],
         }
 
 
 def status(code: int, reason: str, message: str) -> dict[str, Any]:
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": message, "reason": reason, "code": code}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
 
 
 def make_handler(api: Api, token: str, log_path: Path) -> type[BaseHTTPRequestHandler]:
@@ -78,7 +100,12 @@ def make_handler(api: Api, token: str, log_path: Path) -> type[BaseHTTPRequestHa
 
         def _record(self) -> None:
             with lock, log_path.open("a") as fh:
-                fh.write(json.dumps({"verb": self.command, "path": self.path, "t": round(time.time(), 3)}) + "\n")
+                fh.write(
+                    json.dumps(
+                        {"verb": self.command, "path": self.path, "t": round(time.time(), 3)}
+                    )
+                    + "\n"
+                )
 
         def _send(self, code: int, body: dict[str, Any]) -> None:
             data = json.dumps(body).encode()
@@ -93,7 +120,12 @@ def make_handler(api: Api, token: str, log_path: Path) -> type[BaseHTTPRequestHa
             length = int(self.headers.get("Content-Length") or 0)
             if length:
                 self.rfile.read(length)
-            self._send(405, status(405, "MethodNotAllowed", f"{self.command} is not served: this API is read-only"))
+            self._send(
+                405,
+                status(
+                    405, "MethodNotAllowed", f"{self.command} is not served: this API is read-only"
+                ),
+            )
 
         do_POST = do_PUT = do_PATCH = do_DELETE = _refuse  # noqa: N815
 
@@ -112,11 +144,20 @@ def make_handler(api: Api, token: str, log_path: Path) -> type[BaseHTTPRequestHa
             if path == "/version":
                 return 200, {"major": "1", "minor": "18", "gitVersion": "v1.18.3+47c0e71"}
             if path == "/api":
-                return 200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}
+                return 200, {
+                    "kind": "APIVersions",
+                    "versions": ["v1"],
+                    "serverAddressByClientCIDRs": [],
+                }
             if path == "/apis":
-                groups = [{"name": g, "versions": [{"groupVersion": f"{g}/{v}", "version": v} for v in vs],
-                           "preferredVersion": {"groupVersion": f"{g}/{vs[0]}", "version": vs[0]}}
-                          for g, vs in sorted(api.groups().items())]
+                groups = [
+                    {
+                        "name": g,
+                        "versions": [{"groupVersion": f"{g}/{v}", "version": v} for v in vs],
+                        "preferredVersion": {"groupVersion": f"{g}/{vs[0]}", "version": vs[0]},
+                    }
+                    for g, vs in sorted(api.groups().items())
+                ]
                 return 200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
             parts = path.strip("/").split("/")
             if parts[0] == "api" and len(parts) >= 2:
@@ -124,29 +165,45 @@ def make_handler(api: Api, token: str, log_path: Path) -> type[BaseHTTPRequestHa
             elif parts[0] == "apis" and len(parts) >= 3:
                 group, version, rest = parts[1], parts[2], parts[3:]
             else:
-                return 404, status(404, "NotFound", f"the server could not find the requested resource ({path})")
+                return 404, status(
+                    404, "NotFound", f"the server could not find the requested resource ({path})"
+                )
             if not rest:
                 doc = api.discovery(group, version)
-                return (200, doc) if doc else (404, status(404, "NotFound", f"{group}/{version} not served"))
+                return (
+                    (200, doc)
+                    if doc
+                    else (404, status(404, "NotFound", f"{group}/{version} not served"))
+                )
             namespace = None
             if rest[0] == "namespaces" and len(rest) >= 3:
                 namespace, rest = rest[1], rest[2:]
             res = api.resources.get((group, version, rest[0]))
             if res is None or len(rest) > 2:
-                return 404, status(404, "NotFound", f"the server could not find the requested resource ({path})")
+                return 404, status(
+                    404, "NotFound", f"the server could not find the requested resource ({path})"
+                )
             verb = "get" if len(rest) == 2 else "list"
             if res.qualified in api.forbid:
                 scope = f' in the namespace "{namespace}"' if namespace else " at the cluster scope"
-                return 403, status(403, "Forbidden", f'{res.qualified} is forbidden: User "system:serviceaccount:test:reader" '
-                                   f'cannot {verb} resource "{res.plural}" in API group "{group}"{scope}')
+                return 403, status(
+                    403,
+                    "Forbidden",
+                    f'{res.qualified} is forbidden: User "system:serviceaccount:test:reader" '
+                    f'cannot {verb} resource "{res.plural}" in API group "{group}"{scope}',
+                )
             if verb == "get":
                 try:
                     return 200, api.source.get(res, rest[1], namespace)
                 except FactError as exc:
                     return 404, status(404, "NotFound", str(exc))
             items = api.source.list(res, namespace)
-            return 200, {"kind": f"{res.kind}List", "apiVersion": res.group_version,
-                         "metadata": {"resourceVersion": "1"}, "items": items}
+            return 200, {
+                "kind": f"{res.kind}List",
+                "apiVersion": res.group_version,
+                "metadata": {"resourceVersion": "1"},
+                "items": items,
+            }
 
     return Handler
 
@@ -154,7 +211,9 @@ def make_handler(api: Api, token: str, log_path: Path) -> type[BaseHTTPRequestHa
 def main(config_path: str) -> None:
     cfg = json.loads(Path(config_path).read_text())
     api = Api(cfg["snapshot"], cfg.get("forbid", []))
-    server = ThreadingHTTPServer(tuple(cfg["listen"]), make_handler(api, cfg["token"], Path(cfg["log"])))
+    server = ThreadingHTTPServer(
+        tuple(cfg["listen"]), make_handler(api, cfg["token"], Path(cfg["log"]))
+    )
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cfg["cert"], cfg["key"])
     server.socket = ctx.wrap_socket(server.socket, server_side=True)

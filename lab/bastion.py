@@ -65,7 +65,9 @@ def model(lab: Lab) -> BastionModel:
 # --------------------------------------------------------------------------- content
 
 
-def write_ignition(lab: Lab, folder: Path, hours_left: float, pointer_prefix: str, ssh_pub: str) -> None:
+def write_ignition(
+    lab: Lab, folder: Path, hours_left: float, pointer_prefix: str, ssh_pub: str
+) -> None:
     """bootstrap.ign, master.ign, worker.ign and metadata.json into ``folder``."""
     net = lab.network
     folder.mkdir(parents=True, exist_ok=True)
@@ -73,8 +75,13 @@ def write_ignition(lab: Lab, folder: Path, hours_left: float, pointer_prefix: st
     api_int = f"api-int.{net.cluster_domain}"
     write_json(folder / "bootstrap.ign", bootstrap_config(certs, api_int, ssh_pub))
     for role in ("master", "worker"):
-        write_json(folder / f"{role}.ign", pointer_config(role, f"{pointer_prefix}.{net.cluster_domain}", certs.root_ca))
-    write_json(folder / "metadata.json", {"clusterName": net.cluster, "infraID": f"{net.cluster}-lab"})
+        write_json(
+            folder / f"{role}.ign",
+            pointer_config(role, f"{pointer_prefix}.{net.cluster_domain}", certs.root_ca),
+        )
+    write_json(
+        folder / "metadata.json", {"clusterName": net.cluster, "infraID": f"{net.cluster}-lab"}
+    )
 
 
 def _fake_image(seed: int, size: int) -> bytes:
@@ -110,32 +117,48 @@ def fill_web_root(lab: Lab, root: Path, installdir: Path, ssh_pub: str) -> None:
 # --------------------------------------------------------------------------- servers
 
 
-
 def _keygen(path: Path, comment: str) -> str:
     path.unlink(missing_ok=True)
     path.with_suffix(".pub").unlink(missing_ok=True)
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
+        check=True,
+        capture_output=True,
+    )
     return path.with_suffix(".pub").read_text().strip()
 
 
 def render_sshd_config(d: Path, ip: str, port: int) -> str:
-    return "\n".join([
-        f"ListenAddress {ip}:{port}",
-        f"HostKey {d}/ssh_host_ed25519_key",
-        f"PidFile {d}/sshd.pid",
-        f"AuthorizedKeysFile {d}/authorized_keys",
-        "StrictModes no", "UsePAM no", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
-        "PubkeyAuthentication yes", "PermitRootLogin prohibit-password", "AllowUsers root",
-        "UseDNS no", "MaxSessions 64", "MaxStartups 64:30:128", "LogLevel VERBOSE",
-        # tests give a key of their own a PATH (authorized_keys environment="PATH=...") to put
-        # stand-in commands, e.g. a journalctl that fails, in front of the real ones
-        "PermitUserEnvironment PATH", "",
-    ])
+    return "\n".join(
+        [
+            f"ListenAddress {ip}:{port}",
+            f"HostKey {d}/ssh_host_ed25519_key",
+            f"PidFile {d}/sshd.pid",
+            f"AuthorizedKeysFile {d}/authorized_keys",
+            "StrictModes no",
+            "UsePAM no",
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "PubkeyAuthentication yes",
+            "PermitRootLogin prohibit-password",
+            "AllowUsers root",
+            "UseDNS no",
+            "MaxSessions 64",
+            "MaxStartups 64:30:128",
+            "LogLevel VERBOSE",
+            # tests give a key of their own a PATH (authorized_keys environment="PATH=...") to put
+            # stand-in commands, e.g. a journalctl that fails, in front of the real ones
+            "PermitUserEnvironment PATH",
+            "",
+        ]
+    )
 
 
 def render_nginx_conf(d: Path, ip: str, root: Path) -> str:
-    temps = "\n".join(f"    {k}_temp_path {d}/{k}_temp;" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temps = "\n".join(
+        f"    {k}_temp_path {d}/{k}_temp;"
+        for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     return f"""user nobody nogroup;
 worker_processes 1;
 pid {d}/nginx.pid;
@@ -169,10 +192,14 @@ def start_sshd(lab: Lab, ip: str, port: int) -> tuple[Path, Path]:
     conf = d / "sshd_config"
     conf.write_text(render_sshd_config(d, ip, port))
     Path("/run/sshd").mkdir(parents=True, exist_ok=True)
-    valid = subprocess.run(["/usr/sbin/sshd", "-t", "-f", str(conf)], capture_output=True, text=True, check=False)
+    valid = subprocess.run(
+        ["/usr/sbin/sshd", "-t", "-f", str(conf)], capture_output=True, text=True, check=False
+    )
     if valid.returncode != 0:
         raise RuntimeError(f"sshd -t -f {conf} failed: {valid.stderr}")
-    lab.procs.spawn("sshd", ["/usr/sbin/sshd", "-D", "-e", "-f", str(conf)], ready=lambda: tcp_ready(ip, port))
+    lab.procs.spawn(
+        "sshd", ["/usr/sbin/sshd", "-D", "-e", "-f", str(conf)], ready=lambda: tcp_ready(ip, port)
+    )
     return client_key, known_hosts
 
 
@@ -203,12 +230,23 @@ def start(lab: Lab) -> dict:
     conf = nd / "nginx.conf"
     conf.write_text(render_nginx_conf(nd, ip, root))
     lab.procs.spawn(
-        "nginx", ["/usr/sbin/nginx", "-e", "stderr", "-p", f"{nd}/", "-c", str(conf), "-g", "daemon off;"],
-        ready=lambda: tcp_ready(ip, 80), stop_signal=signal.SIGQUIT,
+        "nginx",
+        ["/usr/sbin/nginx", "-e", "stderr", "-p", f"{nd}/", "-c", str(conf), "-g", "daemon off;"],
+        ready=lambda: tcp_ready(ip, 80),
+        stop_signal=signal.SIGQUIT,
     )
     return {
-        "ssh": {"user": "root", "key": str(client_key), "known_hosts": str(known_hosts), "host_key_policy": "strict"},
-        "bastion": {"ssh": f"root@{ip}:{port}", "http_root": str(root), "http_url": f"http://{ip}/"},
+        "ssh": {
+            "user": "root",
+            "key": str(client_key),
+            "known_hosts": str(known_hosts),
+            "host_key_policy": "strict",
+        },
+        "bastion": {
+            "ssh": f"root@{ip}:{port}",
+            "http_root": str(root),
+            "http_url": f"http://{ip}/",
+        },
         "ignition": {"dir": str(installdir), "min_valid_hours": 2},
     }
 
@@ -218,7 +256,9 @@ def start(lab: Lab) -> dict:
 _PARTS = ("network", "bastion")
 
 
-@scenario("bastion-clean", "the bastion as it should be: served, labeled, fresh ignition", parts=_PARTS)
+@scenario(
+    "bastion-clean", "the bastion as it should be: served, labeled, fresh ignition", parts=_PARTS
+)
 def _bastion_clean(lab: Lab) -> None:
     model(lab)
 
@@ -228,22 +268,34 @@ def _rhcos_mislabeled(lab: Lab) -> None:
     model(lab).labels[RHCOS] = ADMIN_HOME_LABEL
 
 
-@scenario("ignition-unreadable", "worker.ign in the web root is root-owned mode 600 (nginx: 403)", parts=_PARTS)
+@scenario(
+    "ignition-unreadable",
+    "worker.ign in the web root is root-owned mode 600 (nginx: 403)",
+    parts=_PARTS,
+)
 def _ignition_unreadable(lab: Lab) -> None:
     model(lab).private = ("worker.ign",)
 
 
-@scenario("ignition-expired", "bootstrap.ign's one-day certificates expired an hour ago", parts=_PARTS)
+@scenario(
+    "ignition-expired", "bootstrap.ign's one-day certificates expired an hour ago", parts=_PARTS
+)
 def _ignition_expired(lab: Lab) -> None:
     model(lab).one_day_hours_left = -1
 
 
-@scenario("ignition-nearly-expired", "bootstrap.ign's one-day certificates expire within the hour", parts=_PARTS)
+@scenario(
+    "ignition-nearly-expired",
+    "bootstrap.ign's one-day certificates expire within the hour",
+    parts=_PARTS,
+)
 def _ignition_nearly_expired(lab: Lab) -> None:
     model(lab).one_day_hours_left = 0.75
 
 
-@scenario("pointer-at-api", "master.ign and worker.ign merge from api instead of api-int", parts=_PARTS)
+@scenario(
+    "pointer-at-api", "master.ign and worker.ign merge from api instead of api-int", parts=_PARTS
+)
 def _pointer_at_api(lab: Lab) -> None:
     model(lab).pointer_prefix = "api"
 
@@ -251,5 +303,3 @@ def _pointer_at_api(lab: Lab) -> None:
 @scenario("stale-webroot-ignition", "the web root serves yesterday's bootstrap.ign", parts=_PARTS)
 def _stale_webroot(lab: Lab) -> None:
     model(lab).stale = ("bootstrap.ign",)
-
-

@@ -71,26 +71,46 @@ def self_signed(ip: str, cert: Path, key: Path) -> bytes:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"upi-lab api {ip}")])
     now = datetime.datetime.now(datetime.UTC)
     built = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(pkey.public_key())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(pkey.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), critical=False)
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), critical=False
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(pkey, hashes.SHA256())
     )
     pem = built.public_bytes(serialization.Encoding.PEM)
     cert.write_bytes(pem)
-    key.write_bytes(pkey.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+    key.write_bytes(
+        pkey.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     key.chmod(0o600)
     return pem
 
 
 def kubeconfig(server: str, ca_pem: bytes, token: str) -> dict[str, Any]:
     return {
-        "apiVersion": "v1", "kind": "Config", "current-context": "lab",
-        "clusters": [{"name": "lab", "cluster": {"server": server,
-                                                   "certificate-authority-data": base64.b64encode(ca_pem).decode()}}],
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": "lab",
+        "clusters": [
+            {
+                "name": "lab",
+                "cluster": {
+                    "server": server,
+                    "certificate-authority-data": base64.b64encode(ca_pem).decode(),
+                },
+            }
+        ],
         "users": [{"name": "reader", "user": {"token": token}}],
         "contexts": [{"name": "lab", "context": {"cluster": "lab", "user": "reader"}}],
     }
@@ -99,7 +119,10 @@ def kubeconfig(server: str, ca_pem: bytes, token: str) -> dict[str, Any]:
 def _https_ready(host: str, port: int, ca: Path) -> bool:
     try:
         ctx = ssl.create_default_context(cafile=str(ca))
-        with socket.create_connection((host, port), timeout=0.5) as raw, ctx.wrap_socket(raw, server_hostname=host):
+        with (
+            socket.create_connection((host, port), timeout=0.5) as raw,
+            ctx.wrap_socket(raw, server_hostname=host),
+        ):
             return True
     except OSError:
         return False
@@ -129,28 +152,60 @@ def push_samples(lab: Lab, model: ClusterModel) -> None:
                 obj["spec"]["tags"][0]["from"]["name"] = f"{CM.RELEASE_REPO}@{digests[component]}"
 
 
-def serve_snapshot(lab: Lab, name: str, port_index: int, snapshot: Path, forbidden: list[str] | tuple[str, ...] = ()) -> Path:
+def serve_snapshot(
+    lab: Lab,
+    name: str,
+    port_index: int,
+    snapshot: Path,
+    forbidden: list[str] | tuple[str, ...] = (),
+) -> Path:
     """Serve ``snapshot`` with the stand-in API on ``lab.ip(120):lab.port(port_index)``; returns
     its kubeconfig (``<workdir>/kubeconfig`` for "apiserver", else ``kubeconfig-<suffix>``).
     Every server of a lab shares one certificate, token and request log."""
     root = lab.workdir / "cluster"
     root.mkdir(parents=True, exist_ok=True)
     ip, port = lab.ip(120), lab.port(port_index)
-    cert, key, token_file, log = root / "api.crt", root / "api.key", root / "token", root / "requests.jsonl"
+    cert, key, token_file, log = (
+        root / "api.crt",
+        root / "api.key",
+        root / "token",
+        root / "requests.jsonl",
+    )
     if not cert.exists():
         self_signed(ip, cert, key)
         token_file.write_text("lab-" + secrets.token_hex(16))
         token_file.chmod(0o600)
     log.touch()
     config = root / f"{name}.json"
-    config.write_text(json.dumps({"listen": [ip, port], "cert": str(cert), "key": str(key), "token": token_file.read_text(),
-                                  "snapshot": str(snapshot), "log": str(log), "forbid": list(forbidden),
-                                  "max_seconds": lab.max_seconds}))
+    config.write_text(
+        json.dumps(
+            {
+                "listen": [ip, port],
+                "cert": str(cert),
+                "key": str(key),
+                "token": token_file.read_text(),
+                "snapshot": str(snapshot),
+                "log": str(log),
+                "forbid": list(forbidden),
+                "max_seconds": lab.max_seconds,
+            }
+        )
+    )
     config.chmod(0o600)
-    lab.procs.spawn(name, [sys.executable, str(Path(__file__).with_name("apiserver.py")), str(config)],
-                    ready=lambda: _https_ready(ip, port, cert))
-    kc = lab.workdir / ("kubeconfig" if name == "apiserver" else "kubeconfig-" + name.removeprefix("apiserver-"))
-    kc.write_text(yaml.safe_dump(kubeconfig(f"https://{ip}:{port}", cert.read_bytes(), token_file.read_text()), sort_keys=False))
+    lab.procs.spawn(
+        name,
+        [sys.executable, str(Path(__file__).with_name("apiserver.py")), str(config)],
+        ready=lambda: _https_ready(ip, port, cert),
+    )
+    kc = lab.workdir / (
+        "kubeconfig" if name == "apiserver" else "kubeconfig-" + name.removeprefix("apiserver-")
+    )
+    kc.write_text(
+        yaml.safe_dump(
+            kubeconfig(f"https://{ip}:{port}", cert.read_bytes(), token_file.read_text()),
+            sort_keys=False,
+        )
+    )
     kc.chmod(0o600)
     return kc
 
@@ -170,7 +225,9 @@ def start(lab: Lab) -> dict[str, Any]:
     # port 8: the API as the scenario has it; port 9: the same API for a reader that may not
     # list clusteroperators (an RBAC gap: 403)
     serve_snapshot(lab, "apiserver", 8, snapshot, forbid(lab))
-    serve_snapshot(lab, "apiserver-rbac", 9, snapshot, [*forbid(lab), "clusteroperators.config.openshift.io"])
+    serve_snapshot(
+        lab, "apiserver-rbac", 9, snapshot, [*forbid(lab), "clusteroperators.config.openshift.io"]
+    )
     kc = lab.workdir / "kubeconfig"
     lab.kubeconfig = kc  # type: ignore[attr-defined]
     lab.snapshot = snapshot  # type: ignore[attr-defined]
@@ -192,7 +249,11 @@ def remove_bootstrap(lab: Lab, backends: tuple[str, ...] = ("kube_api", "machine
         backend.servers = [s for s in backend.servers if s[0] != "bs"]
 
 
-@scenario("installed", "the seed cluster after install and day 2: every postinstall check passes", parts=PARTS)
+@scenario(
+    "installed",
+    "the seed cluster after install and day 2: every postinstall check passes",
+    parts=PARTS,
+)
 def _installed(lab: Lab) -> None:
     remove_bootstrap(lab)
 
@@ -209,15 +270,27 @@ def break_everything(lab: Lab, model: ClusterModel) -> None:
             pod["spec"]["nodeName"] = "localhost"
     # nodes.ready: w3 NotReady
     next(c for c in model.node("w3")["status"]["conditions"] if c["type"] == "Ready").update(
-        status="False", reason="KubeletNotReady", message="container runtime is down")
+        status="False", reason="KubeletNotReady", message="container runtime is down"
+    )
     # cluster.operators: openshift-samples Degraded
     co = model.one("clusteroperators", "openshift-samples")
     next(c for c in co["status"]["conditions"] if c["type"] == "Degraded").update(
-        status="True", reason="FailedImageImports", message="Samples installed at 4.5.11, with image import failures for these imagestreams: nodejs")
+        status="True",
+        reason="FailedImageImports",
+        message="Samples installed at 4.5.11, with image import failures for these imagestreams: nodejs",
+    )
     # csr.pending: a node-bootstrapper CSR with no status (002 §7.7)
-    model.add(CM.R.CSRS, CM._obj(CM.R.CSRS, "csr-nnzww", spec={
-        "signerName": "kubernetes.io/kube-apiserver-client-kubelet",
-        "username": "system:serviceaccount:openshift-machine-config-operator:node-bootstrapper"}))
+    model.add(
+        CM.R.CSRS,
+        CM._obj(
+            CM.R.CSRS,
+            "csr-nnzww",
+            spec={
+                "signerName": "kubernetes.io/kube-apiserver-client-kubelet",
+                "username": "system:serviceaccount:openshift-machine-config-operator:node-bootstrapper",
+            },
+        ),
+    )
     # placement.infra + router_behind_lb: one router on w1 (not behind 80/443), prometheus-k8s-0 on w2
     model.pods("router-default-cbbf5f64-fxpzf")[0]["spec"]["nodeName"] = fq["w1"]
     model.pods("prometheus-k8s-0")[0]["spec"]["nodeName"] = fq["w2"]
@@ -231,16 +304,40 @@ def break_everything(lab: Lab, model: ClusterModel) -> None:
     nodejs["metadata"]["labels"][S.MANAGED_LABEL] = "true"
     for tag in nodejs["spec"]["tags"]:
         tag["from"]["name"] = S.rewrite_reference(tag["from"]["name"], model.mirror, "nodejs")
-    next(c for c in cfg["status"]["conditions"] if c["type"] == "ImportImageErrorsExist").update(status="True", reason="nodejs")
-    model.add(CM.R.CONFIGMAPS, CM._obj(CM.R.CONFIGMAPS, "redis", S.OPERATOR_NAMESPACE,
-                                       metadata={"labels": {S.ERROR_LABEL: "true"}},
-                                       data={"3.2": "Internal error occurred: manifest unknown"}))
+    next(c for c in cfg["status"]["conditions"] if c["type"] == "ImportImageErrorsExist").update(
+        status="True", reason="nodejs"
+    )
+    model.add(
+        CM.R.CONFIGMAPS,
+        CM._obj(
+            CM.R.CONFIGMAPS,
+            "redis",
+            S.OPERATOR_NAMESPACE,
+            metadata={"labels": {S.ERROR_LABEL: "true"}},
+            data={"3.2": "Internal error occurred: manifest unknown"},
+        ),
+    )
     # operatorhub: default sources left on; a second catalog in CrashLoopBackOff (001)
     model.one("operatorhubs", "cluster")["spec"]["disableAllDefaultSources"] = False
-    model.add(CM.R.CATALOGSOURCES, CM._obj(CM.R.CATALOGSOURCES, "broken-catalog", "openshift-marketplace", spec={
-        "sourceType": "grpc", "image": f"{model.mirror}/olm/broken:v1"}, status={"connectionState": {"lastObservedState": "TRANSIENT_FAILURE"}}))
-    pod = CM._pod(model, "openshift-marketplace", "broken-catalog-x7k2p", fq["w2"], owner="CatalogSource",
-                  labels={"olm.catalogSource": "broken-catalog"}, ready=False)
+    model.add(
+        CM.R.CATALOGSOURCES,
+        CM._obj(
+            CM.R.CATALOGSOURCES,
+            "broken-catalog",
+            "openshift-marketplace",
+            spec={"sourceType": "grpc", "image": f"{model.mirror}/olm/broken:v1"},
+            status={"connectionState": {"lastObservedState": "TRANSIENT_FAILURE"}},
+        ),
+    )
+    pod = CM._pod(
+        model,
+        "openshift-marketplace",
+        "broken-catalog-x7k2p",
+        fq["w2"],
+        owner="CatalogSource",
+        labels={"olm.catalogSource": "broken-catalog"},
+        ready=False,
+    )
     pod["status"]["containerStatuses"][0]["state"] = {"waiting": {"reason": "CrashLoopBackOff"}}
     # imageregistry.storage: Removed, no storage
     reg = model.objects["imageregistry.operator.openshift.io/configs"][0]
@@ -250,7 +347,11 @@ def break_everything(lab: Lab, model: ClusterModel) -> None:
     model.one("machinehealthchecks", "example")["metadata"]["annotations"] = {}
 
 
-@scenario("installed-broken", "after install, one subject of every postinstall check broken (bootstrap left behind 6443)", parts=PARTS)
+@scenario(
+    "installed-broken",
+    "after install, one subject of every postinstall check broken (bootstrap left behind 6443)",
+    parts=PARTS,
+)
 def _installed_broken(lab: Lab) -> None:
     remove_bootstrap(lab, ("machine_config",))
     edit(lab, break_everything)

@@ -24,15 +24,35 @@ from lab.scenarios import SCENARIOS, compose
 
 #: parts of the lab: name -> module with PACKAGES and start(lab) -> inventory fragment
 PARTS: dict[str, Any] = {
-    "network": network, "bastion": bastion, "registry": registry, "cluster": cluster, "journals": journals,
+    "network": network,
+    "bastion": bastion,
+    "registry": registry,
+    "cluster": cluster,
+    "journals": journals,
 }
 # Whole sites for the demo: several parts, each broken the way the seeds saw it.
-compose("site-clean", "network, bastion and mirror as they should be", "clean", "bastion-clean", "mirror-clean")
-compose("field-day", "the seed's first state, a mislabeled RHCOS image, ignition about to expire, a mirror "
-        "missing haproxy-router and etcd", "seed-initial", "rhcos-mislabeled", "ignition-nearly-expired",
-        "mirror-missing-components")
-compose("day-one", "after install: one subject of every postinstall check broken, install logs to triage",
-        "installed-broken", "install-logs")
+compose(
+    "site-clean",
+    "network, bastion and mirror as they should be",
+    "clean",
+    "bastion-clean",
+    "mirror-clean",
+)
+compose(
+    "field-day",
+    "the seed's first state, a mislabeled RHCOS image, ignition about to expire, a mirror "
+    "missing haproxy-router and etcd",
+    "seed-initial",
+    "rhcos-mislabeled",
+    "ignition-nearly-expired",
+    "mirror-missing-components",
+)
+compose(
+    "day-one",
+    "after install: one subject of every postinstall check broken, install logs to triage",
+    "installed-broken",
+    "install-logs",
+)
 SLOTS = 40
 SLOT_DIR = Path(tempfile.gettempdir()) / "upi-lab-slots"
 
@@ -69,7 +89,9 @@ def _slot_is_free(slot: int) -> bool:
     # sshd closes the inherited slot lock, so a bastion sshd that outlived its lab (its owner
     # killed) holds the slot's address without holding the slot: probe it, and the API servers'
     probes += [(socket.SOCK_STREAM, f"127.{20 + slot}.0.101", 20000 + slot * 20 + 2)]
-    probes += [(socket.SOCK_STREAM, f"127.{20 + slot}.0.120", 20000 + slot * 20 + i) for i in (8, 9)]
+    probes += [
+        (socket.SOCK_STREAM, f"127.{20 + slot}.0.120", 20000 + slot * 20 + i) for i in (8, 9)
+    ]
     for kind, host, port in probes:
         with socket.socket(socket.AF_INET, kind) as sock:
             if kind == socket.SOCK_STREAM:  # a listener makes the slot busy, a TIME_WAIT does not

@@ -30,24 +30,37 @@ ROOT = Path(__file__).resolve().parent.parent
 def _run(out: Path, marker: str, *args: str) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     argv = [
-        sys.executable, "-m", "pytest", "-m", marker, *args,
-        f"--report-json={out / 'report.json'}", f"--junitxml={out / 'junit.xml'}",
-        f"--report-html={out / 'report.html'}", "-q",
+        sys.executable,
+        "-m",
+        "pytest",
+        "-m",
+        marker,
+        *args,
+        f"--report-json={out / 'report.json'}",
+        f"--junitxml={out / 'junit.xml'}",
+        f"--report-html={out / 'report.html'}",
+        "-q",
     ]
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     (out / "summary.txt").write_text(done.stdout + done.stderr)
     report = out / "report.json"
     if not report.exists():
-        raise RuntimeError(f"pytest wrote no report ({out / 'summary.txt'}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        raise RuntimeError(
+            f"pytest wrote no report ({out / 'summary.txt'}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+        )
     return json.loads(report.read_text())
 
 
 def _summary_lines(title: str, report: dict) -> list[str]:
     s = report["summary"]
-    lines = [f"{title}: {s['passed']} passed, {s['failed']} failed, {s['error']} error, {s['skipped']} skipped"]
+    lines = [
+        f"{title}: {s['passed']} passed, {s['failed']} failed, {s['error']} error, {s['skipped']} skipped"
+    ]
     for rec in report["results"]:
         if rec["outcome"] in ("failed", "error"):
-            lines.append(f"  {rec['outcome'].upper():6} {rec['check']} [{rec['subject']}]: {rec['message'][:300]}")
+            lines.append(
+                f"  {rec['outcome'].upper():6} {rec['check']} [{rec['subject']}]: {rec['message'][:300]}"
+            )
             if rec.get("remediation"):
                 lines.append(f"         fix: {rec['remediation'][:300]}")
     return lines
@@ -78,15 +91,31 @@ def run_demo(out: Path, scenario: str = "field-day", quick: bool = False) -> int
     if not quick:
         with tempfile.TemporaryDirectory(prefix="upi-demo-") as tmp, _lab("day-one", tmp) as lab:
             bundle = out / "postinstall" / "bundle.tar.gz"
-            live = _run(out / "postinstall", "postinstall", f"--inventory={lab.inventory_path}",
-                        f"--kubeconfig={lab.workdir / 'kubeconfig'}", f"--bundle={bundle}")
-            offline = _run(out / "offline", "postinstall", f"--inventory={lab.inventory_path}",
-                           f"--snapshot={bundle}")
-        lines += _summary_lines(f"postinstall, scenario day-one, live ({out / 'postinstall'})", live) + [""]
-        cluster_checks = {r["check"] for r in offline["results"] if r["check"] not in ("lb.port", "mirror.access")}
+            live = _run(
+                out / "postinstall",
+                "postinstall",
+                f"--inventory={lab.inventory_path}",
+                f"--kubeconfig={lab.workdir / 'kubeconfig'}",
+                f"--bundle={bundle}",
+            )
+            offline = _run(
+                out / "offline",
+                "postinstall",
+                f"--inventory={lab.inventory_path}",
+                f"--snapshot={bundle}",
+            )
+        lines += _summary_lines(
+            f"postinstall, scenario day-one, live ({out / 'postinstall'})", live
+        ) + [""]
+        cluster_checks = {
+            r["check"] for r in offline["results"] if r["check"] not in ("lb.port", "mirror.access")
+        }
         same = {k: v for k, v in _verdicts(live).items() if k[0] in cluster_checks} == {
-            k: v for k, v in _verdicts(offline).items() if k[0] in cluster_checks}
-        lines.append(f"postinstall offline on {bundle}: cluster verdicts {'identical to' if same else 'DIFFER from'} the live run")
+            k: v for k, v in _verdicts(offline).items() if k[0] in cluster_checks
+        }
+        lines.append(
+            f"postinstall offline on {bundle}: cluster verdicts {'identical to' if same else 'DIFFER from'} the live run"
+        )
         ok &= same and live["summary"]["failed"] > 0
 
     text = "\n".join(lines)

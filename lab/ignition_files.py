@@ -39,7 +39,9 @@ class Issued:
 
     def key_pem(self) -> bytes:
         return self.key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         )
 
 
@@ -48,8 +50,12 @@ def make_ca(
 ) -> Issued:
     """A certificate valid for ``hours`` up to ``not_after``, self-signed unless ``issuer``."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "openshift"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "openshift"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
     not_before = not_after - timedelta(hours=hours)
     builder = (
         x509.CertificateBuilder()
@@ -66,7 +72,12 @@ def make_ca(
 
 
 def _file(path: str, data: bytes, form: str = "base64", mode: int = 0o644) -> dict:
-    entry = {"path": path, "mode": mode, "overwrite": True, "contents": {"source": encode_data_url(data, form)}}
+    entry = {
+        "path": path,
+        "mode": mode,
+        "overwrite": True,
+        "contents": {"source": encode_data_url(data, form)},
+    }
     if form == "gzip":
         entry["contents"]["compression"] = "gzip"
     return entry
@@ -101,24 +112,37 @@ def installer_certs(now: datetime, one_day_hours_left: float) -> InstallerCerts:
         root_ca=root,
         kubelet_signer=make_ca("kubelet-signer", short_end, 24),
         aggregator_signer=make_ca("aggregator-signer", short_end, 24),
-        admin_signer=make_ca("admin-kubeconfig-signer", now + timedelta(hours=TEN_YEARS - 1), TEN_YEARS),
-        kubelet_client=make_ca("system:node-bootstrapper",
-                               short_end, 24, issuer=root, ca=False),
+        admin_signer=make_ca(
+            "admin-kubeconfig-signer", now + timedelta(hours=TEN_YEARS - 1), TEN_YEARS
+        ),
+        kubelet_client=make_ca("system:node-bootstrapper", short_end, 24, issuer=root, ca=False),
     )
 
 
 def bootstrap_config(certs: InstallerCerts, api_int: str, ssh_pub: str) -> dict:
     """bootstrap.ign: certificates at the installer's paths, in base64, percent and gzip forms."""
     files = [
-        _file("/etc/motd", b"This is the bootstrap node; it will be destroyed when the master is fully up.\n",
-              "percent"),
+        _file(
+            "/etc/motd",
+            b"This is the bootstrap node; it will be destroyed when the master is fully up.\n",
+            "percent",
+        ),
         _file("/opt/openshift/tls/root-ca.crt", certs.root_ca.cert_pem()),
         _file("/opt/openshift/tls/kubelet-signer.crt", certs.kubelet_signer.cert_pem()),
         _file("/opt/openshift/tls/kubelet-signer.key", certs.kubelet_signer.key_pem(), mode=0o600),
-        _file("/opt/openshift/tls/aggregator-signer.crt", certs.aggregator_signer.cert_pem(), "percent"),
-        _file("/opt/openshift/tls/admin-kubeconfig-signer.crt", certs.admin_signer.cert_pem(), "gzip"),
-        _file("/opt/openshift/auth/kubeconfig-kubelet",
-              _kubeconfig(f"https://{api_int}:6443", certs.root_ca, certs.kubelet_client), mode=0o600),
+        _file(
+            "/opt/openshift/tls/aggregator-signer.crt",
+            certs.aggregator_signer.cert_pem(),
+            "percent",
+        ),
+        _file(
+            "/opt/openshift/tls/admin-kubeconfig-signer.crt", certs.admin_signer.cert_pem(), "gzip"
+        ),
+        _file(
+            "/opt/openshift/auth/kubeconfig-kubelet",
+            _kubeconfig(f"https://{api_int}:6443", certs.root_ca, certs.kubelet_client),
+            mode=0o600,
+        ),
     ]
     return {
         "ignition": {"version": "3.1.0"},
@@ -133,7 +157,9 @@ def pointer_config(role: str, api_host: str, root_ca: Issued) -> dict:
     return {
         "ignition": {
             "config": {"merge": [{"source": f"https://{api_host}:22623/config/{role}"}]},
-            "security": {"tls": {"certificateAuthorities": [{"source": encode_data_url(root_ca.cert_pem())}]}},
+            "security": {
+                "tls": {"certificateAuthorities": [{"source": encode_data_url(root_ca.cert_pem())}]}
+            },
             "version": "3.1.0",
         }
     }

@@ -81,8 +81,13 @@ class Image:
         return sha256(self.manifest)
 
 
-def build_image(layers: list[Blob], *, labels: dict[str, str] | None = None, oci: bool = False,
-                annotations: dict[str, str] | None = None) -> Image:
+def build_image(
+    layers: list[Blob],
+    *,
+    labels: dict[str, str] | None = None,
+    oci: bool = False,
+    annotations: dict[str, str] | None = None,
+) -> Image:
     """An image config (linux/amd64) and a schema-2 (or OCI) manifest over ``layers``."""
     config: dict[str, Any] = {
         "architecture": "amd64",
@@ -97,9 +102,17 @@ def build_image(layers: list[Blob], *, labels: dict[str, str] | None = None, oci
     manifest: dict[str, Any] = {
         "schemaVersion": 2,
         "mediaType": media,
-        "config": {"mediaType": OCI_CONFIG if oci else DOCKER_CONFIG, "size": len(cfg.data), "digest": cfg.digest},
+        "config": {
+            "mediaType": OCI_CONFIG if oci else DOCKER_CONFIG,
+            "size": len(cfg.data),
+            "digest": cfg.digest,
+        },
         "layers": [
-            {"mediaType": OCI_LAYER if oci else DOCKER_LAYER, "size": len(layer.data), "digest": layer.digest}
+            {
+                "mediaType": OCI_LAYER if oci else DOCKER_LAYER,
+                "size": len(layer.data),
+                "digest": layer.digest,
+            }
             for layer in layers
         ],
     }
@@ -115,8 +128,12 @@ def manifest_list(entries: list[tuple[Image, str]], *, oci: bool = False) -> tup
         "schemaVersion": 2,
         "mediaType": media,
         "manifests": [
-            {"mediaType": img.media_type, "size": len(img.manifest), "digest": img.digest,
-             "platform": {"architecture": arch, "os": "linux"}}
+            {
+                "mediaType": img.media_type,
+                "size": len(img.manifest),
+                "digest": img.digest,
+                "platform": {"architecture": arch, "os": "linux"},
+            }
             for img, arch in entries
         ],
     }
@@ -126,7 +143,9 @@ def manifest_list(entries: list[tuple[Image, str]], *, oci: bool = False) -> tup
 class Pusher:
     """Push blobs and manifests to one registry (https, CA file), as one user."""
 
-    def __init__(self, host: str, user: str, password: str, ca_file: str, timeout: float = 20.0) -> None:
+    def __init__(
+        self, host: str, user: str, password: str, ca_file: str, timeout: float = 20.0
+    ) -> None:
         self.host = host
         self.base = f"https://{host}"
         self.user, self.password = user, password
@@ -153,9 +172,13 @@ class Pusher:
                 self._auth[repo] = "Basic " + base64.b64encode(raw).decode()
             else:
                 token = self.session.get(
-                    params["realm"], params={"service": params.get("service", ""),
-                                             "scope": f"repository:{repo}:pull,push"},
-                    auth=(self.user, self.password), timeout=self.timeout,
+                    params["realm"],
+                    params={
+                        "service": params.get("service", ""),
+                        "scope": f"repository:{repo}:pull,push",
+                    },
+                    auth=(self.user, self.password),
+                    timeout=self.timeout,
                 ).json()["token"]
                 self._auth[repo] = f"Bearer {token}"
         return resp
@@ -166,21 +189,37 @@ class Pusher:
             return
         start = self._call("POST", f"{self.base}/v2/{repo}/blobs/uploads/", repo)
         if start.status_code != 202:
-            raise RuntimeError(f"upload start for {repo}: HTTP {start.status_code} {start.text[:200]}")
+            raise RuntimeError(
+                f"upload start for {repo}: HTTP {start.status_code} {start.text[:200]}"
+            )
         location = start.headers["Location"]
         if location.startswith("/"):
             location = self.base + location
         sep = "&" if "?" in location else "?"
-        done = self._call("PUT", f"{location}{sep}digest={blob.digest}", repo, data=blob.data,
-                          headers={"Content-Type": "application/octet-stream"})
+        done = self._call(
+            "PUT",
+            f"{location}{sep}digest={blob.digest}",
+            repo,
+            data=blob.data,
+            headers={"Content-Type": "application/octet-stream"},
+        )
         if done.status_code != 201:
-            raise RuntimeError(f"blob {blob.digest} to {repo}: HTTP {done.status_code} {done.text[:200]}")
+            raise RuntimeError(
+                f"blob {blob.digest} to {repo}: HTTP {done.status_code} {done.text[:200]}"
+            )
 
     def manifest(self, repo: str, reference: str, body: bytes, media_type: str) -> str:
-        resp = self._call("PUT", f"{self.base}/v2/{repo}/manifests/{reference}", repo, data=body,
-                          headers={"Content-Type": media_type})
+        resp = self._call(
+            "PUT",
+            f"{self.base}/v2/{repo}/manifests/{reference}",
+            repo,
+            data=body,
+            headers={"Content-Type": media_type},
+        )
         if resp.status_code != 201:
-            raise RuntimeError(f"manifest {repo}:{reference}: HTTP {resp.status_code} {resp.text[:300]}")
+            raise RuntimeError(
+                f"manifest {repo}:{reference}: HTTP {resp.status_code} {resp.text[:300]}"
+            )
         return resp.headers.get("Docker-Content-Digest", sha256(body))
 
     def image(self, repo: str, image: Image, reference: str | None = None) -> str:

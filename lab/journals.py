@@ -57,7 +57,9 @@ def export_text(lines: Iterable[JournalLine]) -> str:
     """Journal export format (``KEY=value`` lines, a blank line between entries)."""
     out: list[str] = []
     for i, ln in enumerate(lines):
-        message = ln.message.decode("utf-8", "replace") if isinstance(ln.message, bytes) else ln.message
+        message = (
+            ln.message.decode("utf-8", "replace") if isinstance(ln.message, bytes) else ln.message
+        )
         out += [
             f"__REALTIME_TIMESTAMP={T0 + int(ln.at * 1e6)}",
             f"__MONOTONIC_TIMESTAMP={1000 + i + int(ln.at * 1e6)}",
@@ -77,11 +79,16 @@ def write_journal(directory: Path, lines: Iterable[JournalLine]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / "system.journal"
     done = subprocess.run(
-        [JOURNAL_REMOTE, "-o", str(target), "-"], input=export_text(lines).encode(),
-        capture_output=True, timeout=60, check=False,
+        [JOURNAL_REMOTE, "-o", str(target), "-"],
+        input=export_text(lines).encode(),
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
     if done.returncode != 0 or not target.exists():
-        raise RuntimeError(f"{JOURNAL_REMOTE} -o {target} failed: {done.stderr.decode(errors='replace')}")
+        raise RuntimeError(
+            f"{JOURNAL_REMOTE} -o {target} failed: {done.stderr.decode(errors='replace')}"
+        )
     return target
 
 
@@ -92,26 +99,55 @@ _NS_MANAGED_MISSING = 'namespaces "openshift-config-managed" not found'
 _MC = 'no matches for kind "MachineConfig" in version "machineconfiguration.openshift.io/v1"'
 #: (manifest, object, namespace) from the seed's bootkube pass #170
 MANIFESTS = [
-    ("configmap-admin-kubeconfig-client-ca.yaml", "configmaps.v1./admin-kubeconfig-client-ca", "openshift-config"),
-    ("configmap-csr-controller-ca.yaml", "configmaps.v1./csr-controller-ca", "openshift-config-managed"),
-    ("configmap-initial-etcd-serving-ca.yaml", "configmaps.v1./initial-etcd-ca", "openshift-config"),
+    (
+        "configmap-admin-kubeconfig-client-ca.yaml",
+        "configmaps.v1./admin-kubeconfig-client-ca",
+        "openshift-config",
+    ),
+    (
+        "configmap-csr-controller-ca.yaml",
+        "configmaps.v1./csr-controller-ca",
+        "openshift-config-managed",
+    ),
+    (
+        "configmap-initial-etcd-serving-ca.yaml",
+        "configmaps.v1./initial-etcd-ca",
+        "openshift-config",
+    ),
     ("etcd-client-secret.yaml", "secrets.v1./etcd-client", "openshift-config"),
     ("openshift-config-secret-pull-secret.yaml", "secrets.v1./pull-secret", "openshift-config"),
-    ("openshift-install-manifests.yaml", "configmaps.v1./openshift-install-manifests", "openshift-config"),
+    (
+        "openshift-install-manifests.yaml",
+        "configmaps.v1./openshift-install-manifests",
+        "openshift-config",
+    ),
 ]
 STUCK_MANIFEST = "cluster-ingress-02-config.yml"
 
 
 def bootstrap_lines() -> list[JournalLine]:
     """bootkube and release-image on the bootstrap: passes #170 and #171 of the seed."""
+
     def bk(at: float, msg: str, prio: int = 6) -> JournalLine:
         return JournalLine(at, "bs", "bootkube.service", "bootkube.sh", prio, msg)
 
     release = "registry.test.example.local:5000/ocp4/openshift4:4.5.6-x86_64"
     lines = [
-        JournalLine(0, "bs", "release-image.service", "release-image-download.sh", 6, f"Pulling {release}..."),
-        JournalLine(9, "bs", "release-image.service", "release-image-download.sh", 6, "Pulled " + release),
-        bk(24, f'Failed to create "openshift-install-manifests.yaml" configmaps.v1./openshift-install-manifests -n openshift-config: {_NS_MISSING}'),
+        JournalLine(
+            0,
+            "bs",
+            "release-image.service",
+            "release-image-download.sh",
+            6,
+            f"Pulling {release}...",
+        ),
+        JournalLine(
+            9, "bs", "release-image.service", "release-image-download.sh", 6, "Pulled " + release
+        ),
+        bk(
+            24,
+            f'Failed to create "openshift-install-manifests.yaml" configmaps.v1./openshift-install-manifests -n openshift-config: {_NS_MISSING}',
+        ),
         bk(24, "[#170] failed to create some manifests:"),
     ]
     for name in ("99-master-ssh", "99-worker-ssh"):
@@ -120,38 +156,83 @@ def bootstrap_lines() -> list[JournalLine]:
     for f, obj, ns in MANIFESTS:
         missing = _NS_MANAGED_MISSING if ns.endswith("managed") else _NS_MISSING
         lines.append(bk(24, f'"{f}": failed to create {obj} -n {ns}: {missing}'))
-    lines.append(bk(24, f'"{STUCK_MANIFEST}": failed to create ingresses.v1.config.openshift.io/cluster: '
-                         'the server could not find the requested resource'))
+    lines.append(
+        bk(
+            24,
+            f'"{STUCK_MANIFEST}": failed to create ingresses.v1.config.openshift.io/cluster: '
+            "the server could not find the requested resource",
+        )
+    )
     for i, (f, obj, ns) in enumerate(MANIFESTS):
         lines.append(bk(24 + i * 0.5, f'Created "{f}" {obj} -n {ns}'))
     lines.append(bk(27, "[#171] failed to create some manifests:"))
-    lines.append(bk(27, f'"{STUCK_MANIFEST}": failed to create ingresses.v1.config.openshift.io/cluster: '
-                         'the server could not find the requested resource'))
+    lines.append(
+        bk(
+            27,
+            f'"{STUCK_MANIFEST}": failed to create ingresses.v1.config.openshift.io/cluster: '
+            "the server could not find the requested resource",
+        )
+    )
     for name in ("99-master-ssh", "99-worker-ssh"):
-        lines.append(bk(27.5, f'Created "99_openshift-machineconfig_{name}.yaml" '
-                              f"machineconfigs.v1.machineconfiguration.openshift.io/{name} -n"))
+        lines.append(
+            bk(
+                27.5,
+                f'Created "99_openshift-machineconfig_{name}.yaml" '
+                f"machineconfigs.v1.machineconfiguration.openshift.io/{name} -n",
+            )
+        )
     return lines
 
 
 def master_lines(name: str, fqdn: str, registers: bool, pull_fails: bool) -> list[JournalLine]:
     """kubelet and crio on a master: node not found until it registers (or never)."""
+
     def kl(at: float, msg: str, prio: int = 6) -> JournalLine:
         return JournalLine(at, name, "kubelet.service", "hyperkube", prio, msg)
 
-    lines = [kl(100 + i, f'E0928 13:39:{40 + i}.000000    1520 kubelet.go:2268] node "{fqdn}" not found', 3)
-             for i in range(5)]
+    lines = [
+        kl(
+            100 + i,
+            f'E0928 13:39:{40 + i}.000000    1520 kubelet.go:2268] node "{fqdn}" not found',
+            3,
+        )
+        for i in range(5)
+    ]
     if registers:
         lines += [
-            kl(106, "I0928 13:39:46.000000    1520 kubelet_node_status.go:70] Attempting to register node " + fqdn),
-            kl(107, "I0928 13:39:47.000000    1520 kubelet_node_status.go:73] Successfully registered node " + fqdn),
+            kl(
+                106,
+                "I0928 13:39:46.000000    1520 kubelet_node_status.go:70] Attempting to register node "
+                + fqdn,
+            ),
+            kl(
+                107,
+                "I0928 13:39:47.000000    1520 kubelet_node_status.go:73] Successfully registered node "
+                + fqdn,
+            ),
         ]
-    lines.append(JournalLine(101, name, "crio.service", "crio", 6, "Started container 3f2a9c: openshift-etcd/etcd-" + fqdn))
+    lines.append(
+        JournalLine(
+            101,
+            name,
+            "crio.service",
+            "crio",
+            6,
+            "Started container 3f2a9c: openshift-etcd/etcd-" + fqdn,
+        )
+    )
     if pull_fails:
         image = "registry.test.example.local:5000/ocp4/openshift4@sha256:" + "ab" * 32
-        lines.append(JournalLine(
-            120, name, "crio.service", "crio", 4,
-            f"Error pulling image {image}: manifest unknown: manifest unknown",
-        ))
+        lines.append(
+            JournalLine(
+                120,
+                name,
+                "crio.service",
+                "crio",
+                4,
+                f"Error pulling image {image}: manifest unknown: manifest unknown",
+            )
+        )
     return lines
 
 
@@ -180,12 +261,17 @@ time="2020-09-23T04:24:21-04:00" level=info msg="API v1.18.3+b0068a8 up"
 time="2020-09-23T04:24:21-04:00" level=info msg="Waiting up to 40m0s for bootstrapping to complete..."
 """
 
+
 #: The LB's haproxy journal (used when the inventory names no load_balancer.log).
 def haproxy_journal_lines() -> list[JournalLine]:
     out = []
     for i, line in enumerate(HAPROXY_LOG.splitlines()):
         msg = line.split(": ", 1)[1]
-        out.append(JournalLine(200 + i, "lb", "haproxy.service", "haproxy", 5 if " is DOWN" in msg else 6, msg))
+        out.append(
+            JournalLine(
+                200 + i, "lb", "haproxy.service", "haproxy", 5 if " is DOWN" in msg else 6, msg
+            )
+        )
     return out
 
 
@@ -219,7 +305,9 @@ def start(lab: Lab) -> dict[str, Any]:
     ]
     reader = (lab.inventory.get("bastion") or {}).get("ssh")
     if not reader:
-        raise RuntimeError("the journals part reads its journals over SSH: start it with the bastion part")
+        raise RuntimeError(
+            "the journals part reads its journals over SSH: start it with the bastion part"
+        )
     for node in nodes:
         if node["name"] in paths["journal_dir"]:
             node["journal_dir"] = paths["journal_dir"][node["name"]]
@@ -228,11 +316,18 @@ def start(lab: Lab) -> dict[str, Any]:
     installdir.mkdir(parents=True, exist_ok=True)
     (installdir / ".openshift_install.log").write_text(INSTALLER_LOG)
     # the LB's log to triage: the seed's lines (the lab's haproxy logs no state change)
-    return {"nodes": nodes, "ignition": {"dir": str(installdir)},
-            "load_balancer": {"log": paths["haproxy_log"]}}
+    return {
+        "nodes": nodes,
+        "ignition": {"dir": str(installdir)},
+        "load_balancer": {"log": paths["haproxy_log"]},
+    }
 
 
-@scenario("install-logs", "the seed's install logs to triage: journals (bootstrap, masters, LB), "
-          "haproxy and installer logs, some failures resolved and some not", parts=("network", "bastion", "journals"))
+@scenario(
+    "install-logs",
+    "the seed's install logs to triage: journals (bootstrap, masters, LB), "
+    "haproxy and installer logs, some failures resolved and some not",
+    parts=("network", "bastion", "journals"),
+)
 def _install_logs(lab: Lab) -> None:
     pass

@@ -17,7 +17,9 @@ async def _serve(pairs: list[tuple[str, int]], max_seconds: float) -> None:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.close()
 
-    servers = [await asyncio.start_server(handle, host, port, reuse_address=True) for host, port in pairs]
+    servers = [
+        await asyncio.start_server(handle, host, port, reuse_address=True) for host, port in pairs
+    ]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)

@@ -18,9 +18,15 @@ BASE_DOMAIN = "example.localdomain"
 #: name, role, last octet: the seed's node table (bootstrap, masters, workers, infra).
 SEED_NODES = [
     ("bs", "bootstrap", 11),
-    ("m1", "master", 21), ("m2", "master", 22), ("m3", "master", 23),
-    ("w1", "worker", 31), ("w2", "worker", 32), ("w3", "worker", 33),
-    ("i1", "infra", 41), ("i2", "infra", 42), ("i3", "infra", 43),
+    ("m1", "master", 21),
+    ("m2", "master", 22),
+    ("m3", "master", 23),
+    ("w1", "worker", 31),
+    ("w2", "worker", 32),
+    ("w3", "worker", 33),
+    ("i1", "infra", 41),
+    ("i2", "infra", 42),
+    ("i3", "infra", 43),
 ]
 API_INT_OCTET, API_OCTET, INGRESS_OCTET = 110, 111, 111
 SERIAL = 2000091802
@@ -115,6 +121,7 @@ def seed_model(slot: int, extra_workers: int = 0) -> NetworkModel:
 
     ``extra_workers`` adds generated workers w4, w5, ... on 127.<20+slot>.1.x and up (benchmarks).
     """
+
     def ip(octet: int) -> str:
         return f"127.{20 + slot}.0.{octet}"
 
@@ -122,7 +129,11 @@ def seed_model(slot: int, extra_workers: int = 0) -> NetworkModel:
     nodes = [LabNode(name, role, ip(octet), f"{name}.{domain}") for name, role, octet in SEED_NODES]
     for k in range(extra_workers):
         name = f"w{k + 4}"
-        nodes.append(LabNode(name, "worker", f"127.{20 + slot}.{1 + k // 250}.{1 + k % 250}", f"{name}.{domain}"))
+        nodes.append(
+            LabNode(
+                name, "worker", f"127.{20 + slot}.{1 + k // 250}.{1 + k % 250}", f"{name}.{domain}"
+            )
+        )
     forward = [Record(n.fqdn, "A", n.ip) for n in nodes]
     forward += [
         Record(f"api-int.{domain}", "A", ip(API_INT_OCTET)),

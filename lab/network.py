@@ -29,7 +29,10 @@ def render_forward_zone(model: NetworkModel, records: list[Record], serial: int)
         f"$ORIGIN {model.base_domain}.",
         "$TTL 3600",
         f"@ IN SOA ns1.{model.base_domain}. root.{model.base_domain}. (",
-        f"    {serial} ; Serial", "    3600 ; Refresh", "    900 ; Retry", "    3600000 ; Expire",
+        f"    {serial} ; Serial",
+        "    3600 ; Refresh",
+        "    900 ; Retry",
+        "    3600000 ; Expire",
         "    3600 ) ; Minimum",
         f"    IN NS ns1.{model.base_domain}.",
         "ns1 IN A 127.0.0.1",
@@ -43,7 +46,10 @@ def render_reverse_zone(model: NetworkModel, records: list[Record], serial: int)
     lines = [
         "$TTL 3600",
         f"@ IN SOA ns1.{model.base_domain}. root.{model.base_domain}. (",
-        f"    {serial} ; Serial", "    3600 ; Refresh", "    900 ; Retry", "    3600000 ; Expire",
+        f"    {serial} ; Serial",
+        "    3600 ; Refresh",
+        "    900 ; Retry",
+        "    3600000 ; Expire",
         "    3600 ) ; Minimum",
         f"    IN NS ns1.{model.base_domain}.",
         ";",
@@ -119,11 +125,20 @@ def render_haproxy(model: NetworkModel, dns_port: int) -> str:
         out.append("    mode tcp")
         out += [f"    bind {host}:{port}" for host, port in f.binds]
         out.append("")
-    out += ["# backend app", "#     balance roundrobin", "#     server app1 127.0.0.1:5001 check", ""]
+    out += [
+        "# backend app",
+        "#     balance roundrobin",
+        "#     server app1 127.0.0.1:5001 check",
+        "",
+    ]
     out.append(f"# internal domain is {model.cluster_domain}")
     for b in model.backends:
-        out += [f"backend {b.name}", "    mode tcp", f"    balance {b.balance}",
-                "    default-server inter 1s fall 2 rise 1 resolvers site init-addr none"]
+        out += [
+            f"backend {b.name}",
+            "    mode tcp",
+            f"    balance {b.balance}",
+            "    default-server inter 1s fall 2 rise 1 resolvers site init-addr none",
+        ]
         out += [f"    server {name} {addr}:{port} check" for name, addr, port in b.servers]
         out.append("")
     return "\n".join(out)
@@ -140,8 +155,9 @@ def _answers(port: int, zone: str) -> bool:
         return False
 
 
-
-def start_named(lab: Lab, name: str, port: int, forward: list[Record], reverse: list[Record], serial: int) -> None:
+def start_named(
+    lab: Lab, name: str, port: int, forward: list[Record], reverse: list[Record], serial: int
+) -> None:
     model = lab.network
     d = lab.workdir / name
     d.mkdir(parents=True, exist_ok=True)
@@ -149,11 +165,20 @@ def start_named(lab: Lab, name: str, port: int, forward: list[Record], reverse: 
     (d / f"{model.reverse_zone}.zone").write_text(render_reverse_zone(model, reverse, serial + 1))
     conf = d / "named.conf"
     conf.write_text(render_named_conf(model, d, port))
-    check = subprocess.run(["named-checkconf", "-z", str(conf)], capture_output=True, text=True, check=False,
-                           timeout=60)
+    check = subprocess.run(
+        ["named-checkconf", "-z", str(conf)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     if check.returncode != 0:
         raise RuntimeError(f"named-checkconf -z {conf} failed: {check.stdout}{check.stderr}")
-    lab.procs.spawn(name, ["/usr/sbin/named", "-g", "-c", str(conf)], ready=lambda: _answers(port, model.base_domain))
+    lab.procs.spawn(
+        name,
+        ["/usr/sbin/named", "-g", "-c", str(conf)],
+        ready=lambda: _answers(port, model.base_domain),
+    )
 
 
 def start(lab: Lab) -> dict:
@@ -162,7 +187,9 @@ def start(lab: Lab) -> dict:
     primary_port, secondary_port = lab.port(0), lab.port(1)
     start_named(lab, "ns1", primary_port, model.forward, model.reverse, model.serial)
     start_named(
-        lab, "ns2", secondary_port,
+        lab,
+        "ns2",
+        secondary_port,
         model.secondary_forward if model.secondary_forward is not None else model.forward,
         model.secondary_reverse if model.secondary_reverse is not None else model.reverse,
         model.secondary_serial if model.secondary_serial is not None else model.serial,
@@ -172,20 +199,29 @@ def start(lab: Lab) -> dict:
     spec.write_text(json.dumps(pairs))
     first = pairs[0]
     lab.procs.spawn(
-        "node-ports", [sys.executable, str(Path(__file__).with_name("listeners.py")), str(spec), "--max-seconds", str(lab.max_seconds)],
+        "node-ports",
+        [
+            sys.executable,
+            str(Path(__file__).with_name("listeners.py")),
+            str(spec),
+            "--max-seconds",
+            str(lab.max_seconds),
+        ],
         ready=lambda: tcp_ready(*first),
     )
     hdir = lab.workdir / "haproxy"
     hdir.mkdir(exist_ok=True)
     cfg = hdir / "haproxy.cfg"
     cfg.write_text(render_haproxy(model, primary_port))
-    valid = subprocess.run(["haproxy", "-c", "-f", str(cfg)], capture_output=True, text=True, check=False,
-                           timeout=60)
+    valid = subprocess.run(
+        ["haproxy", "-c", "-f", str(cfg)], capture_output=True, text=True, check=False, timeout=60
+    )
     if valid.returncode != 0:
         raise RuntimeError(f"haproxy -c -f {cfg} failed: {valid.stdout}{valid.stderr}")
     bound = next(((h, p) for f in model.frontends for h, p in f.binds), None)
     lab.procs.spawn(
-        "haproxy", ["/usr/sbin/haproxy", "-db", "-f", str(cfg)],
+        "haproxy",
+        ["/usr/sbin/haproxy", "-db", "-f", str(cfg)],
         ready=(lambda: tcp_ready(*bound)) if bound else None,
     )
     return {

@@ -56,9 +56,13 @@ def _install(todo: list[str]) -> None:
         ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *todo],
     ]
     for argv in steps:
-        done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=900, check=False)
+        done = subprocess.run(
+            argv, capture_output=True, text=True, env=env, timeout=900, check=False
+        )
         if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(argv)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+            raise RuntimeError(
+                f"{' '.join(argv)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+            )
 
 
 if __name__ == "__main__":

@@ -84,8 +84,16 @@ class ProcessTable:
         return text.strip()
 
     def _save(self) -> None:
-        data = [{"name": p.name, "pid": p.pid, "argv": p.argv, "signal": int(p.stop_signal), "started": p.started}
-                for p in self.procs]
+        data = [
+            {
+                "name": p.name,
+                "pid": p.pid,
+                "argv": p.argv,
+                "signal": int(p.stop_signal),
+                "started": p.started,
+            }
+            for p in self.procs
+        ]
         self.file.write_text(json.dumps(data, indent=1))
 
     def stop_all(self) -> None:
@@ -120,8 +128,12 @@ def _same_process(pid: int, started: int | None) -> bool:
     return now is not None and (started is None or now == started)
 
 
-def stop_pid(pid: int, started: int | None, sig: int = signal.SIGTERM,
-             popen: subprocess.Popen[bytes] | None = None) -> None:
+def stop_pid(
+    pid: int,
+    started: int | None,
+    sig: int = signal.SIGTERM,
+    popen: subprocess.Popen[bytes] | None = None,
+) -> None:
     """Stop the process group led by ``pid`` (never by name): signal, wait, then SIGKILL."""
     if popen is None and not _same_process(pid, started):
         return

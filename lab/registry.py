@@ -47,8 +47,17 @@ RELEASE_SOURCE = "quay.io/openshift-release-dev/ocp-release"
 CONTENT_SOURCE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev"
 #: Component tag names in the payload's image-references (a real release has ~150).
 COMPONENTS = (
-    "cli", "haproxy-router", "etcd", "hyperkube", "machine-config-operator",
-    "cluster-version-operator", "coredns", "console", "oauth-server", "installer", "pod",
+    "cli",
+    "haproxy-router",
+    "etcd",
+    "hyperkube",
+    "machine-config-operator",
+    "cluster-version-operator",
+    "coredns",
+    "console",
+    "oauth-server",
+    "installer",
+    "pod",
     "must-gather",
 )
 #: Extra tags pushed for fault tests: a release whose layer is not a tarball, one whose
@@ -94,13 +103,22 @@ def model_of(lab: Lab) -> RegistryModel:
 
 
 def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "upi-lab"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "upi-lab"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
 
 
 def _write_key(path: Path, key: Any) -> None:
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     path.chmod(0o600)
 
 
@@ -113,31 +131,54 @@ def make_ca(cn: str) -> tuple[Any, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(_name(cn))
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=365))
+        x509.CertificateBuilder()
+        .subject_name(_name(cn))
+        .issuer_name(_name(cn))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=365))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                     content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                     key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
     return key, cert
 
 
-def make_server_cert(ca_key: Any, ca_cert: x509.Certificate, ip: str, dns: list[str]) -> tuple[Any, x509.Certificate]:
+def make_server_cert(
+    ca_key: Any, ca_cert: x509.Certificate, ip: str, dns: list[str]
+) -> tuple[Any, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC)
     sans: list[x509.GeneralName] = [x509.IPAddress(ipaddress.ip_address(ip))]
     sans += [x509.DNSName(d) for d in dns]
     cert = (
-        x509.CertificateBuilder().subject_name(_name(dns[0] if dns else ip)).issuer_name(ca_cert.subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=90))
+        x509.CertificateBuilder()
+        .subject_name(_name(dns[0] if dns else ip))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=90))
         .add_extension(x509.SubjectAlternativeName(sans), critical=False)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     return key, cert
@@ -148,9 +189,13 @@ def make_signing_cert() -> tuple[Any, x509.Certificate]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     now = datetime.datetime.now(datetime.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(_name("upi-lab-token")).issuer_name(_name("upi-lab-token"))
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=30))
+        x509.CertificateBuilder()
+        .subject_name(_name("upi-lab-token"))
+        .issuer_name(_name("upi-lab-token"))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
@@ -166,14 +211,24 @@ def image_references(components: dict[str, str]) -> dict[str, Any]:
     return {
         "kind": "ImageStream",
         "apiVersion": "image.openshift.io/v1",
-        "metadata": {"name": RELEASE_VERSION, "creationTimestamp": None,
-                     "annotations": {"release.openshift.io/from-image-stream": "ocp/4.5-art-latest"}},
+        "metadata": {
+            "name": RELEASE_VERSION,
+            "creationTimestamp": None,
+            "annotations": {"release.openshift.io/from-image-stream": "ocp/4.5-art-latest"},
+        },
         "spec": {
             "lookupPolicy": {"local": False},
             "tags": [
-                {"name": name, "annotations": {"io.openshift.build.source-location": f"https://github.com/openshift/{name}"},
-                 "from": {"kind": "DockerImage", "name": f"{CONTENT_SOURCE}@{digest}"},
-                 "generation": None, "importPolicy": {}, "referencePolicy": {"type": ""}}
+                {
+                    "name": name,
+                    "annotations": {
+                        "io.openshift.build.source-location": f"https://github.com/openshift/{name}"
+                    },
+                    "from": {"kind": "DockerImage", "name": f"{CONTENT_SOURCE}@{digest}"},
+                    "generation": None,
+                    "importPolicy": {},
+                    "referencePolicy": {"type": ""},
+                }
                 for name, digest in components.items()
             ],
         },
@@ -187,13 +242,24 @@ def component_image(name: str, index: int) -> Image:
 
 
 def release_image(references: bytes, base: Image | None = None) -> Image:
-    base_layer = tar_layer({"etc/os-release": b'NAME="Red Hat Enterprise Linux CoreOS"\n',
-                            "usr/bin/cluster-version-operator": b"#!/bin/sh\n"})
-    metadata = json.dumps({"kind": "cincinnati-metadata-v0", "version": RELEASE_VERSION,
-                           "previous": ["4.5.5"], "metadata": {}}).encode()
-    manifests = {"release-manifests/release-metadata": metadata,
-                 "release-manifests/0000_50_cluster-ingress-operator_00-namespace.yaml":
-                     b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-ingress-operator\n"}
+    base_layer = tar_layer(
+        {
+            "etc/os-release": b'NAME="Red Hat Enterprise Linux CoreOS"\n',
+            "usr/bin/cluster-version-operator": b"#!/bin/sh\n",
+        }
+    )
+    metadata = json.dumps(
+        {
+            "kind": "cincinnati-metadata-v0",
+            "version": RELEASE_VERSION,
+            "previous": ["4.5.5"],
+            "metadata": {},
+        }
+    ).encode()
+    manifests = {
+        "release-manifests/release-metadata": metadata,
+        "release-manifests/0000_50_cluster-ingress-operator_00-namespace.yaml": b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-ingress-operator\n",
+    }
     if references:
         manifests["release-manifests/image-references"] = references
     top = tar_layer(manifests)
@@ -229,16 +295,27 @@ def push_payload(pusher: Pusher, model: RegistryModel) -> dict[str, str]:
 # --------------------------------------------------------------------------- files
 
 
-def render_config(data: Path, addr: str, port: int, cert: Path, key: Path, auth: dict[str, Any]) -> str:
-    return yaml.safe_dump({
-        "version": 0.1,
-        "log": {"level": "info", "formatter": "text", "accesslog": {"disabled": True}},
-        "storage": {"filesystem": {"rootdirectory": str(data)}, "delete": {"enabled": True},
-                    "cache": {"blobdescriptor": "inmemory"}},
-        "http": {"addr": f"{addr}:{port}", "tls": {"certificate": str(cert), "key": str(key)},
-                 "headers": {"X-Content-Type-Options": ["nosniff"]}},
-        "auth": auth,
-    }, sort_keys=False)
+def render_config(
+    data: Path, addr: str, port: int, cert: Path, key: Path, auth: dict[str, Any]
+) -> str:
+    return yaml.safe_dump(
+        {
+            "version": 0.1,
+            "log": {"level": "info", "formatter": "text", "accesslog": {"disabled": True}},
+            "storage": {
+                "filesystem": {"rootdirectory": str(data)},
+                "delete": {"enabled": True},
+                "cache": {"blobdescriptor": "inmemory"},
+            },
+            "http": {
+                "addr": f"{addr}:{port}",
+                "tls": {"certificate": str(cert), "key": str(key)},
+                "headers": {"X-Content-Type-Options": ["nosniff"]},
+            },
+            "auth": auth,
+        },
+        sort_keys=False,
+    )
 
 
 def pull_secret(host: str, user: str, password: str) -> dict[str, Any]:
@@ -246,16 +323,23 @@ def pull_secret(host: str, user: str, password: str) -> dict[str, Any]:
     import base64
 
     def entry(u: str, p: str) -> dict[str, str]:
-        return {"auth": base64.b64encode(f"{u}:{p}".encode()).decode(), "email": "lab@example.localdomain"}
+        return {
+            "auth": base64.b64encode(f"{u}:{p}".encode()).decode(),
+            "email": "lab@example.localdomain",
+        }
 
-    return {"auths": {
-        "cloud.openshift.com": entry("cloud-lab", "cloud-" + secrets.token_hex(6)),
-        "quay.io": entry("quay-lab", "quay-" + secrets.token_hex(6)),
-        host: entry(user, password),
-    }}
+    return {
+        "auths": {
+            "cloud.openshift.com": entry("cloud-lab", "cloud-" + secrets.token_hex(6)),
+            "quay.io": entry("quay-lab", "quay-" + secrets.token_hex(6)),
+            host: entry(user, password),
+        }
+    }
 
 
-def render_install_config(lab: Lab, host: str, secret: dict[str, Any], bundle: str, sources: tuple[str, ...]) -> str:
+def render_install_config(
+    lab: Lab, host: str, secret: dict[str, Any], bundle: str, sources: tuple[str, ...]
+) -> str:
     net = lab.network
     doc: dict[str, Any] = {
         "apiVersion": "v1",
@@ -263,14 +347,19 @@ def render_install_config(lab: Lab, host: str, secret: dict[str, Any], bundle: s
         "compute": [{"hyperthreading": "Enabled", "name": "worker", "replicas": 0}],
         "controlPlane": {"hyperthreading": "Enabled", "name": "master", "replicas": 3},
         "metadata": {"name": net.cluster},
-        "networking": {"clusterNetwork": [{"cidr": "10.128.0.0/14", "hostPrefix": 23}],
-                       "networkType": "OpenShiftSDN", "serviceNetwork": ["172.30.0.0/16"]},
+        "networking": {
+            "clusterNetwork": [{"cidr": "10.128.0.0/14", "hostPrefix": 23}],
+            "networkType": "OpenShiftSDN",
+            "serviceNetwork": ["172.30.0.0/16"],
+        },
         "platform": {"none": {}},
         "fips": False,
         "pullSecret": json.dumps(secret, separators=(",", ":")),
         "sshKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDlabkeyonlyforthelabxxxxxxxxxxxxxxxxxxxxxxx lab",
         "additionalTrustBundle": bundle,
-        "imageContentSources": [{"mirrors": [f"{host}/{LOCAL_REPOSITORY}"], "source": s} for s in sources],
+        "imageContentSources": [
+            {"mirrors": [f"{host}/{LOCAL_REPOSITORY}"], "source": s} for s in sources
+        ],
     }
     return yaml.safe_dump(doc, sort_keys=False, width=4096)
 
@@ -293,7 +382,10 @@ def _tls_ready(host: str, port: int, ca_file: Path) -> bool:
     server from another lab on the same address would fail it)."""
     ctx = ssl.create_default_context(cafile=str(ca_file))
     try:
-        with socket.create_connection((host, port), timeout=0.5) as raw, ctx.wrap_socket(raw, server_hostname=host):
+        with (
+            socket.create_connection((host, port), timeout=0.5) as raw,
+            ctx.wrap_socket(raw, server_hostname=host),
+        ):
             return True
     except (OSError, ssl.SSLError):
         return False
@@ -340,31 +432,56 @@ def start(lab: Lab) -> dict[str, Any]:
         _write_key(auth_dir / "token.key", sign_key)
         (auth_dir / "token.crt").write_bytes(_pem(sign_cert))
         token_cfg = {
-            "listen": [ip, token_port], "cert": str(certs / "domain.crt"), "key": str(certs / "domain.key"),
-            "sign_key": str(auth_dir / "token.key"), "sign_cert": str(auth_dir / "token.crt"),
-            "issuer": "upi-lab-token", "service": "upi-lab-registry", "users": {model.user: model.password},
+            "listen": [ip, token_port],
+            "cert": str(certs / "domain.crt"),
+            "key": str(certs / "domain.key"),
+            "sign_key": str(auth_dir / "token.key"),
+            "sign_cert": str(auth_dir / "token.crt"),
+            "issuer": "upi-lab-token",
+            "service": "upi-lab-registry",
+            "users": {model.user: model.password},
             "max_seconds": lab.max_seconds,
         }
         (auth_dir / "token.json").write_text(json.dumps(token_cfg))
         (auth_dir / "token.json").chmod(0o600)
-        lab.procs.spawn("registry-token", [sys.executable, str(Path(__file__).with_name("tokenserver.py")),
-                                           str(auth_dir / "token.json")],
-                        ready=lambda: _tls_ready(ip, token_port, certs / "ca.crt"))
-        auth: dict[str, Any] = {"token": {"realm": f"https://{ip}:{token_port}/token",
-                                          "service": "upi-lab-registry", "issuer": "upi-lab-token",
-                                          "rootcertbundle": str(auth_dir / "token.crt")}}
+        lab.procs.spawn(
+            "registry-token",
+            [
+                sys.executable,
+                str(Path(__file__).with_name("tokenserver.py")),
+                str(auth_dir / "token.json"),
+            ],
+            ready=lambda: _tls_ready(ip, token_port, certs / "ca.crt"),
+        )
+        auth: dict[str, Any] = {
+            "token": {
+                "realm": f"https://{ip}:{token_port}/token",
+                "service": "upi-lab-registry",
+                "issuer": "upi-lab-token",
+                "rootcertbundle": str(auth_dir / "token.crt"),
+            }
+        }
     else:
         htpasswd = auth_dir / "htpasswd"
-        done = subprocess.run(["htpasswd", "-Bbc", str(htpasswd), model.user, model.password],
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["htpasswd", "-Bbc", str(htpasswd), model.user, model.password],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"htpasswd -Bbc {htpasswd} failed: {done.stderr.strip()}")
         auth = {"htpasswd": {"realm": "Registry Realm", "path": str(htpasswd)}}
 
     config = root / "config.yml"
-    config.write_text(render_config(data, ip, port, certs / "domain.crt", certs / "domain.key", auth))
-    lab.procs.spawn("registry", ["/usr/bin/docker-registry", "serve", str(config)],
-                    ready=lambda: _tls_ready(ip, port, certs / "ca.crt"))
+    config.write_text(
+        render_config(data, ip, port, certs / "domain.crt", certs / "domain.key", auth)
+    )
+    lab.procs.spawn(
+        "registry",
+        ["/usr/bin/docker-registry", "serve", str(config)],
+        ready=lambda: _tls_ready(ip, port, certs / "ca.crt"),
+    )
 
     pusher = Pusher(f"{ip}:{port}", model.user, model.password, str(certs / "ca.crt"))
     digests = push_payload(pusher, model)
@@ -373,12 +490,24 @@ def start(lab: Lab) -> dict[str, Any]:
     host = f"{ip}:{port}"
     if model.front == "proxy":
         proxy_port = lab.port(6)
-        rules = {"listen": [ip, proxy_port], "upstream": [ip, port], "cert": str(certs / "domain.crt"),
-                 "key": str(certs / "domain.key"), "ca": str(certs / "ca.crt"), "max_seconds": lab.max_seconds}
+        rules = {
+            "listen": [ip, proxy_port],
+            "upstream": [ip, port],
+            "cert": str(certs / "domain.crt"),
+            "key": str(certs / "domain.key"),
+            "ca": str(certs / "ca.crt"),
+            "max_seconds": lab.max_seconds,
+        }
         (root / "proxy.json").write_text(json.dumps({**rules, **model.proxy_rules}, indent=1))
-        lab.procs.spawn("registry-proxy", [sys.executable, str(Path(__file__).with_name("registry_proxy.py")),
-                                           str(root / "proxy.json")],
-                        ready=lambda: _tls_ready(ip, proxy_port, certs / "ca.crt"))
+        lab.procs.spawn(
+            "registry-proxy",
+            [
+                sys.executable,
+                str(Path(__file__).with_name("registry_proxy.py")),
+                str(root / "proxy.json"),
+            ],
+            ready=lambda: _tls_ready(ip, proxy_port, certs / "ca.crt"),
+        )
         host = f"{ip}:{proxy_port}"
 
     secret = pull_secret(host, model.user, model.auth_password or model.password)
@@ -386,7 +515,9 @@ def start(lab: Lab) -> dict[str, Any]:
     auth_file.write_text(json.dumps(secret, indent=2))
     auth_file.chmod(0o600)
     install_config = lab.workdir / "install-config.yaml"
-    install_config.write_text(render_install_config(lab, host, secret, client_ca.read_text(), model.sources))
+    install_config.write_text(
+        render_install_config(lab, host, secret, client_ca.read_text(), model.sources)
+    )
     return {
         "mirror": {
             "registry": host,
@@ -403,7 +534,9 @@ def start(lab: Lab) -> dict[str, Any]:
 _PARTS = ("network", "registry")
 
 
-@scenario("mirror-clean", "the mirror registry as it should be: every mirror check passes", parts=_PARTS)
+@scenario(
+    "mirror-clean", "the mirror registry as it should be: every mirror check passes", parts=_PARTS
+)
 def _mirror_clean(lab: Lab) -> None:
     model_of(lab)
 
@@ -413,26 +546,35 @@ def _missing(lab: Lab) -> None:
     model_of(lab).missing = ("haproxy-router", "etcd")
 
 
-@scenario("mirror-wrong-password", "the auth file and pull secret carry a wrong password", parts=_PARTS)
+@scenario(
+    "mirror-wrong-password", "the auth file and pull secret carry a wrong password", parts=_PARTS
+)
 def _wrong_password(lab: Lab) -> None:
     model = model_of(lab)
     model.auth_password = "wrong-" + secrets.token_hex(6)
 
 
-@scenario("mirror-untrusted-ca", "ca_file and additionalTrustBundle hold a CA that did not sign the mirror",
-          parts=_PARTS)
+@scenario(
+    "mirror-untrusted-ca",
+    "ca_file and additionalTrustBundle hold a CA that did not sign the mirror",
+    parts=_PARTS,
+)
 def _untrusted(lab: Lab) -> None:
     model_of(lab).trust = "other"
 
 
-@scenario("mirror-flaky", "the mirror answers 500 to its first 3 requests, then works", parts=_PARTS)
+@scenario(
+    "mirror-flaky", "the mirror answers 500 to its first 3 requests, then works", parts=_PARTS
+)
 def _flaky(lab: Lab) -> None:
     model = model_of(lab)
     model.front = "proxy"
     model.proxy_rules = {"fail_first": 3, "fail_status": 500}
 
 
-@scenario("mirror-faults", "a fault proxy in front of the mirror (tests set its rules)", parts=_PARTS)
+@scenario(
+    "mirror-faults", "a fault proxy in front of the mirror (tests set its rules)", parts=_PARTS
+)
 def _faults(lab: Lab) -> None:
     model_of(lab).front = "proxy"
 
@@ -442,16 +584,25 @@ def _token(lab: Lab) -> None:
     model_of(lab).auth_mode = "token"
 
 
-@scenario("mirror-http-token-realm", "the mirror (through the proxy) names a plain-HTTP token realm",
-          parts=_PARTS)
+@scenario(
+    "mirror-http-token-realm",
+    "the mirror (through the proxy) names a plain-HTTP token realm",
+    parts=_PARTS,
+)
 def _http_realm(lab: Lab) -> None:
     model = model_of(lab)
     model.auth_mode = "token"
     model.front = "proxy"
-    model.proxy_rules = {"rules": [{"path": ".", "replace_header": {"WWW-Authenticate": ["https://", "http://"]}}]}
+    model.proxy_rules = {
+        "rules": [{"path": ".", "replace_header": {"WWW-Authenticate": ["https://", "http://"]}}]
+    }
 
 
-@scenario("mirror-icsp-incomplete", "install-config mirrors ocp-release but not ocp-v4.0-art-dev", parts=_PARTS)
+@scenario(
+    "mirror-icsp-incomplete",
+    "install-config mirrors ocp-release but not ocp-v4.0-art-dev",
+    parts=_PARTS,
+)
 def _icsp_incomplete(lab: Lab) -> None:
     model_of(lab).sources = (RELEASE_SOURCE,)
 
@@ -465,7 +616,10 @@ def start_alone(lab: Lab) -> Lab:
         packages.ensure(PACKAGES)
         lab.scenario.apply(lab)
         net = lab.network
-        lab.inventory = {"cluster": {"name": net.cluster, "base_domain": net.base_domain}, **start(lab)}
+        lab.inventory = {
+            "cluster": {"name": net.cluster, "base_domain": net.base_domain},
+            **start(lab),
+        }
         lab.write_inventory()
     except BaseException:
         lab.stop()

@@ -26,7 +26,15 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"}
+HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-authorization",
+}
 
 
 class Rules:
@@ -58,7 +66,9 @@ class Rules:
         return None
 
 
-def make_handler(rules: Rules, upstream: tuple[str, int], ctx: ssl.SSLContext) -> type[BaseHTTPRequestHandler]:
+def make_handler(
+    rules: Rules, upstream: tuple[str, int], ctx: ssl.SSLContext
+) -> type[BaseHTTPRequestHandler]:
     local = threading.local()
 
     def conn() -> http.client.HTTPSConnection:
@@ -75,7 +85,9 @@ def make_handler(rules: Rules, upstream: tuple[str, int], ctx: ssl.SSLContext) -
             sys.stdout.write(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}\n")
             sys.stdout.flush()
 
-        def _send(self, status: int, body: bytes, headers: dict[str, str], drip: list[float] | None = None) -> None:
+        def _send(
+            self, status: int, body: bytes, headers: dict[str, str], drip: list[float] | None = None
+        ) -> None:
             self.send_response(status)
             for k, v in headers.items():
                 self.send_header(k, v)
@@ -88,7 +100,7 @@ def make_handler(rules: Rules, upstream: tuple[str, int], ctx: ssl.SSLContext) -
                 return
             size, pause = max(1, int(drip[0])), float(drip[1])
             for i in range(0, len(body), size):  # a slow server: a few bytes, a pause, again
-                self.wfile.write(body[i:i + size])
+                self.wfile.write(body[i : i + size])
                 self.wfile.flush()
                 time.sleep(pause)
 
@@ -99,10 +111,16 @@ def make_handler(rules: Rules, upstream: tuple[str, int], ctx: ssl.SSLContext) -
             if rule.get("delay"):
                 time.sleep(float(rule["delay"]))
             if "status" in rule:
-                msg = json.dumps({"errors": [{"code": "INJECTED", "message": "lab fault"}]}).encode()
+                msg = json.dumps(
+                    {"errors": [{"code": "INJECTED", "message": "lab fault"}]}
+                ).encode()
                 self._send(int(rule["status"]), msg, {"Content-Type": "application/json"})
                 return
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP and k.lower() != "host"}
+            headers = {
+                k: v
+                for k, v in self.headers.items()
+                if k.lower() not in HOP and k.lower() != "host"
+            }
             headers["Host"] = f"{upstream[0]}:{upstream[1]}"
             for attempt in range(2):
                 try:
@@ -116,7 +134,11 @@ def make_handler(rules: Rules, upstream: tuple[str, int], ctx: ssl.SSLContext) -
                     if attempt:
                         self._send(502, b"upstream failed", {})
                         return
-            out = {k: v for k, v in resp.getheaders() if k.lower() not in HOP and k.lower() != "content-length"}
+            out = {
+                k: v
+                for k, v in resp.getheaders()
+                if k.lower() not in HOP and k.lower() != "content-length"
+            }
             for name, (old, new) in (rule.get("replace_header") or {}).items():
                 for key in [k for k in out if k.lower() == name.lower()]:
                     out[key] = out[key].replace(old, new)
@@ -138,7 +160,9 @@ def main(argv: list[str]) -> int:
     server_ctx.load_cert_chain(cfg["cert"], cfg["key"])
     client_ctx = ssl.create_default_context(cafile=cfg["ca"])
     host, port = cfg["listen"]
-    server = ThreadingHTTPServer((host, int(port)), make_handler(rules, tuple(cfg["upstream"]), client_ctx))
+    server = ThreadingHTTPServer(
+        (host, int(port)), make_handler(rules, tuple(cfg["upstream"]), client_ctx)
+    )
     server.daemon_threads = True
     server.socket = server_ctx.wrap_socket(server.socket, server_side=True)
     deadline = float(cfg.get("max_seconds", 3600))

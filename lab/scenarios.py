@@ -84,8 +84,12 @@ def _api_int_wrong(lab: Lab) -> None:
 def _stale_secondary(lab: Lab) -> None:
     net = lab.network
     infra = {n.fqdn for n in net.nodes if n.role == "infra"}
-    net.secondary_forward = [Record(r.owner, r.rtype, r.value) for r in net.forward if r.owner not in infra]
-    net.secondary_reverse = [Record(r.owner, r.rtype, r.value) for r in net.reverse if r.value not in infra]
+    net.secondary_forward = [
+        Record(r.owner, r.rtype, r.value) for r in net.forward if r.owner not in infra
+    ]
+    net.secondary_reverse = [
+        Record(r.owner, r.rtype, r.value) for r in net.reverse if r.value not in infra
+    ]
     net.secondary_serial = net.serial - 1
 
 

@@ -35,11 +35,25 @@ def make_token(cfg: dict[str, Any], key: Any, cert_der: bytes, user: str, scopes
     for scope in scopes:
         parts = scope.split(":")
         if len(parts) >= 3 and parts[0] == "repository":
-            access.append({"type": "repository", "name": ":".join(parts[1:-1]), "actions": parts[-1].split(",")})
+            access.append(
+                {
+                    "type": "repository",
+                    "name": ":".join(parts[1:-1]),
+                    "actions": parts[-1].split(","),
+                }
+            )
     now = int(time.time())
     header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(cert_der).decode()]}
-    claims = {"iss": cfg["issuer"], "sub": user, "aud": cfg["service"], "exp": now + 300, "nbf": now - 10,
-              "iat": now, "jti": secrets.token_hex(8), "access": access}
+    claims = {
+        "iss": cfg["issuer"],
+        "sub": user,
+        "aud": cfg["service"],
+        "exp": now + 300,
+        "nbf": now - 10,
+        "iat": now,
+        "jti": secrets.token_hex(8),
+        "access": access,
+    }
     signing_input = b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
     signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
     return signing_input + "." + b64url(signature)
@@ -51,14 +65,18 @@ def main(argv: list[str]) -> int:
     with open(cfg["sign_key"], "rb") as fh:
         key = serialization.load_pem_private_key(fh.read(), password=None)
     with open(cfg["sign_cert"], "rb") as fh:
-        cert_der = x509.load_pem_x509_certificate(fh.read()).public_bytes(serialization.Encoding.DER)
+        cert_der = x509.load_pem_x509_certificate(fh.read()).public_bytes(
+            serialization.Encoding.DER
+        )
     users: dict[str, str] = cfg["users"]
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def log_message(self, fmt: str, *args: Any) -> None:  # never log the Authorization header
-            sys.stdout.write(f"{self.command} {urlparse(self.path).path} -> {args[1] if len(args) > 1 else ''}\n")
+            sys.stdout.write(
+                f"{self.command} {urlparse(self.path).path} -> {args[1] if len(args) > 1 else ''}\n"
+            )
             sys.stdout.flush()
 
         def _send(self, status: int, body: dict[str, Any]) -> None:
@@ -80,11 +98,15 @@ def main(argv: list[str]) -> int:
                 except ValueError:
                     name, password = "", ""
                 if users.get(name) != password:
-                    self._send(401, {"errors": [{"code": "UNAUTHORIZED", "message": "bad credentials"}]})
+                    self._send(
+                        401, {"errors": [{"code": "UNAUTHORIZED", "message": "bad credentials"}]}
+                    )
                     return
                 user = name
             scopes = [s for v in query.get("scope", []) for s in v.split(" ")] if user else []
-            self._send(200, {"token": make_token(cfg, key, cert_der, user, scopes), "expires_in": 300})
+            self._send(
+                200, {"token": make_token(cfg, key, cert_der, user, scopes), "expires_in": 300}
+            )
 
     host, port = cfg["listen"]
     server = ThreadingHTTPServer((host, int(port)), Handler)

@@ -30,7 +30,8 @@ CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
 def check_module_names() -> list[str]:
     """The modules in checks/ that hold checks (the ones the pytest plugin collects)."""
     return sorted(
-        f"checks.{p.stem}" for p in CHECKS_DIR.glob("*.py")
+        f"checks.{p.stem}"
+        for p in CHECKS_DIR.glob("*.py")
         if not p.name.startswith(("_", "base", "test_"))
     )
 
@@ -55,9 +56,14 @@ def load_checks() -> list[CheckSpec]:
 def catalog() -> dict[str, dict[str, Any]]:
     """check id -> its metadata as plain data (what the HTML report takes as ``checks``)."""
     return {
-        s.id: {"title": s.title, "markers": list(s.markers), "subject": s.subject,
-               "fails_when": s.fails_when, "remediation": s.remediation,
-               "requires": list(s.requires)}
+        s.id: {
+            "title": s.title,
+            "markers": list(s.markers),
+            "subject": s.subject,
+            "fails_when": s.fails_when,
+            "remediation": s.remediation,
+            "requires": list(s.requires),
+        }
         for s in load_checks()
     }
 
@@ -96,8 +102,13 @@ def selected(specs: list[CheckSpec], markexpr: str = "", keyword: str = "") -> l
 
 def _wrap(label: str, text: str, width: int) -> list[str]:
     prefix = f"  {label + ':':<13}"
-    return textwrap.wrap(text, width=width, initial_indent=prefix,
-                         subsequent_indent=" " * len(prefix), break_on_hyphens=False) or [prefix]
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=prefix,
+        subsequent_indent=" " * len(prefix),
+        break_on_hyphens=False,
+    ) or [prefix]
 
 
 def text_entry(spec: CheckSpec, width: int = 100) -> str:
@@ -137,14 +148,23 @@ def markdown_catalog(specs: list[CheckSpec]) -> str:
         "| check | markers | subject | fails when |",
         "|---|---|---|---|",
     ]
-    out += [f"| [`{s.id}`](#{s.id.replace('.', '')}) | {', '.join(s.markers)} | {_md(s.subject)} "
-            f"| {_md(s.fails_when)} |" for s in specs]
+    out += [
+        f"| [`{s.id}`](#{s.id.replace('.', '')}) | {', '.join(s.markers)} | {_md(s.subject)} "
+        f"| {_md(s.fails_when)} |"
+        for s in specs
+    ]
     for s in specs:
-        out += ["", f"## {s.id}", "", _md(s.title), "",
-                f"- **markers:** {', '.join(s.markers)}",
-                f"- **subject:** {_md(s.subject)}",
-                f"- **fails when:** {_md(s.fails_when)}",
-                f"- **remediation:** {_md(s.remediation)}"]
+        out += [
+            "",
+            f"## {s.id}",
+            "",
+            _md(s.title),
+            "",
+            f"- **markers:** {', '.join(s.markers)}",
+            f"- **subject:** {_md(s.subject)}",
+            f"- **fails when:** {_md(s.fails_when)}",
+            f"- **remediation:** {_md(s.remediation)}",
+        ]
         if s.requires:
             out.append(f"- **needs in the inventory:** {', '.join(f'`{k}`' for k in s.requires)}")
         out.append(f"- **code:** `{s.module.replace('.', '/')}.py`")

@@ -118,7 +118,7 @@ def split_message(message: str) -> tuple[str, str]:
     ('', 'connection refused')
     """
     if message.startswith("expected ") and "; found " in message:
-        expected, found = message[len("expected "):].split("; found ", 1)
+        expected, found = message[len("expected ") :].split("; found ", 1)
         return expected, found
     return "", message
 
@@ -165,8 +165,10 @@ def group_checks(results: list[dict[str, Any]], order: list[str]) -> list[tuple[
         key = root if shared else "area:" + area_of(root)
         merged.setdefault(key, ([], shared))[0].extend(members)
     position = {c: i for i, c in enumerate(order)}
-    return sorted(((sorted(g, key=position.__getitem__), shared) for g, shared in merged.values()),
-                  key=lambda g: position[g[0][0]])
+    return sorted(
+        ((sorted(g, key=position.__getitem__), shared) for g, shared in merged.values()),
+        key=lambda g: position[g[0][0]],
+    )
 
 
 # --------------------------------------------------------------------------- sections
@@ -176,7 +178,8 @@ def _bar(counts: dict[str, int]) -> str:
     total = sum(counts.values()) or 1
     parts = "".join(
         f'<i class="t-{o}" style="width:{100 * counts[o] / total:.1f}%"></i>'
-        for o in OUTCOMES if counts.get(o)
+        for o in OUTCOMES
+        if counts.get(o)
     )
     return f'<div class="bar" aria-hidden="true">{parts}</div>'
 
@@ -192,13 +195,17 @@ def _header(data: dict[str, Any]) -> str:
     totals = "".join(f'<span class="t-{o}">{summary[o]} {o}</span>' for o in OUTCOMES)
     bad = summary["failed"] + summary["error"]
     if bad:
-        verdict = (f'<div class="verdict bad">{summary["failed"]} failed and {summary["error"]} '
-                   f"errors need attention</div>")
+        verdict = (
+            f'<div class="verdict bad">{summary["failed"]} failed and {summary["error"]} '
+            f"errors need attention</div>"
+        )
     else:
         verdict = '<div class="verdict good">no failures and no errors</div>'
-    return (f"<header><h1>UPI conformance report: {esc(cluster)}</h1>"
-            f'<div class="meta">{"".join(meta)}</div><div class="totals">{totals}</div>'
-            f"{verdict}</header>")
+    return (
+        f"<header><h1>UPI conformance report: {esc(cluster)}</h1>"
+        f'<div class="meta">{"".join(meta)}</div><div class="totals">{totals}</div>'
+        f"{verdict}</header>"
+    )
 
 
 def format_duration(seconds: float) -> str:
@@ -213,8 +220,9 @@ def format_duration(seconds: float) -> str:
     return f"{minutes} min {secs} s"
 
 
-def _overview(by_check: dict[str, list[dict[str, Any]]], order: list[str],
-              checks: dict[str, dict[str, Any]]) -> str:
+def _overview(
+    by_check: dict[str, list[dict[str, Any]]], order: list[str], checks: dict[str, dict[str, Any]]
+) -> str:
     rows = []
     for cid in order:
         recs = by_check.get(cid, [])
@@ -224,12 +232,16 @@ def _overview(by_check: dict[str, list[dict[str, Any]]], order: list[str],
         if recs and counts["skipped"] == len(recs):
             note = f'<br><span class="meta">skipped: {esc(recs[0].get("message", ""))}</span>'
         cells = "".join(f'<td class="n">{counts[o] or ""}</td>' for o in OUTCOMES)
-        rows.append(f'<tr><td class="id"><code>{esc(cid)}</code></td><td>{esc(title)}{note}</td>'
-                    f"{cells}<td>{_bar(counts)}</td></tr>")
+        rows.append(
+            f'<tr><td class="id"><code>{esc(cid)}</code></td><td>{esc(title)}{note}</td>'
+            f"{cells}<td>{_bar(counts)}</td></tr>"
+        )
     head = "".join(f"<th>{o}</th>" for o in OUTCOMES)
-    return ('<h2 id="overview">Checks</h2><table class="overview"><thead><tr><th>check</th>'
-            f"<th>what it checks</th>{head}<th></th></tr></thead><tbody>{''.join(rows)}"
-            "</tbody></table>")
+    return (
+        '<h2 id="overview">Checks</h2><table class="overview"><thead><tr><th>check</th>'
+        f"<th>what it checks</th>{head}<th></th></tr></thead><tbody>{''.join(rows)}"
+        "</tbody></table>"
+    )
 
 
 def _legend() -> str:
@@ -241,50 +253,83 @@ def _cell(rec: dict[str, Any], i: int, anchors: dict[int, str], text: str, extra
     """One coloured cell (td or chip) carrying data-check, data-subject and the message as tip."""
     o = rec["outcome"]
     tip = f"{rec['check']} [{rec['subject']}]: {o}" + (
-        f" - {rec['message']}" if rec.get("message") else "")
+        f" - {rec['message']}" if rec.get("message") else ""
+    )
     body = f'<a href="#{anchors[i]}">{text}</a>' if i in anchors else text
     tag = "span" if "chip" in extra else "td"
-    return (f'<{tag} class="cell outcome-{o}{extra}" data-check="{esc(rec["check"])}" '
-            f'data-subject="{esc(rec["subject"])}" title="{esc(tip)}">{body}</{tag}>')
+    return (
+        f'<{tag} class="cell outcome-{o}{extra}" data-check="{esc(rec["check"])}" '
+        f'data-subject="{esc(rec["subject"])}" title="{esc(tip)}">{body}</{tag}>'
+    )
 
 
-def _rows_per_check(group: list[str], results: list[dict[str, Any]],
-                    checks: dict[str, dict[str, Any]], anchors: dict[int, str]) -> str:
+def _rows_per_check(
+    group: list[str],
+    results: list[dict[str, Any]],
+    checks: dict[str, dict[str, Any]],
+    anchors: dict[int, str],
+) -> str:
     """Checks whose subjects are their own (ports, names, files): one row per check, one chip per
     subject, coloured by outcome."""
     rows = []
     for c in group:
-        recs = sorted(((i, r) for i, r in enumerate(results)
-                       if r["check"] == c and r["subject"] not in SITE_SUBJECTS),
-                      key=lambda ir: natural_key(ir[1]["subject"]))
-        chips = "".join(_cell(r, i, anchors, f"{GLYPH[r['outcome']]} {esc(r['subject'])}", " chip")
-                        for i, r in recs)
+        recs = sorted(
+            (
+                (i, r)
+                for i, r in enumerate(results)
+                if r["check"] == c and r["subject"] not in SITE_SUBJECTS
+            ),
+            key=lambda ir: natural_key(ir[1]["subject"]),
+        )
+        chips = "".join(
+            _cell(r, i, anchors, f"{GLYPH[r['outcome']]} {esc(r['subject'])}", " chip")
+            for i, r in recs
+        )
         what = checks.get(c, {}).get("subject", "")
-        rows.append(f'<tr><td class="id"><code>{esc(c)}</code><br><span class="meta">{esc(what)}'
-                    f'</span></td><td class="chips">{chips}</td></tr>')
-    return (f"<h3>{esc(area_of(group[0]))}</h3><table class=\"matrix bycheck\"><thead><tr>"
-            f"<th>check</th><th>subjects</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        rows.append(
+            f'<tr><td class="id"><code>{esc(c)}</code><br><span class="meta">{esc(what)}'
+            f'</span></td><td class="chips">{chips}</td></tr>'
+        )
+    return (
+        f'<h3>{esc(area_of(group[0]))}</h3><table class="matrix bycheck"><thead><tr>'
+        f"<th>check</th><th>subjects</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
-def _matrices(results: list[dict[str, Any]], order: list[str], checks: dict[str, dict[str, Any]],
-              anchors: dict[int, str]) -> str:
+def _matrices(
+    results: list[dict[str, Any]],
+    order: list[str],
+    checks: dict[str, dict[str, Any]],
+    anchors: dict[int, str],
+) -> str:
     cell: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
     for i, rec in enumerate(results):
         cell[(rec["check"], rec["subject"])] = (i, rec)
-    out = ['<h2 id="matrix">Checks by subject</h2>', _legend(),
-           '<p class="filter">show: <a href="#bad">only subjects with a failure or error</a> '
-           '<a href="#matrix">all subjects</a></p><div id="bad">']
+    out = [
+        '<h2 id="matrix">Checks by subject</h2>',
+        _legend(),
+        '<p class="filter">show: <a href="#bad">only subjects with a failure or error</a> '
+        '<a href="#matrix">all subjects</a></p><div id="bad">',
+    ]
     for group, shared in group_checks(results, order):
         if not shared:
             out.append(_rows_per_check(group, results, checks, anchors))
             continue
         kinds = list(dict.fromkeys(checks.get(c, {}).get("subject", "") for c in group))
         label = "; ".join(k for k in kinds if k) or ", ".join(group)
-        subjects = sorted({r["subject"] for r in results
-                           if r["check"] in group and r["subject"] not in SITE_SUBJECTS},
-                          key=natural_key)
-        head = "".join(f'<th scope="col" title="{esc(checks.get(c, {}).get("title", c))}">'
-                       f"<code>{esc(c)}</code></th>" for c in group)
+        subjects = sorted(
+            {
+                r["subject"]
+                for r in results
+                if r["check"] in group and r["subject"] not in SITE_SUBJECTS
+            },
+            key=natural_key,
+        )
+        head = "".join(
+            f'<th scope="col" title="{esc(checks.get(c, {}).get("title", c))}">'
+            f"<code>{esc(c)}</code></th>"
+            for c in group
+        )
         body = []
         for subj in subjects:
             tds = []
@@ -297,26 +342,40 @@ def _matrices(results: list[dict[str, Any]], order: list[str], checks: dict[str,
                 i, rec = found
                 bad = bad or rec["outcome"] in ("failed", "error")
                 tds.append(_cell(rec, i, anchors, GLYPH[rec["outcome"]]))
-            body.append(f'<tr class="{"bad" if bad else "ok"}"><th scope="row" class="row mono">'
-                        f'{esc(subj)}</th>{"".join(tds)}</tr>')
-        out.append(f"<h3>{esc(label)}</h3><table class=\"matrix\"><thead><tr><th>subject</th>"
-                   f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
-    site_wide = [(i, r) for i, r in enumerate(results)
-                 if r["subject"] in SITE_SUBJECTS and r["outcome"] != "skipped"]
+            body.append(
+                f'<tr class="{"bad" if bad else "ok"}"><th scope="row" class="row mono">'
+                f"{esc(subj)}</th>{''.join(tds)}</tr>"
+            )
+        out.append(
+            f'<h3>{esc(label)}</h3><table class="matrix"><thead><tr><th>subject</th>'
+            f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        )
+    site_wide = [
+        (i, r)
+        for i, r in enumerate(results)
+        if r["subject"] in SITE_SUBJECTS and r["outcome"] != "skipped"
+    ]
     if site_wide:
         rows = "".join(
             f'<tr><td><code>{esc(r["check"])}</code></td><td class="mono">{esc(r["subject"])}</td>'
-            f'{_cell(r, i, anchors, GLYPH[r["outcome"]])}<td>{esc(r.get("message", ""))}</td></tr>'
-            for i, r in site_wide)
-        out.append('<h3>site-wide checks</h3><table class="matrix"><thead><tr><th>check</th>'
-                   f"<th>subject</th><th>outcome</th><th>message</th></tr></thead><tbody>{rows}"
-                   "</tbody></table>")
+            f"{_cell(r, i, anchors, GLYPH[r['outcome']])}<td>{esc(r.get('message', ''))}</td></tr>"
+            for i, r in site_wide
+        )
+        out.append(
+            '<h3>site-wide checks</h3><table class="matrix"><thead><tr><th>check</th>'
+            f"<th>subject</th><th>outcome</th><th>message</th></tr></thead><tbody>{rows}"
+            "</tbody></table>"
+        )
     out.append("</div>")
     return "".join(out)
 
 
-def _failures(results: list[dict[str, Any]], order: list[str], checks: dict[str, dict[str, Any]],
-              anchors: dict[int, str]) -> str:
+def _failures(
+    results: list[dict[str, Any]],
+    order: list[str],
+    checks: dict[str, dict[str, Any]],
+    anchors: dict[int, str],
+) -> str:
     bad: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for i, rec in enumerate(results):
         if rec["outcome"] in ("failed", "error"):
@@ -330,8 +389,9 @@ def _failures(results: list[dict[str, Any]], order: list[str], checks: dict[str,
         spec = checks.get(cid, {})
         title = f" \u2014 {esc(spec['title'])}" if spec.get("title") else ""
         out.append(f"<h3><code>{esc(cid)}</code>{title}</h3>")
-        remedies = list(dict.fromkeys(r.get("remediation", "") for _, r in bad[cid]
-                                      if r.get("remediation")))
+        remedies = list(
+            dict.fromkeys(r.get("remediation", "") for _, r in bad[cid] if r.get("remediation"))
+        )
         per_row = len(remedies) > 1  # remedies name their subject: show each beside its failure
         if not per_row:
             out.extend(f'<div class="remedy"><b>remediation:</b> {esc(r)}</div>' for r in remedies)
@@ -341,16 +401,21 @@ def _failures(results: list[dict[str, Any]], order: list[str], checks: dict[str,
             if rec["outcome"] == "error":
                 expected, found = "", "error: " + rec.get("message", "")
             details = rec.get("details") or []
-            detail = ("<ul>" + "".join(f"<li>{esc(d)}</li>" for d in details) + "</ul>"
-                      if details else "")
-            rows.append(f'<tr id="{anchors[i]}" class="failure outcome-{rec["outcome"]}">'
-                        f'<td class="subj mono">{esc(rec["subject"])}</td><td>{esc(expected)}</td>'
-                        f"<td>{esc(found)}{detail}</td>"
-                        + (f'<td class="remedy">{esc(rec.get("remediation", ""))}</td>'
-                           if per_row else "") + "</tr>")
+            detail = (
+                "<ul>" + "".join(f"<li>{esc(d)}</li>" for d in details) + "</ul>" if details else ""
+            )
+            rows.append(
+                f'<tr id="{anchors[i]}" class="failure outcome-{rec["outcome"]}">'
+                f'<td class="subj mono">{esc(rec["subject"])}</td><td>{esc(expected)}</td>'
+                f"<td>{esc(found)}{detail}</td>"
+                + (f'<td class="remedy">{esc(rec.get("remediation", ""))}</td>' if per_row else "")
+                + "</tr>"
+            )
         remedy_head = "<th>remediation</th>" if per_row else ""
-        out.append('<table class="failures"><thead><tr><th>subject</th><th>expected</th>'
-                   f"<th>found</th>{remedy_head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        out.append(
+            '<table class="failures"><thead><tr><th>subject</th><th>expected</th>'
+            f"<th>found</th>{remedy_head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
     return "".join(out)
 
 
@@ -365,13 +430,22 @@ def _value(value: Any) -> str:
     return esc(value)
 
 
-SAMPLES_KEYS = ("pattern", "management_state", "skipped_imagestreams", "samples_registry",
-                "degraded", "failing_imagestreams", "note")
+SAMPLES_KEYS = (
+    "pattern",
+    "management_state",
+    "skipped_imagestreams",
+    "samples_registry",
+    "degraded",
+    "failing_imagestreams",
+    "note",
+)
 
 
 def _samples(samples: dict[str, Any]) -> str:
     keys = [k for k in SAMPLES_KEYS if k in samples] + [k for k in samples if k not in SAMPLES_KEYS]
-    rows = "".join(f"<dt>{esc(k.replace('_', ' '))}</dt><dd>{_value(samples[k])}</dd>" for k in keys)
+    rows = "".join(
+        f"<dt>{esc(k.replace('_', ' '))}</dt><dd>{_value(samples[k])}</dd>" for k in keys
+    )
     return f'<h2 id="samples">Samples Operator</h2><dl class="kv">{rows}</dl>'
 
 
@@ -389,14 +463,25 @@ def _findings(findings: list[dict[str, Any]], limit: int) -> str:
     cols = [c for c in FINDING_COLUMNS if any(c in f for f in top)]
     head = "".join(f"<th>{c}</th>" for c in cols)
     rows = "".join(
-        "<tr>" + "".join(
+        "<tr>"
+        + "".join(
             f'<td class="{"n" if c == "count" else "mono" if c == "sample" else ""}">'
-            f'{esc(f.get(c, ""))}</td>' for c in cols) + "</tr>" for f in top)
-    more = (f"<p>{len(findings) - len(top)} more in findings.json.</p>"
-            if len(findings) > len(top) else "")
-    return (f'<h2 id="findings">Top log findings</h2><p>{len(findings)} groups of log lines that '
-            f"are not known to be benign, most frequent first.</p><table><thead><tr>{head}</tr>"
-            f"</thead><tbody>{rows}</tbody></table>{more}")
+            f"{esc(f.get(c, ''))}</td>"
+            for c in cols
+        )
+        + "</tr>"
+        for f in top
+    )
+    more = (
+        f"<p>{len(findings) - len(top)} more in findings.json.</p>"
+        if len(findings) > len(top)
+        else ""
+    )
+    return (
+        f'<h2 id="findings">Top log findings</h2><p>{len(findings)} groups of log lines that '
+        f"are not known to be benign, most frequent first.</p><table><thead><tr>{head}</tr>"
+        f"</thead><tbody>{rows}</tbody></table>{more}"
+    )
 
 
 def render_html(data: dict[str, Any]) -> str:
@@ -417,12 +502,18 @@ def render_html(data: dict[str, Any]) -> str:
     if data.get("samples"):
         parts.append(_samples(dict(data["samples"])))
     if data.get("findings"):
-        parts.append(_findings(list(data["findings"]), int(data.get("findings_limit", FINDINGS_LIMIT))))
-    parts.append("<footer>Written by the UPI conformance suite. Self-contained: no script, "
-                 "no network.</footer>")
+        parts.append(
+            _findings(list(data["findings"]), int(data.get("findings_limit", FINDINGS_LIMIT)))
+        )
+    parts.append(
+        "<footer>Written by the UPI conformance suite. Self-contained: no script, "
+        "no network.</footer>"
+    )
     csp = "default-src 'none'; style-src 'unsafe-inline'"
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>UPI conformance report{': ' + esc(cluster) if cluster else ''}</title>"
-            f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>UPI conformance report{': ' + esc(cluster) if cluster else ''}</title>"
+        f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>\n"
+    )

@@ -50,11 +50,18 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("upi")
     group.addoption("--report-json", metavar="FILE", help="write one record per check and subject")
-    group.addoption("--report-html", metavar="FILE",
-                    help="write a self-contained HTML report: checks by subject, failures, remedies")
-    group.addoption("--list-checks", action="store_true", default=False,
-                    help="list every check (id, markers, subject, what fails it, remediation) "
-                         "and exit; -m and -k narrow the list; needs no inventory")
+    group.addoption(
+        "--report-html",
+        metavar="FILE",
+        help="write a self-contained HTML report: checks by subject, failures, remedies",
+    )
+    group.addoption(
+        "--list-checks",
+        action="store_true",
+        default=False,
+        help="list every check (id, markers, subject, what fails it, remediation) "
+        "and exit; -m and -k narrow the list; needs no inventory",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -65,8 +72,11 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     from reports.catalog import CatalogError, load_checks, selected, text_catalog
 
     try:
-        specs = selected(load_checks(), config.getoption("markexpr", "") or "",
-                         config.getoption("keyword", "") or "")
+        specs = selected(
+            load_checks(),
+            config.getoption("markexpr", "") or "",
+            config.getoption("keyword", "") or "",
+        )
     except CatalogError as exc:
         sys.stderr.write(f"ERROR: {exc}\n")
         return int(pytest.ExitCode.INTERNAL_ERROR)
@@ -103,9 +113,16 @@ def _catalog() -> dict[str, dict[str, Any]]:
     except Exception:  # a broken check module must not cost the report; its tests say why
         from checks.base import REGISTRY
 
-        return {s.id: {"title": s.title, "markers": list(s.markers), "subject": s.subject,
-                       "fails_when": s.fails_when, "remediation": s.remediation}
-                for s in REGISTRY.values()}
+        return {
+            s.id: {
+                "title": s.title,
+                "markers": list(s.markers),
+                "subject": s.subject,
+                "fails_when": s.fails_when,
+                "remediation": s.remediation,
+            }
+            for s in REGISTRY.values()
+        }
 
 
 def report_data(config: pytest.Config) -> dict[str, Any]:
@@ -154,11 +171,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     elif outcome == "passed" and report.when == "call":
         verdict = LAST_VERDICT.get()
     longrepr = report.longrepr
-    skip_reason = (longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)) if report.skipped else ""
+    skip_reason = (
+        (longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)) if report.skipped else ""
+    )
     if outcome == "error" and exc is None:
         exc = RuntimeError(str(longrepr))
-    report.check_record = record_of(spec.id, subject, outcome, verdict=verdict,  # type: ignore[attr-defined]
-                                    exc=exc, skip_reason=skip_reason)
+    report.check_record = record_of(
+        spec.id,
+        subject,
+        outcome,
+        verdict=verdict,  # type: ignore[attr-defined]
+        exc=exc,
+        skip_reason=skip_reason,
+    )
     if outcome == "error" and isinstance(exc, FactError):
         report.longrepr = f"{spec.id} [{subject}]: {exc}"
     return report

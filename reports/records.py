@@ -19,8 +19,10 @@ from checks.base import Verdict
 from collectors.errors import FactError
 
 #: What to do about an error whose collector gave no more specific advice.
-ERROR_REMEDIATION = ("make the source the message names reachable and readable from this machine "
-                     "(address, port, firewall, credentials), then run the check again")
+ERROR_REMEDIATION = (
+    "make the source the message names reachable and readable from this machine "
+    "(address, port, firewall, credentials), then run the check again"
+)
 BUG_REMEDIATION = "a bug in the suite: please report it with this message"
 
 
@@ -41,8 +43,13 @@ def record_of(
     skip_reason: str = "",
 ) -> dict[str, Any]:
     """The record of one phase: ``outcome`` is passed, failed, error or skipped."""
-    record: dict[str, Any] = {"check": check_id, "subject": subject, "outcome": outcome,
-                              "message": "", "remediation": ""}
+    record: dict[str, Any] = {
+        "check": check_id,
+        "subject": subject,
+        "outcome": outcome,
+        "message": "",
+        "remediation": "",
+    }
     if outcome == "passed":
         record["message"] = verdict.message if verdict is not None and verdict.ok else ""
     elif outcome == "skipped":
@@ -53,6 +60,9 @@ def record_of(
             record["details"] = list(verdict.details)
     elif exc is not None:
         default = ERROR_REMEDIATION if isinstance(exc, FactError) else BUG_REMEDIATION
-        record.update(outcome="error", message=error_reason(exc),
-                      remediation=getattr(exc, "remediation", "") or default)
+        record.update(
+            outcome="error",
+            message=error_reason(exc),
+            remediation=getattr(exc, "remediation", "") or default,
+        )
     return record

@@ -33,14 +33,19 @@ class Results:
             self.records[nodeid] = record
             return
         if when == "teardown":
-            if record["outcome"] in ("failed", "error") and current["outcome"] in ("passed", "skipped"):
+            if record["outcome"] in ("failed", "error") and current["outcome"] in (
+                "passed",
+                "skipped",
+            ):
                 self.records[nodeid] = {**record, "outcome": "error"}
             return
         if current["outcome"] == "passed":
             self.records[nodeid] = record
 
     def as_json(self) -> dict[str, Any]:
-        records = sorted(self.records.values(), key=lambda r: (r["check"], r["subject"], r["nodeid"]))
+        records = sorted(
+            self.records.values(), key=lambda r: (r["check"], r["subject"], r["nodeid"])
+        )
         summary = dict.fromkeys(OUTCOMES, 0)
         for rec in records:
             summary[rec["outcome"]] += 1

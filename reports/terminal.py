@@ -52,8 +52,17 @@ def summary_rows(records: list[dict[str, Any]], *, only_bad: bool = False) -> li
     """
     rows: dict[str, dict[str, Any]] = {}
     for rec in records:
-        row = rows.setdefault(rec["check"], {"check": rec["check"], "passed": 0, "failed": 0,
-                                             "error": 0, "skipped": 0, "failing": []})
+        row = rows.setdefault(
+            rec["check"],
+            {
+                "check": rec["check"],
+                "passed": 0,
+                "failed": 0,
+                "error": 0,
+                "skipped": 0,
+                "failing": [],
+            },
+        )
         row[rec["outcome"]] += 1
         if rec["outcome"] in ("failed", "error"):
             row["failing"].append(rec["subject"])
@@ -95,15 +104,18 @@ def common_domain(subjects: list[str]) -> str:
         return ""
     split = [s.split(".") for s in subjects]
     suffix: list[str] = []
-    for labels in zip(*(reversed(parts[1:]) for parts in split), strict=False):  # not a whole subject
+    for labels in zip(
+        *(reversed(parts[1:]) for parts in split), strict=False
+    ):  # not a whole subject
         if len(set(labels)) != 1:
             break
         suffix.insert(0, labels[0])
     return ".".join(suffix) if len(suffix) >= 2 else ""
 
 
-def summary_table(records: list[dict[str, Any]], width: int = 100,
-                  *, only_bad: bool = False) -> list[tuple[str, str | None]]:
+def summary_table(
+    records: list[dict[str, Any]], width: int = 100, *, only_bad: bool = False
+) -> list[tuple[str, str | None]]:
     """The end-of-run table by check, as (line, colour) pairs: colour is ``red`` for a check with
     failures, ``yellow`` for errors only, ``green`` when all passed, None otherwise. Plain text:
     the caller decides whether the terminal gets colour.
@@ -120,7 +132,9 @@ def summary_table(records: list[dict[str, Any]], width: int = 100,
         return []
     name_w = max(len("check"), *(len(r["check"]) for r in rows))
     nums = [max(len(h), *(len(str(r[o])) for r in rows)) for o, h in COLUMNS]
-    head = f"{'check':<{name_w}} " + " ".join(f"{h:>{w}}" for (_, h), w in zip(COLUMNS, nums, strict=True))
+    head = f"{'check':<{name_w}} " + " ".join(
+        f"{h:>{w}}" for (_, h), w in zip(COLUMNS, nums, strict=True)
+    )
     rest = max(width - len(head) - 2, 20)
     lines: list[tuple[str, str | None]] = [(f"{head}  failing subjects", None)]
     for r in rows:
@@ -134,7 +148,14 @@ def summary_table(records: list[dict[str, Any]], width: int = 100,
                 line += "  " + _fit(short, max(rest - len(note), 10)) + note
             else:
                 line += "  " + _fit(r["failing"], rest)
-        colour = ("red" if r["failed"] else "yellow" if r["error"]
-                  else "green" if r["passed"] and not r["skipped"] else None)
+        colour = (
+            "red"
+            if r["failed"]
+            else "yellow"
+            if r["error"]
+            else "green"
+            if r["passed"] and not r["skipped"]
+            else None
+        )
         lines.append((line, colour))
     return lines

@@ -20,9 +20,17 @@ from pathlib import Path
 CHROMIUM = "/usr/bin/chromium"
 #: Flags known to work here as root with no network (the machine notes' "Known to work").
 FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--enable-logging=stderr",
+    "--v=0",
 )
 _CONSOLE = re.compile(r":CONSOLE(?:\(\d+\))?:?\d*\]\s*(.*)")
 TIMEOUT = 90.0
@@ -46,26 +54,38 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
     profile = tempfile.mkdtemp(prefix="upi-chromium-")
     argv = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args]
     try:  # its own session: a timeout kills Chromium and every helper it forked (they hold the pipes)
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         try:
             out, err = proc.communicate(timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
             out, err = proc.communicate(timeout=10)
-            raise RuntimeError(f"chromium did not finish within {TIMEOUT:g}s:\n{(err or '')[-3000:]}") from None
+            raise RuntimeError(
+                f"chromium did not finish within {TIMEOUT:g}s:\n{(err or '')[-3000:]}"
+            ) from None
         return subprocess.CompletedProcess(argv, proc.returncode, out, err)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def render(page: Path, screenshot: Path | None = None, size: tuple[int, int] = (1280, 2000)) -> Rendered:
+def render(
+    page: Path, screenshot: Path | None = None, size: tuple[int, int] = (1280, 2000)
+) -> Rendered:
     """Load ``page`` (a local file): its DOM, its console messages, and optionally a PNG."""
     url = page.resolve().as_uri()
     dumped = _run(["--dump-dom", url])
     if dumped.returncode != 0:
-        raise RuntimeError(f"chromium --dump-dom exited {dumped.returncode}:\n{dumped.stderr[-3000:]}")
+        raise RuntimeError(
+            f"chromium --dump-dom exited {dumped.returncode}:\n{dumped.stderr[-3000:]}"
+        )
     console = console_messages(dumped.stderr)
     if screenshot is not None:
         shot = _run([f"--window-size={size[0]},{size[1]}", f"--screenshot={screenshot}", url])

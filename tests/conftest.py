@@ -20,7 +20,9 @@ def start_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
     labs: list[Lab] = []
 
     def start(scenario: str = "clean", parts: tuple[str, ...] = ()) -> Lab:
-        lab = Lab(tmp_path_factory.mktemp(f"lab-{scenario}"), scenario, parts=parts, max_seconds=900)
+        lab = Lab(
+            tmp_path_factory.mktemp(f"lab-{scenario}"), scenario, parts=parts, max_seconds=900
+        )
         labs.append(lab)
         return lab.start()
 

@@ -43,7 +43,9 @@ class SuiteRun:
         return {r["subject"]: r["outcome"] for r in self.results if r["check"] == check}
 
     def failing(self) -> set[tuple[str, str]]:
-        return {(r["check"], r["subject"]) for r in self.results if r["outcome"] in ("failed", "error")}
+        return {
+            (r["check"], r["subject"]) for r in self.results if r["outcome"] in ("failed", "error")
+        }
 
 
 def _clean_environment() -> dict[str, str]:
@@ -52,7 +54,12 @@ def _clean_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "KUBECONFIG" and not k.startswith("UPI_")}
 
 
-def run_suite(*args: str, inventory: Path | str | None = None, timeout: float = 300, env: dict[str, str] | None = None) -> SuiteRun:
+def run_suite(
+    *args: str,
+    inventory: Path | str | None = None,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
+) -> SuiteRun:
     """``python -m pytest <args> [--inventory FILE] --report-json TMP`` from the repository root."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
@@ -60,7 +67,11 @@ def run_suite(*args: str, inventory: Path | str | None = None, timeout: float = 
         if inventory is not None:
             argv += ["--inventory", str(inventory)]
         done = subprocess.run(
-            argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+            argv,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             env={**_clean_environment(), **(env or {}), "PYTHONDONTWRITEBYTECODE": "1"},
         )
         data = json.loads(report.read_text()) if report.exists() else {}

@@ -14,10 +14,24 @@ from lab.bastion import RHCOS
 from tests.selection import BASTION, BOTH
 from tests.suite import SuiteRun, run_suite
 
-CHECKS = ("http.served", "selinux.http_content", "ignition.expiry", "ignition.pointer", "ignition.served_matches")
-WEB_FILES = sorted(["bootstrap.ign", "master.ign", "worker.ign", "pxeboot.ipxe", RHCOS,
-                    "rhcos-4.5.6-x86_64-installer-kernel-x86_64",
-                    "rhcos-4.5.6-x86_64-installer-initramfs.x86_64.img"])
+CHECKS = (
+    "http.served",
+    "selinux.http_content",
+    "ignition.expiry",
+    "ignition.pointer",
+    "ignition.served_matches",
+)
+WEB_FILES = sorted(
+    [
+        "bootstrap.ign",
+        "master.ign",
+        "worker.ign",
+        "pxeboot.ipxe",
+        RHCOS,
+        "rhcos-4.5.6-x86_64-installer-kernel-x86_64",
+        "rhcos-4.5.6-x86_64-installer-initramfs.x86_64.img",
+    ]
+)
 
 
 def assert_no_secrets(run: SuiteRun, lab_dir: Path) -> None:
@@ -36,7 +50,9 @@ def test_clean_bastion_passes_with_and_without_xdist(start_lab, tmp_path: Path) 
     assert run.outcomes("http.served") == dict.fromkeys(WEB_FILES, "passed")
     assert run.outcomes("selinux.http_content") == dict.fromkeys(WEB_FILES, "passed")
     for check in ("ignition.expiry", "ignition.served_matches"):
-        assert run.outcomes(check) == dict.fromkeys(["bootstrap.ign", "master.ign", "worker.ign"], "passed")
+        assert run.outcomes(check) == dict.fromkeys(
+            ["bootstrap.ign", "master.ign", "worker.ign"], "passed"
+        )
     assert run.outcomes("ignition.pointer") == {"master.ign": "passed", "worker.ign": "passed"}
     assert run.returncode == 0, run.stdout[-2000:]
     assert_no_secrets(run, lab.workdir)
@@ -45,7 +61,9 @@ def test_clean_bastion_passes_with_and_without_xdist(start_lab, tmp_path: Path) 
     assert sorted(map(key, parallel.results)) == sorted(map(key, run.results))
 
     # a web root that cannot be listed: one errored subject per check, naming host and folder
-    missing = lab.write_inventory(tmp_path / "missing.yaml", bastion={"http_root": "/nonexistent/html"})
+    missing = lab.write_inventory(
+        tmp_path / "missing.yaml", bastion={"http_root": "/nonexistent/html"}
+    )
     broken = run_suite(*BASTION, inventory=missing)
     target = load_inventory(missing).bastion.ssh
     for check in ("http.served", "selinux.http_content"):
@@ -81,14 +99,19 @@ def test_unreadable_file_is_403_explained(start_lab, tmp_path: Path) -> None:
     assert served["outcome"] == "passed"  # compared over SSH when HTTP refuses
 
     # a URL that does not map to the web root: 404 explained
-    moved = lab.write_inventory(tmp_path / "moved.yaml", bastion={"http_url": f"http://{lab.ip(101)}/work/"})
+    moved = lab.write_inventory(
+        tmp_path / "moved.yaml", bastion={"http_url": f"http://{lab.ip(101)}/work/"}
+    )
     run404 = run_suite("-k", "bastion and served", inventory=moved)
     record = run404.record("http.served", "master.ign")
     assert record["outcome"] == "failed" and "HTTP 404 although" in record["message"]
-    assert f'root {root};' in record["remediation"]
+    assert f"root {root};" in record["remediation"]
 
     # a host without SELinux labels: the label check skips with that reason
-    subprocess.run(["find", root, "-type", "f", "-exec", "setfattr", "-x", "security.selinux", "{}", "+"], check=True)
+    subprocess.run(
+        ["find", root, "-type", "f", "-exec", "setfattr", "-x", "security.selinux", "{}", "+"],
+        check=True,
+    )
     bare = run_suite("-k", "bastion and selinux", inventory=lab.inventory_path)
     outcomes = bare.outcomes("selinux.http_content")
     assert set(outcomes.values()) == {"skipped"} and len(outcomes) == len(WEB_FILES)
@@ -97,7 +120,9 @@ def test_unreadable_file_is_403_explained(start_lab, tmp_path: Path) -> None:
 
 def _forbidden(chain: list[PathFacts]) -> Verdict:
     answer = HttpAnswer("http://172.16.0.101/work/rhcos.raw.gz", 403)
-    return evaluate_served(ServedFacts("work/rhcos.raw.gz", "/usr/share/nginx/html", answer, tuple(chain)))
+    return evaluate_served(
+        ServedFacts("work/rhcos.raw.gz", "/usr/share/nginx/html", answer, tuple(chain))
+    )
 
 
 def test_403_explanations_cover_folders_selinux_and_location() -> None:
@@ -115,6 +140,8 @@ def test_403_explanations_cover_folders_selinux_and_location() -> None:
     assert verdict.remediation == f"chmod 755 {root}/work"
     verdict = _forbidden([folder, opened, file_admin])
     assert "SELinux labels" in verdict.message and "admin_home_t" in verdict.message
-    assert verdict.remediation.startswith(f"semanage fcontext -a -t httpd_sys_content_t '{root}(/.*)?'")
+    assert verdict.remediation.startswith(
+        f"semanage fcontext -a -t httpd_sys_content_t '{root}(/.*)?'"
+    )
     verdict = _forbidden([folder, opened, file_ok])
     assert "an nginx location denies it" in verdict.message and "nginx -T" in verdict.remediation

@@ -27,7 +27,12 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory):
-    with Lab(tmp_path_factory.mktemp("lab-bundle"), "clean", parts=("bastion", "journals"), max_seconds=900) as lab:
+    with Lab(
+        tmp_path_factory.mktemp("lab-bundle"),
+        "clean",
+        parts=("bastion", "journals"),
+        max_seconds=900,
+    ) as lab:
         yield lab
 
 
@@ -46,10 +51,15 @@ def inventory(lab: Lab, name: str, edit=None) -> Path:
     return path
 
 
-def collect(inv: Path, out: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def collect(
+    inv: Path, out: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "collectors", "--inventory", str(inv), "--bundle", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=240,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
         env={**os.environ, "UPI_SSH_CONNECT_TIMEOUT": "3", **(env or {})},
     )
 
@@ -71,11 +81,20 @@ def test_bundle_over_ssh_has_the_layout_and_only_the_lines_that_matter(lab, tmp_
     for host in ("bs", "m1", "m2", "m3", "lb", "bastion"):
         assert f"collect {host}: " in done.stderr  # per-host progress
     root = unpack(tmp_path / "triage.tar.gz", tmp_path / "x")
-    for rel in ("manifest.json", "findings.json", "results/junit.xml", "hosts/bs/journal/bootkube.service.json",
-                "hosts/m1/journal/crio.service.json", "hosts/lb/haproxy.cfg", "hosts/lb/haproxy.log",
-                "hosts/bastion/.openshift_install.log"):
+    for rel in (
+        "manifest.json",
+        "findings.json",
+        "results/junit.xml",
+        "hosts/bs/journal/bootkube.service.json",
+        "hosts/m1/journal/crio.service.json",
+        "hosts/lb/haproxy.cfg",
+        "hosts/lb/haproxy.log",
+        "hosts/bastion/.openshift_install.log",
+    ):
         assert (root / rel).is_file(), rel
-    first = json.loads((root / "hosts/bs/journal/bootkube.service.json").read_text().splitlines()[0])
+    first = json.loads(
+        (root / "hosts/bs/journal/bootkube.service.json").read_text().splitlines()[0]
+    )
     assert first["_SYSTEMD_UNIT"] == "bootkube.service"  # journalctl -o json, for real
 
     findings = json.loads((root / "findings.json").read_text())
@@ -85,7 +104,9 @@ def test_bundle_over_ssh_has_the_layout_and_only_the_lines_that_matter(lab, tmp_
 
     manifest = json.loads((root / "manifest.json").read_text())
     assert manifest["tool"]["version"] == "0.1.0"
-    assert manifest["inventory"]["digest"] == "sha256:" + hashlib.sha256(inv.read_bytes()).hexdigest()
+    assert (
+        manifest["inventory"]["digest"] == "sha256:" + hashlib.sha256(inv.read_bytes()).hexdigest()
+    )
     rows = sources(manifest)
     assert rows["hosts/bs/journal/bootkube.service.json"]["status"] == "ok"
     assert rows["hosts/m1/journal/bootkube.service.json"]["status"] == "empty"  # whichever exist
@@ -120,13 +141,17 @@ def test_faults_are_recorded_and_the_bundle_is_still_written(lab, tmp_path):
     installdir = tmp_path / "installdir"
     installdir.mkdir()
     garbage = os.urandom(3000) + b"\n" + b"tail line that is kept\n"
-    (installdir / ".openshift_install.log").write_bytes(b"head line that is cut\n" + os.urandom(200_000) + garbage)
+    (installdir / ".openshift_install.log").write_bytes(
+        b"head line that is cut\n" + os.urandom(200_000) + garbage
+    )
 
     # a key of this test's own whose sessions find the fake journalctl first on the PATH
     key = tmp_path / "id_fake_path"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     with (lab.workdir / "sshd" / "authorized_keys").open("a") as keys:
-        keys.write(f'environment="PATH={bindir}:/usr/bin:/bin" {key.with_suffix(".pub").read_text()}')
+        keys.write(
+            f'environment="PATH={bindir}:/usr/bin:/bin" {key.with_suffix(".pub").read_text()}'
+        )
 
     def edit(inv):
         closed = f"root@{lab.ip(23)}:{lab.port(19)}"
@@ -139,9 +164,11 @@ def test_faults_are_recorded_and_the_bundle_is_still_written(lab, tmp_path):
 
     out = tmp_path / "triage.tar.gz"
     out.write_text("an older bundle")
-    done = collect(inventory(lab, "site-faults.yaml", edit), out,
-                   env={"UPI_COLLECT_MAX_BYTES": "4096",
-                        "UPI_SSH_COMMAND_TIMEOUT": "3"})
+    done = collect(
+        inventory(lab, "site-faults.yaml", edit),
+        out,
+        env={"UPI_COLLECT_MAX_BYTES": "4096", "UPI_SSH_COMMAND_TIMEOUT": "3"},
+    )
     assert done.returncode == 1, done.stderr
     assert "bundle written" in done.stdout
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
@@ -159,15 +186,22 @@ def test_faults_are_recorded_and_the_bundle_is_still_written(lab, tmp_path):
     no_json = rows["hosts/m2/journal/kubelet.service.json"]
     assert no_json["status"] == "failed" and "unknown output format" in no_json["error"]
     assert no_json["fallback"]["status"] == "ok"  # plain journalctl output instead
-    assert "node \"m2.ocp45.example.localdomain\" not found" in (root / "hosts/m2/journal/kubelet.service.log").read_text()
+    assert (
+        'node "m2.ocp45.example.localdomain" not found'
+        in (root / "hosts/m2/journal/kubelet.service.log").read_text()
+    )
 
     broken = rows["hosts/m1/journal/kubelet.service.json"]
     assert broken["status"] == "partial" and "Input/output error" in broken["error"]
-    assert len((root / "hosts/m1/journal/kubelet.service.json").read_text().splitlines()) == 2  # kept
+    assert (
+        len((root / "hosts/m1/journal/kubelet.service.json").read_text().splitlines()) == 2
+    )  # kept
 
     slow = rows["hosts/bs/journal/release-image.service.json"]
     assert slow["status"] == "partial" and "timed out after 3s" in slow["error"]
-    assert "Pulled registry" in (root / "hosts/bs/journal/release-image.service.json").read_text()  # kept
+    assert (
+        "Pulled registry" in (root / "hosts/bs/journal/release-image.service.json").read_text()
+    )  # kept
 
     log = rows["hosts/bastion/.openshift_install.log"]
     assert log["status"] == "ok" and log["truncated"] and log["bytes"] == 4096
@@ -177,7 +211,11 @@ def test_faults_are_recorded_and_the_bundle_is_still_written(lab, tmp_path):
 
     findings = json.loads((root / "findings.json").read_text())
     ids = {(f["id"], f["host"], f["key"]) for f in findings["findings"]}
-    assert ("kubelet.node_not_found", "m2", "m2.ocp45.example.localdomain") in ids  # from the fallback
+    assert (
+        "kubelet.node_not_found",
+        "m2",
+        "m2.ocp45.example.localdomain",
+    ) in ids  # from the fallback
     assert ("bootkube.manifest_failed", "bs", "cluster-ingress-02-config.yml") in ids
 
 
@@ -185,6 +223,7 @@ def test_lb_without_a_log_file_reads_the_haproxy_journal(lab, tmp_path):
     def edit(inv):
         del inv["load_balancer"]["log"]
         inv["ssh"]["journal_dir"] = lab.journals["journal_dir"]["lb"]
+
     done = collect(inventory(lab, "site-lbjournal.yaml", edit), tmp_path / "b.tar.gz")
     root = unpack(tmp_path / "b.tar.gz", tmp_path / "x")
     rows = sources(json.loads((root / "manifest.json").read_text()))
@@ -198,9 +237,17 @@ def test_lb_without_a_log_file_reads_the_haproxy_journal(lab, tmp_path):
 def test_bundle_option_on_a_pytest_run_carries_its_results(lab, tmp_path):
     out = tmp_path / "run.tar.gz"
     page = tmp_path / "report.html"
-    run = run_suite("-m", "preflight", "-k", "dns_api or lb_port", "--bundle", str(out),
-                    f"--report-html={page}",
-                    inventory=inventory(lab, "site-run.yaml"), env={"UPI_SSH_CONNECT_TIMEOUT": "3"})
+    run = run_suite(
+        "-m",
+        "preflight",
+        "-k",
+        "dns_api or lb_port",
+        "--bundle",
+        str(out),
+        f"--report-html={page}",
+        inventory=inventory(lab, "site-run.yaml"),
+        env={"UPI_SSH_CONNECT_TIMEOUT": "3"},
+    )
     assert run.results, run.stdout[-2000:]
     assert "collect bs: " in run.stdout
     root = unpack(out, tmp_path / "x")
@@ -222,7 +269,9 @@ def test_bundle_option_on_a_pytest_run_carries_its_results(lab, tmp_path):
 
 def test_a_bad_inventory_stops_with_its_file_and_line(tmp_path):
     bad = tmp_path / "site.yaml"
-    bad.write_text("cluster: {name: ocp45, base_domain: example.localdomain}\nnodes:\n  - {name: m1, role: boss, ip: 1.2.3.4}\n")
+    bad.write_text(
+        "cluster: {name: ocp45, base_domain: example.localdomain}\nnodes:\n  - {name: m1, role: boss, ip: 1.2.3.4}\n"
+    )
     done = collect(bad, tmp_path / "b.tar.gz")
     assert done.returncode == 2 and f"{bad}:3: nodes[0].role" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "b.tar.gz").exists()
@@ -243,5 +292,7 @@ def test_node_journals_are_read_on_the_node_never_here(tmp_path):
     root = unpack(out, tmp_path / "x")
     manifest = json.loads((root / "manifest.json").read_text())
     assert manifest["hosts"]["bs"]["status"] == "failed", manifest["hosts"]
-    assert "core@127.0.0.1:1" in (manifest["hosts"]["bs"]["error"] or "") + json.dumps(manifest["sources"])
+    assert "core@127.0.0.1:1" in (manifest["hosts"]["bs"]["error"] or "") + json.dumps(
+        manifest["sources"]
+    )
     assert not list((root / "hosts").glob("bs/journal/*"))

@@ -31,16 +31,21 @@ def test_writer_drops_and_records_writes_after_close(tmp_path: Path) -> None:
     writer.close()
     writer.write_text("manifest2.json", "{}\n")
     assert (staging / "hosts/m1/early.log").read_text() == "kept\n"
-    assert not (staging / "hosts/m1/late.log").exists() and not (staging / "manifest2.json").exists()
+    assert (
+        not (staging / "hosts/m1/late.log").exists() and not (staging / "manifest2.json").exists()
+    )
     assert (staging / "findings.json").exists()
     assert writer.ignored == ["hosts/m1/late.log", "manifest2.json"]
 
 
-def test_a_straggling_host_thread_does_not_write_after_the_tarball(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_straggling_host_thread_does_not_write_after_the_tarball(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     straggler: list[threading.Thread] = []
 
-    def collect_all(_site, plans, sink, _say) -> None:  # collection gives up on a host still running
+    def collect_all(
+        _site, plans, sink, _say
+    ) -> None:  # collection gives up on a host still running
         def late() -> None:
             time.sleep(0.5)
             sink.put(_source("late.log"), b"written after the host's timeout\n")
@@ -53,7 +58,9 @@ def test_a_straggling_host_thread_does_not_write_after_the_tarball(tmp_path: Pat
 
     monkeypatch.setattr(bundle, "collect_all", collect_all)
     out = tmp_path / "b.tar.gz"
-    manifest = bundle.write_bundle(out, SimpleNamespace(inventory=None), plans=[HostPlan("m1", None, [])])
+    manifest = bundle.write_bundle(
+        out, SimpleNamespace(inventory=None), plans=[HostPlan("m1", None, [])]
+    )
     straggler[0].join(5)
     assert manifest["hosts"]["m1"]["status"] == "failed"
     assert [p.name for p in tmp_path.iterdir()] == ["b.tar.gz"]  # no staging folder came back

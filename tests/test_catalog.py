@@ -22,20 +22,29 @@ DOC = ROOT / "docs" / "checks.md"
 
 
 def list_checks(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest", "--list-checks", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--list-checks", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_docs_checks_md_is_in_step_with_the_code() -> None:
     expected = markdown_catalog(load_checks())
     assert DOC.read_text(encoding="utf-8") == expected, (
-        "docs/checks.md is out of date: run `python -m reports.catalog > docs/checks.md`")
+        "docs/checks.md is out of date: run `python -m reports.catalog > docs/checks.md`"
+    )
 
 
 def test_every_check_module_is_loaded_and_documented() -> None:
     specs = load_checks()
     modules = {s.module for s in specs}
-    assert set(check_module_names()) <= modules | {"checks.base"}, "a check module declares no check"
+    assert set(check_module_names()) <= modules | {"checks.base"}, (
+        "a check module declares no check"
+    )
     doc = DOC.read_text(encoding="utf-8")
     for spec in specs:
         assert f"## {spec.id}\n" in doc
@@ -75,16 +84,20 @@ def spec(check_id: str, markers: tuple[str, ...], **kw: str) -> CheckSpec:
 
 
 def test_selected_uses_pytest_marker_expressions() -> None:
-    specs = [spec("a.x", ("preflight",)), spec("b.y", ("postinstall",)),
-             spec("c.z", ("preflight", "postinstall"))]
+    specs = [
+        spec("a.x", ("preflight",)),
+        spec("b.y", ("postinstall",)),
+        spec("c.z", ("preflight", "postinstall")),
+    ]
     assert [s.id for s in selected(specs, "preflight")] == ["a.x", "c.z"]
     assert [s.id for s in selected(specs, "postinstall and not preflight")] == ["b.y"]
     assert [s.id for s in selected(specs, "", "B.")] == ["b.y"]
 
 
 def test_markdown_escapes_table_breakers() -> None:
-    md = markdown_catalog([spec("a.x", ("preflight",), fails_when="a | b <c> *d*",
-                                subject="*.apps.<cluster>")])
+    md = markdown_catalog(
+        [spec("a.x", ("preflight",), fails_when="a | b <c> *d*", subject="*.apps.<cluster>")]
+    )
     row = next(line for line in md.splitlines() if line.startswith("| [`a.x`]"))
     assert row.count(" | ") == 3  # the | in the text is escaped, the table keeps 4 cells
     assert "a \\| b &lt;c> \\*d\\*" in row and "\\*.apps.&lt;cluster>" in row
@@ -99,6 +112,8 @@ def test_text_entry_wraps_long_remediation() -> None:
 def test_a_broken_check_module_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     import reports.catalog as catalog
 
-    monkeypatch.setattr(catalog, "check_module_names", lambda: ["checks.dns", "checks.no_such_area"])
+    monkeypatch.setattr(
+        catalog, "check_module_names", lambda: ["checks.dns", "checks.no_such_area"]
+    )
     with pytest.raises(catalog.CatalogError, match=r"checks/no_such_area\.py: ModuleNotFoundError"):
         catalog.load_checks()

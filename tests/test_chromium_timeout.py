@@ -10,7 +10,9 @@ import pytest
 from tests import chromium
 
 
-def test_forked_helpers_do_not_hold_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_forked_helpers_do_not_hold_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = tmp_path / "chromium"  # stands in for a Chromium whose helper keeps the pipes open
     fake.write_text("#!/bin/sh\nsleep 30 &\nsleep 30\n")
     fake.chmod(0o755)

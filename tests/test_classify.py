@@ -23,10 +23,18 @@ def findings(c: Classifier) -> list[tuple[str, str, str]]:
     return sorted((f["id"], f["host"], f["key"]) for f in c.findings()["findings"])
 
 
-def journal_json(message: str | bytes, unit: str = "bootkube.service", at: int = 0, prio: int = 6) -> str:
+def journal_json(
+    message: str | bytes, unit: str = "bootkube.service", at: int = 0, prio: int = 6
+) -> str:
     msg: object = list(message) if isinstance(message, bytes) else message
-    return json.dumps({"MESSAGE": msg, "_SYSTEMD_UNIT": unit, "PRIORITY": str(prio),
-                       "__REALTIME_TIMESTAMP": str(T0 + at)})
+    return json.dumps(
+        {
+            "MESSAGE": msg,
+            "_SYSTEMD_UNIT": unit,
+            "PRIORITY": str(prio),
+            "__REALTIME_TIMESTAMP": str(T0 + at),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- the catalog
@@ -50,13 +58,21 @@ def test_every_entry_says_why_it_is_benign_and_grep_can_read_its_pattern():
 
 def test_a_bad_catalog_names_file_and_entry(tmp_path):
     bad = tmp_path / "catalog.yaml"
-    bad.write_text("errors: {pattern: 'error'}\nentries:\n  - {id: x, sources: [a], pattern: '(', hint: a, reason: r}\n")
-    with pytest.raises(CatalogError, match=r"catalog.yaml: entries\[0\] \(x\).pattern: bad regular expression"):
+    bad.write_text(
+        "errors: {pattern: 'error'}\nentries:\n  - {id: x, sources: [a], pattern: '(', hint: a, reason: r}\n"
+    )
+    with pytest.raises(
+        CatalogError, match=r"catalog.yaml: entries\[0\] \(x\).pattern: bad regular expression"
+    ):
         load_catalog(bad)
-    bad.write_text("errors: {pattern: 'error'}\nentries:\n  - {id: x, sources: [a], pattern: 'a', hint: 'a\"', reason: r}\n")
+    bad.write_text(
+        "errors: {pattern: 'error'}\nentries:\n  - {id: x, sources: [a], pattern: 'a', hint: 'a\"', reason: r}\n"
+    )
     with pytest.raises(CatalogError, match="quotes or backslashes"):
         load_catalog(bad)
-    bad.write_text("errors: {pattern: 'error'}\nentries:\n  - {id: x, sources: [a], pattern: 'a', hint: a}\n")
+    bad.write_text(
+        "errors: {pattern: 'error'}\nentries:\n  - {id: x, sources: [a], pattern: 'a', hint: a}\n"
+    )
     with pytest.raises(CatalogError, match="reason"):
         load_catalog(bad)
 
@@ -66,7 +82,9 @@ def test_a_bad_catalog_names_file_and_entry(tmp_path):
 
 def test_seed_bootkube_passes_leave_only_the_manifest_never_created():
     c = Classifier()
-    lines = [journal_json(ln.message, ln.unit, int(ln.at * 1e6), ln.priority) for ln in bootstrap_lines()]
+    lines = [
+        journal_json(ln.message, ln.unit, int(ln.at * 1e6), ln.priority) for ln in bootstrap_lines()
+    ]
     c.feed_lines(lines, host="bs", source="bootkube.service", fmt="journal")
     assert findings(c) == [("bootkube.manifest_failed", "bs", "cluster-ingress-02-config.yml")]
     out = c.findings()
@@ -84,7 +102,9 @@ def test_seed_haproxy_log_only_the_server_that_never_came_up():
 
 def test_seed_installer_waiting_for_the_api_is_benign_once_it_is_up():
     c = Classifier()
-    c.feed_lines(INSTALLER_LOG.splitlines(), host="bastion", source="openshift-install", fmt="installer")
+    c.feed_lines(
+        INSTALLER_LOG.splitlines(), host="bastion", source="openshift-install", fmt="installer"
+    )
     assert findings(c) == []
     waiting = [ln for ln in INSTALLER_LOG.splitlines() if "Still waiting" in ln]
     c = Classifier()
@@ -98,7 +118,12 @@ def test_bootstrap_down_for_good_is_benign_only_once_bootstrap_completed():
     c = Classifier(context=BS)
     c.feed_lines([down], host="lb", source="haproxy", fmt="syslog")
     assert findings(c) == [("haproxy.bootstrap_down", "lb", "kube_api/bs")]
-    c.feed_lines(["DEBUG Bootstrap status: complete"], host="bastion", source="openshift-install", fmt="installer")
+    c.feed_lines(
+        ["DEBUG Bootstrap status: complete"],
+        host="bastion",
+        source="openshift-install",
+        fmt="installer",
+    )
     assert findings(c) == []
     # a master that stays down is not excused by bootstrap completing
     c.feed_lines([down.replace("/bs", "/m2")], host="lb", source="haproxy", fmt="syslog")
@@ -108,8 +133,12 @@ def test_bootstrap_down_for_good_is_benign_only_once_bootstrap_completed():
 def test_kubelet_node_not_found_until_registered():
     c = Classifier()
     lines = ['E0928 13:40:12.1    1520 kubelet.go:2268] node "m1" not found'] * 3
-    c.feed_lines(lines + ["I0928 13:41:00.0 1520 kubelet_node_status.go:73] Successfully registered node m1"],
-                 host="m1", source="kubelet.service")
+    c.feed_lines(
+        lines
+        + ["I0928 13:41:00.0 1520 kubelet_node_status.go:73] Successfully registered node m1"],
+        host="m1",
+        source="kubelet.service",
+    )
     assert findings(c) == []
     c.feed_lines(lines[:1], host="m1", source="kubelet.service")  # after registration: news
     assert findings(c) == [("kubelet.node_not_found", "m1", "m1")]
@@ -124,12 +153,25 @@ def test_a_resolve_on_another_host_does_not_count():
 
 def test_unknown_errors_grouped_by_shape_with_count_and_sample():
     c = Classifier()
-    c.feed_lines([
-        journal_json("Error pulling image r:5000/a@sha256:" + "ab" * 32 + ": manifest unknown", "crio.service", 1),
-        journal_json("Error pulling image r:5000/a@sha256:" + "cd" * 32 + ": manifest unknown", "crio.service", 2),
-        journal_json("Started container 3f2a9c", "crio.service", 3),
-        journal_json("something odd", "crio.service", 4, prio=2),
-    ], host="m1", source="crio.service", fmt="journal")
+    c.feed_lines(
+        [
+            journal_json(
+                "Error pulling image r:5000/a@sha256:" + "ab" * 32 + ": manifest unknown",
+                "crio.service",
+                1,
+            ),
+            journal_json(
+                "Error pulling image r:5000/a@sha256:" + "cd" * 32 + ": manifest unknown",
+                "crio.service",
+                2,
+            ),
+            journal_json("Started container 3f2a9c", "crio.service", 3),
+            journal_json("something odd", "crio.service", 4, prio=2),
+        ],
+        host="m1",
+        source="crio.service",
+        fmt="journal",
+    )
     groups = c.findings()["findings"]
     assert [(g["kind"], g["count"]) for g in groups] == [("unknown", 2), ("unknown", 1)]
     assert groups[0]["sample"].startswith("Error pulling image r:5000/a@")
@@ -138,19 +180,31 @@ def test_unknown_errors_grouped_by_shape_with_count_and_sample():
 
 def test_a_journal_that_is_not_json_is_counted_and_still_read():
     c = Classifier()
-    counts = c.feed_lines(["Sep 28 13:38:24 bs bootkube.sh[2632]: Failed to create \"a.yaml\" x"],
-                          host="bs", source="bootkube.service", fmt="journal")
+    counts = c.feed_lines(
+        ['Sep 28 13:38:24 bs bootkube.sh[2632]: Failed to create "a.yaml" x'],
+        host="bs",
+        source="bootkube.service",
+        fmt="journal",
+    )
     assert counts["not_json"] == 1
     assert findings(c) == [("bootkube.failed_to_create", "bs", "a.yaml")]
 
 
 def test_memory_is_bounded_by_open_keys_not_lines():
     c = Classifier()
-    lines = (f'"m{i % 50}.yaml": failed to create x' if i % 2 == 0 else f'Created "m{(i - 1) % 50}.yaml" x'
-             for i in range(20000))
+    lines = (
+        f'"m{i % 50}.yaml": failed to create x'
+        if i % 2 == 0
+        else f'Created "m{(i - 1) % 50}.yaml" x'
+        for i in range(20000)
+    )
     c.feed_lines(lines, host="bs", source="bootkube.service")
     assert len(c.open) == 0 and c.stats["lines"] == 20000
-    c.feed_lines((f'"k{i % 7}.yaml": failed to create x' for i in range(5000)), host="bs", source="bootkube.service")
+    c.feed_lines(
+        (f'"k{i % 7}.yaml": failed to create x' for i in range(5000)),
+        host="bs",
+        source="bootkube.service",
+    )
     assert len(c.open) == 7
 
 
@@ -162,22 +216,42 @@ names = st.text(string.ascii_lowercase + string.digits + "-_.", min_size=1, max_
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(names, st.booleans()), min_size=1, max_size=30, unique_by=lambda t: t[0]))
 def test_manifests_unresolved_exactly_when_never_created(manifests):
-    lines = [journal_json(f'"{m}.yaml": failed to create configmaps.v1./{m} -n x: namespaces "x" not found')
-             for m, _ in manifests]
-    lines += [journal_json(f'Created "{m}.yaml" configmaps.v1./{m} -n x') for m, created in manifests if created]
+    lines = [
+        journal_json(
+            f'"{m}.yaml": failed to create configmaps.v1./{m} -n x: namespaces "x" not found'
+        )
+        for m, _ in manifests
+    ]
+    lines += [
+        journal_json(f'Created "{m}.yaml" configmaps.v1./{m} -n x')
+        for m, created in manifests
+        if created
+    ]
     c = Classifier()
     c.feed_lines(lines, host="bs", source="bootkube.service", fmt="journal")
-    assert findings(c) == sorted(("bootkube.manifest_failed", "bs", f"{m}.yaml") for m, ok in manifests if not ok)
+    assert findings(c) == sorted(
+        ("bootkube.manifest_failed", "bs", f"{m}.yaml") for m, ok in manifests if not ok
+    )
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["kube_api", "machine_config"]),
-                          st.sampled_from(["m1", "m2", "m3", "w1"]), st.booleans()), max_size=40))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["kube_api", "machine_config"]),
+            st.sampled_from(["m1", "m2", "m3", "w1"]),
+            st.booleans(),
+        ),
+        max_size=40,
+    )
+)
 def test_haproxy_servers_unresolved_exactly_when_last_seen_down(events):
     lines, last = [], {}
     for backend, server, up in events:
         state = "UP" if up else "DOWN"
-        lines.append(f"Sep 29 16:03:15 localhost haproxy[1]: Server {backend}/{server} is {state}, reason: x")
+        lines.append(
+            f"Sep 29 16:03:15 localhost haproxy[1]: Server {backend}/{server} is {state}, reason: x"
+        )
         last[f"{backend}/{server}"] = up
     c = Classifier(context=BS)
     c.feed_lines(lines, host="lb", source="haproxy", fmt="syslog")
@@ -199,21 +273,36 @@ def test_parsers_never_raise_on_garbage(raw):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.binary(max_size=200), max_size=20), st.sampled_from(["journal", "syslog", "installer", "text"]))
+@given(
+    st.lists(st.binary(max_size=200), max_size=20),
+    st.sampled_from(["journal", "syslog", "installer", "text"]),
+)
 def test_classifier_never_crashes_on_binary_lines(lines, fmt):
     c = Classifier()
-    c.feed_lines(lines + [b"\x00\xff\xfe error \x80 failed"], host="h", source="bootkube.service", fmt=fmt)
+    c.feed_lines(
+        lines + [b"\x00\xff\xfe error \x80 failed"], host="h", source="bootkube.service", fmt=fmt
+    )
     out = c.findings()
     json.dumps(out)
     assert out["summary"]["lines"] == len(lines) + 1
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.text(max_size=200), st.sampled_from(["bootkube.service", "crio.service"]), st.integers(0, 7),
-       st.integers(0, 2**52))
+@given(
+    st.text(max_size=200),
+    st.sampled_from(["bootkube.service", "crio.service"]),
+    st.integers(0, 7),
+    st.integers(0, 2**52),
+)
 def test_journal_json_round_trip(message, unit, prio, micros):
-    line = json.dumps({"MESSAGE": message, "_SYSTEMD_UNIT": unit, "PRIORITY": str(prio),
-                       "__REALTIME_TIMESTAMP": str(micros)})
+    line = json.dumps(
+        {
+            "MESSAGE": message,
+            "_SYSTEMD_UNIT": unit,
+            "PRIORITY": str(prio),
+            "__REALTIME_TIMESTAMP": str(micros),
+        }
+    )
     rec = parse_journal_json(line)
     assert rec is not None
     assert rec.message == message.rstrip("\r\n") and rec.unit == unit and rec.priority == prio
@@ -228,16 +317,27 @@ def test_journal_binary_message_as_byte_array(data):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.text(string.printable.replace("\n", "").replace("\r", "").replace("\x0b", "").replace("\x0c", ""),
-               max_size=120), st.sampled_from(["haproxy", "bootkube.sh"]), st.integers(1, 99999))
+@given(
+    st.text(
+        string.printable.replace("\n", "")
+        .replace("\r", "")
+        .replace("\x0b", "")
+        .replace("\x0c", ""),
+        max_size=120,
+    ),
+    st.sampled_from(["haproxy", "bootkube.sh"]),
+    st.integers(1, 99999),
+)
 def test_syslog_lines_give_back_their_message(message, ident, pid):
     rec = parse_syslog_line(f"Sep 29 16:03:15 localhost {ident}[{pid}]: {message}")
     assert rec.time == "Sep 29 16:03:15" and rec.unit == ident and rec.message == message
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.text(max_size=120).filter(lambda s: "\n" not in s and "\r" not in s),
-       st.sampled_from(["debug", "info", "warning", "error", "fatal"]))
+@given(
+    st.text(max_size=120).filter(lambda s: "\n" not in s and "\r" not in s),
+    st.sampled_from(["debug", "info", "warning", "error", "fatal"]),
+)
 def test_installer_logfmt_lines_give_back_their_message(message, level):
     line = f'time="2020-09-23T04:18:08-04:00" level={level} msg={json.dumps(message)}'
     rec = parse_installer_line(line)
@@ -245,14 +345,27 @@ def test_installer_logfmt_lines_give_back_their_message(message, level):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.one_of(
-    st.sampled_from([
-        '"a.yaml": failed to create x', 'Created "a.yaml" x', '"b.yaml": failed to create x',
-        'E0928 kubelet.go:1] node "m1" not found', "Successfully registered node m1", "ERROR: disk full",
-        "Sep 29 16:03:15 lb haproxy[1]: Server kube_api/m1 is DOWN", "plain info line",
-    ]).map(lambda m: journal_json(m, at=1)),
-    st.binary(max_size=80).map(lambda b: b.replace(b"\n", b" ").decode("latin-1")),
-), max_size=40), st.sampled_from(["journal", "text"]))
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    '"a.yaml": failed to create x',
+                    'Created "a.yaml" x',
+                    '"b.yaml": failed to create x',
+                    'E0928 kubelet.go:1] node "m1" not found',
+                    "Successfully registered node m1",
+                    "ERROR: disk full",
+                    "Sep 29 16:03:15 lb haproxy[1]: Server kube_api/m1 is DOWN",
+                    "plain info line",
+                ]
+            ).map(lambda m: journal_json(m, at=1)),
+            st.binary(max_size=80).map(lambda b: b.replace(b"\n", b" ").decode("latin-1")),
+        ),
+        max_size=40,
+    ),
+    st.sampled_from(["journal", "text"]),
+)
 def test_feed_file_with_grep_or_blocks_agrees_with_feed_lines(tmp_path_factory, lines, fmt):
     path = tmp_path_factory.mktemp("ff") / "log"
     path.write_bytes("".join(ln + "\n" for ln in lines).encode("latin-1", "replace"))

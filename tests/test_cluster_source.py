@@ -36,27 +36,55 @@ def names(objs):
 
 def test_folder_tarball_oc_adm_and_list_files_read_the_same(model, tmp_path: Path) -> None:
     plain = SnapshotSource(write_must_gather(model, tmp_path / "plain", list_files=()))
-    lists = SnapshotSource(write_must_gather(model, tmp_path / "lists", list_files=("core/pods", "core/nodes")))
-    oc_adm = SnapshotSource(write_must_gather(model, tmp_path / "mg.tar.gz", oc_adm=True, tarball=True))
-    for res, ns in ((R.NODES, None), (R.PODS, None), (R.PODS, "openshift-ingress"), (R.IMAGESTREAMS, "openshift"),
-                    (R.CLUSTEROPERATORS, None), (R.CSRS, None)):
+    lists = SnapshotSource(
+        write_must_gather(model, tmp_path / "lists", list_files=("core/pods", "core/nodes"))
+    )
+    oc_adm = SnapshotSource(
+        write_must_gather(model, tmp_path / "mg.tar.gz", oc_adm=True, tarball=True)
+    )
+    for res, ns in (
+        (R.NODES, None),
+        (R.PODS, None),
+        (R.PODS, "openshift-ingress"),
+        (R.IMAGESTREAMS, "openshift"),
+        (R.CLUSTEROPERATORS, None),
+        (R.CSRS, None),
+    ):
         want = sorted(names(plain.list(res, ns)))
-        assert want and sorted(names(lists.list(res, ns))) == want == sorted(names(oc_adm.list(res, ns)))
+        assert want and sorted(names(lists.list(res, ns))) == want == sorted(
+            names(oc_adm.list(res, ns))
+        )
     assert oc_adm.get(R.SAMPLES_CONFIGS, "cluster")["spec"]["samplesRegistry"] == MIRROR
-    assert lists.get(R.PODS, "image-registry-58579b74c5-pbwr4", "openshift-image-registry")["spec"]["nodeName"].startswith("i2.")
+    assert lists.get(R.PODS, "image-registry-58579b74c5-pbwr4", "openshift-image-registry")["spec"][
+        "nodeName"
+    ].startswith("i2.")
 
 
 def test_oc_adm_pod_folders_and_several_image_folders_merge(tmp_path: Path) -> None:
     root = tmp_path / "must-gather.local.1"
-    pod = {"kind": "Pod", "metadata": {"name": "router-default-a", "namespace": "openshift-ingress"}, "spec": {"nodeName": "i1"}}
-    p = root / "img-a" / "namespaces" / "openshift-ingress" / "pods" / "router-default-a" / "router-default-a.yaml"
+    pod = {
+        "kind": "Pod",
+        "metadata": {"name": "router-default-a", "namespace": "openshift-ingress"},
+        "spec": {"nodeName": "i1"},
+    }
+    p = (
+        root
+        / "img-a"
+        / "namespaces"
+        / "openshift-ingress"
+        / "pods"
+        / "router-default-a"
+        / "router-default-a.yaml"
+    )
     p.parent.mkdir(parents=True)
     p.write_text(yaml.safe_dump(pod))
     node = root / "img-b" / "cluster-scoped-resources" / "core" / "nodes" / "i1.yaml"
     node.parent.mkdir(parents=True)
     node.write_text(yaml.safe_dump({"kind": "Node", "metadata": {"name": "i1"}}))
     src = SnapshotSource(root)
-    assert names(src.list(R.PODS, "openshift-ingress")) == [("openshift-ingress", "router-default-a")]
+    assert names(src.list(R.PODS, "openshift-ingress")) == [
+        ("openshift-ingress", "router-default-a")
+    ]
     assert src.get(R.NODES, "i1")["metadata"]["name"] == "i1"
     assert src.roots == {"img-a", "img-b"}
 
@@ -66,8 +94,14 @@ def test_the_suites_own_bundle_reads_as_a_snapshot(model, tmp_path: Path) -> Non
 
     bundle = tmp_path / "bundle.tar.gz"
     files = {f"triage-20201010/{k}": v for k, v in layout(model).items()}
-    files.update({"triage-20201010/manifest.json": b'{"sources": []}', "triage-20201010/results/report.json": b"{}",
-                  "triage-20201010/hosts/lb1/haproxy.cfg": b"global\n", "triage-20201010/findings.json": b"[]"})
+    files.update(
+        {
+            "triage-20201010/manifest.json": b'{"sources": []}',
+            "triage-20201010/results/report.json": b"{}",
+            "triage-20201010/hosts/lb1/haproxy.cfg": b"global\n",
+            "triage-20201010/findings.json": b"[]",
+        }
+    )
     with tarfile.open(bundle, "w:gz") as tar:
         for rel, data in files.items():
             info = tarfile.TarInfo(rel)
@@ -75,7 +109,10 @@ def test_the_suites_own_bundle_reads_as_a_snapshot(model, tmp_path: Path) -> Non
             tar.addfile(info, io.BytesIO(data))
     src = SnapshotSource(bundle)
     assert src.roots == {"triage-20201010"}
-    assert len(src.list(R.NODES)) == 9 and src.get(R.OPERATORHUBS, "cluster")["spec"]["disableAllDefaultSources"]
+    assert (
+        len(src.list(R.NODES)) == 9
+        and src.get(R.OPERATORHUBS, "cluster")["spec"]["disableAllDefaultSources"]
+    )
 
 
 @settings(deadline=None)
@@ -88,10 +125,31 @@ def test_the_suites_own_bundle_reads_as_a_snapshot(model, tmp_path: Path) -> Non
 )
 def test_layout_paths_parse(ns: str, group: str, plural: str, name: str, prefix: str) -> None:
     root = prefix.rstrip("/")
-    assert split_layout_path(f"{prefix}cluster-scoped-resources/{group}/{plural}/{name}.yaml") == (root, None, group, plural, name)
-    assert split_layout_path(f"{prefix}namespaces/{ns}/{group}/{plural}.yaml") == (root, ns, group, plural, None)
-    if (group, plural) != ("core", "pods"):  # pods/<pod>/<pod>.yaml is oc adm must-gather's own form
-        assert split_layout_path(f"{prefix}namespaces/{ns}/{group}/{plural}/{name}.yaml") == (root, ns, group, plural, name)
+    assert split_layout_path(f"{prefix}cluster-scoped-resources/{group}/{plural}/{name}.yaml") == (
+        root,
+        None,
+        group,
+        plural,
+        name,
+    )
+    assert split_layout_path(f"{prefix}namespaces/{ns}/{group}/{plural}.yaml") == (
+        root,
+        ns,
+        group,
+        plural,
+        None,
+    )
+    if (group, plural) != (
+        "core",
+        "pods",
+    ):  # pods/<pod>/<pod>.yaml is oc adm must-gather's own form
+        assert split_layout_path(f"{prefix}namespaces/{ns}/{group}/{plural}/{name}.yaml") == (
+            root,
+            ns,
+            group,
+            plural,
+            name,
+        )
     assert split_layout_path(f"{prefix}namespaces/{ns}/{group}/{plural}/{name}.log") is None
 
 
@@ -117,7 +175,9 @@ def test_wrong_kind_and_unknown_fields(model, tmp_path: Path) -> None:
     co.write_text(yaml.safe_dump({"kind": "Node", "metadata": {"name": "dns"}}))
     with pytest.raises(InputError, match="holds a Node, expected a ClusterOperator"):
         SnapshotSource(root).list(R.CLUSTEROPERATORS)
-    node = root / "cluster-scoped-resources" / "core" / "nodes" / "w1.ocp45.example.localdomain.yaml"
+    node = (
+        root / "cluster-scoped-resources" / "core" / "nodes" / "w1.ocp45.example.localdomain.yaml"
+    )
     data = yaml.safe_load(node.read_text())
     data["spec"]["someFutureField"] = {"x": 1}
     node.write_text(yaml.safe_dump(data))
@@ -126,7 +186,9 @@ def test_wrong_kind_and_unknown_fields(model, tmp_path: Path) -> None:
 
 def test_missing_resource_folder_is_resource_missing(model, tmp_path: Path) -> None:
     src = SnapshotSource(write_must_gather(model, tmp_path / "mg"))
-    with pytest.raises(ResourceMissing, match="imagedigestmirrorsets.config.openshift.io .*not in the snapshot"):
+    with pytest.raises(
+        ResourceMissing, match="imagedigestmirrorsets.config.openshift.io .*not in the snapshot"
+    ):
         src.list(R.IDMS)
 
 
@@ -138,7 +200,9 @@ def test_truncated_tarball_keeps_what_it_had(model, tmp_path: Path) -> None:
     src = SnapshotSource(cut)
     assert src.tree.damaged and "truncated or corrupt" in src.tree.damaged
     read = {g_p for g_p in src.index}
-    lost = [r for r in R.KNOWN.values() if (r.group or "core", r.plural) not in read and r is not R.IDMS]
+    lost = [
+        r for r in R.KNOWN.values() if (r.group or "core", r.plural) not in read and r is not R.IDMS
+    ]
     assert read and lost, "the cut should keep some resources and lose others"
     with pytest.raises(FactError, match=f"{cut}: archive is truncated"):
         src.list(lost[0])
@@ -164,9 +228,16 @@ def test_not_a_snapshot(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- Samples logic
 
 
-@pytest.mark.parametrize(("state", "skipped", "number"), [
-    ("Managed", [], 1), ("Managed", ["nodejs"], 2), ("Removed", [], 3), ("Removed", ["nginx"], 4), ("Unmanaged", [], 0),
-])
+@pytest.mark.parametrize(
+    ("state", "skipped", "number"),
+    [
+        ("Managed", [], 1),
+        ("Managed", ["nodejs"], 2),
+        ("Removed", [], 3),
+        ("Removed", ["nginx"], 4),
+        ("Unmanaged", [], 0),
+    ],
+)
 def test_four_patterns(state: str, skipped: list[str], number: int) -> None:
     pat = S.pattern({"spec": {"managementState": state, "skippedImagestreams": skipped}})
     assert pat.number == number
@@ -175,14 +246,23 @@ def test_four_patterns(state: str, skipped: list[str], number: int) -> None:
 
 
 registries = st.sampled_from(["registry.redhat.io", "docker.io", "quay.io:443", "localhost"])
-paths = st.lists(st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True), min_size=1, max_size=3).map("/".join)
+paths = st.lists(st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True), min_size=1, max_size=3).map(
+    "/".join
+)
 tags = st.from_regex(r"[a-z0-9][a-z0-9.]{0,6}", fullmatch=True)
 
 
 @settings(deadline=None)
-@given(reg=registries, path=paths, tag=tags, mirror=st.sampled_from(["m:5000", "mirror.example.com"]),
-       stream=st.sampled_from(["nginx", "jenkins", "ruby"]))
-def test_rewrite_is_idempotent_and_keeps_the_repository(reg: str, path: str, tag: str, mirror: str, stream: str) -> None:
+@given(
+    reg=registries,
+    path=paths,
+    tag=tags,
+    mirror=st.sampled_from(["m:5000", "mirror.example.com"]),
+    stream=st.sampled_from(["nginx", "jenkins", "ruby"]),
+)
+def test_rewrite_is_idempotent_and_keeps_the_repository(
+    reg: str, path: str, tag: str, mirror: str, stream: str
+) -> None:
     ref = f"{reg}/{path}:{tag}"
     once = S.rewrite_reference(ref, mirror, stream)
     assert S.rewrite_reference(once, mirror, stream) == once
@@ -195,10 +275,22 @@ def test_rewrite_is_idempotent_and_keeps_the_repository(reg: str, path: str, tag
 
 
 def test_import_failures_both_forms_and_unrelated_configmaps() -> None:
-    cfg = {"status": {"conditions": [
-        {"type": "ImportImageErrorsExist", "status": "True", "reason": "apicast-gateway httpd jenkins"}]}}
+    cfg = {
+        "status": {
+            "conditions": [
+                {
+                    "type": "ImportImageErrorsExist",
+                    "status": "True",
+                    "reason": "apicast-gateway httpd jenkins",
+                }
+            ]
+        }
+    }
     cms = [
-        {"metadata": {"name": "ruby", "labels": {S.ERROR_LABEL: "true"}}, "data": {"2.7": "manifest unknown"}},
+        {
+            "metadata": {"name": "ruby", "labels": {S.ERROR_LABEL: "true"}},
+            "data": {"2.7": "manifest unknown"},
+        },
         {"metadata": {"name": "unrelated", "labels": {}}, "data": {}},
     ]
     found = S.import_failures(cfg, cms)
@@ -210,21 +302,29 @@ def test_import_failures_both_forms_and_unrelated_configmaps() -> None:
 
 def test_skip_patch_keeps_existing_entries() -> None:
     cmd = S.skip_patch(("httpd",), "nodejs")
-    assert cmd == ("oc patch configs.samples.operator.openshift.io/cluster --type merge "
-                   "--patch '{\"spec\":{\"skippedImagestreams\":[\"httpd\",\"nodejs\"]}}'")
+    assert cmd == (
+        "oc patch configs.samples.operator.openshift.io/cluster --type merge "
+        '--patch \'{"spec":{"skippedImagestreams":["httpd","nodejs"]}}\''
+    )
 
 
 @pytest.mark.parametrize("tarball", [True, False], ids=["tar", "folder"])
-def test_file_over_the_size_cap_is_an_error_naming_it(model, tmp_path: Path, monkeypatch, tarball: bool) -> None:
+def test_file_over_the_size_cap_is_an_error_naming_it(
+    model, tmp_path: Path, monkeypatch, tarball: bool
+) -> None:
     from collectors import settings
 
     snap = write_must_gather(model, tmp_path / ("mg.tar.gz" if tarball else "mg"), tarball=tarball)
     node_sizes = [len(yaml.safe_dump(n)) for n in model.objects["core/nodes"]]
     monkeypatch.setattr(settings, "SNAPSHOT_MAX_MEMBER_BYTES", max(node_sizes) - 1)
     src = SnapshotSource(snap)
-    with pytest.raises(InputError, match=r"nodes/\S+\.yaml: \d+ bytes, larger than the \d+ read from a snapshot"):
+    with pytest.raises(
+        InputError, match=r"nodes/\S+\.yaml: \d+ bytes, larger than the \d+ read from a snapshot"
+    ):
         src.list(R.NODES)
-    assert src.get(R.SAMPLES_CONFIGS, "cluster")["spec"]["samplesRegistry"] == MIRROR  # small files still read
+    assert (
+        src.get(R.SAMPLES_CONFIGS, "cluster")["spec"]["samplesRegistry"] == MIRROR
+    )  # small files still read
     if tarball:
         cap = settings.SNAPSHOT_MAX_MEMBER_BYTES  # members over it are never loaded into memory
         assert src.tree.too_big and all(len(data) <= cap for data in src.tree.files.values())

@@ -35,8 +35,14 @@ WITH_EXAMPLES = [name for name in MODULES if examples(name)]
 
 
 def test_discovery_finds_the_packages() -> None:
-    assert {"collectors.transport.dns", "collectors.parsers.haproxy", "checks.base", "collectors.site",
-            "reports.results", "lab.core"} <= set(WITH_EXAMPLES)
+    assert {
+        "collectors.transport.dns",
+        "collectors.parsers.haproxy",
+        "checks.base",
+        "collectors.site",
+        "reports.results",
+        "lab.core",
+    } <= set(WITH_EXAMPLES)
 
 
 @pytest.mark.parametrize("name", WITH_EXAMPLES)

@@ -23,7 +23,9 @@ def test_dns_server_that_does_not_answer_errors_with_server_and_timeout(start_la
     lab = start_lab("clean")
     sock, port = _silent_udp_port()
     try:
-        inv = lab.write_inventory(lab.workdir / "dead-dns.yaml", dns={"servers": [f"127.0.0.1:{port}"]})
+        inv = lab.write_inventory(
+            lab.workdir / "dead-dns.yaml", dns={"servers": [f"127.0.0.1:{port}"]}
+        )
         started = time.monotonic()
         run = run_suite("-m", "preflight", inventory=inv, env={"UPI_DNS_TIMEOUT": "0.3"})
         elapsed = time.monotonic() - started
@@ -76,7 +78,9 @@ def test_missing_inventory_keys_skip_with_the_key_named(tmp_path) -> None:  # no
     run = run_suite("-m", "preflight", inventory=inv, env={"UPI_TCP_TIMEOUT": "0.5"})
     assert run.record("dns.forward", "-")["message"] == "inventory has no dns.servers"
     assert run.record("lb.backends", "-")["message"] == "inventory has no load_balancer.config"
-    assert run.record("lb.port", "api_int:6443")["message"] == "inventory has no load_balancer.api_int"
+    assert (
+        run.record("lb.port", "api_int:6443")["message"] == "inventory has no load_balancer.api_int"
+    )
     # load_balancer.api is set and nothing listens on 6443 there: a failure, not a skip
     assert run.outcome("lb.port", "api:6443") == "failed"
 
@@ -114,14 +118,18 @@ def test_port_that_drops_fails_with_the_timeout_and_does_not_hang(start_lab) -> 
     try:
         inv = lab.write_inventory(lab.workdir / "drop.yaml", load_balancer={"ingress": vip})
         started = time.monotonic()
-        run = run_suite("-m", "preflight", "-k", "lb.port", inventory=inv, env={"UPI_TCP_TIMEOUT": "0.5"})
+        run = run_suite(
+            "-m", "preflight", "-k", "lb.port", inventory=inv, env={"UPI_TCP_TIMEOUT": "0.5"}
+        )
         elapsed = time.monotonic() - started
     finally:
         for sock in [server, *fillers]:
             sock.close()
     rec = run.record("lb.port", "ingress:443")
     assert rec["outcome"] == "failed" and "no answer within 0.5s" in rec["message"], rec
-    assert run.record("lb.port", "ingress:80")["outcome"] == "failed"  # nothing bound there: refused
+    assert (
+        run.record("lb.port", "ingress:80")["outcome"] == "failed"
+    )  # nothing bound there: refused
     assert "refused" in run.record("lb.port", "ingress:80")["message"]
     assert run.outcome("lb.port", "api:6443") == "passed"
     assert elapsed < 60

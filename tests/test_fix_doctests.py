@@ -9,8 +9,14 @@ import importlib
 import pytest
 
 MODULES = [
-    "collectors.cluster.base", "collectors.yamlio", "collectors.cluster.kubeconfig", "reports.catalog",
-    "collectors.site", "collectors.install.installconfig", "collectors.parsers.certs", "collectors.images.lookup",
+    "collectors.cluster.base",
+    "collectors.yamlio",
+    "collectors.cluster.kubeconfig",
+    "reports.catalog",
+    "collectors.site",
+    "collectors.install.installconfig",
+    "collectors.parsers.certs",
+    "collectors.images.lookup",
 ]
 
 

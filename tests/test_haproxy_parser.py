@@ -20,15 +20,22 @@ def test_seed_config_parses_with_its_four_frontends_and_backends() -> None:
     cfg = parse_haproxy(SEED.read_text(), str(SEED))
     kinds = [(s.kind, s.name) for s in cfg.sections if s.kind in ("frontend", "backend")]
     assert kinds == [
-        ("frontend", "kubeapi"), ("frontend", "machineconfig"), ("frontend", "workerhttp"),
-        ("frontend", "workerhttps"), ("backend", "kube_api"), ("backend", "machine_config"),
-        ("backend", "worker_http"), ("backend", "worker_https"),
+        ("frontend", "kubeapi"),
+        ("frontend", "machineconfig"),
+        ("frontend", "workerhttp"),
+        ("frontend", "workerhttps"),
+        ("backend", "kube_api"),
+        ("backend", "machine_config"),
+        ("backend", "worker_http"),
+        ("backend", "worker_https"),
     ]
     assert [b.name for b in cfg.backends_for_port(22623)] == ["machine_config"]
     api = cfg.proxy("backend", "kube_api")
     assert api is not None
     assert [(s.name, s.address, s.port) for s in api.servers][:2] == [
-        ("bs", "bs.ocp45.example.localdomain", 6443), ("m1", "m1.ocp45.example.localdomain", 6443)]
+        ("bs", "bs.ocp45.example.localdomain", 6443),
+        ("m1", "m1.ocp45.example.localdomain", 6443),
+    ]
     # the commented-out "frontend main" and "backend app" are not sections
     assert cfg.proxy("backend", "app") is None and not cfg.frontends_for_port(5000)
     assert check_references(cfg) == []
@@ -42,8 +49,15 @@ def test_bind_forms() -> None:
         "t.cfg",
     )
     binds = [(b.address, b.port) for b in cfg.sections[0].binds]
-    assert binds == [(None, 80), (None, 443), ("10.0.0.1", 6443), ("10.0.0.2", 6443),
-                     ("10.0.0.3", 8080), ("10.0.0.3", 8081), ("::1", 9090)]
+    assert binds == [
+        (None, 80),
+        (None, 443),
+        ("10.0.0.1", 6443),
+        ("10.0.0.2", 6443),
+        ("10.0.0.3", 8080),
+        ("10.0.0.3", 8081),
+        ("::1", 9090),
+    ]
     assert cfg.sections[1].servers[0].port is None
 
 
@@ -97,18 +111,34 @@ def test_undefined_backend_is_reported() -> None:
 def test_evaluate_backends_on_the_seed_config(tmp_path: Path) -> None:
     """The seed's first haproxy.cfg fronts workers, but the site has infra nodes: 80 fails."""
     inv_path = tmp_path / "site.yaml"
-    nodes = "".join(f"  - {{name: {n}, role: {r}, ip: 172.16.0.{o}}}\n" for n, r, o in
-                    [("bs", "bootstrap", 11), ("m1", "master", 21), ("m2", "master", 22), ("m3", "master", 23),
-                     ("w1", "worker", 31), ("i1", "infra", 41)])
-    inv_path.write_text("cluster: {name: ocp45, base_domain: example.localdomain}\nnodes:\n" + nodes)
+    nodes = "".join(
+        f"  - {{name: {n}, role: {r}, ip: 172.16.0.{o}}}\n"
+        for n, r, o in [
+            ("bs", "bootstrap", 11),
+            ("m1", "master", 21),
+            ("m2", "master", 22),
+            ("m3", "master", 23),
+            ("w1", "worker", 31),
+            ("i1", "infra", 41),
+        ]
+    )
+    inv_path.write_text(
+        "cluster: {name: ocp45, base_domain: example.localdomain}\nnodes:\n" + nodes
+    )
     inv = load_inventory(inv_path)
     cfg = parse_haproxy(SEED.read_text(), "haproxy.cfg")
     names = {n.fqdn: n.ip for n in inv.nodes}
 
     def facts(port: int) -> BackendFacts:
         backends = tuple(cfg.backends_for_port(port))
-        addresses = {s.address: ((names[s.address],) if s.address in names else ()) for b in backends for s in b.servers}
-        return BackendFacts(port, "haproxy.cfg", tuple(cfg.frontends_for_port(port)), backends, addresses)
+        addresses = {
+            s.address: ((names[s.address],) if s.address in names else ())
+            for b in backends
+            for s in b.servers
+        }
+        return BackendFacts(
+            port, "haproxy.cfg", tuple(cfg.frontends_for_port(port)), backends, addresses
+        )
 
     assert evaluate_backends(inv, facts(6443)).ok
     verdict = evaluate_backends(inv, facts(80))
@@ -118,9 +148,23 @@ def test_evaluate_backends_on_the_seed_config(tmp_path: Path) -> None:
 
 lines = st.one_of(
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40),
-    st.builds(lambda k, a: f"{k} {a}", st.sampled_from(["frontend", "backend", "listen", "bind", "server",
-                                                         "default_backend", "use_backend", "global", "mode"]),
-              st.text(alphabet="abc*:.0123456789[]@,-# '\"", max_size=25)),
+    st.builds(
+        lambda k, a: f"{k} {a}",
+        st.sampled_from(
+            [
+                "frontend",
+                "backend",
+                "listen",
+                "bind",
+                "server",
+                "default_backend",
+                "use_backend",
+                "global",
+                "mode",
+            ]
+        ),
+        st.text(alphabet="abc*:.0123456789[]@,-# '\"", max_size=25),
+    ),
 )
 
 
@@ -131,7 +175,11 @@ def test_any_text_parses_or_fails_with_a_line(config_lines: list[str]) -> None:
     try:
         cfg = parse_haproxy(text, "fuzz.cfg")
     except InputError as exc:
-        assert exc.source == "fuzz.cfg" and exc.line is not None and 1 <= exc.line <= len(text.split("\n"))
+        assert (
+            exc.source == "fuzz.cfg"
+            and exc.line is not None
+            and 1 <= exc.line <= len(text.split("\n"))
+        )
     else:
         for port in (80, 443, 6443):
             cfg.backends_for_port(port)

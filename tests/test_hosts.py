@@ -25,10 +25,17 @@ def test_timeout_kills_grandchildren_holding_the_pipes() -> None:
 
 def test_collect_uses_the_same_runner() -> None:
     t0 = time.monotonic()
-    rc, out, _err, timed_out = collect.run_bytes(LocalHost(), ["sh", "-c", "echo part; sleep 30 & sleep 30"], 0.5)
+    rc, out, _err, timed_out = collect.run_bytes(
+        LocalHost(), ["sh", "-c", "echo part; sleep 30 & sleep 30"], 0.5
+    )
     assert (rc, out, timed_out) == (-9, b"part\n", True)
     assert time.monotonic() - t0 < 10
-    assert collect.run_bytes(LocalHost(), ["sh", "-c", "echo ok >&2; exit 3"], 5) == (3, b"", "ok\n", False)
+    assert collect.run_bytes(LocalHost(), ["sh", "-c", "echo ok >&2; exit 3"], 5) == (
+        3,
+        b"",
+        "ok\n",
+        False,
+    )
 
 
 def test_missing_program_is_a_fact_error() -> None:

@@ -29,7 +29,9 @@ def _serve(body_writer) -> Iterator[str]:
             with conn:
                 conn.recv(65536)
                 try:
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n"
+                    )
                     body_writer(conn, stop)
                 except OSError:
                     pass
@@ -45,7 +47,9 @@ def _serve(body_writer) -> Iterator[str]:
 @pytest.fixture
 def drip() -> Iterator[str]:
     def write(conn: socket.socket, stop: threading.Event) -> None:
-        while not stop.is_set():  # one byte every 50 ms, forever: each read is quick, the whole never ends
+        while (
+            not stop.is_set()
+        ):  # one byte every 50 ms, forever: each read is quick, the whole never ends
             conn.sendall(b"x")
             time.sleep(0.05)
 
@@ -73,7 +77,10 @@ def test_slow_drip_ends_at_the_total_deadline(drip: str, monkeypatch: pytest.Mon
 def test_endless_body_is_capped(flood: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(settings, "HTTP_MAX_BYTES", 1 << 20)
     answer = http_get(flood, digest=True)
-    assert answer.sha256 is None and answer.error == f"body larger than {1 << 20} bytes; not read further"
+    assert (
+        answer.sha256 is None
+        and answer.error == f"body larger than {1 << 20} bytes; not read further"
+    )
 
 
 def test_total_timeout_setting_exists() -> None:

@@ -45,7 +45,11 @@ def test_expired_bootstrap_fails_with_each_certificate(start_lab, tmp_path: Path
     (copy / "badurl.ign").write_text(json.dumps(doc))
     inventory = lab.write_inventory(tmp_path / "site.yaml", ignition={"dir": str(copy)})
     bad = run_suite("-k", "ignition and expiry", inventory=inventory)
-    messages = {s: r["message"] for s, r in ((r["subject"], r) for r in bad.results) if r["outcome"] == "error"}
+    messages = {
+        s: r["message"]
+        for s, r in ((r["subject"], r) for r in bad.results)
+        if r["outcome"] == "error"
+    }
     assert messages == {
         "notjson.ign": "notjson.ign:2: $: not JSON: Expecting property name enclosed in double quotes (column 3)",
         "spec2.ign": "spec2.ign: $.ignition.version: spec 2.2.0 is not Ignition 3.x",
@@ -73,7 +77,10 @@ def test_pointer_at_api_fails(start_lab) -> None:
     domain = "ocp45.example.localdomain"
     for role in ("master", "worker"):
         record = run.record("ignition.pointer", f"{role}.ign")
-        assert f"found ignition.config.merge sources: https://api.{domain}:22623/config/{role}" in record["message"]
+        assert (
+            f"found ignition.config.merge sources: https://api.{domain}:22623/config/{role}"
+            in record["message"]
+        )
         assert f'"source": "https://api-int.{domain}:22623/config/{role}"' in record["remediation"]
 
 
@@ -84,11 +91,16 @@ def test_stale_web_root_copy_fails(start_lab) -> None:
     record = run.record("ignition.served_matches", "bootstrap.ign")
     assert "a stale bootstrap.ign" in record["message"] and "by HTTP" in record["message"]
     inv = load_inventory(lab.inventory_path)
-    assert record["remediation"].startswith(f"cp {inv.ignition.dir}/bootstrap.ign {inv.bastion.http_root}/")
+    assert record["remediation"].startswith(
+        f"cp {inv.ignition.dir}/bootstrap.ign {inv.bastion.http_root}/"
+    )
 
     # a config missing from the web root: 404 over HTTP, confirmed absent over SSH
     (Path(inv.bastion.http_root) / "master.ign").unlink()
     gone = run_suite("-k", "ignition and served", inventory=lab.inventory_path)
     record = gone.record("ignition.served_matches", "master.ign")
     assert record["outcome"] == "failed"
-    assert f"found HTTP 404, and no master.ign in {inv.bastion.http_root} (sha256sum on {inv.bastion.ssh})" in record["message"]
+    assert (
+        f"found HTTP 404, and no master.ign in {inv.bastion.http_root} (sha256sum on {inv.bastion.ssh})"
+        in record["message"]
+    )

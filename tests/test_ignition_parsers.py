@@ -39,7 +39,7 @@ def test_data_url_round_trip(data: bytes, form: str) -> None:
 @given(payloads, st.sampled_from(["", "text/plain", "application/octet-stream;charset=binary"]))
 def test_base64_tolerates_whitespace_and_missing_padding(data: bytes, mediatype: str) -> None:
     text = base64.b64encode(data).decode().rstrip("=")
-    spaced = "\n".join(text[i:i + 7] for i in range(0, len(text), 7))
+    spaced = "\n".join(text[i : i + 7] for i in range(0, len(text), 7))
     assert decode_data_url(f"data:{mediatype};base64,{spaced}") == data
 
 
@@ -83,40 +83,67 @@ def test_walker_yields_every_file_in_order(files: list[tuple[str, bytes, str]]) 
 
 @settings(deadline=None)
 @given(files_strategy.filter(bool), st.data())
-def test_walker_names_file_and_json_path_of_a_bad_url(files: list[tuple[str, bytes, str]], data: st.DataObject) -> None:
+def test_walker_names_file_and_json_path_of_a_bad_url(
+    files: list[tuple[str, bytes, str]], data: st.DataObject
+) -> None:
     doc = _config(files)
     index = data.draw(st.integers(0, len(files) - 1))
-    doc["storage"]["files"][index]["contents"] = {"source": "data:;base64,!!!!", "compression": None}
+    doc["storage"]["files"][index]["contents"] = {
+        "source": "data:;base64,!!!!",
+        "compression": None,
+    }
     cfg = parse_ignition(json.dumps(doc), "bootstrap.ign")
     with pytest.raises(IgnitionError) as err:
         list(walk(cfg))
-    assert str(err.value).startswith(f"bootstrap.ign: $.storage.files[{index}].contents.source: bad base64")
+    assert str(err.value).startswith(
+        f"bootstrap.ign: $.storage.files[{index}].contents.source: bad base64"
+    )
 
 
 @settings(deadline=None)
-@given(st.sampled_from(["1.0.0", "2.2.0", "2.3.0"]) | st.from_regex(r"[0-24-9]\.[0-9]\.[0-9]", fullmatch=True))
+@given(
+    st.sampled_from(["1.0.0", "2.2.0", "2.3.0"])
+    | st.from_regex(r"[0-24-9]\.[0-9]\.[0-9]", fullmatch=True)
+)
 def test_other_specs_are_refused(version: str) -> None:
-    with pytest.raises(IgnitionError, match=r"^x.ign: \$.ignition.version: spec .* is not Ignition 3.x"):
+    with pytest.raises(
+        IgnitionError, match=r"^x.ign: \$.ignition.version: spec .* is not Ignition 3.x"
+    ):
         parse_ignition(json.dumps({"ignition": {"version": version}}), "x.ign")
 
 
 def test_walker_reaches_appends_cas_and_inline_configs() -> None:
-    inner = {"ignition": {"version": "3.1.0"}, "storage": {"files": [
-        {"path": "/inner", "contents": {"source": "data:,inner"}}]}}
+    inner = {
+        "ignition": {"version": "3.1.0"},
+        "storage": {"files": [{"path": "/inner", "contents": {"source": "data:,inner"}}]},
+    }
     doc = {
         "ignition": {
             "version": "3.1.0",
-            "config": {"merge": [{"source": encode_data_url(json.dumps(inner).encode())},
-                                 {"source": "https://api-int.example:22623/config/master"}]},
+            "config": {
+                "merge": [
+                    {"source": encode_data_url(json.dumps(inner).encode())},
+                    {"source": "https://api-int.example:22623/config/master"},
+                ]
+            },
             "security": {"tls": {"certificateAuthorities": [{"source": "data:,ca"}]}},
         },
-        "storage": {"files": [{"path": "/a", "append": [{"source": "data:,more"}],
-                               "contents": {"source": "https://remote/file"}}]},
+        "storage": {
+            "files": [
+                {
+                    "path": "/a",
+                    "append": [{"source": "data:,more"}],
+                    "contents": {"source": "https://remote/file"},
+                }
+            ]
+        },
     }
     found = [(e.path, e.data) for e in walk(parse_ignition(json.dumps(doc), "x.ign"))]
-    assert found == [("/a (append 0)", b"more"),
-                     ("$.ignition.security.tls.certificateAuthorities[0]", b"ca"),
-                     ("/inner", b"inner")]
+    assert found == [
+        ("/a (append 0)", b"more"),
+        ("$.ignition.security.tls.certificateAuthorities[0]", b"ca"),
+        ("/inner", b"inner"),
+    ]
 
 
 @settings(max_examples=10, deadline=None)
@@ -126,32 +153,50 @@ def test_certificates_found_in_every_form_with_their_path(form: str, hours_left:
     ca = make_ca("kubelet-signer", now + timedelta(hours=hours_left), 24)
     pem = ca.cert_pem()
     kubeconfig = f"certificate-authority-data: {base64.b64encode(pem).decode()}\n".encode()
-    doc = _config([("/opt/openshift/tls/kubelet-signer.crt", b"junk\n" + pem, form),
-                   ("/opt/openshift/tls/kubelet-signer.key", ca.key_pem(), "base64"),
-                   ("/etc/kubernetes/kubeconfig", kubeconfig, form)])
-    certs = certificates(parse_ignition(gzip.decompress(gzip.compress(json.dumps(doc).encode())), "b.ign"))
-    assert [c.where for c in certs] == ["/opt/openshift/tls/kubelet-signer.crt",
-                                        "/etc/kubernetes/kubeconfig (certificate-authority-data)"]
+    doc = _config(
+        [
+            ("/opt/openshift/tls/kubelet-signer.crt", b"junk\n" + pem, form),
+            ("/opt/openshift/tls/kubelet-signer.key", ca.key_pem(), "base64"),
+            ("/etc/kubernetes/kubeconfig", kubeconfig, form),
+        ]
+    )
+    certs = certificates(
+        parse_ignition(gzip.decompress(gzip.compress(json.dumps(doc).encode())), "b.ign")
+    )
+    assert [c.where for c in certs] == [
+        "/opt/openshift/tls/kubelet-signer.crt",
+        "/etc/kubernetes/kubeconfig (certificate-authority-data)",
+    ]
     assert all(c.subject == "CN=kubelet-signer" and c.is_ca for c in certs)
     assert abs(certs[0].hours_left(now) - hours_left) < 0.01
 
 
 def test_broken_pem_names_file_and_path_without_content() -> None:
     body = "-----BEGIN CERTIFICATE-----\nQUJDREVGR0g=\n-----END CERTIFICATE-----\n"
-    cfg = parse_ignition(json.dumps(_config([("/opt/x.crt", body.encode(), "percent")])), "bootstrap.ign")
+    cfg = parse_ignition(
+        json.dumps(_config([("/opt/x.crt", body.encode(), "percent")])), "bootstrap.ign"
+    )
     with pytest.raises(IgnitionError) as err:
         certificates(cfg)
-    assert str(err.value) == ("bootstrap.ign: $.storage.files[0].contents: /opt/x.crt: "
-                              "certificate #1 is not a valid X.509 PEM block")
+    assert str(err.value) == (
+        "bootstrap.ign: $.storage.files[0].contents: /opt/x.crt: "
+        "certificate #1 is not a valid X.509 PEM block"
+    )
 
 
 @settings(deadline=None)
 @given(st.lists(st.integers(-6000, 6000), max_size=6), st.integers(0, 48))
-def test_expiry_fails_exactly_when_a_certificate_is_short_lived(minutes: list[int], minimum: int) -> None:
+def test_expiry_fails_exactly_when_a_certificate_is_short_lived(
+    minutes: list[int], minimum: int
+) -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     hours = [m / 60 for m in minutes]
-    certs = [CertInfo(f"/c{i}", "CN=x", "CN=x", now - timedelta(days=5), now + timedelta(minutes=m), True)
-             for i, m in enumerate(minutes)]
+    certs = [
+        CertInfo(
+            f"/c{i}", "CN=x", "CN=x", now - timedelta(days=5), now + timedelta(minutes=m), True
+        )
+        for i, m in enumerate(minutes)
+    ]
     verdict = evaluate_expiry("b.ign", certs, now, minimum, "regenerate")
     assert verdict.ok == all(h >= minimum for h in hours)
     if not verdict.ok:

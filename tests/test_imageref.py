@@ -16,8 +16,11 @@ from collectors.images.release import parse_image_references
 
 component = st.from_regex(r"[a-z0-9]{1,8}(?:[._-][a-z0-9]{1,6}){0,2}", fullmatch=True)
 label = st.from_regex(r"[a-z0-9]{1,10}", fullmatch=True)
-host = st.builds(lambda labels, tld: ".".join([*labels, tld]), st.lists(label, min_size=1, max_size=3),
-                 st.sampled_from(["io", "com", "local"]))
+host = st.builds(
+    lambda labels, tld: ".".join([*labels, tld]),
+    st.lists(label, min_size=1, max_size=3),
+    st.sampled_from(["io", "com", "local"]),
+)
 registry = st.one_of(
     host,
     st.builds(lambda h, p: f"{h}:{p}", host, st.integers(1, 65535)),
@@ -27,7 +30,9 @@ tag = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}", fullmatch=True)
 digest = st.from_regex(r"sha256:[a-f0-9]{64}", fullmatch=True)
 
 #: Generous under load (2 shared CPUs): no per-example deadline, no too-slow health check.
-relaxed = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+relaxed = settings(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 
 
 @relaxed
@@ -36,7 +41,9 @@ def test_round_trip(reg: str, path: list[str], t: str | None, d: str | None) -> 
     text = f"{reg}/{'/'.join(path)}" + (f":{t}" if t else "") + (f"@{d}" if d else "")
     ref = parse_reference(text)
     assert (ref.registry, ref.repository, ref.tag, ref.digest) == (reg, "/".join(path), t, d)
-    assert parse_reference(str(ref)) == (ref if t or d else ImageRef(reg, "/".join(path), "latest", None))
+    assert parse_reference(str(ref)) == (
+        ref if t or d else ImageRef(reg, "/".join(path), "latest", None)
+    )
     assert ref.reference == (d or t or "latest")
 
 
@@ -100,12 +107,18 @@ def _b64(text: str) -> str:
 
 
 def test_auth_lookup_longest_prefix_on_boundaries() -> None:
-    a = parse_auths(json.dumps({"auths": {
-        "mirror:5000": {"auth": _b64("host:h")},
-        "mirror:5000/ocp4": {"auth": _b64("ns:n")},
-        "https://index.docker.io/v1/": {"auth": _b64("hub:x")},
-        "other.io": {"username": "u", "password": "p"},
-    }}))
+    a = parse_auths(
+        json.dumps(
+            {
+                "auths": {
+                    "mirror:5000": {"auth": _b64("host:h")},
+                    "mirror:5000/ocp4": {"auth": _b64("ns:n")},
+                    "https://index.docker.io/v1/": {"auth": _b64("hub:x")},
+                    "other.io": {"username": "u", "password": "p"},
+                }
+            }
+        )
+    )
     assert a.lookup("mirror:5000/ocp4/openshift4").username == "ns"
     assert a.lookup("mirror:5000/ocp4x/openshift4").username == "host"
     assert a.lookup("mirror:5001/ocp4") is None
@@ -133,7 +146,10 @@ def test_bad_auth_files_name_the_key_not_the_secret(text: str, where: str) -> No
 
 
 @relaxed
-@given(st.text(min_size=1, max_size=30).filter(lambda s: ":" not in s), st.text(min_size=1, max_size=30))
+@given(
+    st.text(min_size=1, max_size=30).filter(lambda s: ":" not in s),
+    st.text(min_size=1, max_size=30),
+)
 def test_credentials_round_trip_and_never_show(user: str, password: str) -> None:
     a = parse_auths(json.dumps({"auths": {"h:1": {"auth": _b64(f"{user}:{password}")}}}))
     cred = a.lookup("h:1/x")
@@ -145,15 +161,29 @@ def test_credentials_round_trip_and_never_show(user: str, password: str) -> None
 
 
 def _stream(tags: list[dict]) -> bytes:
-    return json.dumps({"kind": "ImageStream", "apiVersion": "image.openshift.io/v1",
-                       "metadata": {"name": "4.5.6"}, "spec": {"tags": tags}}).encode()
+    return json.dumps(
+        {
+            "kind": "ImageStream",
+            "apiVersion": "image.openshift.io/v1",
+            "metadata": {"name": "4.5.6"},
+            "spec": {"tags": tags},
+        }
+    ).encode()
 
 
 def test_image_references_parse() -> None:
     d = "sha256:" + "c" * 64
-    refs = parse_image_references(_stream([
-        {"name": "haproxy-router", "from": {"kind": "DockerImage", "name": f"quay.io/a/b@{d}"}},
-    ]), "rel")
+    refs = parse_image_references(
+        _stream(
+            [
+                {
+                    "name": "haproxy-router",
+                    "from": {"kind": "DockerImage", "name": f"quay.io/a/b@{d}"},
+                },
+            ]
+        ),
+        "rel",
+    )
     assert refs.version == "4.5.6" and refs.components["haproxy-router"].digest == d
 
 
@@ -164,7 +194,10 @@ def test_image_references_parse() -> None:
         (b'{"kind": "ConfigMap"}', "ConfigMap, not an ImageStream"),
         (b"[1, 2]", "not an ImageStream"),
         (b'{"kind": "ImageStream", "spec": {}}', "spec.tags"),
-        (_stream([{"name": "x", "from": {"kind": "ImageStreamTag", "name": "y:z"}}]), "not from a DockerImage"),
+        (
+            _stream([{"name": "x", "from": {"kind": "ImageStreamTag", "name": "y:z"}}]),
+            "not from a DockerImage",
+        ),
         (_stream([{"name": "x", "from": {"kind": "DockerImage", "name": "Bad Ref"}}]), "tag 'x'"),
     ],
 )
@@ -175,8 +208,12 @@ def test_image_references_bad(data: bytes, match: str) -> None:
 
 
 @relaxed
-@given(st.dictionaries(st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True), digest, min_size=1, max_size=30),
-       st.from_regex(r"4\.[0-9]{1,2}\.[0-9]{1,2}", fullmatch=True))
+@given(
+    st.dictionaries(
+        st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True), digest, min_size=1, max_size=30
+    ),
+    st.from_regex(r"4\.[0-9]{1,2}\.[0-9]{1,2}", fullmatch=True),
+)
 def test_image_references_round_trip(components: dict[str, str], version: str) -> None:
     from lab.registry import image_references
 
@@ -184,13 +221,20 @@ def test_image_references_round_trip(components: dict[str, str], version: str) -
     refs = parse_image_references(data, "rel")
     assert refs.version == version
     assert {k: v.digest for k, v in refs.components.items()} == components
-    assert {v.name for v in refs.components.values()} == {"quay.io/openshift-release-dev/ocp-v4.0-art-dev"}
+    assert {v.name for v in refs.components.values()} == {
+        "quay.io/openshift-release-dev/ocp-v4.0-art-dev"
+    }
 
 
 @relaxed
-@given(st.sampled_from(["Basic", "Bearer", "bearer"]),
-       st.dictionaries(st.sampled_from(["realm", "service", "scope", "error"]),
-                       st.from_regex(r"[A-Za-z0-9:/._,=-]{0,40}", fullmatch=True), max_size=4))
+@given(
+    st.sampled_from(["Basic", "Bearer", "bearer"]),
+    st.dictionaries(
+        st.sampled_from(["realm", "service", "scope", "error"]),
+        st.from_regex(r"[A-Za-z0-9:/._,=-]{0,40}", fullmatch=True),
+        max_size=4,
+    ),
+)
 def test_challenge_round_trip(scheme: str, params: dict[str, str]) -> None:
     from collectors.images.registry import parse_challenge
 
@@ -199,8 +243,15 @@ def test_challenge_round_trip(scheme: str, params: dict[str, str]) -> None:
 
 
 @relaxed
-@given(st.dictionaries(st.from_regex(r"[a-z]{1,8}(?:/[a-z]{1,8}){0,2}", fullmatch=True), st.binary(max_size=200),
-                       min_size=1, max_size=8), st.booleans())
+@given(
+    st.dictionaries(
+        st.from_regex(r"[a-z]{1,8}(?:/[a-z]{1,8}){0,2}", fullmatch=True),
+        st.binary(max_size=200),
+        min_size=1,
+        max_size=8,
+    ),
+    st.booleans(),
+)
 def test_find_in_tar(files: dict[str, bytes], whiteout: bool) -> None:
     import io
 
@@ -224,6 +275,9 @@ def test_find_in_tar_garbage() -> None:
 
     from collectors.images.layers import LayerError, find_in_tar
 
-    for data, kind in ((b"\x1f\x8bnot really gzip", "gzip"), (b"plain text, no tar header" * 30, "tar")):
+    for data, kind in (
+        (b"\x1f\x8bnot really gzip", "gzip"),
+        (b"plain text, no tar header" * 30, "tar"),
+    ):
         with pytest.raises(LayerError, match=f"sha256:x: not a {kind} archive"):
             find_in_tar(io.BytesIO(data), "a/b", "sha256:x")

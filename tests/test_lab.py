@@ -13,8 +13,14 @@ from tests.suite import ROOT
 
 
 def lab_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "lab", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=180, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "lab", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
 
 
 def alive(pid: int) -> bool:
@@ -48,8 +54,11 @@ def test_down_leaves_a_reused_pid_alone(tmp_path: Path) -> None:
     """A pids.json entry whose PID now belongs to another process is not signalled."""
     other = subprocess.Popen(["sleep", "30"], start_new_session=True)
     try:
-        (tmp_path / "pids.json").write_text(json.dumps(
-            [{"name": "ns1", "pid": other.pid, "argv": ["named"], "signal": 15, "started": 1}]))
+        (tmp_path / "pids.json").write_text(
+            json.dumps(
+                [{"name": "ns1", "pid": other.pid, "argv": ["named"], "signal": 15, "started": 1}]
+            )
+        )
         assert lab_cli("down", "--dir", str(tmp_path)).returncode == 0
         assert other.poll() is None and alive(other.pid)
     finally:

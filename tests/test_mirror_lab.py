@@ -51,8 +51,12 @@ FAST = {"UPI_HTTP_TIMEOUT": "1.5", "UPI_HTTP_BACKOFF": "0.05", "UPI_HTTP_RETRIES
 SELECT = ("-m", "preflight", "-k", "mirror or installconfig", "-p", "no:randomly")
 
 
-def suite(lab: Lab, inventory: Path | None = None, *extra: str, env: dict[str, str] | None = None) -> SuiteRun:
-    return run_suite(*SELECT, *extra, inventory=inventory or lab.inventory_path, env={**FAST, **(env or {})})
+def suite(
+    lab: Lab, inventory: Path | None = None, *extra: str, env: dict[str, str] | None = None
+) -> SuiteRun:
+    return run_suite(
+        *SELECT, *extra, inventory=inventory or lab.inventory_path, env={**FAST, **(env or {})}
+    )
 
 
 def in_process(inventory: Path, check_id: str, subject: str) -> tuple[str, str]:
@@ -124,7 +128,9 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 @pytest.fixture(scope="module")
 def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    lab = start_alone(Lab(tmp_path_factory.mktemp("mirror-faults"), "mirror-faults", max_seconds=900))
+    lab = start_alone(
+        Lab(tmp_path_factory.mktemp("mirror-faults"), "mirror-faults", max_seconds=900)
+    )
     yield lab
     lab.stop()
 
@@ -179,7 +185,9 @@ def test_client_api(clean: Lab) -> None:
         ("4.5.7-x86_64", "failed", "the release image itself is missing"),
     ],
 )
-def test_release_image_faults(clean: Lab, tmp_path: Path, fast: None, tag: str, outcome: str, says: str) -> None:
+def test_release_image_faults(
+    clean: Lab, tmp_path: Path, fast: None, tag: str, outcome: str, says: str
+) -> None:
     host = clean.inventory["mirror"]["registry"]
     image = f"{host}/{LOCAL_REPOSITORY}:{tag}"
     inventory = variant(clean, tmp_path / "site.yaml", mirror={"release_image": image})
@@ -194,23 +202,63 @@ def test_release_image_faults(clean: Lab, tmp_path: Path, fast: None, tag: str, 
 @pytest.mark.parametrize(
     ("rules", "check", "outcome", "says"),
     [
-        ({"rules": [{"path": f"/manifests/{RELEASE_TAG}$", "status": 403}]},
-         "mirror.release", "error", "HTTP 403 Forbidden"),
+        (
+            {"rules": [{"path": f"/manifests/{RELEASE_TAG}$", "status": 403}]},
+            "mirror.release",
+            "error",
+            "HTTP 403 Forbidden",
+        ),
         ({"fail_first": 10**6, "fail_status": 500}, "mirror.access", "failed", "HTTP 500 from"),
         ({"fail_first": 10**6, "fail_status": 503}, "mirror.release", "error", "HTTP 503 from"),
-        ({"rules": [{"path": "^/v2/$", "delay": 4}]}, "mirror.access", "failed", "did not answer within 1.5s"),
-        ({"rules": [{"method": "GET", "path": f"/manifests/{RELEASE_TAG}$", "body": "<html>oops</html>",
-                     "content_type": "text/html"}]}, "mirror.release", "error", "the manifest is not JSON"),
-        ({"rules": [{"method": "GET", "path": "/blobs/sha256:", "body": "tampered"}]},
-         "mirror.release", "error", "not to its digest"),
-        ({"rules": [{"method": "HEAD", "path": "/manifests/sha256:", "status": 502}]},
-         "mirror.release", "error", "could not look up 12 component(s)"),
+        (
+            {"rules": [{"path": "^/v2/$", "delay": 4}]},
+            "mirror.access",
+            "failed",
+            "did not answer within 1.5s",
+        ),
+        (
+            {
+                "rules": [
+                    {
+                        "method": "GET",
+                        "path": f"/manifests/{RELEASE_TAG}$",
+                        "body": "<html>oops</html>",
+                        "content_type": "text/html",
+                    }
+                ]
+            },
+            "mirror.release",
+            "error",
+            "the manifest is not JSON",
+        ),
+        (
+            {"rules": [{"method": "GET", "path": "/blobs/sha256:", "body": "tampered"}]},
+            "mirror.release",
+            "error",
+            "not to its digest",
+        ),
+        (
+            {"rules": [{"method": "HEAD", "path": "/manifests/sha256:", "status": 502}]},
+            "mirror.release",
+            "error",
+            "could not look up 12 component(s)",
+        ),
         ({"fail_first": 2, "fail_status": 429}, "mirror.access", "passed", ""),
     ],
-    ids=["403", "500-access", "503-release", "timeout", "non-json-manifest", "blob-digest", "component-5xx",
-         "429-retried"],
+    ids=[
+        "403",
+        "500-access",
+        "503-release",
+        "timeout",
+        "non-json-manifest",
+        "blob-digest",
+        "component-5xx",
+        "429-retried",
+    ],
 )
-def test_registry_faults(faults: Lab, fast: None, rules: dict, check: str, outcome: str, says: str) -> None:
+def test_registry_faults(
+    faults: Lab, fast: None, rules: dict, check: str, outcome: str, says: str
+) -> None:
     host, release, _ = subjects(faults)
     subject = host if check == "mirror.access" else release
     write_proxy_rules(faults, **rules)
@@ -233,7 +281,9 @@ def test_registry_faults(faults: Lab, fast: None, rules: dict, check: str, outco
     ],
     ids=["403", "503", "timeout"],
 )
-def test_install_config_login_not_tested_is_an_error(faults: Lab, fast: None, rules: dict, says: str) -> None:
+def test_install_config_login_not_tested_is_an_error(
+    faults: Lab, fast: None, rules: dict, says: str
+) -> None:
     """Only a 401 says the pullSecret is wrong; any other trouble leaves the login untested."""
     host, _, ic = subjects(faults)
     write_proxy_rules(faults, **rules)
@@ -245,18 +295,24 @@ def test_install_config_login_not_tested_is_an_error(faults: Lab, fast: None, ru
     assert "could not test the login" in message and says in message and host in message, message
 
 
-def test_slow_drip_blob_is_cut_off_and_size_capped(faults: Lab, fast: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_slow_drip_blob_is_cut_off_and_size_capped(
+    faults: Lab, fast: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each drip arrives well within the per-read timeout; the whole download still has a deadline."""
     _, release, _ = subjects(faults)
     monkeypatch.setattr(settings, "HTTP_TOTAL_TIMEOUT", 2.0)
-    write_proxy_rules(faults, rules=[{"method": "GET", "path": "/blobs/sha256:", "drip": [16, 0.3]}])
+    write_proxy_rules(
+        faults, rules=[{"method": "GET", "path": "/blobs/sha256:", "drip": [16, 0.3]}]
+    )
     try:
         started = time.monotonic()
         got, message = in_process(faults.inventory_path, "mirror.release", release)
         took = time.monotonic() - started
     finally:
         write_proxy_rules(faults)
-    assert got == "error" and "download not finished within 2s" in message and "(blob)" in message, message
+    assert (
+        got == "error" and "download not finished within 2s" in message and "(blob)" in message
+    ), message
     assert took < 15, took
     monkeypatch.setattr(settings, "BLOB_MAX_BYTES", 100)
     got, message = in_process(faults.inventory_path, "mirror.release", release)
@@ -267,15 +323,24 @@ def test_fault_outcomes_through_the_suite(faults: Lab) -> None:
     """The same faults as a user sees them: a 403 on the release is an error naming it, a
     registry stuck at 500 fails mirror.access (run as a subprocess, -n 2)."""
     host, release, ic = subjects(faults)
-    write_proxy_rules(faults, rules=[{"path": f"/manifests/{RELEASE_TAG}$", "status": 403},
-                                     {"path": "^/v2/$", "status": 500}])
+    write_proxy_rules(
+        faults,
+        rules=[
+            {"path": f"/manifests/{RELEASE_TAG}$", "status": 403},
+            {"path": "^/v2/$", "status": 500},
+        ],
+    )
     try:
         run = suite(faults, None, "-n", "2")
     finally:
         write_proxy_rules(faults)
     access, rel = run.record("mirror.access", host), run.record("mirror.release", release)
     assert access["outcome"] == "failed" and "HTTP 500 from" in access["message"], access
-    assert rel["outcome"] == "error" and "HTTP 403 Forbidden" in rel["message"] and release in rel["message"], rel
+    assert (
+        rel["outcome"] == "error"
+        and "HTTP 403 Forbidden" in rel["message"]
+        and release in rel["message"]
+    ), rel
 
 
 def test_server_errors_are_retried_with_backoff(faults: Lab) -> None:
@@ -305,8 +370,10 @@ def test_missing_components_named(start_mirror: Callable[[str], Lab]) -> None:
     rec = run.record("mirror.release", release)
     assert rec["outcome"] == "failed"
     assert "2 missing: haproxy-router, etcd" in rec["message"]
-    assert any(d.startswith("haproxy-router: quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:")
-               for d in rec["details"])
+    assert any(
+        d.startswith("haproxy-router: quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:")
+        for d in rec["details"]
+    )
     assert "oc adm release mirror" in rec["remediation"]
     assert run.outcome("mirror.access", host) == "passed"
     assert run.outcome("installconfig.mirrors", ic) == "passed"
@@ -336,12 +403,19 @@ def test_untrusted_ca(start_mirror: Callable[[str], Lab]) -> None:
     host, release, ic = subjects(lab)
     run = suite(lab)
     access = run.record("mirror.access", host)
-    assert access["outcome"] == "failed" and "TLS to" in access["message"] and "other-ca.crt" in access["message"]
+    assert (
+        access["outcome"] == "failed"
+        and "TLS to" in access["message"]
+        and "other-ca.crt" in access["message"]
+    )
     assert "mirror.ca_file" in access["remediation"]
     rel = run.record("mirror.release", release)
     assert rel["outcome"] == "error" and release in rel["message"] and "TLS" in rel["message"]
     icr = run.record("installconfig.mirrors", ic)
-    assert icr["outcome"] == "failed" and "additionalTrustBundle (1 certificate(s)) does not verify" in icr["message"]
+    assert (
+        icr["outcome"] == "failed"
+        and "additionalTrustBundle (1 certificate(s)) does not verify" in icr["message"]
+    )
 
 
 def test_flaky_registry_recovers(start_mirror: Callable[[str], Lab]) -> None:
@@ -372,8 +446,10 @@ def test_plain_http_token_realm_is_refused(start_mirror: Callable[[str], Lab], f
     """Credentials are never sent to a token service the registry names over plain HTTP."""
     lab = start_mirror("mirror-http-token-realm")
     host, release, _ = subjects(lab)
-    with RegistryClient.from_inventory(load_inventory(lab.inventory_path)) as client, \
-            pytest.raises(RegistryError, match="which is not HTTPS") as info:
+    with (
+        RegistryClient.from_inventory(load_inventory(lab.inventory_path)) as client,
+        pytest.raises(RegistryError, match="which is not HTTPS") as info,
+    ):
         client.ping(host)
     assert "refusing to send user 'openshift'" in str(info.value) and host in str(info.value)
     got, message = in_process(lab.inventory_path, "mirror.release", release)
@@ -386,7 +462,10 @@ def test_install_config_without_art_dev(start_mirror: Callable[[str], Lab]) -> N
     run = suite(lab)
     icr = run.record("installconfig.mirrors", ic)
     assert icr["outcome"] == "failed"
-    assert "no imageContentSources/imageDigestSources entry mirrors quay.io/openshift-release-dev/ocp-v4.0-art-dev" in icr["message"]
+    assert (
+        "no imageContentSources/imageDigestSources entry mirrors quay.io/openshift-release-dev/ocp-v4.0-art-dev"
+        in icr["message"]
+    )
     rel = run.record("mirror.release", release)
     assert rel["outcome"] == "failed" and "12 missing" in rel["message"]
     assert "add imageContentSources entries" in rel["remediation"]
@@ -404,7 +483,9 @@ def test_bad_input_files_are_errors_naming_them(clean: Lab, tmp_path: Path, fast
     assert got == "error" and str(bad_auth) in message and f"auths.{host}" in message, message
     assert "%%%" not in message
 
-    missing = variant(clean, tmp_path / "site2.yaml", mirror={"auth_file": str(tmp_path / "nope.json")})
+    missing = variant(
+        clean, tmp_path / "site2.yaml", mirror={"auth_file": str(tmp_path / "nope.json")}
+    )
     got, message = in_process(missing, "mirror.release", release)
     assert got == "error" and "nope.json: cannot read" in message, message
 
@@ -413,7 +494,9 @@ def test_bad_input_files_are_errors_naming_them(clean: Lab, tmp_path: Path, fast
     ic.write_text(good + "imageContentSources: [\n")
     broken = variant(clean, tmp_path / "site3.yaml", install_config=str(ic))
     got, message = in_process(broken, "installconfig.mirrors", ic.name)
-    assert got == "error" and re.search(rf"{re.escape(str(ic))}:\d+: not valid YAML", message), message
+    assert got == "error" and re.search(rf"{re.escape(str(ic))}:\d+: not valid YAML", message), (
+        message
+    )
     got, message = in_process(broken, "mirror.release", release)
     assert got == "error" and str(ic) in message, message
     assert "pw-" not in message
@@ -439,16 +522,22 @@ def test_pull_secret_without_mirror_entry(clean: Lab, tmp_path: Path, fast: None
 def test_corrupt_trust_bundle_block_is_an_error(clean: Lab, tmp_path: Path, fast: None) -> None:
     """A bad additionalTrustBundle block is reported, not skipped."""
     doc = yaml.safe_load(Path(clean.inventory["install_config"]).read_text())
-    doc["additionalTrustBundle"] += "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"
+    doc["additionalTrustBundle"] += (
+        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"
+    )
     ic = tmp_path / "install-config.yaml"
     ic.write_text(yaml.safe_dump(doc))
     inventory = variant(clean, tmp_path / "site.yaml", install_config=str(ic))
     got, message = in_process(inventory, "installconfig.mirrors", ic.name)
     assert got == "error", message
-    assert f"{ic}: additionalTrustBundle: certificate #2 is not a valid X.509 PEM block" in message, message
+    assert (
+        f"{ic}: additionalTrustBundle: certificate #2 is not a valid X.509 PEM block" in message
+    ), message
 
 
-def test_traceback_locals_never_show_the_pull_secret(clean: Lab, monkeypatch: pytest.MonkeyPatch, fast: None) -> None:
+def test_traceback_locals_never_show_the_pull_secret(
+    clean: Lab, monkeypatch: pytest.MonkeyPatch, fast: None
+) -> None:
     """``pytest -l`` prints every frame's locals on an unexpected exception: none holds the pullSecret."""
     import checks.installconfig as icheck
 
@@ -464,8 +553,11 @@ def test_traceback_locals_never_show_the_pull_secret(clean: Lab, monkeypatch: py
     assert "gather_install_config" in shown and "config = " in shown, shown
     model = clean.registry_model  # type: ignore[attr-defined]
     pull_secret = yaml.safe_load(Path(clean.inventory["install_config"]).read_text())["pullSecret"]
-    for secret in (model.password, base64.b64encode(f"{model.user}:{model.password}".encode()).decode(),
-                   pull_secret):
+    for secret in (
+        model.password,
+        base64.b64encode(f"{model.user}:{model.password}".encode()).decode(),
+        pull_secret,
+    ):
         assert secret not in shown
 
 
@@ -480,13 +572,17 @@ def test_registry_part_is_registered() -> None:
     assert len(mirror_scenarios) >= 6 and all("registry" in s.parts for s in mirror_scenarios)
 
 
-def test_without_install_config_and_without_credentials(clean: Lab, tmp_path: Path, fast: None) -> None:
+def test_without_install_config_and_without_credentials(
+    clean: Lab, tmp_path: Path, fast: None
+) -> None:
     host, release, _ = subjects(clean)
     bare = variant(clean, tmp_path / "site.yaml", install_config=None)
     got, message = in_process(bare, "mirror.release", release)
     assert got == "passed", message  # oc adm release mirror's layout is assumed
     other = tmp_path / "auth.json"
-    other.write_text(json.dumps({"auths": {"quay.io": {"auth": base64.b64encode(b"u:p").decode()}}}))
+    other.write_text(
+        json.dumps({"auths": {"quay.io": {"auth": base64.b64encode(b"u:p").decode()}}})
+    )
     anon = variant(clean, tmp_path / "site2.yaml", mirror={"auth_file": str(other)})
     got, message = in_process(anon, "mirror.access", host)
     assert got == "failed" and f"there are no credentials for it in {other}" in message, message

@@ -23,12 +23,17 @@ path = st.lists(component, min_size=1, max_size=4)
 mirror_host = st.sampled_from(["mirror:5000", "m2.example.com", "10.0.0.5:443"])
 
 #: Generous under load (2 shared CPUs): no per-example deadline, no too-slow health check.
-relaxed = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+relaxed = settings(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 
 
 @relaxed
-@given(path, st.integers(0, 4), st.lists(st.tuples(mirror_host, st.lists(component, max_size=2)),
-                                          min_size=1, max_size=3))
+@given(
+    path,
+    st.integers(0, 4),
+    st.lists(st.tuples(mirror_host, st.lists(component, max_size=2)), min_size=1, max_size=3),
+)
 def test_mapping_keeps_rest_and_digest_and_order(parts: list[str], cut: int, mirrors: list) -> None:
     """Replacing the matched prefix keeps the rest of the path and the digest; mirrors come in
     order, then the source."""
@@ -110,23 +115,49 @@ def test_wildcard_and_exact() -> None:
 
 def test_seed_icsp_examples() -> None:
     """The ImageContentSourcePolicy examples of seed 003 and the registries.conf they give."""
-    icsp = {"kind": "ImageContentSourcePolicy", "metadata": {"name": "ubi8repo"}, "spec": {"repositoryDigestMirrors": [
-        {"mirrors": ["example.io/example/ubi-minimal", "example.com/example/ubi-minimal"],
-         "source": "registry.access.redhat.com/ubi8/ubi-minimal"},
-        {"mirrors": ["mirror.example.com/redhat"], "source": "registry.redhat.io/openshift4"},
-        {"mirrors": ["mirror.example.com"], "source": "registry.redhat.io"},
-        {"mirrors": ["mirror.example.net/image"], "source": "registry.example.com/example/myimage"},
-        {"mirrors": ["mirror.example.net"], "source": "registry.example.com/example"},
-        {"mirrors": ["mirror.example.net/registry-example-com"], "source": "registry.example.com"},
-    ]}}
+    icsp = {
+        "kind": "ImageContentSourcePolicy",
+        "metadata": {"name": "ubi8repo"},
+        "spec": {
+            "repositoryDigestMirrors": [
+                {
+                    "mirrors": [
+                        "example.io/example/ubi-minimal",
+                        "example.com/example/ubi-minimal",
+                    ],
+                    "source": "registry.access.redhat.com/ubi8/ubi-minimal",
+                },
+                {
+                    "mirrors": ["mirror.example.com/redhat"],
+                    "source": "registry.redhat.io/openshift4",
+                },
+                {"mirrors": ["mirror.example.com"], "source": "registry.redhat.io"},
+                {
+                    "mirrors": ["mirror.example.net/image"],
+                    "source": "registry.example.com/example/myimage",
+                },
+                {"mirrors": ["mirror.example.net"], "source": "registry.example.com/example"},
+                {
+                    "mirrors": ["mirror.example.net/registry-example-com"],
+                    "source": "registry.example.com",
+                },
+            ]
+        },
+    }
     rules = rules_from_resource(icsp)
 
     def first(text: str) -> str:
         return map_reference(f"{text}@{DIGEST}", rules)[0].name
 
     assert first("registry.access.redhat.com/ubi8/ubi-minimal") == "example.io/example/ubi-minimal"
-    assert [c.name for c in map_reference(f"registry.access.redhat.com/ubi8/ubi-minimal@{DIGEST}", rules)] == [
-        "example.io/example/ubi-minimal", "example.com/example/ubi-minimal", "registry.access.redhat.com/ubi8/ubi-minimal"]
+    assert [
+        c.name
+        for c in map_reference(f"registry.access.redhat.com/ubi8/ubi-minimal@{DIGEST}", rules)
+    ] == [
+        "example.io/example/ubi-minimal",
+        "example.com/example/ubi-minimal",
+        "registry.access.redhat.com/ubi8/ubi-minimal",
+    ]
     assert first("registry.redhat.io/openshift4/ose-cli") == "mirror.example.com/redhat/ose-cli"
     assert first("registry.redhat.io/rhel8/x") == "mirror.example.com/rhel8/x"
     assert first("registry.example.com/example/myimage") == "mirror.example.net/image"
@@ -136,19 +167,43 @@ def test_seed_icsp_examples() -> None:
 
 def test_install_config_and_idms() -> None:
     doc = {
-        "imageContentSources": [{"source": "quay.io/openshift-release-dev/ocp-release", "mirrors": ["m:5000/ocp4/openshift4"]}],
-        "imageDigestSources": [{"source": "quay.io/openshift-release-dev/ocp-v4.0-art-dev",
-                                "mirrors": ["m:5000/ocp4/openshift4"], "sourcePolicy": "NeverContactSource"}],
+        "imageContentSources": [
+            {
+                "source": "quay.io/openshift-release-dev/ocp-release",
+                "mirrors": ["m:5000/ocp4/openshift4"],
+            }
+        ],
+        "imageDigestSources": [
+            {
+                "source": "quay.io/openshift-release-dev/ocp-v4.0-art-dev",
+                "mirrors": ["m:5000/ocp4/openshift4"],
+                "sourcePolicy": "NeverContactSource",
+            }
+        ],
     }
     rules = rules_from_install_config(doc)
     assert [r.origin for r in rules] == ["imageContentSources[0]", "imageDigestSources[0]"]
     got = map_reference(f"quay.io/openshift-release-dev/ocp-v4.0-art-dev@{DIGEST}", rules)
     assert [c.name for c in got] == ["m:5000/ocp4/openshift4"]
-    idms = {"kind": "ImageDigestMirrorSet", "metadata": {"name": "x"}, "spec": {"imageDigestMirrors": [
-        {"source": "quay.io", "mirrors": ["a:1"], "mirrorSourcePolicy": "NeverContactSource"}]}}
+    idms = {
+        "kind": "ImageDigestMirrorSet",
+        "metadata": {"name": "x"},
+        "spec": {
+            "imageDigestMirrors": [
+                {
+                    "source": "quay.io",
+                    "mirrors": ["a:1"],
+                    "mirrorSourcePolicy": "NeverContactSource",
+                }
+            ]
+        },
+    }
     assert rules_from_resource(idms)[0].source_policy == NEVER_CONTACT_SOURCE
-    itms = {"kind": "ImageTagMirrorSet", "metadata": {"name": "x"}, "spec": {"imageTagMirrors": [
-        {"source": "quay.io", "mirrors": ["a:1"]}]}}
+    itms = {
+        "kind": "ImageTagMirrorSet",
+        "metadata": {"name": "x"},
+        "spec": {"imageTagMirrors": [{"source": "quay.io", "mirrors": ["a:1"]}]},
+    }
     assert rules_from_resource(itms)[0].digest_only is False
 
 
@@ -157,7 +212,10 @@ def test_install_config_and_idms() -> None:
     [
         ({"imageContentSources": "quay.io"}, "imageContentSources"),
         ({"imageContentSources": [{"mirrors": ["a"]}]}, r"imageContentSources\[0\]"),
-        ({"imageDigestSources": [{"source": "q", "mirrors": "a"}]}, r"imageDigestSources\[0\].mirrors"),
+        (
+            {"imageDigestSources": [{"source": "q", "mirrors": "a"}]},
+            r"imageDigestSources\[0\].mirrors",
+        ),
     ],
 )
 def test_bad_rules_name_the_key(doc: dict, match: str) -> None:

@@ -16,8 +16,16 @@ from lab import Lab
 from tests.suite import SuiteRun, run_suite
 
 DOMAIN = "ocp45.example.localdomain"
-NETWORK_CHECKS = {"dns.forward", "dns.reverse", "dns.api", "dns.api_int", "dns.apps_wildcard",
-                  "dns.consistency", "lb.port", "lb.backends"}
+NETWORK_CHECKS = {
+    "dns.forward",
+    "dns.reverse",
+    "dns.api",
+    "dns.api_int",
+    "dns.apps_wildcard",
+    "dns.consistency",
+    "lb.port",
+    "lb.backends",
+}
 
 
 def fqdn(name: str) -> str:
@@ -68,16 +76,24 @@ def test_clean_site_covers_every_network_check(runs: dict[str, SuiteRun]) -> Non
     assert {r["check"] for r in run.results} == NETWORK_CHECKS
     assert len(run.outcomes("dns.forward")) == 10
     # passed records say what was found too
-    assert re.fullmatch(r"A 127\.\d+\.0\.21 on 2 server\(s\)", run.record("dns.forward", fqdn("m1"))["message"])
+    assert re.fullmatch(
+        r"A 127\.\d+\.0\.21 on 2 server\(s\)", run.record("dns.forward", fqdn("m1"))["message"]
+    )
     assert run.record("lb.backends", "6443")["message"].startswith("kube_api hold every one of")
-    assert set(run.outcomes("lb.port")) == {"api:6443", "api_int:6443", "api_int:22623", "ingress:80", "ingress:443"}
+    assert set(run.outcomes("lb.port")) == {
+        "api:6443",
+        "api_int:6443",
+        "api_int:22623",
+        "ingress:80",
+        "ingress:443",
+    }
     assert set(run.outcomes("lb.backends")) == {"6443", "22623", "80", "443"}
 
 
 def test_missing_ptr_message_names_the_record_to_add(runs: dict[str, SuiteRun]) -> None:
     rec = runs["missing-ptr"].record("dns.reverse", fqdn("i1"))
     assert "NXDOMAIN" in rec["message"] and "expected PTR" in rec["message"]
-    assert '41.0 IN PTR i1.ocp45.example.localdomain.' in rec["remediation"]
+    assert "41.0 IN PTR i1.ocp45.example.localdomain." in rec["remediation"]
     assert "named-checkconf -z" in rec["remediation"] and "localhost" in rec["remediation"]
 
 

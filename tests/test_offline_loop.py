@@ -29,37 +29,81 @@ def test_postinstall_on_the_bundle_gives_the_live_run_verdicts(tmp_path):
     lab = start_broken_cluster(tmp_path)
     try:
         bundle = tmp_path / "live.tar.gz"
-        live = run_suite(*PLUGINS, "-m", "postinstall", "--kubeconfig", str(lab.workdir / "kubeconfig"),
-                         "--bundle", str(bundle), inventory=lab.inventory_path, env=FAST)
+        live = run_suite(
+            *PLUGINS,
+            "-m",
+            "postinstall",
+            "--kubeconfig",
+            str(lab.workdir / "kubeconfig"),
+            "--bundle",
+            str(bundle),
+            inventory=lab.inventory_path,
+            env=FAST,
+        )
         alone = tmp_path / "alone.tar.gz"  # the same objects from python -m collectors --kubeconfig
-        subprocess.run([sys.executable, "-m", "collectors", "--inventory", str(lab.inventory_path),
-                        "--kubeconfig", str(lab.workdir / "kubeconfig"), "--bundle", str(alone), "-q"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **FAST})
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "collectors",
+                "--inventory",
+                str(lab.inventory_path),
+                "--kubeconfig",
+                str(lab.workdir / "kubeconfig"),
+                "--bundle",
+                str(alone),
+                "-q",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, **FAST},
+        )
     finally:
         lab.stop()  # the API server is gone: the second run can only read the bundle
-    offline = run_suite(*PLUGINS, "-m", "postinstall", "--snapshot", str(bundle),
-                        inventory=lab.inventory_path, env=FAST)
+    offline = run_suite(
+        *PLUGINS,
+        "-m",
+        "postinstall",
+        "--snapshot",
+        str(bundle),
+        inventory=lab.inventory_path,
+        env=FAST,
+    )
 
     # lb.port and mirror.* probe live servers, now stopped; lb.bootstrap_removed and
     # placement.router_behind_lb resolve haproxy server names through the site's DNS, stopped too
     live_servers = ("lb.port", "mirror.", "lb.bootstrap_removed", "placement.router_behind_lb")
 
     def verdicts(run):  # the cluster checks
-        return {(r["check"], r["subject"]): (r["outcome"], r["message"]) for r in run.results
-                if not r["check"].startswith(live_servers)}
+        return {
+            (r["check"], r["subject"]): (r["outcome"], r["message"])
+            for r in run.results
+            if not r["check"].startswith(live_servers)
+        }
 
-    assert len(live.results) > 30 and any(r["outcome"] == "failed" for r in live.results), live.stdout[-2000:]
+    assert len(live.results) > 30 and any(r["outcome"] == "failed" for r in live.results), (
+        live.stdout[-2000:]
+    )
     assert verdicts(offline) == verdicts(live)
-    dns_bound = [r for r in offline.results if r["check"] in ("lb.bootstrap_removed", "placement.router_behind_lb")]
-    assert dns_bound and all(r["outcome"] == "error" and "DNS server" in r["message"] for r in dns_bound), dns_bound
+    dns_bound = [
+        r
+        for r in offline.results
+        if r["check"] in ("lb.bootstrap_removed", "placement.router_behind_lb")
+    ]
+    assert dns_bound and all(
+        r["outcome"] == "error" and "DNS server" in r["message"] for r in dns_bound
+    ), dns_bound
     with tarfile.open(bundle) as tar:
         names = tar.getnames()
         manifest = json.load(tar.extractfile("manifest.json"))
     assert "cluster-scoped-resources/core/nodes/i1.ocp45.example.localdomain.yaml" in names
     assert not [n for n in names if "/secrets/" in n]  # secrets are not even listed
     with tarfile.open(alone) as tar:
-        assert sorted(n for n in tar.getnames() if n.startswith(("cluster-scoped", "namespaces"))) == sorted(
-            n for n in names if n.startswith(("cluster-scoped", "namespaces")))
+        assert sorted(
+            n for n in tar.getnames() if n.startswith(("cluster-scoped", "namespaces"))
+        ) == sorted(n for n in names if n.startswith(("cluster-scoped", "namespaces")))
     rows = [s for s in manifest["sources"] if s["kind"] == "cluster"]
     assert {r["path"] for r in rows} >= {"core/nodes", "config.openshift.io/clusteroperators"}
     assert all(r["status"] in ("ok", "empty") for r in rows), rows

@@ -13,11 +13,19 @@ GOOD = "cluster: {name: ocp45, base_domain: example.localdomain}\nnodes:\n  - {n
 
 
 def pytest_cmd(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
-@pytest.mark.parametrize("args", [["-m", "preflight"], ["-m", "postinstall"], ["checks/dns.py"], []])
+@pytest.mark.parametrize(
+    "args", [["-m", "preflight"], ["-m", "postinstall"], ["checks/dns.py"], []]
+)
 def test_selecting_checks_without_inventory_is_a_usage_error(args: list[str]) -> None:
     done = pytest_cmd(*args)
     assert done.returncode == 4, done.stdout + done.stderr

@@ -23,8 +23,10 @@ def inventory(tmp_path: Path):
 
     from collectors.inventory import load_inventory
 
-    inv = {"cluster": {"name": NET.cluster, "base_domain": NET.base_domain},
-           "nodes": [{"name": n.name, "role": n.role, "ip": n.ip} for n in NET.nodes]}
+    inv = {
+        "cluster": {"name": NET.cluster, "base_domain": NET.base_domain},
+        "nodes": [{"name": n.name, "role": n.role, "ip": n.ip} for n in NET.nodes],
+    }
     path = tmp_path / "site.yaml"
     path.write_text(yaml.safe_dump(inv))
     return load_inventory(path)
@@ -32,24 +34,42 @@ def inventory(tmp_path: Path):
 
 def test_operator_without_conditions_is_unknown() -> None:
     v = cluster.evaluate_operator({"metadata": {"name": "csi-snapshot-controller"}, "status": {}})
-    assert not v.ok and "Available=Unknown" in v.message and "oc describe clusteroperator csi-snapshot-controller" in v.remediation
+    assert (
+        not v.ok
+        and "Available=Unknown" in v.message
+        and "oc describe clusteroperator csi-snapshot-controller" in v.remediation
+    )
 
 
 def test_node_names(tmp_path: Path) -> None:
     inv = inventory(tmp_path)
-    stranger = {"metadata": {"name": "s1.ocp45.example.localdomain"}, "status": {"addresses": [{"type": "InternalIP", "address": "10.9.9.9"}]}}
+    stranger = {
+        "metadata": {"name": "s1.ocp45.example.localdomain"},
+        "status": {"addresses": [{"type": "InternalIP", "address": "10.9.9.9"}]},
+    }
     v = cluster.evaluate_name(stranger, inv)
     assert not v.ok and "not in the inventory" in v.message and "dig -x 10.9.9.9" in v.remediation
-    renamed = {"metadata": {"name": "node-21"}, "status": {"addresses": [{"type": "InternalIP", "address": NET.node("m1").ip}]}}
+    renamed = {
+        "metadata": {"name": "node-21"},
+        "status": {"addresses": [{"type": "InternalIP", "address": NET.node("m1").ip}]},
+    }
     v = cluster.evaluate_name(renamed, inv)
     assert not v.ok and "m1.ocp45.example.localdomain" in v.message
     assert cluster.evaluate_name(MODEL.node("w1"), inv).ok
 
 
 @settings(deadline=None)
-@given(st.lists(st.tuples(st.from_regex(r"csr-[a-z0-9]{5}", fullmatch=True), st.booleans()), max_size=8, unique_by=lambda t: t[0]))
+@given(
+    st.lists(
+        st.tuples(st.from_regex(r"csr-[a-z0-9]{5}", fullmatch=True), st.booleans()),
+        max_size=8,
+        unique_by=lambda t: t[0],
+    )
+)
 def test_csr_pending_iff_a_csr_has_no_status(csrs: list[tuple[str, bool]]) -> None:
-    facts = cluster.CsrFacts(tuple((n, "system:node:x") for n, approved in csrs if not approved), len(csrs))
+    facts = cluster.CsrFacts(
+        tuple((n, "system:node:x") for n, approved in csrs if not approved), len(csrs)
+    )
     v = cluster.evaluate_csrs(facts)
     assert v.ok == all(approved for _, approved in csrs)
     for name, approved in csrs:
@@ -59,43 +79,92 @@ def test_csr_pending_iff_a_csr_has_no_status(csrs: list[tuple[str, bool]]) -> No
 def test_bootstrap_matched_by_address_and_disabled_servers_ignored() -> None:
     cfg = parse_haproxy(
         "backend kube_api\n    server api0 10.0.0.11:6443 check\n    server m1 10.0.0.21:6443 check\n"
-        "backend other\n    server bs 10.0.0.11:6443 check disabled\n", "lb.cfg")
+        "backend other\n    server bs 10.0.0.11:6443 check disabled\n",
+        "lb.cfg",
+    )
     bs = Node("bs", "bootstrap", "10.0.0.11", "bs.c.example")
-    servers = tuple((b, s) for b in cfg.sections if b.kind == "backend" for s in b.servers if s.active)
-    v = lb_postinstall.evaluate_bootstrap(lb_postinstall.BootstrapFacts(6443, "lb.cfg", bs, servers, {}))
-    assert not v.ok and '"server api0 10.0.0.11:6443 check" (line 2, backend kube_api)' in v.remediation
+    servers = tuple(
+        (b, s) for b in cfg.sections if b.kind == "backend" for s in b.servers if s.active
+    )
+    v = lb_postinstall.evaluate_bootstrap(
+        lb_postinstall.BootstrapFacts(6443, "lb.cfg", bs, servers, {})
+    )
+    assert (
+        not v.ok
+        and '"server api0 10.0.0.11:6443 check" (line 2, backend kube_api)' in v.remediation
+    )
     assert "other" not in v.message
 
 
 def test_router_without_node_ip_and_missing_bind() -> None:
-    v = placement.evaluate_router(placement.RouterFacts("openshift-ingress/r", "", None, {}, "lb.cfg"))
+    v = placement.evaluate_router(
+        placement.RouterFacts("openshift-ingress/r", "", None, {}, "lb.cfg")
+    )
     assert not v.ok and "oc -n openshift-ingress describe pod r" in v.remediation
-    v = placement.evaluate_router(placement.RouterFacts("openshift-ingress/r", "i1.x", "10.0.0.41",
-                                                        {80: [], 443: [("infra_https", 40, ["10.0.0.41"])]}, "lb.cfg"))
+    v = placement.evaluate_router(
+        placement.RouterFacts(
+            "openshift-ingress/r",
+            "i1.x",
+            "10.0.0.41",
+            {80: [], 443: [("infra_https", 40, ["10.0.0.41"])]},
+            "lb.cfg",
+        )
+    )
     assert not v.ok and "bind port 80" in v.remediation
 
 
 def test_infra_placement_remedy_uses_the_nodes_taints() -> None:
     taints = [{"key": "node-role.kubernetes.io/infra", "effect": "NoSchedule"}]
     cmd = placement.placement_remedy("image-registry", "registry", taints)
-    assert cmd == ("oc patch configs.imageregistry.operator.openshift.io/cluster --type=merge -p "
-                   "'{\"spec\":{\"nodeSelector\":{\"node-role.kubernetes.io/infra\":\"\"},\"tolerations\":"
-                   "[{\"effect\":\"NoSchedule\",\"key\":\"node-role.kubernetes.io/infra\"}]}}'")
-    assert placement.component_of({"metadata": {"name": "node-exporter-x", "namespace": "openshift-monitoring",
-                                                "ownerReferences": [{"kind": "DaemonSet"}]}}) is None
-    assert placement.component_of({"metadata": {"name": "cluster-monitoring-operator-1", "namespace": "openshift-monitoring"}}) is None
+    assert cmd == (
+        "oc patch configs.imageregistry.operator.openshift.io/cluster --type=merge -p "
+        '\'{"spec":{"nodeSelector":{"node-role.kubernetes.io/infra":""},"tolerations":'
+        '[{"effect":"NoSchedule","key":"node-role.kubernetes.io/infra"}]}}\''
+    )
+    assert (
+        placement.component_of(
+            {
+                "metadata": {
+                    "name": "node-exporter-x",
+                    "namespace": "openshift-monitoring",
+                    "ownerReferences": [{"kind": "DaemonSet"}],
+                }
+            }
+        )
+        is None
+    )
+    assert (
+        placement.component_of(
+            {
+                "metadata": {
+                    "name": "cluster-monitoring-operator-1",
+                    "namespace": "openshift-monitoring",
+                }
+            }
+        )
+        is None
+    )
 
 
 def test_unlabelled_infra_node_and_missing_node() -> None:
     node = MODEL.node("w1")
     v = placement.evaluate_infra_taints("w1.ocp45.example.localdomain", node)
-    assert not v.ok and "oc label node w1.ocp45.example.localdomain node-role.kubernetes.io/infra=" in v.remediation
+    assert (
+        not v.ok
+        and "oc label node w1.ocp45.example.localdomain node-role.kubernetes.io/infra="
+        in v.remediation
+    )
     assert not placement.evaluate_infra_taints("i9", None).ok
     assert placement.evaluate_infra_taints("i1", MODEL.node("i1")).ok
 
 
-def stream(name: str, pattern: S.Pattern, present: bool, candidates: tuple[str, ...] = ("m:5000/a:1",),
-           failure: str | None = None) -> samples.StreamFacts:
+def stream(
+    name: str,
+    pattern: S.Pattern,
+    present: bool,
+    candidates: tuple[str, ...] = ("m:5000/a:1",),
+    failure: str | None = None,
+) -> samples.StreamFacts:
     tag = samples.TagFacts("1", "registry.redhat.io/a:1", "m:5000/a:1", candidates, present)
     return samples.StreamFacts(name, pattern, True, (tag,), failure, "m:5000", "pull-secret.json")
 
@@ -112,17 +181,30 @@ def test_samples_patterns_in_the_verdicts() -> None:
     skipped = S.pattern({"spec": {"managementState": "Managed", "skippedImagestreams": ["b"]}})
     assert samples.evaluate_mirror_stream(stream("b", skipped, False)).ok
     assert samples.evaluate_samples_registry({"spec": {"managementState": "Removed"}}, "m:5000").ok
-    assert not samples.evaluate_samples_registry({"spec": {"managementState": "Managed"}}, "m:5000").ok
+    assert not samples.evaluate_samples_registry(
+        {"spec": {"managementState": "Managed"}}, "m:5000"
+    ).ok
 
 
 def test_day2_branches() -> None:
-    assert day2.evaluate_registry({"spec": {"managementState": "Managed", "storage": {"emptyDir": {}}}}).ok
+    assert day2.evaluate_registry(
+        {"spec": {"managementState": "Managed", "storage": {"emptyDir": {}}}}
+    ).ok
     assert not day2.evaluate_registry({"spec": {"managementState": "Managed", "storage": {}}}).ok
-    v = day2.evaluate_catalog(day2.CatalogFacts({"metadata": {"name": "c", "namespace": "openshift-marketplace"},
-                                                 "spec": {"image": "m:5000/olm/x:v1"}}, ()))
+    v = day2.evaluate_catalog(
+        day2.CatalogFacts(
+            {
+                "metadata": {"name": "c", "namespace": "openshift-marketplace"},
+                "spec": {"image": "m:5000/olm/x:v1"},
+            },
+            (),
+        )
+    )
     assert not v.ok and "no catalog pod" in v.message and "m:5000/olm/x:v1" in v.remediation
     assert not day2.evaluate_operatorhub({"spec": {}}).ok
-    assert day2.evaluate_upgrade("machineconfigpool", {"metadata": {"name": "worker"}, "spec": {}}).ok
+    assert day2.evaluate_upgrade(
+        "machineconfigpool", {"metadata": {"name": "worker"}, "spec": {}}
+    ).ok
 
 
 def test_tag_references_map_only_through_tag_mirror_sets() -> None:
@@ -131,7 +213,9 @@ def test_tag_references_map_only_through_tag_mirror_sets() -> None:
 
     digest_rule = MirrorRule("registry.redhat.io/rhscl", ("m:5000/rhscl",))
     tag_rule = MirrorRule("registry.redhat.io/rhscl", ("m:5000/rhscl",), digest_only=False)
-    assert candidates("registry.redhat.io/rhscl/nginx-112-rhel7:latest", [digest_rule], "m:5000") == []
+    assert (
+        candidates("registry.redhat.io/rhscl/nginx-112-rhel7:latest", [digest_rule], "m:5000") == []
+    )
     found = candidates("registry.redhat.io/rhscl/nginx-112-rhel7:latest", [tag_rule], "m:5000")
     assert [str(c) for c in found] == ["m:5000/rhscl/nginx-112-rhel7:latest"]
 
@@ -149,9 +233,19 @@ def test_nodes_ready_remediation_logs_in_as_the_inventory_says(tmp_path) -> None
     inv = load_inventory(inv_path)
 
     def node(name: str, ip: str) -> dict:
-        return {"metadata": {"name": name}, "status": {
-            "addresses": [{"type": "InternalIP", "address": ip}],
-            "conditions": [{"type": "Ready", "status": "False", "reason": "KubeletNotReady"}]}}
+        return {
+            "metadata": {"name": name},
+            "status": {
+                "addresses": [{"type": "InternalIP", "address": ip}],
+                "conditions": [{"type": "Ready", "status": "False", "reason": "KubeletNotReady"}],
+            },
+        }
 
-    assert "ssh root@10.0.0.31 journalctl" in evaluate_ready(node("w1.ocp45.example.localdomain", "10.0.0.31"), inv).remediation
-    assert "ssh -p 2222 admin@jump journalctl" in evaluate_ready(node("w2.ocp45.example.localdomain", "10.0.0.32"), inv).remediation
+    assert (
+        "ssh root@10.0.0.31 journalctl"
+        in evaluate_ready(node("w1.ocp45.example.localdomain", "10.0.0.31"), inv).remediation
+    )
+    assert (
+        "ssh -p 2222 admin@jump journalctl"
+        in evaluate_ready(node("w2.ocp45.example.localdomain", "10.0.0.32"), inv).remediation
+    )

@@ -24,9 +24,19 @@ from tests.suite import SuiteRun, run_suite
 SELECT = ("-m", "postinstall", "-p", "no:randomly")
 FAST = {"UPI_HTTP_TIMEOUT": "2", "UPI_TCP_TIMEOUT": "1", "UPI_HTTP_RETRIES": "0"}
 MINE = {
-    "cluster.operators", "nodes.ready", "nodes.names", "csr.pending", "lb.bootstrap_removed",
-    "placement.infra", "placement.infra_taints", "placement.router_behind_lb", "mirror.imagestreams",
-    "samples.skip_coverage", "samples.registry", "operatorhub.sources", "imageregistry.storage",
+    "cluster.operators",
+    "nodes.ready",
+    "nodes.names",
+    "csr.pending",
+    "lb.bootstrap_removed",
+    "placement.infra",
+    "placement.infra_taints",
+    "placement.router_behind_lb",
+    "mirror.imagestreams",
+    "samples.skip_coverage",
+    "samples.registry",
+    "operatorhub.sources",
+    "imageregistry.storage",
     "upgrade.readiness",
 }
 CLUSTER_CHECKS = MINE - {"lb.bootstrap_removed"}
@@ -36,8 +46,12 @@ def verdicts(run: SuiteRun) -> dict[tuple[str, str], str]:
     return {(r["check"], r["subject"]): r["outcome"] for r in run.results if r["check"] in MINE}
 
 
-def suite(lab: Lab | Broken, *args: str, inventory: Path | None = None, env: dict[str, str] | None = None) -> SuiteRun:
-    return run_suite(*SELECT, *args, inventory=inventory or lab.inventory_path, env={**FAST, **(env or {})})
+def suite(
+    lab: Lab | Broken, *args: str, inventory: Path | None = None, env: dict[str, str] | None = None
+) -> SuiteRun:
+    return run_suite(
+        *SELECT, *args, inventory=inventory or lab.inventory_path, env={**FAST, **(env or {})}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +107,10 @@ def test_installed_cluster_passes_every_postinstall_check(installed_live) -> Non
     bad = {k: v for k, v in seen.items() if v != "passed"}
     assert not bad, run.stdout[-4000:]
     assert ("placement.infra", "openshift-monitoring/prometheus-k8s-0") in seen
-    assert ("mirror.imagestreams", "jenkins") in seen and ("samples.skip_coverage", "nodejs") in seen
+    assert ("mirror.imagestreams", "jenkins") in seen and (
+        "samples.skip_coverage",
+        "nodejs",
+    ) in seen
 
 
 def test_a_whole_postinstall_run_only_reads(installed_live) -> None:
@@ -114,11 +131,20 @@ def test_live_and_snapshot_agree_and_xdist_too(installed: Lab, installed_live) -
 
 
 def test_403_names_the_resource_and_rbac_verb(installed: Lab) -> None:
-    run = suite(installed, "--kubeconfig", str(installed.workdir / "kubeconfig-rbac"), "-k", "cluster or nodes")
+    run = suite(
+        installed,
+        "--kubeconfig",
+        str(installed.workdir / "kubeconfig-rbac"),
+        "-k",
+        "cluster or nodes",
+    )
     rec = run.record("cluster.operators", "-")
     assert rec["outcome"] == "error"
     assert "forbidden to list clusteroperators.config.openshift.io" in rec["message"]
-    assert 'RBAC verb "list" on resource "clusteroperators" in API group "config.openshift.io"' in rec["message"]
+    assert (
+        'RBAC verb "list" on resource "clusteroperators" in API group "config.openshift.io"'
+        in rec["message"]
+    )
     assert run.outcome("nodes.ready", "m1.ocp45.example.localdomain") == "passed"
 
 
@@ -129,7 +155,11 @@ def test_unreachable_api_is_an_error_and_the_rest_goes_on(installed: Lab, tmp_pa
     path.write_text(yaml.safe_dump(kc))
     run = suite(installed, "--kubeconfig", str(path))
     rec = run.record("nodes.ready", "-")
-    assert rec["outcome"] == "error" and "unreachable" in rec["message"] and "list nodes" in rec["message"]
+    assert (
+        rec["outcome"] == "error"
+        and "unreachable" in rec["message"]
+        and "list nodes" in rec["message"]
+    )
     assert run.outcome("lb.bootstrap_removed", "6443") == "passed"
 
 
@@ -143,7 +173,14 @@ def test_api_that_never_answers_times_out(installed: Lab, tmp_path: Path) -> Non
         path = tmp_path / "kubeconfig"
         path.write_text(yaml.safe_dump(kc))
         started = time.monotonic()
-        run = suite(installed, "--kubeconfig", str(path), "-k", "nodes or csr or operators", env={"UPI_HTTP_TIMEOUT": "1"})
+        run = suite(
+            installed,
+            "--kubeconfig",
+            str(path),
+            "-k",
+            "nodes or csr or operators",
+            env={"UPI_HTTP_TIMEOUT": "1"},
+        )
         took = time.monotonic() - started
     finally:
         silent.close()
@@ -163,15 +200,23 @@ def test_missing_kubeconfig_file_is_an_error_naming_it(installed: Lab, tmp_path:
 def test_no_cluster_source_skips_with_the_options_named(installed: Lab) -> None:
     run = suite(installed, "-k", "nodes or csr", env={"KUBECONFIG": ""})
     rec = run.record("csr.pending", "cluster")
-    assert rec["outcome"] == "skipped" and "--kubeconfig" in rec["message"] and "--snapshot" in rec["message"]
+    assert (
+        rec["outcome"] == "skipped"
+        and "--kubeconfig" in rec["message"]
+        and "--snapshot" in rec["message"]
+    )
 
 
 # --------------------------------------------------------------------------- snapshot variants
 
 
-def test_snapshot_variants_bad_input_missing_folder_and_samples_registry(installed: Lab, tmp_path: Path) -> None:
+def test_snapshot_variants_bad_input_missing_folder_and_samples_registry(
+    installed: Lab, tmp_path: Path
+) -> None:
     model = copy.deepcopy(installed.cluster_model)
-    model.objects["samples.operator.openshift.io/configs"][0]["spec"]["samplesRegistry"] = "registry.redhat.io"
+    model.objects["samples.operator.openshift.io/configs"][0]["spec"]["samplesRegistry"] = (
+        "registry.redhat.io"
+    )
     root = write_must_gather(model, tmp_path / "mg", oc_adm=True)
     node_file = next(root.rglob("cluster-scoped-resources/core/nodes/w1.*.yaml"))
     node_file.write_text("kind: Node\nmetadata: {name: w1\n")
@@ -179,15 +224,27 @@ def test_snapshot_variants_bad_input_missing_folder_and_samples_registry(install
         co.unlink()
     run = suite(installed, "--snapshot", str(root))
     rec = run.record("samples.registry", "cluster")
-    assert rec["outcome"] == "failed" and installed.inventory["mirror"]["registry"] in rec["message"]
+    assert (
+        rec["outcome"] == "failed" and installed.inventory["mirror"]["registry"] in rec["message"]
+    )
     mirror = installed.inventory["mirror"]["registry"]
     assert f'"samplesRegistry":"{mirror}"' in rec["remediation"]
     nodes = run.record("nodes.ready", "-")
-    assert nodes["outcome"] == "error" and str(node_file) in nodes["message"] and "not valid YAML" in nodes["message"]
+    assert (
+        nodes["outcome"] == "error"
+        and str(node_file) in nodes["message"]
+        and "not valid YAML" in nodes["message"]
+    )
     cos = run.record("cluster.operators", "-")
-    assert cos["outcome"] == "error" and "clusteroperators.config.openshift.io (config.openshift.io/v1) is not in the snapshot" in cos["message"]
+    assert (
+        cos["outcome"] == "error"
+        and "clusteroperators.config.openshift.io (config.openshift.io/v1) is not in the snapshot"
+        in cos["message"]
+    )
     assert run.outcome("csr.pending", "cluster") == "passed"
-    assert run.outcome("operatorhub.sources", "openshift-marketplace/my-operator-catalog") == "passed"
+    assert (
+        run.outcome("operatorhub.sources", "openshift-marketplace/my-operator-catalog") == "passed"
+    )
 
 
 def test_truncated_tarball_errors_for_what_was_lost_only(installed: Lab, tmp_path: Path) -> None:
@@ -209,15 +266,22 @@ def test_truncated_tarball_errors_for_what_was_lost_only(installed: Lab, tmp_pat
 BROKEN_FAILS = {
     ("cluster.operators", "openshift-samples"): "Degraded=True (FailedImageImports",
     ("nodes.ready", "w3.ocp45.example.localdomain"): "Ready=False (KubeletNotReady",
-    ("nodes.names", "localhost"): "add \"21 IN PTR m1.ocp45.example.localdomain.\"",
+    ("nodes.names", "localhost"): 'add "21 IN PTR m1.ocp45.example.localdomain."',
     ("csr.pending", "cluster"): "oc adm certificate approve csr-nnzww",
     ("lb.bootstrap_removed", "6443"): "server bs bs.ocp45.example.localdomain:6443 check",
-    ("placement.infra", "openshift-ingress/router-default-cbbf5f64-fxpzf"):
-        "oc patch ingresscontroller/default -n openshift-ingress-operator --type=merge",
+    (
+        "placement.infra",
+        "openshift-ingress/router-default-cbbf5f64-fxpzf",
+    ): "oc patch ingresscontroller/default -n openshift-ingress-operator --type=merge",
     ("placement.infra", "openshift-monitoring/prometheus-k8s-0"): "prometheusK8s: {nodeSelector",
-    ("placement.infra_taints", "i3.ocp45.example.localdomain"):
-        "oc adm taint node i3.ocp45.example.localdomain infra=reserved:NoSchedule infra=reserved:NoExecute",
-    ("placement.router_behind_lb", "openshift-ingress/router-default-cbbf5f64-fxpzf"): "to backend infra_http",
+    (
+        "placement.infra_taints",
+        "i3.ocp45.example.localdomain",
+    ): "oc adm taint node i3.ocp45.example.localdomain infra=reserved:NoSchedule infra=reserved:NoExecute",
+    (
+        "placement.router_behind_lb",
+        "openshift-ingress/router-default-cbbf5f64-fxpzf",
+    ): "to backend infra_http",
     ("mirror.imagestreams", "nodejs"): "rhscl/nodejs-10-rhel7:latest not in the mirror",
     ("samples.skip_coverage", "nodejs"): '"skippedImagestreams":["httpd","redis","nodejs"]',
     ("samples.skip_coverage", "redis"): "ConfigMap openshift-cluster-samples-operator/redis",
@@ -225,16 +289,25 @@ BROKEN_FAILS = {
     ("operatorhub.sources", "openshift-marketplace/broken-catalog"): "CrashLoopBackOff",
     ("imageregistry.storage", "cluster"): "managementState Removed",
     ("upgrade.readiness", "machineconfigpool/worker"): "oc patch mcp/worker",
-    ("upgrade.readiness", "machinehealthcheck/openshift-machine-api/example"): 'annotate mhc example cluster.x-k8s.io/paused=""',
+    (
+        "upgrade.readiness",
+        "machinehealthcheck/openshift-machine-api/example",
+    ): 'annotate mhc example cluster.x-k8s.io/paused=""',
 }
 BROKEN_PASSES = [
-    ("cluster.operators", "dns"), ("nodes.ready", "i1.ocp45.example.localdomain"),
-    ("nodes.names", "w1.ocp45.example.localdomain"), ("lb.bootstrap_removed", "22623"),
+    ("cluster.operators", "dns"),
+    ("nodes.ready", "i1.ocp45.example.localdomain"),
+    ("nodes.names", "w1.ocp45.example.localdomain"),
+    ("lb.bootstrap_removed", "22623"),
     ("placement.infra", "openshift-image-registry/image-registry-58579b74c5-pbwr4"),
     ("placement.infra_taints", "i1.ocp45.example.localdomain"),
     ("placement.router_behind_lb", "openshift-ingress/router-default-cbbf5f64-m4mhp"),
-    ("mirror.imagestreams", "nginx"), ("mirror.imagestreams", "httpd"), ("mirror.imagestreams", "redis"),
-    ("samples.skip_coverage", "nginx"), ("samples.skip_coverage", "httpd"), ("samples.registry", "cluster"),
+    ("mirror.imagestreams", "nginx"),
+    ("mirror.imagestreams", "httpd"),
+    ("mirror.imagestreams", "redis"),
+    ("samples.skip_coverage", "nginx"),
+    ("samples.skip_coverage", "httpd"),
+    ("samples.registry", "cluster"),
     ("operatorhub.sources", "openshift-marketplace/my-operator-catalog"),
     ("upgrade.readiness", "machineconfigpool/master"),
 ]
@@ -264,7 +337,10 @@ def test_samples_failure_names_the_pattern_and_degraded(broken_snapshot: SuiteRu
     rec = broken_snapshot.record("samples.skip_coverage", "nodejs")
     details = " ".join(rec.get("details", []))
     assert "Samples pattern 2 (Managed, 1 skipped imagestream(s))" in details
-    assert "it will go Degraded 2 hours after imports start failing: nodejs, redis cannot import" in details
+    assert (
+        "it will go Degraded 2 hours after imports start failing: nodejs, redis cannot import"
+        in details
+    )
     assert "ImportImageErrorsExist" in rec["message"]
 
 
@@ -285,10 +361,14 @@ def test_broken_live_equals_snapshot_under_xdist(broken: Broken, broken_snapshot
     assert verbs == {"GET"}
 
 
-def test_snapshot_without_samples_config_same_verdicts_serial_and_xdist(installed: Lab, tmp_path: Path) -> None:
+def test_snapshot_without_samples_config_same_verdicts_serial_and_xdist(
+    installed: Lab, tmp_path: Path
+) -> None:
     """A not-found read handed from the xdist controller stays a not-found on the worker."""
     model = copy.deepcopy(installed.cluster_model)
-    model.objects["samples.operator.openshift.io/configs"][0]["metadata"]["name"] = "not-cluster"  # folder kept
+    model.objects["samples.operator.openshift.io/configs"][0]["metadata"]["name"] = (
+        "not-cluster"  # folder kept
+    )
     root = write_must_gather(model, tmp_path / "mg")
     serial = suite(installed, "--snapshot", str(root))
     parallel = suite(installed, "--snapshot", str(root), "-n", "2")
@@ -306,11 +386,15 @@ def test_one_bad_image_reference_errors_its_own_stream_only(installed: Lab, tmp_
     run = suite(installed, "--snapshot", str(root))
     rec = run.record("mirror.imagestreams", "jenkins")
     assert rec["outcome"] == "error" and "not an image reference" in rec["message"], rec
-    others = {s: v for (c, s), v in verdicts(run).items() if c == "mirror.imagestreams" and s != "jenkins"}
+    others = {
+        s: v for (c, s), v in verdicts(run).items() if c == "mirror.imagestreams" and s != "jenkins"
+    }
     assert others and set(others.values()) == {"passed"}, others
 
 
-def test_dns_failure_resolving_lb_servers_is_an_error_like_preflight(installed: Lab, tmp_path: Path) -> None:
+def test_dns_failure_resolving_lb_servers_is_an_error_like_preflight(
+    installed: Lab, tmp_path: Path
+) -> None:
     """lb.bootstrap_removed and placement.router_behind_lb resolve haproxy servers the way lb.backends
     does (Site.resolve_servers): a DNS server that does not answer is an error, not a guess."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
@@ -320,8 +404,17 @@ def test_dns_failure_resolving_lb_servers_is_an_error_like_preflight(installed: 
     inventory["dns"] = {"servers": [f"127.0.0.1:{dead}"]}
     site = tmp_path / "site.yaml"
     site.write_text(yaml.safe_dump(inventory))
-    run = suite(installed, "--kubeconfig", str(installed.kubeconfig), "-k", "bootstrap_removed or router_behind_lb",
-                inventory=site, env={"UPI_DNS_TIMEOUT": "0.5"})
+    run = suite(
+        installed,
+        "--kubeconfig",
+        str(installed.kubeconfig),
+        "-k",
+        "bootstrap_removed or router_behind_lb",
+        inventory=site,
+        env={"UPI_DNS_TIMEOUT": "0.5"},
+    )
     got = {(r["check"], r["outcome"]) for r in run.results}
-    assert got == {("lb.bootstrap_removed", "error"), ("placement.router_behind_lb", "error")}, run.stdout[-3000:]
+    assert got == {("lb.bootstrap_removed", "error"), ("placement.router_behind_lb", "error")}, (
+        run.stdout[-3000:]
+    )
     assert all(f"127.0.0.1:{dead}" in r["message"] for r in run.results), run.results

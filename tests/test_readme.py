@@ -35,7 +35,9 @@ def test_readme_check_table_matches_the_code() -> None:
     text = (ROOT / "README.md").read_text()
     match = re.search(re.escape(START) + r"\n(.*?)\n" + re.escape(END), text, re.S)
     assert match, "README.md lacks the check table markers"
-    assert match.group(1) == check_table(), "README check table is stale: run python -m tests.test_readme --write"
+    assert match.group(1) == check_table(), (
+        "README check table is stale: run python -m tests.test_readme --write"
+    )
 
 
 def test_readme_starts_with_the_two_commands() -> None:

@@ -30,7 +30,9 @@ def seed_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 @pytest.fixture(scope="module")
 def seed_run(seed_lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> tuple[SuiteRun, Path]:
     page = tmp_path_factory.mktemp("report") / "report.html"
-    run = run_suite("-m", "preflight", "--report-html", str(page), inventory=seed_lab.inventory_path)
+    run = run_suite(
+        "-m", "preflight", "--report-html", str(page), inventory=seed_lab.inventory_path
+    )
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
     assert run.failing() >= EXPECTED_FAILING, run.failing()
     return run, page
@@ -58,7 +60,8 @@ class Cells(HTMLParser):
 
 
 def test_html_report_renders_in_chromium_with_the_failing_cells(
-        seed_run: tuple[SuiteRun, Path], tmp_path: Path) -> None:
+    seed_run: tuple[SuiteRun, Path], tmp_path: Path
+) -> None:
     packages.ensure(["chromium"])
     run, page = seed_run
     shot = tmp_path / "report.png"
@@ -115,7 +118,10 @@ def test_quiet_run_lists_only_failing_checks_and_colour_only_when_asked(seed_lab
     assert "lb.backends" in failing_checks
     assert [line.split()[0] for line in table_of(run.stdout)] == failing_checks
     assert "\x1b[" not in run.stdout
-    coloured = run_suite("-q", "--color=yes", "-m", "preflight", "-k", "lb.",
-                         inventory=seed_lab.inventory_path)
-    assert re.search(r"\x1b\[31m[^\n]*lb\.backends\s+2\s+2", coloured.stdout), coloured.stdout[-2000:]
+    coloured = run_suite(
+        "-q", "--color=yes", "-m", "preflight", "-k", "lb.", inventory=seed_lab.inventory_path
+    )
+    assert re.search(r"\x1b\[31m[^\n]*lb\.backends\s+2\s+2", coloured.stdout), coloured.stdout[
+        -2000:
+    ]
     assert not re.search(r"\x1b\[31m[^\n]*lb\.port", coloured.stdout)  # passing: not red

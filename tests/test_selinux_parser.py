@@ -16,10 +16,15 @@ from collectors.parsers.selinux import (
 
 ident = st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)
 levels = st.sampled_from(["s0", "s0:c0.c1023", "s0-s0:c0.c1023", "s15:c1,c7"])
-contexts = st.builds(SelinuxContext, ident, st.sampled_from(["object_r", "system_r"]), ident, levels)
+contexts = st.builds(
+    SelinuxContext, ident, st.sampled_from(["object_r", "system_r"]), ident, levels
+)
 maybe_context = st.none() | contexts
-names = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=30).map(
-    lambda s: s.strip()).filter(lambda s: s and " -> " not in s)
+names = (
+    st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=30)
+    .map(lambda s: s.strip())
+    .filter(lambda s: s and " -> " not in s)
+)
 listing = st.dictionaries(names, maybe_context, max_size=10)
 
 
@@ -43,7 +48,9 @@ def test_stat_round_trip(files: dict[str, SelinuxContext | None]) -> None:
 @settings(deadline=None)
 @given(listing, st.sampled_from(["-rw-r--r--.", "-rwxrwxrwx.", "-rw-------", "drwxr-xr-x."]))
 def test_ls_long_round_trip(files: dict[str, SelinuxContext | None], mode: str) -> None:
-    lines = ["total 874428"] + [f"{mode} 1 root root {shown(c)} 298610 Aug 16 02:43 {n}" for n, c in files.items()]
+    lines = ["total 874428"] + [
+        f"{mode} 1 root root {shown(c)} 298610 Aug 16 02:43 {n}" for n, c in files.items()
+    ]
     assert parse_ls_z("\n".join(lines), "ls -lZ") == files
 
 
@@ -71,6 +78,8 @@ def test_seed_listing() -> None:
 """
     parsed = parse_ls_z(seed, "ls -lZ")
     assert {n: c.type for n, c in parsed.items() if c} == {
-        "bootstrap.ign": "httpd_sys_content_t", "rhcos-4.5.2-x86_64-metal.x86_64.raw.gz": "admin_home_t"}
+        "bootstrap.ign": "httpd_sys_content_t",
+        "rhcos-4.5.2-x86_64-metal.x86_64.raw.gz": "admin_home_t",
+    }
     with pytest.raises(InputError, match=r"^ls:1: .*not an SELinux context"):
         parse_ls_z("-rw-r--r--. 1 root root nonsense 1 Aug 16 02:43 x", "ls")

@@ -41,12 +41,18 @@ def pool() -> Iterator[SshPool]:
 
 
 def host_fingerprint(lab: Lab) -> str:
-    done = subprocess.run(["ssh-keygen", "-lf", str(lab.workdir / "sshd" / "ssh_host_ed25519_key.pub")],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["ssh-keygen", "-lf", str(lab.workdir / "sshd" / "ssh_host_ed25519_key.pub")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout.split()[1]
 
 
-def test_commands_are_quoted_and_connection_reused(pool: SshPool, target: SshTarget, lab: Lab) -> None:
+def test_commands_are_quoted_and_connection_reused(
+    pool: SshPool, target: SshTarget, lab: Lab
+) -> None:
     host = pool.host(target)
     rc, out, err = host.run(["printf", "%s|", "a b", "$HOME", "x;echo injected", "'q'"])
     assert (rc, out, err) == (0, "a b|$HOME|x;echo injected|'q'|", "")
@@ -62,7 +68,10 @@ def test_commands_are_quoted_and_connection_reused(pool: SshPool, target: SshTar
 def test_threads_share_one_connection(pool: SshPool, target: SshTarget) -> None:
     host = pool.host(target)
     results: list[tuple[int, str, str]] = []
-    threads = [threading.Thread(target=lambda i=i: results.append(host.run(["echo", str(i)]))) for i in range(12)]
+    threads = [
+        threading.Thread(target=lambda i=i: results.append(host.run(["echo", str(i)])))
+        for i in range(12)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -79,7 +88,11 @@ def test_command_timeout_names_host(pool: SshPool, target: SshTarget) -> None:
     with pytest.raises(CommandTimeout) as info:  # what it printed before the timeout is kept
         host.run_bytes(["sh", "-c", "echo early; sleep 5"], timeout=1.0)
     assert info.value.stdout == b"early\n"
-    assert host.run(["sh", "-c", "echo partial; kill -KILL $$"]) == (-1, "partial\n", "")  # killed: no status
+    assert host.run(["sh", "-c", "echo partial; kill -KILL $$"]) == (
+        -1,
+        "partial\n",
+        "",
+    )  # killed: no status
 
 
 def test_auth_failure(pool: SshPool, target: SshTarget, tmp_path: Path) -> None:
@@ -87,13 +100,19 @@ def test_auth_failure(pool: SshPool, target: SshTarget, tmp_path: Path) -> None:
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
     with pytest.raises(FactError) as err:
         pool.host(replace(target, key=other)).run(["true"])
-    assert str(err.value).startswith(f"{target}: authentication failed for user root with key {other}")
+    assert str(err.value).startswith(
+        f"{target}: authentication failed for user root with key {other}"
+    )
     assert "PRIVATE" not in str(err.value)
-    with pytest.raises(FactError, match=rf"^{target}: the SSH key {tmp_path}/absent does not exist"):
+    with pytest.raises(
+        FactError, match=rf"^{target}: the SSH key {tmp_path}/absent does not exist"
+    ):
         pool.host(replace(target, key=tmp_path / "absent")).run(["true"])
 
 
-def test_unknown_host_key_strict_names_fingerprint(pool: SshPool, target: SshTarget, lab: Lab, tmp_path: Path) -> None:
+def test_unknown_host_key_strict_names_fingerprint(
+    pool: SshPool, target: SshTarget, lab: Lab, tmp_path: Path
+) -> None:
     empty = tmp_path / "known_hosts"
     empty.write_text("")
     with pytest.raises(FactError) as err:
@@ -106,7 +125,9 @@ def test_unknown_host_key_strict_names_fingerprint(pool: SshPool, target: SshTar
 
 def test_accept_new_records_the_key(pool: SshPool, target: SshTarget, tmp_path: Path) -> None:
     known = tmp_path / "sub" / "known_hosts"
-    rc, _, _ = pool.host(replace(target, known_hosts=known, host_key_policy="accept-new")).run(["true"])
+    rc, _, _ = pool.host(replace(target, known_hosts=known, host_key_policy="accept-new")).run(
+        ["true"]
+    )
     assert rc == 0
     assert known.read_text().startswith(f"[{target.host}]:{target.port} ssh-ed25519 ")
     fresh = SshPool(config_path=Path("/nonexistent"))
@@ -124,7 +145,9 @@ def test_changed_host_key(pool: SshPool, target: SshTarget, lab: Lab, tmp_path: 
     known.write_text(f"[{target.host}]:{target.port} {kind} {blob}\n")
     for policy in ("strict", "accept-new"):
         with pytest.raises(FactError) as err:
-            SshPool(config_path=Path("/x")).host(replace(target, known_hosts=known, host_key_policy=policy)).run(["true"])
+            SshPool(config_path=Path("/x")).host(
+                replace(target, known_hosts=known, host_key_policy=policy)
+            ).run(["true"])
         text = str(err.value)
         assert text.startswith(f"{target}: host key CHANGED for [{target.host}]:{target.port}")
         assert host_fingerprint(lab) in text and "ssh-keygen -R" in text
@@ -138,7 +161,9 @@ def test_connection_refused(pool: SshPool, target: SshTarget, lab: Lab) -> None:
         pool.host(closed).run(["true"])
 
 
-def test_silent_server_times_out(pool: SshPool, target: SshTarget, lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_silent_server_times_out(
+    pool: SshPool, target: SshTarget, lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(settings, "SSH_CONNECT_TIMEOUT", 0.5)
     with socket.socket() as silent:
         silent.bind((target.host, lab.port(4)))
@@ -178,7 +203,9 @@ def test_suite_reports_ssh_errors_with_the_host(lab: Lab, tmp_path: Path) -> Non
         assert "PRIVATE KEY" not in text and body not in text
 
 
-def test_transport_errors_become_fact_errors(pool: SshPool, target: SshTarget, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_transport_errors_become_fact_errors(
+    pool: SshPool, target: SshTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A connection that breaks while opening a channel (both tries) or running the command is a
     FactError naming user@host:port, never a raw paramiko/socket exception."""
     import paramiko
@@ -198,10 +225,14 @@ def test_transport_errors_become_fact_errors(pool: SshPool, target: SshTarget, m
         raise paramiko.SSHException("Channel closed.")
 
     monkeypatch.setattr(paramiko.Channel, "exec_command", reset)
-    with pytest.raises(FactError, match=rf"^{target}: connection lost running echo: SSHException: Channel closed"):
+    with pytest.raises(
+        FactError, match=rf"^{target}: connection lost running echo: SSHException: Channel closed"
+    ):
         host.run(["echo", "x"])
     monkeypatch.undo()
-    pool.client(pool.endpoint(target)).get_transport().close()  # a closed transport: reconnects once
+    pool.client(
+        pool.endpoint(target)
+    ).get_transport().close()  # a closed transport: reconnects once
     assert host.run(["echo", "back"])[1] == "back\n"
 
 

@@ -11,7 +11,13 @@ from reports.terminal import _fit, summary_rows, summary_table
 
 
 def rec(check: str, subject: str, outcome: str) -> dict[str, Any]:
-    return {"check": check, "subject": subject, "outcome": outcome, "message": "", "remediation": ""}
+    return {
+        "check": check,
+        "subject": subject,
+        "outcome": outcome,
+        "message": "",
+        "remediation": "",
+    }
 
 
 RECORDS = [rec("dns.reverse", f"i{i}.ocp45.example.localdomain", "failed") for i in (1, 2, 3)] + [
@@ -37,8 +43,12 @@ def test_table_columns_line_up_and_colour_follows_the_worst_outcome() -> None:
     end = lines[0].index("pass") + len("pass")
     assert all(line[end - 1] != " " and line[end] == " " for line in lines), "pass column aligned"
     colours = {line.split()[0]: colour for line, colour in table[1:]}
-    assert colours == {"dns.api": "green", "dns.reverse": "red", "lb.port": "yellow",
-                       "mirror.access": None}
+    assert colours == {
+        "dns.api": "green",
+        "dns.reverse": "red",
+        "lb.port": "yellow",
+        "mirror.access": None,
+    }
     assert all(len(line) <= 80 for line in lines)
     assert all("\x1b" not in line for line in lines)
 
@@ -50,8 +60,10 @@ def test_quiet_table_keeps_only_checks_with_failures_or_errors() -> None:
 
 
 @settings(deadline=None)
-@given(st.lists(st.text(min_size=1, max_size=60), min_size=1, max_size=50),
-       st.integers(min_value=10, max_value=200))
+@given(
+    st.lists(st.text(min_size=1, max_size=60), min_size=1, max_size=50),
+    st.integers(min_value=10, max_value=200),
+)
 def test_fit_stays_within_width_and_counts_what_it_cut(subjects: list[str], width: int) -> None:
     text = _fit(subjects, width)
     assert len(text) <= width

@@ -16,7 +16,13 @@ from collectors.errors import FactError, NotApplicable
 class ClusterAccess:
     """Opens the cluster source once per process; remembers why it could not."""
 
-    def __init__(self, snapshot: str | None, kubeconfig: str | None, wanted: bool, seed: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        snapshot: str | None,
+        kubeconfig: str | None,
+        wanted: bool,
+        seed: dict[str, Any] | None = None,
+    ) -> None:
         self.snapshot = snapshot
         self.kubeconfig = kubeconfig
         self.wanted = wanted
@@ -38,7 +44,9 @@ class ClusterAccess:
         if not self.wanted:
             raise NotApplicable("postinstall checks are not selected in this run")
         if not (self.snapshot or self.kubeconfig):
-            raise NotApplicable("no cluster to read: give --kubeconfig FILE (or set KUBECONFIG) or --snapshot PATH")
+            raise NotApplicable(
+                "no cluster to read: give --kubeconfig FILE (or set KUBECONFIG) or --snapshot PATH"
+            )
         with self._lock:
             if self._source is None and self._error is None:
                 try:
@@ -50,7 +58,9 @@ class ClusterAccess:
                         from collectors.cluster.live import LiveSource
 
                         kubeconfig = self.kubeconfig or ""
-                        self._source = CachedSource(lambda: LiveSource(kubeconfig), self.seed, name=f"API ({kubeconfig})")
+                        self._source = CachedSource(
+                            lambda: LiveSource(kubeconfig), self.seed, name=f"API ({kubeconfig})"
+                        )
                     else:
                         from collectors.cluster.live import LiveSource
 

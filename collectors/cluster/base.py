@@ -65,8 +65,12 @@ class CachedSource:
     :func:`import_error` rebuilds the same exception type on the worker.
     """
 
-    def __init__(self, inner: ClusterSource | Callable[[], ClusterSource], seed: dict[str, Any] | None = None,
-                 name: str = "") -> None:
+    def __init__(
+        self,
+        inner: ClusterSource | Callable[[], ClusterSource],
+        seed: dict[str, Any] | None = None,
+        name: str = "",
+    ) -> None:
         self._inner = inner if not callable(inner) or hasattr(inner, "list") else None
         self._factory = None if self._inner is not None else inner
         self.name = name or getattr(inner, "name", "cluster")
@@ -95,7 +99,10 @@ class CachedSource:
         )
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:
-        return self._memo.get(f"get {res.folder} {namespace or '-'} {name}", lambda: self.inner.get(res, name, namespace))
+        return self._memo.get(
+            f"get {res.folder} {namespace or '-'} {name}",
+            lambda: self.inner.get(res, name, namespace),
+        )
 
     def keys(self) -> list[str]:
         """Every read cached so far."""
@@ -126,7 +133,15 @@ def export_error(exc: FactError) -> dict[str, Any]:
     attrs: dict[str, Any] = {}
     for name, value in vars(exc).items():
         if isinstance(value, Resource):
-            attrs[name] = {"__resource__": [value.group, value.version, value.plural, value.namespaced, value.kind]}
+            attrs[name] = {
+                "__resource__": [
+                    value.group,
+                    value.version,
+                    value.plural,
+                    value.namespaced,
+                    value.kind,
+                ]
+            }
         elif isinstance(value, _PLAIN):
             attrs[name] = value
     cls = type(exc)

@@ -26,7 +26,9 @@ def source(site: Any) -> CachedSource:
     return access.source()
 
 
-def listing(site: Any, res: Resource, namespace: str | None = None, *, optional: bool = False) -> list[Obj]:
+def listing(
+    site: Any, res: Resource, namespace: str | None = None, *, optional: bool = False
+) -> list[Obj]:
     """Objects of ``res``; ``optional`` turns a resource the cluster does not have into []."""
     try:
         return source(site).list(res, namespace)
@@ -41,7 +43,9 @@ def named(objs: list[Obj], name: str, namespace: str | None = None) -> Obj:
         meta = obj["metadata"]
         if meta["name"] == name and (namespace is None or meta.get("namespace") == namespace):
             return obj
-    raise FactError(f"{namespace + '/' if namespace else ''}{name} is gone from the cluster listing")
+    raise FactError(
+        f"{namespace + '/' if namespace else ''}{name} is gone from the cluster listing"
+    )
 
 
 def name_of(obj: Obj) -> str:
@@ -61,7 +65,7 @@ def annotations(obj: Obj) -> dict[str, str]:
 
 
 def roles(node: Obj) -> list[str]:
-    return sorted(k[len(ROLE_PREFIX):] for k in labels(node) if k.startswith(ROLE_PREFIX))
+    return sorted(k[len(ROLE_PREFIX) :] for k in labels(node) if k.startswith(ROLE_PREFIX))
 
 
 def is_infra(node: Obj) -> bool:

@@ -18,8 +18,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 
-def resolve_kubeconfig(given: str | None, environ: Mapping[str, str] | None = None,
-                       base: str | Path | None = None) -> str | None:
+def resolve_kubeconfig(
+    given: str | None, environ: Mapping[str, str] | None = None, base: str | Path | None = None
+) -> str | None:
     """The kubeconfig path to open (absolute when ``base`` is given), or None when there is none."""
     env = os.environ if environ is None else environ
     chosen = given

@@ -46,11 +46,15 @@ class LiveSource:
             raise FactError(f"kubeconfig {self.kubeconfig} does not exist")
         conf = client.Configuration()
         try:
-            config.load_kube_config(config_file=self.kubeconfig, context=context, client_configuration=conf)
+            config.load_kube_config(
+                config_file=self.kubeconfig, context=context, client_configuration=conf
+            )
         except (ConfigException, OSError, ValueError, TypeError) as exc:
             raise FactError(f"kubeconfig {self.kubeconfig}: {exc}") from None
         except Exception as exc:  # yaml errors and the like: the file is the problem
-            raise FactError(f"kubeconfig {self.kubeconfig} cannot be read: {type(exc).__name__}: {exc}") from None
+            raise FactError(
+                f"kubeconfig {self.kubeconfig} cannot be read: {type(exc).__name__}: {exc}"
+            ) from None
         conf.retries = 1
         self.host = conf.host
         self.name = f"API {conf.host}"
@@ -66,16 +70,22 @@ class LiveSource:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _fail(self, exc: BaseException, res: Resource, verb: str, namespace: str | None, name: str | None) -> FactError:
+    def _fail(
+        self, exc: BaseException, res: Resource, verb: str, namespace: str | None, name: str | None
+    ) -> FactError:
         from kubernetes.client.exceptions import ApiException
 
         what = f"{verb} {res.qualified}" + (f" {namespace}/" if namespace else " ") + (name or "")
         what = what.rstrip()
         if isinstance(exc, ApiException):
             if exc.status == 403:
-                return FactError(f"{self.name}: forbidden to {what}: the credentials need {rbac_hint(res, verb, namespace)}")
+                return FactError(
+                    f"{self.name}: forbidden to {what}: the credentials need {rbac_hint(res, verb, namespace)}"
+                )
             if exc.status == 401:
-                return FactError(f"{self.name}: unauthorized to {what}: the token or client certificate in {self.kubeconfig} is not accepted (log in again: oc login)")
+                return FactError(
+                    f"{self.name}: unauthorized to {what}: the token or client certificate in {self.kubeconfig} is not accepted (log in again: oc login)"
+                )
             if exc.status == 404 and name:
                 return ObjectMissing(res, name, namespace, self.name)
             if exc.status == 404:
@@ -85,17 +95,25 @@ class LiveSource:
 
         if isinstance(exc, OSError | urllib3.exceptions.HTTPError):
             self._down = self._down or f"{type(exc).__name__}: {_short(exc)}"
-            return FactError(f"{self.name} unreachable for {what}: {type(exc).__name__}: {_short(exc)}")
+            return FactError(
+                f"{self.name} unreachable for {what}: {type(exc).__name__}: {_short(exc)}"
+            )
         if isinstance(exc, ValueError):  # the body was not JSON
-            return FactError(f"{self.name}: {what} answered something that is not JSON: {_short(exc)}")
+            return FactError(
+                f"{self.name}: {what} answered something that is not JSON: {_short(exc)}"
+            )
         raise exc
 
     def _get(self, path: str) -> Any:
         """GET ``path`` with the kubeconfig's credentials; decoded JSON, ApiException if not 2xx."""
         from kubernetes.client.exceptions import ApiException
 
-        method, url, headers, _body, _post = self.api.param_serialize("GET", path, auth_settings=["BearerToken"])
-        response = self.api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
+        method, url, headers, _body, _post = self.api.param_serialize(
+            "GET", path, auth_settings=["BearerToken"]
+        )
+        response = self.api.call_api(
+            method, url, header_params=headers, _request_timeout=self.timeout
+        )
         response.read()
         if not 200 <= response.status < 300:
             raise ApiException(http_resp=response)
@@ -105,13 +123,18 @@ class LiveSource:
         """GET ``/api/v1`` or ``/apis/<group>/<version>``; returns the APIResourceList."""
         if not res.group:
             return self._get(res.api_base())
-        return _json(self.custom.get_api_resources(
-            res.group, res.version, _preload_content=False, _request_timeout=self.timeout))
+        return _json(
+            self.custom.get_api_resources(
+                res.group, res.version, _preload_content=False, _request_timeout=self.timeout
+            )
+        )
 
     def served(self, res: Resource) -> bool:
         """Whether discovery lists the resource in its group/version (cached)."""
         if self._down:
-            raise FactError(f"{self.name} unreachable for list {res.qualified} (an earlier read failed: {self._down})")
+            raise FactError(
+                f"{self.name} unreachable for list {res.qualified} (an earlier read failed: {self._down})"
+            )
         base = res.api_base()
         with self._lock:
             if base not in self._discovery:
@@ -132,16 +155,20 @@ class LiveSource:
 
     def list(self, res: Resource, namespace: str | None = None) -> list[Obj]:
         if not self.served(res):
-            raise ResourceMissing(res, f"{self.name} (discovery of {res.api_base()} does not list it)")
+            raise ResourceMissing(
+                res, f"{self.name} (discovery of {res.api_base()} does not list it)"
+            )
         try:
             if not res.group:
                 doc = self._get(res.api_path(namespace))
             elif res.namespaced and namespace:
                 doc = self.custom.list_namespaced_custom_object(
-                    res.group, res.version, namespace, res.plural, _request_timeout=self.timeout)
+                    res.group, res.version, namespace, res.plural, _request_timeout=self.timeout
+                )
             else:
                 doc = self.custom.list_cluster_custom_object(
-                    res.group, res.version, res.plural, _request_timeout=self.timeout)
+                    res.group, res.version, res.plural, _request_timeout=self.timeout
+                )
         except Exception as exc:
             raise self._fail(exc, res, "list", namespace, None) from None
         items = doc.get("items") or []
@@ -152,15 +179,24 @@ class LiveSource:
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:
         if not self.served(res):
-            raise ResourceMissing(res, f"{self.name} (discovery of {res.api_base()} does not list it)")
+            raise ResourceMissing(
+                res, f"{self.name} (discovery of {res.api_base()} does not list it)"
+            )
         try:
             if not res.group:
                 return self._get(res.api_path(namespace, name))
             if res.namespaced:
                 return self.custom.get_namespaced_custom_object(
-                    res.group, res.version, namespace, res.plural, name, _request_timeout=self.timeout)
+                    res.group,
+                    res.version,
+                    namespace,
+                    res.plural,
+                    name,
+                    _request_timeout=self.timeout,
+                )
             return self.custom.get_cluster_custom_object(
-                res.group, res.version, res.plural, name, _request_timeout=self.timeout)
+                res.group, res.version, res.plural, name, _request_timeout=self.timeout
+            )
         except Exception as exc:
             raise self._fail(exc, res, "get", namespace, name) from None
 

@@ -50,25 +50,57 @@ class Resource:
 NODES = Resource("", "v1", "nodes", False, "Node")
 PODS = Resource("", "v1", "pods", True, "Pod")
 CONFIGMAPS = Resource("", "v1", "configmaps", True, "ConfigMap")
-CLUSTEROPERATORS = Resource("config.openshift.io", "v1", "clusteroperators", False, "ClusterOperator")
+CLUSTEROPERATORS = Resource(
+    "config.openshift.io", "v1", "clusteroperators", False, "ClusterOperator"
+)
 OPERATORHUBS = Resource("config.openshift.io", "v1", "operatorhubs", False, "OperatorHub")
 IDMS = Resource("config.openshift.io", "v1", "imagedigestmirrorsets", False, "ImageDigestMirrorSet")
 ITMS = Resource("config.openshift.io", "v1", "imagetagmirrorsets", False, "ImageTagMirrorSet")
-CSRS = Resource("certificates.k8s.io", "v1", "certificatesigningrequests", False, "CertificateSigningRequest")
+CSRS = Resource(
+    "certificates.k8s.io", "v1", "certificatesigningrequests", False, "CertificateSigningRequest"
+)
 IMAGESTREAMS = Resource("image.openshift.io", "v1", "imagestreams", True, "ImageStream")
 SAMPLES_CONFIGS = Resource("samples.operator.openshift.io", "v1", "configs", False, "Config")
 REGISTRY_CONFIGS = Resource("imageregistry.operator.openshift.io", "v1", "configs", False, "Config")
-INGRESSCONTROLLERS = Resource("operator.openshift.io", "v1", "ingresscontrollers", True, "IngressController")
-ICSPS = Resource("operator.openshift.io", "v1alpha1", "imagecontentsourcepolicies", False, "ImageContentSourcePolicy")
-MCPS = Resource("machineconfiguration.openshift.io", "v1", "machineconfigpools", False, "MachineConfigPool")
-MHCS = Resource("machine.openshift.io", "v1beta1", "machinehealthchecks", True, "MachineHealthCheck")
-CATALOGSOURCES = Resource("operators.coreos.com", "v1alpha1", "catalogsources", True, "CatalogSource")
+INGRESSCONTROLLERS = Resource(
+    "operator.openshift.io", "v1", "ingresscontrollers", True, "IngressController"
+)
+ICSPS = Resource(
+    "operator.openshift.io",
+    "v1alpha1",
+    "imagecontentsourcepolicies",
+    False,
+    "ImageContentSourcePolicy",
+)
+MCPS = Resource(
+    "machineconfiguration.openshift.io", "v1", "machineconfigpools", False, "MachineConfigPool"
+)
+MHCS = Resource(
+    "machine.openshift.io", "v1beta1", "machinehealthchecks", True, "MachineHealthCheck"
+)
+CATALOGSOURCES = Resource(
+    "operators.coreos.com", "v1alpha1", "catalogsources", True, "CatalogSource"
+)
 
 #: Every resource the suite knows, by ``<group|core>/<plural>``.
 KNOWN: dict[str, Resource] = {
     r.folder: r
     for r in (
-        NODES, PODS, CONFIGMAPS, CLUSTEROPERATORS, OPERATORHUBS, IDMS, ITMS, CSRS, IMAGESTREAMS,
-        SAMPLES_CONFIGS, REGISTRY_CONFIGS, INGRESSCONTROLLERS, ICSPS, MCPS, MHCS, CATALOGSOURCES,
+        NODES,
+        PODS,
+        CONFIGMAPS,
+        CLUSTEROPERATORS,
+        OPERATORHUBS,
+        IDMS,
+        ITMS,
+        CSRS,
+        IMAGESTREAMS,
+        SAMPLES_CONFIGS,
+        REGISTRY_CONFIGS,
+        INGRESSCONTROLLERS,
+        ICSPS,
+        MCPS,
+        MHCS,
+        CATALOGSOURCES,
     )
 }

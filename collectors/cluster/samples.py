@@ -42,7 +42,11 @@ class Pattern:
         return self.state == "Managed"
 
     def describe(self) -> str:
-        skip = f"{len(self.skipped)} skipped imagestream(s)" if self.skipped else "no skippedImagestreams"
+        skip = (
+            f"{len(self.skipped)} skipped imagestream(s)"
+            if self.skipped
+            else "no skippedImagestreams"
+        )
         text = {
             1: "goes Degraded 2 hours after any import fails",
             2: "stays Available only if every stream that cannot import is skipped",
@@ -57,9 +61,12 @@ def pattern(config: dict[str, Any] | None) -> Pattern:
     spec = (config or {}).get("spec") or {}
     state = str(spec.get("managementState") or "Managed")
     skipped = tuple(str(s) for s in spec.get("skippedImagestreams") or [])
-    number = {("Managed", False): 1, ("Managed", True): 2, ("Removed", False): 3, ("Removed", True): 4}.get(
-        (state, bool(skipped)), 0
-    )
+    number = {
+        ("Managed", False): 1,
+        ("Managed", True): 2,
+        ("Removed", False): 3,
+        ("Removed", True): 4,
+    }.get((state, bool(skipped)), 0)
     return Pattern(number, state, skipped, str(spec.get("samplesRegistry") or ""))
 
 
@@ -99,7 +106,9 @@ def docker_tags(stream: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def import_failures(config: dict[str, Any] | None, configmaps: list[dict[str, Any]]) -> dict[str, str]:
+def import_failures(
+    config: dict[str, Any] | None, configmaps: list[dict[str, Any]]
+) -> dict[str, str]:
     """Failing stream -> what says so, from both the 4.2-4.6 and the 4.7+ forms.
 
     >>> cfg = {"status": {"conditions": [{"type": "ImportImageErrorsExist", "status": "True",
@@ -112,7 +121,9 @@ def import_failures(config: dict[str, Any] | None, configmaps: list[dict[str, An
     for cond in ((config or {}).get("status") or {}).get("conditions") or []:
         if cond.get("type") == "ImportImageErrorsExist" and cond.get("status") == "True":
             for name in str(cond.get("reason") or "").replace(",", " ").split():
-                out[name] = "listed in the ImportImageErrorsExist condition of configs.samples.operator.openshift.io/cluster"
+                out[name] = (
+                    "listed in the ImportImageErrorsExist condition of configs.samples.operator.openshift.io/cluster"
+                )
     for cm in configmaps:
         meta = cm.get("metadata") or {}
         if (meta.get("labels") or {}).get(ERROR_LABEL) != "true":
@@ -120,7 +131,8 @@ def import_failures(config: dict[str, Any] | None, configmaps: list[dict[str, An
         data = cm.get("data") or {}
         detail = "; ".join(f"{k}: {str(v).strip()[:160]}" for k, v in sorted(data.items()))
         out[str(meta.get("name"))] = (
-            f"ConfigMap {OPERATOR_NAMESPACE}/{meta.get('name')} ({ERROR_LABEL})" + (f": {detail}" if detail else "")
+            f"ConfigMap {OPERATOR_NAMESPACE}/{meta.get('name')} ({ERROR_LABEL})"
+            + (f": {detail}" if detail else "")
         )
     return out
 
@@ -131,12 +143,12 @@ def skip_patch(skipped: tuple[str, ...] | list[str], add: str) -> str:
     items = ",".join(f'"{n}"' for n in names)
     return (
         "oc patch configs.samples.operator.openshift.io/cluster --type merge "
-        f"--patch '{{\"spec\":{{\"skippedImagestreams\":[{items}]}}}}'"
+        f'--patch \'{{"spec":{{"skippedImagestreams":[{items}]}}}}\''
     )
 
 
 def registry_patch(mirror: str) -> str:
     return (
         "oc patch configs.samples.operator.openshift.io/cluster --type merge "
-        f"--patch '{{\"spec\":{{\"samplesRegistry\":\"{mirror}\"}}}}'"
+        f'--patch \'{{"spec":{{"samplesRegistry":"{mirror}"}}}}\''
     )

@@ -30,7 +30,9 @@ from collectors.cluster.base import Obj, ObjectMissing, ResourceMissing
 from collectors.cluster.resources import Resource
 from collectors.errors import FactError, InputError
 
-_Loader: Any = yamlio.Loader  # libyaml when present; timestamps stay strings, as Kubernetes has them
+_Loader: Any = (
+    yamlio.Loader
+)  # libyaml when present; timestamps stay strings, as Kubernetes has them
 try:  # yaml-rs (Rust) is about 9x faster than libyaml here; objects written by oc quote every
     import yaml_rs  # ambiguous scalar, so YAML 1.2 and PyYAML's 1.1 read them alike
 
@@ -56,7 +58,7 @@ def split_layout_path(path: str) -> tuple[str, str | None, str, str, str | None]
     for i, part in enumerate(parts):
         if part not in MARKERS:
             continue
-        root, rest = "/".join(parts[:i]), parts[i + 1:]
+        root, rest = "/".join(parts[:i]), parts[i + 1 :]
         if part == "cluster-scoped-resources":
             if len(rest) == 3 and (name := _stem(rest[2])):
                 return root, None, rest[0], rest[1], name
@@ -64,7 +66,13 @@ def split_layout_path(path: str) -> tuple[str, str | None, str, str, str | None]
                 return root, None, rest[0], plural, None
             return None
         if len(rest) == 4 and rest[1] == "pods" and _stem(rest[3]) == rest[2]:
-            return root, rest[0], "core", "pods", rest[2]  # oc adm must-gather: pods/<pod>/<pod>.yaml
+            return (
+                root,
+                rest[0],
+                "core",
+                "pods",
+                rest[2],
+            )  # oc adm must-gather: pods/<pod>/<pod>.yaml
         if len(rest) == 4 and (name := _stem(rest[3])):
             return root, rest[0], rest[1], rest[2], name
         if len(rest) == 3 and (plural := _stem(rest[2])):
@@ -122,7 +130,9 @@ class _TarTree(_Tree):
     def __init__(self, path: Path) -> None:
         self.label = str(path)
         self.files: dict[str, bytes] = {}
-        self.too_big: dict[str, int] = {}  # members over the cap: never read, an error when asked for
+        self.too_big: dict[
+            str, int
+        ] = {}  # members over the cap: never read, an error when asked for
         count = 0
         try:
             with tarfile.open(path, "r:*") as tar:
@@ -140,7 +150,9 @@ class _TarTree(_Tree):
         except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
             if count == 0 and not self.files:
                 raise FactError(f"{path}: not a readable tar archive ({exc})") from None
-            self.damaged = f"{path}: archive is truncated or corrupt after {count} member(s) ({exc})"
+            self.damaged = (
+                f"{path}: archive is truncated or corrupt after {count} member(s) ({exc})"
+            )
 
     def paths(self) -> list[str]:
         return [*self.files, *self.too_big]
@@ -155,8 +167,11 @@ def _check_size(label: str, size: int) -> None:
     """InputError naming the file when it is over the cap (settings.SNAPSHOT_MAX_MEMBER_BYTES)."""
     cap = settings.SNAPSHOT_MAX_MEMBER_BYTES
     if size > cap:
-        raise InputError(label, f"{size} bytes, larger than the {cap} read from a snapshot file "
-                                "(raise UPI_SNAPSHOT_MAX_MEMBER_BYTES to read it)")
+        raise InputError(
+            label,
+            f"{size} bytes, larger than the {cap} read from a snapshot file "
+            "(raise UPI_SNAPSHOT_MAX_MEMBER_BYTES to read it)",
+        )
 
 
 def _parse(data: bytes, label: str) -> Any:
@@ -172,8 +187,12 @@ def _parse(data: bytes, label: str) -> Any:
         except yaml_rs.YAMLDecodeError as exc:
             lines = str(exc).splitlines()
             found = _RS_LINE.search(lines[0]) if lines else None
-            problem = lines[-1].strip() if len(lines) > 1 else (lines[0] if lines else "parse error")
-            raise InputError(label, f"not valid YAML: {problem}", line=int(found.group(1)) if found else None) from None
+            problem = (
+                lines[-1].strip() if len(lines) > 1 else (lines[0] if lines else "parse error")
+            )
+            raise InputError(
+                label, f"not valid YAML: {problem}", line=int(found.group(1)) if found else None
+            ) from None
         except (ValueError, TypeError, RecursionError):
             pass  # anything it cannot represent: let PyYAML decide
     try:
@@ -181,7 +200,9 @@ def _parse(data: bytes, label: str) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(label, f"not valid YAML: {problem}", line=mark.line + 1 if mark else None) from None
+        raise InputError(
+            label, f"not valid YAML: {problem}", line=mark.line + 1 if mark else None
+        ) from None
 
 
 class SnapshotSource:
@@ -194,7 +215,9 @@ class SnapshotSource:
         elif path.is_file():
             self.tree = _TarTree(path)
         else:
-            raise FactError(f"snapshot {path} does not exist (give a must-gather folder or a .tar.gz)")
+            raise FactError(
+                f"snapshot {path} does not exist (give a must-gather folder or a .tar.gz)"
+            )
         self.name = f"snapshot {path}"
         self.index: dict[tuple[str, str], list[Entry]] = {}
         self.roots: set[str] = set()
@@ -215,20 +238,30 @@ class SnapshotSource:
         self._lock = threading.Lock()
 
     def _label(self, rel: str) -> str:
-        return f"{self.tree.label}/{rel}" if isinstance(self.tree, _DirTree) else f"{self.tree.label}:{rel}"
+        return (
+            f"{self.tree.label}/{rel}"
+            if isinstance(self.tree, _DirTree)
+            else f"{self.tree.label}:{rel}"
+        )
 
     def _objects_in(self, entry: Entry, res: Resource) -> list[Obj]:
         with self._lock:
             if entry.path not in self._parsed:
-                self._parsed[entry.path] = _parse(self.tree.read(entry.path), self._label(entry.path))
+                self._parsed[entry.path] = _parse(
+                    self.tree.read(entry.path), self._label(entry.path)
+                )
             data = self._parsed[entry.path]
         label = self._label(entry.path)
         if not isinstance(data, dict):
-            raise InputError(label, f"expected a {res.kind} or a {res.kind}List, found {type(data).__name__}")
+            raise InputError(
+                label, f"expected a {res.kind} or a {res.kind}List, found {type(data).__name__}"
+            )
         if entry.name is None or isinstance(data.get("items"), list):
             items = data.get("items")
             if not isinstance(items, list):
-                raise InputError(label, f"a list file without items (kind {data.get('kind')!r})", key="items")
+                raise InputError(
+                    label, f"a list file without items (kind {data.get('kind')!r})", key="items"
+                )
         else:
             items = [data]
         out = []
@@ -238,7 +271,9 @@ class SnapshotSource:
                 raise InputError(label, "an object without metadata", key=where)
             kind = obj.get("kind")
             if kind and kind != res.kind:
-                raise InputError(label, f"holds a {kind}, expected a {res.kind}", key=where or "kind")
+                raise InputError(
+                    label, f"holds a {kind}, expected a {res.kind}", key=where or "kind"
+                )
             if not obj["metadata"].get("name"):
                 raise InputError(label, "an object without metadata.name", key=where)
             if res.namespaced and entry.namespace and not obj["metadata"].get("namespace"):
@@ -252,7 +287,10 @@ class SnapshotSource:
             where = f"the snapshot {self.tree.label}"
             if self.tree.damaged:
                 raise FactError(f"{res.qualified} not found: {self.tree.damaged}")
-            raise ResourceMissing(res, f"{where} (no {res.folder}/ under cluster-scoped-resources/ or namespaces/<ns>/)")
+            raise ResourceMissing(
+                res,
+                f"{where} (no {res.folder}/ under cluster-scoped-resources/ or namespaces/<ns>/)",
+            )
         return entries
 
     def list(self, res: Resource, namespace: str | None = None) -> list[Obj]:
@@ -279,4 +317,6 @@ class SnapshotSource:
 
     def served(self) -> list[tuple[str, str, str | None]]:
         """(group folder, plural, namespace) for every list or object present: the stand-in API's discovery."""
-        return sorted({(g, p, e.namespace) for (g, p), es in self.index.items() for e in es}, key=str)
+        return sorted(
+            {(g, p, e.namespace) for (g, p), es in self.index.items() for e in es}, key=str
+        )

@@ -42,4 +42,3 @@ def lookups(site: Any, refs: Iterable[ImageRef]) -> dict[str, bool | FactError]:
         for ref, found in client_for(site).has_manifests(todo).items():
             cache[str(ref)] = found
     return {str(r): cache[str(r)] for r in wanted}
-

@@ -98,7 +98,7 @@ def matching_rules(ref: ImageRef, rules: Iterable[MirrorRule]) -> list[MirrorRul
 def _rewrite(ref: ImageRef, source: str, mirror: str) -> ImageRef:
     source = source.rstrip("/")
     mirror = mirror.rstrip("/")
-    rest = ref.repository if source.startswith("*.") else ref.name[len(source):].lstrip("/")
+    rest = ref.repository if source.startswith("*.") else ref.name[len(source) :].lstrip("/")
     target = f"{mirror}/{rest}" if rest else mirror
     return parse_reference(target + (f"@{ref.digest}" if ref.digest else f":{ref.tag or 'latest'}"))
 
@@ -139,7 +139,11 @@ def _entries(value: Any, where: str, key: str) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         raise InputError(where, "must be a list of {source, mirrors}", key=key)
     for i, item in enumerate(value):
-        if not isinstance(item, dict) or not isinstance(item.get("source"), str) or not item["source"]:
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("source"), str)
+            or not item["source"]
+        ):
             raise InputError(where, "each entry needs a source (a string)", key=f"{key}[{i}]")
         mirrors = item.get("mirrors") or []
         if not isinstance(mirrors, list) or not all(isinstance(m, str) for m in mirrors):
@@ -157,14 +161,18 @@ def _rule(item: dict[str, Any], *, digest_only: bool, policy_key: str, origin: s
     )
 
 
-def rules_from_install_config(doc: dict[str, Any], where: str = "install-config.yaml") -> list[MirrorRule]:
+def rules_from_install_config(
+    doc: dict[str, Any], where: str = "install-config.yaml"
+) -> list[MirrorRule]:
     """Digest-only rules from ``imageContentSources`` (deprecated) and ``imageDigestSources``."""
     if not isinstance(doc, dict):
         raise InputError(where, "must be a YAML mapping")
     rules: list[MirrorRule] = []
     for key, policy in (("imageContentSources", ""), ("imageDigestSources", "sourcePolicy")):
         for i, item in enumerate(_entries(doc.get(key), where, key)):
-            rules.append(_rule(item, digest_only=True, policy_key=policy or "-", origin=f"{key}[{i}]"))
+            rules.append(
+                _rule(item, digest_only=True, policy_key=policy or "-", origin=f"{key}[{i}]")
+            )
     return rules
 
 
@@ -186,6 +194,11 @@ def rules_from_resource(obj: dict[str, Any], where: str = "") -> list[MirrorRule
     where = where or f"{kind}/{name}"
     items = _entries((obj.get("spec") or {}).get(key), where, f"spec.{key}")
     return [
-        _rule(item, digest_only=digest_only, policy_key=policy, origin=f"{kind}/{name} spec.{key}[{i}]")
+        _rule(
+            item,
+            digest_only=digest_only,
+            policy_key=policy,
+            origin=f"{kind}/{name} spec.{key}[{i}]",
+        )
         for i, item in enumerate(items)
     ]

@@ -42,7 +42,7 @@ def normalize_key(key: str) -> str:
     key = key.strip()
     for scheme in ("https://", "http://"):
         if key.lower().startswith(scheme):
-            key = key[len(scheme):]
+            key = key[len(scheme) :]
     key = key.rstrip("/")
     if key.endswith("/v1") or key.endswith("/v2"):
         key = key[:-3]
@@ -65,7 +65,9 @@ class Auths:
         name = normalize_key(name)
         best: Credential | None = None
         for key, cred in self.entries.items():
-            if (name == key or name.startswith(key + "/")) and (best is None or len(key) > len(best.key)):
+            if (name == key or name.startswith(key + "/")) and (
+                best is None or len(key) > len(best.key)
+            ):
                 best = cred
         return best
 
@@ -89,7 +91,9 @@ def parse_auths(text: str, source: str = "auth file") -> Auths:
     except json.JSONDecodeError as exc:
         raise InputError(source, f"not valid JSON ({exc.msg})", line=exc.lineno) from None
     if not isinstance(data, dict) or not isinstance(data.get("auths"), dict):
-        raise InputError(source, 'must be a JSON object with an "auths" object (auth.json / pull-secret form)')
+        raise InputError(
+            source, 'must be a JSON object with an "auths" object (auth.json / pull-secret form)'
+        )
     entries: dict[str, Credential] = {}
     for raw_key, entry in data["auths"].items():
         key = normalize_key(str(raw_key))
@@ -108,7 +112,9 @@ def parse_auths(text: str, source: str = "auth file") -> Auths:
         elif entry.get("identitytoken"):
             user, password = "<token>", str(entry["identitytoken"])
         if not isinstance(user, str) or not isinstance(password, str):
-            raise InputError(source, "has no auth (base64 user:password) nor username/password", key=where)
+            raise InputError(
+                source, "has no auth (base64 user:password) nor username/password", key=where
+            )
         entries[key] = Credential(key=key, username=user, password=password)
     return Auths(entries=entries, source=source)
 
@@ -119,5 +125,7 @@ def load_auths(path: str | Path) -> Auths:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        raise InputError(
+            str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     return parse_auths(text, str(path))

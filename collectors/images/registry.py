@@ -130,8 +130,12 @@ def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
 def system_ca() -> str | bool:
     """The system trust store (not certifi's copy), or True to let requests choose."""
     paths = ssl.get_default_verify_paths()
-    for candidate in (paths.cafile, paths.openssl_cafile, "/etc/ssl/certs/ca-certificates.crt",
-                      "/etc/pki/tls/certs/ca-bundle.crt"):
+    for candidate in (
+        paths.cafile,
+        paths.openssl_cafile,
+        "/etc/ssl/certs/ca-certificates.crt",
+        "/etc/pki/tls/certs/ca-bundle.crt",
+    ):
         if candidate and Path(candidate).is_file():
             return candidate
     return True
@@ -139,8 +143,13 @@ def system_ca() -> str | bool:
 
 def _tls_reason(exc: BaseException) -> str:
     text = str(exc)
-    for pattern in (r"certificate verify failed: ([^(')\]]+)", r"(hostname '[^']+' doesn't match[^)'\"]*)",
-                    r"(IP address mismatch[^)'\"]*)", r"(wrong version number)", r"(\[SSL[^\]]*\][^)'\"]*)"):
+    for pattern in (
+        r"certificate verify failed: ([^(')\]]+)",
+        r"(hostname '[^']+' doesn't match[^)'\"]*)",
+        r"(IP address mismatch[^)'\"]*)",
+        r"(wrong version number)",
+        r"(\[SSL[^\]]*\][^)'\"]*)",
+    ):
         m = re.search(pattern, text)
         if m:
             return m.group(1).strip()
@@ -176,7 +185,9 @@ class RegistryClient:
         self.max_workers = max(1, max_workers or settings.MAX_CONCURRENCY)
         self.session = requests.Session()
         self.session.trust_env = False  # no REQUESTS_CA_BUNDLE, no .netrc replacing our auth
-        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=self.max_workers, pool_block=True, max_retries=0)
+        adapter = HTTPAdapter(
+            pool_connections=8, pool_maxsize=self.max_workers, pool_block=True, max_retries=0
+        )
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self._lock = threading.Lock()
@@ -221,29 +232,38 @@ class RegistryClient:
             return f"no credentials for it in {self.auths.source}"
         return f"user {cred.username!r} from {self.auths.source} (key {cred.key})"
 
-    def _authenticate(self, host: str, repository: str | None, scope: str, challenge: str, what: str) -> None:
+    def _authenticate(
+        self, host: str, repository: str | None, scope: str, challenge: str, what: str
+    ) -> None:
         scheme, params = parse_challenge(challenge)
         cred = self._credential(host, repository)
         if scheme == "basic":
             if cred is None:
                 raise RegistryError(
                     f"{what}: HTTP 401 from {host} asking for Basic credentials, and there are "
-                    f"{self._describe_cred(cred)}", kind="auth", status=401)
+                    f"{self._describe_cred(cred)}",
+                    kind="auth",
+                    status=401,
+                )
             raw = f"{cred.username}:{cred.password}".encode()
             with self._lock:
                 self._basic[host] = _Redacted("Basic " + base64.b64encode(raw).decode())
             del raw
             return
         if scheme != "bearer" or "realm" not in params:
-            raise RegistryError(f"{what}: HTTP 401 from {host} with an unknown challenge scheme {scheme!r}",
-                                kind="auth", status=401)
+            raise RegistryError(
+                f"{what}: HTTP 401 from {host} with an unknown challenge scheme {scheme!r}",
+                kind="auth",
+                status=401,
+            )
         realm = params["realm"]
         if not realm.lower().startswith("https://"):
             who = f"user {cred.username!r}'s credentials" if cred else "a token request"
             raise RegistryError(
                 f"{what}: {host} names the token service {realm}, which is not HTTPS: refusing to send "
                 f"{who} over it (configure the registry's auth.token.realm as an https:// URL)",
-                kind="auth")
+                kind="auth",
+            )
         query = {"service": params.get("service", "")}
         if scope:
             query["scope"] = scope
@@ -251,28 +271,41 @@ class RegistryClient:
             query["scope"] = params["scope"]
         auth = (cred.username, cred.password) if cred else None
         try:
-            resp = self.session.get(params["realm"], params=query, auth=auth, timeout=self.timeout,
-                                    verify=self.verify)
+            resp = self.session.get(
+                params["realm"], params=query, auth=auth, timeout=self.timeout, verify=self.verify
+            )
         except requests.exceptions.SSLError as exc:
-            raise RegistryError(f"{what}: TLS to the token service {params['realm']} failed: {_tls_reason(exc)}",
-                                kind="tls") from None
+            raise RegistryError(
+                f"{what}: TLS to the token service {params['realm']} failed: {_tls_reason(exc)}",
+                kind="tls",
+            ) from None
         except requests.exceptions.RequestException as exc:
-            raise RegistryError(f"{what}: token service {params['realm']} unreachable: {type(exc).__name__}",
-                                kind="connect") from None
+            raise RegistryError(
+                f"{what}: token service {params['realm']} unreachable: {type(exc).__name__}",
+                kind="connect",
+            ) from None
         if resp.status_code in (401, 403):
             raise RegistryError(
                 f"{what}: the token service {params['realm']} refused {self._describe_cred(cred)} "
-                f"(HTTP {resp.status_code})", kind="auth", status=resp.status_code)
+                f"(HTTP {resp.status_code})",
+                kind="auth",
+                status=resp.status_code,
+            )
         if resp.status_code != 200:
-            raise RegistryError(f"{what}: token service {params['realm']} answered HTTP {resp.status_code}",
-                                kind="auth", status=resp.status_code)
+            raise RegistryError(
+                f"{what}: token service {params['realm']} answered HTTP {resp.status_code}",
+                kind="auth",
+                status=resp.status_code,
+            )
         try:
             body = resp.json()
             token = body.get("token") or body.get("access_token")
         except (ValueError, AttributeError):
             token = None
         if not token:
-            raise RegistryError(f"{what}: token service {params['realm']} gave no token", kind="auth")
+            raise RegistryError(
+                f"{what}: token service {params['realm']} gave no token", kind="auth"
+            )
         with self._lock:
             self._tokens[(host, scope)] = _Redacted(f"Bearer {token}")
             self._bearer_hosts[host] = params
@@ -303,23 +336,40 @@ class RegistryClient:
             if auth:
                 hdrs["Authorization"] = auth
             try:
-                resp = self.session.request(method, url, headers=hdrs, timeout=self.timeout, verify=self.verify,
-                                            stream=stream, allow_redirects=True)
+                resp = self.session.request(
+                    method,
+                    url,
+                    headers=hdrs,
+                    timeout=self.timeout,
+                    verify=self.verify,
+                    stream=stream,
+                    allow_redirects=True,
+                )
             except requests.exceptions.SSLError as exc:
                 trust = f"CA file {self.ca_file}" if self.ca_file else "the system trust store"
-                raise RegistryError(f"{what}: TLS to {host} failed ({_tls_reason(exc)}); verified against {trust}",
-                                    kind="tls") from None
+                raise RegistryError(
+                    f"{what}: TLS to {host} failed ({_tls_reason(exc)}); verified against {trust}",
+                    kind="tls",
+                ) from None
             except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout):
-                raise RegistryError(f"{what}: {host} did not answer within {self.timeout:g}s",
-                                    kind="timeout") from None
+                raise RegistryError(
+                    f"{what}: {host} did not answer within {self.timeout:g}s", kind="timeout"
+                ) from None
             except requests.exceptions.ConnectionError as exc:
-                reason = "connection refused" if "refused" in str(exc).lower() else type(exc).__name__
+                reason = (
+                    "connection refused" if "refused" in str(exc).lower() else type(exc).__name__
+                )
                 if "timed out" in str(exc).lower():
-                    raise RegistryError(f"{what}: {host} did not answer within {self.timeout:g}s",
-                                        kind="timeout") from None
-                raise RegistryError(f"{what}: cannot connect to {host} ({reason})", kind="connect") from None
+                    raise RegistryError(
+                        f"{what}: {host} did not answer within {self.timeout:g}s", kind="timeout"
+                    ) from None
+                raise RegistryError(
+                    f"{what}: cannot connect to {host} ({reason})", kind="connect"
+                ) from None
             except requests.exceptions.RequestException as exc:
-                raise RegistryError(f"{what}: {type(exc).__name__} talking to {host}", kind="protocol") from None
+                raise RegistryError(
+                    f"{what}: {type(exc).__name__} talking to {host}", kind="protocol"
+                ) from None
             status = resp.status_code
             if status == 401 and not authed and resp.headers.get("WWW-Authenticate"):
                 challenge = resp.headers["WWW-Authenticate"]
@@ -328,10 +378,10 @@ class RegistryClient:
                 authed = True
                 continue
             if (status >= 500 or status == 429) and attempt < self.retries:
-                delay = self.backoff * (2 ** attempt)
+                delay = self.backoff * (2**attempt)
                 retry_after = resp.headers.get("Retry-After", "")
                 if retry_after.isdigit():
-                    delay = min(float(retry_after), self.backoff * 4 * (2 ** attempt))
+                    delay = min(float(retry_after), self.backoff * 4 * (2**attempt))
                 resp.close()
                 attempt += 1
                 time.sleep(delay)
@@ -341,18 +391,31 @@ class RegistryClient:
             resp.close()
             raise self._status_error(status, host, repository, what, attempt)
 
-    def _status_error(self, status: int, host: str, repository: str | None, what: str, attempt: int) -> RegistryError:
+    def _status_error(
+        self, status: int, host: str, repository: str | None, what: str, attempt: int
+    ) -> RegistryError:
         cred = self._credential(host, repository)
         if status == 401:
-            return RegistryError(f"{what}: HTTP 401 Unauthorized from {host}: {self._describe_cred(cred)} "
-                                 "were not accepted", kind="auth", status=status)
+            return RegistryError(
+                f"{what}: HTTP 401 Unauthorized from {host}: {self._describe_cred(cred)} "
+                "were not accepted",
+                kind="auth",
+                status=status,
+            )
         if status == 403:
-            return RegistryError(f"{what}: HTTP 403 Forbidden from {host}: {self._describe_cred(cred)} "
-                                 "may not pull this repository", kind="denied", status=status)
+            return RegistryError(
+                f"{what}: HTTP 403 Forbidden from {host}: {self._describe_cred(cred)} "
+                "may not pull this repository",
+                kind="denied",
+                status=status,
+            )
         if status >= 500 or status == 429:
             tries = attempt + 1
-            return RegistryError(f"{what}: HTTP {status} from {host} ({tries} tr{'y' if tries == 1 else 'ies'})",
-                                 kind="server", status=status)
+            return RegistryError(
+                f"{what}: HTTP {status} from {host} ({tries} tr{'y' if tries == 1 else 'ies'})",
+                kind="server",
+                status=status,
+            )
         return RegistryError(f"{what}: HTTP {status} from {host}", kind="http", status=status)
 
     # ------------------------------------------------------------------ API
@@ -362,12 +425,22 @@ class RegistryClient:
         resp = self.request("GET", host, "/v2/", what=f"GET https://{host}/v2/")
         try:
             if resp.status_code == 404:
-                raise RegistryError(f"GET https://{host}/v2/: HTTP 404: not a registry v2 API", kind="http",
-                                    status=404)
-            scheme = "bearer" if host in self._bearer_hosts else "basic" if host in self._basic else ""
+                raise RegistryError(
+                    f"GET https://{host}/v2/: HTTP 404: not a registry v2 API",
+                    kind="http",
+                    status=404,
+                )
+            scheme = (
+                "bearer" if host in self._bearer_hosts else "basic" if host in self._basic else ""
+            )
             cred = self._credential(host, None) if scheme else None
-            return Ping(host, resp.status_code, scheme, cred.username if cred else None,
-                        resp.headers.get("Docker-Distribution-API-Version", ""))
+            return Ping(
+                host,
+                resp.status_code,
+                scheme,
+                cred.username if cred else None,
+                resp.headers.get("Docker-Distribution-API-Version", ""),
+            )
         finally:
             resp.close()
 
@@ -382,12 +455,20 @@ class RegistryClient:
     def head_manifest(self, ref: ImageRef | str) -> tuple[str, str] | None:
         """(media type, digest) of the manifest, or None when the registry says 404."""
         ref = self._as_ref(ref)
-        resp = self.request("HEAD", ref.api_host, f"/v2/{ref.repository}/manifests/{ref.reference}",
-                            repository=ref.repository, what=str(ref), headers={"Accept": ACCEPT})
+        resp = self.request(
+            "HEAD",
+            ref.api_host,
+            f"/v2/{ref.repository}/manifests/{ref.reference}",
+            repository=ref.repository,
+            what=str(ref),
+            headers={"Accept": ACCEPT},
+        )
         resp.close()
         if resp.status_code == 404:
             return None
-        return resp.headers.get("Content-Type", ""), resp.headers.get("Docker-Content-Digest", ref.digest or "")
+        return resp.headers.get("Content-Type", ""), resp.headers.get(
+            "Docker-Content-Digest", ref.digest or ""
+        )
 
     def has_manifest(self, ref: ImageRef | str) -> bool:
         """Whether the registry has the manifest; raises RegistryError when it cannot tell."""
@@ -418,8 +499,15 @@ class RegistryClient:
         """The manifest (any media type), parsed; None on 404. A manifest asked for by digest
         must hash to it."""
         ref = self._as_ref(ref)
-        resp = self.request("GET", ref.api_host, f"/v2/{ref.repository}/manifests/{ref.reference}",
-                            repository=ref.repository, what=str(ref), headers={"Accept": ACCEPT}, stream=True)
+        resp = self.request(
+            "GET",
+            ref.api_host,
+            f"/v2/{ref.repository}/manifests/{ref.reference}",
+            repository=ref.repository,
+            what=str(ref),
+            headers={"Accept": ACCEPT},
+            stream=True,
+        )
         try:
             if resp.status_code == 404:
                 return None
@@ -429,21 +517,32 @@ class RegistryClient:
         media = resp.headers.get("Content-Type", "").split(";")[0].strip()
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
         if ref.digest and not _sha256_ok(ref.digest, body):
-            raise RegistryError(f"{ref}: the manifest served does not hash to {ref.digest} (got {digest})",
-                                kind="integrity")
+            raise RegistryError(
+                f"{ref}: the manifest served does not hash to {ref.digest} (got {digest})",
+                kind="integrity",
+            )
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            raise RegistryError(f"{ref}: the manifest is not JSON (Content-Type {media or 'none'}, "
-                                f"{len(body)} bytes)", kind="protocol") from None
+            raise RegistryError(
+                f"{ref}: the manifest is not JSON (Content-Type {media or 'none'}, "
+                f"{len(body)} bytes)",
+                kind="protocol",
+            ) from None
         if not isinstance(data, dict):
             raise RegistryError(f"{ref}: the manifest is JSON but not an object", kind="protocol")
         media = data.get("mediaType") or media
         if data.get("schemaVersion") == 1:
-            raise RegistryError(f"{ref}: schema 1 manifest (unsupported; re-push it as schema 2)", kind="protocol")
-        return Manifest(ref, media, ref.digest or resp.headers.get("Docker-Content-Digest") or digest, data)
+            raise RegistryError(
+                f"{ref}: schema 1 manifest (unsupported; re-push it as schema 2)", kind="protocol"
+            )
+        return Manifest(
+            ref, media, ref.digest or resp.headers.get("Docker-Content-Digest") or digest, data
+        )
 
-    def image_manifest(self, ref: ImageRef | str, platform: tuple[str, str] = ("linux", "amd64")) -> Manifest | None:
+    def image_manifest(
+        self, ref: ImageRef | str, platform: tuple[str, str] = ("linux", "amd64")
+    ) -> Manifest | None:
         """The single-image manifest for ``ref``, following a manifest list / index to the entry
         for ``platform`` (else its first entry). None when ``ref`` itself is missing."""
         ref = self._as_ref(ref)
@@ -453,17 +552,32 @@ class RegistryClient:
         entries = manifest.data.get("manifests") or []
         if not entries:
             raise RegistryError(f"{ref}: the manifest list is empty", kind="protocol")
-        pick = next((m for m in entries if (m.get("platform") or {}).get("os") == platform[0]
-                     and (m.get("platform") or {}).get("architecture") == platform[1]), entries[0])
+        pick = next(
+            (
+                m
+                for m in entries
+                if (m.get("platform") or {}).get("os") == platform[0]
+                and (m.get("platform") or {}).get("architecture") == platform[1]
+            ),
+            entries[0],
+        )
         child = ref.with_digest(str(pick.get("digest", "")))
         inner = self.get_manifest(child)
         if inner is None:
-            raise RegistryError(f"{ref}: its manifest list names {child.digest}, which the registry lacks",
-                                kind="protocol")
+            raise RegistryError(
+                f"{ref}: its manifest list names {child.digest}, which the registry lacks",
+                kind="protocol",
+            )
         return inner
 
-    def open_blob(self, ref: ImageRef | str, digest: str, *, max_bytes: int | None = None,
-                  deadline: float | None = None) -> IO[bytes]:
+    def open_blob(
+        self,
+        ref: ImageRef | str,
+        digest: str,
+        *,
+        max_bytes: int | None = None,
+        deadline: float | None = None,
+    ) -> IO[bytes]:
         """Download a blob into a temporary file, verifying its digest; returns the file at 0.
 
         The whole download must finish within ``deadline`` seconds (settings.HTTP_TOTAL_TIMEOUT)
@@ -475,35 +589,58 @@ class RegistryClient:
         budget = deadline if deadline is not None else settings.HTTP_TOTAL_TIMEOUT
         what = f"{ref.name}@{digest} (blob)"
         started = time.monotonic()
-        resp = self.request("GET", ref.api_host, f"/v2/{ref.repository}/blobs/{digest}",
-                            repository=ref.repository, what=what, stream=True)
+        resp = self.request(
+            "GET",
+            ref.api_host,
+            f"/v2/{ref.repository}/blobs/{digest}",
+            repository=ref.repository,
+            what=what,
+            stream=True,
+        )
         out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115 - returned
         try:
             if resp.status_code == 404:
-                raise RegistryError(f"{what}: HTTP 404 (the manifest names a blob the registry lacks)",
-                                    kind="http", status=404)
+                raise RegistryError(
+                    f"{what}: HTTP 404 (the manifest names a blob the registry lacks)",
+                    kind="http",
+                    status=404,
+                )
             declared = resp.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > limit:
-                raise RegistryError(f"{what}: {declared} bytes, larger than the {limit} allowed "
-                                    "(UPI_BLOB_MAX_BYTES)", kind="protocol")
+                raise RegistryError(
+                    f"{what}: {declared} bytes, larger than the {limit} allowed "
+                    "(UPI_BLOB_MAX_BYTES)",
+                    kind="protocol",
+                )
             hasher = hashlib.sha256()
             total = 0
             try:
                 while True:
                     if time.monotonic() - started > budget:
-                        raise RegistryError(f"{what}: download not finished within {budget:g}s after {total} "
-                                            "bytes (UPI_HTTP_TOTAL_TIMEOUT)", kind="timeout")
+                        raise RegistryError(
+                            f"{what}: download not finished within {budget:g}s after {total} "
+                            "bytes (UPI_HTTP_TOTAL_TIMEOUT)",
+                            kind="timeout",
+                        )
                     chunk = resp.raw.read1(_CHUNK)
                     if not chunk:
                         break
                     total += len(chunk)
                     if total > limit:
-                        raise RegistryError(f"{what}: larger than the {limit} bytes allowed (UPI_BLOB_MAX_BYTES)",
-                                            kind="protocol")
+                        raise RegistryError(
+                            f"{what}: larger than the {limit} bytes allowed (UPI_BLOB_MAX_BYTES)",
+                            kind="protocol",
+                        )
                     hasher.update(chunk)
                     out.write(chunk)
-            except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-                raise RegistryError(f"{what}: download broke off ({type(exc).__name__})", kind="timeout") from None
+            except (
+                requests.exceptions.RequestException,
+                urllib3.exceptions.HTTPError,
+                OSError,
+            ) as exc:
+                raise RegistryError(
+                    f"{what}: download broke off ({type(exc).__name__})", kind="timeout"
+                ) from None
         except BaseException:
             out.close()
             raise
@@ -512,7 +649,9 @@ class RegistryClient:
         got = "sha256:" + hasher.hexdigest()
         if digest.startswith("sha256:") and got != digest:
             out.close()
-            raise RegistryError(f"{what}: content hashes to {got}, not to its digest", kind="integrity")
+            raise RegistryError(
+                f"{what}: content hashes to {got}, not to its digest", kind="integrity"
+            )
         out.seek(0)
         return out
 
@@ -549,8 +688,9 @@ def _read_limited(resp: requests.Response, limit: int, what: str) -> bytes:
             if buf.tell() > limit:
                 raise RegistryError(f"{what}: manifest larger than {limit} bytes", kind="protocol")
     except requests.exceptions.RequestException as exc:
-        raise RegistryError(f"{what}: reading the manifest broke off ({type(exc).__name__})",
-                            kind="timeout") from None
+        raise RegistryError(
+            f"{what}: reading the manifest broke off ({type(exc).__name__})", kind="timeout"
+        ) from None
     return buf.getvalue()
 
 
@@ -563,5 +703,7 @@ def client_for(site: Any, auths: Auths | None = None, *, name: str = "") -> Regi
     """
     if auths is None:
         return site.memo("registry.client", lambda: RegistryClient.from_inventory(site.inv))
-    return site.memo(f"registry.client:{name or auths.source}",
-                     lambda: RegistryClient(auths, ca_file=site.inv.mirror.ca_file))
+    return site.memo(
+        f"registry.client:{name or auths.source}",
+        lambda: RegistryClient(auths, ca_file=site.inv.mirror.ca_file),
+    )

@@ -35,7 +35,9 @@ def parse_image_references(data: bytes, where: str) -> ReleaseReferences:
     try:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(source, f"is not JSON ({exc.__class__.__name__}); not an ImageStream") from None
+        raise InputError(
+            source, f"is not JSON ({exc.__class__.__name__}); not an ImageStream"
+        ) from None
     if not isinstance(doc, dict) or doc.get("kind") != "ImageStream":
         kind = doc.get("kind") if isinstance(doc, dict) else type(doc).__name__
         raise InputError(source, f"is a {kind or 'document without kind'}, not an ImageStream")
@@ -50,9 +52,13 @@ def parse_image_references(data: bytes, where: str) -> ReleaseReferences:
             raise InputError(source, "a tag without a name", key=key)
         origin = tag.get("from") or {}
         if origin.get("kind") != "DockerImage" or not isinstance(origin.get("name"), str):
-            raise InputError(source, f"tag {tag['name']!r} is not from a DockerImage", key=f"{key}.from")
+            raise InputError(
+                source, f"tag {tag['name']!r} is not from a DockerImage", key=f"{key}.from"
+            )
         try:
             components[tag["name"]] = parse_reference(origin["name"])
         except ImageRefError as exc:
-            raise InputError(source, f"tag {tag['name']!r}: {exc}", key=f"{key}.from.name") from None
+            raise InputError(
+                source, f"tag {tag['name']!r}: {exc}", key=f"{key}.from.name"
+            ) from None
     return ReleaseReferences(version, components)

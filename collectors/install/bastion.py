@@ -29,14 +29,33 @@ def url_for(base: str, name: str) -> str:
 
 def list_web_root(host: Host, root: str) -> list[str]:
     """File names under ``root`` (relative, sorted), listed with ``find`` on the host."""
-    rc, out, err = host.run(["find", root, "-mindepth", "1", "(", "-type", "f", "-o", "-type", "l", ")",
-                             "-printf", "%P\\n"])
+    rc, out, err = host.run(
+        [
+            "find",
+            root,
+            "-mindepth",
+            "1",
+            "(",
+            "-type",
+            "f",
+            "-o",
+            "-type",
+            "l",
+            ")",
+            "-printf",
+            "%P\\n",
+        ]
+    )
     if rc != 0:
         reason = err.strip().splitlines()
-        raise FactError(f"cannot list {root} on {host.name}: {reason[-1] if reason else f'exit {rc}'}")
+        raise FactError(
+            f"cannot list {root} on {host.name}: {reason[-1] if reason else f'exit {rc}'}"
+        )
     names = sorted(n for n in out.splitlines() if n)
     if not names:
-        raise FactError(f"{root} on {host.name} holds no files: copy the RHCOS images and the *.ign there")
+        raise FactError(
+            f"{root} on {host.name} holds no files: copy the RHCOS images and the *.ign there"
+        )
     return names
 
 
@@ -46,7 +65,9 @@ def selinux_contexts(host: Host, root: str, names: list[str]) -> dict[str, Selin
     rc, out, err = host.run(["stat", "-c", "%C %n", "--", *paths])
     if not out.strip():
         reason = err.strip().splitlines()
-        raise FactError(f"stat -c %C on {host.name} printed nothing: {reason[-1] if reason else f'exit {rc}'}")
+        raise FactError(
+            f"stat -c %C on {host.name} printed nothing: {reason[-1] if reason else f'exit {rc}'}"
+        )
     by_path = parse_stat_contexts(out, f"stat -c %C on {host.name}")
     return {n: by_path[p] for n, p in zip(names, paths, strict=True) if p in by_path}
 
@@ -81,12 +102,18 @@ def path_chain(host: Host, root: str, name: str) -> list[PathFacts]:
         if len(fields) != 5:
             continue
         try:
-            facts.append(PathFacts(fields[4], int(fields[0], 8), fields[1], fields[2], parse_context(fields[3])))
+            facts.append(
+                PathFacts(
+                    fields[4], int(fields[0], 8), fields[1], fields[2], parse_context(fields[3])
+                )
+            )
         except ValueError:
             continue
     if not facts:
         reason = err.strip().splitlines()
-        raise FactError(f"cannot stat {paths[-1]} on {host.name}: {reason[-1] if reason else f'exit {rc}'}")
+        raise FactError(
+            f"cannot stat {paths[-1]} on {host.name}: {reason[-1] if reason else f'exit {rc}'}"
+        )
     return facts
 
 
@@ -112,17 +139,26 @@ def http_get(url: str, *, digest: bool = False, timeout: float | None = None) ->
             sha = None
             if digest and response.status_code == 200:
                 h, size = hashlib.sha256(), 0
-                while True:  # read1: one socket read at a time, so a slow drip still meets the deadline
+                while (
+                    True
+                ):  # read1: one socket read at a time, so a slow drip still meets the deadline
                     chunk = response.raw.read1(1 << 16, decode_content=True)
                     if not chunk:
                         break
                     h.update(chunk)
                     size += len(chunk)
                     if size > cap:
-                        return HttpAnswer(url, response.status_code, f"body larger than {cap} bytes; not read further")
+                        return HttpAnswer(
+                            url,
+                            response.status_code,
+                            f"body larger than {cap} bytes; not read further",
+                        )
                     if time.monotonic() > deadline:
-                        return HttpAnswer(url, response.status_code,
-                                          f"body not read within {total:g}s ({size} bytes so far)")
+                        return HttpAnswer(
+                            url,
+                            response.status_code,
+                            f"body not read within {total:g}s ({size} bytes so far)",
+                        )
                 sha = h.hexdigest()
             return HttpAnswer(url, response.status_code, "", sha)
     except requests.ConnectTimeout:
@@ -132,7 +168,11 @@ def http_get(url: str, *, digest: bool = False, timeout: float | None = None) ->
         if "refused" in text.lower():
             return HttpAnswer(url, None, "connection refused (is the web server running?)")
         return HttpAnswer(url, None, f"cannot connect: {text[:200]}")
-    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:  # raw reads: urllib3's own
+    except (
+        requests.RequestException,
+        urllib3.exceptions.HTTPError,
+        OSError,
+    ) as exc:  # raw reads: urllib3's own
         return HttpAnswer(url, None, f"{type(exc).__name__}: {str(exc)[:200]}")
     finally:
         session.close()

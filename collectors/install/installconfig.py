@@ -29,13 +29,17 @@ def load_install_config(path: str | Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        raise InputError(
+            str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise InputError(str(path), f"not valid YAML: {problem}", line=mark.line + 1 if mark else None) from None
+        raise InputError(
+            str(path), f"not valid YAML: {problem}", line=mark.line + 1 if mark else None
+        ) from None
     if not isinstance(doc, dict):
         raise InputError(str(path), "must be a YAML mapping (an install-config)")
     return doc
@@ -51,7 +55,9 @@ def pull_secret_auths(doc: dict[str, Any], where: str) -> Auths | None:
     try:
         return parse_auths(value, f"{where}: pullSecret")
     except InputError as exc:
-        raise InputError(where, exc.reason, key="pullSecret" + (f".{exc.key}" if exc.key else "")) from None
+        raise InputError(
+            where, exc.reason, key="pullSecret" + (f".{exc.key}" if exc.key else "")
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,9 @@ from collectors.errors import InputError
 #: A block up to its END line, or to the end of the text when the END line is missing (then it
 #: does not parse and is reported).
 _PEM = re.compile(rb"-----BEGIN CERTIFICATE-----.*?(?:-----END CERTIFICATE-----|\Z)", re.DOTALL)
-_KUBECONFIG_DATA = re.compile(rb"(certificate-authority-data|client-certificate-data):\s*([A-Za-z0-9+/=]{40,})")
+_KUBECONFIG_DATA = re.compile(
+    rb"(certificate-authority-data|client-certificate-data):\s*([A-Za-z0-9+/=]{40,})"
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,9 @@ def x509_certificates(data: bytes | str, where: str) -> list[x509.Certificate]:
         try:
             found.append(x509.load_pem_x509_certificate(match.group(0)))
         except ValueError:
-            raise InputError(where, f"certificate #{number} is not a valid X.509 PEM block") from None
+            raise InputError(
+                where, f"certificate #{number} is not a valid X.509 PEM block"
+            ) from None
     return found
 
 

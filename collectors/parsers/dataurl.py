@@ -80,7 +80,9 @@ def decode_contents(source: str, compression: str | None = None) -> bytes:
     return decompress(decode_data_url(source), compression)
 
 
-def encode_data_url(data: bytes, form: str = "base64", mediatype: str = "text/plain;charset=utf-8") -> str:
+def encode_data_url(
+    data: bytes, form: str = "base64", mediatype: str = "text/plain;charset=utf-8"
+) -> str:
     """A data URL for ``data``: ``base64``, ``percent`` (no base64) or ``gzip`` (base64 of gzip).
 
     >>> encode_data_url(b"a b", form="percent")

@@ -27,8 +27,20 @@ from collectors.errors import InputError
 #: Section keywords; proxies are the ones that bind or hold servers.
 PROXY_SECTIONS = ("frontend", "backend", "listen")
 OTHER_SECTIONS = (
-    "global", "defaults", "resolvers", "peers", "userlist", "program", "cache", "mailers",
-    "http-errors", "ring", "crt-store", "traces", "log-forward", "fcgi-app",
+    "global",
+    "defaults",
+    "resolvers",
+    "peers",
+    "userlist",
+    "program",
+    "cache",
+    "mailers",
+    "http-errors",
+    "ring",
+    "crt-store",
+    "traces",
+    "log-forward",
+    "fcgi-app",
 )
 _SERVER_RE = re.compile(r"^\s*#\s*server\s+(\S+)\s+(\S+)")
 
@@ -86,7 +98,8 @@ class HaproxyConfig:
     def frontends_for_port(self, port: int) -> list[Section]:
         """Frontends and listen sections with a bind on ``port``."""
         return [
-            s for s in self.sections
+            s
+            for s in self.sections
             if s.kind in ("frontend", "listen") and any(b.port == port for b in s.binds)
         ]
 
@@ -216,7 +229,14 @@ def parse_haproxy(text: str, source: str = "haproxy.cfg") -> HaproxyConfig:
             host, port = _split_address(args[1], source, number)
             params = args[2:]
             current.servers.append(
-                Server(args[0], host, port, number, active="disabled" not in params, backup="backup" in params)
+                Server(
+                    args[0],
+                    host,
+                    port,
+                    number,
+                    active="disabled" not in params,
+                    backup="backup" in params,
+                )
             )
         elif keyword == "default_backend":
             if not args:
@@ -235,5 +255,7 @@ def check_references(cfg: HaproxyConfig) -> list[str]:
     for section in cfg.sections:
         for name in section.backend_names:
             if "%" not in name and cfg.proxy("backend", name) is None:
-                problems.append(f"{cfg.path}:{section.line}: {section.kind} {section.name} uses undefined backend {name!r}")
+                problems.append(
+                    f"{cfg.path}:{section.line}: {section.kind} {section.name} uses undefined backend {name!r}"
+                )
     return problems

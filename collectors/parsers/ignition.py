@@ -50,7 +50,11 @@ class IgnitionConfig:
     def merge_sources(self) -> list[str]:
         """``ignition.config.merge[].source``: where a pointer config fetches the real one."""
         merge = _get(self.doc, "ignition", "config", "merge") or []
-        return [m.get("source") for m in merge if isinstance(m, dict) and isinstance(m.get("source"), str)]
+        return [
+            m.get("source")
+            for m in merge
+            if isinstance(m, dict) and isinstance(m.get("source"), str)
+        ]
 
     @property
     def certificate_authorities(self) -> list[tuple[str, str]]:
@@ -81,12 +85,16 @@ def parse_ignition(data: bytes | str, name: str) -> IgnitionConfig:
     try:
         doc = json.loads(data)
     except json.JSONDecodeError as exc:
-        raise IgnitionError(name, f"not JSON: {exc.msg} (column {exc.colno})", line=exc.lineno, key="$") from None
+        raise IgnitionError(
+            name, f"not JSON: {exc.msg} (column {exc.colno})", line=exc.lineno, key="$"
+        ) from None
     if not isinstance(doc, dict):
         raise IgnitionError(name, f"expected a JSON object, got {type(doc).__name__}", key="$")
     version = _get(doc, "ignition", "version")
     if not isinstance(version, str):
-        raise IgnitionError(name, "no ignition.version: not an Ignition config", key="$.ignition.version")
+        raise IgnitionError(
+            name, "no ignition.version: not an Ignition config", key="$.ignition.version"
+        )
     if not version.startswith("3."):
         raise IgnitionError(name, f"spec {version} is not Ignition 3.x", key="$.ignition.version")
     return IgnitionConfig(name, version, doc)
@@ -105,7 +113,9 @@ def _decode(cfg: IgnitionConfig, resource: Any, json_path: str) -> bytes | None:
     if resource is None:
         return None
     if not isinstance(resource, dict):
-        raise IgnitionError(cfg.name, f"expected an object, got {type(resource).__name__}", key=json_path)
+        raise IgnitionError(
+            cfg.name, f"expected an object, got {type(resource).__name__}", key=json_path
+        )
     source = resource.get("source")
     if source is None or (isinstance(source, str) and not is_data_url(source)):
         return None
@@ -141,8 +151,12 @@ def walk(cfg: IgnitionConfig) -> Iterator[Embedded]:
         data = _decode(cfg, resource, f"{cas_path}[{i}]")
         if data is not None:
             yield Embedded(f"{cas_path}[{i}]", f"{cas_path}[{i}]", data)
-    inline = [(f"$.ignition.config.merge[{i}]", m) for i, m in
-              enumerate(_list(cfg, _get(cfg.doc, "ignition", "config", "merge"), "$.ignition.config.merge"))]
+    inline = [
+        (f"$.ignition.config.merge[{i}]", m)
+        for i, m in enumerate(
+            _list(cfg, _get(cfg.doc, "ignition", "config", "merge"), "$.ignition.config.merge")
+        )
+    ]
     replace = _get(cfg.doc, "ignition", "config", "replace")
     if replace is not None:
         inline.append(("$.ignition.config.replace", replace))
@@ -161,5 +175,7 @@ def certificates(cfg: IgnitionConfig) -> list[CertInfo]:
         try:
             found += pem_certificates(item.data, item.path)
         except InputError as exc:
-            raise IgnitionError(cfg.name, f"{item.path}: {exc.reason}", key=item.json_path) from None
+            raise IgnitionError(
+                cfg.name, f"{item.path}: {exc.reason}", key=item.json_path
+            ) from None
     return found

@@ -66,7 +66,9 @@ def parse_journal_json(line: bytes | str) -> LogRecord | None:
     if not isinstance(data, dict):
         return None
     message = _journal_field(data.get("MESSAGE")) or ""
-    unit = _journal_field(data.get("_SYSTEMD_UNIT")) or _journal_field(data.get("SYSLOG_IDENTIFIER"))
+    unit = _journal_field(data.get("_SYSTEMD_UNIT")) or _journal_field(
+        data.get("SYSLOG_IDENTIFIER")
+    )
     prio = _journal_field(data.get("PRIORITY"))
     return LogRecord(
         message=message.rstrip("\r\n"),
@@ -115,7 +117,9 @@ def parse_installer_line(line: bytes | str) -> LogRecord:
             fields[key] = value
         if "msg" in fields:
             return LogRecord(
-                message=fields["msg"], time=fields.get("time"), level=fields.get("level"),
+                message=fields["msg"],
+                time=fields.get("time"),
+                level=fields.get("level"),
                 unit="openshift-install",
             )
     m = _CONSOLE.match(text)

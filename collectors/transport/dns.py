@@ -93,8 +93,10 @@ class DnsClient:
 
     @staticmethod
     def _ask_hint(server: DnsServer, name: str, rdtype: str) -> str:
-        return (f"check that named runs on {server} and answers this host (firewall: 53/udp and 53/tcp; "
-                f"allow-query): dig @{server.host} -p {server.port} {name} {rdtype}")
+        return (
+            f"check that named runs on {server} and answers this host (firewall: 53/udp and 53/tcp; "
+            f"allow-query): dig @{server.host} -p {server.port} {name} {rdtype}"
+        )
 
     def _address(self, server: DnsServer) -> str:
         """The server's IP; a server given by name is looked up once by this machine's resolver."""
@@ -107,7 +109,9 @@ class DnsClient:
             known = self._addresses.get(server.host)
         if known is None:
             try:
-                known = socket.getaddrinfo(server.host, server.port, type=socket.SOCK_DGRAM)[0][4][0]
+                known = socket.getaddrinfo(server.host, server.port, type=socket.SOCK_DGRAM)[0][4][
+                    0
+                ]
             except (OSError, IndexError) as exc:
                 raise FactError(f"DNS server {server}: cannot resolve its name: {exc}") from None
             with self._lock:
@@ -127,21 +131,31 @@ class DnsClient:
                 f"DNS server {server} did not answer {name} {rdtype} within {self.timeout:g}s"
             ).with_remediation(self._ask_hint(server, name, rdtype)) from None
         except (OSError, dns.exception.DNSException) as exc:
-            raise FactError(f"DNS server {server} failed to answer {name} {rdtype}: {exc}").with_remediation(
-                self._ask_hint(server, name, rdtype)) from None
+            raise FactError(
+                f"DNS server {server} failed to answer {name} {rdtype}: {exc}"
+            ).with_remediation(self._ask_hint(server, name, rdtype)) from None
         wanted = dns.rdatatype.from_text(rdtype)
         # Follow CNAMEs inside the answer section, as a stub resolver would.
         target = qname
         for _ in range(8):
             cname = next(
-                (rr for rr in response.answer if rr.name == target and rr.rdtype == dns.rdatatype.CNAME),
+                (
+                    rr
+                    for rr in response.answer
+                    if rr.name == target and rr.rdtype == dns.rdatatype.CNAME
+                ),
                 None,
             )
             if cname is None:
                 break
             target = cname[0].target
         records = sorted(
-            {_text(rd, rdtype) for rr in response.answer if rr.rdtype == wanted and rr.name == target for rd in rr}
+            {
+                _text(rd, rdtype)
+                for rr in response.answer
+                if rr.rdtype == wanted and rr.name == target
+                for rd in rr
+            }
         )
         zone = serial = None
         for rr in list(response.answer) + list(response.authority):

@@ -51,8 +51,13 @@ class LocalHost:
         """
         timeout = timeout or settings.SSH_COMMAND_TIMEOUT
         try:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, start_new_session=True)
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
         except OSError as exc:
             raise FactError(f"cannot run {argv[0]} on {self.name}: {exc}") from None
         try:
@@ -72,8 +77,9 @@ class LocalHost:
                     if pipe is not None:
                         pipe.close()
                 proc.wait(_REAP_SECONDS)
-            raise CommandTimeout(f"{argv[0]} on {self.name} did not finish within {timeout:g}s",
-                                 out, err) from None
+            raise CommandTimeout(
+                f"{argv[0]} on {self.name} did not finish within {timeout:g}s", out, err
+            ) from None
 
     def run(self, argv: list[str], timeout: float | None = None) -> tuple[int, str, str]:
         rc, out, err = self.run_bytes(argv, timeout)

@@ -33,10 +33,16 @@ def probe_tcp(host: str, port: int, timeout: float | None = None) -> TcpProbe:
         with socket.create_connection((host, port), timeout=timeout):
             pass
     except TimeoutError:
-        return TcpProbe(host, port, False, f"no answer within {timeout:g}s (dropped?)", time.monotonic() - start)
+        return TcpProbe(
+            host, port, False, f"no answer within {timeout:g}s (dropped?)", time.monotonic() - start
+        )
     except ConnectionRefusedError:
-        return TcpProbe(host, port, False, "connection refused (nothing listening)", time.monotonic() - start)
+        return TcpProbe(
+            host, port, False, "connection refused (nothing listening)", time.monotonic() - start
+        )
     except OSError as exc:
         reason = errno.errorcode.get(exc.errno or 0, "") or type(exc).__name__
-        return TcpProbe(host, port, False, f"{reason}: {exc.strerror or exc}", time.monotonic() - start)
+        return TcpProbe(
+            host, port, False, f"{reason}: {exc.strerror or exc}", time.monotonic() - start
+        )
     return TcpProbe(host, port, True, "", time.monotonic() - start)

@@ -88,7 +88,9 @@ class _Policy(paramiko.MissingHostKeyPolicy):
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
 
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+    def missing_host_key(
+        self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
+    ) -> None:
         ep = self.endpoint
         if ep.policy == "accept-new":
             _append_known_host(ep.known_hosts, hostname, key)
@@ -162,13 +164,19 @@ class SshPool:
             if self._config is None:
                 path = self._config_path or ssh_config_path()
                 try:
-                    self._config = paramiko.SSHConfig.from_path(str(path)) if path.exists() else paramiko.SSHConfig()
+                    self._config = (
+                        paramiko.SSHConfig.from_path(str(path))
+                        if path.exists()
+                        else paramiko.SSHConfig()
+                    )
                 except (OSError, ValueError, paramiko.SSHException) as exc:
                     raise FactError(f"cannot read ssh config {path}: {exc}") from None
             try:
                 return dict(self._config.lookup(host))
             except Exception as exc:  # Match exec and friends: a config paramiko cannot apply
-                raise FactError(f"cannot apply ssh config to {host}: {type(exc).__name__}: {exc}") from None
+                raise FactError(
+                    f"cannot apply ssh config to {host}: {type(exc).__name__}: {exc}"
+                ) from None
 
     def client(self, endpoint: Endpoint, *, fresh: bool = False) -> paramiko.SSHClient:
         """The connected client for an endpoint; a failed connect is remembered for the run."""
@@ -208,20 +216,31 @@ class SshPool:
 def _connect(ep: Endpoint) -> paramiko.SSHClient:
     timeout = settings.SSH_CONNECT_TIMEOUT
     if ep.key and not os.path.isfile(ep.key):
-        raise FactError(f"{ep.label}: the SSH key {ep.key} does not exist (ssh.key or IdentityFile)")
+        raise FactError(
+            f"{ep.label}: the SSH key {ep.key} does not exist (ssh.key or IdentityFile)"
+        )
     client = paramiko.SSHClient()
     if ep.known_hosts.exists():
         try:
             client.get_host_keys().load(str(ep.known_hosts))
         except (OSError, paramiko.SSHException, ValueError) as exc:
-            raise FactError(f"{ep.label}: cannot read known_hosts {ep.known_hosts}: {exc}") from None
+            raise FactError(
+                f"{ep.label}: cannot read known_hosts {ep.known_hosts}: {exc}"
+            ) from None
     client.set_missing_host_key_policy(_Policy(ep))
     sock = paramiko.ProxyCommand(ep.proxy_command) if ep.proxy_command else None
     try:
         client.connect(
-            ep.hostname, port=ep.port, username=ep.user,
-            key_filename=ep.key, look_for_keys=ep.key is None, allow_agent=ep.key is None,
-            timeout=timeout, banner_timeout=timeout, auth_timeout=timeout, channel_timeout=timeout,
+            ep.hostname,
+            port=ep.port,
+            username=ep.user,
+            key_filename=ep.key,
+            look_for_keys=ep.key is None,
+            allow_agent=ep.key is None,
+            timeout=timeout,
+            banner_timeout=timeout,
+            auth_timeout=timeout,
+            channel_timeout=timeout,
             sock=sock,
         )
         return client
@@ -248,7 +267,7 @@ def _connect_error(ep: Endpoint, exc: BaseException, timeout: float) -> str:
             f"{where}: host key CHANGED for {name}: the server offers {exc.key.get_name()} "
             f"{fingerprint(exc.key)} but {ep.known_hosts} has {exc.expected_key.get_name()} "
             f"{fingerprint(exc.expected_key)}. If the host was reinstalled, confirm the new key on it and "
-            f'run "ssh-keygen -R \'{name}\' -f {ep.known_hosts}"; otherwise someone may be intercepting'
+            f"run \"ssh-keygen -R '{name}' -f {ep.known_hosts}\"; otherwise someone may be intercepting"
         )
     if isinstance(exc, paramiko.PasswordRequiredException):
         return f"{where}: the key {ep.key} is passphrase-protected; load it into ssh-agent and drop ssh.key"
@@ -270,8 +289,10 @@ def _connect_error(ep: Endpoint, exc: BaseException, timeout: float) -> str:
     if isinstance(exc, FileNotFoundError | PermissionError):
         return f"{where}: cannot read the SSH key {ep.key}: {exc.strerror}"
     if isinstance(exc, paramiko.SSHException) and "banner" in str(exc).lower():
-        return (f"{where}: no SSH protocol banner (the port answered but is not an SSH server, or it "
-                f"did not speak within {timeout:g}s), handshake not completed")
+        return (
+            f"{where}: no SSH protocol banner (the port answered but is not an SSH server, or it "
+            f"did not speak within {timeout:g}s), handshake not completed"
+        )
     if isinstance(exc, ConnectionRefusedError):
         return f"{where}: connection refused (is sshd running and listening on port {ep.port}?)"
     return f"{where}: SSH connection failed: {type(exc).__name__}: {exc}"
@@ -297,7 +318,9 @@ class SshHost:
             try:
                 channel = _open(client)
             except _TRANSPORT_ERRORS:
-                channel = _open(self.pool.client(endpoint, fresh=True))  # a dropped connection, once
+                channel = _open(
+                    self.pool.client(endpoint, fresh=True)
+                )  # a dropped connection, once
             with contextlib.closing(channel):
                 channel.exec_command(shlex.join(argv))
                 channel.shutdown_write()
@@ -320,7 +343,9 @@ class SshHost:
         rc, out, err = self.run_bytes(["cat", "--", path])
         if rc != 0:
             reason = err.decode("utf-8", errors="replace").strip().splitlines()
-            raise FactError(f"cannot read {path} on {self.name}: {reason[-1] if reason else f'exit {rc}'}")
+            raise FactError(
+                f"cannot read {path} on {self.name}: {reason[-1] if reason else f'exit {rc}'}"
+            )
         return out
 
     def read_text(self, path: str) -> str:
@@ -348,7 +373,9 @@ def _keep_last(buf: bytearray, cap: int) -> None:
         del buf[: len(buf) - cap]
 
 
-def _collect(channel: paramiko.Channel, timeout: float, name: str, argv: list[str]) -> tuple[int, bytes, bytes]:
+def _collect(
+    channel: paramiko.Channel, timeout: float, name: str, argv: list[str]
+) -> tuple[int, bytes, bytes]:
     """Read a command's output until it exits or ``timeout`` passes; keeps the last
     ``settings.SSH_MAX_OUTPUT_BYTES`` of each stream (callers apply their own, smaller caps)."""
     deadline = time.monotonic() + timeout
@@ -357,7 +384,9 @@ def _collect(channel: paramiko.Channel, timeout: float, name: str, argv: list[st
 
     def expired() -> None:
         if time.monotonic() >= deadline:
-            raise CommandTimeout(f"{name}: {argv[0]} did not finish within {timeout:g}s", bytes(out), bytes(err))
+            raise CommandTimeout(
+                f"{name}: {argv[0]} did not finish within {timeout:g}s", bytes(out), bytes(err)
+            )
 
     while True:
         busy = False
@@ -371,8 +400,10 @@ def _collect(channel: paramiko.Channel, timeout: float, name: str, argv: list[st
             _keep_last(err, cap)
             busy = True
             expired()
-        if channel.exit_status_ready() and (channel.eof_received or channel.closed) and not (
-            channel.recv_ready() or channel.recv_stderr_ready()
+        if (
+            channel.exit_status_ready()
+            and (channel.eof_received or channel.closed)
+            and not (channel.recv_ready() or channel.recv_stderr_ready())
         ):
             return channel.recv_exit_status(), bytes(out), bytes(err)
         expired()

@@ -33,15 +33,19 @@ def _peer_issuer(host: str, port: int, timeout: float) -> str:
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     try:
-        with socket.create_connection((host, port), timeout=timeout) as raw, \
-                ctx.wrap_socket(raw, server_hostname=host) as tls:
+        with (
+            socket.create_connection((host, port), timeout=timeout) as raw,
+            ctx.wrap_socket(raw, server_hostname=host) as tls,
+        ):
             der = tls.getpeercert(binary_form=True)
         return x509.load_der_x509_certificate(der).issuer.rfc4514_string() if der else ""
     except (OSError, ValueError):
         return ""
 
 
-def verify_tls(host: str, port: int, bundle: str | None, *, timeout: float | None = None) -> TlsResult:
+def verify_tls(
+    host: str, port: int, bundle: str | None, *, timeout: float | None = None
+) -> TlsResult:
     """Handshake with ``host:port`` trusting only ``bundle`` (PEM), or the system store if None.
 
     A corrupt block in ``bundle`` raises InputError (it is reported, never skipped)."""
@@ -52,11 +56,20 @@ def verify_tls(host: str, port: int, bundle: str | None, *, timeout: float | Non
         if x509_certificates(bundle, "the CA bundle"):
             ctx.load_verify_locations(cadata=bundle)
     try:
-        with socket.create_connection((host, port), timeout=timeout) as raw, \
-                ctx.wrap_socket(raw, server_hostname=host.strip("[]")):
+        with (
+            socket.create_connection((host, port), timeout=timeout) as raw,
+            ctx.wrap_socket(raw, server_hostname=host.strip("[]")),
+        ):
             return TlsResult(host, port, True, True)
     except ssl.SSLCertVerificationError as exc:
-        return TlsResult(host, port, True, False, exc.verify_message or str(exc), _peer_issuer(host, port, timeout))
+        return TlsResult(
+            host,
+            port,
+            True,
+            False,
+            exc.verify_message or str(exc),
+            _peer_issuer(host, port, timeout),
+        )
     except ssl.SSLError as exc:
         return TlsResult(host, port, True, False, f"TLS handshake failed: {exc.reason or exc}")
     except TimeoutError:

@@ -37,11 +37,18 @@ from collectors.triage.redact import redact_object, redact_text
 
 #: kinds whose plural is not kind.lower() + "s"
 _PLURALS = {
-    "Ingress": "ingresses", "IngressController": "ingresscontrollers", "Endpoints": "endpoints",
-    "NetworkPolicy": "networkpolicies", "PodSecurityPolicy": "podsecuritypolicies",
-    "ImageContentSourcePolicy": "imagecontentsourcepolicies", "StorageClass": "storageclasses",
-    "PriorityClass": "priorityclasses", "RuntimeClass": "runtimeclasses", "Proxy": "proxies",
-    "CertificateSigningRequest": "certificatesigningrequests", "Config": "configs",
+    "Ingress": "ingresses",
+    "IngressController": "ingresscontrollers",
+    "Endpoints": "endpoints",
+    "NetworkPolicy": "networkpolicies",
+    "PodSecurityPolicy": "podsecuritypolicies",
+    "ImageContentSourcePolicy": "imagecontentsourcepolicies",
+    "StorageClass": "storageclasses",
+    "PriorityClass": "priorityclasses",
+    "RuntimeClass": "runtimeclasses",
+    "Proxy": "proxies",
+    "CertificateSigningRequest": "certificatesigningrequests",
+    "Config": "configs",
 }
 
 
@@ -52,7 +59,9 @@ def tool_version() -> str:
         return version("upi-conformance")
     except Exception:  # noqa: BLE001 - not installed: read pyproject
         text = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
-        return next((ln.split('"')[1] for ln in text.splitlines() if ln.startswith("version")), "unknown")
+        return next(
+            (ln.split('"')[1] for ln in text.splitlines() if ln.startswith("version")), "unknown"
+        )
 
 
 def must_gather_path(obj: dict[str, Any]) -> str:
@@ -128,7 +137,9 @@ class BundleWriter:
             target.write_text(text, encoding="utf-8")
             del text
             if source.fmt:
-                self.classifier.feed_file(target, host=source.host, source=source.catalog_source, fmt=source.fmt)
+                self.classifier.feed_file(
+                    target, host=source.host, source=source.catalog_source, fmt=source.fmt
+                )
 
 
 def _junit(findings: dict[str, Any], report: dict[str, Any] | None) -> str:
@@ -149,11 +160,13 @@ def _junit(findings: dict[str, Any], report: dict[str, Any] | None) -> str:
     cases = []
     for f in findings["findings"]:
         name = f"{f['id']} [{f['key'] or f['pattern']}]"
-        case = TestCase(name, classname=f"findings.{f['host']}.{f['unit']}", status=f["kind"],
-                        timestamp=None)
+        case = TestCase(
+            name, classname=f"findings.{f['host']}.{f['unit']}", status=f["kind"], timestamp=None
+        )
         case.add_failure_info(
             f"{f['kind']}: {f['count']} line(s) from {f['first']} to {f['last']}: {f['sample']}",
-            f["reason"], failure_type=f["kind"],
+            f["reason"],
+            failure_type=f["kind"],
         )
         cases.append(case)
     if not cases:
@@ -237,7 +250,10 @@ def write_bundle(
         "tool": {"name": "upi-conformance", "version": tool_version()},
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": command if command is not None else sys.argv,
-        "inventory": {"path": str(inv.path) if inv else None, "digest": _digest(inv.path if inv else None)},
+        "inventory": {
+            "path": str(inv.path) if inv else None,
+            "digest": _digest(inv.path if inv else None),
+        },
         "hosts": {},
         "sources": [],
         "errors": [],
@@ -254,26 +270,37 @@ def write_bundle(
             manifest["errors"].append(f"collecting hosts: {type(exc).__name__}: {exc}")
         writer.close_sources()  # hosts that timed out may still be running: they write no more
         for hp in plans:
-            manifest["hosts"][hp.name] = {"status": hp.status, "error": hp.error, "seconds": hp.seconds}
+            manifest["hosts"][hp.name] = {
+                "status": hp.status,
+                "error": hp.error,
+                "seconds": hp.seconds,
+            }
             manifest["sources"] += [s.record() for s in hp.sources]
         if cluster is not None:
             try:
                 manifest["sources"] += list(cluster(writer))
             except Exception as exc:  # noqa: BLE001
-                manifest["errors"].append(f"collecting cluster objects: {type(exc).__name__}: {exc}")
+                manifest["errors"].append(
+                    f"collecting cluster objects: {type(exc).__name__}: {exc}"
+                )
         findings = classifier.findings()
         writer.write_json("findings.json", findings)
         manifest["findings"] = {
-            k: findings["summary"][k] for k in ("lines", "benign", "resolved", "unresolved", "unknown")
+            k: findings["summary"][k]
+            for k in ("lines", "benign", "resolved", "unresolved", "unknown")
         }
         manifest["findings"]["groups"] = len(findings["findings"])
         if report is not None:
             writer.write_json("results/report.json", report)
         for name, path in (extra_results or {}).items():
             try:
-                writer.write_text(f"results/{name}", Path(path).read_text(encoding="utf-8", errors="replace"))
+                writer.write_text(
+                    f"results/{name}", Path(path).read_text(encoding="utf-8", errors="replace")
+                )
             except OSError as exc:
-                manifest["errors"].append(f"results/{name}: cannot read {path}: {exc.strerror or exc}")
+                manifest["errors"].append(
+                    f"results/{name}: cannot read {path}: {exc.strerror or exc}"
+                )
         writer.write_text("results/junit.xml", _junit(findings, report))
         if report_html is not None:
             writer.write_text("results/report.html", report_html(findings["findings"]))
@@ -291,6 +318,8 @@ def write_bundle(
             _tar_atomically(staging, out)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    say(f"bundle {out}: {manifest['status']}, {len(manifest['sources'])} sources, "
-        f"{manifest.get('findings', {}).get('groups', 0)} finding groups")
+    say(
+        f"bundle {out}: {manifest['status']}, {len(manifest['sources'])} sources, "
+        f"{manifest.get('findings', {}).get('groups', 0)} finding groups"
+    )
     return manifest

@@ -90,7 +90,9 @@ class Catalog:
 
     def patterns(self) -> list[str]:
         """Every entry pattern as an extended regex (for ``grep -E -f``), named groups removed."""
-        return [re.sub(r"\(\?P<\w+>", "(", e.pattern.pattern).replace("(?:", "(") for e in self.entries]
+        return [
+            re.sub(r"\(\?P<\w+>", "(", e.pattern.pattern).replace("(?:", "(") for e in self.entries
+        ]
 
 
 def _matches(source: str, globs: tuple[str, ...]) -> bool:
@@ -108,7 +110,9 @@ def _rules_for(catalog: Catalog, source: str) -> SourceRules:
             by_pattern.setdefault((e.resolve.pattern.pattern, e.resolve.hints), []).append(e.id)
             compiled[e.resolve.pattern.pattern] = e.resolve.pattern
     resolvers = tuple((compiled[p], h, tuple(ids)) for (p, h), ids in by_pattern.items())
-    hints = [h for e in (*entries, *events) for h in e.hints] + [h for _, hs, _ in resolvers for h in hs]
+    hints = [h for e in (*entries, *events) for h in e.hints] + [
+        h for _, hs, _ in resolvers for h in hs
+    ]
     return SourceRules(entries, resolvers, events, tuple(dict.fromkeys(hints)))
 
 
@@ -124,9 +128,13 @@ def _compile(where: str, key: str, text: Any) -> re.Pattern[str]:
 def _hint(where: str, key: str, value: Any) -> tuple[str, ...]:
     values = value if isinstance(value, list) else [value]
     if not values or not all(isinstance(v, str) and v for v in values):
-        raise CatalogError(where, "needs a hint: a literal (or list) every matching line contains", key=key)
+        raise CatalogError(
+            where, "needs a hint: a literal (or list) every matching line contains", key=key
+        )
     if any('"' in v or "\\" in v for v in values):
-        raise CatalogError(where, "a hint may not hold quotes or backslashes (JSON escapes them)", key=key)
+        raise CatalogError(
+            where, "a hint may not hold quotes or backslashes (JSON escapes them)", key=key
+        )
     return tuple(values)
 
 
@@ -147,10 +155,15 @@ def _parse(path: str, data: Any) -> Catalog:
         if not isinstance(raw, dict) or not raw.get("id"):
             raise CatalogError(path, "must be a mapping with an id", key=key)
         pat = _compile(path, f"{key}.pattern", raw.get("pattern"))
-        events.append(Event(
-            str(raw["id"]), _globs(path, f"{key}.sources", raw.get("sources")), pat,
-            _hint(path, f"{key}.hint", raw.get("hint")), tuple(raw.get("examples") or ()),
-        ))
+        events.append(
+            Event(
+                str(raw["id"]),
+                _globs(path, f"{key}.sources", raw.get("sources")),
+                pat,
+                _hint(path, f"{key}.hint", raw.get("hint")),
+                tuple(raw.get("examples") or ()),
+            )
+        )
     event_ids = {e.id for e in events}
     entries: list[Entry] = []
     for i, raw in enumerate(data.get("entries") or []):
@@ -166,21 +179,34 @@ def _parse(path: str, data: Any) -> Catalog:
             r = raw["resolve"]
             if not isinstance(r, dict) or not (r.get("pattern") or r.get("event")):
                 raise CatalogError(path, "needs a pattern or an event", key=f"{key}.resolve")
-            rpat = _compile(path, f"{key}.resolve.pattern", r["pattern"]) if r.get("pattern") else None
+            rpat = (
+                _compile(path, f"{key}.resolve.pattern", r["pattern"]) if r.get("pattern") else None
+            )
             if r.get("event") and r["event"] not in event_ids:
-                raise CatalogError(path, f"unknown event {r['event']!r}", key=f"{key}.resolve.event")
+                raise CatalogError(
+                    path, f"unknown event {r['event']!r}", key=f"{key}.resolve.event"
+                )
             hint = _hint(path, f"{key}.resolve.hint", r.get("hint")) if rpat else ()
             resolve = Resolve(rpat, hint, r.get("event"))
         when = raw.get("when") or {}
         if set(when) - {"server_in"}:
             raise CatalogError(path, "only server_in is understood", key=f"{key}.when")
         if when and "server" not in pat.groupindex:
-            raise CatalogError(path, "server_in needs a (?P<server>...) group", key=f"{key}.pattern")
-        entries.append(Entry(
-            str(raw["id"]), _globs(path, f"{key}.sources", raw.get("sources")), pat,
-            _hint(path, f"{key}.hint", raw.get("hint")), " ".join(str(raw["reason"]).split()),
-            resolve, dict(when), tuple(raw.get("examples") or ()),
-        ))
+            raise CatalogError(
+                path, "server_in needs a (?P<server>...) group", key=f"{key}.pattern"
+            )
+        entries.append(
+            Entry(
+                str(raw["id"]),
+                _globs(path, f"{key}.sources", raw.get("sources")),
+                pat,
+                _hint(path, f"{key}.hint", raw.get("hint")),
+                " ".join(str(raw["reason"]).split()),
+                resolve,
+                dict(when),
+                tuple(raw.get("examples") or ()),
+            )
+        )
     ids = [e.id for e in entries] + [e.id for e in events]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:

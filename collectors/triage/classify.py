@@ -39,7 +39,8 @@ SAMPLE_CHARS = 2000
 _KLOG_HEADER = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ ")
 _QUOTED = re.compile(r'"[^"]*"')
 _NUMBERS = re.compile(
-    r"(?<![a-z0-9_])(?:[0-9a-f]{16,}|(?:0x)?[0-9a-f]*\d[0-9a-f]*(?:[.:][0-9a-f]*\d[0-9a-f]*)*)", re.IGNORECASE
+    r"(?<![a-z0-9_])(?:[0-9a-f]{16,}|(?:0x)?[0-9a-f]*\d[0-9a-f]*(?:[.:][0-9a-f]*\d[0-9a-f]*)*)",
+    re.IGNORECASE,
 )
 
 
@@ -77,10 +78,31 @@ def template(message: str) -> str:
 class Group:
     """Lines grouped by pattern, key, host and unit: count, first and last time, one sample."""
 
-    __slots__ = ("id", "kind", "pattern", "key", "host", "unit", "count", "first", "last", "sample", "reason")
+    __slots__ = (
+        "id",
+        "kind",
+        "pattern",
+        "key",
+        "host",
+        "unit",
+        "count",
+        "first",
+        "last",
+        "sample",
+        "reason",
+    )
 
-    def __init__(self, id: str, kind: str, pattern: str, key: str, host: str, unit: str,
-                 rec: LogRecord, reason: str) -> None:
+    def __init__(
+        self,
+        id: str,
+        kind: str,
+        pattern: str,
+        key: str,
+        host: str,
+        unit: str,
+        rec: LogRecord,
+        reason: str,
+    ) -> None:
         self.id, self.kind, self.pattern, self.key = id, kind, pattern, key
         self.host, self.unit, self.reason = host, unit, reason
         self.count = 0
@@ -127,7 +149,9 @@ class Classifier:
     ``{"bootstrap": ["bs", "bs.ocp45.example.localdomain", "172.16.0.11"]}``.
     """
 
-    def __init__(self, catalog: Catalog | None = None, context: Mapping[str, Iterable[str]] | None = None) -> None:
+    def __init__(
+        self, catalog: Catalog | None = None, context: Mapping[str, Iterable[str]] | None = None
+    ) -> None:
         self.catalog = catalog or load_catalog()
         self.context = {k: frozenset(v) for k, v in (context or {}).items()}
         self.open: dict[tuple[str, str, str], Group] = {}
@@ -150,14 +174,20 @@ class Classifier:
             self._filters[key] = _Prefilter(rules, self.catalog.error_hints, fmt == "journal")
         return self._filters[key]
 
-    def feed_lines(self, lines: Iterable[bytes | str], host: str, source: str, fmt: str = "text") -> dict[str, int]:
+    def feed_lines(
+        self, lines: Iterable[bytes | str], host: str, source: str, fmt: str = "text"
+    ) -> dict[str, int]:
         """Classify every line of one stream (a unit's journal, a log file); returns its counts."""
         wanted = self._prefilter(source, fmt)
         rules = self.catalog.rules_for(source)
         counts = {"lines": 0, "examined": 0, "not_json": 0}
         for line in lines:
             counts["lines"] += 1
-            if fmt == "journal" and line[:1] not in (b"{", "{") and line not in (b"\n", "\n", b"", ""):
+            if (
+                fmt == "journal"
+                and line[:1] not in (b"{", "{")
+                and line not in (b"\n", "\n", b"", "")
+            ):
                 counts["not_json"] += 1
             if not wanted(line):
                 continue
@@ -165,8 +195,9 @@ class Classifier:
             self.classify(self._parse(line, fmt), host, source, rules)
         return self._done(host, source, fmt, counts, "python")
 
-    def feed_file(self, path: str | Path, host: str, source: str, fmt: str = "text",
-                  use_grep: bool = True) -> dict[str, int]:
+    def feed_file(
+        self, path: str | Path, host: str, source: str, fmt: str = "text", use_grep: bool = True
+    ) -> dict[str, int]:
         """Classify a file's lines. ``grep -E -i`` picks the lines worth a look when it is there
         (a C scan for the same literals as the Python pre-filter, and for lines that are not
         JSON in a journal); else Python scans blocks for them. Same counts, same findings."""
@@ -181,7 +212,9 @@ class Classifier:
             alternatives.append("^[^{]")
         proc = subprocess.Popen(
             [grep, "-a", "-i", "-E", "|".join(alternatives) or "^$", "--", str(path)],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, "LC_ALL": "C"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "LC_ALL": "C"},
         )
         assert proc.stdout is not None
         with proc.stdout:
@@ -200,7 +233,9 @@ class Classifier:
         counts["lines"] = _count_lines(path)
         return self._done(host, source, fmt, counts, "grep")
 
-    def _feed_blocks(self, path: str | Path, host: str, source: str, fmt: str, wanted: _Prefilter) -> dict[str, int]:
+    def _feed_blocks(
+        self, path: str | Path, host: str, source: str, fmt: str, wanted: _Prefilter
+    ) -> dict[str, int]:
         """The pure-Python scan: per 4 MiB block, ``bytes.find`` for each literal in the
         lower-cased block; only the lines holding one are parsed, in file order."""
         rules = self.catalog.rules_for(source)
@@ -234,18 +269,29 @@ class Classifier:
                 n = block.count(b"\n")
                 counts["lines"] += n
                 if journal:
-                    counts["not_json"] += n - (block[:1] == b"{") - block.count(b"\n{") - _blank_lines(block)
+                    counts["not_json"] += (
+                        n - (block[:1] == b"{") - block.count(b"\n{") - _blank_lines(block)
+                    )
                 for start in sorted(starts):
                     counts["examined"] += 1
-                    self.classify(self._parse(block[start:block.find(b"\n", start) + 1], fmt), host, source, rules)
+                    self.classify(
+                        self._parse(block[start : block.find(b"\n", start) + 1], fmt),
+                        host,
+                        source,
+                        rules,
+                    )
                 if not chunk:
                     break
         return self._done(host, source, fmt, counts, "python")
 
-    def _done(self, host: str, source: str, fmt: str, counts: dict[str, int], how: str) -> dict[str, int]:
+    def _done(
+        self, host: str, source: str, fmt: str, counts: dict[str, int], how: str
+    ) -> dict[str, int]:
         for name, value in counts.items():
             self.stats[name] += value
-        self.sources.append({"host": host, "source": source, "format": fmt, "prefilter": how, **counts})
+        self.sources.append(
+            {"host": host, "source": source, "format": fmt, "prefilter": how, **counts}
+        )
         return counts
 
     @staticmethod
@@ -258,7 +304,9 @@ class Classifier:
             return parse_installer_line(line)
         return LogRecord(message=as_text(line))
 
-    def classify(self, rec: LogRecord, host: str, source: str, rules: SourceRules | None = None) -> str:
+    def classify(
+        self, rec: LogRecord, host: str, source: str, rules: SourceRules | None = None
+    ) -> str:
         """Judge one record: 'event', 'resolve', 'benign', 'open', 'unknown' or 'quiet'."""
         rules = rules or self.catalog.rules_for(source)
         msg = rec.message
@@ -277,7 +325,11 @@ class Classifier:
                         self.stats["resolved"] += group.count
                         verdict = "resolve"
         for entry in rules.entries:
-            if any(h in msg for h in entry.hints) and (m := entry.pattern.search(msg)) and self._when(entry, m):
+            if (
+                any(h in msg for h in entry.hints)
+                and (m := entry.pattern.search(msg))
+                and self._when(entry, m)
+            ):
                 if entry.resolve is None:
                     self.stats["benign"] += 1
                     return "benign"
@@ -325,7 +377,13 @@ class Classifier:
                 group = self.unknown.get(gkey)
             if group is None:
                 group = self.unknown[gkey] = Group(
-                    "unknown", "unknown", gkey[0], "", host, unit, rec,
+                    "unknown",
+                    "unknown",
+                    gkey[0],
+                    "",
+                    host,
+                    unit,
+                    rec,
                     "looks like an error and matches no catalog entry",
                 )
         group.add(rec)

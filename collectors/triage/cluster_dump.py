@@ -51,11 +51,22 @@ def _snapshot_files(path: Path) -> Iterator[tuple[str, bytes]]:
 
 
 def _row(origin: str, started: str, t0: float, count: int, errors: list[str]) -> dict[str, Any]:
-    status = "ok" if count and not errors else ("partial" if count else ("failed" if errors else "empty"))
+    status = (
+        "ok"
+        if count and not errors
+        else ("partial" if count else ("failed" if errors else "empty"))
+    )
     return {
-        "path": "cluster-scoped-resources/, namespaces/", "host": "cluster", "kind": "cluster",
-        "origin": origin, "status": status, "error": "; ".join(errors[:20]), "started": started,
-        "seconds": round(time.monotonic() - t0, 3), "bytes": count, "truncated": False,
+        "path": "cluster-scoped-resources/, namespaces/",
+        "host": "cluster",
+        "kind": "cluster",
+        "origin": origin,
+        "status": status,
+        "error": "; ".join(errors[:20]),
+        "started": started,
+        "seconds": round(time.monotonic() - t0, 3),
+        "bytes": count,
+        "truncated": False,
         "notes": [f"{count} objects"],
     }
 
@@ -101,8 +112,11 @@ def from_source(source: Any, origin: str) -> Callable[[Any], Iterable[dict[str, 
                     name = str(meta.get("name", "unnamed")).replace("/", "_")
                     ns = meta.get("namespace")
                     obj = {"apiVersion": res.group_version, "kind": res.kind, **obj}
-                    rel = (f"namespaces/{ns}/{folder}/{name}.yaml" if ns
-                           else f"cluster-scoped-resources/{folder}/{name}.yaml")
+                    rel = (
+                        f"namespaces/{ns}/{folder}/{name}.yaml"
+                        if ns
+                        else f"cluster-scoped-resources/{folder}/{name}.yaml"
+                    )
                     writer.write_object(obj, rel)
                     count += 1
             except ResourceMissing as exc:
@@ -111,7 +125,9 @@ def from_source(source: Any, origin: str) -> Callable[[Any], Iterable[dict[str, 
                 rows.append(row)
                 continue
             except Exception as exc:  # noqa: BLE001 - what was listed before is kept
-                errors.append(f"{type(exc).__name__}: {exc}" if not isinstance(exc, FactError) else str(exc))
+                errors.append(
+                    f"{type(exc).__name__}: {exc}" if not isinstance(exc, FactError) else str(exc)
+                )
             row = _row(f"{origin}: {folder}", started, t0, count, errors)
             row["path"] = folder
             rows.append(row)
@@ -120,8 +136,9 @@ def from_source(source: Any, origin: str) -> Callable[[Any], Iterable[dict[str, 
     return collect
 
 
-def cluster_collector(site: Any, snapshot: str | None = None, kubeconfig: str | None = None
-                      ) -> Callable[[Any], Iterable[dict[str, Any]]]:
+def cluster_collector(
+    site: Any, snapshot: str | None = None, kubeconfig: str | None = None
+) -> Callable[[Any], Iterable[dict[str, Any]]]:
     """The cluster part of a bundle: a snapshot, the run's cluster source, or a 'skipped' row."""
     if snapshot:
         return from_snapshot(snapshot)
@@ -130,7 +147,9 @@ def cluster_collector(site: Any, snapshot: str | None = None, kubeconfig: str | 
     kubeconfig = kubeconfig or None
     if access is not None and hasattr(access, "source"):
         try:
-            return from_source(access.source(), f"cluster {getattr(access, 'description', '')}".strip())
+            return from_source(
+                access.source(), f"cluster {getattr(access, 'description', '')}".strip()
+            )
         except Exception as exc:  # noqa: BLE001 - NotApplicable or FactError: recorded
             reason = str(exc)
             kubeconfig = kubeconfig or getattr(access, "kubeconfig", None)
@@ -143,7 +162,9 @@ def cluster_collector(site: Any, snapshot: str | None = None, kubeconfig: str | 
             reason = f"cannot open kubeconfig {kubeconfig}: {exc}"
 
     def skipped(_writer: Any) -> list[dict[str, Any]]:
-        row = _row("cluster", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), time.monotonic(), 0, [])
+        row = _row(
+            "cluster", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), time.monotonic(), 0, []
+        )
         row.update(status="skipped", error=reason)
         return [row]
 

@@ -36,8 +36,18 @@ MAX_LINES = settings.COLLECT_MAX_LINES
 #: Units whose journals are collected on the bootstrap and the masters (whichever exist).
 UNITS = ("bootkube.service", "release-image.service", "kubelet.service", "crio.service")
 #: Words in an error that mean the host itself is out of reach (no use trying its other sources).
-_UNREACHABLE = ("connect", "authenticat", "unreachable", "no route", "refused", "host key",
-                "needs ssh", "timed out", "timeout", "name or service")
+_UNREACHABLE = (
+    "connect",
+    "authenticat",
+    "unreachable",
+    "no route",
+    "refused",
+    "host key",
+    "needs ssh",
+    "timed out",
+    "timeout",
+    "name or service",
+)
 
 
 @dataclass
@@ -48,7 +58,9 @@ class Source:
     host: str  # host label, as in hosts/<host>/
     kind: str  # journal | file | log
     origin: str  # human-readable: where it came from
-    fmt: str = "text"  # how the classifier reads it (journal, syslog, installer, text), "" = not at all
+    fmt: str = (
+        "text"  # how the classifier reads it (journal, syslog, installer, text), "" = not at all
+    )
     catalog_source: str = ""  # the source name the catalog matches (a unit, haproxy, ...)
     argv: list[str] | None = None
     file: str | None = None
@@ -63,9 +75,21 @@ class Source:
     notes: list[str] = field(default_factory=list)
 
     def record(self) -> dict[str, Any]:
-        out = {k: getattr(self, k) for k in (
-            "path", "host", "kind", "origin", "status", "error", "started", "seconds", "bytes", "truncated",
-        )}
+        out = {
+            k: getattr(self, k)
+            for k in (
+                "path",
+                "host",
+                "kind",
+                "origin",
+                "status",
+                "error",
+                "started",
+                "seconds",
+                "bytes",
+                "truncated",
+            )
+        }
         if self.notes:
             out["notes"] = self.notes
         if self.fallback is not None and self.fallback.status != "pending":
@@ -92,17 +116,37 @@ class Sink(Protocol):
 # --------------------------------------------------------------------------- planning
 
 
-def _journal(host: str, unit: str, journal_dir: str | None, catalog_source: str | None = None) -> Source:
-    base = ["journalctl", *(["-D", journal_dir] if journal_dir else []), "-u", unit, "--no-pager",
-            "-n", str(MAX_LINES)]
+def _journal(
+    host: str, unit: str, journal_dir: str | None, catalog_source: str | None = None
+) -> Source:
+    base = [
+        "journalctl",
+        *(["-D", journal_dir] if journal_dir else []),
+        "-u",
+        unit,
+        "--no-pager",
+        "-n",
+        str(MAX_LINES),
+    ]
     plain = Source(
-        f"hosts/{host}/journal/{unit}.log", host, "journal", " ".join(base), "syslog",
-        catalog_source or unit, argv=base,
+        f"hosts/{host}/journal/{unit}.log",
+        host,
+        "journal",
+        " ".join(base),
+        "syslog",
+        catalog_source or unit,
+        argv=base,
     )
     argv = [*base, "-o", "json"]
     return Source(
-        f"hosts/{host}/journal/{unit}.json", host, "journal", " ".join(argv), "journal",
-        catalog_source or unit, argv=argv, fallback=plain,
+        f"hosts/{host}/journal/{unit}.json",
+        host,
+        "journal",
+        " ".join(argv),
+        "journal",
+        catalog_source or unit,
+        argv=argv,
+        fallback=plain,
     )
 
 
@@ -135,8 +179,18 @@ def plan_lb(inv: Any) -> list[HostPlan]:
     cfg = lb.config or "/etc/haproxy/haproxy.cfg"
     sources = [Source(f"hosts/{name}/haproxy.cfg", name, "file", cfg, "", file=cfg)]
     if lb.log:
-        sources.append(Source(f"hosts/{name}/haproxy.log", name, "log", lb.log, "syslog", "haproxy",
-                              file=lb.log, tail=True))
+        sources.append(
+            Source(
+                f"hosts/{name}/haproxy.log",
+                name,
+                "log",
+                lb.log,
+                "syslog",
+                "haproxy",
+                file=lb.log,
+                tail=True,
+            )
+        )
     else:
         sources.append(_journal(name, "haproxy.service", inv.ssh.journal_dir, "haproxy"))
     return [HostPlan(name, lb.ssh, sources)]
@@ -147,8 +201,16 @@ def plan_installer(inv: Any) -> list[HostPlan]:
     if inv is None or inv.ignition.dir is None:
         return []
     path = str(Path(inv.ignition.dir) / ".openshift_install.log")
-    src = Source("hosts/bastion/.openshift_install.log", "bastion", "log", path, "installer",
-                 "openshift-install", file=path, tail=True)
+    src = Source(
+        "hosts/bastion/.openshift_install.log",
+        "bastion",
+        "log",
+        path,
+        "installer",
+        "openshift-install",
+        file=path,
+        tail=True,
+    )
     return [HostPlan("bastion", None, [src])]
 
 
@@ -306,7 +368,10 @@ def collect_host(site: Any, hp: HostPlan, sink: Sink, progress: Callable[[str], 
             source.status, source.error = "failed", f"host {hp.name} unreachable: {hp.error}"
             continue
         if time.monotonic() > deadline:
-            source.status, source.error = "skipped", f"host {hp.name} ran out of its {HOST_TIMEOUT:g}s"
+            source.status, source.error = (
+                "skipped",
+                f"host {hp.name} ran out of its {HOST_TIMEOUT:g}s",
+            )
             continue
         collect_source(host, source, sink, deadline)
         if i == 0 and source.status == "failed" and _unreachable(source.error):
@@ -315,12 +380,21 @@ def collect_host(site: Any, hp: HostPlan, sink: Sink, progress: Callable[[str], 
     counts: dict[str, int] = {}
     for s in hp.sources:
         counts[s.status] = counts.get(s.status, 0) + 1
-    hp.status = "ok" if set(counts) <= {"ok", "empty"} else ("failed" if set(counts) == {"failed"} else "partial")
+    hp.status = (
+        "ok"
+        if set(counts) <= {"ok", "empty"}
+        else ("failed" if set(counts) == {"failed"} else "partial")
+    )
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-    progress(f"{hp.name}: {hp.status} ({summary}) in {hp.seconds:.1f}s" + (f": {hp.error}" if hp.error else ""))
+    progress(
+        f"{hp.name}: {hp.status} ({summary}) in {hp.seconds:.1f}s"
+        + (f": {hp.error}" if hp.error else "")
+    )
 
 
-def collect_all(site: Any, plans: list[HostPlan], sink: Sink, progress: Callable[[str], None] | None = None) -> None:
+def collect_all(
+    site: Any, plans: list[HostPlan], sink: Sink, progress: Callable[[str], None] | None = None
+) -> None:
     """Collect every host in parallel (bounded); a host that never finishes is recorded."""
     say = progress or (lambda _msg: None)
     gate = threading.Semaphore(max(1, settings.MAX_CONCURRENCY))
@@ -332,10 +406,15 @@ def collect_all(site: Any, plans: list[HostPlan], sink: Sink, progress: Callable
             except Exception as exc:  # noqa: BLE001
                 hp.status, hp.error = "failed", _describe(exc)
 
-    threads = [threading.Thread(target=work, args=(hp,), daemon=True, name=f"collect-{hp.name}") for hp in plans]
+    threads = [
+        threading.Thread(target=work, args=(hp,), daemon=True, name=f"collect-{hp.name}")
+        for hp in plans
+    ]
     for t in threads:
         t.start()
-    limit = time.monotonic() + HOST_TIMEOUT * (1 + len(plans) // max(1, settings.MAX_CONCURRENCY)) + 30
+    limit = (
+        time.monotonic() + HOST_TIMEOUT * (1 + len(plans) // max(1, settings.MAX_CONCURRENCY)) + 30
+    )
     for t, hp in zip(threads, plans, strict=True):
         t.join(max(0.0, limit - time.monotonic()))
         if t.is_alive():

@@ -41,52 +41,131 @@ _ENV_SECRET = r"(?:PASSWORD|PASSWD|TOKEN|SECRET|KEY)"
 
 _RULES: list[tuple[re.Pattern[str], str]] = [
     # PEM private keys (RSA, EC, OPENSSH, ENCRYPTED ...), whole or cut short, also with \n escapes
-    (re.compile(
-        r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)", re.DOTALL
-    ), f"-----BEGIN \\1PRIVATE KEY-----{REDACTED}-----END \\1PRIVATE KEY-----"),
+    (
+        re.compile(
+            r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)",
+            re.DOTALL,
+        ),
+        f"-----BEGIN \\1PRIVATE KEY-----{REDACTED}-----END \\1PRIVATE KEY-----",
+    ),
     # "key": "value" in JSON, JSON-escaped JSON inside logs, and YAML flow mappings
-    (re.compile(rf"({_Q}(?:{_SECRET_KEYS}){_Q}\s*:\s*{_Q})(?:[^\"\\]|\\[^\"\\])+?(?={_Q})", re.I),
-     rf"\1{REDACTED}"),
+    (
+        re.compile(
+            rf"({_Q}(?:{_SECRET_KEYS}){_Q}\s*:\s*{_Q})(?:[^\"\\]|\\[^\"\\])+?(?={_Q})", re.I
+        ),
+        rf"\1{REDACTED}",
+    ),
     # key: | (a YAML block scalar): its indented lines
-    (re.compile(rf"(?m)^([ \t]*)((?:-\s+)?(?:{_SECRET_KEYS})\s*:[ \t]*[|>][-+]?[ \t]*\n)(?:\1[ \t]+\S.*(?:\n|\Z))+", re.I),
-     rf"\1\2\1  {REDACTED}\n"),
+    (
+        re.compile(
+            rf"(?m)^([ \t]*)((?:-\s+)?(?:{_SECRET_KEYS})\s*:[ \t]*[|>][-+]?[ \t]*\n)(?:\1[ \t]+\S.*(?:\n|\Z))+",
+            re.I,
+        ),
+        rf"\1\2\1  {REDACTED}\n",
+    ),
     # key: value in YAML (kubeconfig users, pull secrets in install-config, ...)
-    (re.compile(rf"(?m)^(\s*(?:-\s+)?(?:{_SECRET_KEYS})\s*:[ \t]*)(?![ \t]*[|>]?[ \t]*$)(?!{REDACTED}\s*$)\S.*$", re.I),
-     rf"\1{REDACTED}"),
+    (
+        re.compile(
+            rf"(?m)^(\s*(?:-\s+)?(?:{_SECRET_KEYS})\s*:[ \t]*)(?![ \t]*[|>]?[ \t]*$)(?!{REDACTED}\s*$)\S.*$",
+            re.I,
+        ),
+        rf"\1{REDACTED}",
+    ),
     # the installer's "Login to the console with user: "kubeadmin", and password: "xxxxx""
     # (a colon or a space after the word: never the closing quote of a JSON key "password":)
-    (re.compile(rf"(\bpassword(?::\s*|\s+){_Q})(?!{REDACTED}{_Q})[^\"\\]+(?={_Q})", re.I), rf"\1{REDACTED}"),
+    (
+        re.compile(rf"(\bpassword(?::\s*|\s+){_Q})(?!{REDACTED}{_Q})[^\"\\]+(?={_Q})", re.I),
+        rf"\1{REDACTED}",
+    ),
     # password=..., token: ... anywhere in a line (command lines, URLs, log messages)
-    (re.compile(r"(\b(?:password|passwd|token|secret)\s*[:=]\s*)(?!REDACTED)[^\s&\"'\\,;]+", re.I), rf"\1{REDACTED}"),
+    (
+        re.compile(
+            r"(\b(?:password|passwd|token|secret)\s*[:=]\s*)(?!REDACTED)[^\s&\"'\\,;]+", re.I
+        ),
+        rf"\1{REDACTED}",
+    ),
     # registry logins on a command line: podman/docker/skopeo/buildah/oc/helm login -p X, --password X
-    (re.compile(r"(\b(?:podman|docker|skopeo|buildah|oc|helm)\b[^\n]*?\blogin\b[^\n]*?\s-p(?:[ \t]+|=))"
-                r"(?!REDACTED)[^\s\"'\\]+"), rf"\1{REDACTED}"),
-    (re.compile(r"(--(?:password|creds|src-creds|dest-creds|registry-token)(?:[ \t]+|=))(?!REDACTED)[^\s\"'\\]+"),
-     rf"\1{REDACTED}"),
+    (
+        re.compile(
+            r"(\b(?:podman|docker|skopeo|buildah|oc|helm)\b[^\n]*?\blogin\b[^\n]*?\s-p(?:[ \t]+|=))"
+            r"(?!REDACTED)[^\s\"'\\]+"
+        ),
+        rf"\1{REDACTED}",
+    ),
+    (
+        re.compile(
+            r"(--(?:password|creds|src-creds|dest-creds|registry-token)(?:[ \t]+|=))(?!REDACTED)[^\s\"'\\]+"
+        ),
+        rf"\1{REDACTED}",
+    ),
     # the same flags as separate argv items: JSON arrays ["--password", "X"] and YAML lists
-    (re.compile(rf"({_Q}--(?:password|creds|src-creds|dest-creds|registry-token){_Q}\s*,\s*{_Q})"
-                rf"(?!{REDACTED}{_Q})(?:[^\"\\]|\\[^\"\\])+?(?={_Q})"), rf"\1{REDACTED}"),
-    (re.compile(r"(?m)^([ \t]*-[ \t]+[\"']?--(?:password|creds|src-creds|dest-creds|registry-token)[\"']?[ \t]*\n"
-                r"[ \t]*-[ \t]+)(?!REDACTED\s*$)\S.*$"), rf"\1{REDACTED}"),
+    (
+        re.compile(
+            rf"({_Q}--(?:password|creds|src-creds|dest-creds|registry-token){_Q}\s*,\s*{_Q})"
+            rf"(?!{REDACTED}{_Q})(?:[^\"\\]|\\[^\"\\])+?(?={_Q})"
+        ),
+        rf"\1{REDACTED}",
+    ),
+    (
+        re.compile(
+            r"(?m)^([ \t]*-[ \t]+[\"']?--(?:password|creds|src-creds|dest-creds|registry-token)[\"']?[ \t]*\n"
+            r"[ \t]*-[ \t]+)(?!REDACTED\s*$)\S.*$"
+        ),
+        rf"\1{REDACTED}",
+    ),
     # X-Registry-Auth / X-Registry-Config headers (plain, or Go's map dump X-Registry-Auth:[...])
-    (re.compile(rf"(X-Registry-(?:Auth|Config){_Q}?\s*[:=]\s*\[?{_Q}?)(?!REDACTED)[^\s\"\\\]]+", re.I),
-     rf"\1{REDACTED}"),
+    (
+        re.compile(
+            rf"(X-Registry-(?:Auth|Config){_Q}?\s*[:=]\s*\[?{_Q}?)(?!REDACTED)[^\s\"\\\]]+", re.I
+        ),
+        rf"\1{REDACTED}",
+    ),
     # env entries of pods/containers whose name says PASSWORD, TOKEN, SECRET or KEY: their value
-    (re.compile(rf"({_Q}name{_Q}\s*:\s*{_Q}[^\"\\]*{_ENV_SECRET}[^\"\\]*{_Q}\s*,\s*{_Q}value{_Q}\s*:\s*{_Q})"
-                rf"(?!{REDACTED}{_Q})(?:[^\"\\]|\\[^\"\\])+?(?={_Q})", re.I), rf"\1{REDACTED}"),
-    (re.compile(rf"(?m)^([ \t]*)(-[ \t]+name:[ \t]*[\"']?[^\s\"']*{_ENV_SECRET}[^\s\"']*[\"']?[ \t]*\n"
-                rf"\1[ \t]+value:[ \t]*)(?!{REDACTED}\s*$)\S.*$", re.I), rf"\1\2{REDACTED}"),
+    (
+        re.compile(
+            rf"({_Q}name{_Q}\s*:\s*{_Q}[^\"\\]*{_ENV_SECRET}[^\"\\]*{_Q}\s*,\s*{_Q}value{_Q}\s*:\s*{_Q})"
+            rf"(?!{REDACTED}{_Q})(?:[^\"\\]|\\[^\"\\])+?(?={_Q})",
+            re.I,
+        ),
+        rf"\1{REDACTED}",
+    ),
+    (
+        re.compile(
+            rf"(?m)^([ \t]*)(-[ \t]+name:[ \t]*[\"']?[^\s\"']*{_ENV_SECRET}[^\s\"']*[\"']?[ \t]*\n"
+            rf"\1[ \t]+value:[ \t]*)(?!{REDACTED}\s*$)\S.*$",
+            re.I,
+        ),
+        rf"\1\2{REDACTED}",
+    ),
     # Authorization: Bearer / Basic
     # haproxy.cfg: "stats auth admin:PW", userlist "user admin insecure-password PW" / "password HASH"
     (re.compile(r"(?m)^(\s*stats\s+auth\s+[^:\s]+:)(?!REDACTED)\S+"), rf"\1{REDACTED}"),
-    (re.compile(r"(?m)^(\s*user\s+\S+\s+(?:insecure-password|password)\s+)(?!REDACTED)\S+"), rf"\1{REDACTED}"),
+    (
+        re.compile(r"(?m)^(\s*user\s+\S+\s+(?:insecure-password|password)\s+)(?!REDACTED)\S+"),
+        rf"\1{REDACTED}",
+    ),
     # URL query parameters and curl/wget credentials
-    (re.compile(r"([?&](?:access_token|token|password|passwd|api_key|apikey)=)(?!REDACTED)[^&\s\"'#]+", re.I),
-     rf"\1{REDACTED}"),
-    (re.compile(r"(\bcurl\b[^\n]*?\s(?:-u|--user)(?:[ \t]+|=)[\"']?[^:\s\"']+:)(?!REDACTED)[^\s\"']+"),
-     rf"\1{REDACTED}"),
-    (re.compile(r"(\bwget\b[^\n]*?\s--(?:http-)?password=)(?!REDACTED)[^\s\"']+"), rf"\1{REDACTED}"),
-    (re.compile(r"((?:Bearer|Basic)\s+)(?!REDACTED)[A-Za-z0-9._~+/=-]{8,}", re.I), rf"\1{REDACTED}"),
+    (
+        re.compile(
+            r"([?&](?:access_token|token|password|passwd|api_key|apikey)=)(?!REDACTED)[^&\s\"'#]+",
+            re.I,
+        ),
+        rf"\1{REDACTED}",
+    ),
+    (
+        re.compile(
+            r"(\bcurl\b[^\n]*?\s(?:-u|--user)(?:[ \t]+|=)[\"']?[^:\s\"']+:)(?!REDACTED)[^\s\"']+"
+        ),
+        rf"\1{REDACTED}",
+    ),
+    (
+        re.compile(r"(\bwget\b[^\n]*?\s--(?:http-)?password=)(?!REDACTED)[^\s\"']+"),
+        rf"\1{REDACTED}",
+    ),
+    (
+        re.compile(r"((?:Bearer|Basic)\s+)(?!REDACTED)[A-Za-z0-9._~+/=-]{8,}", re.I),
+        rf"\1{REDACTED}",
+    ),
     # OpenShift OAuth tokens anywhere
     (re.compile(r"\bsha256~[A-Za-z0-9_-]{20,}"), REDACTED),
     # user:password@ in URLs
