@@ -1,4 +1,4 @@
-"""The suite's plugin in-process (pytester): a check's outcomes become records, as the contract says.
+"""The suite's plugin in-process (pytester): each outcome of a check becomes its record.
 
 A tiny check module in pytester's folder uses ``@check`` like the suite's own checks: one subject
 passes, one fails with a verdict, one errors with a FactError, one skips, and one has no inventory
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -96,7 +95,9 @@ def test_every_outcome_becomes_one_record(demo: pytest.Pytester) -> None:
 
 def test_a_fact_error_is_reported_as_an_error_in_setup(demo: pytest.Pytester) -> None:
     result, _ = run(demo, "-rA")
-    result.stdout.fnmatch_lines(["*ERROR*test_demo*broken*", "*1 failed, 1 passed, 2 skipped, 1 error*"])
+    result.stdout.fnmatch_lines(
+        ["*ERROR*test_demo*broken*", "*1 failed, 1 passed, 2 skipped, 1 error*"]
+    )
     assert "demo.subjects [broken]: server 127.0.0.1:1 did not answer" in result.stdout.str()
 
 
@@ -116,8 +117,8 @@ def test_k_selects_by_check_id(demo: pytest.Pytester) -> None:
 def test_marker_selection_and_strict_markers(demo: pytest.Pytester) -> None:
     _, report = run(demo, "-m", "postinstall")
     assert report["results"] == []
-    result = demo.runpytest_inprocess("-m", "preflight", "--inventory", str(demo.path / "site.yaml"),
-                                      "--strict-markers")
+    inventory = str(demo.path / "site.yaml")
+    result = demo.runpytest_inprocess("-m", "preflight", "--inventory", inventory, "--strict-markers")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
 
 
