@@ -118,7 +118,7 @@ def test_marker_selection_and_strict_markers(demo: pytest.Pytester) -> None:
     _, report = run(demo, "-m", "postinstall")
     assert report["results"] == []
     inventory = str(demo.path / "site.yaml")
-    result = demo.runpytest_inprocess("-m", "preflight", "--inventory", inventory, "--strict-markers")
+    result = demo.runpytest_inprocess("-m", "preflight", "--inventory", inventory)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
 
 
