@@ -16,7 +16,8 @@ class FactError(Exception):
     remediation = ""
 
     def with_remediation(self, text: str) -> FactError:
-        """Attach a remediation and return the error: ``raise FactError(...).with_remediation(...)``."""
+        """Attach a remediation and return the error:
+        ``raise FactError(...).with_remediation(...)``."""
         self.remediation = text
         return self
 
@@ -37,7 +38,8 @@ class InputError(FactError):
 
 
 class CommandTimeout(FactError):
-    """A command that did not finish in time; ``stdout``/``stderr`` hold what it printed until then."""
+    """A command that did not finish in time; ``stdout``/``stderr`` hold what it printed until
+    then."""
 
     def __init__(self, message: str, stdout: bytes = b"", stderr: bytes = b"") -> None:
         super().__init__(message)

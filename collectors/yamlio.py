@@ -4,7 +4,8 @@
 number, bool, null or date; ``Loader`` is PyYAML's safe loader keeping timestamps as strings (as
 Kubernetes does).
 
->>> print(dump({"mode": "0o17", "num": "1e3", "flag": "on", "when": "2024-01-02", "ok": True}), end="")
+>>> doc = {"mode": "0o17", "num": "1e3", "flag": "on", "when": "2024-01-02", "ok": True}
+>>> print(dump(doc), end="")
 mode: "0o17"
 num: "1e3"
 flag: "on"
@@ -78,5 +79,6 @@ class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
 
 def dump(obj: Any) -> str:
-    """``obj`` as block YAML in key order, read back unchanged by PyYAML (:class:`Loader`) and yaml-rs."""
+    """``obj`` as block YAML in key order, read back unchanged by PyYAML (:class:`Loader`) and
+    yaml-rs."""
     return yaml.dump(obj, Dumper=Dumper, sort_keys=False, allow_unicode=True)

@@ -19,7 +19,8 @@ from typing import Any
 
 import requests
 
-from collectors.images.registry import DOCKER_MANIFEST, OCI_MANIFEST, parse_challenge
+from collectors.images.registry.auth import parse_challenge
+from collectors.images.registry.manifests import DOCKER_MANIFEST, OCI_MANIFEST
 
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
@@ -122,7 +123,8 @@ def build_image(
 
 
 def manifest_list(entries: list[tuple[Image, str]], *, oci: bool = False) -> tuple[bytes, str]:
-    """A Docker manifest list (or OCI index) over (image, architecture) pairs: (bytes, media type)."""
+    """A Docker manifest list (or OCI index) over (image, architecture) pairs: (bytes, media
+    type)."""
     media = OCI_INDEX if oci else DOCKER_LIST
     body = {
         "schemaVersion": 2,

@@ -236,7 +236,7 @@ def test_image_references_round_trip(components: dict[str, str], version: str) -
     ),
 )
 def test_challenge_round_trip(scheme: str, params: dict[str, str]) -> None:
-    from collectors.images.registry import parse_challenge
+    from collectors.images.registry.auth import parse_challenge
 
     header = scheme + " " + ",".join(f'{k}="{v}"' for k, v in params.items())
     assert parse_challenge(header) == (scheme.lower(), params)

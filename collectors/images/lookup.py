@@ -6,8 +6,9 @@ with the run's shared client ``registry.client_for``);
 from: through ICSP/IDMS for a digest, and only from the mirror host.
 
 >>> from collectors.images.mirrors import MirrorRule
->>> rules = [MirrorRule("quay.io/openshift-release-dev/ocp-v4.0-art-dev", ("m:5000/ocp4/openshift4",))]
->>> [str(c)[:24] for c in candidates("quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "a" * 64, rules, "m:5000")]
+>>> art = "quay.io/openshift-release-dev/ocp-v4.0-art-dev"
+>>> rules = [MirrorRule(art, ("m:5000/ocp4/openshift4",))]
+>>> [str(c)[:24] for c in candidates(f"{art}@sha256:" + "a" * 64, rules, "m:5000")]
 ['m:5000/ocp4/openshift4@s']
 >>> candidates("registry.redhat.io/rhscl/nginx:latest", rules, "m:5000")
 []

@@ -67,7 +67,8 @@ def source_matches(source: str, ref: ImageRef) -> bool:
     """Whether ``source`` matches ``ref`` on a registry/namespace/repository boundary.
 
     >>> r = parse_reference("quay.io/a/b:1")
-    >>> [source_matches(s, r) for s in ("quay.io", "quay.io/a", "quay.io/a/b", "quay.io/ab", "*.io", "quay.io:443")]
+    >>> sources = ("quay.io", "quay.io/a", "quay.io/a/b", "quay.io/ab", "*.io", "quay.io:443")
+    >>> [source_matches(s, r) for s in sources]
     [True, True, True, False, True, False]
     """
     source = source.strip().rstrip("/")

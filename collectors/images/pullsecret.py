@@ -7,7 +7,9 @@ Docker keys such as ``https://index.docker.io/v1/`` are normalised. Passwords ne
 
 >>> import base64, json
 >>> b = base64.b64encode(b"admin:s3cret").decode()
->>> a = parse_auths(json.dumps({"auths": {"mirror:5000": {"auth": b}, "mirror:5000/ocp4": {"auth": b}}}))
+>>> a = parse_auths(
+...     json.dumps({"auths": {"mirror:5000": {"auth": b}, "mirror:5000/ocp4": {"auth": b}}})
+... )
 >>> a.lookup("mirror:5000/ocp4/openshift4").key, a.lookup("mirror:5000/other").key
 ('mirror:5000/ocp4', 'mirror:5000')
 >>> "s3cret" in repr(a.lookup("mirror:5000/x"))

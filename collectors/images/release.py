@@ -1,9 +1,11 @@
 """The release payload's ``release-manifests/image-references``: an ImageStream whose tags name
 every component image (``from: {kind: DockerImage, name: quay.io/...@sha256:...}``).
 
->>> text = b'{"kind": "ImageStream", "apiVersion": "image.openshift.io/v1", "metadata": {"name": "4.5.6"},'
+>>> text = b'{"kind": "ImageStream", "apiVersion": "image.openshift.io/v1",'
+>>> text += b' "metadata": {"name": "4.5.6"},'
 >>> text += b' "spec": {"tags": [{"name": "cli", "from": {"kind": "DockerImage",'
->>> text += b' "name": "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:' + b"a" * 64 + b'"}}]}}'
+>>> text += b' "name": "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:'
+>>> text += b"a" * 64 + b'"}}]}}'
 >>> refs = parse_image_references(text, "release")
 >>> refs.version, list(refs.components), refs.components["cli"].digest[:10]
 ('4.5.6', ['cli'], 'sha256:aaa')

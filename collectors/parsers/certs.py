@@ -71,7 +71,8 @@ def x509_certificates(data: bytes | str, where: str) -> list[x509.Certificate]:
 
     A block that does not parse raises :class:`InputError` naming ``where`` (not the block):
 
-    >>> x509_certificates("-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----", "bundle")
+    >>> pem = "-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----"
+    >>> x509_certificates(pem, "bundle")
     Traceback (most recent call last):
     collectors.errors.InputError: bundle: certificate #1 is not a valid X.509 PEM block
     """

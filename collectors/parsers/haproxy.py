@@ -256,6 +256,7 @@ def check_references(cfg: HaproxyConfig) -> list[str]:
         for name in section.backend_names:
             if "%" not in name and cfg.proxy("backend", name) is None:
                 problems.append(
-                    f"{cfg.path}:{section.line}: {section.kind} {section.name} uses undefined backend {name!r}"
+                    f"{cfg.path}:{section.line}: {section.kind} {section.name} "
+                    f"uses undefined backend {name!r}"
                 )
     return problems

@@ -31,7 +31,8 @@ class IgnitionError(InputError):
 
 @dataclass(frozen=True)
 class Embedded:
-    """One piece of content inside a config: a file's path on the node (or a JSON path) and bytes."""
+    """One piece of content inside a config: a file's path on the node (or a JSON path) and
+    bytes."""
 
     path: str
     json_path: str
@@ -128,7 +129,8 @@ def _decode(cfg: IgnitionConfig, resource: Any, json_path: str) -> bytes | None:
 
 
 def walk(cfg: IgnitionConfig) -> Iterator[Embedded]:
-    """Every embedded content: files (and appends) by node path, CAs and inline configs by JSON path.
+    """Every embedded content: files (and appends) by node path, CAs and inline configs by JSON
+    path.
 
     Remote sources (http, https, tftp, s3) are not fetched. Configs inlined as data URLs in
     ``ignition.config.merge``/``replace`` are walked too.

@@ -1,11 +1,14 @@
 """Log lines as records: journal JSON (``journalctl -o json``), syslog-style haproxy lines, and
 the installer's ``.openshift_install.log``. Every parser takes bytes or text and never raises.
 
->>> r = parse_journal_json(b'{"MESSAGE":"Created \\\\"a.yaml\\\\"","_SYSTEMD_UNIT":"bootkube.service",'
+>>> r = parse_journal_json(b'{"MESSAGE":"Created \\\\"a.yaml\\\\"",'
+...                        b'"_SYSTEMD_UNIT":"bootkube.service",'
 ...                        b'"__REALTIME_TIMESTAMP":"1601300304000000","PRIORITY":"6"}')
 >>> r.time, r.unit, r.message, r.priority
 ('2020-09-28T13:38:24Z', 'bootkube.service', 'Created "a.yaml"', 6)
->>> parse_syslog_line("Sep 29 16:03:15 localhost haproxy[69855]: Server kube_api/bs is DOWN").message
+>>> parse_syslog_line(
+...     "Sep 29 16:03:15 localhost haproxy[69855]: Server kube_api/bs is DOWN"
+... ).message
 'Server kube_api/bs is DOWN'
 >>> r = parse_installer_line('time="2020-09-23T04:18:08-04:00" level=debug msg="Still waiting"')
 >>> r.time, r.level, r.message

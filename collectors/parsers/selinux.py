@@ -3,9 +3,14 @@
 >>> ctx = parse_context("unconfined_u:object_r:admin_home_t:s0")
 >>> ctx.type, str(ctx)
 ('admin_home_t', 'unconfined_u:object_r:admin_home_t:s0')
->>> parse_stat_contexts("system_u:object_r:httpd_sys_content_t:s0 /www/a b.ign\\n? /www/c", "stat")
-{'/www/a b.ign': SelinuxContext(user='system_u', role='object_r', type='httpd_sys_content_t', level='s0'), '/www/c': None}
->>> line = "-rwxrwxrwx. 1 root root unconfined_u:object_r:admin_home_t:s0 895104623 Aug 16 03:14 rhcos.raw.gz"
+>>> parse_stat_contexts(  # doctest: +NORMALIZE_WHITESPACE
+...     "system_u:object_r:httpd_sys_content_t:s0 /www/a b.ign\\n? /www/c", "stat"
+... )
+{'/www/a b.ign': SelinuxContext(user='system_u', role='object_r', type='httpd_sys_content_t',
+                                level='s0'),
+ '/www/c': None}
+>>> line = "-rwxrwxrwx. 1 root root unconfined_u:object_r:admin_home_t:s0 895104623 Aug 16 03:14 "
+>>> line += "rhcos.raw.gz"
 >>> parse_ls_z(line, "ls -lZ")["rhcos.raw.gz"].type
 'admin_home_t'
 """

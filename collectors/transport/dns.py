@@ -94,8 +94,8 @@ class DnsClient:
     @staticmethod
     def _ask_hint(server: DnsServer, name: str, rdtype: str) -> str:
         return (
-            f"check that named runs on {server} and answers this host (firewall: 53/udp and 53/tcp; "
-            f"allow-query): dig @{server.host} -p {server.port} {name} {rdtype}"
+            f"check that named runs on {server} and answers this host (firewall: 53/udp and "
+            f"53/tcp; allow-query): dig @{server.host} -p {server.port} {name} {rdtype}"
         )
 
     def _address(self, server: DnsServer) -> str:

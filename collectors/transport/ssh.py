@@ -1,4 +1,5 @@
-"""SSH transport on paramiko: the :class:`~collectors.transport.hosts.Host` protocol for inventory targets.
+"""SSH transport on paramiko: the :class:`~collectors.transport.hosts.Host` protocol for
+inventory targets.
 
 One :class:`SshPool` per run hands out :class:`SshHost` objects; each host's connection is
 opened on first use and reused by every check (thread-safe), and ``pool.close()`` ends them::
@@ -266,11 +267,15 @@ def _connect_error(ep: Endpoint, exc: BaseException, timeout: float) -> str:
         return (
             f"{where}: host key CHANGED for {name}: the server offers {exc.key.get_name()} "
             f"{fingerprint(exc.key)} but {ep.known_hosts} has {exc.expected_key.get_name()} "
-            f"{fingerprint(exc.expected_key)}. If the host was reinstalled, confirm the new key on it and "
-            f"run \"ssh-keygen -R '{name}' -f {ep.known_hosts}\"; otherwise someone may be intercepting"
+            f"{fingerprint(exc.expected_key)}. If the host was reinstalled, confirm the new key on "
+            f"it and run \"ssh-keygen -R '{name}' -f {ep.known_hosts}\"; otherwise someone may be "
+            "intercepting"
         )
     if isinstance(exc, paramiko.PasswordRequiredException):
-        return f"{where}: the key {ep.key} is passphrase-protected; load it into ssh-agent and drop ssh.key"
+        return (
+            f"{where}: the key {ep.key} is passphrase-protected; load it into ssh-agent and drop "
+            "ssh.key"
+        )
     if isinstance(exc, paramiko.AuthenticationException):
         key = f"key {ep.key}" if ep.key else "the agent's and the default keys"
         return (

@@ -7,7 +7,8 @@ always written - through a temporary file and a rename - whatever failed on the 
 >>> must_gather_path({"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator",
 ...                   "metadata": {"name": "dns"}})
 'cluster-scoped-resources/config.openshift.io/clusteroperators/dns.yaml'
->>> must_gather_path({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}})
+>>> must_gather_path({"apiVersion": "v1", "kind": "Pod",
+...                   "metadata": {"name": "p", "namespace": "ns"}})
 'namespaces/ns/core/pods/p.yaml'
 """
 

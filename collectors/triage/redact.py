@@ -4,8 +4,8 @@ Text rules cover any file (logs, configs, JSON lines, YAML): PEM private keys, b
 OpenShift tokens, pull-secret ``auth`` and password fields (also JSON-escaped inside log lines),
 kubeconfig client keys and tokens, the kubeadmin password the installer logs, and ignition file
 contents (``data:`` URLs), registry logins (``login -p``, ``--password``), ``X-Registry-Auth``
-headers, and env entries whose name says PASSWORD, TOKEN, SECRET or KEY. Objects are redacted by kind as well: a Secret keeps its keys, never
-its values.
+headers, and env entries whose name says PASSWORD, TOKEN, SECRET or KEY. Objects are redacted
+by kind as well: a Secret keeps its keys, never its values.
 
 >>> redact_text('Authorization: Bearer sha256~abcdefghijklmnopqrstuvwxyz0123')
 'Authorization: Bearer REDACTED'
@@ -58,7 +58,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     # key: | (a YAML block scalar): its indented lines
     (
         re.compile(
-            rf"(?m)^([ \t]*)((?:-\s+)?(?:{_SECRET_KEYS})\s*:[ \t]*[|>][-+]?[ \t]*\n)(?:\1[ \t]+\S.*(?:\n|\Z))+",
+            rf"(?m)^([ \t]*)((?:-\s+)?(?:{_SECRET_KEYS})\s*:[ \t]*[|>][-+]?[ \t]*\n)"
+            r"(?:\1[ \t]+\S.*(?:\n|\Z))+",
             re.I,
         ),
         rf"\1\2\1  {REDACTED}\n",
@@ -66,7 +67,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     # key: value in YAML (kubeconfig users, pull secrets in install-config, ...)
     (
         re.compile(
-            rf"(?m)^(\s*(?:-\s+)?(?:{_SECRET_KEYS})\s*:[ \t]*)(?![ \t]*[|>]?[ \t]*$)(?!{REDACTED}\s*$)\S.*$",
+            rf"(?m)^(\s*(?:-\s+)?(?:{_SECRET_KEYS})\s*:[ \t]*)(?![ \t]*[|>]?[ \t]*$)"
+            rf"(?!{REDACTED}\s*$)\S.*$",
             re.I,
         ),
         rf"\1{REDACTED}",
@@ -84,7 +86,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
         ),
         rf"\1{REDACTED}",
     ),
-    # registry logins on a command line: podman/docker/skopeo/buildah/oc/helm login -p X, --password X
+    # registry logins on a command line: podman/docker/skopeo/buildah/oc/helm login -p X,
+    # --password X
     (
         re.compile(
             r"(\b(?:podman|docker|skopeo|buildah|oc|helm)\b[^\n]*?\blogin\b[^\n]*?\s-p(?:[ \t]+|=))"
@@ -94,7 +97,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            r"(--(?:password|creds|src-creds|dest-creds|registry-token)(?:[ \t]+|=))(?!REDACTED)[^\s\"'\\]+"
+            r"(--(?:password|creds|src-creds|dest-creds|registry-token)(?:[ \t]+|=))"
+            r"(?!REDACTED)[^\s\"'\\]+"
         ),
         rf"\1{REDACTED}",
     ),
@@ -108,7 +112,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            r"(?m)^([ \t]*-[ \t]+[\"']?--(?:password|creds|src-creds|dest-creds|registry-token)[\"']?[ \t]*\n"
+            r"(?m)^([ \t]*-[ \t]+[\"']?"
+            r"--(?:password|creds|src-creds|dest-creds|registry-token)[\"']?[ \t]*\n"
             r"[ \t]*-[ \t]+)(?!REDACTED\s*$)\S.*$"
         ),
         rf"\1{REDACTED}",
@@ -138,7 +143,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
         rf"\1\2{REDACTED}",
     ),
     # Authorization: Bearer / Basic
-    # haproxy.cfg: "stats auth admin:PW", userlist "user admin insecure-password PW" / "password HASH"
+    # haproxy.cfg: "stats auth admin:PW", userlist "user admin insecure-password PW" /
+    # "password HASH"
     (re.compile(r"(?m)^(\s*stats\s+auth\s+[^:\s]+:)(?!REDACTED)\S+"), rf"\1{REDACTED}"),
     (
         re.compile(r"(?m)^(\s*user\s+\S+\s+(?:insecure-password|password)\s+)(?!REDACTED)\S+"),

@@ -1,0 +1,149 @@
+"""Authentication against a registry: ``WWW-Authenticate`` challenges, Basic credentials and
+Bearer tokens from the registry's token service, cached per host and scope, never shown in a repr.
+
+>>> parse_challenge('Bearer realm="https://a/token",service="reg",scope="repository:x:pull"')
+('bearer', {'realm': 'https://a/token', 'service': 'reg', 'scope': 'repository:x:pull'})
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+
+import requests
+
+from collectors.images.pullsecret import Auths, Credential
+from collectors.images.registry.errors import RegistryError, tls_reason
+
+_PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^",\s]+))')
+
+
+class _Redacted(str):
+    """An Authorization header value that never shows itself in a repr (tracebacks, -l)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'<redacted>'"
+
+
+def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
+    """``WWW-Authenticate`` -> (scheme in lower case, its parameters)."""
+    scheme, _, rest = header.strip().partition(" ")
+    params: dict[str, str] = {}
+    for m in _PARAM.finditer(rest):
+        quoted, bare = m.group(2), m.group(3)
+        params[m.group(1).lower()] = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
+    return scheme.lower(), params
+
+
+class AuthMixin:
+    """The authentication half of :class:`~collectors.images.registry.client.RegistryClient`.
+
+    Uses the client's ``auths``, ``session``, ``timeout``, ``verify`` and ``_lock``; caches the
+    Basic headers per host, the Bearer tokens per (host, scope) and each Bearer host's challenge.
+    """
+
+    auths: Auths
+    session: requests.Session
+    timeout: float
+    verify: str | bool
+    _lock: threading.Lock
+    _basic: dict[str, str]
+    _tokens: dict[tuple[str, str], str]
+    _bearer_hosts: dict[str, dict[str, str]]
+
+    def _credential(self, host: str, repository: str | None) -> Credential | None:
+        if repository:
+            return self.auths.lookup(f"{host}/{repository}")
+        return self.auths.for_host(host)
+
+    def _auth_header(self, host: str, scope: str) -> str | None:
+        with self._lock:
+            return self._tokens.get((host, scope)) or self._basic.get(host)
+
+    def _describe_cred(self, cred: Credential | None) -> str:
+        if cred is None:
+            return f"no credentials for it in {self.auths.source}"
+        return f"user {cred.username!r} from {self.auths.source} (key {cred.key})"
+
+    def _authenticate(
+        self, host: str, repository: str | None, scope: str, challenge: str, what: str
+    ) -> None:
+        scheme, params = parse_challenge(challenge)
+        cred = self._credential(host, repository)
+        if scheme == "basic":
+            if cred is None:
+                raise RegistryError(
+                    f"{what}: HTTP 401 from {host} asking for Basic credentials, and there are "
+                    f"{self._describe_cred(cred)}",
+                    kind="auth",
+                    status=401,
+                )
+            raw = f"{cred.username}:{cred.password}".encode()
+            with self._lock:
+                self._basic[host] = _Redacted("Basic " + base64.b64encode(raw).decode())
+            del raw
+            return
+        if scheme != "bearer" or "realm" not in params:
+            raise RegistryError(
+                f"{what}: HTTP 401 from {host} with an unknown challenge scheme {scheme!r}",
+                kind="auth",
+                status=401,
+            )
+        realm = params["realm"]
+        if not realm.lower().startswith("https://"):
+            who = f"user {cred.username!r}'s credentials" if cred else "a token request"
+            raise RegistryError(
+                f"{what}: {host} names the token service {realm}, which is not HTTPS: refusing to "
+                f"send {who} over it (configure the registry's auth.token.realm as an "
+                "https:// URL)",
+                kind="auth",
+            )
+        query = {"service": params.get("service", "")}
+        if scope:
+            query["scope"] = scope
+        elif params.get("scope"):
+            query["scope"] = params["scope"]
+        auth = (cred.username, cred.password) if cred else None
+        try:
+            resp = self.session.get(
+                params["realm"], params=query, auth=auth, timeout=self.timeout, verify=self.verify
+            )
+        except requests.exceptions.SSLError as exc:
+            raise RegistryError(
+                f"{what}: TLS to the token service {params['realm']} failed: {tls_reason(exc)}",
+                kind="tls",
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise RegistryError(
+                f"{what}: token service {params['realm']} unreachable: {type(exc).__name__}",
+                kind="connect",
+            ) from None
+        if resp.status_code in (401, 403):
+            raise RegistryError(
+                f"{what}: the token service {params['realm']} refused {self._describe_cred(cred)} "
+                f"(HTTP {resp.status_code})",
+                kind="auth",
+                status=resp.status_code,
+            )
+        if resp.status_code != 200:
+            raise RegistryError(
+                f"{what}: token service {params['realm']} answered HTTP {resp.status_code}",
+                kind="auth",
+                status=resp.status_code,
+            )
+        try:
+            body = resp.json()
+            token = body.get("token") or body.get("access_token")
+        except (ValueError, AttributeError):
+            token = None
+        if not token:
+            raise RegistryError(
+                f"{what}: token service {params['realm']} gave no token", kind="auth"
+            )
+        with self._lock:
+            self._tokens[(host, scope)] = _Redacted(f"Bearer {token}")
+            self._bearer_hosts[host] = params
+        del token

@@ -1,0 +1,273 @@
+"""The client itself: one keep-alive pool per run, bounded concurrency, a timeout on every call,
+retries (with backoff) only on 5xx and 429, the HTTP status turned into a RegistryError, ``GET
+/v2/`` (ping), and the run's shared client (``client_for``). Authentication, manifests and blobs
+are in the sibling modules ``auth``, ``manifests`` and ``blobs``."""
+
+from __future__ import annotations
+
+import ssl
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from collectors import settings
+from collectors.errors import InputError
+from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
+from collectors.images.pullsecret import Auths, load_auths
+from collectors.images.registry.auth import AuthMixin
+from collectors.images.registry.blobs import BlobsMixin
+from collectors.images.registry.errors import RegistryError, tls_reason
+from collectors.images.registry.manifests import ManifestsMixin
+
+
+@dataclass(frozen=True)
+class Ping:
+    """The answer to ``GET /v2/`` after authenticating: status, auth scheme and who we were."""
+
+    host: str
+    status: int
+    scheme: str = ""
+    username: str | None = None
+    api_version: str = ""
+
+
+def system_ca() -> str | bool:
+    """The system trust store (not certifi's copy), or True to let requests choose."""
+    paths = ssl.get_default_verify_paths()
+    for candidate in (
+        paths.cafile,
+        paths.openssl_cafile,
+        "/etc/ssl/certs/ca-certificates.crt",
+        "/etc/pki/tls/certs/ca-bundle.crt",
+    ):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return True
+
+
+class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin):
+    """One client per run: a keep-alive pool, cached auth per host and scope, a thread pool."""
+
+    def __init__(
+        self,
+        auths: Auths | None = None,
+        *,
+        ca_file: str | Path | None = None,
+        timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+        max_workers: int | None = None,
+    ) -> None:
+        self.auths = auths or Auths({}, "no auth file")
+        self.ca_file = str(ca_file) if ca_file else None
+        self.verify: str | bool = self.ca_file or system_ca()
+        self.timeout = timeout if timeout is not None else settings.HTTP_TIMEOUT
+        self.retries = retries if retries is not None else settings.HTTP_RETRIES
+        self.backoff = backoff if backoff is not None else settings.HTTP_BACKOFF
+        self.max_workers = max(1, max_workers or settings.MAX_CONCURRENCY)
+        self.session = requests.Session()
+        self.session.trust_env = False  # no REQUESTS_CA_BUNDLE, no .netrc replacing our auth
+        adapter = HTTPAdapter(
+            pool_connections=8, pool_maxsize=self.max_workers, pool_block=True, max_retries=0
+        )
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self._lock = threading.Lock()
+        self._basic: dict[str, str] = {}  # host -> Authorization header for Basic
+        self._tokens: dict[tuple[str, str], str] = {}  # (host, scope) -> Authorization header
+        self._bearer_hosts: dict[str, dict[str, str]] = {}  # host -> challenge params
+        self._pool: ThreadPoolExecutor | None = None
+
+    @classmethod
+    def from_inventory(cls, inv: Any) -> RegistryClient:
+        """A client for the inventory's mirror: ``mirror.auth_file`` and ``mirror.ca_file``."""
+        mirror = inv.mirror
+        auths = load_auths(mirror.auth_file) if mirror.auth_file else None
+        if mirror.ca_file and not Path(mirror.ca_file).is_file():
+            raise InputError(str(mirror.ca_file), "mirror.ca_file does not exist")
+        return cls(auths, ca_file=mirror.ca_file)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self.session.close()
+
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        host: str,
+        path: str,
+        *,
+        repository: str | None = None,
+        what: str = "",
+        headers: dict[str, str] | None = None,
+        stream: bool = False,
+        ok: Iterable[int] = (200,),
+    ) -> requests.Response:
+        """One API call with auth, retries on 5xx/429 and a timeout; returns a response whose
+        status is in ``ok`` (or 404), else raises RegistryError naming ``what``."""
+        what = what or f"{method} https://{host}{path}"
+        scope = f"repository:{repository}:pull" if repository else ""
+        url = f"https://{host}{path}"
+        authed = False
+        attempt = 0
+        while True:
+            hdrs = dict(headers or {})
+            auth = self._auth_header(host, scope)
+            if auth:
+                hdrs["Authorization"] = auth
+            try:
+                resp = self.session.request(
+                    method,
+                    url,
+                    headers=hdrs,
+                    timeout=self.timeout,
+                    verify=self.verify,
+                    stream=stream,
+                    allow_redirects=True,
+                )
+            except requests.exceptions.SSLError as exc:
+                trust = f"CA file {self.ca_file}" if self.ca_file else "the system trust store"
+                raise RegistryError(
+                    f"{what}: TLS to {host} failed ({tls_reason(exc)}); verified against {trust}",
+                    kind="tls",
+                ) from None
+            except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout):
+                raise RegistryError(
+                    f"{what}: {host} did not answer within {self.timeout:g}s", kind="timeout"
+                ) from None
+            except requests.exceptions.ConnectionError as exc:
+                reason = (
+                    "connection refused" if "refused" in str(exc).lower() else type(exc).__name__
+                )
+                if "timed out" in str(exc).lower():
+                    raise RegistryError(
+                        f"{what}: {host} did not answer within {self.timeout:g}s", kind="timeout"
+                    ) from None
+                raise RegistryError(
+                    f"{what}: cannot connect to {host} ({reason})", kind="connect"
+                ) from None
+            except requests.exceptions.RequestException as exc:
+                raise RegistryError(
+                    f"{what}: {type(exc).__name__} talking to {host}", kind="protocol"
+                ) from None
+            status = resp.status_code
+            if status == 401 and not authed and resp.headers.get("WWW-Authenticate"):
+                challenge = resp.headers["WWW-Authenticate"]
+                resp.close()
+                self._authenticate(host, repository, scope, challenge, what)
+                authed = True
+                continue
+            if (status >= 500 or status == 429) and attempt < self.retries:
+                delay = self.backoff * (2**attempt)
+                retry_after = resp.headers.get("Retry-After", "")
+                if retry_after.isdigit():
+                    delay = min(float(retry_after), self.backoff * 4 * (2**attempt))
+                resp.close()
+                attempt += 1
+                time.sleep(delay)
+                continue
+            if status in ok or status == 404:
+                return resp
+            resp.close()
+            raise self._status_error(status, host, repository, what, attempt)
+
+    def _status_error(
+        self, status: int, host: str, repository: str | None, what: str, attempt: int
+    ) -> RegistryError:
+        cred = self._credential(host, repository)
+        if status == 401:
+            return RegistryError(
+                f"{what}: HTTP 401 Unauthorized from {host}: {self._describe_cred(cred)} "
+                "were not accepted",
+                kind="auth",
+                status=status,
+            )
+        if status == 403:
+            return RegistryError(
+                f"{what}: HTTP 403 Forbidden from {host}: {self._describe_cred(cred)} "
+                "may not pull this repository",
+                kind="denied",
+                status=status,
+            )
+        if status >= 500 or status == 429:
+            tries = attempt + 1
+            return RegistryError(
+                f"{what}: HTTP {status} from {host} ({tries} tr{'y' if tries == 1 else 'ies'})",
+                kind="server",
+                status=status,
+            )
+        return RegistryError(f"{what}: HTTP {status} from {host}", kind="http", status=status)
+
+    # ------------------------------------------------------------------ API
+
+    def ping(self, host: str) -> Ping:
+        """``GET /v2/`` with credentials; raises RegistryError on TLS, 401, 5xx, timeout."""
+        resp = self.request("GET", host, "/v2/", what=f"GET https://{host}/v2/")
+        try:
+            if resp.status_code == 404:
+                raise RegistryError(
+                    f"GET https://{host}/v2/: HTTP 404: not a registry v2 API",
+                    kind="http",
+                    status=404,
+                )
+            scheme = (
+                "bearer" if host in self._bearer_hosts else "basic" if host in self._basic else ""
+            )
+            cred = self._credential(host, None) if scheme else None
+            return Ping(
+                host,
+                resp.status_code,
+                scheme,
+                cred.username if cred else None,
+                resp.headers.get("Docker-Distribution-API-Version", ""),
+            )
+        finally:
+            resp.close()
+
+    def _as_ref(self, ref: ImageRef | str) -> ImageRef:
+        if isinstance(ref, ImageRef):
+            return ref
+        try:
+            return parse_reference(ref)
+        except ImageRefError as exc:
+            raise InputError(str(ref), str(exc)) from None
+
+    def map(self, fn: Any, items: list[Any]) -> list[Any]:
+        """Run ``fn`` over ``items`` on the client's bounded thread pool, results in order."""
+        if len(items) <= 1:
+            return [fn(i) for i in items]
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="registry")
+        return list(self._pool.map(fn, items))
+
+
+def client_for(site: Any, auths: Auths | None = None, *, name: str = "") -> RegistryClient:
+    """The run's shared client for the inventory's mirror (one pool per process), memoised on
+    the Site; a bad auth or CA file raises InputError (each check using it errors).
+
+    With ``auths`` (and a ``name`` for them, e.g. "install-config pullSecret"): one shared client
+    using those credentials and ``mirror.ca_file`` instead of ``mirror.auth_file``.
+    """
+    if auths is None:
+        return site.memo("registry.client", lambda: RegistryClient.from_inventory(site.inv))
+    return site.memo(
+        f"registry.client:{name or auths.source}",
+        lambda: RegistryClient(auths, ca_file=site.inv.mirror.ca_file),
+    )

@@ -1,0 +1,181 @@
+"""Manifests: the media types asked for, ``HEAD`` (is it there?) one or many references at once,
+``GET`` with a size cap and the digest verified, and a manifest list followed to one platform."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from collectors.errors import FactError
+from collectors.images.imageref import ImageRef
+from collectors.images.registry.errors import RegistryError
+
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+INDEX_TYPES = (DOCKER_LIST, OCI_INDEX)
+IMAGE_TYPES = (DOCKER_MANIFEST, OCI_MANIFEST)
+ACCEPT = ", ".join((OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST))
+
+#: Largest manifest read (a manifest is a few kB; a list of hundreds stays far below this).
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A manifest as served: media type, digest (verified when asked by digest), parsed JSON."""
+
+    ref: ImageRef
+    media_type: str
+    digest: str
+    data: dict[str, Any] = field(repr=False)
+
+    @property
+    def is_index(self) -> bool:
+        return self.media_type in INDEX_TYPES or "manifests" in self.data
+
+    @property
+    def layers(self) -> list[dict[str, Any]]:
+        return list(self.data.get("layers") or [])
+
+
+def _sha256_ok(digest: str, body: bytes) -> bool:
+    algo, _, hexpart = digest.partition(":")
+    if algo != "sha256":
+        return True  # other algorithms are not checked (none is in use on these registries)
+    return hashlib.sha256(body).hexdigest() == hexpart
+
+
+def _read_limited(resp: requests.Response, limit: int, what: str) -> bytes:
+    buf = io.BytesIO()
+    try:
+        for chunk in resp.iter_content(65536):
+            buf.write(chunk)
+            if buf.tell() > limit:
+                raise RegistryError(f"{what}: manifest larger than {limit} bytes", kind="protocol")
+    except requests.exceptions.RequestException as exc:
+        raise RegistryError(
+            f"{what}: reading the manifest broke off ({type(exc).__name__})", kind="timeout"
+        ) from None
+    return buf.getvalue()
+
+
+class ManifestsMixin:
+    """The manifest calls of :class:`~collectors.images.registry.client.RegistryClient`; they use
+    its ``request``, ``map`` and ``_as_ref``."""
+
+    def head_manifest(self, ref: ImageRef | str) -> tuple[str, str] | None:
+        """(media type, digest) of the manifest, or None when the registry says 404."""
+        ref = self._as_ref(ref)
+        resp = self.request(
+            "HEAD",
+            ref.api_host,
+            f"/v2/{ref.repository}/manifests/{ref.reference}",
+            repository=ref.repository,
+            what=str(ref),
+            headers={"Accept": ACCEPT},
+        )
+        resp.close()
+        if resp.status_code == 404:
+            return None
+        return resp.headers.get("Content-Type", ""), resp.headers.get(
+            "Docker-Content-Digest", ref.digest or ""
+        )
+
+    def has_manifest(self, ref: ImageRef | str) -> bool:
+        """Whether the registry has the manifest; raises RegistryError when it cannot tell."""
+        return self.head_manifest(ref) is not None
+
+    def has_manifests(self, refs: Iterable[ImageRef | str]) -> dict[ImageRef, bool | FactError]:
+        """``has_manifest`` for many references at once, at most ``max_workers`` in flight."""
+        parsed = list(dict.fromkeys(self._as_ref(r) for r in refs))
+
+        def one(r: ImageRef) -> bool | FactError:
+            try:
+                return self.has_manifest(r)
+            except FactError as exc:
+                return exc
+
+        return dict(zip(parsed, self.map(one, parsed), strict=True))
+
+    def get_manifest(self, ref: ImageRef | str) -> Manifest | None:
+        """The manifest (any media type), parsed; None on 404. A manifest asked for by digest
+        must hash to it."""
+        ref = self._as_ref(ref)
+        resp = self.request(
+            "GET",
+            ref.api_host,
+            f"/v2/{ref.repository}/manifests/{ref.reference}",
+            repository=ref.repository,
+            what=str(ref),
+            headers={"Accept": ACCEPT},
+            stream=True,
+        )
+        try:
+            if resp.status_code == 404:
+                return None
+            body = _read_limited(resp, MAX_MANIFEST_BYTES, str(ref))
+        finally:
+            resp.close()
+        media = resp.headers.get("Content-Type", "").split(";")[0].strip()
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        if ref.digest and not _sha256_ok(ref.digest, body):
+            raise RegistryError(
+                f"{ref}: the manifest served does not hash to {ref.digest} (got {digest})",
+                kind="integrity",
+            )
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise RegistryError(
+                f"{ref}: the manifest is not JSON (Content-Type {media or 'none'}, "
+                f"{len(body)} bytes)",
+                kind="protocol",
+            ) from None
+        if not isinstance(data, dict):
+            raise RegistryError(f"{ref}: the manifest is JSON but not an object", kind="protocol")
+        media = data.get("mediaType") or media
+        if data.get("schemaVersion") == 1:
+            raise RegistryError(
+                f"{ref}: schema 1 manifest (unsupported; re-push it as schema 2)", kind="protocol"
+            )
+        return Manifest(
+            ref, media, ref.digest or resp.headers.get("Docker-Content-Digest") or digest, data
+        )
+
+    def image_manifest(
+        self, ref: ImageRef | str, platform: tuple[str, str] = ("linux", "amd64")
+    ) -> Manifest | None:
+        """The single-image manifest for ``ref``, following a manifest list / index to the entry
+        for ``platform`` (else its first entry). None when ``ref`` itself is missing."""
+        ref = self._as_ref(ref)
+        manifest = self.get_manifest(ref)
+        if manifest is None or not manifest.is_index:
+            return manifest
+        entries = manifest.data.get("manifests") or []
+        if not entries:
+            raise RegistryError(f"{ref}: the manifest list is empty", kind="protocol")
+        pick = next(
+            (
+                m
+                for m in entries
+                if (m.get("platform") or {}).get("os") == platform[0]
+                and (m.get("platform") or {}).get("architecture") == platform[1]
+            ),
+            entries[0],
+        )
+        child = ref.with_digest(str(pick.get("digest", "")))
+        inner = self.get_manifest(child)
+        if inner is None:
+            raise RegistryError(
+                f"{ref}: its manifest list names {child.digest}, which the registry lacks",
+                kind="protocol",
+            )
+        return inner

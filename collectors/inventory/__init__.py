@@ -1,0 +1,45 @@
+"""The site inventory (contract §2): load, validate, and resolve paths.
+
+The modules: ``model`` (Inventory and its parts, InventoryError, ``split_host_port``),
+``yamlsource`` (YAML composed with the line of every key), ``sections`` (the Validator and one
+validation function per section, in the order of ``SECTIONS``) and ``loader``
+(``load_inventory``). The names other code uses are re-exported here.
+"""
+
+from __future__ import annotations
+
+from collectors.inventory.loader import load_inventory
+from collectors.inventory.model import (
+    DEFAULT_PORTS,
+    HOST_KEY_POLICIES,
+    ROLES,
+    Bastion,
+    DnsServer,
+    Ignition,
+    Inventory,
+    InventoryError,
+    LoadBalancer,
+    Mirror,
+    Node,
+    SshDefaults,
+    SshTarget,
+    split_host_port,
+)
+
+__all__ = [
+    "DEFAULT_PORTS",
+    "HOST_KEY_POLICIES",
+    "ROLES",
+    "Bastion",
+    "DnsServer",
+    "Ignition",
+    "Inventory",
+    "InventoryError",
+    "LoadBalancer",
+    "Mirror",
+    "Node",
+    "SshDefaults",
+    "SshTarget",
+    "load_inventory",
+    "split_host_port",
+]

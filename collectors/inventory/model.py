@@ -1,0 +1,203 @@
+"""What a validated inventory is: the dataclasses the checks read (Inventory and its parts), the
+error a bad inventory raises, and ``host[:port]`` splitting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROLES = ("bootstrap", "master", "worker", "infra")
+HOST_KEY_POLICIES = ("strict", "accept-new")
+DEFAULT_PORTS = {"api": 6443, "machine_config": 22623, "http": 80, "https": 443}
+
+
+class InventoryError(Exception):
+    """A bad inventory: one or more problems, each naming file, line and key."""
+
+    def __init__(self, path: Path | str, problems: list[tuple[int | None, str, str]]) -> None:
+        self.path = str(path)
+        self.problems = problems
+        lines = [
+            f"{self.path}{':' + str(line) if line else ''}: {key + ': ' if key else ''}{msg}"
+            for line, key, msg in problems
+        ]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    """Where and how to reach a host over SSH.
+
+    >>> SshTarget.parse("root@lb1:2222", SshDefaults())  # doctest: +NORMALIZE_WHITESPACE
+    SshTarget(user='root', host='lb1', port=2222, key=None, known_hosts=None,
+              host_key_policy='strict')
+    """
+
+    user: str
+    host: str
+    port: int = 22
+    key: Path | None = None
+    known_hosts: Path | None = None
+    host_key_policy: str = "strict"
+
+    @classmethod
+    def parse(cls, text: str, defaults: SshDefaults) -> SshTarget:
+        user, _, hostport = text.rpartition("@")
+        host, port = split_host_port(hostport, defaults.port)
+        return cls(
+            user=user or defaults.user,
+            host=host,
+            port=port,
+            key=defaults.key,
+            known_hosts=defaults.known_hosts,
+            host_key_policy=defaults.host_key_policy,
+        )
+
+    def __str__(self) -> str:
+        return f"{self.user}@{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class SshDefaults:
+    user: str = "core"
+    port: int = 22
+    key: Path | None = None
+    known_hosts: Path | None = None
+    host_key_policy: str = "strict"
+    journal_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class DnsServer:
+    """A DNS server to query directly; ``str()`` gives the ``host:port`` subject."""
+
+    host: str
+    port: int = 53
+
+    def __str__(self) -> str:
+        """``host:port``, with brackets around an IPv6 address: ``[::1]:53``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    role: str
+    ip: str
+    fqdn: str
+    ssh: SshTarget | None = None
+    journal_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    api: str | None
+    api_int: str | None
+    ingress: str | None
+    ports: dict[str, int]
+    ssh: SshTarget | None
+    config: str | None
+    log: str | None
+
+
+@dataclass(frozen=True)
+class Bastion:
+    ssh: SshTarget | None
+    http_root: str | None
+    http_url: str | None
+
+
+@dataclass(frozen=True)
+class Ignition:
+    dir: Path | None
+    min_valid_hours: float = 2.0
+
+
+@dataclass(frozen=True)
+class Mirror:
+    registry: str | None
+    auth_file: Path | None
+    ca_file: Path | None
+    release_image: str | None
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """A validated inventory. ``has("dns.servers")`` tells whether a key was given."""
+
+    path: Path
+    cluster_name: str
+    base_domain: str
+    dns_servers: tuple[DnsServer, ...]
+    load_balancer: LoadBalancer
+    nodes: tuple[Node, ...]
+    ssh: SshDefaults
+    bastion: Bastion
+    ignition: Ignition
+    mirror: Mirror
+    install_config: Path | None
+    raw: dict[str, Any] = field(repr=False, compare=False)
+    lines: dict[str, int] = field(repr=False, compare=False)
+
+    @property
+    def cluster_domain(self) -> str:
+        """``<cluster.name>.<base_domain>``, e.g. ``ocp45.example.localdomain``."""
+        return f"{self.cluster_name}.{self.base_domain}"
+
+    def has(self, key: str) -> bool:
+        """Whether a dotted key is present and not empty, e.g. ``load_balancer.config``."""
+        value: Any = self.raw
+        for part in key.split("."):
+            if not isinstance(value, dict) or part not in value:
+                return False
+            value = value[part]
+        return value not in (None, "", [], {})
+
+    def missing(self, keys: tuple[str, ...] | list[str]) -> list[str]:
+        """The keys, among ``keys``, that the inventory lacks."""
+        return [k for k in keys if not self.has(k)]
+
+    def nodes_with_role(self, *roles: str) -> list[Node]:
+        return [n for n in self.nodes if n.role in roles]
+
+    def node_by_fqdn(self, fqdn: str) -> Node | None:
+        fqdn = fqdn.rstrip(".").lower()
+        return next((n for n in self.nodes if n.fqdn == fqdn), None)
+
+    def node_by_name(self, name: str) -> Node | None:
+        name = name.rstrip(".").lower()
+        return next((n for n in self.nodes if name in (n.name.lower(), n.fqdn)), None)
+
+    def node_by_ip(self, ip: str) -> Node | None:
+        return next((n for n in self.nodes if n.ip == ip), None)
+
+    def ingress_nodes(self) -> list[Node]:
+        """Nodes that must serve ingress: infra nodes if there are any, else workers."""
+        return self.nodes_with_role("infra") or self.nodes_with_role("worker")
+
+
+def split_host_port(text: str, default_port: int) -> tuple[str, int]:
+    """Split ``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address.
+
+    >>> split_host_port("10.0.0.1:5353", 53), split_host_port("::1", 53)
+    (('10.0.0.1', 5353), ('::1', 53))
+    >>> split_host_port("[::1]:54", 53)
+    ('::1', 54)
+    """
+    text = text.strip()
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+    elif text.count(":") == 1:
+        host, _, port = text.partition(":")
+    else:
+        host, port = text, ""
+    if not host:
+        raise ValueError(f"no host in {text!r}")
+    if port == "":
+        return host, default_port
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"bad port in {text!r}")
+    return host, int(port)

@@ -1,0 +1,340 @@
+"""Validation: the :class:`Validator` helpers (each problem recorded with its key and line) and one
+function per inventory section, checked in the order of :data:`SECTIONS`.
+
+A section function takes the validator, the whole document and what the earlier sections built,
+records the problems it finds, and returns what it adds to the :class:`Inventory`, by field name.
+Adding a section is one such function, one line in :data:`SECTIONS` and its field in the
+Inventory (``model.py``).
+
+>>> v = Validator(Path("/site.yaml"), {}, {"cluster": 1, "cluster.name": 2})
+>>> cluster(v, {"cluster": {"name": "C", "base_domain": "example.com."}}, {})
+{'cluster_name': 'C', 'base_domain': 'example.com'}
+>>> v.problems
+[(2, 'cluster.name', "must be a lower-case DNS label (got 'C')")]
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Collection
+from pathlib import Path
+from typing import Any
+
+from collectors.inventory.model import (
+    DEFAULT_PORTS,
+    HOST_KEY_POLICIES,
+    ROLES,
+    Bastion,
+    DnsServer,
+    Ignition,
+    LoadBalancer,
+    Mirror,
+    Node,
+    SshDefaults,
+    SshTarget,
+    split_host_port,
+)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class Validator:
+    """Reads values out of the document, recording a problem (line, key, message) for each bad
+    one; the line is the key's, else the nearest enclosing key's."""
+
+    def __init__(self, path: Path, data: dict[str, Any], lines: dict[str, int]) -> None:
+        self.path = path
+        self.data = data
+        self.lines = lines
+        self.problems: list[tuple[int | None, str, str]] = []
+
+    def problem(self, key: str, message: str) -> None:
+        line = self.lines.get(key)
+        probe = key
+        while line is None and probe:
+            probe = probe.rsplit(".", 1)[0] if "." in probe else ""
+            line = self.lines.get(probe)
+        self.problems.append((line, key, message))
+
+    def mapping(self, value: Any, key: str, allowed: Collection[str]) -> dict[str, Any]:
+        """``value`` as a mapping whose keys are all in ``allowed`` ({} when it is not one)."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(key, f"must be a mapping (got {type(value).__name__})")
+            return {}
+        for k in value:
+            if k not in allowed:
+                listed = ", ".join(sorted(allowed))
+                self.problem(f"{key}.{k}" if key else k, f"unknown key (allowed: {listed})")
+        return value
+
+    def string(self, section: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+        name = key.rsplit(".", 1)[-1]
+        value = section.get(name)
+        if value is None or value == "":
+            if required:
+                self.problem(key, "is required")
+            return None
+        if not isinstance(value, str):
+            self.problem(key, f"must be a string (got {type(value).__name__} {value!r})")
+            return None
+        return value
+
+    def ip(self, section: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+        value = self.string(section, key, required=required)
+        if value is None:
+            return None
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            self.problem(key, f"must be an IP address (got {value!r})")
+            return None
+
+    def port(self, value: Any, key: str) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+            self.problem(key, f"must be a port number 1-65535 (got {value!r})")
+            return None
+        return value
+
+    def path_value(self, section: dict[str, Any], key: str) -> Path | None:
+        value = self.string(section, key)
+        if value is None:
+            return None
+        try:
+            p = Path(value).expanduser()
+        except RuntimeError:  # "~user" for a user this machine does not have
+            self.problem(key, f"cannot expand {value!r}: no such user's home")
+            return None
+        return p if p.is_absolute() else (self.path.parent / p).resolve()
+
+    def ssh_target(
+        self, section: dict[str, Any], key: str, defaults: SshDefaults
+    ) -> SshTarget | None:
+        value = self.string(section, key)
+        if value is None:
+            return None
+        try:
+            return SshTarget.parse(value, defaults)
+        except ValueError as exc:
+            self.problem(key, f"must be [user@]host[:port] ({exc})")
+            return None
+
+
+#: (validator, the whole document, what earlier sections built) -> Inventory fields it adds.
+Section = Callable[[Validator, dict[str, Any], dict[str, Any]], dict[str, Any]]
+
+
+def cluster(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
+    """``cluster``: required, with a DNS label ``name`` and a DNS domain ``base_domain``."""
+    raw = v.mapping(data.get("cluster"), "cluster", {"name", "base_domain"})
+    if "cluster" not in data:
+        v.problem("cluster", "is required")
+    name = v.string(raw, "cluster.name", required="cluster" in data)
+    base_domain = v.string(raw, "cluster.base_domain", required="cluster" in data)
+    if name and not _LABEL.match(name):
+        v.problem("cluster.name", f"must be a lower-case DNS label (got {name!r})")
+    if base_domain and not all(_LABEL.match(p) for p in base_domain.rstrip(".").split(".")):
+        v.problem("cluster.base_domain", f"must be a DNS domain (got {base_domain!r})")
+    return {
+        "cluster_name": name or "",
+        "base_domain": (base_domain or "").rstrip(".").lower(),
+    }
+
+
+def ssh(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
+    """``ssh``: the defaults every SSH target (load balancer, nodes, bastion) starts from."""
+    ssh_raw = v.mapping(
+        data.get("ssh"),
+        "ssh",
+        {"user", "port", "key", "known_hosts", "host_key_policy", "journal_dir"},
+    )
+    policy = v.string(ssh_raw, "ssh.host_key_policy") or "strict"
+    if policy not in HOST_KEY_POLICIES:
+        v.problem(
+            "ssh.host_key_policy", f"must be one of {', '.join(HOST_KEY_POLICIES)} (got {policy!r})"
+        )
+    ssh_port = v.port(ssh_raw["port"], "ssh.port") if "port" in ssh_raw else 22
+    defaults = SshDefaults(
+        user=v.string(ssh_raw, "ssh.user") or "core",
+        port=ssh_port or 22,
+        key=v.path_value(ssh_raw, "ssh.key"),
+        known_hosts=v.path_value(ssh_raw, "ssh.known_hosts"),
+        host_key_policy=policy,
+        journal_dir=v.string(ssh_raw, "ssh.journal_dir"),
+    )
+    return {"ssh": defaults}
+
+
+def dns(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
+    """``dns.servers``: host names or IP addresses, each with an optional port."""
+    dns_raw = v.mapping(data.get("dns"), "dns", {"servers"})
+    servers: list[DnsServer] = []
+    raw_servers = dns_raw.get("servers") or []
+    if not isinstance(raw_servers, list):
+        v.problem("dns.servers", "must be a list of host or host:port")
+        raw_servers = []
+    for i, item in enumerate(raw_servers):
+        key = f"dns.servers[{i}]"
+        try:
+            host, port = split_host_port(str(item), 53)
+            if not _is_ip(host) and not all(
+                _LABEL.match(p) for p in host.lower().rstrip(".").split(".")
+            ):
+                raise ValueError(f"{host!r} is neither an IP address nor a host name")
+            servers.append(DnsServer(host, port))
+        except ValueError as exc:
+            v.problem(key, f"must be a host or IP address with an optional :port ({exc})")
+    return {"dns_servers": tuple(servers)}
+
+
+def load_balancer(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
+    """``load_balancer``: its addresses, ports, and where its config and log are (local files are
+    relative to the inventory)."""
+    lb_raw = v.mapping(
+        data.get("load_balancer"),
+        "load_balancer",
+        {"api", "api_int", "ingress", "ports", "ssh", "config", "log"},
+    )
+    ports_raw = v.mapping(lb_raw.get("ports"), "load_balancer.ports", set(DEFAULT_PORTS))
+    ports = dict(DEFAULT_PORTS)
+    for k, value in ports_raw.items():
+        if k in DEFAULT_PORTS:
+            checked = v.port(value, f"load_balancer.ports.{k}")
+            if checked:
+                ports[k] = checked
+    lb = LoadBalancer(
+        api=v.ip(lb_raw, "load_balancer.api"),
+        api_int=v.ip(lb_raw, "load_balancer.api_int"),
+        ingress=v.ip(lb_raw, "load_balancer.ingress"),
+        ports=ports,
+        ssh=v.ssh_target(lb_raw, "load_balancer.ssh", built["ssh"]),
+        config=v.string(lb_raw, "load_balancer.config"),
+        log=v.string(lb_raw, "load_balancer.log"),
+    )
+    if not lb.ssh:  # files on this machine: relative to the inventory, like every local path
+        local = {
+            k: str(v.path_value(lb_raw, f"load_balancer.{k}"))
+            for k in ("config", "log")
+            if getattr(lb, k)
+        }
+        lb = LoadBalancer(**{**lb.__dict__, **local})
+    return {"load_balancer": lb}
+
+
+def nodes(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
+    """``nodes``: a list of {name, role, ip}, names and addresses unique; FQDNs under the
+    cluster's domain."""
+    defaults: SshDefaults = built["ssh"]
+    cluster_domain = f"{built['cluster_name']}.{built['base_domain']}".lower()
+    found: list[Node] = []
+    raw_nodes = data.get("nodes") or []
+    if not isinstance(raw_nodes, list):
+        v.problem("nodes", "must be a list of {name, role, ip}")
+        raw_nodes = []
+    seen_names: dict[str, str] = {}
+    seen_ips: dict[str, str] = {}
+    for i, item in enumerate(raw_nodes):
+        key = f"nodes[{i}]"
+        if not isinstance(item, dict):
+            v.problem(key, "must be a mapping with name, role and ip")
+            continue
+        v.mapping(item, key, {"name", "role", "ip", "ssh", "journal_dir"})
+        node_name = v.string(item, f"{key}.name", required=True)
+        role = v.string(item, f"{key}.role", required=True)
+        ip = v.ip(item, f"{key}.ip", required=True)
+        if role and role not in ROLES:
+            v.problem(f"{key}.role", f"must be one of {', '.join(ROLES)} (got {role!r})")
+        if node_name and not _LABEL.match(node_name):
+            v.problem(f"{key}.name", f"must be a lower-case DNS label (got {node_name!r})")
+        if node_name in seen_names:
+            v.problem(f"{key}.name", f"duplicates {seen_names[node_name]}")
+        if ip and ip in seen_ips:
+            v.problem(f"{key}.ip", f"{ip} duplicates {seen_ips[ip]}")
+        if node_name and role and ip:
+            seen_names[node_name] = f"{key}.name"
+            seen_ips[ip] = f"{key}.ip"
+            found.append(
+                Node(
+                    name=node_name,
+                    role=role,
+                    ip=ip,
+                    fqdn=f"{node_name}.{cluster_domain}".lower(),
+                    ssh=v.ssh_target(item, f"{key}.ssh", defaults),
+                    journal_dir=v.string(item, f"{key}.journal_dir") or defaults.journal_dir,
+                )
+            )
+    return {"nodes": tuple(found)}
+
+
+def bastion(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
+    """``bastion``: how to reach it, the web root it serves and the URL it serves it at."""
+    bastion_raw = v.mapping(data.get("bastion"), "bastion", {"ssh", "http_root", "http_url"})
+    result = Bastion(
+        ssh=v.ssh_target(bastion_raw, "bastion.ssh", built["ssh"]),
+        http_root=v.string(bastion_raw, "bastion.http_root"),
+        http_url=v.string(bastion_raw, "bastion.http_url"),
+    )
+    if result.http_url and not re.match(r"^https?://", result.http_url):
+        v.problem(
+            "bastion.http_url", f"must start with http:// or https:// (got {result.http_url!r})"
+        )
+    return {"bastion": result}
+
+
+def ignition(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
+    """``ignition``: the install directory and how long its certificates must stay valid."""
+    ign_raw = v.mapping(data.get("ignition"), "ignition", {"dir", "min_valid_hours"})
+    hours = ign_raw.get("min_valid_hours", 2)
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or hours < 0:
+        v.problem("ignition.min_valid_hours", f"must be a number of hours >= 0 (got {hours!r})")
+        hours = 2
+    return {
+        "ignition": Ignition(
+            dir=v.path_value(ign_raw, "ignition.dir"), min_valid_hours=float(hours)
+        )
+    }
+
+
+def mirror(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
+    """``mirror``: the mirror registry, its credentials and CA, and the release image."""
+    mirror_raw = v.mapping(
+        data.get("mirror"), "mirror", {"registry", "auth_file", "ca_file", "release_image"}
+    )
+    result = Mirror(
+        registry=v.string(mirror_raw, "mirror.registry"),
+        auth_file=v.path_value(mirror_raw, "mirror.auth_file"),
+        ca_file=v.path_value(mirror_raw, "mirror.ca_file"),
+        release_image=v.string(mirror_raw, "mirror.release_image"),
+    )
+    return {"mirror": result}
+
+
+def install_config(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
+    """``install_config``: the path of the install-config.yaml."""
+    return {"install_config": v.path_value(data, "install_config")}
+
+
+#: The top-level keys, in the order they are checked (and their problems reported); a section may
+#: use what an earlier one built (``nodes`` needs ``cluster`` and ``ssh``).
+SECTIONS: tuple[tuple[str, Section], ...] = (
+    ("cluster", cluster),
+    ("ssh", ssh),
+    ("dns", dns),
+    ("load_balancer", load_balancer),
+    ("nodes", nodes),
+    ("bastion", bastion),
+    ("ignition", ignition),
+    ("mirror", mirror),
+    ("install_config", install_config),
+)
