@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from lab.scenarios import scenario
 
 if TYPE_CHECKING:
-    from lab.core import Lab
+    from lab.part import LabContext
 
 PACKAGES = ["systemd-journal-remote"]
 #: The journals are read the way a site's are: over SSH (the lab's bastion sshd serves them).
@@ -293,13 +293,13 @@ def build(root: Path, fqdn: dict[str, str]) -> dict[str, Any]:
     return paths
 
 
-def start(lab: Lab) -> dict[str, Any]:
+def start(lab: LabContext) -> dict[str, Any]:
     """Write the journals; give each bootstrap and master node its ``journal_dir``, the LB its
     log, ignition.dir the installer's log."""
     root = lab.workdir / "journals"
     fqdn = {n.name: n.fqdn for n in lab.network.nodes}
     paths = build(root, fqdn)
-    lab.journals = paths  # type: ignore[attr-defined]  # for tests: lb journal, haproxy.log
+    lab.journals = paths  # for tests: lb journal, haproxy.log
     nodes = [dict(n) for n in lab.inventory.get("nodes", [])] or [
         {"name": n.name, "role": n.role, "ip": n.ip} for n in lab.network.nodes
     ]
@@ -329,5 +329,5 @@ def start(lab: Lab) -> dict[str, Any]:
     "haproxy and installer logs, some failures resolved and some not",
     parts=("network", "bastion", "journals"),
 )
-def _install_logs(lab: Lab) -> None:
+def _install_logs(lab: LabContext) -> None:
     pass
