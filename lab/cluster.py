@@ -5,7 +5,8 @@ lab mirror's host when the registry part runs first, pushing the sample images t
 mirrored), applies the scenario's edits, writes ``<workdir>/cluster/must-gather``, starts
 ``lab/apiserver.py`` on ``lab.ip(120):lab.port(8)`` with a self-signed certificate and a bearer
 token, and writes ``<workdir>/kubeconfig``; a second one on ``lab.port(9)`` answers 403 to
-listing clusteroperators (``<workdir>/kubeconfig-rbac``). Requests are logged to ``<workdir>/cluster/requests.jsonl``.
+listing clusteroperators (``<workdir>/kubeconfig-rbac``). Requests are logged to
+``<workdir>/cluster/requests.jsonl``.
 """
 
 from __future__ import annotations
@@ -116,7 +117,8 @@ def _https_ready(host: str, port: int, ca: Path) -> bool:
 
 
 def push_samples(lab: LabContext, model: ClusterModel) -> None:
-    """Push the seed's mirrored sample images, and point payload streams at the payload's digests."""
+    """Push the seed's mirrored sample images, and point payload streams at the payload's
+    digests."""
     from lab.imagebuild import Pusher, build_image, tar_layer
     from lab.registry import model_of
 
@@ -261,7 +263,8 @@ def break_everything(lab: LabContext, model: ClusterModel) -> None:
     next(c for c in co["status"]["conditions"] if c["type"] == "Degraded").update(
         status="True",
         reason="FailedImageImports",
-        message="Samples installed at 4.5.11, with image import failures for these imagestreams: nodejs",
+        message="Samples installed at 4.5.11, with image import failures for these imagestreams: "
+        "nodejs",
     )
     # csr.pending: a node-bootstrapper CSR with no status (002 §7.7)
     model.add(
@@ -271,11 +274,13 @@ def break_everything(lab: LabContext, model: ClusterModel) -> None:
             "csr-nnzww",
             spec={
                 "signerName": "kubernetes.io/kube-apiserver-client-kubelet",
-                "username": "system:serviceaccount:openshift-machine-config-operator:node-bootstrapper",
+                "username": "system:serviceaccount:openshift-machine-config-operator"
+                ":node-bootstrapper",
             },
         ),
     )
-    # placement.infra + router_behind_lb: one router on w1 (not behind 80/443), prometheus-k8s-0 on w2
+    # placement.infra + router_behind_lb: one router on w1 (not behind 80/443),
+    # prometheus-k8s-0 on w2
     model.pods("router-default-cbbf5f64-fxpzf")[0]["spec"]["nodeName"] = fq["w1"]
     model.pods("prometheus-k8s-0")[0]["spec"]["nodeName"] = fq["w2"]
     # placement.infra_taints: i3 untainted

@@ -122,7 +122,8 @@ def build_image(
 
 
 def manifest_list(entries: list[tuple[Image, str]], *, oci: bool = False) -> tuple[bytes, str]:
-    """A Docker manifest list (or OCI index) over (image, architecture) pairs: (bytes, media type)."""
+    """A Docker manifest list (or OCI index) over (image, architecture) pairs: (bytes, media
+    type)."""
     media = OCI_INDEX if oci else DOCKER_LIST
     body = {
         "schemaVersion": 2,

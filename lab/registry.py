@@ -256,7 +256,9 @@ def release_image(references: bytes, base: Image | None = None) -> Image:
     ).encode()
     manifests = {
         "release-manifests/release-metadata": metadata,
-        "release-manifests/0000_50_cluster-ingress-operator_00-namespace.yaml": b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-ingress-operator\n",
+        "release-manifests/0000_50_cluster-ingress-operator_00-namespace.yaml": (
+            b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-ingress-operator\n"
+        ),
     }
     if references:
         manifests["release-manifests/image-references"] = references
@@ -353,7 +355,8 @@ def render_install_config(
         "platform": {"none": {}},
         "fips": False,
         "pullSecret": json.dumps(secret, separators=(",", ":")),
-        "sshKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDlabkeyonlyforthelabxxxxxxxxxxxxxxxxxxxxxxx lab",
+        "sshKey": "ssh-ed25519 "
+        "AAAAC3NzaC1lZDI1NTE5AAAAIDlabkeyonlyforthelabxxxxxxxxxxxxxxxxxxxxxxx lab",
         "additionalTrustBundle": bundle,
         "imageContentSources": [
             {"mirrors": [f"{host}/{LOCAL_REPOSITORY}"], "source": s} for s in sources
@@ -370,8 +373,9 @@ def _check_free(host: str, port: int) -> None:
             sock.bind((host, port))
         except OSError as exc:
             raise RuntimeError(
-                f"{host}:{port} is already in use ({exc.strerror}): a server of another lab on slot "
-                "addresses (a 'python -m lab up' left running?) - stop it with 'python -m lab down --dir DIR'"
+                f"{host}:{port} is already in use ({exc.strerror}): a server of another lab on "
+                "slot addresses (a 'python -m lab up' left running?) - stop it with "
+                "'python -m lab down --dir DIR'"
             ) from None
 
 
