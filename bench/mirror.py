@@ -34,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from collectors.images.registry import ACCEPT  # noqa: E402
 from lab import Lab  # noqa: E402
+from lab.core import start_alone  # noqa: E402
 from lab.imagebuild import Pusher, build_image, tar_layer  # noqa: E402
-from lab.registry import LOCAL_REPOSITORY, image_references, model_of, release_image, start_alone  # noqa: E402
+from lab.registry import LOCAL_REPOSITORY, image_references, model_of, release_image  # noqa: E402
 
 
 def push_many(pusher: Pusher, n: int) -> dict[str, str]:

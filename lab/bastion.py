@@ -27,7 +27,7 @@ from lab.procs import tcp_ready
 from lab.scenarios import scenario
 
 if TYPE_CHECKING:
-    from lab.core import Lab
+    from lab.part import LabContext
 
 PACKAGES = ["openssh-server", "openssh-client", "nginx", "attr"]
 BASTION_OCTET = 101
@@ -55,18 +55,18 @@ class BastionModel:
     stale: tuple[str, ...] = ()
 
 
-def model(lab: Lab) -> BastionModel:
+def model(lab: LabContext) -> BastionModel:
     """The lab's bastion model, created on first use."""
-    if not hasattr(lab, "bastion_model"):
-        lab.bastion_model = BastionModel()  # type: ignore[attr-defined]
-    return lab.bastion_model  # type: ignore[attr-defined]
+    if lab.bastion_model is None:
+        lab.bastion_model = BastionModel()
+    return lab.bastion_model
 
 
 # --------------------------------------------------------------------------- content
 
 
 def write_ignition(
-    lab: Lab, folder: Path, hours_left: float, pointer_prefix: str, ssh_pub: str
+    lab: LabContext, folder: Path, hours_left: float, pointer_prefix: str, ssh_pub: str
 ) -> None:
     """bootstrap.ign, master.ign, worker.ign and metadata.json into ``folder``."""
     net = lab.network
@@ -88,7 +88,7 @@ def _fake_image(seed: int, size: int) -> bytes:
     return random.Random(seed).randbytes(size)
 
 
-def fill_web_root(lab: Lab, root: Path, installdir: Path, ssh_pub: str) -> None:
+def fill_web_root(lab: LabContext, root: Path, installdir: Path, ssh_pub: str) -> None:
     """The seed's web root: RHCOS kernel, initramfs and raw.gz, pxeboot.ipxe, the *.ign copies."""
     m = model(lab)
     ip = lab.ip(BASTION_OCTET)
@@ -179,7 +179,7 @@ http {{
 """
 
 
-def start_sshd(lab: Lab, ip: str, port: int) -> tuple[Path, Path]:
+def start_sshd(lab: LabContext, ip: str, port: int) -> tuple[Path, Path]:
     """sshd for root with the lab's key; returns (client key, known_hosts)."""
     d = lab.workdir / "sshd"
     d.mkdir(parents=True, exist_ok=True)
@@ -203,7 +203,7 @@ def start_sshd(lab: Lab, ip: str, port: int) -> tuple[Path, Path]:
     return client_key, known_hosts
 
 
-def web_root(lab: Lab) -> Path:
+def web_root(lab: LabContext) -> Path:
     """This slot's web root (recreated empty), readable by nginx workers."""
     WWW_BASE.mkdir(exist_ok=True)
     WWW_BASE.chmod(0o755)
@@ -215,7 +215,7 @@ def web_root(lab: Lab) -> Path:
     return root
 
 
-def start(lab: Lab) -> dict:
+def start(lab: LabContext) -> dict:
     """Start sshd and nginx, generate ignition; return the bastion's inventory keys."""
     m = model(lab)
     ip, port = lab.ip(BASTION_OCTET), lab.port(2)
@@ -259,12 +259,12 @@ _PARTS = ("network", "bastion")
 @scenario(
     "bastion-clean", "the bastion as it should be: served, labeled, fresh ignition", parts=_PARTS
 )
-def _bastion_clean(lab: Lab) -> None:
+def _bastion_clean(lab: LabContext) -> None:
     model(lab)
 
 
 @scenario("rhcos-mislabeled", f"{RHCOS} carries admin_home_t (copied from /root)", parts=_PARTS)
-def _rhcos_mislabeled(lab: Lab) -> None:
+def _rhcos_mislabeled(lab: LabContext) -> None:
     model(lab).labels[RHCOS] = ADMIN_HOME_LABEL
 
 
@@ -273,14 +273,14 @@ def _rhcos_mislabeled(lab: Lab) -> None:
     "worker.ign in the web root is root-owned mode 600 (nginx: 403)",
     parts=_PARTS,
 )
-def _ignition_unreadable(lab: Lab) -> None:
+def _ignition_unreadable(lab: LabContext) -> None:
     model(lab).private = ("worker.ign",)
 
 
 @scenario(
     "ignition-expired", "bootstrap.ign's one-day certificates expired an hour ago", parts=_PARTS
 )
-def _ignition_expired(lab: Lab) -> None:
+def _ignition_expired(lab: LabContext) -> None:
     model(lab).one_day_hours_left = -1
 
 
@@ -289,17 +289,17 @@ def _ignition_expired(lab: Lab) -> None:
     "bootstrap.ign's one-day certificates expire within the hour",
     parts=_PARTS,
 )
-def _ignition_nearly_expired(lab: Lab) -> None:
+def _ignition_nearly_expired(lab: LabContext) -> None:
     model(lab).one_day_hours_left = 0.75
 
 
 @scenario(
     "pointer-at-api", "master.ign and worker.ign merge from api instead of api-int", parts=_PARTS
 )
-def _pointer_at_api(lab: Lab) -> None:
+def _pointer_at_api(lab: LabContext) -> None:
     model(lab).pointer_prefix = "api"
 
 
 @scenario("stale-webroot-ignition", "the web root serves yesterday's bootstrap.ign", parts=_PARTS)
-def _stale_webroot(lab: Lab) -> None:
+def _stale_webroot(lab: LabContext) -> None:
     model(lab).stale = ("bootstrap.ign",)

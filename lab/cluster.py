@@ -5,7 +5,8 @@ lab mirror's host when the registry part runs first, pushing the sample images t
 mirrored), applies the scenario's edits, writes ``<workdir>/cluster/must-gather``, starts
 ``lab/apiserver.py`` on ``lab.ip(120):lab.port(8)`` with a self-signed certificate and a bearer
 token, and writes ``<workdir>/kubeconfig``; a second one on ``lab.port(9)`` answers 403 to
-listing clusteroperators (``<workdir>/kubeconfig-rbac``). Requests are logged to ``<workdir>/cluster/requests.jsonl``.
+listing clusteroperators (``<workdir>/kubeconfig-rbac``). Requests are logged to
+``<workdir>/cluster/requests.jsonl``.
 """
 
 from __future__ import annotations
@@ -30,31 +31,15 @@ from lab.cluster_model import ClusterModel
 from lab.scenarios import scenario
 
 if TYPE_CHECKING:
-    from lab.core import Lab
+    from lab.part import LabContext
 
 PACKAGES: list[str] = []
 SEED_MIRROR = "registry.test.example.local:5000"
 
 
-def edits(lab: Lab) -> list[Callable[[Lab, ClusterModel], None]]:
-    """The scenario's edits of the cluster model, applied when the part starts."""
-    found = getattr(lab, "cluster_edits", None)
-    if found is None:
-        found = []
-        lab.cluster_edits = found  # type: ignore[attr-defined]
-    return found
-
-
-def edit(lab: Lab, fn: Callable[[Lab, ClusterModel], None]) -> None:
-    edits(lab).append(fn)
-
-
-def forbid(lab: Lab) -> list[str]:
-    found = getattr(lab, "cluster_forbid", None)
-    if found is None:
-        found = []
-        lab.cluster_forbid = found  # type: ignore[attr-defined]
-    return found
+def edit(lab: LabContext, fn: Callable[[LabContext, ClusterModel], None]) -> None:
+    """Add an edit of the cluster model, applied when the part starts (scenarios call this)."""
+    lab.cluster_edits.append(fn)
 
 
 # --------------------------------------------------------------------------- TLS
@@ -131,15 +116,16 @@ def _https_ready(host: str, port: int, ca: Path) -> bool:
 # --------------------------------------------------------------------------- mirror content
 
 
-def push_samples(lab: Lab, model: ClusterModel) -> None:
-    """Push the seed's mirrored sample images, and point payload streams at the payload's digests."""
+def push_samples(lab: LabContext, model: ClusterModel) -> None:
+    """Push the seed's mirrored sample images, and point payload streams at the payload's
+    digests."""
     from lab.imagebuild import Pusher, build_image, tar_layer
     from lab.registry import model_of
 
     reg = model_of(lab)
     root = lab.workdir / "registry"
     pusher = Pusher(model.mirror, reg.user, reg.password, str(root / "certs" / "ca.crt"))
-    for ref in getattr(lab, "cluster_mirrored", CM.MIRRORED_TAGS):
+    for ref in CM.MIRRORED_TAGS:
         repo, tag = ref.rsplit(":", 1)
         image = build_image([tar_layer({f"{repo}/README": ref.encode()})])
         pusher.image(repo, image, tag)
@@ -153,7 +139,7 @@ def push_samples(lab: Lab, model: ClusterModel) -> None:
 
 
 def serve_snapshot(
-    lab: Lab,
+    lab: LabContext,
     name: str,
     port_index: int,
     snapshot: Path,
@@ -210,29 +196,27 @@ def serve_snapshot(
     return kc
 
 
-def start(lab: Lab) -> dict[str, Any]:
+def start(lab: LabContext) -> dict[str, Any]:
     root = lab.workdir / "cluster"
     root.mkdir(parents=True, exist_ok=True)
     mirror = (lab.inventory.get("mirror") or {}).get("registry") or SEED_MIRROR
     model = CM.seed_cluster(lab.network, mirror)
     if "mirror" in lab.inventory:
         push_samples(lab, model)
-    for fn in edits(lab):
+    for fn in lab.cluster_edits:
         fn(lab, model)
     snapshot = CM.write_must_gather(model, root / "must-gather")
     log = root / "requests.jsonl"
     log.write_text("")
     # port 8: the API as the scenario has it; port 9: the same API for a reader that may not
     # list clusteroperators (an RBAC gap: 403)
-    serve_snapshot(lab, "apiserver", 8, snapshot, forbid(lab))
-    serve_snapshot(
-        lab, "apiserver-rbac", 9, snapshot, [*forbid(lab), "clusteroperators.config.openshift.io"]
-    )
+    serve_snapshot(lab, "apiserver", 8, snapshot)
+    serve_snapshot(lab, "apiserver-rbac", 9, snapshot, ["clusteroperators.config.openshift.io"])
     kc = lab.workdir / "kubeconfig"
-    lab.kubeconfig = kc  # type: ignore[attr-defined]
-    lab.snapshot = snapshot  # type: ignore[attr-defined]
-    lab.api_requests = root / "requests.jsonl"  # type: ignore[attr-defined]
-    lab.cluster_model = model  # type: ignore[attr-defined]
+    lab.kubeconfig = kc
+    lab.snapshot = snapshot
+    lab.api_requests = root / "requests.jsonl"
+    lab.cluster_model = model
     return {}
 
 
@@ -242,7 +226,9 @@ def start(lab: Lab) -> dict[str, Any]:
 PARTS = ("network", "registry", "cluster")
 
 
-def remove_bootstrap(lab: Lab, backends: tuple[str, ...] = ("kube_api", "machine_config")) -> None:
+def remove_bootstrap(
+    lab: LabContext, backends: tuple[str, ...] = ("kube_api", "machine_config")
+) -> None:
     """Drop the bootstrap's server lines from the named backends (as §7.8.6 does)."""
     for name in backends:
         backend = lab.network.backend(name)
@@ -254,11 +240,11 @@ def remove_bootstrap(lab: Lab, backends: tuple[str, ...] = ("kube_api", "machine
     "the seed cluster after install and day 2: every postinstall check passes",
     parts=PARTS,
 )
-def _installed(lab: Lab) -> None:
+def _installed(lab: LabContext) -> None:
     remove_bootstrap(lab)
 
 
-def break_everything(lab: Lab, model: ClusterModel) -> None:
+def break_everything(lab: LabContext, model: ClusterModel) -> None:
     """One failing subject for each postinstall check, the others left passing."""
     fq = {n["metadata"]["name"].split(".")[0]: n["metadata"]["name"] for n in model.of("nodes")}
     # nodes.names: m1 registered as localhost (no PTR when it booted, 002 §9.3)
@@ -277,7 +263,8 @@ def break_everything(lab: Lab, model: ClusterModel) -> None:
     next(c for c in co["status"]["conditions"] if c["type"] == "Degraded").update(
         status="True",
         reason="FailedImageImports",
-        message="Samples installed at 4.5.11, with image import failures for these imagestreams: nodejs",
+        message="Samples installed at 4.5.11, with image import failures for these imagestreams: "
+        "nodejs",
     )
     # csr.pending: a node-bootstrapper CSR with no status (002 §7.7)
     model.add(
@@ -287,11 +274,13 @@ def break_everything(lab: Lab, model: ClusterModel) -> None:
             "csr-nnzww",
             spec={
                 "signerName": "kubernetes.io/kube-apiserver-client-kubelet",
-                "username": "system:serviceaccount:openshift-machine-config-operator:node-bootstrapper",
+                "username": "system:serviceaccount:openshift-machine-config-operator"
+                ":node-bootstrapper",
             },
         ),
     )
-    # placement.infra + router_behind_lb: one router on w1 (not behind 80/443), prometheus-k8s-0 on w2
+    # placement.infra + router_behind_lb: one router on w1 (not behind 80/443),
+    # prometheus-k8s-0 on w2
     model.pods("router-default-cbbf5f64-fxpzf")[0]["spec"]["nodeName"] = fq["w1"]
     model.pods("prometheus-k8s-0")[0]["spec"]["nodeName"] = fq["w2"]
     # placement.infra_taints: i3 untainted
@@ -352,6 +341,6 @@ def break_everything(lab: Lab, model: ClusterModel) -> None:
     "after install, one subject of every postinstall check broken (bootstrap left behind 6443)",
     parts=PARTS,
 )
-def _installed_broken(lab: Lab) -> None:
+def _installed_broken(lab: LabContext) -> None:
     remove_bootstrap(lab, ("machine_config",))
     edit(lab, break_everything)

@@ -1,4 +1,5 @@
-"""The seed cluster (``002_3305a96b10d962d7.txt`` after day 2, ``000_...`` Samples pattern 2) as objects.
+"""The seed cluster (``002_3305a96b10d962d7.txt`` after day 2, ``000_...`` Samples pattern 2)
+as objects.
 
 :func:`seed_cluster` builds the objects a must-gather of the seed cluster holds: nodes (infra
 labelled and tainted), router/registry/monitoring pods on the infra nodes, clusteroperators,
@@ -66,7 +67,8 @@ OPERATORS = [
     "service-ca",
     "storage",
 ]
-#: Sample imagestreams: name -> {tag: image on registry.redhat.io}. nodejs and httpd are not mirrored.
+#: Sample imagestreams: name -> {tag: image on registry.redhat.io}. nodejs and httpd are not
+#: mirrored.
 SAMPLE_STREAMS: dict[str, dict[str, str]] = {
     "nginx": {"1.10": "rhscl/nginx-110-rhel7:latest", "1.12": "rhscl/nginx-112-rhel7:latest"},
     "redis": {"3.2": "rhscl/redis-32-rhel7:latest"},
@@ -557,7 +559,8 @@ def write_must_gather(
     tarball: bool = False,
     list_files: tuple[str, ...] = ("core/pods",),
 ) -> Path:
-    """Write the snapshot as a folder (or ``target`` .tar.gz); ``oc_adm`` adds the per-image folder."""
+    """Write the snapshot as a folder (or ``target`` .tar.gz); ``oc_adm`` adds the per-image
+    folder."""
     prefix = (
         "must-gather.local.5448813/quay-io-openshift-release-dev-ocp-v4-0-art-dev-sha256-0f1e2d/"
         if oc_adm

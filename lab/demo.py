@@ -46,7 +46,8 @@ def _run(out: Path, marker: str, *args: str) -> dict:
     report = out / "report.json"
     if not report.exists():
         raise RuntimeError(
-            f"pytest wrote no report ({out / 'summary.txt'}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+            f"pytest wrote no report ({out / 'summary.txt'}):\n"
+            f"{done.stdout[-2000:]}{done.stderr[-2000:]}"
         )
     return json.loads(report.read_text())
 
@@ -54,12 +55,14 @@ def _run(out: Path, marker: str, *args: str) -> dict:
 def _summary_lines(title: str, report: dict) -> list[str]:
     s = report["summary"]
     lines = [
-        f"{title}: {s['passed']} passed, {s['failed']} failed, {s['error']} error, {s['skipped']} skipped"
+        f"{title}: {s['passed']} passed, {s['failed']} failed, {s['error']} error, "
+        f"{s['skipped']} skipped"
     ]
     for rec in report["results"]:
         if rec["outcome"] in ("failed", "error"):
             lines.append(
-                f"  {rec['outcome'].upper():6} {rec['check']} [{rec['subject']}]: {rec['message'][:300]}"
+                f"  {rec['outcome'].upper():6} {rec['check']} [{rec['subject']}]: "
+                f"{rec['message'][:300]}"
             )
             if rec.get("remediation"):
                 lines.append(f"         fix: {rec['remediation'][:300]}")
@@ -114,7 +117,8 @@ def run_demo(out: Path, scenario: str = "field-day", quick: bool = False) -> int
             k: v for k, v in _verdicts(offline).items() if k[0] in cluster_checks
         }
         lines.append(
-            f"postinstall offline on {bundle}: cluster verdicts {'identical to' if same else 'DIFFER from'} the live run"
+            f"postinstall offline on {bundle}: cluster verdicts "
+            f"{'identical to' if same else 'DIFFER from'} the live run"
         )
         ok &= same and live["summary"]["failed"] > 0
 

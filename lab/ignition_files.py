@@ -87,11 +87,13 @@ def _kubeconfig(server: str, ca: Issued, client: Issued) -> bytes:
     b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
     return (
         "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n"
-        f"    certificate-authority-data: {b64(ca.cert_pem())}\n    server: {server}\n  name: cluster\n"
+        f"    certificate-authority-data: {b64(ca.cert_pem())}\n"
+        f"    server: {server}\n  name: cluster\n"
         "users:\n- name: kubelet\n  user:\n"
         f"    client-certificate-data: {b64(client.cert_pem())}\n"
         f"    client-key-data: {b64(client.key_pem())}\n"
-        "contexts:\n- context: {cluster: cluster, user: kubelet}\n  name: kubelet\ncurrent-context: kubelet\n"
+        "contexts:\n- context: {cluster: cluster, user: kubelet}\n  name: kubelet\n"
+        "current-context: kubelet\n"
     ).encode()
 
 

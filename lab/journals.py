@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from lab.scenarios import scenario
 
 if TYPE_CHECKING:
-    from lab.core import Lab
+    from lab.part import LabContext
 
 PACKAGES = ["systemd-journal-remote"]
 #: The journals are read the way a site's are: over SSH (the lab's bastion sshd serves them).
@@ -146,7 +146,8 @@ def bootstrap_lines() -> list[JournalLine]:
         ),
         bk(
             24,
-            f'Failed to create "openshift-install-manifests.yaml" configmaps.v1./openshift-install-manifests -n openshift-config: {_NS_MISSING}',
+            'Failed to create "openshift-install-manifests.yaml" '
+            f"configmaps.v1./openshift-install-manifests -n openshift-config: {_NS_MISSING}",
         ),
         bk(24, "[#170] failed to create some manifests:"),
     ]
@@ -202,13 +203,13 @@ def master_lines(name: str, fqdn: str, registers: bool, pull_fails: bool) -> lis
         lines += [
             kl(
                 106,
-                "I0928 13:39:46.000000    1520 kubelet_node_status.go:70] Attempting to register node "
-                + fqdn,
+                "I0928 13:39:46.000000    1520 kubelet_node_status.go:70] "
+                "Attempting to register node " + fqdn,
             ),
             kl(
                 107,
-                "I0928 13:39:47.000000    1520 kubelet_node_status.go:73] Successfully registered node "
-                + fqdn,
+                "I0928 13:39:47.000000    1520 kubelet_node_status.go:73] "
+                "Successfully registered node " + fqdn,
             ),
         ]
     lines.append(
@@ -236,30 +237,58 @@ def master_lines(name: str, fqdn: str, registers: bool, pull_fails: bool) -> lis
     return lines
 
 
+def _lines(*lines: str) -> str:
+    """A log's text: ``lines``, each ended by a newline."""
+    return "".join(f"{line}\n" for line in lines)
+
+
 #: The LB's log in syslog form (seed section 9.5), after the clock of the bootstrap excerpt.
-HAPROXY_LOG = """\
-Sep 29 16:02:59 localhost haproxy[69855]: Connect from 172.16.0.23:55618 to 172.16.0.110:22623 (machineconfig/TCP)
-Sep 29 16:03:08 localhost haproxy[69855]: Server machine_config/bs is UP, reason: Layer4 check passed, check duration: 0ms. 1 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.
-Sep 29 16:03:15 localhost haproxy[69855]: Server kube_api/bs is DOWN, reason: Layer4 connection problem, info: "Connection refused", check duration: 0ms. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.
-Sep 29 16:03:15 localhost haproxy[69855]: backend kube_api has no server available!
-Sep 29 16:03:17 localhost haproxy[69855]: Connect from 192.168.124.201:58072 to 192.168.124.110:6443 (kubeapi/TCP)
-Sep 29 16:04:40 localhost haproxy[69855]: Server kube_api/bs is UP, reason: Layer4 check passed, check duration: 0ms. 1 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.
-Sep 29 16:20:02 localhost haproxy[69855]: Server kube_api/m1 is DOWN, reason: Layer4 connection problem, info: "Connection refused", check duration: 0ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.
-Sep 29 16:21:30 localhost haproxy[69855]: Server kube_api/m1 is UP, reason: Layer4 check passed, check duration: 0ms. 2 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.
-Sep 29 16:22:11 localhost haproxy[69855]: Server machine_config/m3 is DOWN, reason: Layer4 timeout, check duration: 2001ms. 2 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.
-"""
+HAPROXY_LOG = _lines(
+    "Sep 29 16:02:59 localhost haproxy[69855]: Connect from 172.16.0.23:55618 to "
+    "172.16.0.110:22623 (machineconfig/TCP)",
+    "Sep 29 16:03:08 localhost haproxy[69855]: Server machine_config/bs is UP, reason: "
+    "Layer4 check passed, check duration: 0ms. 1 active and 0 backup servers online. 0 "
+    "sessions requeued, 0 total in queue.",
+    "Sep 29 16:03:15 localhost haproxy[69855]: Server kube_api/bs is DOWN, reason: Layer4 "
+    'connection problem, info: "Connection refused", check duration: 0ms. 0 active and 0 '
+    "backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.",
+    "Sep 29 16:03:15 localhost haproxy[69855]: backend kube_api has no server available!",
+    "Sep 29 16:03:17 localhost haproxy[69855]: Connect from 192.168.124.201:58072 to "
+    "192.168.124.110:6443 (kubeapi/TCP)",
+    "Sep 29 16:04:40 localhost haproxy[69855]: Server kube_api/bs is UP, reason: Layer4 "
+    "check passed, check duration: 0ms. 1 active and 0 backup servers online. 0 sessions "
+    "requeued, 0 total in queue.",
+    "Sep 29 16:20:02 localhost haproxy[69855]: Server kube_api/m1 is DOWN, reason: Layer4 "
+    'connection problem, info: "Connection refused", check duration: 0ms. 1 active and 0 '
+    "backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.",
+    "Sep 29 16:21:30 localhost haproxy[69855]: Server kube_api/m1 is UP, reason: Layer4 "
+    "check passed, check duration: 0ms. 2 active and 0 backup servers online. 0 sessions "
+    "requeued, 0 total in queue.",
+    "Sep 29 16:22:11 localhost haproxy[69855]: Server machine_config/m3 is DOWN, reason: "
+    "Layer4 timeout, check duration: 2001ms. 2 active and 0 backup servers left. 0 "
+    "sessions active, 0 requeued, 0 remaining in queue.",
+)
 
 #: The installer's log in ignition.dir (seed sections 7.5 and 7.8.2.1).
-INSTALLER_LOG = """\
-time="2020-09-23T04:18:08-04:00" level=debug msg="OpenShift Installer 4.5.5"
-time="2020-09-23T04:18:08-04:00" level=debug msg="Built from commit 01f5643a02f154246fab0923f8828aa9ae3b76fb"
-time="2020-09-23T04:18:08-04:00" level=info msg="Waiting up to 20m0s for the Kubernetes API at https://api.ocp45.example.localdomain:6443..."
-time="2020-09-23T04:18:08-04:00" level=debug msg="Still waiting for the Kubernetes API: Get https://api.ocp45.example.localdomain:6443/version?timeout=32s: http: server gave HTTP response to HTTPS client"
-time="2020-09-23T04:18:38-04:00" level=debug msg="Still waiting for the Kubernetes API: Get https://api.ocp45.example.localdomain:6443/version?timeout=32s: http: server gave HTTP response to HTTPS client"
-time="2020-09-23T04:19:08-04:00" level=debug msg="Still waiting for the Kubernetes API: Get https://api.ocp45.example.localdomain:6443/version?timeout=32s: http: server gave HTTP response to HTTPS client"
-time="2020-09-23T04:24:21-04:00" level=info msg="API v1.18.3+b0068a8 up"
-time="2020-09-23T04:24:21-04:00" level=info msg="Waiting up to 40m0s for bootstrapping to complete..."
-"""
+INSTALLER_LOG = _lines(
+    'time="2020-09-23T04:18:08-04:00" level=debug msg="OpenShift Installer 4.5.5"',
+    'time="2020-09-23T04:18:08-04:00" level=debug msg="Built from commit '
+    '01f5643a02f154246fab0923f8828aa9ae3b76fb"',
+    'time="2020-09-23T04:18:08-04:00" level=info msg="Waiting up to 20m0s for the '
+    'Kubernetes API at https://api.ocp45.example.localdomain:6443..."',
+    'time="2020-09-23T04:18:08-04:00" level=debug msg="Still waiting for the Kubernetes '
+    "API: Get https://api.ocp45.example.localdomain:6443/version?timeout=32s: http: "
+    'server gave HTTP response to HTTPS client"',
+    'time="2020-09-23T04:18:38-04:00" level=debug msg="Still waiting for the Kubernetes '
+    "API: Get https://api.ocp45.example.localdomain:6443/version?timeout=32s: http: "
+    'server gave HTTP response to HTTPS client"',
+    'time="2020-09-23T04:19:08-04:00" level=debug msg="Still waiting for the Kubernetes '
+    "API: Get https://api.ocp45.example.localdomain:6443/version?timeout=32s: http: "
+    'server gave HTTP response to HTTPS client"',
+    'time="2020-09-23T04:24:21-04:00" level=info msg="API v1.18.3+b0068a8 up"',
+    'time="2020-09-23T04:24:21-04:00" level=info msg="Waiting up to 40m0s for '
+    'bootstrapping to complete..."',
+)
 
 
 #: The LB's haproxy journal (used when the inventory names no load_balancer.log).
@@ -293,13 +322,13 @@ def build(root: Path, fqdn: dict[str, str]) -> dict[str, Any]:
     return paths
 
 
-def start(lab: Lab) -> dict[str, Any]:
+def start(lab: LabContext) -> dict[str, Any]:
     """Write the journals; give each bootstrap and master node its ``journal_dir``, the LB its
     log, ignition.dir the installer's log."""
     root = lab.workdir / "journals"
     fqdn = {n.name: n.fqdn for n in lab.network.nodes}
     paths = build(root, fqdn)
-    lab.journals = paths  # type: ignore[attr-defined]  # for tests: lb journal, haproxy.log
+    lab.journals = paths  # for tests: lb journal, haproxy.log
     nodes = [dict(n) for n in lab.inventory.get("nodes", [])] or [
         {"name": n.name, "role": n.role, "ip": n.ip} for n in lab.network.nodes
     ]
@@ -329,5 +358,5 @@ def start(lab: Lab) -> dict[str, Any]:
     "haproxy and installer logs, some failures resolved and some not",
     parts=("network", "bastion", "journals"),
 )
-def _install_logs(lab: Lab) -> None:
+def _install_logs(lab: LabContext) -> None:
     pass

@@ -104,9 +104,6 @@ class NetworkModel:
     def backend(self, name: str) -> Proxy:
         return next(b for b in self.backends if b.name == name)
 
-    def frontend(self, name: str) -> Proxy:
-        return next(f for f in self.frontends if f.name == name)
-
     def node_ports(self) -> list[tuple[str, int]]:
         """The ports each node would listen on: API and MCS on control plane, 80/443 elsewhere."""
         pairs = []

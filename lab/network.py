@@ -1,4 +1,8 @@
-"""The network part of the lab: a primary and a secondary BIND, HAProxy, and node ports."""
+"""The network part of the lab: a primary and a secondary BIND, HAProxy, and node ports.
+
+Its scenarios (DNS records and haproxy.cfg as sites get them wrong) edit the lab's
+:class:`lab.model.NetworkModel` before the part starts.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,10 @@ import dns.query
 
 from lab.model import NetworkModel, Record
 from lab.procs import tcp_ready
+from lab.scenarios import scenario
 
 if TYPE_CHECKING:
-    from lab.core import Lab
+    from lab.part import LabContext
 
 PACKAGES = ["bind9", "haproxy"]
 
@@ -156,7 +161,7 @@ def _answers(port: int, zone: str) -> bool:
 
 
 def start_named(
-    lab: Lab, name: str, port: int, forward: list[Record], reverse: list[Record], serial: int
+    lab: LabContext, name: str, port: int, forward: list[Record], reverse: list[Record], serial: int
 ) -> None:
     model = lab.network
     d = lab.workdir / name
@@ -181,7 +186,7 @@ def start_named(
     )
 
 
-def start(lab: Lab) -> dict:
+def start(lab: LabContext) -> dict:
     """Start DNS, node ports and HAProxy; return the inventory keys they provide."""
     model = lab.network
     primary_port, secondary_port = lab.port(0), lab.port(1)
@@ -236,3 +241,81 @@ def start(lab: Lab) -> dict:
         },
         "nodes": [{"name": n.name, "role": n.role, "ip": n.ip} for n in model.nodes],
     }
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+@scenario("clean", "the seed site as it should be: every check passes")
+def _clean(lab: LabContext) -> None:
+    pass
+
+
+@scenario("missing-ptr", "i1 has no PTR record (the node would register as localhost)")
+def _missing_ptr(lab: LabContext) -> None:
+    net = lab.network
+    net.reverse = [r for r in net.reverse if r.value != net.node("i1").fqdn]
+
+
+@scenario("wrong-a", "m2's A record carries m3's address (a typo in the zone)")
+def _wrong_a(lab: LabContext) -> None:
+    net = lab.network
+    for r in net.forward:
+        if r.owner == net.node("m2").fqdn:
+            r.value = net.node("m3").ip
+
+
+@scenario("no-apps-wildcard", "the *.apps wildcard record is missing")
+def _no_wildcard(lab: LabContext) -> None:
+    net = lab.network
+    net.forward = [r for r in net.forward if not r.owner.startswith("*.apps.")]
+
+
+@scenario("api-int-on-api-vip", "api-int resolves to the external API VIP")
+def _api_int_wrong(lab: LabContext) -> None:
+    net = lab.network
+    for r in net.forward:
+        if r.owner.startswith("api-int."):
+            r.value = net.api_vip
+
+
+@scenario("stale-secondary", "ns2 kept an old copy: older serial, no infra nodes")
+def _stale_secondary(lab: LabContext) -> None:
+    net = lab.network
+    infra = {n.fqdn for n in net.nodes if n.role == "infra"}
+    net.secondary_forward = [
+        Record(r.owner, r.rtype, r.value) for r in net.forward if r.owner not in infra
+    ]
+    net.secondary_reverse = [
+        Record(r.owner, r.rtype, r.value) for r in net.reverse if r.value not in infra
+    ]
+    net.secondary_serial = net.serial - 1
+
+
+@scenario("frontend-unbound", "no frontend binds the machine config port 22623")
+def _frontend_unbound(lab: LabContext) -> None:
+    net = lab.network
+    net.frontends = [f for f in net.frontends if f.name != "machineconfig"]
+
+
+@scenario("backend-missing-master", "m2 is missing from the kube_api backend")
+def _backend_missing_master(lab: LabContext) -> None:
+    backend = lab.network.backend("kube_api")
+    backend.servers = [s for s in backend.servers if s[0] != "m2"]
+
+
+@scenario("ingress-missing-infra", "i3 is missing from the ingress (80/443) backends")
+def _ingress_missing_infra(lab: LabContext) -> None:
+    for name in ("infra_http", "infra_https"):
+        backend = lab.network.backend(name)
+        backend.servers = [s for s in backend.servers if s[0] != "i3"]
+
+
+@scenario("seed-initial", "the seed's first state: infra nodes without PTRs, ingress on workers")
+def _seed_initial(lab: LabContext) -> None:
+    net = lab.network
+    infra = [n for n in net.nodes if n.role == "infra"]
+    workers = [n for n in net.nodes if n.role == "worker"]
+    net.reverse = [r for r in net.reverse if r.value not in {n.fqdn for n in infra}]
+    for name, port in (("infra_http", 80), ("infra_https", 443)):
+        net.backend(name).servers = [(n.name, n.fqdn, port) for n in workers]

@@ -43,7 +43,6 @@ class ProcessTable:
         ready: Callable[[], bool] | None = None,
         timeout: float = 15.0,
         stop_signal: int = signal.SIGTERM,
-        stdin: bytes | None = None,
     ) -> Proc:
         """Start ``argv``; wait until ``ready()`` is true or the process dies (then raise)."""
         out = open(self.logdir / f"{name}.out", "wb")  # noqa: SIM115 - owned by the child
@@ -52,16 +51,13 @@ class ProcessTable:
             argv,
             stdout=out,
             stderr=err,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
             cwd=self.workdir,
             pass_fds=self.keep_fds,
         )
         out.close()
         err.close()
-        if stdin is not None and popen.stdin:
-            popen.stdin.write(stdin)
-            popen.stdin.close()
         proc = Proc(name, popen.pid, argv, stop_signal, _start_time(popen.pid))
         self.procs.append(proc)
         self._popen[popen.pid] = popen

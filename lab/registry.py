@@ -36,7 +36,7 @@ from lab.imagebuild import Image, Pusher, build_image, manifest_list, raw_blob, 
 from lab.scenarios import scenario
 
 if TYPE_CHECKING:
-    from lab.core import Lab
+    from lab.part import LabContext
 
 PACKAGES = ["docker-registry", "apache2-utils"]
 
@@ -90,13 +90,11 @@ class RegistryModel:
     components: tuple[str, ...] = COMPONENTS
 
 
-def model_of(lab: Lab) -> RegistryModel:
+def model_of(lab: LabContext) -> RegistryModel:
     """The lab's registry model, created on first use (scenarios call this)."""
-    model = getattr(lab, "registry_model", None)
-    if model is None:
-        model = RegistryModel()
-        lab.registry_model = model  # type: ignore[attr-defined]
-    return model
+    if lab.registry_model is None:
+        lab.registry_model = RegistryModel()
+    return lab.registry_model
 
 
 # --------------------------------------------------------------------------- PKI
@@ -258,7 +256,9 @@ def release_image(references: bytes, base: Image | None = None) -> Image:
     ).encode()
     manifests = {
         "release-manifests/release-metadata": metadata,
-        "release-manifests/0000_50_cluster-ingress-operator_00-namespace.yaml": b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-ingress-operator\n",
+        "release-manifests/0000_50_cluster-ingress-operator_00-namespace.yaml": (
+            b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-ingress-operator\n"
+        ),
     }
     if references:
         manifests["release-manifests/image-references"] = references
@@ -338,7 +338,7 @@ def pull_secret(host: str, user: str, password: str) -> dict[str, Any]:
 
 
 def render_install_config(
-    lab: Lab, host: str, secret: dict[str, Any], bundle: str, sources: tuple[str, ...]
+    lab: LabContext, host: str, secret: dict[str, Any], bundle: str, sources: tuple[str, ...]
 ) -> str:
     net = lab.network
     doc: dict[str, Any] = {
@@ -355,7 +355,8 @@ def render_install_config(
         "platform": {"none": {}},
         "fips": False,
         "pullSecret": json.dumps(secret, separators=(",", ":")),
-        "sshKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDlabkeyonlyforthelabxxxxxxxxxxxxxxxxxxxxxxx lab",
+        "sshKey": "ssh-ed25519 "
+        "AAAAC3NzaC1lZDI1NTE5AAAAIDlabkeyonlyforthelabxxxxxxxxxxxxxxxxxxxxxxx lab",
         "additionalTrustBundle": bundle,
         "imageContentSources": [
             {"mirrors": [f"{host}/{LOCAL_REPOSITORY}"], "source": s} for s in sources
@@ -372,8 +373,9 @@ def _check_free(host: str, port: int) -> None:
             sock.bind((host, port))
         except OSError as exc:
             raise RuntimeError(
-                f"{host}:{port} is already in use ({exc.strerror}): a server of another lab on slot "
-                "addresses (a 'python -m lab up' left running?) - stop it with 'python -m lab down --dir DIR'"
+                f"{host}:{port} is already in use ({exc.strerror}): a server of another lab on "
+                "slot addresses (a 'python -m lab up' left running?) - stop it with "
+                "'python -m lab down --dir DIR'"
             ) from None
 
 
@@ -391,7 +393,7 @@ def _tls_ready(host: str, port: int, ca_file: Path) -> bool:
         return False
 
 
-def write_proxy_rules(lab: Lab, **rules: Any) -> None:
+def write_proxy_rules(lab: LabContext, **rules: Any) -> None:
     """Replace the fault proxy's rules (it re-reads them on the next request)."""
     path = lab.workdir / "registry" / "proxy.json"
     base = json.loads(path.read_text())
@@ -404,7 +406,7 @@ def write_proxy_rules(lab: Lab, **rules: Any) -> None:
 # --------------------------------------------------------------------------- start
 
 
-def start(lab: Lab) -> dict[str, Any]:
+def start(lab: LabContext) -> dict[str, Any]:
     """Start the registry (and proxy / token service if the model asks); push the payload."""
     model = model_of(lab)
     root = lab.workdir / "registry"
@@ -537,19 +539,19 @@ _PARTS = ("network", "registry")
 @scenario(
     "mirror-clean", "the mirror registry as it should be: every mirror check passes", parts=_PARTS
 )
-def _mirror_clean(lab: Lab) -> None:
+def _mirror_clean(lab: LabContext) -> None:
     model_of(lab)
 
 
 @scenario("mirror-missing-components", "haproxy-router and etcd were never mirrored", parts=_PARTS)
-def _missing(lab: Lab) -> None:
+def _missing(lab: LabContext) -> None:
     model_of(lab).missing = ("haproxy-router", "etcd")
 
 
 @scenario(
     "mirror-wrong-password", "the auth file and pull secret carry a wrong password", parts=_PARTS
 )
-def _wrong_password(lab: Lab) -> None:
+def _wrong_password(lab: LabContext) -> None:
     model = model_of(lab)
     model.auth_password = "wrong-" + secrets.token_hex(6)
 
@@ -559,14 +561,14 @@ def _wrong_password(lab: Lab) -> None:
     "ca_file and additionalTrustBundle hold a CA that did not sign the mirror",
     parts=_PARTS,
 )
-def _untrusted(lab: Lab) -> None:
+def _untrusted(lab: LabContext) -> None:
     model_of(lab).trust = "other"
 
 
 @scenario(
     "mirror-flaky", "the mirror answers 500 to its first 3 requests, then works", parts=_PARTS
 )
-def _flaky(lab: Lab) -> None:
+def _flaky(lab: LabContext) -> None:
     model = model_of(lab)
     model.front = "proxy"
     model.proxy_rules = {"fail_first": 3, "fail_status": 500}
@@ -575,12 +577,12 @@ def _flaky(lab: Lab) -> None:
 @scenario(
     "mirror-faults", "a fault proxy in front of the mirror (tests set its rules)", parts=_PARTS
 )
-def _faults(lab: Lab) -> None:
+def _faults(lab: LabContext) -> None:
     model_of(lab).front = "proxy"
 
 
 @scenario("mirror-token-auth", "the mirror uses Bearer tokens from a token service", parts=_PARTS)
-def _token(lab: Lab) -> None:
+def _token(lab: LabContext) -> None:
     model_of(lab).auth_mode = "token"
 
 
@@ -589,7 +591,7 @@ def _token(lab: Lab) -> None:
     "the mirror (through the proxy) names a plain-HTTP token realm",
     parts=_PARTS,
 )
-def _http_realm(lab: Lab) -> None:
+def _http_realm(lab: LabContext) -> None:
     model = model_of(lab)
     model.auth_mode = "token"
     model.front = "proxy"
@@ -603,25 +605,5 @@ def _http_realm(lab: Lab) -> None:
     "install-config mirrors ocp-release but not ocp-v4.0-art-dev",
     parts=_PARTS,
 )
-def _icsp_incomplete(lab: Lab) -> None:
+def _icsp_incomplete(lab: LabContext) -> None:
     model_of(lab).sources = (RELEASE_SOURCE,)
-
-
-def start_alone(lab: Lab) -> Lab:
-    """Start only this part (no DNS, no load balancer): what the mirror checks need, in half
-    the time. The inventory gets the cluster keys it requires plus the mirror keys."""
-    from lab import packages
-
-    try:
-        packages.ensure(PACKAGES)
-        lab.scenario.apply(lab)
-        net = lab.network
-        lab.inventory = {
-            "cluster": {"name": net.cluster, "base_domain": net.base_domain},
-            **start(lab),
-        }
-        lab.write_inventory()
-    except BaseException:
-        lab.stop()
-        raise
-    return lab

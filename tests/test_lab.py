@@ -40,7 +40,8 @@ def test_up_then_down_stops_every_server_even_those_that_rename_themselves(tmp_p
         names = {p["name"] for p in procs}
         assert {"ns1", "ns2", "haproxy", "node-ports"} <= names and len(names) >= 6
         assert all(alive(p["pid"]) for p in procs)
-    finally:  # named, haproxy, nginx and sshd have no time limit: a failed assertion must not leak them
+    finally:
+        # named, haproxy, nginx and sshd have no time limit: a failed assertion must not leak them
         # sshd and nginx rewrite their command line ("sshd: ... [listener]"): stopped all the same
         down = lab_cli("down", "--dir", str(workdir))
     assert down.returncode == 0

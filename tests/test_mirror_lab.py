@@ -34,6 +34,7 @@ from collectors.images.release import IMAGE_REFERENCES
 from collectors.inventory import load_inventory
 from collectors.site import Site
 from lab import Lab
+from lab.core import start_alone
 from lab.registry import (
     BROKEN_LAYER_TAG,
     LOCAL_REPOSITORY,
@@ -42,7 +43,6 @@ from lab.registry import (
     NOT_IMAGESTREAM_TAG,
     OCI_INDEX_TAG,
     RELEASE_TAG,
-    start_alone,
     write_proxy_rules,
 )
 from tests.suite import SuiteRun, run_suite
