@@ -1,4 +1,4 @@
-"""The HTML report: one self-contained page (inline CSS, no script, no network) an install lead reads.
+"""The HTML report: one self-contained page (inline CSS, no script, no network) for an install lead.
 
 ``render_html(data)`` is pure: it takes the run's data and returns the page. ``data`` is a dict:
 
@@ -82,7 +82,8 @@ font-weight:600;font-size:12.5px;max-width:100%;overflow-wrap:anywhere}
 color:#fff;border-radius:3px}
 .remedy{background:#fff8e1;border-left:4px solid #ffb300;padding:6px 10px;margin:4px 0 8px;
 white-space:pre-wrap;overflow-wrap:anywhere}td.remedy{border-left:1px solid var(--line);margin:0}
-.failures th{white-space:nowrap}.failures td{max-width:48em}.failures ul{margin:4px 0;padding-left:18px}
+.failures th{white-space:nowrap}.failures td{max-width:48em}
+.failures ul{margin:4px 0;padding-left:18px}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;
 font-size:12.5px}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}

@@ -1,8 +1,9 @@
 """One record per check and subject, merged from a test's setup, call and teardown reports.
 
 >>> r = Results()
->>> r.add("checks/dns.py::t[a]", {"check": "dns.api", "subject": "a", "outcome": "passed", "message": "", "remediation": ""}, "setup")
->>> r.add("checks/dns.py::t[a]", {"check": "dns.api", "subject": "a", "outcome": "failed", "message": "m", "remediation": "fix"}, "call")
+>>> rec = {"check": "dns.api", "subject": "a", "message": "", "remediation": ""}
+>>> r.add("checks/dns.py::t[a]", {**rec, "outcome": "passed"}, "setup")
+>>> r.add("checks/dns.py::t[a]", {**rec, "outcome": "failed", "message": "m"}, "call")
 >>> r.as_json()["summary"]
 {'passed': 0, 'failed': 1, 'error': 0, 'skipped': 0}
 """
