@@ -5,6 +5,8 @@
 ['bootkube.failed_to_create', 'bootkube.manifest_failed']
 >>> cat.rules_for("crio.service").entries
 ()
+>>> len(cat.rules_for(ANY_SOURCE).entries) == len(cat.entries)
+True
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ import yaml
 from collectors.errors import InputError
 
 CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
+#: the source of a stream that mixes units (a journal of several units): every entry applies
+#: to it, and each line is judged by the rules of its own unit when the line names one
+ANY_SOURCE = "*"
 
 
 class CatalogError(InputError):
@@ -85,7 +90,8 @@ class Catalog:
         return next(e for e in self.entries if e.id == entry_id)
 
     def rules_for(self, source: str) -> SourceRules:
-        """The entries, resolvers and events that apply to lines of ``source``."""
+        """The entries, resolvers and events that apply to lines of ``source`` (all of them
+        for ``ANY_SOURCE``)."""
         return _rules_for(self, source)
 
     def patterns(self) -> list[str]:
@@ -96,7 +102,7 @@ class Catalog:
 
 
 def _matches(source: str, globs: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(source, g) for g in globs)
+    return source == ANY_SOURCE or any(fnmatch.fnmatchcase(source, g) for g in globs)
 
 
 @cache
