@@ -627,3 +627,14 @@ def test_feed_streams_keeps_apis_of_feed_lines_and_names_each_origin(tmp_path):
     assert findings(c) == [("haproxy.no_server", "lb", "a"), ("kubelet.node_not_found", "m1", "m1")]
     first = c.findings()["findings"][1]
     assert first["first"] == "Mar 12 10:11:12.123456"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=80)
+    | st.lists(
+        st.sampled_from(["Error", "FAILED", "un", "fail", "ed", " ", "Timed Out", "x", "\u212a"])
+    ).map("".join)
+)
+def test_fast_error_search_agrees_with_the_catalog_pattern(message):
+    assert CATALOG.error_search(message) == (CATALOG.error_pattern.search(message) is not None)

@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class LogRecord:
-    """One log line: when, which unit or program, the message, and a priority or level if known."""
+class LogRecord(NamedTuple):
+    """One log line: when, which unit or program, the message, and a priority or level if known.
+    A named tuple: immutable, and several times cheaper to build than a frozen dataclass (one
+    per examined line)."""
 
     message: str
     time: str | None = None
@@ -97,10 +98,9 @@ def parse_journal_json(line: bytes | str) -> LogRecord | None:
 #: (``Mar 12 10:11:12.123456``), ``-o short-iso`` (``2020-09-28T13:38:24+0000``) and
 #: ``short-iso-precise`` (``2020-09-28T13:38:24.123456+00:00``)
 _TIME = r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S*"
-_SYSLOG = re.compile(
-    rf"^(?P<time>{_TIME})\s+(?P<host>\S+)\s+(?P<ident>[^\s:\[]+)(?:\[\d+\])?:\s?(?P<msg>.*)$"
-)
-_BARE_IDENT = re.compile(r"^(?P<ident>[^\s:\[]+)\[\d+\]:\s?(?P<msg>.*)$")
+#: the prefix only: the message is the rest of the line (no ``.*$`` scan of long lines)
+_SYSLOG = re.compile(rf"(?P<time>{_TIME})\s+(?P<host>\S+)\s+(?P<ident>[^\s:\[]+)(?:\[\d+\])?:\s?")
+_BARE_IDENT = re.compile(r"(?P<ident>[^\s:\[]+)\[\d+\]:\s?")
 #: haproxy's own stderr prefix, in a journal or a log file: 2.x ``[WARNING]  (4494) : ``,
 #: 1.x ``[WARNING] 071/085241 (29884) : `` (day of year / time)
 _HAPROXY_PREFIX = re.compile(
@@ -131,11 +131,11 @@ def parse_syslog_line(line: bytes | str) -> LogRecord:
     text = as_text(line)
     m = _SYSLOG.match(text)
     if m:
-        msg, level = _without_haproxy_prefix(m["msg"])
+        msg, level = _without_haproxy_prefix(text[m.end() :])
         return LogRecord(message=msg, time=m["time"], unit=m["ident"], level=level, host=m["host"])
     m = _BARE_IDENT.match(text)
     if m:
-        msg, level = _without_haproxy_prefix(m["msg"])
+        msg, level = _without_haproxy_prefix(text[m.end() :])
         return LogRecord(message=msg, unit=m["ident"], level=level)
     msg, level = _without_haproxy_prefix(text)
     return LogRecord(message=msg, level=level)

@@ -444,7 +444,7 @@ class Classifier:
             return True
         if rec.level in ERROR_LEVELS:
             return True
-        return self.catalog.error_pattern.search(rec.message) is not None
+        return self.catalog.error_search(rec.message)
 
     def _open(self, entry: Entry, key: str, host: str, unit: str, rec: LogRecord) -> None:
         gkey = (entry.id, host, key)
