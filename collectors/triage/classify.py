@@ -11,6 +11,20 @@ errors), never by the number of lines.
 ... ], host="bs", source="bootkube.service")
 >>> [(f["id"], f["key"], f["count"]) for f in c.findings()["findings"]]
 [('bootkube.failed_to_create', 'b.yaml', 1)]
+
+A file of several units (``journalctl -o short``, as in a log bundle) is read with
+``source=ANY_SOURCE``: each line is judged by the rules of the unit it names.
+
+>>> c = Classifier()
+>>> _ = c.feed_lines([
+...     'Jan 16 21:00:50 bs bootkube.sh[5541]: Still waiting for the Kubernetes API: Get'
+...     ' "https://localhost:6443/readyz": dial tcp [::1]:6443: connect: connection refused',
+...     'Jan 16 21:01:06 bs bootkube.sh[5541]: API is up',
+...     'May 17 08:31:38 sno kubenswrapper[2469]: E0517 08:31:38.553161    2469 kubelet.go:2471]'
+...     ' "Error getting node" err="node \\"sno\\" not found"',
+... ], host="", source=ANY_SOURCE, fmt="journal-text")
+>>> [(f["id"], f["host"], f["unit"], f["key"]) for f in c.findings()["findings"]]
+[('kubelet.node_not_found', 'sno', 'kubenswrapper', 'sno')]
 """
 
 from __future__ import annotations
@@ -26,14 +40,23 @@ from typing import Any
 from collectors.parsers.logs import (
     LogRecord,
     as_text,
+    parse_any_line,
     parse_installer_line,
     parse_journal_json,
+    parse_journal_text_line,
     parse_syslog_line,
 )
-from collectors.triage.catalog import Catalog, Entry, SourceRules, load_catalog
+from collectors.triage.catalog import ANY_SOURCE, Catalog, Entry, SourceRules, load_catalog
 
-#: formats a stream can be in
-FORMATS = ("journal", "syslog", "installer", "text")
+__all__ = ["ANY_SOURCE", "FORMATS", "Classifier", "template"]
+
+#: formats a stream can be in: journal JSON (``-o json``), journal text (``-o short``,
+#: ``short-precise``, ``short-iso``: host_service_logs, log bundles), syslog (haproxy's log,
+#: stderr form too), the installer's log, plain text, or ``auto`` (each line's own form)
+FORMATS = ("journal", "journal-text", "syslog", "installer", "text", "auto")
+#: a line at one of these levels is an error whatever its words (installer logfmt; haproxy's
+#: ``[ALERT]``/``[EMERG]`` stderr prefix)
+ERROR_LEVELS = frozenset({"error", "fatal", "alert", "emerg", "crit", "err"})
 SAMPLE_CHARS = 2000
 
 _KLOG_HEADER = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ ")
@@ -168,16 +191,25 @@ class Classifier:
     def _prefilter(self, source: str, fmt: str) -> _Prefilter:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
-        key = (source, fmt == "journal")
+        journal = fmt in ("journal", "auto")
+        key = (source, journal)
         if key not in self._filters:
             rules = self.catalog.rules_for(source)
-            self._filters[key] = _Prefilter(rules, self.catalog.error_hints, fmt == "journal")
+            self._filters[key] = _Prefilter(rules, self.catalog.error_hints, journal)
         return self._filters[key]
 
     def feed_lines(
-        self, lines: Iterable[bytes | str], host: str, source: str, fmt: str = "text"
+        self,
+        lines: Iterable[bytes | str],
+        host: str,
+        source: str,
+        fmt: str = "text",
+        origin: str | None = None,
     ) -> dict[str, int]:
-        """Classify every line of one stream (a unit's journal, a log file); returns its counts."""
+        """Classify every line of one stream (a unit's journal, a log file); returns its counts.
+        ``source`` is the catalog source (a unit, ``haproxy``...; ``ANY_SOURCE`` for several
+        units), ``host`` "" takes each line's own host, ``origin`` (a path) goes into the
+        stream's entry in findings.json's ``sources``."""
         wanted = self._prefilter(source, fmt)
         rules = self.catalog.rules_for(source)
         counts = {"lines": 0, "examined": 0, "not_json": 0}
@@ -193,18 +225,50 @@ class Classifier:
                 continue
             counts["examined"] += 1
             self.classify(self._parse(line, fmt), host, source, rules)
-        return self._done(host, source, fmt, counts, "python")
+        return self._done(host, source, fmt, counts, "python", origin)
+
+    def feed_streams(
+        self,
+        streams: Iterable[tuple[str, str, str, Iterable[bytes | str]]],
+        fmt: str = "auto",
+    ) -> dict[str, int]:
+        """Classify several streams, each ``(origin, host, unit, lines)``: where the lines come
+        from (a path in a snapshot), the host ("" for each line's own), the unit or catalog
+        source (``kubelet.service``, ``haproxy``; "" for a file of several units) and the lines.
+        Returns the counts summed over the streams.
+
+        >>> c = Classifier()
+        >>> c.feed_streams([("masters/kubelet_service.log", "m1", "kubelet.service",
+        ...     ['Mar 12 10:11:12.1 m1 kubenswrapper[1]: I0312 1 flags.go:64] FLAG: --v="2"'])])
+        {'lines': 1, 'examined': 1, 'not_json': 0}
+        >>> c.stats["benign"], c.sources[0]["origin"]
+        (1, 'masters/kubelet_service.log')
+        """
+        total = {"lines": 0, "examined": 0, "not_json": 0}
+        for origin, host, unit, lines in streams:
+            counts = self.feed_lines(lines, host, unit or ANY_SOURCE, fmt, origin=origin)
+            for name, value in counts.items():
+                total[name] += value
+        return total
 
     def feed_file(
-        self, path: str | Path, host: str, source: str, fmt: str = "text", use_grep: bool = True
+        self,
+        path: str | Path,
+        host: str,
+        source: str,
+        fmt: str = "text",
+        use_grep: bool = True,
+        origin: str | None = None,
     ) -> dict[str, int]:
         """Classify a file's lines. ``grep -E -i`` picks the lines worth a look when it is there
         (a C scan for the same literals as the Python pre-filter, and for lines that are not
-        JSON in a journal); else Python scans blocks for them. Same counts, same findings."""
+        JSON in a journal); else Python scans blocks for them. Same counts, same findings.
+        A must-gather's ``host_service_logs/masters/kubelet_service.log`` is
+        ``feed_file(path, "", "kubelet.service", "journal-text", origin=...)``."""
         wanted = self._prefilter(source, fmt)
         grep = shutil.which("grep") if use_grep else None
         if grep is None:
-            return self._feed_blocks(path, host, source, fmt, wanted)
+            return self._feed_blocks(path, host, source, fmt, wanted, origin)
         rules = self.catalog.rules_for(source)
         counts = {"lines": 0, "examined": 0, "not_json": 0}
         alternatives = [re.escape(w).replace("\\ ", " ") for w in wanted.literals]
@@ -231,10 +295,16 @@ class Classifier:
         if proc.returncode not in (0, 1):  # 1: no line matched
             raise OSError(f"grep failed on {path} (exit {proc.returncode})")
         counts["lines"] = _count_lines(path)
-        return self._done(host, source, fmt, counts, "grep")
+        return self._done(host, source, fmt, counts, "grep", origin)
 
     def _feed_blocks(
-        self, path: str | Path, host: str, source: str, fmt: str, wanted: _Prefilter
+        self,
+        path: str | Path,
+        host: str,
+        source: str,
+        fmt: str,
+        wanted: _Prefilter,
+        origin: str | None = None,
     ) -> dict[str, int]:
         """The pure-Python scan: per 4 MiB block, ``bytes.find`` for each literal in the
         lower-cased block; only the lines holding one are parsed, in file order."""
@@ -282,33 +352,54 @@ class Classifier:
                     )
                 if not chunk:
                     break
-        return self._done(host, source, fmt, counts, "python")
+        return self._done(host, source, fmt, counts, "python", origin)
 
     def _done(
-        self, host: str, source: str, fmt: str, counts: dict[str, int], how: str
+        self,
+        host: str,
+        source: str,
+        fmt: str,
+        counts: dict[str, int],
+        how: str,
+        origin: str | None = None,
     ) -> dict[str, int]:
         for name, value in counts.items():
             self.stats[name] += value
-        self.sources.append(
-            {"host": host, "source": source, "format": fmt, "prefilter": how, **counts}
-        )
+        entry: dict[str, Any] = {
+            "host": host,
+            "source": source,
+            "format": fmt,
+            "prefilter": how,
+            **counts,
+        }
+        if origin is not None:
+            entry["origin"] = origin
+        self.sources.append(entry)
         return counts
 
     @staticmethod
     def _parse(line: bytes | str, fmt: str) -> LogRecord:
         if fmt == "journal":
-            return parse_journal_json(line) or LogRecord(message=as_text(line))
-        if fmt == "syslog":
+            return parse_journal_json(line) or parse_journal_text_line(line)
+        if fmt in ("journal-text", "syslog"):
             return parse_syslog_line(line)
         if fmt == "installer":
             return parse_installer_line(line)
+        if fmt == "auto":
+            return parse_any_line(line)
         return LogRecord(message=as_text(line))
 
     def classify(
         self, rec: LogRecord, host: str, source: str, rules: SourceRules | None = None
     ) -> str:
-        """Judge one record: 'event', 'resolve', 'benign', 'open', 'unknown' or 'quiet'."""
-        rules = rules or self.catalog.rules_for(source)
+        """Judge one record: 'event', 'resolve', 'benign', 'open', 'unknown' or 'quiet'.
+        With ``source`` ``ANY_SOURCE`` a record that names its unit gets that unit's rules;
+        an empty ``host`` is the record's own host."""
+        if source == ANY_SOURCE and rec.unit:
+            rules = self.catalog.rules_for(rec.unit)
+        else:
+            rules = rules or self.catalog.rules_for(source)
+        host = host or rec.host or ""
         msg = rec.message
         unit = rec.unit or source
         verdict = "quiet"
@@ -351,9 +442,9 @@ class Classifier:
     def _is_error(self, rec: LogRecord) -> bool:
         if rec.priority is not None and rec.priority <= self.catalog.max_priority:
             return True
-        if rec.level in ("error", "fatal"):
+        if rec.level in ERROR_LEVELS:
             return True
-        return self.catalog.error_pattern.search(rec.message) is not None
+        return self.catalog.error_search(rec.message)
 
     def _open(self, entry: Entry, key: str, host: str, unit: str, rec: LogRecord) -> None:
         gkey = (entry.id, host, key)
