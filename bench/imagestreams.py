@@ -5,7 +5,7 @@
 Starts a lab with the registry part, pushes the streams' images (10% of the tags left out),
 writes a must-gather of the imagestreams with samplesRegistry on the mirror, then times:
 
-- the suite: every stream's tags rewritten, mapped and looked up (``checks.samples``), one
+- the suite: every stream's tags rewritten, mapped and looked up (``collectors.facts.samples``), one
   parallel batch through issue 4's RegistryClient (what mirror.imagestreams and
   samples.skip_coverage share per run);
 - the floor: a 16-thread keep-alive ``HEAD`` loop with requests;
@@ -96,7 +96,7 @@ def main() -> int:
         snapshot = write_must_gather(model, work / "must-gather")
 
         # --- the suite
-        import checks.samples as samples
+        import collectors.facts.samples as samples
 
         site = Site(
             load_inventory(lab.inventory_path), cluster=ClusterAccess(str(snapshot), None, True)

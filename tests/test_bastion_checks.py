@@ -6,7 +6,8 @@ import subprocess
 from pathlib import Path
 
 from checks.base import Verdict
-from checks.bastion import ServedFacts, evaluate_served
+from checks.http import evaluate_served
+from collectors.facts.http import ServedFacts
 from collectors.install.bastion import HttpAnswer, PathFacts
 from collectors.inventory import load_inventory
 from collectors.parsers.selinux import SelinuxContext

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.lb import BackendFacts, evaluate_backends
+from checks.lb import evaluate_backends
 from collectors.errors import InputError
+from collectors.facts.lb import BackendFacts
 from collectors.inventory import load_inventory
 from collectors.parsers.haproxy import check_references, parse_haproxy
 

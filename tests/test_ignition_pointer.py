@@ -6,7 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from checks.ignition import evaluate_pointer, expected_source, gather_pointer
+from checks.ignition import evaluate_pointer, expected_source
+from collectors.facts.ignition import gather_pointer
 from collectors.inventory import load_inventory
 from collectors.parsers.dataurl import encode_data_url
 from collectors.site import Site

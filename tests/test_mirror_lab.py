@@ -539,7 +539,7 @@ def test_traceback_locals_never_show_the_pull_secret(
     clean: Lab, monkeypatch: pytest.MonkeyPatch, fast: None
 ) -> None:
     """``pytest -l`` prints every frame's locals on an unexpected exception: none holds the pullSecret."""
-    import checks.installconfig as icheck
+    import collectors.facts.installconfig as icheck
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("unexpected")
