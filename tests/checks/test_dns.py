@@ -113,8 +113,7 @@ def test_reverse_fails_iff_some_server_differs(names: list[str], data: st.DataOb
     good = {s: data.draw(st.booleans()) for s in names}
     bad = st.sampled_from([(), ("localhost",), (NODE.fqdn, "other.example")])
     answers = {
-        s: answer(s, owner, "PTR", (NODE.fqdn,) if ok else data.draw(bad))
-        for s, ok in good.items()
+        s: answer(s, owner, "PTR", (NODE.fqdn,) if ok else data.draw(bad)) for s, ok in good.items()
     }
     v = evaluate_reverse(NODE, answers)
     assert v.ok == all(good.values())
@@ -127,7 +126,12 @@ def test_reverse_fails_iff_some_server_differs(names: list[str], data: st.DataOb
 
 def test_address_passes_and_fails_naming_the_inventory_key() -> None:
     name = "api.ocp45.example.localdomain"
-    ok = evaluate_address(name, "10.0.0.111", {"a:53": answer("a:53", name, "A", ("10.0.0.111",))}, "load_balancer.api")
+    ok = evaluate_address(
+        name,
+        "10.0.0.111",
+        {"a:53": answer("a:53", name, "A", ("10.0.0.111",))},
+        "load_balancer.api",
+    )
     assert ok.ok and ok.message == "A 10.0.0.111"
     v = evaluate_address(
         name, "10.0.0.111", {"a:53": answer("a:53", name, "A", ("10.0.0.5",))}, "load_balancer.api"
@@ -146,7 +150,9 @@ def test_apps_wildcard_fix_names_the_wildcard_not_the_probe() -> None:
         wildcard, probe, "10.0.0.112", {"a:53": answer("a:53", probe, "A", ("10.0.0.112",))}
     )
     assert ok.ok
-    v = evaluate_apps_wildcard(wildcard, probe, "10.0.0.112", {"a:53": answer("a:53", probe, "A", ())})
+    v = evaluate_apps_wildcard(
+        wildcard, probe, "10.0.0.112", {"a:53": answer("a:53", probe, "A", ())}
+    )
     assert not v.ok
     assert v.message.startswith(f"expected {probe} A 10.0.0.112 (load_balancer.ingress)")
     assert v.remediation.startswith(f'put "{wildcard}. IN A 10.0.0.112" in the forward zone')
@@ -190,7 +196,9 @@ def test_consistency_names_serial_and_answer_differences() -> None:
     st.data(),
 )
 def test_consistency_counts_every_difference(
-    answers: dict, serials: dict, data: st.DataObject  # type: ignore[type-arg]
+    answers: dict,
+    serials: dict,
+    data: st.DataObject,  # type: ignore[type-arg]
 ) -> None:
     changed = data.draw(st.sets(st.sampled_from(sorted(answers))))
     other_answers = {q: ("10.0.0.9",) if q in changed else a for q, a in answers.items()}

@@ -24,7 +24,12 @@ SOURCE = expected_source("ocp45.example.localdomain", 22623, "worker.ign")
 
 def cert(hours: float, *, is_ca: bool = True, where: str = "storage.files[0]") -> CertInfo:
     return CertInfo(
-        where, "CN=root-ca", "CN=root-ca", NOW - timedelta(days=1), NOW + timedelta(hours=hours), is_ca
+        where,
+        "CN=root-ca",
+        "CN=root-ca",
+        NOW - timedelta(days=1),
+        NOW + timedelta(hours=hours),
+        is_ca,
     )
 
 
@@ -46,8 +51,9 @@ def test_expiry_fails_with_the_regenerate_fix() -> None:
         "expected every certificate in bootstrap.ign valid for at least 12 more hour(s); "
         "found 1 of 2 certificate(s) expired or expiring soon (1 expired); "
     )
-    assert v.details == ("storage.files[0]: CN=root-ca notAfter 2024-05-01 10:00:00 UTC "
-                         "(expired 2.0 h ago)",)
+    assert v.details == (
+        "storage.files[0]: CN=root-ca notAfter 2024-05-01 10:00:00 UTC (expired 2.0 h ago)",
+    )
     assert "rm -f /root/ign/.openshift_install_state.json" in v.remediation
     assert "copy the *.ign to /var/www/html (restorecon -Rv /var/www/html)" in v.remediation
 
@@ -66,13 +72,17 @@ def test_expiry_fails_iff_a_certificate_is_short(hours: list[float], min_hours: 
 
 
 def test_pointer_with_the_right_source_and_ca_passes() -> None:
-    v = evaluate_pointer(PointerFacts("worker.ign", True, (SOURCE,), (cert(1000),)), SOURCE, NOW, "/ign")
+    v = evaluate_pointer(
+        PointerFacts("worker.ign", True, (SOURCE,), (cert(1000),)), SOURCE, NOW, "/ign"
+    )
     assert v.ok and v.message == f"merges {SOURCE}; CA CN=root-ca valid"
 
 
 def test_pointer_with_a_wrong_source_fails_with_the_merge_fix() -> None:
     wrong = "https://api.ocp45.example.localdomain:22623/config/worker"
-    v = evaluate_pointer(PointerFacts("worker.ign", True, (wrong,), (cert(1000),)), SOURCE, NOW, "/ign")
+    v = evaluate_pointer(
+        PointerFacts("worker.ign", True, (wrong,), (cert(1000),)), SOURCE, NOW, "/ign"
+    )
     assert not v.ok and f"found ignition.config.merge sources: {wrong}" in v.message
     assert v.remediation.startswith(
         f'set ignition.config.merge to [{{"source": "{SOURCE}"}}] in /ign/worker.ign'
@@ -117,4 +127,6 @@ def test_unserved_copy_says_what_http_answered() -> None:
     copy = ServedCopy("worker.ign", "ab" * 32, HttpAnswer(URL, 403), None, "sha256sum on web")
     v = evaluate_served_copy(copy, "/ign", "/var/www/html")
     assert not v.ok
-    assert v.message.endswith("found HTTP 403, and no worker.ign in /var/www/html (sha256sum on web)")
+    assert v.message.endswith(
+        "found HTTP 403, and no worker.ign in /var/www/html (sha256sum on web)"
+    )

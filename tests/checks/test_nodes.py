@@ -52,5 +52,9 @@ def test_localhost_points_at_the_missing_ptr() -> None:
 
 def test_inventory_node_at_another_address() -> None:
     v = evaluate_name(node(M1, "10.0.0.99"), INV)
-    assert not v.ok and v.message == f"expected {M1} at its inventory address 10.0.0.21; found InternalIP 10.0.0.99"
+    assert (
+        not v.ok
+        and v.message
+        == f"expected {M1} at its inventory address 10.0.0.21; found InternalIP 10.0.0.99"
+    )
     assert f"dig +short {M1}; dig -x 10.0.0.99 +short" in v.remediation

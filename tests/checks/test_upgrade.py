@@ -21,9 +21,7 @@ def test_unpaused_pool_passes_and_paused_pool_fails() -> None:
 def test_mhc_must_be_paused() -> None:
     v = evaluate_upgrade("machinehealthcheck", MHC)
     assert not v.ok and v.message.endswith(f"found no {PAUSED} annotation")
-    assert v.remediation.startswith(
-        f'oc -n openshift-machine-api annotate mhc workers {PAUSED}=""'
-    )
+    assert v.remediation.startswith(f'oc -n openshift-machine-api annotate mhc workers {PAUSED}=""')
     paused = {"metadata": {**MHC["metadata"], "annotations": {PAUSED: ""}}}
     v = evaluate_upgrade("machinehealthcheck", paused)
     assert v.ok and f"annotate mhc workers {PAUSED}-" in v.message
