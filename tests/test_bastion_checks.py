@@ -1,4 +1,5 @@
-"""http.served and selinux.http_content against the lab's bastion (sshd + nginx), one lab per scenario."""
+"""http.served and selinux.http_content against the lab's bastion (sshd + nginx), one lab per
+scenario."""
 
 from __future__ import annotations
 

@@ -71,8 +71,8 @@ def test_pointer_without_ca_or_with_garbage_ca_fails(tmp_path: Path) -> None:
     )
     message = _verdict(site, "worker.ign").message
     assert (
-        "$.ignition.security.tls.certificateAuthorities[0].source: certificate #1 is not a valid X.509"
-        in message
+        "$.ignition.security.tls.certificateAuthorities[0].source: "
+        "certificate #1 is not a valid X.509" in message
     )
     assert "AAAA" not in message
 
