@@ -5,7 +5,7 @@
 Starts a lab with the registry part, pushes the streams' images (10% of the tags left out),
 writes a must-gather of the imagestreams with samplesRegistry on the mirror, then times:
 
-- the suite: every stream's tags rewritten, mapped and looked up (``checks.samples``), one
+- the suite: every stream's tags rewritten, mapped and looked up (``collectors.facts.samples``), one
   parallel batch through issue 4's RegistryClient (what mirror.imagestreams and
   samples.skip_coverage share per run);
 - the floor: a 16-thread keep-alive ``HEAD`` loop with requests;
@@ -74,7 +74,8 @@ def main() -> int:
         t = time.perf_counter()
         push_all(lab, host, present)
         print(
-            f"pushed {len(present)} of {len(all_refs)} tags to {host} in {time.perf_counter() - t:.1f} s"
+            f"pushed {len(present)} of {len(all_refs)} tags to {host} "
+            f"in {time.perf_counter() - t:.1f} s"
         )
 
         model = ClusterModel(host)
@@ -96,7 +97,7 @@ def main() -> int:
         snapshot = write_must_gather(model, work / "must-gather")
 
         # --- the suite
-        import checks.samples as samples
+        import collectors.facts.samples as samples
 
         site = Site(
             load_inventory(lab.inventory_path), cluster=ClusterAccess(str(snapshot), None, True)
@@ -157,19 +158,23 @@ def main() -> int:
 
         n = len(all_refs)
         print(
-            f"{args.streams} imagestreams x {args.tags} tags = {n} references, {n - len(present)} missing"
+            f"{args.streams} imagestreams x {args.tags} tags = {n} references, "
+            f"{n - len(present)} missing"
         )
         print(
-            f"suite (rewrite + map + parallel lookups): {suite_s:6.2f} s  {suite_s / n * 1000:6.2f} ms/ref"
+            f"suite (rewrite + map + parallel lookups): {suite_s:6.2f} s  "
+            f"{suite_s / n * 1000:6.2f} ms/ref"
         )
         print(
-            f"floor (16-thread keep-alive HEAD loop):   {floor_s:6.2f} s  {floor_s / n * 1000:6.2f} ms/ref"
+            f"floor (16-thread keep-alive HEAD loop):   {floor_s:6.2f} s  "
+            f"{floor_s / n * 1000:6.2f} ms/ref"
             f"   suite/floor = {suite_s / floor_s:.2f} (aim <= 1.5)"
         )
         if skopeo_s is not None:
             print(
                 f"skopeo inspect loop (from {args.skopeo_sample} refs): {skopeo_s:6.1f} s  "
-                f"{skopeo_s / n * 1000:6.1f} ms/ref   skopeo/suite = {skopeo_s / suite_s:.0f}x (aim >= 10x)"
+                f"{skopeo_s / n * 1000:6.1f} ms/ref   "
+                f"skopeo/suite = {skopeo_s / suite_s:.0f}x (aim >= 10x)"
             )
     finally:
         lab.stop()

@@ -1,15 +1,26 @@
 """DNS preflight: forward and reverse records of every node, the API names, the apps wildcard,
 and agreement between servers. Every server in ``dns.servers`` is asked directly.
 
-The evaluate functions are pure; the test functions feed them what ``gather_*`` collected.
+The evaluate functions are pure; the test functions feed them what ``gather_*`` in
+``collectors.facts.dns`` collected.
 """
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass
-
-from checks.base import NotApplicable, Verdict, check, expect, failed, passed
+from checks.base import Verdict, check, expect, failed, passed
+from collectors.facts.dns import (
+    ServerView,
+    api_int_name,
+    api_name,
+    apps_wildcard_name,
+    gather_apps,
+    gather_consistency,
+    gather_forward,
+    gather_name,
+    gather_reverse,
+    node_fqdns,
+    secondary_servers,
+)
 from collectors.inventory import Node
 from collectors.site import Site
 from collectors.transport.dns import Answer, reverse_name
@@ -17,99 +28,6 @@ from collectors.transport.dns import Answer, reverse_name
 RELOAD = (
     'then run "named-checkconf -z /etc/named.conf" and "rndc reload" (or "systemctl reload named")'
 )
-
-# --------------------------------------------------------------------------- subjects
-
-
-def node_fqdns(site: Site) -> list[str]:
-    """Every node's FQDN, e.g. ``m1.ocp45.example.localdomain``."""
-    return [n.fqdn for n in site.inv.nodes]
-
-
-def api_name(site: Site) -> list[str]:
-    return [f"api.{site.inv.cluster_domain}"]
-
-
-def api_int_name(site: Site) -> list[str]:
-    return [f"api-int.{site.inv.cluster_domain}"]
-
-
-def apps_wildcard_name(site: Site) -> list[str]:
-    return [f"*.apps.{site.inv.cluster_domain}"]
-
-
-def secondary_servers(site: Site) -> list[str]:
-    servers = [str(s) for s in site.inv.dns_servers[1:]]
-    if not servers:
-        raise NotApplicable("dns.servers lists one server: nothing to compare")
-    return servers
-
-
-# --------------------------------------------------------------------------- gathering
-
-
-def _ask_all(site: Site, name: str, rdtype: str) -> dict[str, Answer]:
-    return {str(s): site.dns.query(s, name, rdtype) for s in site.inv.dns_servers}
-
-
-def _node(site: Site, fqdn: str) -> Node:
-    node = site.inv.node_by_fqdn(fqdn)
-    assert node is not None, fqdn
-    return node
-
-
-def gather_forward(site: Site, fqdn: str) -> tuple[Node, dict[str, Answer]]:
-    node = _node(site, fqdn)
-    return node, _ask_all(site, fqdn, "AAAA" if ":" in node.ip else "A")
-
-
-def gather_reverse(site: Site, fqdn: str) -> tuple[Node, dict[str, Answer]]:
-    node = _node(site, fqdn)
-    return node, _ask_all(site, reverse_name(node.ip), "PTR")
-
-
-def gather_name(site: Site, name: str) -> dict[str, Answer]:
-    return _ask_all(site, name, "A")
-
-
-def gather_apps(site: Site, name: str) -> tuple[str, dict[str, Answer]]:
-    probe = name.replace("*", f"conformance-{secrets.token_hex(4)}", 1)
-    return probe, _ask_all(site, probe, "A")
-
-
-@dataclass(frozen=True)
-class ServerView:
-    """What one server says about every name the suite cares about, and its zone serials."""
-
-    server: str
-    answers: dict[tuple[str, str], tuple[str, ...] | str]
-    serials: dict[str, int]
-
-
-def _view(site: Site, server_text: str) -> ServerView:
-    server = next(s for s in site.inv.dns_servers if str(s) == server_text)
-    inv = site.inv
-    questions = [(n.fqdn, "A") for n in inv.nodes]
-    questions += [(reverse_name(n.ip), "PTR") for n in inv.nodes]
-    questions += [(f"{p}.{inv.cluster_domain}", "A") for p in ("api", "api-int")]
-    questions += [(f"conformance-consistency.apps.{inv.cluster_domain}", "A")]
-    answers: dict[tuple[str, str], tuple[str, ...] | str] = {}
-    serials: dict[str, int] = {}
-    for name, rdtype in questions:
-        answer = site.dns.query(server, name, rdtype)
-        answers[(name, rdtype)] = answer.records or answer.rcode
-        if answer.zone and answer.serial is not None:
-            serials[answer.zone] = answer.serial
-    soa = site.dns.query(server, inv.cluster_domain, "SOA")
-    if soa.zone and soa.serial is not None:
-        serials[soa.zone] = soa.serial
-    return ServerView(str(server), answers, serials)
-
-
-def gather_consistency(site: Site, server_text: str) -> tuple[ServerView, ServerView]:
-    first = site.memo("dns-view-first", lambda: _view(site, str(site.inv.dns_servers[0])))
-    return first, _view(site, server_text)
-
 
 # --------------------------------------------------------------------------- evaluation
 
@@ -170,8 +88,25 @@ def evaluate_address(name: str, expected_ip: str, answers: dict[str, Answer], ke
     return failed(
         expected=f"{name} A {expected_ip} ({key}) on every server",
         found="; ".join(wrong),
-        remediation=f'put "{name}. IN A {expected_ip}" in the forward zone, bump the SOA serial, {RELOAD}',
+        remediation=f'put "{name}. IN A {expected_ip}" in the forward zone, '
+        f"bump the SOA serial, {RELOAD}",
     )
+
+
+def evaluate_apps_wildcard(
+    wildcard: str, probe: str, ingress: str | None, answers: dict[str, Answer]
+) -> Verdict:
+    """A random name under the wildcard (``probe``) must resolve to load_balancer.ingress on
+    every server; the fix names the wildcard record itself."""
+    verdict = evaluate_address(probe, ingress or "", answers, "load_balancer.ingress")
+    if not verdict.ok:
+        verdict = Verdict(
+            ok=False,
+            message=verdict.message,
+            remediation=f'put "{wildcard}. IN A {ingress}" in the forward zone, '
+            f"bump the SOA serial, {RELOAD}",
+        )
+    return verdict
 
 
 def _or_absent(value: object) -> str:
@@ -201,7 +136,8 @@ def evaluate_consistency(first: ServerView, other: ServerView) -> Verdict:
         + ((f"... and {len(diffs) - 20} more",) if len(diffs) > 20 else ()),
         remediation=(
             f"update the zones on {other.server} from the primary (for a secondary: "
-            '"rndc retransfer <zone>"; for a hand-kept copy: copy the zone files and bump the serial), '
+            '"rndc retransfer <zone>"; for a hand-kept copy: copy the zone files and bump the '
+            "serial), "
             f"{RELOAD}"
         ),
     )
@@ -286,17 +222,7 @@ def test_dns_api_int(site: Site, subject: str, facts: dict[str, Answer]) -> None
 )
 def test_dns_apps_wildcard(site: Site, subject: str, facts: tuple[str, dict[str, Answer]]) -> None:
     probe, answers = facts
-    verdict = evaluate_address(
-        probe, site.inv.load_balancer.ingress or "", answers, "load_balancer.ingress"
-    )
-    if not verdict.ok:
-        verdict = Verdict(
-            ok=False,
-            message=verdict.message,
-            remediation=f'put "{subject}. IN A {site.inv.load_balancer.ingress}" in the forward zone, '
-            f"bump the SOA serial, {RELOAD}",
-        )
-    expect(verdict)
+    expect(evaluate_apps_wildcard(subject, probe, site.inv.load_balancer.ingress, answers))
 
 
 @check(
@@ -305,7 +231,8 @@ def test_dns_apps_wildcard(site: Site, subject: str, facts: tuple[str, dict[str,
     markers=["preflight"],
     subject="each server after the first, host:port",
     fails_when="its answers or SOA serial differ from the first server's",
-    remediation="bring the server's zones in line with the primary (zone transfer or copy) and reload",
+    remediation="bring the server's zones in line with the primary (zone transfer or copy) "
+    "and reload",
     subjects=secondary_servers,
     gather=gather_consistency,
     requires=("dns.servers",),

@@ -2,80 +2,48 @@
 pointer configs merge from the machine config server behind api-int and trust a valid CA, and
 the web root serves byte-identical copies.
 
-Configs are parsed as Ignition spec 3.x; every ``data:`` URL (base64, percent-encoded, gzip)
-is decoded and every PEM certificate in it read with its path on the node. Nothing of a
-config's content ever reaches a message: only paths, names and dates.
+Configs are parsed as Ignition spec 3.x (``collectors.facts.ignition``); every ``data:`` URL
+(base64, percent-encoded, gzip) is decoded and every PEM certificate in it read with its path
+on the node. Nothing of a config's content ever reaches a message: only paths, names and dates.
 """
 
 from __future__ import annotations
 
-import hashlib
-import posixpath
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from checks.base import Verdict, check, expect, failed, passed
-from collectors.errors import FactError, InputError
-from collectors.install.bastion import HttpAnswer, http_get, sha256_on_host, url_for
-from collectors.parsers.certs import CertInfo, pem_certificates
-from collectors.parsers.dataurl import DataUrlError, decode_contents, is_data_url
-from collectors.parsers.ignition import certificates, parse_ignition
+from collectors.facts.ignition import (
+    PointerFacts,
+    ServedCopy,
+    gather_expiry,
+    gather_pointer,
+    gather_served_copy,
+    ignition_files,
+    pointer_files,
+)
+from collectors.parsers.certs import CertInfo
 from collectors.site import Site
-
-POINTERS = ("master.ign", "worker.ign")
 
 
 def _stamp(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def regenerate_fix(site: Site) -> str:
-    """How to get fresh ignition configs (the installer's certificates live 24 hours)."""
-    d = site.inv.ignition.dir
-    root = site.inv.bastion.http_root
+def regenerate_fix(d: Path | str | None, root: str | None) -> str:
+    """How to get fresh ignition configs (the installer's certificates live 24 hours), for
+    ignition.dir ``d`` and bastion.http_root ``root``."""
     copy = f", copy the *.ign to {root} (restorecon -Rv {root})" if root else ""
     return (
         f"regenerate the ignition configs from a fresh copy of install-config.yaml: "
-        f"rm -f {d}/.openshift_install_state.json (a stale state file makes the installer reuse old "
-        f"certificates), cp <your saved copy of install-config.yaml> {d}/install-config.yaml, "
-        f"openshift-install create ignition-configs --dir {d}{copy}, and boot the nodes within 24 hours"
+        f"rm -f {d}/.openshift_install_state.json (a stale state file makes the installer "
+        f"reuse old certificates), cp <your saved copy of install-config.yaml> "
+        f"{d}/install-config.yaml, openshift-install create ignition-configs --dir {d}{copy}, "
+        "and boot the nodes within 24 hours"
     )
 
 
-# --------------------------------------------------------------------------- subjects
-
-
-def ignition_files(site: Site) -> list[str]:
-    """The ``*.ign`` file names in ignition.dir (local)."""
-    folder = site.inv.ignition.dir
-    if folder is None or not folder.is_dir():
-        raise FactError(f"ignition.dir {folder} is not a folder on this machine")
-    names = sorted(p.name for p in folder.glob("*.ign") if p.is_file())
-    if not names:
-        raise FactError(
-            f"no *.ign files in {folder}: run openshift-install create ignition-configs --dir {folder}"
-        )
-    return names
-
-
-def pointer_files(site: Site) -> list[str]:
-    return list(POINTERS)
-
-
-def _read(site: Site, name: str) -> bytes:
-    path = (site.inv.ignition.dir or Path(".")) / name
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise FactError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
 # --------------------------------------------------------------------------- ignition.expiry
-
-
-def gather_expiry(site: Site, name: str) -> tuple[str, list[CertInfo]]:
-    return name, certificates(parse_ignition(_read(site, name), name))
 
 
 def evaluate_expiry(
@@ -107,50 +75,14 @@ def evaluate_expiry(
     expired = sum(1 for c in short if c.hours_left(now) < 0)
     return failed(
         expected=f"every certificate in {name} valid for at least {min_hours:g} more hour(s)",
-        found=f"{len(short)} of {len(certs)} certificate(s) expired or expiring soon ({expired} expired); "
-        + "; ".join(details[:3])
-        + ("; ..." if len(details) > 3 else ""),
+        found=f"{len(short)} of {len(certs)} certificate(s) expired or expiring soon "
+        f"({expired} expired); " + "; ".join(details[:3]) + ("; ..." if len(details) > 3 else ""),
         details=tuple(details),
         remediation=fix,
     )
 
 
 # --------------------------------------------------------------------------- ignition.pointer
-
-
-@dataclass(frozen=True)
-class PointerFacts:
-    """A pointer config's merge sources and its CAs (or why a CA could not be read)."""
-
-    name: str
-    exists: bool
-    merge_sources: tuple[str, ...] = ()
-    cas: tuple[CertInfo, ...] = ()
-    ca_problems: tuple[str, ...] = ()
-
-
-def gather_pointer(site: Site, name: str) -> PointerFacts:
-    path = (site.inv.ignition.dir or Path(".")) / name
-    if not path.is_file():
-        return PointerFacts(name, exists=False)
-    cfg = parse_ignition(_read(site, name), name)
-    cas: list[CertInfo] = []
-    problems: list[str] = []
-    for json_path, source in cfg.certificate_authorities:
-        if not is_data_url(source):
-            problems.append(
-                f"{json_path}: a remote CA ({source.split(':', 1)[0]}) cannot be verified here"
-            )
-            continue
-        try:
-            found = pem_certificates(decode_contents(source), json_path)
-        except (DataUrlError, InputError) as exc:
-            problems.append(f"{json_path}: {getattr(exc, 'reason', exc)}")
-            continue
-        if not found:
-            problems.append(f"{json_path}: holds no PEM certificate")
-        cas += found
-    return PointerFacts(name, True, tuple(cfg.merge_sources), tuple(cas), tuple(problems))
 
 
 def expected_source(cluster_domain: str, port: int, name: str) -> str:
@@ -187,47 +119,25 @@ def evaluate_pointer(facts: PointerFacts, expected: str, now: datetime, folder: 
         return passed(f"merges {expected}; CA {', '.join(c.subject for c in facts.cas)} valid")
     merge_wrong = problems[0].startswith("ignition.config.merge")
     fix = (
-        f'set ignition.config.merge to [{{"source": "{expected}"}}] in {path}, or regenerate it with '
-        f"openshift-install create ignition-configs --dir {folder} from an install-config.yaml whose "
-        "metadata.name and baseDomain match the cluster; then copy it to the web root"
+        f'set ignition.config.merge to [{{"source": "{expected}"}}] in {path}, or regenerate it '
+        f"with openshift-install create ignition-configs --dir {folder} from an "
+        "install-config.yaml whose metadata.name and baseDomain match the cluster; then copy it "
+        "to the web root"
     )
     if not merge_wrong:
         fix = (
-            f"regenerate {path} (openshift-install create ignition-configs --dir {folder}) so that it "
-            "embeds the installer's root CA, then copy it to the web root"
+            f"regenerate {path} (openshift-install create ignition-configs --dir {folder}) so "
+            "that it embeds the installer's root CA, then copy it to the web root"
         )
     return failed(
-        expected=f"merge from {expected} only, and a valid CA in ignition.security.tls.certificateAuthorities",
+        expected=f"merge from {expected} only, and a valid CA in "
+        "ignition.security.tls.certificateAuthorities",
         found="; ".join(problems),
         remediation=fix,
     )
 
 
-# --------------------------------------------------------------------------- ignition.served_matches
-
-
-@dataclass(frozen=True)
-class ServedCopy:
-    """The local config's sha256 and the served copy's (by HTTP, else read on the host)."""
-
-    name: str
-    local_sha256: str
-    answer: HttpAnswer
-    served_sha256: str | None
-    via: str
-
-
-def gather_served_copy(site: Site, name: str) -> ServedCopy:
-    bastion = site.inv.bastion
-    local = hashlib.sha256(_read(site, name)).hexdigest()
-    answer = http_get(url_for(bastion.http_url or "", name), digest=True)
-    if answer.sha256 is not None:
-        return ServedCopy(name, local, answer, answer.sha256, "HTTP")
-    if not bastion.http_root:
-        return ServedCopy(name, local, answer, None, "HTTP")
-    host = site.host(bastion.ssh)
-    served = sha256_on_host(host, posixpath.join(bastion.http_root, name))
-    return ServedCopy(name, local, answer, served, f"sha256sum on {host.name}")
+# ------------------------------------------------------------------------ ignition.served_matches
 
 
 def evaluate_served_copy(copy: ServedCopy, folder: str, root: str | None) -> Verdict:
@@ -252,7 +162,8 @@ def evaluate_served_copy(copy: ServedCopy, folder: str, root: str | None) -> Ver
         return failed(expected=expected, found=status + where, remediation=fix)
     return failed(
         expected=expected,
-        found=f"a different copy (sha256 {copy.served_sha256[:16]}..., by {copy.via}): a stale {copy.name}",
+        found=f"a different copy (sha256 {copy.served_sha256[:16]}..., by {copy.via}): "
+        f"a stale {copy.name}",
         remediation=fix,
     )
 
@@ -266,17 +177,17 @@ def evaluate_served_copy(copy: ServedCopy, folder: str, root: str | None) -> Ver
     markers=["preflight"],
     subject="*.ign file name",
     fails_when="any embedded certificate is expired or expires within min_valid_hours",
-    remediation="regenerate ignition from a fresh install-config.yaml after removing .openshift_install_state.json",
+    remediation="regenerate ignition from a fresh install-config.yaml after removing "
+    ".openshift_install_state.json",
     subjects=ignition_files,
     gather=gather_expiry,
     requires=("ignition.dir",),
 )
 def test_ignition_expiry(site: Site, facts: tuple[str, list[CertInfo]]) -> None:
     name, certs = facts
-    now = datetime.now(UTC)
-    expect(
-        evaluate_expiry(name, certs, now, site.inv.ignition.min_valid_hours, regenerate_fix(site))
-    )
+    inv = site.inv
+    fix = regenerate_fix(inv.ignition.dir, inv.bastion.http_root)
+    expect(evaluate_expiry(name, certs, datetime.now(UTC), inv.ignition.min_valid_hours, fix))
 
 
 @check(
@@ -284,8 +195,10 @@ def test_ignition_expiry(site: Site, facts: tuple[str, list[CertInfo]]) -> None:
     title="Pointer configs merge from api-int and trust a valid CA",
     markers=["preflight"],
     subject="master.ign, worker.ign",
-    fails_when="merge source is not https://api-int.<cluster>.<domain>:22623/config/<role>, or its CA is invalid",
-    remediation="point ignition.config.merge at api-int:22623 and embed the root CA (regenerate the configs)",
+    fails_when="merge source is not https://api-int.<cluster>.<domain>:22623/config/<role>, "
+    "or its CA is invalid",
+    remediation="point ignition.config.merge at api-int:22623 and embed the root CA "
+    "(regenerate the configs)",
     subjects=pointer_files,
     gather=gather_pointer,
     requires=("ignition.dir",),

@@ -1,27 +1,28 @@
-"""Load balancer preflight: the VIP ports answer, and haproxy's backends hold the right nodes.
+"""Load balancer: the VIP ports answer, haproxy's backends hold the right nodes, and after
+install the bootstrap node is out of the API and MCS backends.
 
 haproxy.cfg is read from the LB host (``load_balancer.ssh``) or a local path, parsed once, and
-its server names are resolved through the site's DNS so they compare with node IPs.
+its server names are resolved through the site's DNS so they compare with node IPs
+(``collectors.facts.lb``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from checks.base import NotApplicable, Verdict, check, expect, failed, passed
-from collectors.inventory import Inventory, Node
-from collectors.parsers.haproxy import HaproxyConfig, Section, Server
-from collectors.site import Site
-from collectors.transport.net import TcpProbe, probe_tcp
-
-#: lb.port subjects: (VIP key, port key), as ``api:6443`` once the port is known.
-PORT_SUBJECTS = (
-    ("api", "api"),
-    ("api_int", "api"),
-    ("api_int", "machine_config"),
-    ("ingress", "http"),
-    ("ingress", "https"),
+from checks.base import Verdict, check, expect, failed, passed
+from collectors.facts.lb import (
+    BackendFacts,
+    BootstrapFacts,
+    backend_ports,
+    control_ports,
+    gather_backends,
+    gather_bootstrap,
+    gather_port,
+    port_subjects,
 )
+from collectors.inventory import Inventory, Node
+from collectors.parsers.haproxy import Section, Server
+from collectors.site import Site
+from collectors.transport.net import TcpProbe
 
 
 def validate_hint(cfg_path: str) -> str:
@@ -29,19 +30,6 @@ def validate_hint(cfg_path: str) -> str:
 
 
 # --------------------------------------------------------------------------- lb.port
-
-
-def port_subjects(site: Site) -> list[str]:
-    ports = site.inv.load_balancer.ports
-    return [f"{vip}:{ports[port]}" for vip, port in PORT_SUBJECTS]
-
-
-def gather_port(site: Site, subject: str) -> tuple[str, TcpProbe]:
-    vip_key, port = subject.rsplit(":", 1)
-    address = getattr(site.inv.load_balancer, vip_key)
-    if not address:
-        raise NotApplicable(f"inventory has no load_balancer.{vip_key}")
-    return vip_key, probe_tcp(address, int(port))
 
 
 def evaluate_port(
@@ -54,21 +42,18 @@ def evaluate_port(
         expected=f"a TCP connection to {probe.host}:{probe.port} (load_balancer.{vip_key})",
         found=probe.error,
         remediation=(
-            f'bind the port in haproxy.cfg ("bind {probe.host}:{probe.port}" or "bind *:{probe.port}" '
-            f"in the frontend of {config_path}), {validate_hint(config_path)}; open it in the firewall "
-            f'("firewall-cmd --permanent --add-port={probe.port}/tcp && firewall-cmd --reload") and '
-            f'let haproxy bind it under SELinux ("semanage port -a -t http_port_t -p tcp {probe.port}" '
+            f'bind the port in haproxy.cfg ("bind {probe.host}:{probe.port}" or '
+            f'"bind *:{probe.port}" in the frontend of {config_path}), '
+            f"{validate_hint(config_path)}; open it in the firewall "
+            f'("firewall-cmd --permanent --add-port={probe.port}/tcp && firewall-cmd --reload") '
+            "and let haproxy bind it under SELinux "
+            f'("semanage port -a -t http_port_t -p tcp {probe.port}" '
             f'or "setsebool -P haproxy_connect_any 1")'
         ),
     )
 
 
 # --------------------------------------------------------------------------- lb.backends
-
-
-def backend_ports(site: Site) -> list[str]:
-    ports = site.inv.load_balancer.ports
-    return [str(ports[k]) for k in ("api", "machine_config", "http", "https")]
 
 
 def expected_nodes(inv: Inventory, port: int, *, with_bootstrap: bool) -> tuple[str, list[Node]]:
@@ -83,27 +68,6 @@ def expected_nodes(inv: Inventory, port: int, *, with_bootstrap: bool) -> tuple[
         infra = inv.nodes_with_role("infra")
         return ("infra nodes" if infra else "workers"), inv.ingress_nodes()
     return "nothing known", []
-
-
-@dataclass(frozen=True)
-class BackendFacts:
-    """The proxies bound on a port, their backends, and each server's resolved addresses."""
-
-    port: int
-    config_path: str
-    frontends: tuple[Section, ...]
-    backends: tuple[Section, ...]
-    addresses: dict[str, tuple[str, ...]]
-
-
-def gather_backends(site: Site, subject: str) -> BackendFacts:
-    cfg: HaproxyConfig = site.lb_config()
-    port = int(subject)
-    backends = cfg.backends_for_port(port)
-    addresses = site.resolve_servers(backends)
-    return BackendFacts(
-        port, cfg.path, tuple(cfg.frontends_for_port(port)), tuple(backends), addresses
-    )
 
 
 def active_servers(backends: tuple[Section, ...]) -> list[tuple[Section, Server]]:
@@ -152,6 +116,36 @@ def evaluate_backends(
     )
 
 
+# --------------------------------------------------------------------------- lb.bootstrap_removed
+
+
+def evaluate_bootstrap(facts: BootstrapFacts) -> Verdict:
+    """No active server of the port's backends is the bootstrap (by name, FQDN or address)."""
+    bs = facts.bootstrap
+    names = {bs.name.lower(), bs.fqdn.lower(), bs.ip}
+    hits = [
+        (b, s)
+        for b, s in facts.servers
+        if s.name.lower() in names
+        or s.address.lower() in names
+        or bs.ip in facts.addresses.get(s.address, ())
+    ]
+    if not hits:
+        return passed(f"the bootstrap {bs.name} is not an active server behind {facts.port}")
+    lines = "; ".join(
+        "comment out or delete "
+        f'"server {s.name} {s.address}{":" + str(s.port) if s.port else ""} check" '
+        f"(line {s.line}, backend {b.name})"
+        for b, s in hits
+    )
+    return failed(
+        expected=f"no bootstrap server behind port {facts.port} after install",
+        found=f"bootstrap {bs.name} ({bs.ip}) is still active in "
+        + ", ".join(sorted({b.name for b, _ in hits})),
+        remediation=f"in {facts.config_path}: {lines}; " + validate_hint(facts.config_path),
+    )
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -186,3 +180,18 @@ def test_lb_port(site: Site, facts: tuple[str, TcpProbe]) -> None:
 )
 def test_lb_backends(site: Site, facts: BackendFacts) -> None:
     expect(evaluate_backends(site.inv, facts))
+
+
+@check(
+    "lb.bootstrap_removed",
+    title="Bootstrap removed from the load balancer",
+    markers=["postinstall"],
+    subject="the bind port (6443, 22623)",
+    fails_when="the bootstrap node is still an active server",
+    remediation="delete the bootstrap's server line from the backend and reload haproxy",
+    subjects=control_ports,
+    gather=gather_bootstrap,
+    requires=("load_balancer.config", "nodes"),
+)
+def test_lb_bootstrap_removed(facts: BootstrapFacts) -> None:
+    expect(evaluate_bootstrap(facts))

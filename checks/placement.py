@@ -5,63 +5,23 @@ router pods on nodes the load balancer fronts (``002_3305a96b10d962d7.txt`` §7.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
-from checks.base import NotApplicable, Verdict, check, expect, failed, passed
+from checks.base import Verdict, check, expect, failed, passed
 from collectors.cluster import facts as F
 from collectors.cluster.base import Obj
-from collectors.cluster.resources import NODES, PODS
-from collectors.site import Site
+from collectors.facts.placement import (
+    PodPlacement,
+    RouterFacts,
+    component_of,
+    gather_infra_node,
+    gather_pod_placement,
+    gather_router,
+    infra_node_subjects,
+    infra_pod_subjects,
+    router_subjects,
+)
 
 INFRA_LABEL = "node-role.kubernetes.io/infra"
-DEFAULT_TAINTS = (
-    {"key": "infra", "value": "reserved", "effect": "NoSchedule"},
-    {"key": "infra", "value": "reserved", "effect": "NoExecute"},
-)
-#: (namespace, pod name prefix, component, where it is configured)
-COMPONENTS = (
-    ("openshift-ingress", "router-default-", "router", "ingresscontroller"),
-    ("openshift-image-registry", "image-registry-", "image-registry", "registry"),
-    ("openshift-monitoring", "prometheus-k8s-", "prometheus-k8s", "prometheusK8s"),
-    ("openshift-monitoring", "alertmanager-main-", "alertmanager-main", "alertmanagerMain"),
-    ("openshift-monitoring", "thanos-querier-", "thanos-querier", "thanosQuerier"),
-    ("openshift-monitoring", "grafana-", "grafana", "grafana"),
-    ("openshift-monitoring", "kube-state-metrics-", "kube-state-metrics", "kubeStateMetrics"),
-    (
-        "openshift-monitoring",
-        "openshift-state-metrics-",
-        "openshift-state-metrics",
-        "openshiftStateMetrics",
-    ),
-    ("openshift-monitoring", "prometheus-adapter-", "prometheus-adapter", "k8sPrometheusAdapter"),
-    ("openshift-monitoring", "telemeter-client-", "telemeter-client", "telemeterClient"),
-    ("openshift-monitoring", "prometheus-operator-", "prometheus-operator", "prometheusOperator"),
-    ("openshift-logging", "elasticsearch-", "elasticsearch", "logStore"),
-    ("openshift-logging", "kibana-", "kibana", "visualization"),
-)
-NAMESPACES = tuple(dict.fromkeys(ns for ns, *_ in COMPONENTS))
-
-
-def component_of(pod: Obj) -> tuple[str, str] | None:
-    """(component, config key) of an infra component pod; None for DaemonSets, operators, jobs."""
-    meta = pod["metadata"]
-    if F.owner_kind(pod) in ("DaemonSet", "Job") or (pod.get("status") or {}).get("phase") in (
-        "Succeeded",
-        "Failed",
-    ):
-        return None
-    for ns, prefix, component, key in COMPONENTS:
-        if meta.get("namespace") == ns and meta["name"].startswith(prefix):
-            return component, key
-    return None
-
-
-def infra_nodes(site: Site) -> list[Obj]:
-    return [n for n in F.listing(site, NODES) if F.is_infra(n)]
-
-
-def has_infra(site: Site) -> bool:
-    return bool(site.inv.nodes_with_role("infra") or infra_nodes(site))
 
 
 def tolerations_json(taints: list[dict[str, str]]) -> str:
@@ -74,18 +34,6 @@ def tolerations_json(taints: list[dict[str, str]]) -> str:
         for t in taints
     ]
     return json.dumps(tols, separators=(",", ":"))
-
-
-def infra_taints(site: Site) -> list[dict[str, str]]:
-    seen: dict[str, dict[str, str]] = {}
-    for node in infra_nodes(site):
-        for t in F.taints(node):
-            if t.get("effect") in ("NoSchedule", "NoExecute"):
-                seen.setdefault(
-                    F.taint_text(t),
-                    {k: str(v) for k, v in t.items() if k in ("key", "value", "effect")},
-                )
-    return list(seen.values()) or [dict(t) for t in DEFAULT_TAINTS]
 
 
 def _compact(data: object) -> str:
@@ -107,10 +55,16 @@ def placement_remedy(component: str, key: str, taints: list[dict[str, str]]) -> 
                 }
             }
         )
-        return f"oc patch ingresscontroller/default -n openshift-ingress-operator --type=merge -p '{patch}'"
+        return (
+            "oc patch ingresscontroller/default -n openshift-ingress-operator --type=merge "
+            f"-p '{patch}'"
+        )
     if key == "registry":
         patch = _compact({"spec": {"nodeSelector": {INFRA_LABEL: ""}, "tolerations": tol_list}})
-        return f"oc patch configs.imageregistry.operator.openshift.io/cluster --type=merge -p '{patch}'"
+        return (
+            "oc patch configs.imageregistry.operator.openshift.io/cluster --type=merge "
+            f"-p '{patch}'"
+        )
     if key in ("logStore", "visualization"):
         where = "spec.logStore.elasticsearch" if key == "logStore" else "spec.visualization.kibana"
         return (
@@ -118,47 +72,15 @@ def placement_remedy(component: str, key: str, taints: list[dict[str, str]]) -> 
             f'{{"{INFRA_LABEL}": ""}} and {where}.tolerations {tols}'
         )
     return (
-        f"in ConfigMap cluster-monitoring-config (namespace openshift-monitoring), key config.yaml, set "
+        "in ConfigMap cluster-monitoring-config (namespace openshift-monitoring), "
+        "key config.yaml, set "
         f'{key}: {{nodeSelector: {{"{INFRA_LABEL}": ""}}, tolerations: {tols}}} '
-        "(oc -n openshift-monitoring edit configmap cluster-monitoring-config; create it if missing)"
+        "(oc -n openshift-monitoring edit configmap cluster-monitoring-config; "
+        "create it if missing)"
     )
 
 
 # --------------------------------------------------------------------------- placement.infra
-
-
-def component_pods(site: Site) -> list[Obj]:
-    pods = []
-    for ns in NAMESPACES:
-        pods += [p for p in F.listing(site, PODS, ns) if component_of(p)]
-    return pods
-
-
-def infra_pod_subjects(site: Site) -> list[str]:
-    if not has_infra(site):
-        raise NotApplicable(
-            "no infra nodes (none in the inventory, none labelled infra in the cluster)"
-        )
-    return [F.ns_name(p) for p in component_pods(site)]
-
-
-@dataclass(frozen=True)
-class PodPlacement:
-    pod: Obj
-    node: Obj | None
-    infra_names: tuple[str, ...]
-    taints: list[dict[str, str]] = field(default_factory=list)
-
-
-def gather_pod_placement(site: Site, subject: str) -> PodPlacement:
-    ns, name = subject.split("/", 1)
-    pod = F.named(F.listing(site, PODS, ns), name, ns)
-    node_name = (pod.get("spec") or {}).get("nodeName")
-    nodes = F.listing(site, NODES)
-    node = next((n for n in nodes if F.name_of(n) == node_name), None)
-    return PodPlacement(
-        pod, node, tuple(F.name_of(n) for n in infra_nodes(site)), infra_taints(site)
-    )
 
 
 def evaluate_pod_placement(facts: PodPlacement) -> Verdict:
@@ -183,35 +105,16 @@ def evaluate_pod_placement(facts: PodPlacement) -> Verdict:
 # --------------------------------------------------------------------------- placement.infra_taints
 
 
-def infra_node_subjects(site: Site) -> list[str]:
-    names = [F.name_of(n) for n in infra_nodes(site)]
-    cluster_names = {F.name_of(n) for n in F.listing(site, NODES)}
-    for node in site.inv.nodes_with_role("infra"):
-        if node.fqdn not in names and node.name not in names:
-            names.append(
-                node.fqdn
-                if node.fqdn in cluster_names or node.name not in cluster_names
-                else node.name
-            )
-    if not names:
-        raise NotApplicable(
-            "no infra nodes (none in the inventory, none labelled infra in the cluster)"
-        )
-    return sorted(names)
-
-
-def gather_infra_node(site: Site, subject: str) -> Obj | None:
-    return next((n for n in F.listing(site, NODES) if F.name_of(n) == subject), None)
-
-
 def evaluate_infra_taints(subject: str, node: Obj | None) -> Verdict:
-    """An infra node carries a NoSchedule taint (the seed: infra=reserved:NoSchedule and :NoExecute)."""
+    """An infra node carries a NoSchedule taint (the seed: infra=reserved:NoSchedule and
+    :NoExecute)."""
     taint_cmd = f"oc adm taint node {subject} infra=reserved:NoSchedule infra=reserved:NoExecute"
     if node is None:
         return failed(
             expected=f"a node {subject} labelled infra",
             found="no such node in the cluster",
-            remediation=f"join it (approve its CSRs: oc get csr), then oc label node {subject} {INFRA_LABEL}= and {taint_cmd}",
+            remediation="join it (approve its CSRs: oc get csr), then "
+            f"oc label node {subject} {INFRA_LABEL}= and {taint_cmd}",
         )
     if not F.is_infra(node):
         return failed(
@@ -226,83 +129,12 @@ def evaluate_infra_taints(subject: str, node: Obj | None) -> Verdict:
     return failed(
         expected="a NoSchedule taint keeping user pods off the infra node",
         found=found,
-        remediation=f"{taint_cmd} (give router, registry and monitoring the matching tolerations first)",
+        remediation=f"{taint_cmd} "
+        "(give router, registry and monitoring the matching tolerations first)",
     )
 
 
-# --------------------------------------------------------------------------- placement.router_behind_lb
-
-
-def router_subjects(site: Site) -> list[str]:
-    return [
-        F.ns_name(p)
-        for p in F.listing(site, PODS, "openshift-ingress")
-        if p["metadata"]["name"].startswith("router-") and F.owner_kind(p) != "Job"
-    ]
-
-
-@dataclass(frozen=True)
-class RouterFacts:
-    pod: str
-    node: str
-    node_ip: str | None
-    backends: dict[int, list[tuple[str, int, list[str]]]]  # port -> (backend, line, server IPs)
-    config_path: str
-    missing_binds: tuple[int, ...] = ()
-
-
-def _server_ips(site: Site, address: str, resolved: tuple[str, ...], nodes: list[Obj]) -> list[str]:
-    """``resolved`` (Site.resolve_servers), else the inventory node or cluster node of that name."""
-    if resolved:
-        return list(resolved)
-    inv_node = site.inv.node_by_name(address)
-    if inv_node:
-        return [inv_node.ip]
-    return [
-        ip
-        for n in nodes
-        if F.name_of(n) in (address, address.split(".")[0]) and (ip := F.internal_ip(n))
-    ]
-
-
-def gather_router(site: Site, subject: str) -> RouterFacts:
-    ns, name = subject.split("/", 1)
-    pod = F.named(F.listing(site, PODS, ns), name, ns)
-    nodes = F.listing(site, NODES)
-    node_name = (pod.get("spec") or {}).get("nodeName") or ""
-    node = next((n for n in nodes if F.name_of(n) == node_name), None)
-    cfg = site.lb_config()
-    ports = site.inv.load_balancer.ports
-    backends: dict[int, list[tuple[str, int, list[str]]]] = {}
-    missing = []
-    for port in (ports["http"], ports["https"]):
-        found = cfg.backends_for_port(port)
-        if not found:
-            missing.append(port)
-        resolved = site.resolve_servers(found, active_only=True)
-        backends[port] = [
-            (
-                b.name,
-                b.line,
-                sorted(
-                    {
-                        ip
-                        for s in b.servers
-                        if s.active
-                        for ip in _server_ips(site, s.address, resolved[s.address], nodes)
-                    }
-                ),
-            )
-            for b in found
-        ]
-    return RouterFacts(
-        subject,
-        node_name,
-        F.internal_ip(node) if node else None,
-        backends,
-        cfg.path,
-        tuple(missing),
-    )
+# ------------------------------------------------------------------- placement.router_behind_lb
 
 
 def evaluate_router(facts: RouterFacts) -> Verdict:
@@ -332,9 +164,11 @@ def evaluate_router(facts: RouterFacts) -> Verdict:
         for port, b, line in lacking
     )
     return failed(
-        expected=f"router node {facts.node} ({facts.node_ip}) as a server of the LB's 80 and 443 backends",
+        expected=f"router node {facts.node} ({facts.node_ip}) "
+        "as a server of the LB's 80 and 443 backends",
         found="not a server of " + ", ".join(f"{b or 'any backend'} ({p})" for p, b, _ in lacking),
-        remediation=f"{adds} in {facts.config_path} and reload haproxy; or move the routers onto the fronted "
+        remediation=f"{adds} in {facts.config_path} and reload haproxy; "
+        "or move the routers onto the fronted "
         "nodes with the ingresscontroller nodePlacement (see placement.infra)",
     )
 
@@ -348,7 +182,8 @@ def evaluate_router(facts: RouterFacts) -> Verdict:
     markers=["postinstall"],
     subject="<namespace>/<pod> of router, registry, monitoring and logging components",
     fails_when="the pod runs on a node without the infra role (only when infra nodes exist)",
-    remediation="set nodeSelector and tolerations: ingresscontroller nodePlacement, registry config, cluster-monitoring-config",
+    remediation="set nodeSelector and tolerations: ingresscontroller nodePlacement, "
+    "registry config, cluster-monitoring-config",
     subjects=infra_pod_subjects,
     gather=gather_pod_placement,
 )

@@ -4,6 +4,6 @@ Selecting by keyword keeps each check collected once: a ``checks/*.py`` path giv
 command line is collected by pytest itself as well as by the suite's plugin.
 """
 
-BASTION = ("-k", "bastion")
+BASTION = ("-k", "http.served or selinux.http_content")
 IGNITION = ("-k", "ignition")
-BOTH = ("-k", "bastion or ignition")
+BOTH = ("-k", "http.served or selinux.http_content or ignition")

@@ -1,4 +1,5 @@
-"""http.served and selinux.http_content against the lab's bastion (sshd + nginx), one lab per scenario."""
+"""http.served and selinux.http_content against the lab's bastion (sshd + nginx), one lab per
+scenario."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 from checks.base import Verdict
-from checks.bastion import ServedFacts, evaluate_served
+from checks.http import evaluate_served
+from collectors.facts.http import ServedFacts
 from collectors.install.bastion import HttpAnswer, PathFacts
 from collectors.inventory import load_inventory
 from collectors.parsers.selinux import SelinuxContext
@@ -102,7 +104,7 @@ def test_unreadable_file_is_403_explained(start_lab, tmp_path: Path) -> None:
     moved = lab.write_inventory(
         tmp_path / "moved.yaml", bastion={"http_url": f"http://{lab.ip(101)}/work/"}
     )
-    run404 = run_suite("-k", "bastion and served", inventory=moved)
+    run404 = run_suite("-k", "http.served", inventory=moved)
     record = run404.record("http.served", "master.ign")
     assert record["outcome"] == "failed" and "HTTP 404 although" in record["message"]
     assert f"root {root};" in record["remediation"]
@@ -112,7 +114,7 @@ def test_unreadable_file_is_403_explained(start_lab, tmp_path: Path) -> None:
         ["find", root, "-type", "f", "-exec", "setfattr", "-x", "security.selinux", "{}", "+"],
         check=True,
     )
-    bare = run_suite("-k", "bastion and selinux", inventory=lab.inventory_path)
+    bare = run_suite("-k", "selinux.http_content", inventory=lab.inventory_path)
     outcomes = bare.outcomes("selinux.http_content")
     assert set(outcomes.values()) == {"skipped"} and len(outcomes) == len(WEB_FILES)
     assert "no SELinux labels" in bare.record("selinux.http_content", "master.ign")["message"]

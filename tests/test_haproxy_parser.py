@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.lb import BackendFacts, evaluate_backends
+from checks.lb import evaluate_backends
 from collectors.errors import InputError
+from collectors.facts.lb import BackendFacts
 from collectors.inventory import load_inventory
 from collectors.parsers.haproxy import check_references, parse_haproxy
 
@@ -44,7 +45,8 @@ def test_seed_config_parses_with_its_four_frontends_and_backends() -> None:
 def test_bind_forms() -> None:
     cfg = parse_haproxy(
         "frontend f\n bind :80\n bind *:443\n bind 10.0.0.1:6443,10.0.0.2:6443 ssl crt x.pem\n"
-        " bind ipv4@10.0.0.3:8080-8081\n bind [::1]:9090\n bind unix@/run/x.sock\n default_backend b\n"
+        " bind ipv4@10.0.0.3:8080-8081\n bind [::1]:9090\n bind unix@/run/x.sock\n"
+        " default_backend b\n"
         "backend b\n server s1 10.0.0.9 check\n",
         "t.cfg",
     )
@@ -66,7 +68,8 @@ def test_listen_use_backend_disabled_and_commented_servers() -> None:
         "listen stats\n bind *:9000\n server local 127.0.0.1:9001\n"
         "frontend https\n bind *:443\n use_backend infra if { req_ssl_sni -m end .apps }\n"
         " default_backend workers\n"
-        "backend infra\n server i1 i1.example:443 check # added\n server i2 i2.example:443 disabled\n"
+        "backend infra\n server i1 i1.example:443 check # added\n"
+        " server i2 i2.example:443 disabled\n"
         " #server i3 i3.example:443 check\n"
         "backend workers\n server w1 w1.example:443 backup\n",
         "t.cfg",

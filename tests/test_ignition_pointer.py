@@ -6,7 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from checks.ignition import evaluate_pointer, expected_source, gather_pointer
+from checks.ignition import evaluate_pointer, expected_source
+from collectors.facts.ignition import gather_pointer
 from collectors.inventory import load_inventory
 from collectors.parsers.dataurl import encode_data_url
 from collectors.site import Site
@@ -70,8 +71,8 @@ def test_pointer_without_ca_or_with_garbage_ca_fails(tmp_path: Path) -> None:
     )
     message = _verdict(site, "worker.ign").message
     assert (
-        "$.ignition.security.tls.certificateAuthorities[0].source: certificate #1 is not a valid X.509"
-        in message
+        "$.ignition.security.tls.certificateAuthorities[0].source: "
+        "certificate #1 is not a valid X.509" in message
     )
     assert "AAAA" not in message
 

@@ -298,7 +298,8 @@ def test_install_config_login_not_tested_is_an_error(
 def test_slow_drip_blob_is_cut_off_and_size_capped(
     faults: Lab, fast: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each drip arrives well within the per-read timeout; the whole download still has a deadline."""
+    """Each drip arrives well within the per-read timeout; the whole download still has a
+    deadline."""
     _, release, _ = subjects(faults)
     monkeypatch.setattr(settings, "HTTP_TOTAL_TIMEOUT", 2.0)
     write_proxy_rules(
@@ -463,8 +464,8 @@ def test_install_config_without_art_dev(start_mirror: Callable[[str], Lab]) -> N
     icr = run.record("installconfig.mirrors", ic)
     assert icr["outcome"] == "failed"
     assert (
-        "no imageContentSources/imageDigestSources entry mirrors quay.io/openshift-release-dev/ocp-v4.0-art-dev"
-        in icr["message"]
+        "no imageContentSources/imageDigestSources entry mirrors "
+        "quay.io/openshift-release-dev/ocp-v4.0-art-dev" in icr["message"]
     )
     rel = run.record("mirror.release", release)
     assert rel["outcome"] == "failed" and "12 missing" in rel["message"]
@@ -538,8 +539,9 @@ def test_corrupt_trust_bundle_block_is_an_error(clean: Lab, tmp_path: Path, fast
 def test_traceback_locals_never_show_the_pull_secret(
     clean: Lab, monkeypatch: pytest.MonkeyPatch, fast: None
 ) -> None:
-    """``pytest -l`` prints every frame's locals on an unexpected exception: none holds the pullSecret."""
-    import checks.installconfig as icheck
+    """``pytest -l`` prints every frame's locals on an unexpected exception: none holds the
+    pullSecret."""
+    import collectors.facts.installconfig as icheck
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("unexpected")

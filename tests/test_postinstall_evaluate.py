@@ -1,4 +1,5 @@
-"""Pure evaluate functions of the postinstall checks: the branches the lab scenarios do not reach."""
+"""Pure evaluate functions of the postinstall checks: the branches the lab scenarios do not
+reach."""
 
 from __future__ import annotations
 
@@ -7,8 +8,23 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks import cluster, day2, lb_postinstall, placement, samples
+from checks import (
+    cluster,
+    csr,
+    imageregistry,
+    lb,
+    mirror,
+    nodes,
+    operatorhub,
+    placement,
+    samples,
+    upgrade,
+)
 from collectors.cluster import samples as S
+from collectors.facts.csr import CsrFacts
+from collectors.facts.lb import BootstrapFacts
+from collectors.facts.operatorhub import CatalogFacts
+from collectors.facts.samples import StreamFacts, TagFacts
 from collectors.inventory import Node
 from collectors.parsers.haproxy import parse_haproxy
 from lab.cluster_model import seed_cluster
@@ -47,15 +63,15 @@ def test_node_names(tmp_path: Path) -> None:
         "metadata": {"name": "s1.ocp45.example.localdomain"},
         "status": {"addresses": [{"type": "InternalIP", "address": "10.9.9.9"}]},
     }
-    v = cluster.evaluate_name(stranger, inv)
+    v = nodes.evaluate_name(stranger, inv)
     assert not v.ok and "not in the inventory" in v.message and "dig -x 10.9.9.9" in v.remediation
     renamed = {
         "metadata": {"name": "node-21"},
         "status": {"addresses": [{"type": "InternalIP", "address": NET.node("m1").ip}]},
     }
-    v = cluster.evaluate_name(renamed, inv)
+    v = nodes.evaluate_name(renamed, inv)
     assert not v.ok and "m1.ocp45.example.localdomain" in v.message
-    assert cluster.evaluate_name(MODEL.node("w1"), inv).ok
+    assert nodes.evaluate_name(MODEL.node("w1"), inv).ok
 
 
 @settings(deadline=None)
@@ -67,10 +83,8 @@ def test_node_names(tmp_path: Path) -> None:
     )
 )
 def test_csr_pending_iff_a_csr_has_no_status(csrs: list[tuple[str, bool]]) -> None:
-    facts = cluster.CsrFacts(
-        tuple((n, "system:node:x") for n, approved in csrs if not approved), len(csrs)
-    )
-    v = cluster.evaluate_csrs(facts)
+    facts = CsrFacts(tuple((n, "system:node:x") for n, approved in csrs if not approved), len(csrs))
+    v = csr.evaluate_csrs(facts)
     assert v.ok == all(approved for _, approved in csrs)
     for name, approved in csrs:
         assert (name in v.remediation) == (not approved)
@@ -78,7 +92,8 @@ def test_csr_pending_iff_a_csr_has_no_status(csrs: list[tuple[str, bool]]) -> No
 
 def test_bootstrap_matched_by_address_and_disabled_servers_ignored() -> None:
     cfg = parse_haproxy(
-        "backend kube_api\n    server api0 10.0.0.11:6443 check\n    server m1 10.0.0.21:6443 check\n"
+        "backend kube_api\n    server api0 10.0.0.11:6443 check\n"
+        "    server m1 10.0.0.21:6443 check\n"
         "backend other\n    server bs 10.0.0.11:6443 check disabled\n",
         "lb.cfg",
     )
@@ -86,9 +101,7 @@ def test_bootstrap_matched_by_address_and_disabled_servers_ignored() -> None:
     servers = tuple(
         (b, s) for b in cfg.sections if b.kind == "backend" for s in b.servers if s.active
     )
-    v = lb_postinstall.evaluate_bootstrap(
-        lb_postinstall.BootstrapFacts(6443, "lb.cfg", bs, servers, {})
-    )
+    v = lb.evaluate_bootstrap(BootstrapFacts(6443, "lb.cfg", bs, servers, {}))
     assert (
         not v.ok
         and '"server api0 10.0.0.11:6443 check" (line 2, backend kube_api)' in v.remediation
@@ -164,9 +177,9 @@ def stream(
     present: bool,
     candidates: tuple[str, ...] = ("m:5000/a:1",),
     failure: str | None = None,
-) -> samples.StreamFacts:
-    tag = samples.TagFacts("1", "registry.redhat.io/a:1", "m:5000/a:1", candidates, present)
-    return samples.StreamFacts(name, pattern, True, (tag,), failure, "m:5000", "pull-secret.json")
+) -> StreamFacts:
+    tag = TagFacts("1", "registry.redhat.io/a:1", "m:5000/a:1", candidates, present)
+    return StreamFacts(name, pattern, True, (tag,), failure, "m:5000", "pull-secret.json")
 
 
 def test_samples_patterns_in_the_verdicts() -> None:
@@ -175,11 +188,11 @@ def test_samples_patterns_in_the_verdicts() -> None:
     managed = S.pattern({"spec": {"managementState": "Managed"}})
     v = samples.evaluate_skip_coverage(stream("b", managed, True, failure="ConfigMap x"))
     assert not v.ok and "import failed: ConfigMap x" in v.message and "pattern 1" in v.details[0]
-    v = samples.evaluate_mirror_stream(stream("b", managed, False, candidates=()))
+    v = mirror.evaluate_mirror_stream(stream("b", managed, False, candidates=()))
     assert not v.ok and "has no route to the mirror" in v.message
     assert "oc image mirror registry.redhat.io/a:1 m:5000/a:1 -a pull-secret.json" in v.remediation
     skipped = S.pattern({"spec": {"managementState": "Managed", "skippedImagestreams": ["b"]}})
-    assert samples.evaluate_mirror_stream(stream("b", skipped, False)).ok
+    assert mirror.evaluate_mirror_stream(stream("b", skipped, False)).ok
     assert samples.evaluate_samples_registry({"spec": {"managementState": "Removed"}}, "m:5000").ok
     assert not samples.evaluate_samples_registry(
         {"spec": {"managementState": "Managed"}}, "m:5000"
@@ -187,12 +200,14 @@ def test_samples_patterns_in_the_verdicts() -> None:
 
 
 def test_day2_branches() -> None:
-    assert day2.evaluate_registry(
+    assert imageregistry.evaluate_registry(
         {"spec": {"managementState": "Managed", "storage": {"emptyDir": {}}}}
     ).ok
-    assert not day2.evaluate_registry({"spec": {"managementState": "Managed", "storage": {}}}).ok
-    v = day2.evaluate_catalog(
-        day2.CatalogFacts(
+    assert not imageregistry.evaluate_registry(
+        {"spec": {"managementState": "Managed", "storage": {}}}
+    ).ok
+    v = operatorhub.evaluate_catalog(
+        CatalogFacts(
             {
                 "metadata": {"name": "c", "namespace": "openshift-marketplace"},
                 "spec": {"image": "m:5000/olm/x:v1"},
@@ -201,8 +216,8 @@ def test_day2_branches() -> None:
         )
     )
     assert not v.ok and "no catalog pod" in v.message and "m:5000/olm/x:v1" in v.remediation
-    assert not day2.evaluate_operatorhub({"spec": {}}).ok
-    assert day2.evaluate_upgrade(
+    assert not operatorhub.evaluate_operatorhub({"spec": {}}).ok
+    assert upgrade.evaluate_upgrade(
         "machineconfigpool", {"metadata": {"name": "worker"}, "spec": {}}
     ).ok
 
@@ -221,7 +236,7 @@ def test_tag_references_map_only_through_tag_mirror_sets() -> None:
 
 
 def test_nodes_ready_remediation_logs_in_as_the_inventory_says(tmp_path) -> None:  # noqa: ANN001
-    from checks.cluster import evaluate_ready
+    from checks.nodes import evaluate_ready
     from collectors.inventory import load_inventory
 
     inv_path = tmp_path / "site.yaml"

@@ -2,7 +2,8 @@
 
 >>> class Two:
 ...     name = "two"
-...     def list(self, res, namespace=None): return [{"metadata": {"name": "b"}}, {"metadata": {"name": "a"}}]
+...     def list(self, res, namespace=None):
+...         return [{"metadata": {"name": "b"}}, {"metadata": {"name": "a"}}]
 ...     def get(self, res, name, namespace=None): return {"metadata": {"name": name}}
 >>> from collectors.cluster.resources import NODES
 >>> [o["metadata"]["name"] for o in CachedSource(Two()).list(NODES)]
@@ -126,7 +127,8 @@ def export_error(exc: FactError) -> dict[str, Any]:
     """A FactError as plain data (execnet carries only builtins): its type, message, attributes.
 
     >>> from collectors.cluster.resources import SAMPLES_CONFIGS
-    >>> again = import_error(export_error(ObjectMissing(SAMPLES_CONFIGS, "cluster", None, "the snapshot")))
+    >>> missing = ObjectMissing(SAMPLES_CONFIGS, "cluster", None, "the snapshot")
+    >>> again = import_error(export_error(missing))
     >>> type(again).__name__, again.resource == SAMPLES_CONFIGS, str(again)[:31]
     ('ObjectMissing', True, 'configs.samples.operator.opensh')
     """

@@ -1,8 +1,9 @@
 """The cluster from a live API server, through the official ``kubernetes`` client: GET only.
 
 Every group goes through ``CustomObjectsApi``; core resources and discovery are plain GETs
-through the same ``ApiClient`` (raw JSON, so objects are the same dicts a snapshot holds). Discovery (``/api/v1``,
-``/apis/<group>/<version>``) tells a resource that is not served from an empty list. The client
+through the same ``ApiClient`` (raw JSON, so objects are the same dicts a snapshot holds).
+Discovery (``/api/v1``, ``/apis/<group>/<version>``) tells a resource that is not served from an
+empty list. The client
 is imported on first use: it is slow to import and preflight runs never need it.
 """
 
@@ -24,8 +25,10 @@ def rbac_hint(res: Resource, verb: str, namespace: str | None) -> str:
     """The RBAC rule a 403 says is missing.
 
     >>> from collectors.cluster.resources import NODES
-    >>> rbac_hint(NODES, "list", None)
-    'RBAC verb "list" on resource "nodes" in API group "" (cluster-wide); e.g. oc adm policy add-cluster-role-to-user cluster-reader <user>'
+    >>> for part in rbac_hint(NODES, "list", None).split("; "):
+    ...     print(part)
+    RBAC verb "list" on resource "nodes" in API group "" (cluster-wide)
+    e.g. oc adm policy add-cluster-role-to-user cluster-reader <user>
     """
     scope = f'in namespace "{namespace}"' if res.namespaced and namespace else "(cluster-wide)"
     return (
@@ -80,11 +83,13 @@ class LiveSource:
         if isinstance(exc, ApiException):
             if exc.status == 403:
                 return FactError(
-                    f"{self.name}: forbidden to {what}: the credentials need {rbac_hint(res, verb, namespace)}"
+                    f"{self.name}: forbidden to {what}: "
+                    f"the credentials need {rbac_hint(res, verb, namespace)}"
                 )
             if exc.status == 401:
                 return FactError(
-                    f"{self.name}: unauthorized to {what}: the token or client certificate in {self.kubeconfig} is not accepted (log in again: oc login)"
+                    f"{self.name}: unauthorized to {what}: the token or client certificate in "
+                    f"{self.kubeconfig} is not accepted (log in again: oc login)"
                 )
             if exc.status == 404 and name:
                 return ObjectMissing(res, name, namespace, self.name)
@@ -133,7 +138,8 @@ class LiveSource:
         """Whether discovery lists the resource in its group/version (cached)."""
         if self._down:
             raise FactError(
-                f"{self.name} unreachable for list {res.qualified} (an earlier read failed: {self._down})"
+                f"{self.name} unreachable for list {res.qualified} "
+                f"(an earlier read failed: {self._down})"
             )
         base = res.api_base()
         with self._lock:

@@ -1,4 +1,5 @@
-"""The Samples Operator, read the way it acts (``000_e22164954fbcaad6.txt``; cluster-samples-operator).
+"""The Samples Operator, read the way it acts (``000_e22164954fbcaad6.txt``;
+cluster-samples-operator).
 
 - The four patterns of managementState x skippedImagestreams, and whether the operator will
   report Degraded (Managed, and a non-skipped stream fails to import: after 2 hours).
@@ -113,7 +114,8 @@ def import_failures(
 
     >>> cfg = {"status": {"conditions": [{"type": "ImportImageErrorsExist", "status": "True",
     ...        "reason": "httpd nodejs"}]}}
-    >>> cm = {"metadata": {"name": "ruby", "labels": {ERROR_LABEL: "true"}}, "data": {"2.7": "manifest unknown"}}
+    >>> cm = {"metadata": {"name": "ruby", "labels": {ERROR_LABEL: "true"}},
+    ...       "data": {"2.7": "manifest unknown"}}
     >>> sorted(import_failures(cfg, [cm]))
     ['httpd', 'nodejs', 'ruby']
     """
@@ -122,7 +124,8 @@ def import_failures(
         if cond.get("type") == "ImportImageErrorsExist" and cond.get("status") == "True":
             for name in str(cond.get("reason") or "").replace(",", " ").split():
                 out[name] = (
-                    "listed in the ImportImageErrorsExist condition of configs.samples.operator.openshift.io/cluster"
+                    "listed in the ImportImageErrorsExist condition of "
+                    "configs.samples.operator.openshift.io/cluster"
                 )
     for cm in configmaps:
         meta = cm.get("metadata") or {}

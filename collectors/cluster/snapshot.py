@@ -5,7 +5,9 @@ Layout (contract §5): ``cluster-scoped-resources/<group|core>/<plural>/<name>.y
 ``oc adm must-gather`` adds one folder per image above that; every folder holding the layout
 is read and merged. Files are parsed only when a check asks for their resource.
 
->>> split_layout_path("mg/quay-io-img/namespaces/openshift/image.openshift.io/imagestreams/ruby.yaml")
+>>> split_layout_path(
+...     "mg/quay-io-img/namespaces/openshift/image.openshift.io/imagestreams/ruby.yaml"
+... )
 ('mg/quay-io-img', 'openshift', 'image.openshift.io', 'imagestreams', 'ruby')
 >>> split_layout_path("cluster-scoped-resources/core/nodes.yaml")
 ('', None, 'core', 'nodes', None)
@@ -125,7 +127,8 @@ class _DirTree(_Tree):
 
 
 class _TarTree(_Tree):
-    """A .tar.gz read once; YAML/JSON members kept in memory. A truncated archive keeps what it had."""
+    """A .tar.gz read once; YAML/JSON members kept in memory. A truncated archive keeps what it
+    had."""
 
     def __init__(self, path: Path) -> None:
         self.label = str(path)
@@ -316,7 +319,8 @@ class SnapshotSource:
         raise ObjectMissing(res, name, namespace, f"the snapshot {self.tree.label}")
 
     def served(self) -> list[tuple[str, str, str | None]]:
-        """(group folder, plural, namespace) for every list or object present: the stand-in API's discovery."""
+        """(group folder, plural, namespace) for every list or object present: the stand-in
+        API's discovery."""
         return sorted(
             {(g, p, e.namespace) for (g, p), es in self.index.items() for e in es}, key=str
         )

@@ -1,0 +1,107 @@
+"""Nodes after install: every node Ready, and registered under its inventory name (a node
+named ``localhost`` is a missing PTR record). Nodes come from ``collectors.facts.nodes``.
+"""
+
+from __future__ import annotations
+
+from checks.base import Verdict, check, expect, failed, passed
+from collectors.cluster import facts as F
+from collectors.cluster.base import Obj
+from collectors.facts.nodes import gather_node, node_names
+from collectors.inventory import Inventory
+from collectors.site import Site
+
+
+def evaluate_ready(node: Obj, inv: Inventory | None = None) -> Verdict:
+    """Ready=True; the remediation reaches the node the way the inventory says (its ssh, else
+    defaults)."""
+    cond = F.condition(node, "Ready") or {}
+    status = str(cond.get("status", "Unknown"))
+    if status == "True":
+        return passed("Ready")
+    name, ip = F.name_of(node), F.internal_ip(node) or "<node ip>"
+    known = inv.node_by_name(name) if inv else None
+    if known is not None and known.ssh is not None:
+        login = f"ssh -p {known.ssh.port} {known.ssh.user}@{known.ssh.host}"
+    else:
+        login = f"ssh {inv.ssh.user if inv else 'core'}@{ip}"
+    why = (
+        ": ".join(x for x in (cond.get("reason"), cond.get("message")) if x) or "no Ready condition"
+    )
+    return failed(
+        expected="Ready=True",
+        found=f"Ready={status} ({why})",
+        remediation=(
+            f"oc describe node {name}; approve its CSRs if any are pending (oc get csr), and "
+            f"read the kubelet on the node: {login} journalctl -u kubelet -u crio --since -1h"
+        ),
+    )
+
+
+def evaluate_name(node: Obj, inv: Inventory) -> Verdict:
+    """The node registered under an inventory name, not ``localhost`` (a missing PTR)."""
+    name = F.name_of(node)
+    ip = F.internal_ip(node)
+    by_ip = inv.node_by_ip(ip) if ip else None
+    ptr_fix = (
+        f'add "{ip.rsplit(".", 1)[-1]} IN PTR {by_ip.fqdn}." to the reverse zone of {ip} '
+        "(and bump the serial)"
+        if ip and by_ip
+        else f"add a PTR record for {ip or 'its IP'} naming the node's FQDN"
+    )
+    if name.split(".")[0] in ("localhost",):
+        who = f" (inventory {by_ip.role} {by_ip.name}, {by_ip.fqdn})" if by_ip else ""
+        return failed(
+            expected=f"the node at {ip or '?'} named "
+            f"{by_ip.fqdn if by_ip else 'after its PTR record'}",
+            found=f'"{name}": reverse DNS for {ip}{who} gave no name when the node booted',
+            remediation=f"{ptr_fix}; then reinstall the node, or on it run "
+            f"hostnamectl set-hostname {by_ip.fqdn if by_ip else '<fqdn>'} and reboot, "
+            f"approve its new CSRs (oc get csr) and remove the stale entry: oc delete node {name}",
+        )
+    known = inv.node_by_name(name)
+    if known is None:
+        return failed(
+            expected="a node named after an inventory node (FQDN from its PTR record)",
+            found=f'"{name}" at {ip or "?"}'
+            + (f", which the inventory calls {by_ip.fqdn}" if by_ip else ", not in the inventory"),
+            remediation=f"check reverse DNS: dig -x {ip or '<ip>'} +short must print the "
+            f"inventory FQDN; {ptr_fix}" + ("" if by_ip else "; or add the node to the inventory"),
+        )
+    if ip and known.ip != ip:
+        return failed(
+            expected=f"{name} at its inventory address {known.ip}",
+            found=f"InternalIP {ip}",
+            remediation="fix the A/PTR records or the inventory: "
+            f"dig +short {known.fqdn}; dig -x {ip} +short",
+        )
+    return passed(f"inventory {known.role} {known.name}")
+
+
+@check(
+    "nodes.ready",
+    title="Nodes are Ready",
+    markers=["postinstall"],
+    subject="node name",
+    fails_when="Ready is not True",
+    remediation="approve pending CSRs, read the kubelet journal on the node",
+    subjects=node_names,
+    gather=gather_node,
+)
+def test_nodes_ready(site: Site, facts: Obj) -> None:
+    expect(evaluate_ready(facts, site.inv))
+
+
+@check(
+    "nodes.names",
+    title="Nodes registered under their inventory names",
+    markers=["postinstall"],
+    subject="node name",
+    fails_when="the name is localhost or not an inventory node (the message points at reverse DNS)",
+    remediation="add the PTR record for the node's IP, then rename or reinstall the node",
+    subjects=node_names,
+    gather=gather_node,
+    requires=("nodes",),
+)
+def test_nodes_names(site: Site, facts: Obj) -> None:
+    expect(evaluate_name(facts, site.inv))

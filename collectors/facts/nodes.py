@@ -1,0 +1,16 @@
+"""What nodes.ready and nodes.names gather: the cluster's Node objects, by name."""
+
+from __future__ import annotations
+
+from collectors.cluster import facts as F
+from collectors.cluster.base import Obj
+from collectors.cluster.resources import NODES
+from collectors.site import Site
+
+
+def node_names(site: Site) -> list[str]:
+    return [F.name_of(n) for n in F.listing(site, NODES)]
+
+
+def gather_node(site: Site, subject: str) -> Obj:
+    return F.named(F.listing(site, NODES), subject)

@@ -1,0 +1,143 @@
+"""checks/lb.py: lb.port, lb.backends (and which nodes belong behind a port),
+lb.bootstrap_removed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from checks.lb import evaluate_backends, evaluate_bootstrap, evaluate_port, expected_nodes
+from collectors.facts.lb import BackendFacts, BootstrapFacts
+from collectors.inventory import Inventory, Node
+from collectors.parsers.haproxy import parse_haproxy
+from collectors.transport.net import TcpProbe
+from tests.checks import inventory
+
+NODES = (
+    "nodes:\n"
+    "  - {name: bs, role: bootstrap, ip: 10.0.0.11}\n"
+    "  - {name: m1, role: master, ip: 10.0.0.21}\n"
+    "  - {name: w1, role: worker, ip: 10.0.0.31}\n"
+)
+INV = inventory(NODES)
+CFG = parse_haproxy(
+    "frontend api\n bind *:6443\n default_backend api\n"
+    "backend api\n server m1 10.0.0.21:6443 check\n server bs 10.0.0.11:6443 check\n"
+    "frontend https\n bind *:443\n default_backend ingress\n"
+    "backend ingress\n server m1 10.0.0.21:443 check\n",
+    "/etc/haproxy/haproxy.cfg",
+)
+
+
+def backend_facts(port: int) -> BackendFacts:
+    backends = tuple(CFG.backends_for_port(port))
+    addresses = {s.address: (s.address,) for b in backends for s in b.servers}
+    return BackendFacts(port, CFG.path, tuple(CFG.frontends_for_port(port)), backends, addresses)
+
+
+# --------------------------------------------------------------------------- lb.port
+
+
+def test_port_open_passes() -> None:
+    v = evaluate_port("api", TcpProbe("10.0.0.111", 6443, True))
+    assert v.ok and v.message == "10.0.0.111:6443 accepts TCP connections"
+
+
+def test_port_closed_names_bind_firewall_and_selinux() -> None:
+    v = evaluate_port(
+        "api_int", TcpProbe("10.0.0.110", 22623, False, "connection refused"), "/lb.cfg"
+    )
+    assert not v.ok
+    assert v.message == (
+        "expected a TCP connection to 10.0.0.110:22623 (load_balancer.api_int); "
+        "found connection refused"
+    )
+    assert '"bind 10.0.0.110:22623" or "bind *:22623" in the frontend of /lb.cfg' in v.remediation
+    assert "haproxy -c -f /lb.cfg" in v.remediation
+    assert "--add-port=22623/tcp" in v.remediation
+    assert "semanage port -a -t http_port_t -p tcp 22623" in v.remediation
+
+
+# --------------------------------------------------------------------------- lb.backends
+
+
+def test_backends_with_every_node_pass() -> None:
+    v = evaluate_backends(INV, backend_facts(6443))
+    assert v.ok and v.message == "api hold every one of the masters and the bootstrap"
+
+
+def test_backend_lacking_a_worker_names_the_server_line() -> None:
+    v = evaluate_backends(INV, backend_facts(443))
+    assert not v.ok
+    assert v.message == (
+        "expected the workers as servers behind port 443; "
+        "found ingress (1 active server(s)) lacks worker w1 (10.0.0.31)"
+    )
+    assert v.remediation.startswith(
+        'add "server w1 w1.ocp45.example.localdomain:443 check" to backend ingress (line 10)'
+    )
+
+
+def test_port_without_a_frontend_fails() -> None:
+    v = evaluate_backends(INV, backend_facts(22623))
+    assert not v.ok and v.message.endswith("found no bind on 22623 in /etc/haproxy/haproxy.cfg")
+    assert v.remediation.startswith('add a frontend with "bind *:22623" and a default_backend')
+
+
+roles = st.lists(st.sampled_from(["bootstrap", "master", "worker", "infra"]), max_size=8)
+
+
+@settings(deadline=None, max_examples=40)
+@given(roles, st.sampled_from([6443, 22623, 80, 443, 9000]), st.booleans())
+def test_expected_nodes_by_port_and_role(
+    node_roles: list[str], port: int, with_bootstrap: bool
+) -> None:
+    nodes = [Node(f"n{i}", r, f"10.0.1.{i + 1}", f"n{i}.x") for i, r in enumerate(node_roles)]
+    what, chosen = expected_nodes(_with_nodes(nodes), port, with_bootstrap=with_bootstrap)
+    if port in (6443, 22623):
+        wanted = {"master", "bootstrap"} if with_bootstrap else {"master"}
+        assert {n.name for n in chosen} == {n.name for n in nodes if n.role in wanted}
+        assert what.startswith("masters")
+    elif port in (80, 443):
+        infra = [n for n in nodes if n.role == "infra"]
+        expected = infra or [n for n in nodes if n.role == "worker"]
+        assert chosen == expected
+        assert what == ("infra nodes" if infra else "workers")
+    else:
+        assert (what, chosen) == ("nothing known", [])
+
+
+def _with_nodes(nodes: list[Node]) -> Inventory:
+    """The test inventory with other nodes (a copy: inventories are not mutated)."""
+    return dataclasses.replace(INV, nodes=nodes)
+
+
+# --------------------------------------------------------------------------- lb.bootstrap_removed
+
+BOOTSTRAP = Node("bs", "bootstrap", "10.0.0.11", "bs.ocp45.example.localdomain")
+
+
+def bootstrap_facts(port: int) -> BootstrapFacts:
+    backends = CFG.backends_for_port(port)
+    servers = tuple((b, s) for b in backends for s in b.servers if s.active)
+    return BootstrapFacts(port, CFG.path, BOOTSTRAP, servers, {})
+
+
+def test_bootstrap_gone_passes() -> None:
+    v = evaluate_bootstrap(bootstrap_facts(443))
+    assert v.ok and v.message == "the bootstrap bs is not an active server behind 443"
+
+
+def test_bootstrap_still_active_names_its_line() -> None:
+    v = evaluate_bootstrap(bootstrap_facts(6443))
+    assert not v.ok
+    assert v.message == (
+        "expected no bootstrap server behind port 6443 after install; "
+        "found bootstrap bs (10.0.0.11) is still active in api"
+    )
+    assert v.remediation.startswith(
+        'in /etc/haproxy/haproxy.cfg: comment out or delete "server bs 10.0.0.11:6443 check" '
+        "(line 6, backend api)"
+    )
