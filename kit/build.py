@@ -242,6 +242,14 @@ def missing_for(target: Target, wheelhouse: Path, root: str = "upi-conformance")
     return problems
 
 
+def install_script(version: str) -> str:
+    """kit/install.sh with this kit's version, Pythons and oldest glibc filled in."""
+    supported = " ".join(f"{a}.{b}" for a, b in PYTHONS)
+    text = (HERE / "install.sh").read_text()
+    text = text.replace("@VERSION@", version).replace("@PYTHONS@", supported)
+    return text.replace("@GLIBC@", "{}.{}".format(*min(GLIBCS.values())))
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
@@ -308,11 +316,7 @@ def build(out_dir: Path, cache: Path) -> Path:
         for unwanted in sorted(wheels.glob("*.whl")):
             if parse_wheel_filename(unwanted.name)[0] in ("hypothesis", "ruff", "tox"):
                 raise SystemExit(f"kit: {unwanted.name} is not a runtime dependency")
-        install = (HERE / "install.sh").read_text()
-        supported = " ".join(f"{a}.{b}" for a, b in PYTHONS)
-        install = install.replace("@VERSION@", version).replace("@PYTHONS@", supported)
-        install = install.replace("@GLIBC@", "{}.{}".format(*min(GLIBCS.values())))
-        (stage / "install.sh").write_text(install)
+        (stage / "install.sh").write_text(install_script(version))
         (stage / "install.sh").chmod(0o755)
         shutil.copy2(HERE / "INSTALL.txt", stage / "INSTALL.txt")
         (stage / "kit.json").write_text(
