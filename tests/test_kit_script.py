@@ -148,3 +148,9 @@ def test_without_yaml_rs_snapshots_read_the_same_and_nothing_is_said() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout == "{'kind': 'Node', 'metadata': {'name': 'm1', 'created': '2024-01-02'}}\n"
     assert done.stderr == ""
+
+
+def test_the_console_script_and_the_kit_agree_on_the_pythons() -> None:
+    from fixtures import cli
+
+    assert cli.SUPPORTED == build.PYTHONS
