@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from checks.base import Verdict
 from checks.http import evaluate_served
 from collectors.facts.http import ServedFacts
@@ -46,6 +48,7 @@ def assert_no_secrets(run: SuiteRun, lab_dir: Path) -> None:
             assert secret not in text
 
 
+@pytest.mark.lab
 def test_clean_bastion_passes_with_and_without_xdist(start_lab, tmp_path: Path) -> None:
     lab = start_lab("bastion-clean")
     run = run_suite(*BOTH, "-rA", inventory=lab.inventory_path)
@@ -74,6 +77,7 @@ def test_clean_bastion_passes_with_and_without_xdist(start_lab, tmp_path: Path) 
         assert record["message"].startswith(f"cannot list /nonexistent/html on {target}: ")
 
 
+@pytest.mark.lab
 def test_mislabeled_rhcos_fails_selinux_only(start_lab) -> None:
     lab = start_lab("rhcos-mislabeled")
     run = run_suite(*BASTION, inventory=lab.inventory_path)
@@ -88,6 +92,7 @@ def test_mislabeled_rhcos_fails_selinux_only(start_lab) -> None:
     assert run.outcome("http.served", RHCOS) == "passed"
 
 
+@pytest.mark.lab
 def test_unreadable_file_is_403_explained(start_lab, tmp_path: Path) -> None:
     lab = start_lab("ignition-unreadable")
     inv = load_inventory(lab.inventory_path)

@@ -74,6 +74,7 @@ def sources(manifest: dict) -> dict[str, dict]:
     return {s["path"]: s for s in manifest["sources"]}
 
 
+@pytest.mark.lab
 def test_bundle_over_ssh_has_the_layout_and_only_the_lines_that_matter(lab, tmp_path):
     inv = inventory(lab, "site-ssh.yaml")
     done = collect(inv, tmp_path / "triage.tar.gz")
@@ -133,6 +134,7 @@ exec /usr/bin/journalctl "$@"
 """
 
 
+@pytest.mark.lab
 def test_faults_are_recorded_and_the_bundle_is_still_written(lab, tmp_path):
     bindir = tmp_path / "bin"
     bindir.mkdir()
@@ -219,6 +221,7 @@ def test_faults_are_recorded_and_the_bundle_is_still_written(lab, tmp_path):
     assert ("bootkube.manifest_failed", "bs", "cluster-ingress-02-config.yml") in ids
 
 
+@pytest.mark.lab
 def test_lb_without_a_log_file_reads_the_haproxy_journal(lab, tmp_path):
     def edit(inv):
         del inv["load_balancer"]["log"]
@@ -234,6 +237,7 @@ def test_lb_without_a_log_file_reads_the_haproxy_journal(lab, tmp_path):
     ]
 
 
+@pytest.mark.lab
 def test_bundle_option_on_a_pytest_run_carries_its_results(lab, tmp_path):
     out = tmp_path / "run.tar.gz"
     page = tmp_path / "report.html"

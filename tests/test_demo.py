@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.suite import ROOT
+
+pytestmark = pytest.mark.lab  # starts the lab's servers
 
 
 def lab_processes() -> set[int]:

@@ -9,6 +9,8 @@ import select
 import socket
 import time
 
+import pytest
+
 from tests.suite import run_suite
 
 
@@ -19,6 +21,7 @@ def _silent_udp_port() -> tuple[socket.socket, int]:
     return sock, sock.getsockname()[1]
 
 
+@pytest.mark.lab
 def test_dns_server_that_does_not_answer_errors_with_server_and_timeout(start_lab) -> None:  # noqa: ANN001
     lab = start_lab("clean")
     sock, port = _silent_udp_port()
@@ -45,6 +48,7 @@ def test_dns_server_that_does_not_answer_errors_with_server_and_timeout(start_la
     assert elapsed < 120
 
 
+@pytest.mark.lab
 def test_malformed_haproxy_cfg_errors_naming_path_and_line(start_lab) -> None:  # noqa: ANN001
     lab = start_lab("clean")
     bad = lab.workdir / "bad-haproxy.cfg"
@@ -58,6 +62,7 @@ def test_malformed_haproxy_cfg_errors_naming_path_and_line(start_lab) -> None:  
     assert set(run.outcomes("dns.forward").values()) == {"passed"}
 
 
+@pytest.mark.lab
 def test_unreadable_haproxy_cfg_errors_naming_path(start_lab) -> None:  # noqa: ANN001
     lab = start_lab("clean")
     missing = lab.workdir / "nowhere" / "haproxy.cfg"
@@ -111,6 +116,7 @@ def _connected(socks: list[socket.socket]) -> bool:
     return any(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0 for s in writable)
 
 
+@pytest.mark.lab
 def test_port_that_drops_fails_with_the_timeout_and_does_not_hang(start_lab) -> None:  # noqa: ANN001
     lab = start_lab("clean")
     vip = lab.ip(200)

@@ -6,9 +6,13 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from collectors.inventory import load_inventory
 from tests.selection import IGNITION
 from tests.suite import run_suite
+
+pytestmark = pytest.mark.lab  # starts the lab's servers
 
 IGN = ("bootstrap.ign", "master.ign", "worker.ign")
 SHORT_LIVED = (

@@ -9,7 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.suite import ROOT
+
+pytestmark = pytest.mark.lab  # starts the lab's servers
 
 
 def lab_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -47,6 +47,8 @@ from lab.registry import (
 )
 from tests.suite import SuiteRun, run_suite
 
+pytestmark = pytest.mark.lab  # starts the lab's servers
+
 FAST = {"UPI_HTTP_TIMEOUT": "1.5", "UPI_HTTP_BACKOFF": "0.05", "UPI_HTTP_RETRIES": "2"}
 SELECT = ("-m", "preflight", "-k", "mirror or installconfig", "-p", "no:randomly")
 

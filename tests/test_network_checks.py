@@ -15,6 +15,8 @@ import pytest
 from lab import Lab
 from tests.suite import SuiteRun, run_suite
 
+pytestmark = pytest.mark.lab  # starts the lab's servers
+
 DOMAIN = "ocp45.example.localdomain"
 NETWORK_CHECKS = {
     "dns.forward",

@@ -8,9 +8,13 @@ import subprocess
 import sys
 import tarfile
 
+import pytest
+
 from lab import Lab
 from lab.cluster import break_everything, edit
 from tests.suite import ROOT, run_suite
+
+pytestmark = pytest.mark.lab  # starts the lab's servers
 
 # -p: the plugins' path-valued options must parse before pytest picks its rootdir; an installed
 # checkout registers them as pytest11 entry points, a bare worktree needs them named here.

@@ -21,6 +21,8 @@ from lab.cluster_model import write_must_gather
 from lab.network import render_haproxy
 from tests.suite import SuiteRun, run_suite
 
+pytestmark = pytest.mark.lab  # starts the lab's servers
+
 SELECT = ("-m", "postinstall", "-p", "no:randomly")
 FAST = {"UPI_HTTP_TIMEOUT": "2", "UPI_TCP_TIMEOUT": "1", "UPI_HTTP_RETRIES": "0"}
 MINE = {

@@ -251,6 +251,7 @@ def every_file(root: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.lab
 def test_planted_secrets_never_reach_the_bundle(tmp_path, start_lab):
     lab = start_lab("clean", parts=("bastion",))
     snap = tmp_path / "must-gather"

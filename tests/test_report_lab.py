@@ -16,6 +16,8 @@ from lab import Lab, packages
 from tests.chromium import render
 from tests.suite import SuiteRun, run_suite
 
+pytestmark = pytest.mark.lab  # starts the lab's servers
+
 #: What seed-initial breaks. The report tests compare the page and the table with the run's own
 #: JSON records, so they hold even when a shared machine's DNS answers vary; these must fail.
 EXPECTED_FAILING = {("lb.backends", "80"), ("lb.backends", "443")}

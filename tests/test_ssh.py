@@ -19,6 +19,8 @@ from lab import Lab
 from tests.selection import BASTION
 from tests.suite import run_suite
 
+pytestmark = pytest.mark.lab  # starts the lab's servers
+
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
