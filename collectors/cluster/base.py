@@ -2,7 +2,8 @@
 
 >>> class Two:
 ...     name = "two"
-...     def list(self, res, namespace=None): return [{"metadata": {"name": "b"}}, {"metadata": {"name": "a"}}]
+...     def list(self, res, namespace=None):
+...         return [{"metadata": {"name": "b"}}, {"metadata": {"name": "a"}}]
 ...     def get(self, res, name, namespace=None): return {"metadata": {"name": name}}
 >>> from collectors.cluster.resources import NODES
 >>> [o["metadata"]["name"] for o in CachedSource(Two()).list(NODES)]
@@ -31,6 +32,35 @@ class ResourceMissing(FactError):
         if res is not None:
             message = f"{res.qualified} ({res.group_version}) is not in {where}"
         super().__init__(message)
+
+
+class NotCollected(ResourceMissing):
+    """The snapshot did not collect the resource, or not in that namespace: how to collect it.
+
+    >>> from collectors.cluster.resources import PODS
+    >>> e = NotCollected(PODS, "the snapshot mg", namespace="openshift-marketplace")
+    >>> e.remediation
+    'collect it with `oc adm inspect ns/openshift-marketplace` and give that folder to --snapshot'
+    """
+
+    def __init__(self, res: Resource, where: str, *, namespace: str | None = None) -> None:
+        if namespace:
+            message = (
+                f"{res.qualified} ({res.group_version}) of namespace {namespace} is not in "
+                f"{where}: not collected (no namespaces/{namespace}/{res.folder})"
+            )
+            how = f"oc adm inspect ns/{namespace}"
+        else:
+            message = (
+                f"{res.qualified} ({res.group_version}) is not in {where}: not collected "
+                f"(no {res.folder}/ under cluster-scoped-resources/ or namespaces/<ns>/)"
+            )
+            how = f"oc adm inspect {res.qualified}"
+            how += " --all-namespaces" if res.namespaced else ""
+        super().__init__(None, message=message)
+        self.resource = res
+        self.namespace = namespace
+        self.remediation = f"collect it with `{how}` and give that folder to --snapshot"
 
 
 class ObjectMissing(FactError):
@@ -126,7 +156,8 @@ def export_error(exc: FactError) -> dict[str, Any]:
     """A FactError as plain data (execnet carries only builtins): its type, message, attributes.
 
     >>> from collectors.cluster.resources import SAMPLES_CONFIGS
-    >>> again = import_error(export_error(ObjectMissing(SAMPLES_CONFIGS, "cluster", None, "the snapshot")))
+    >>> missing = ObjectMissing(SAMPLES_CONFIGS, "cluster", None, "the snapshot")
+    >>> again = import_error(export_error(missing))
     >>> type(again).__name__, again.resource == SAMPLES_CONFIGS, str(again)[:31]
     ('ObjectMissing', True, 'configs.samples.operator.opensh')
     """
