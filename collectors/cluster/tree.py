@@ -286,7 +286,8 @@ class DirTree(Tree):
 
 
 class TarTree(Tree):
-    """A tar archive read once, as a stream: wanted members kept in memory within the caps."""
+    """A tar archive read once, front to back (multi-member gzip and multi-stream xz too):
+    wanted members kept in memory within the caps."""
 
     kind = "archive"
 
@@ -307,7 +308,7 @@ class TarTree(Tree):
         links: dict[str, str] = {}
         count = 0
         try:
-            with tarfile.open(path, "r|*") as tar:
+            with tarfile.open(path, "r:*") as tar:
                 while (member := tar.next()) is not None:
                     count += 1
                     if count % 1000 == 0:
