@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from checks.base import NotApplicable, Verdict, check, expect, failed, passed
 from collectors.cluster import facts as F
-from collectors.cluster.base import Obj
+from collectors.cluster.base import NotCollected, Obj
 from collectors.cluster.resources import NODES, PODS
 from collectors.site import Site
 
@@ -130,7 +130,11 @@ def placement_remedy(component: str, key: str, taints: list[dict[str, str]]) -> 
 def component_pods(site: Site) -> list[Obj]:
     pods = []
     for ns in NAMESPACES:
-        pods += [p for p in F.listing(site, PODS, ns) if component_of(p)]
+        try:
+            listed = F.listing(site, PODS, ns)
+        except NotCollected:  # a snapshot without that namespace (e.g. no logging installed)
+            continue
+        pods += [p for p in listed if component_of(p)]
     return pods
 
 
