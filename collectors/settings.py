@@ -36,8 +36,14 @@ MAX_CONCURRENCY = int(_seconds("UPI_MAX_CONCURRENCY", 16))
 #: (doubled each try; a Retry-After header is honoured up to 4 times this).
 HTTP_RETRIES = int(_seconds("UPI_HTTP_RETRIES", 4))
 HTTP_BACKOFF = _seconds("UPI_HTTP_BACKOFF", 0.25)
-#: The largest YAML/JSON file read from a snapshot (folder or .tar.gz member).
-SNAPSHOT_MAX_MEMBER_BYTES = int(_seconds("UPI_SNAPSHOT_MAX_MEMBER_BYTES", 512 * 1024 * 1024))
+#: Snapshots (``--snapshot``, and the bundle made from one): the largest YAML/JSON file or
+#: archive member read (a bigger one is an error naming it); the most read of one snapshot in
+#: total, objects and kept logs together (what is over it is skipped and recorded); and the
+#: deadline for reading it (an archive is decompressed once, in chunks: a gzip or xz bomb costs
+#: time up to this, never memory). Raise them with e.g. ``UPI_SNAPSHOT_MAX_TOTAL_BYTES=4e9``.
+SNAPSHOT_MAX_MEMBER_BYTES = int(_seconds("UPI_SNAPSHOT_MAX_MEMBER_BYTES", 256 * 1024 * 1024))
+SNAPSHOT_MAX_TOTAL_BYTES = int(_seconds("UPI_SNAPSHOT_MAX_TOTAL_BYTES", 768 * 1024 * 1024))
+SNAPSHOT_TIMEOUT = _seconds("UPI_SNAPSHOT_TIMEOUT", 300.0)
 #: Triage collection: a whole host, and the most kept of one source (the last bytes / entries).
 COLLECT_HOST_TIMEOUT = _seconds("UPI_COLLECT_HOST_TIMEOUT", 300.0)
 COLLECT_MAX_BYTES = int(_seconds("UPI_COLLECT_MAX_BYTES", 64 * 1024 * 1024))

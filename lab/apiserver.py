@@ -23,6 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from collectors.cluster.base import NotCollected  # noqa: E402
 from collectors.cluster.resources import KNOWN, Resource  # noqa: E402
 from collectors.cluster.snapshot import SnapshotSource  # noqa: E402
 from collectors.errors import FactError  # noqa: E402
@@ -197,7 +198,10 @@ def make_handler(api: Api, token: str, log_path: Path) -> type[BaseHTTPRequestHa
                     return 200, api.source.get(res, rest[1], namespace)
                 except FactError as exc:
                     return 404, status(404, "NotFound", str(exc))
-            items = api.source.list(res, namespace)
+            try:
+                items = api.source.list(res, namespace)
+            except NotCollected:  # a namespace without such objects: an API lists it empty
+                items = []
             return 200, {
                 "kind": f"{res.kind}List",
                 "apiVersion": res.group_version,

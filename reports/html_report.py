@@ -14,6 +14,9 @@
 - ``findings``: log findings (the bundle's findings.json entries), each a dict with any of
   ``count``, ``host``, ``unit``, ``pattern``, ``key``, ``first``, ``last``, ``sample``; the
   ``findings_limit`` (default 20) with the highest count are shown. Optional.
+- ``snapshot``: the ``--snapshot`` read, a dict with ``path``, ``layouts`` (root -> kind),
+  ``skipped`` (list of ``{"path", "reason"}``), ``skipped_count``, ``damaged``: shown as
+  warnings. Optional.
 
 Every text from the data is escaped; control characters are shown as ``\\xNN``.
 
@@ -485,6 +488,32 @@ def _findings(findings: list[dict[str, Any]], limit: int) -> str:
     )
 
 
+def _snapshot(snap: dict[str, Any]) -> str:
+    """The snapshot read (``--snapshot``): its layouts and every entry skipped, with why."""
+    layouts = ", ".join(f"{k}: {v}" for k, v in dict(snap.get("layouts") or {}).items())
+    skipped = list(snap.get("skipped") or [])
+    count = int(snap.get("skipped_count") or len(skipped))
+    rows = "".join(
+        f'<tr><td class="mono">{esc(s.get("path", ""))}</td><td>{esc(s.get("reason", ""))}</td>'
+        "</tr>"
+        for s in skipped
+    )
+    parts = [f'<h2 id="snapshot">Snapshot</h2><p class="mono">{esc(snap.get("path", ""))}</p>']
+    if layouts:
+        parts.append(f"<p>Layouts read: {esc(layouts)}</p>")
+    if snap.get("damaged"):
+        parts.append(f'<p class="verdict bad">Warning: {esc(snap["damaged"])}</p>')
+    if count:
+        parts.append(
+            f'<p class="verdict bad">Warning: {count} entries skipped and not read (outside '
+            "the snapshot, not a regular file, or over a cap).</p><table><thead><tr>"
+            f"<th>entry</th><th>why</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+        if count > len(skipped):
+            parts.append(f"<p>{count - len(skipped)} more not listed.</p>")
+    return "".join(parts)
+
+
 def render_html(data: dict[str, Any]) -> str:
     """The whole page as text (see the module doc for ``data``)."""
     results = list(data.get("results", []))
@@ -502,6 +531,8 @@ def render_html(data: dict[str, Any]) -> str:
     parts.append(_failures(results, order, checks, anchors))
     if data.get("samples"):
         parts.append(_samples(dict(data["samples"])))
+    if data.get("snapshot"):
+        parts.append(_snapshot(dict(data["snapshot"])))
     if data.get("findings"):
         parts.append(
             _findings(list(data["findings"]), int(data.get("findings_limit", FINDINGS_LIMIT)))

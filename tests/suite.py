@@ -59,11 +59,13 @@ def run_suite(
     inventory: Path | str | None = None,
     timeout: float = 300,
     env: dict[str, str] | None = None,
+    wrap: tuple[str, ...] = (),
 ) -> SuiteRun:
-    """``python -m pytest <args> [--inventory FILE] --report-json TMP`` from the repository root."""
+    """``python -m pytest <args> [--inventory FILE] --report-json TMP`` from the repository root;
+    ``wrap`` goes before it (e.g. ``("unshare", "-n")`` for an inventory of real addresses)."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
-        argv = [sys.executable, "-m", "pytest", *args, "--report-json", str(report)]
+        argv = [*wrap, sys.executable, "-m", "pytest", *args, "--report-json", str(report)]
         if inventory is not None:
             argv += ["--inventory", str(inventory)]
         done = subprocess.run(

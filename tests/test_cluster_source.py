@@ -327,4 +327,4 @@ def test_file_over_the_size_cap_is_an_error_naming_it(
     )  # small files still read
     if tarball:
         cap = settings.SNAPSHOT_MAX_MEMBER_BYTES  # members over it are never loaded into memory
-        assert src.tree.too_big and all(len(data) <= cap for data in src.tree.files.values())
+        assert src.tree.refused and all(len(data) <= cap for data in src.tree.files.values())

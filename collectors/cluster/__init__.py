@@ -11,9 +11,17 @@ JSON-shaped dicts, so a verdict never depends on where the cluster came from.
 from collectors.cluster.base import (
     CachedSource,
     ClusterSource,
+    NotCollected,
     ObjectMissing,
     ResourceMissing,
 )
 from collectors.cluster.resources import Resource
 
-__all__ = ["CachedSource", "ClusterSource", "ObjectMissing", "Resource", "ResourceMissing"]
+__all__ = [
+    "CachedSource",
+    "ClusterSource",
+    "NotCollected",
+    "ObjectMissing",
+    "Resource",
+    "ResourceMissing",
+]

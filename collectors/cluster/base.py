@@ -34,6 +34,35 @@ class ResourceMissing(FactError):
         super().__init__(message)
 
 
+class NotCollected(ResourceMissing):
+    """The snapshot did not collect the resource, or not in that namespace: how to collect it.
+
+    >>> from collectors.cluster.resources import PODS
+    >>> e = NotCollected(PODS, "the snapshot mg", namespace="openshift-marketplace")
+    >>> e.remediation
+    'collect it with `oc adm inspect ns/openshift-marketplace` and give that folder to --snapshot'
+    """
+
+    def __init__(self, res: Resource, where: str, *, namespace: str | None = None) -> None:
+        if namespace:
+            message = (
+                f"{res.qualified} ({res.group_version}) of namespace {namespace} is not in "
+                f"{where}: not collected (no namespaces/{namespace}/{res.folder})"
+            )
+            how = f"oc adm inspect ns/{namespace}"
+        else:
+            message = (
+                f"{res.qualified} ({res.group_version}) is not in {where}: not collected "
+                f"(no {res.folder}/ under cluster-scoped-resources/ or namespaces/<ns>/)"
+            )
+            how = f"oc adm inspect {res.qualified}"
+            how += " --all-namespaces" if res.namespaced else ""
+        super().__init__(None, message=message)
+        self.resource = res
+        self.namespace = namespace
+        self.remediation = f"collect it with `{how}` and give that folder to --snapshot"
+
+
 class ObjectMissing(FactError):
     """The named object does not exist."""
 

@@ -1,13 +1,21 @@
-"""The cluster from a must-gather: a folder or a .tar.gz, ``oc adm must-gather`` or a bundle.
+"""The cluster from a snapshot: a folder or an archive (.tar, .tar.gz, .tar.xz, .tar.bz2),
+read through :mod:`collectors.cluster.tree` (contained, capped, with a deadline).
 
-Layout (contract §5): ``cluster-scoped-resources/<group|core>/<plural>/<name>.yaml``,
-``namespaces/<ns>/<group|core>/<plural>/<name>.yaml``, or a list at ``.../<plural>.yaml``.
-``oc adm must-gather`` adds one folder per image above that; every folder holding the layout
-is read and merged. Files are parsed only when a check asks for their resource.
+Layouts (contract §5): must-gather's ``cluster-scoped-resources/<group|core>/<plural>/<name>.yaml``,
+``namespaces/<ns>/<group|core>/<plural>/<name>.yaml``, or a list at ``.../<plural>.yaml``;
+``oc adm must-gather`` adds one folder per image above that (every folder holding the layout is
+read and merged, its ``host_service_logs/`` are journals), ``oc adm inspect`` writes the same
+layout with ``event-filter.html`` and ``timestamp``, and this suite's bundle adds
+``manifest.json``. The Insights Operator archive (marker ``config/version.json`` or
+``config/id``) maps ``config/<kind>/<name>.json`` to resources (``INSIGHTS_*``), its
+``config/node/logs/*.log`` are kubelet journals. ``openshift-install gather bootstrap``'s log
+bundle has ``resources/<kind>.json`` lists (``LOG_BUNDLE_RESOURCES``) and journals under
+``bootstrap/journals/`` and ``control-plane/<master>/journals/``. Files are parsed only when a
+check asks for their resource. A resource (or a namespace) the snapshot lacks raises
+:class:`collectors.cluster.base.NotCollected`, whose remediation says how to collect it.
 
->>> split_layout_path(
-...     "mg/quay-io-img/namespaces/openshift/image.openshift.io/imagestreams/ruby.yaml"
-... )
+>>> split_layout_path("mg/quay-io-img/namespaces/openshift/image.openshift.io/imagestreams/"
+...                   "ruby.yaml")
 ('mg/quay-io-img', 'openshift', 'image.openshift.io', 'imagestreams', 'ruby')
 >>> split_layout_path("cluster-scoped-resources/core/nodes.yaml")
 ('', None, 'core', 'nodes', None)
@@ -16,20 +24,18 @@ is read and merged. Files are parsed only when a check asks for their resource.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tarfile
 import threading
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from collectors import settings, yamlio
-from collectors.cluster.base import Obj, ObjectMissing, ResourceMissing
+from collectors import yamlio
+from collectors.cluster.base import NotCollected, Obj, ObjectMissing
 from collectors.cluster.resources import Resource
+from collectors.cluster.tree import Budget, Tree, open_tree
 from collectors.errors import FactError, InputError
 
 _Loader: Any = (
@@ -83,100 +89,6 @@ def split_layout_path(path: str) -> tuple[str, str | None, str, str, str | None]
     return None
 
 
-@dataclass(frozen=True)
-class Entry:
-    path: str
-    namespace: str | None
-    name: str | None  # None: a list file
-
-
-class _Tree:
-    """Relative file paths of a snapshot and their bytes."""
-
-    label: str
-    damaged: str = ""
-
-    def paths(self) -> list[str]:
-        raise NotImplementedError
-
-    def read(self, rel: str) -> bytes:
-        raise NotImplementedError
-
-
-class _DirTree(_Tree):
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.label = str(root)
-
-    def paths(self) -> list[str]:
-        found = []
-        for folder, _dirs, files in os.walk(self.root):
-            rel = os.path.relpath(folder, self.root)
-            for f in files:
-                if f.endswith(SUFFIXES):
-                    found.append(f if rel == "." else f"{rel}/{f}")
-        return found
-
-    def read(self, rel: str) -> bytes:
-        path = self.root / rel
-        try:
-            _check_size(str(path), path.stat().st_size)
-            return path.read_bytes()
-        except OSError as exc:
-            raise FactError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
-class _TarTree(_Tree):
-    """A .tar.gz read once; YAML/JSON members kept in memory. A truncated archive keeps what it
-    had."""
-
-    def __init__(self, path: Path) -> None:
-        self.label = str(path)
-        self.files: dict[str, bytes] = {}
-        self.too_big: dict[
-            str, int
-        ] = {}  # members over the cap: never read, an error when asked for
-        count = 0
-        try:
-            with tarfile.open(path, "r:*") as tar:
-                for member in tar:
-                    count += 1
-                    name = member.name.removeprefix("./")
-                    if not member.isfile() or not name.endswith(SUFFIXES):
-                        continue
-                    if member.size > settings.SNAPSHOT_MAX_MEMBER_BYTES:
-                        self.too_big[name] = member.size
-                        continue
-                    handle = tar.extractfile(member)
-                    if handle is not None:
-                        self.files[name] = handle.read()
-        except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-            if count == 0 and not self.files:
-                raise FactError(f"{path}: not a readable tar archive ({exc})") from None
-            self.damaged = (
-                f"{path}: archive is truncated or corrupt after {count} member(s) ({exc})"
-            )
-
-    def paths(self) -> list[str]:
-        return [*self.files, *self.too_big]
-
-    def read(self, rel: str) -> bytes:
-        if rel in self.too_big:
-            _check_size(f"{self.label}:{rel}", self.too_big[rel])
-        return self.files[rel]
-
-
-def _check_size(label: str, size: int) -> None:
-    """InputError naming the file when it is over the cap (settings.SNAPSHOT_MAX_MEMBER_BYTES)."""
-    cap = settings.SNAPSHOT_MAX_MEMBER_BYTES
-    if size > cap:
-        raise InputError(
-            label,
-            f"{size} bytes, larger than the {cap} read from a snapshot file "
-            "(raise UPI_SNAPSHOT_MAX_MEMBER_BYTES to read it)",
-        )
-
-
 def _parse(data: bytes, label: str) -> Any:
     text = data.decode("utf-8", errors="replace")
     if text.lstrip().startswith("{"):
@@ -208,52 +120,337 @@ def _parse(data: bytes, label: str) -> Any:
         ) from None
 
 
-class SnapshotSource:
-    """Get and list from a must-gather folder or archive, the way the API would answer."""
+# --------------------------------------------------------------------------- other layouts
 
-    def __init__(self, path: str | Path) -> None:
+#: Insights Operator archive: ``config/<file>.json`` -> (group folder, plural, name).
+INSIGHTS_FILES = {
+    "version": ("config.openshift.io", "clusterversions", "version"),
+    "infrastructure": ("config.openshift.io", "infrastructures", "cluster"),
+    "network": ("config.openshift.io", "networks", "cluster"),
+    "proxy": ("config.openshift.io", "proxies", "cluster"),
+    "ingress": ("config.openshift.io", "ingresses", "cluster"),
+    "oauth": ("config.openshift.io", "oauths", "cluster"),
+    "authentication": ("config.openshift.io", "authentications", "cluster"),
+    "featuregate": ("config.openshift.io", "featuregates", "cluster"),
+    "image": ("config.openshift.io", "images", "cluster"),
+    "apiserver": ("config.openshift.io", "apiservers", "cluster"),
+}
+#: Insights Operator archive: ``config/<folder>/<name>.json`` -> (group folder, plural).
+INSIGHTS_FOLDERS = {
+    "clusteroperator": ("config.openshift.io", "clusteroperators"),
+    "node": ("core", "nodes"),
+    "machineconfigpools": ("machineconfiguration.openshift.io", "machineconfigpools"),
+    "certificatesigningrequests": ("certificates.k8s.io", "certificatesigningrequests"),
+}
+#: Where an archive's kind shows (insights-core's way: a marker path).
+INSIGHTS_MARKERS = ("config/version.json", "config/id", "insights-operator/gathers.json")
+#: ``openshift-install gather bootstrap``: ``resources/<stem>.json`` (``oc get -o json`` lists)
+#: -> (group folder, plural, namespaced).
+LOG_BUNDLE_RESOURCES = {
+    "nodes": ("core", "nodes", False),
+    "pods": ("core", "pods", True),
+    "configmaps": ("core", "configmaps", True),
+    "namespaces": ("core", "namespaces", False),
+    "endpoints": ("core", "endpoints", True),
+    "services": ("core", "services", True),
+    "events": ("core", "events", True),
+    "csr": ("certificates.k8s.io", "certificatesigningrequests", False),
+    "clusteroperators": ("config.openshift.io", "clusteroperators", False),
+    "clusterversion": ("config.openshift.io", "clusterversions", False),
+    "machineconfigpools": ("machineconfiguration.openshift.io", "machineconfigpools", False),
+    "machineconfigs": ("machineconfiguration.openshift.io", "machineconfigs", False),
+    "apiservices": ("apiregistration.k8s.io", "apiservices", False),
+    "kubeapiserver": ("operator.openshift.io", "kubeapiservers", False),
+    "kubecontrollermanager": ("operator.openshift.io", "kubecontrollermanagers", False),
+    "openshiftapiserver": ("operator.openshift.io", "openshiftapiservers", False),
+    "rolebindings": ("rbac.authorization.k8s.io", "rolebindings", True),
+    "roles": ("rbac.authorization.k8s.io", "roles", True),
+}
+#: Names of files that tell an archive's kind; kept as names only.
+MARKER_NAMES = ("timestamp", "event-filter.html", "gather.log", "manifest.json", "id")
+
+
+def _plural(kind: str) -> str:
+    """``ingresscontroller`` -> ``ingresscontrollers``, ``dns`` -> ``dnses``, ``policy`` ->
+    ``policies``.
+
+    >>> [_plural(k) for k in ("config", "dns", "imagecontentsourcepolicy")]
+    ['configs', 'dnses', 'imagecontentsourcepolicies']
+    """
+    if kind.endswith("s"):
+        return kind + "es"
+    if kind.endswith("y") and not kind.endswith(("ay", "ey", "oy")):
+        return kind[:-1] + "ies"
+    return kind + "s"
+
+
+def _after(parts: list[str], seq: tuple[str, ...]) -> int | None:
+    """Index just after the first run of ``seq`` in ``parts``, or None."""
+    n = len(seq)
+    for i in range(len(parts) - n + 1):
+        if tuple(parts[i : i + n]) == seq:
+            return i + n
+    return None
+
+
+def split_insights_path(path: str) -> tuple[str, str | None, str, str, str] | None:
+    """(root, namespace, group folder, plural, name) of an Insights archive file, or None.
+
+    >>> split_insights_path("config/clusteroperator/dns.json")
+    ('', None, 'config.openshift.io', 'clusteroperators', 'dns')
+    >>> split_insights_path("io/config/clusteroperator/operator.openshift.io/"
+    ...                     "ingresscontroller/openshift-ingress-operator/default.json")
+    ('io', 'openshift-ingress-operator', 'operator.openshift.io', 'ingresscontrollers', 'default')
+    """
+    parts = path.strip("/").split("/")
+    i = _after(parts, ("config",))
+    if i is None or not parts[-1].endswith(".json"):
+        return None
+    root, rest = "/".join(parts[: i - 1]), parts[i:]
+    rest[-1] = rest[-1][: -len(".json")]
+    if len(rest) == 1 and rest[0] in INSIGHTS_FILES:
+        group, plural, name = INSIGHTS_FILES[rest[0]]
+        return root, None, group, plural, name
+    if len(rest) == 2 and rest[0] in INSIGHTS_FOLDERS:
+        group, plural = INSIGHTS_FOLDERS[rest[0]]
+        return root, None, group, plural, rest[1]
+    if len(rest) == 3 and rest[0] == "pod":
+        return root, rest[1], "core", "pods", rest[2]
+    if rest[0] == "clusteroperator" and len(rest) in (4, 5) and "." in rest[1]:
+        ns = rest[3] if len(rest) == 5 else None
+        return root, ns, rest[1], _plural(rest[2]), rest[-1]
+    return None
+
+
+def split_log_bundle_path(path: str) -> tuple[str, str, str, bool] | None:
+    """(root, group folder, plural, namespaced) of a log bundle's ``resources/*.json``, or None.
+
+    >>> split_log_bundle_path("log-bundle-20240102/resources/clusteroperators.json")
+    ('log-bundle-20240102', 'config.openshift.io', 'clusteroperators', False)
+    """
+    parts = path.strip("/").split("/")
+    if len(parts) < 2 or parts[-2] != "resources" or not parts[-1].endswith(".json"):
+        return None
+    found = LOG_BUNDLE_RESOURCES.get(parts[-1][: -len(".json")])
+    if found is None:
+        return None
+    return ("/".join(parts[:-2]), *found)
+
+
+@dataclass(frozen=True)
+class LogFile:
+    """A host's journal in a snapshot: where it is, whose, which unit, in which text form."""
+
+    path: str
+    host: str
+    unit: str
+    fmt: str = "syslog"  # journalctl short / short-precise text
+
+
+def log_file_of(path: str) -> LogFile | None:
+    """The journal a snapshot path holds (must-gather host_service_logs, an Insights node log,
+    a log bundle's journals and failed-unit logs), or None.
+
+    >>> log_file_of("mg/img/host_service_logs/masters/kubelet_service.log")
+    LogFile(path='mg/img/host_service_logs/masters/kubelet_service.log', host='masters', \
+unit='kubelet.service', fmt='syslog')
+    >>> log_file_of("log-bundle-1/control-plane/10.0.0.5/journals/crio.log").host
+    '10.0.0.5'
+    """
+    parts = path.strip("/").split("/")
+    name = parts[-1]
+    if not name.endswith(".log") or len(parts) < 3:
+        return None
+    stem = name[: -len(".log")]
+    if parts[-3] == "host_service_logs":
+        unit = stem.removesuffix("_service")
+        return LogFile(path, parts[-2], unit if "." in unit else f"{unit}.service")
+    if parts[-3:-1] == ["node", "logs"] and len(parts) >= 4 and parts[-4] == "config":
+        return LogFile(path, stem, "kubelet.service")
+    if parts[-2] in ("journals", "unit-status"):
+        unit = stem if "." in stem else f"{stem}.service"
+        if parts[-3] == "bootstrap" or (parts[-2] == "unit-status" and len(parts) >= 3):
+            owner = parts[-3] if len(parts) >= 4 and parts[-4] == "control-plane" else "bootstrap"
+            return LogFile(path, owner, unit)
+        if len(parts) >= 4 and parts[-4] == "control-plane":
+            return LogFile(path, parts[-3], unit)
+    return None
+
+
+def wanted(path: str) -> str | None:
+    """What an archive reader keeps of a member: 'object', 'log', 'marker' (its name) or None."""
+    name = path.rsplit("/", 1)[-1]
+    if log_file_of(path) is not None:
+        return "log"
+    if name.endswith(SUFFIXES):
+        parts = path.split("/")
+        if (
+            any(m in parts for m in MARKERS)
+            or split_insights_path(path)
+            or split_log_bundle_path(path)
+            or name in ("manifest.json", "findings.json")
+            or path.endswith(INSIGHTS_MARKERS)
+        ):
+            return "object"
+    if name in MARKER_NAMES:
+        return "marker"
+    return None
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: str
+    namespace: str | None  # None: cluster-scoped, or a list across every namespace
+    name: str | None  # None: a list file
+    layout: str  # its place in must-gather layout (the bundle writes it there); "" = per item
+    group: str = ""
+    plural: str = ""
+
+
+def _layout_of(root: str, rel: str) -> str:
+    return rel[len(root) + 1 :] if root else rel
+
+
+class SnapshotSource:
+    """Get and list from a snapshot (must-gather, inspect, Insights archive, log bundle, this
+    suite's bundle; a folder or an archive), the way the API would answer."""
+
+    def __init__(self, path: str | Path, budget: Budget | None = None) -> None:
         path = Path(path).expanduser()
-        if path.is_dir():
-            self.tree: _Tree = _DirTree(path)
-        elif path.is_file():
-            self.tree = _TarTree(path)
-        else:
-            raise FactError(
-                f"snapshot {path} does not exist (give a must-gather folder or a .tar.gz)"
-            )
+        self.path = path
+        self.tree: Tree = open_tree(path, wanted, budget)
         self.name = f"snapshot {path}"
         self.index: dict[tuple[str, str], list[Entry]] = {}
         self.roots: set[str] = set()
-        for rel in sorted(self.tree.paths()):
-            parsed = split_layout_path(rel)
-            if parsed is None:
-                continue
-            root, ns, group, plural, name = parsed
-            self.roots.add(root)
-            self.index.setdefault((group, plural), []).append(Entry(rel, ns, name))
-        if not self.index:
+        self.layouts: dict[str, str] = {}  # root -> must-gather | inspect | bundle | ...
+        self.namespaces: set[str] = set()  # with a folder under namespaces/
+        self.all_namespaces: set[tuple[str, str]] = set()  # listed across every namespace
+        self.logs: list[LogFile] = []
+        self._index(sorted(self.tree.paths()) + sorted(getattr(self.tree, "markers", ())))
+        if not self.index and not self.logs:
             detail = f"; {self.tree.damaged}" if self.tree.damaged else ""
             raise FactError(
                 f"{path}: no must-gather layout inside (expected cluster-scoped-resources/ or "
-                f"namespaces/ folders){detail}"
+                "namespaces/ folders), nor an Insights archive's config/ or a log bundle's "
+                f"resources/ and journals{detail}"
             )
         self._parsed: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def _label(self, rel: str) -> str:
-        return (
-            f"{self.tree.label}/{rel}"
-            if isinstance(self.tree, _DirTree)
-            else f"{self.tree.label}:{rel}"
-        )
+    # ------------------------------------------------------------------ indexing
 
-    def _objects_in(self, entry: Entry, res: Resource) -> list[Obj]:
+    def _add(self, group: str, plural: str, entry: Entry) -> None:
+        self.index.setdefault((group, plural), []).append(entry)
+
+    def _index(self, paths: list[str]) -> None:
+        names = set(paths)
+        insights = {
+            p[: -len(m)].rstrip("/") for p in paths for m in INSIGHTS_MARKERS if p.endswith(m)
+        }
+        for rel in paths:
+            if (log := log_file_of(rel)) is not None:
+                self.logs.append(log)
+                parts = rel.split("/")
+                for top in ("bootstrap", "control-plane", "unit-status"):
+                    if top in parts[:-1] and "host_service_logs" not in parts:
+                        root = "/".join(parts[: parts.index(top)])
+                        self.layouts.setdefault(root, "log-bundle")
+                        break
+                continue
+            parsed = split_layout_path(rel)
+            if parsed is not None:
+                root, ns, group, plural, name = parsed
+                self.roots.add(root)
+                self._add(group, plural, Entry(rel, ns, name, _layout_of(root, rel), group, plural))
+                continue
+            parts = rel.split("/")
+            if (i := _after(parts, ("namespaces",))) is not None and len(parts) > i + 1:
+                self.namespaces.add(parts[i])
+            found = split_insights_path(rel)
+            if found is not None and any(rel.startswith(r) for r in insights):
+                root, ns, group, plural, name = found
+                self.layouts[root] = "insights"
+                self.roots.add(root)
+                base = f"namespaces/{ns}" if ns else "cluster-scoped-resources"
+                if ns:
+                    self.namespaces.add(ns)
+                self._add(
+                    group,
+                    plural,
+                    Entry(rel, ns, name, f"{base}/{group}/{plural}/{name}.yaml", group, plural),
+                )
+                continue
+            bundle = split_log_bundle_path(rel)
+            if bundle is not None:
+                root, group, plural, namespaced = bundle
+                self.layouts[root] = "log-bundle"
+                self.roots.add(root)
+                if namespaced:
+                    self.all_namespaces.add((group, plural))
+                layout = "" if namespaced else f"cluster-scoped-resources/{group}/{plural}.yaml"
+                self._add(group, plural, Entry(rel, None, None, layout, group, plural))
+        for entries in self.index.values():
+            for e in entries:
+                if e.namespace:
+                    self.namespaces.add(e.namespace)
+        for root in sorted(self.roots):
+            prefix = f"{root}/" if root else ""
+            if root in self.layouts:
+                continue
+            if f"{prefix}manifest.json" in names:
+                self.layouts[root] = "bundle"  # this suite's: every namespace was listed
+                for key, entries in self.index.items():
+                    if any(e.namespace for e in entries):
+                        self.all_namespaces.add(key)
+            elif f"{prefix}event-filter.html" in names:
+                self.layouts[root] = "inspect"
+            else:
+                self.layouts[root] = "must-gather"
+
+    def describe(self) -> dict[str, Any]:
+        """What the report and the manifest say about the snapshot."""
+        return {
+            "path": str(self.path),
+            "layouts": {root or ".": kind for root, kind in sorted(self.layouts.items())},
+            "logs": len(self.logs),
+            "skipped": [s.as_json() for s in self.tree.skipped],
+            "skipped_count": self.tree.skipped_count,
+            "damaged": self.tree.damaged,
+        }
+
+    def entries(self) -> list[Entry]:
+        """Every object or list file indexed, in path order."""
+        return sorted((e for es in self.index.values() for e in es), key=lambda e: e.path)
+
+    # ------------------------------------------------------------------ reading
+
+    def _label(self, rel: str) -> str:
+        return self.tree.where(rel)
+
+    def parsed(self, entry: Entry) -> Any:
+        """The file's data (parsed once); InputError / FactError naming the file."""
         with self._lock:
             if entry.path not in self._parsed:
-                self._parsed[entry.path] = _parse(
-                    self.tree.read(entry.path), self._label(entry.path)
-                )
-            data = self._parsed[entry.path]
+                try:
+                    data = self.tree.read(entry.path)
+                    if not data.strip() and split_log_bundle_path(entry.path):
+                        raise FactError(
+                            f"{self._label(entry.path)} is empty: the API did not answer when "
+                            "the log bundle was gathered (its gather.log says why)"
+                        ).with_remediation(
+                            "gather again once the API answers (openshift-install gather "
+                            "bootstrap), or run the post-install gate with --kubeconfig"
+                        )
+                    self._parsed[entry.path] = _parse(data, self._label(entry.path))
+                except FactError as exc:
+                    self._parsed[entry.path] = exc
+            found = self._parsed[entry.path]
+        if isinstance(found, FactError):
+            raise found
+        return found
+
+    def _objects_in(self, entry: Entry, res: Resource) -> list[Obj]:
+        data = self.parsed(entry)
         label = self._label(entry.path)
         if not isinstance(data, dict):
             raise InputError(
@@ -287,22 +484,23 @@ class SnapshotSource:
     def _entries(self, res: Resource) -> list[Entry]:
         entries = self.index.get((res.group or "core", res.plural))
         if entries is None:
-            where = f"the snapshot {self.tree.label}"
             if self.tree.damaged:
                 raise FactError(f"{res.qualified} not found: {self.tree.damaged}")
-            raise ResourceMissing(
-                res,
-                f"{where} (no {res.folder}/ under cluster-scoped-resources/ or namespaces/<ns>/)",
-            )
+            raise NotCollected(res, f"the snapshot {self.tree.label}")
         return entries
 
     def list(self, res: Resource, namespace: str | None = None) -> list[Obj]:
+        entries = self._entries(res)
+        if namespace and res.namespaced:
+            entries = [e for e in entries if e.namespace in (namespace, None)]
+            if not entries and (res.group or "core", res.plural) not in self.all_namespaces:
+                raise NotCollected(res, f"the snapshot {self.tree.label}", namespace=namespace)
         seen: dict[tuple[str, str], Obj] = {}
-        for entry in self._entries(res):
-            if namespace and entry.namespace != namespace:
-                continue
+        for entry in entries:
             for obj in self._objects_in(entry, res):
                 meta = obj["metadata"]
+                if namespace and res.namespaced and meta.get("namespace") != namespace:
+                    continue
                 seen.setdefault((meta.get("namespace") or "", meta["name"]), obj)
         return list(seen.values())
 
@@ -317,6 +515,10 @@ class SnapshotSource:
         if self.tree.damaged:
             raise FactError(f"{res.qualified} {name} not found: {self.tree.damaged}")
         raise ObjectMissing(res, name, namespace, f"the snapshot {self.tree.label}")
+
+    def read_log(self, log: LogFile, cap: int) -> tuple[bytes, bool]:
+        """The last ``cap`` bytes of a journal, and whether it was cut."""
+        return self.tree.read_tail(log.path, cap)
 
     def served(self) -> list[tuple[str, str, str | None]]:
         """(group folder, plural, namespace) for every list or object present: the stand-in

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from collectors.cluster import facts as F
-from collectors.cluster.base import Obj
+from collectors.cluster.base import NotCollected, Obj
 from collectors.cluster.resources import NODES, PODS
 from collectors.errors import NotApplicable
 from collectors.site import Site
@@ -81,7 +81,11 @@ def infra_taints(site: Site) -> list[dict[str, str]]:
 def component_pods(site: Site) -> list[Obj]:
     pods = []
     for ns in NAMESPACES:
-        pods += [p for p in F.listing(site, PODS, ns) if component_of(p)]
+        try:
+            listed = F.listing(site, PODS, ns)
+        except NotCollected:  # a snapshot without that namespace (e.g. no logging installed)
+            continue
+        pods += [p for p in listed if component_of(p)]
     return pods
 
 

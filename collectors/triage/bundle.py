@@ -127,11 +127,13 @@ class BundleWriter:
         self.write_text(rel, yamlio.dump(redact_object(obj)))
         return rel
 
-    def put(self, source: Source, data: bytes) -> None:
-        """A collected source: redacted, stored under its path, its lines classified."""
+    def put(self, source: Source, data: bytes, *, late: bool = False) -> None:
+        """A collected source: redacted, stored under its path, its lines classified.
+        ``late``: a journal read from a snapshot after host collection ended (dropped only
+        once the bundle is closed)."""
         text = redact_text(data.decode("utf-8", errors="replace"), source.path)
         with self._lock:
-            if self._sources_closed:
+            if self._closed or (self._sources_closed and not late):
                 self.ignored.append(source.path)
                 return
             target = self._target(source.path)

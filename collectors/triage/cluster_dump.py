@@ -1,53 +1,37 @@
-"""Cluster objects into the bundle, in must-gather layout: from a snapshot (a must-gather folder,
-a bundle .tar.gz) or from a live cluster source (``collectors.cluster``: every known resource).
+"""Cluster objects into the bundle, in must-gather layout: from a snapshot (a must-gather,
+inspect output, an Insights archive, a log bundle, a bundle; folder or archive) or from a live
+cluster source (``collectors.cluster``: every known resource).
 
-Every object is parsed and redacted by kind (Secret values never leave); a file that does not
-parse is recorded, not copied.
+A snapshot is read through the same contained, bounded reader the checks use
+(:class:`collectors.cluster.snapshot.SnapshotSource`), so both see the same objects. Every
+object is parsed and redacted by kind (Secret values never leave); a file that does not parse,
+or that the reader refused, loses only itself and is recorded; entries skipped for safety
+(outside the root, devices, fifos, over a cap) are listed in the manifest row's ``skipped``.
+The snapshot's journals are stored under ``hosts/`` and classified into findings.json.
 
->>> list(_layout_parts("must-gather.local.1/quay-io-x/namespaces/a/core/pods/p.yaml"))
-['namespaces', 'a', 'core', 'pods', 'p.yaml']
+>>> _item_path({"metadata": {"name": "p", "namespace": "a"}}, "core", "pods")
+'namespaces/a/core/pods/p.yaml'
 """
 
 from __future__ import annotations
 
-import tarfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from collectors.errors import FactError
 
-_ROOTS = ("cluster-scoped-resources", "namespaces")
 
-
-def _layout_parts(rel: str) -> list[str]:
-    """The path from the first must-gather root on ('' parts when there is none)."""
-    parts = rel.replace("\\", "/").split("/")
-    for i, part in enumerate(parts):
-        if part in _ROOTS:
-            return parts[i:]
-    return []
-
-
-def _snapshot_files(path: Path) -> Iterator[tuple[str, bytes]]:
-    """(layout path, bytes) of every YAML file in a must-gather folder or a .tar.gz."""
-    if path.is_dir():
-        for f in sorted(path.rglob("*.yaml")):
-            parts = _layout_parts(str(f.relative_to(path)))
-            if parts and f.is_file():
-                yield "/".join(parts), f.read_bytes()
-        return
-    with tarfile.open(path, "r:*") as tar:
-        for member in tar:
-            parts = _layout_parts(member.name)
-            if parts and member.isfile() and member.name.endswith(".yaml"):
-                fh = tar.extractfile(member)
-                if fh is not None:
-                    yield "/".join(parts), fh.read()
+def _item_path(obj: dict[str, Any], group: str, plural: str) -> str:
+    """Where one item of a list across namespaces goes in must-gather layout."""
+    meta = obj.get("metadata") or {}
+    name = str(meta.get("name", "unnamed")).replace("/", "_")
+    ns = str(meta.get("namespace") or "").replace("/", "_")
+    if ns:
+        return f"namespaces/{ns}/{group}/{plural}/{name}.yaml"
+    return f"cluster-scoped-resources/{group}/{plural}/{name}.yaml"
 
 
 def _row(origin: str, started: str, t0: float, count: int, errors: list[str]) -> dict[str, Any]:
@@ -72,25 +56,71 @@ def _row(origin: str, started: str, t0: float, count: int, errors: list[str]) ->
 
 
 def from_snapshot(path: str | Path) -> Callable[[Any], Iterable[dict[str, Any]]]:
-    """Copy a snapshot's objects (parsed, redacted) into the bundle."""
+    """Copy a snapshot's objects (parsed, redacted) and journals (classified) into the bundle."""
     path = Path(path)
 
     def collect(writer: Any) -> list[dict[str, Any]]:
+        from collectors.cluster.snapshot import SnapshotSource
+        from collectors.triage.offline import snapshot_logs
+
         started, t0 = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), time.monotonic()
         count, errors = 0, []
         try:
-            for rel, data in _snapshot_files(path):
+            snapshot = SnapshotSource(path)
+        except FactError as exc:
+            return [_row(f"snapshot {path}", started, t0, 0, [str(exc)])]
+        for entry in snapshot.entries():
+            try:
+                data = snapshot.parsed(entry)
+            except FactError as exc:  # unparseable, over a cap, refused: only this file
+                errors.append(str(exc))
+                continue
+            if not isinstance(data, dict):
+                errors.append(f"{snapshot.tree.where(entry.path)}: not an object or a list")
+                continue
+            items = data.get("items")
+            if entry.layout:
+                writes = [(data, entry.layout)]
+            elif isinstance(items, list):  # a list across namespaces: one file per object
+                writes = [
+                    (obj, _item_path(obj, entry.group, entry.plural))
+                    for obj in items
+                    if isinstance(obj, dict)
+                ]
+            else:
+                writes = [(data, _item_path(data, entry.group, entry.plural))]
+            for obj, rel in writes:
                 try:
-                    obj = yaml.safe_load(data.decode("utf-8", errors="replace"))
-                except yaml.YAMLError as exc:
-                    errors.append(f"{rel}: not YAML ({str(exc).splitlines()[0]})")
-                    continue
-                if isinstance(obj, dict):
                     writer.write_object(obj, rel)
                     count += 1
-        except (OSError, tarfile.TarError) as exc:
-            errors.append(f"cannot read snapshot {path}: {exc}")
-        return [_row(f"snapshot {path}", started, t0, count, errors)]
+                except Exception as exc:  # noqa: BLE001 - one object never costs the rest
+                    errors.append(f"{snapshot.tree.where(entry.path)}: {type(exc).__name__}: {exc}")
+        row = _row(f"snapshot {path}", started, t0, count, errors)
+        described = snapshot.describe()
+        row["layouts"] = described["layouts"]
+        if snapshot.tree.damaged:
+            row["error"] = "; ".join(filter(None, [snapshot.tree.damaged, row["error"]]))
+            row["status"] = "partial" if count else "failed"
+        if described["skipped_count"]:
+            row["skipped"] = described["skipped"]
+            row["notes"].append(
+                f"{described['skipped_count']} entries skipped (outside the snapshot, not a "
+                "regular file, or over a cap): see skipped"
+            )
+            if row["status"] == "ok":
+                row["status"] = "partial"
+        rows = [row]
+        for source, data in snapshot_logs(snapshot):
+            t1 = time.monotonic()
+            source.started = started
+            if data:
+                try:
+                    writer.put(source, data, late=True)
+                except Exception as exc:  # noqa: BLE001 - one journal never costs the rest
+                    source.status, source.error = "failed", f"{type(exc).__name__}: {exc}"
+            source.seconds = round(time.monotonic() - t1, 3)
+            rows.append(source.record())
+        return rows
 
     return collect
 
