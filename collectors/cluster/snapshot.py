@@ -244,7 +244,7 @@ class LogFile:
     path: str
     host: str
     unit: str
-    fmt: str = "syslog"  # journalctl short / short-precise text
+    fmt: str = "journal-text"  # journalctl short / short-precise / short-iso text
 
 
 def log_file_of(path: str) -> LogFile | None:
@@ -253,7 +253,7 @@ def log_file_of(path: str) -> LogFile | None:
 
     >>> log_file_of("mg/img/host_service_logs/masters/kubelet_service.log")
     LogFile(path='mg/img/host_service_logs/masters/kubelet_service.log', host='masters', \
-unit='kubelet.service', fmt='syslog')
+unit='kubelet.service', fmt='journal-text')
     >>> log_file_of("log-bundle-1/control-plane/10.0.0.5/journals/crio.log").host
     '10.0.0.5'
     """

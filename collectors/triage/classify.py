@@ -401,7 +401,9 @@ class Classifier:
             rules = rules or self.catalog.rules_for(source)
         host = host or rec.host or ""
         msg = rec.message
-        unit = rec.unit or source
+        # a stream fed as one unit's journal is that unit (kubelet_service.log is kubelet.service,
+        # though its lines name kubenswrapper); a file of several units names each line's own
+        unit = (rec.unit or source) if source == ANY_SOURCE else source
         verdict = "quiet"
         for ev in rules.events:
             if any(h in msg for h in ev.hints) and ev.pattern.search(msg):

@@ -11,7 +11,7 @@ marked truncated), as host collection does.
 >>> src = log_source(LogFile("mg/host_service_logs/masters/kubelet_service.log", "masters",
 ...                          "kubelet.service"))
 >>> src.path, src.catalog_source, src.fmt
-('hosts/masters/journal/kubelet.service.log', 'kubelet.service', 'syslog')
+('hosts/masters/journal/kubelet.service.log', 'kubelet.service', 'journal-text')
 """
 
 from __future__ import annotations
