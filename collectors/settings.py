@@ -45,3 +45,8 @@ COLLECT_MAX_LINES = int(_seconds("UPI_COLLECT_MAX_LINES", 200_000))
 #: The most of one HTTP body read (a bastion file hashed); a bigger body is an error, not a hang.
 #: (HTTP_TOTAL_TIMEOUT above: one whole HTTP request, however slowly the server sends.)
 HTTP_MAX_BYTES = int(_seconds("UPI_HTTP_MAX_BYTES", 256 * 1024 * 1024))
+#: YAML read from outside (inventory, install-config, snapshot objects, catalog): the most nodes
+#: aliases may add when expanded (an alias bomb is refused, naming the file), and the deepest
+#: nesting (Kubernetes objects nest about 30 deep; deeper input is refused, not recursed into).
+YAML_MAX_ALIAS_NODES = int(_seconds("UPI_YAML_MAX_ALIAS_NODES", 10_000))
+YAML_MAX_DEPTH = int(_seconds("UPI_YAML_MAX_DEPTH", 100))

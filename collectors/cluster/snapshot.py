@@ -5,7 +5,8 @@ Layout (contract §5): ``cluster-scoped-resources/<group|core>/<plural>/<name>.y
 ``oc adm must-gather`` adds one folder per image above that; every folder holding the layout
 is read and merged. Files are parsed only when a check asks for their resource.
 
->>> split_layout_path("mg/quay-io-img/namespaces/openshift/image.openshift.io/imagestreams/ruby.yaml")
+>>> split_layout_path(
+...     "mg/quay-io-img/namespaces/openshift/image.openshift.io/imagestreams/ruby.yaml")
 ('mg/quay-io-img', 'openshift', 'image.openshift.io', 'imagestreams', 'ruby')
 >>> split_layout_path("cluster-scoped-resources/core/nodes.yaml")
 ('', None, 'core', 'nodes', None)
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tarfile
 import threading
 import zlib
@@ -23,23 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from collectors import settings, yamlio
 from collectors.cluster.base import Obj, ObjectMissing, ResourceMissing
 from collectors.cluster.resources import Resource
 from collectors.errors import FactError, InputError
-
-_Loader: Any = (
-    yamlio.Loader
-)  # libyaml when present; timestamps stay strings, as Kubernetes has them
-try:  # yaml-rs (Rust) is about 9x faster than libyaml here; objects written by oc quote every
-    import yaml_rs  # ambiguous scalar, so YAML 1.2 and PyYAML's 1.1 read them alike
-
-    _LAST_WINS = yaml_rs.DuplicateKeyPolicy.LastWins
-except ImportError:  # pragma: no cover - optional speed-up
-    yaml_rs = None
-_RS_LINE = re.compile(r"line (\d+)")
+from collectors.yamlio import yaml_rs  # noqa: F401 - bench/snapshot.py names the parser
 
 SUFFIXES = (".yaml", ".yml", ".json")
 MARKERS = ("cluster-scoped-resources", "namespaces")
@@ -125,7 +113,8 @@ class _DirTree(_Tree):
 
 
 class _TarTree(_Tree):
-    """A .tar.gz read once; YAML/JSON members kept in memory. A truncated archive keeps what it had."""
+    """A .tar.gz read once; YAML/JSON members kept in memory. A truncated archive keeps what it
+    had."""
 
     def __init__(self, path: Path) -> None:
         self.label = str(path)
@@ -175,34 +164,20 @@ def _check_size(label: str, size: int) -> None:
 
 
 def _parse(data: bytes, label: str) -> Any:
+    """One snapshot file's JSON or YAML; InputError naming ``label`` when it is broken, nested
+    past settings.YAML_MAX_DEPTH or an alias bomb (yamlio's limits)."""
     text = data.decode("utf-8", errors="replace")
     if text.lstrip().startswith("{"):
         try:
-            return json.loads(text)
+            doc = json.loads(text)
+        except RecursionError:
+            raise yamlio.YAMLLimitError(label, "nested too deeply to read") from None
         except ValueError:
             pass  # YAML flow style, or broken: let the YAML parser say where
-    if yaml_rs is not None:
-        try:
-            return yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=_LAST_WINS)
-        except yaml_rs.YAMLDecodeError as exc:
-            lines = str(exc).splitlines()
-            found = _RS_LINE.search(lines[0]) if lines else None
-            problem = (
-                lines[-1].strip() if len(lines) > 1 else (lines[0] if lines else "parse error")
-            )
-            raise InputError(
-                label, f"not valid YAML: {problem}", line=int(found.group(1)) if found else None
-            ) from None
-        except (ValueError, TypeError, RecursionError):
-            pass  # anything it cannot represent: let PyYAML decide
-    try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(
-            label, f"not valid YAML: {problem}", line=mark.line + 1 if mark else None
-        ) from None
+        else:
+            yamlio.check_depth(doc, label)
+            return doc
+    return yamlio.load_fast(text, label)
 
 
 class SnapshotSource:
@@ -316,7 +291,8 @@ class SnapshotSource:
         raise ObjectMissing(res, name, namespace, f"the snapshot {self.tree.label}")
 
     def served(self) -> list[tuple[str, str, str | None]]:
-        """(group folder, plural, namespace) for every list or object present: the stand-in API's discovery."""
+        """(group folder, plural, namespace) for every list or object present: the stand-in
+        API's discovery."""
         return sorted(
             {(g, p, e.namespace) for (g, p), es in self.index.items() for e in es}, key=str
         )

@@ -17,9 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from collectors.errors import FactError
+from collectors import yamlio
+from collectors.errors import FactError, InputError
 
 _ROOTS = ("cluster-scoped-resources", "namespaces")
 
@@ -81,9 +80,9 @@ def from_snapshot(path: str | Path) -> Callable[[Any], Iterable[dict[str, Any]]]
         try:
             for rel, data in _snapshot_files(path):
                 try:
-                    obj = yaml.safe_load(data.decode("utf-8", errors="replace"))
-                except yaml.YAMLError as exc:
-                    errors.append(f"{rel}: not YAML ({str(exc).splitlines()[0]})")
+                    obj = yamlio.load_fast(data.decode("utf-8", errors="replace"), rel)
+                except InputError as exc:  # bad YAML, an alias bomb, nesting too deep
+                    errors.append(str(exc))
                     continue
                 if isinstance(obj, dict):
                     writer.write_object(obj, rel)
