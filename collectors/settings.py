@@ -50,3 +50,6 @@ HTTP_MAX_BYTES = int(_seconds("UPI_HTTP_MAX_BYTES", 256 * 1024 * 1024))
 #: nesting (Kubernetes objects nest about 30 deep; deeper input is refused, not recursed into).
 YAML_MAX_ALIAS_NODES = int(_seconds("UPI_YAML_MAX_ALIAS_NODES", 10_000))
 YAML_MAX_DEPTH = int(_seconds("UPI_YAML_MAX_DEPTH", 100))
+#: The most read of a small HTTP reply (a registry token, an error page); the registry ping's
+#: body is never read. Both under HTTP_TIMEOUT for the whole reply, however slowly it arrives.
+HTTP_SMALL_BODY_BYTES = int(_seconds("UPI_HTTP_SMALL_BODY_BYTES", 1024 * 1024))
