@@ -94,7 +94,12 @@ class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 def dump(obj: Any) -> str:
     """``obj`` as block YAML in key order, read back unchanged by PyYAML (:class:`Loader`) and
     yaml-rs."""
-    return yaml.dump(obj, Dumper=Dumper, sort_keys=False, allow_unicode=True)
+    return yaml.dump(obj, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=_NO_WRAP)
+
+
+#: Never wrap a long value over lines: every value stays whole on its line, so a line-based rule
+#: (redaction) sees all of it.
+_NO_WRAP = 2**31 - 1
 
 
 class YAMLLimitError(InputError):

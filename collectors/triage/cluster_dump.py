@@ -2,7 +2,8 @@
 a bundle .tar.gz) or from a live cluster source (``collectors.cluster``: every known resource).
 
 Every object is parsed and redacted by kind (Secret values never leave); a file that does not
-parse is recorded, not copied.
+parse is recorded, and its text (through the text rules) goes to ``unparsed/``, outside the
+layout, so an offline run on the bundle never reads it.
 
 >>> list(_layout_parts("must-gather.local.1/quay-io-x/namespaces/a/core/pods/p.yaml"))
 ['namespaces', 'a', 'core', 'pods', 'p.yaml']
@@ -79,10 +80,12 @@ def from_snapshot(path: str | Path) -> Callable[[Any], Iterable[dict[str, Any]]]
         count, errors = 0, []
         try:
             for rel, data in _snapshot_files(path):
+                text = data.decode("utf-8", errors="replace")
                 try:
-                    obj = yamlio.load_fast(data.decode("utf-8", errors="replace"), rel)
+                    obj = yamlio.load_fast(text, rel)
                 except InputError as exc:  # bad YAML, an alias bomb, nesting too deep
-                    errors.append(str(exc))
+                    errors.append(f"{exc} (its text, redacted, is in unparsed/{rel})")
+                    writer.write_text(f"unparsed/{rel}", text)  # the text rules, out of layout
                     continue
                 if isinstance(obj, dict):
                     writer.write_object(obj, rel)

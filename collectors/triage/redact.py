@@ -172,8 +172,19 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"((?:Bearer|Basic)\s+)(?!REDACTED)[A-Za-z0-9._~+/=-]{8,}", re.I),
         rf"\1{REDACTED}",
     ),
+    # Authorization headers of any scheme (or none): everything after the scheme word
+    (
+        re.compile(
+            r"(\b(?:Proxy-)?Authorization\b[\"']?\s*[:=]\s*\[?[\"']?"
+            r"(?![A-Za-z]*[ \t]*REDACTED)(?:[A-Za-z]+[ \t]+)?)[A-Za-z0-9._~+/=:-]+",
+            re.I,
+        ),
+        rf"\1{REDACTED}",
+    ),
     # OpenShift OAuth tokens anywhere
     (re.compile(r"\bsha256~[A-Za-z0-9_-]{20,}"), REDACTED),
+    # JWTs anywhere (service account tokens, registry tokens, OIDC): header.payload.signature
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), REDACTED),
     # user:password@ in URLs
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@\"']+:)[^\s@/\"']+(?=@)", re.I), rf"\1{REDACTED}"),
     # ignition file contents (data URLs), e.g. storage.files[].contents.source
@@ -182,12 +193,62 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
 
 
 def redact_text(text: str, name: str = "") -> str:
-    """``text`` with every secret the rules know replaced; an ignition file becomes REDACTED."""
+    """``text`` with every secret the rules know replaced; an ignition file becomes REDACTED.
+
+    Journal JSON lines whose fields came as byte arrays are decoded first, so the rules see them:
+
+    >>> line = '{"MESSAGE":[27,91,49,109,116,111,107,101,110,61,115,51,99,114,101,116]}'
+    >>> redact_text(line)
+    '{"MESSAGE": "token=REDACTED"}'
+    """
     if name.endswith(".ign") or _is_ignition(text):
         return REDACTED + "\n"
+    if '":[' in text or '": [' in text:
+        text = decode_journal_arrays(text)
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
     return text
+
+
+_BYTE_ARRAY = re.compile(r'"[A-Z_][A-Z0-9_]*"\s*:\s*\[\s*\d')
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+def decode_journal_arrays(text: str) -> str:
+    """JSON lines (``journalctl -o json``) with every field that is a list of byte values turned
+    into text (UTF-8, bad bytes replaced, ANSI colour codes dropped); other lines unchanged.
+
+    >>> decode_journal_arrays('{"MESSAGE":[104,105],"PRIORITY":"6"}')
+    '{"MESSAGE": "hi", "PRIORITY": "6"}'
+    """
+    if not _BYTE_ARRAY.search(text):
+        return text
+    out = []
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if body.startswith("{") and _BYTE_ARRAY.search(body):
+            try:
+                entry = json.loads(body)
+            except ValueError:
+                entry = None
+            if isinstance(entry, dict):
+                for key, value in entry.items():
+                    if _is_bytes(value):
+                        raw = bytes(value).decode("utf-8", errors="replace")
+                        entry[key] = _ANSI.sub("", raw)
+                line = json.dumps(entry) + line[len(body) :]
+        out.append(line)
+    return "".join(out)
+
+
+def _is_bytes(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(type(v) is int and 0 <= v < 256 for v in value)
+    )
 
 
 def _is_ignition(text: str) -> bool:
@@ -201,28 +262,135 @@ def _is_ignition(text: str) -> bool:
     return isinstance(data, dict) and isinstance(data.get("ignition"), dict)
 
 
-def redact_object(obj: Any) -> Any:
-    """A cluster object (dict) with Secret values, pull secrets and ignition contents redacted."""
-    if isinstance(obj, list):
-        return [redact_object(o) for o in obj]
-    if isinstance(obj, str):  # an embedded kubeconfig, pull secret, ignition config ...
-        return redact_text(obj).rstrip("\n") if "\n" not in obj else redact_text(obj)
-    if not isinstance(obj, dict):
-        return obj
-    obj = {k: redact_object(v) for k, v in obj.items()}
-    if obj.get("kind") == "List" or isinstance(obj.get("items"), list):
-        return obj
-    name = obj.get("name")
-    if isinstance(name, str) and "value" in obj and re.search(_ENV_SECRET, name, re.I):
-        obj["value"] = REDACTED  # an env entry: {name: DB_PASSWORD, value: ...}
-    if obj.get("kind") == "Secret":
-        for field in ("data", "stringData"):
-            if isinstance(obj.get(field), dict):
-                obj[field] = dict.fromkeys(obj[field], REDACTED)
-    meta = obj.get("metadata")
-    if isinstance(meta, dict) and isinstance(meta.get("annotations"), dict):
-        ann = meta["annotations"]
-        for key in ann:
-            if key.endswith("last-applied-configuration") and obj.get("kind") == "Secret":
-                ann[key] = REDACTED
-    return obj
+#: Words that make a key or variable name say it holds a secret (after splitting the name into
+#: words: ``MYSQL_PWD`` -> mysql, pwd; ``clientSecret`` -> client, secret). Whole words only, so
+#: ``monkey``, ``keyring``, ``passthrough``, ``author`` or ``bypass`` are left alone.
+SECRET_WORDS = frozenset(
+    {
+        *("pass", "passwd", "password", "passwords", "passphrase", "pwd", "pw"),
+        *("secret", "secrets", "token", "tokens", "key", "keys", "apikey", "privatekey"),
+        *("credential", "credentials", "creds", "cred", "auth", "htpasswd"),
+        *("dockerconfigjson", "dockercfg", "kubeconfig", "pullsecret"),
+    }
+)
+#: A last word that makes such a name point at a secret rather than hold one (``TOKEN_FILE``,
+#: ``SECRET_NAME``, ``KEY_PATH``, ``AUTH_TYPE``): kept, unless the value itself looks secret.
+REFERENCE_WORDS = frozenset(
+    {
+        *("file", "path", "dir", "name", "names", "ref", "url", "uri", "endpoint", "namespace"),
+        *("type", "mode", "method", "algorithm", "id", "ttl", "expiry", "expiration"),
+        *("seconds", "length", "size", "enabled", "required", "policy"),
+    }
+)
+#: Names that are a secret word alone but, as a field of a Kubernetes object, name a taint, a
+#: selector or a ConfigMap key (``{key: node-role.kubernetes.io/infra}``): only env entries and
+#: ConfigMap/Secret data treat them as secret.
+FIELD_NAMES_KEPT = frozenset({"key", "keys"})
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def secret_name(name: str) -> bool:
+    """Whether a key or variable name says its value is a secret.
+
+    >>> [secret_name(n) for n in ("MYSQL_PWD", "ADMIN_PASS", "clientSecret", "tls.key", "auth")]
+    [True, True, True, True, True]
+    >>> [secret_name(n) for n in ("monkey", "keyring", "TOKEN_FILE", "secretName", "HOME")]
+    [False, False, False, False, False]
+    """
+    words = [w.lower() for w in _WORD.findall(name)]
+    if not words or not any(w in SECRET_WORDS for w in words):
+        return False
+    return words[-1] not in REFERENCE_WORDS or words[-1] in SECRET_WORDS
+
+
+#: How deep redact_object looks; anything deeper is replaced whole (it cannot be inspected).
+MAX_DEPTH = 200
+
+
+def redact_object(obj: Any, kind: str | None = None) -> Any:
+    """A cluster object (dict) with Secret values, secret-named env and config values, pull
+    secrets, tokens and ignition contents redacted; ``kind`` is the object's kind when it does
+    not say (an item of a ``SecretList``, or of a list file under ``secrets/``).
+
+    Shared sub-objects are redacted once; a cycle or nesting past MAX_DEPTH becomes REDACTED.
+
+    >>> redact_object({"kind": "SecretList", "items": [{"data": {"a": "c2VjcmV0"}}]})["items"]
+    [{'data': {'a': 'REDACTED'}}]
+    >>> redact_object({"env": [{"name": "MYSQL_PWD", "value": "x"}]})["env"][0]["value"]
+    'REDACTED'
+    """
+    return _Redactor().object(obj, kind, 0)
+
+
+class _Redactor:
+    def __init__(self) -> None:
+        self.done: dict[int, Any] = {}
+        self.open: set[int] = set()
+
+    def object(self, obj: Any, kind: str | None, depth: int) -> Any:
+        if isinstance(obj, str):  # an embedded kubeconfig, pull secret, ignition config ...
+            return redact_text(obj).rstrip("\n") if "\n" not in obj else redact_text(obj)
+        if isinstance(obj, bytes | bytearray):
+            return self.object(bytes(obj).decode("utf-8", errors="replace"), kind, depth)
+        if not isinstance(obj, dict | list | tuple):
+            return obj
+        key = id(obj)
+        if key in self.done:
+            return self.done[key]
+        if key in self.open or depth > MAX_DEPTH:
+            return REDACTED
+        self.open.add(key)
+        try:
+            out = self._container(obj, kind, depth)
+        finally:
+            self.open.discard(key)
+        self.done[key] = out
+        return out
+
+    def _container(self, obj: Any, kind: str | None, depth: int) -> Any:
+        if not isinstance(obj, dict):
+            return [self.object(item, kind, depth + 1) for item in obj]
+        own = obj.get("kind") if isinstance(obj.get("kind"), str) else None
+        kind = own or kind
+        item_kind = None
+        if kind and kind.endswith("List") and kind != "List":
+            item_kind = kind[: -len("List")]  # SecretList items carry no kind
+        elif kind == "List" or own is None:
+            item_kind = kind if own is None and isinstance(obj.get("items"), list) else None
+        out: dict[Any, Any] = {}
+        for k, v in obj.items():
+            if k == "items" and isinstance(v, list):
+                out[k] = [self.object(item, item_kind, depth + 2) for item in v]
+            elif isinstance(k, str) and _secret_value(k, v):
+                out[k] = REDACTED
+            else:
+                out[k] = self.object(v, None, depth + 1)
+        name = out.get("name")
+        if isinstance(name, str) and "value" in out and secret_name(name):
+            out["value"] = REDACTED  # an env entry: {name: MYSQL_PWD, value: ...}
+        if kind == "ConfigMap":
+            for field in ("data", "binaryData"):
+                if isinstance(out.get(field), dict):
+                    out[field] = {
+                        k: REDACTED if isinstance(k, str) and secret_name(k) and v else v
+                        for k, v in out[field].items()
+                    }
+        if kind == "Secret":
+            for field in ("data", "stringData"):
+                if isinstance(out.get(field), dict):
+                    out[field] = dict.fromkeys(out[field], REDACTED)
+            meta = out.get("metadata")
+            if isinstance(meta, dict) and isinstance(meta.get("annotations"), dict):
+                meta["annotations"] = {
+                    k: REDACTED if str(k).endswith("last-applied-configuration") else v
+                    for k, v in meta["annotations"].items()
+                }
+        return out
+
+
+def _secret_value(key: str, value: Any) -> bool:
+    """A string stored under a secret-named key: ``password: x``, ``db-token: y``; an empty
+    value, a number, a bool or a structure is left to the walk."""
+    if not isinstance(value, str | bytes) or not value or key.lower() in FIELD_NAMES_KEPT:
+        return False
+    return secret_name(key)
