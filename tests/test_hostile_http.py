@@ -142,9 +142,7 @@ def test_registry_manifest_drip_is_cut_at_the_deadline(faults: Lab) -> None:
     write_proxy_rules(faults, rules=[{"path": "/manifests/", "drip": [1, 0.3]}])
     try:
         started = time.monotonic()
-        result = _registry(
-            faults, f"client.get_manifest({release!r})", UPI_HTTP_TOTAL_TIMEOUT="2"
-        )
+        result = _registry(faults, f"client.get_manifest({release!r})", UPI_HTTP_TOTAL_TIMEOUT="2")
         took = time.monotonic() - started
     finally:
         write_proxy_rules(faults)
@@ -202,4 +200,3 @@ def test_bounded_child_really_has_the_memory_limit() -> None:
     """The harness itself: a child that allocates 2 GiB fails instead of succeeding."""
     run = bounded("b = bytearray(2 * 1024**3)", seconds=30)
     assert run.returncode != 0 and "MemoryError" in run.stderr
-

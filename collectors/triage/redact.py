@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 REDACTED = "REDACTED"
@@ -37,14 +38,16 @@ _SECRET_KEYS = (
 )
 
 #: An environment variable's name that says it holds a secret.
-_ENV_SECRET = r"(?:PASSWORD|PASSWD|TOKEN|SECRET|KEY)"
+_ENV_SECRET = r"(?:PASS|PWD|PW|TOKEN|SECRET|KEY|CRED|AUTH)"
 
-_RULES: list[tuple[re.Pattern[str], str]] = [
-    # PEM private keys (RSA, EC, OPENSSH, ENCRYPTED ...), whole or cut short, also with \n escapes
+_RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    # PEM private keys (RSA, EC, OPENSSH, ENCRYPTED ...), whole or cut short, also with \n escapes:
+    # to the END line (never past a quote: a key has none), else the rest of the line or JSON
+    # string and every following line of base64
     (
         re.compile(
-            r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)",
-            re.DOTALL,
+            r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----(?:[^\"]*?-----END \1PRIVATE KEY-----|"
+            r"[^\"\n]*(?:\n[ \t#]*[A-Za-z0-9+/=]{4,}[ \t]*(?=\n|\Z))*)",
         ),
         f"-----BEGIN \\1PRIVATE KEY-----{REDACTED}-----END \\1PRIVATE KEY-----",
     ),
@@ -128,19 +131,19 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     # env entries of pods/containers whose name says PASSWORD, TOKEN, SECRET or KEY: their value
     (
         re.compile(
-            rf"({_Q}name{_Q}\s*:\s*{_Q}[^\"\\]*{_ENV_SECRET}[^\"\\]*{_Q}\s*,\s*{_Q}value{_Q}\s*:\s*{_Q})"
-            rf"(?!{REDACTED}{_Q})(?:[^\"\\]|\\[^\"\\])+?(?={_Q})",
+            rf"({_Q}name{_Q}\s*:\s*{_Q}(?P<name>[^\"\\]*{_ENV_SECRET}[^\"\\]*){_Q}\s*,\s*"
+            rf"{_Q}value{_Q}\s*:\s*{_Q})(?!{REDACTED}{_Q})(?:[^\"\\]|\\[^\"\\])+?(?={_Q})",
             re.I,
         ),
-        rf"\1{REDACTED}",
+        lambda m: m[1] + REDACTED if secret_name(m["name"]) else m[0],
     ),
     (
         re.compile(
-            rf"(?m)^([ \t]*)(-[ \t]+name:[ \t]*[\"']?[^\s\"']*{_ENV_SECRET}[^\s\"']*[\"']?[ \t]*\n"
-            rf"\1[ \t]+value:[ \t]*)(?!{REDACTED}\s*$)\S.*$",
+            rf"(?m)^([ \t]*)(-[ \t]+name:[ \t]*[\"']?(?P<name>[^\s\"']*{_ENV_SECRET}[^\s\"']*)"
+            rf"[\"']?[ \t]*\n\1[ \t]+value:[ \t]*)(?!{REDACTED}\s*$)\S.*$",
             re.I,
         ),
-        rf"\1\2{REDACTED}",
+        lambda m: m[1] + m[2] + REDACTED if secret_name(m["name"]) else m[0],
     ),
     # Authorization: Bearer / Basic
     # haproxy.cfg: "stats auth admin:PW", userlist "user admin insecure-password PW" /
@@ -192,6 +195,21 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+def _assignment(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name.lower() in FIELD_NAMES_KEPT or not secret_name(name):
+        return match[0]
+    return name + match.group(2) + REDACTED
+
+
+#: NAME=value in shell lines and logfmt (``export MYSQL_PWD=x``, ``admin_pass=y``): the value is
+#: redacted when the name says secret by the word rule (secret_name); ``key=`` alone is kept.
+_ASSIGNMENT = re.compile(
+    r"\b([A-Za-z][A-Za-z0-9_.-]*?[A-Za-z0-9])(\s?=\s?)(?!REDACTED)"
+    r"(?=[^\s&\"'\\,;])[^\s&\"'\\,;]+"
+)
+
+
 def redact_text(text: str, name: str = "") -> str:
     """``text`` with every secret the rules know replaced; an ignition file becomes REDACTED.
 
@@ -207,6 +225,8 @@ def redact_text(text: str, name: str = "") -> str:
         text = decode_journal_arrays(text)
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
+    if "=" in text:
+        text = _ASSIGNMENT.sub(_assignment, text)
     return text
 
 
@@ -305,6 +325,8 @@ def secret_name(name: str) -> bool:
 
 #: How deep redact_object looks; anything deeper is replaced whole (it cannot be inspected).
 MAX_DEPTH = 200
+#: The longest string value parsed as embedded JSON (longer ones get the text rules only).
+MAX_EMBEDDED_JSON = 1024 * 1024
 
 
 def redact_object(obj: Any, kind: str | None = None) -> Any:
@@ -329,6 +351,9 @@ class _Redactor:
 
     def object(self, obj: Any, kind: str | None, depth: int) -> Any:
         if isinstance(obj, str):  # an embedded kubeconfig, pull secret, ignition config ...
+            embedded = self._embedded_json(obj, depth)
+            if embedded is not None:
+                return embedded
             return redact_text(obj).rstrip("\n") if "\n" not in obj else redact_text(obj)
         if isinstance(obj, bytes | bytearray):
             return self.object(bytes(obj).decode("utf-8", errors="replace"), kind, depth)
@@ -347,16 +372,31 @@ class _Redactor:
         self.done[key] = out
         return out
 
+    def _embedded_json(self, text: str, depth: int) -> str | None:
+        """A string holding a JSON object (a config file in a ConfigMap, last-applied
+        configuration), redacted as a structure; None when it is not one or nothing changed."""
+        head = text.lstrip()[:1]
+        if head not in ("{", "[") or len(text) > MAX_EMBEDDED_JSON:
+            return None
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(data, dict | list):
+            return None
+        clean = self.object(data, None, depth + 1)
+        return None if clean == data else json.dumps(clean)
+
     def _container(self, obj: Any, kind: str | None, depth: int) -> Any:
         if not isinstance(obj, dict):
             return [self.object(item, kind, depth + 1) for item in obj]
         own = obj.get("kind") if isinstance(obj.get("kind"), str) else None
-        kind = own or kind
+        hint, kind = kind, own or kind
         item_kind = None
-        if kind and kind.endswith("List") and kind != "List":
-            item_kind = kind[: -len("List")]  # SecretList items carry no kind
-        elif kind == "List" or own is None:
-            item_kind = kind if own is None and isinstance(obj.get("items"), list) else None
+        if own and own.endswith("List") and own != "List":
+            item_kind = own[: -len("List")]  # SecretList items carry no kind
+        elif own in (None, "List") and isinstance(obj.get("items"), list):
+            item_kind = hint  # a List, or a list file, under secrets/: its items are Secrets
         out: dict[Any, Any] = {}
         for k, v in obj.items():
             if k == "items" and isinstance(v, list):
