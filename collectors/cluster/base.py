@@ -2,7 +2,8 @@
 
 >>> class Two:
 ...     name = "two"
-...     def list(self, res, namespace=None): return [{"metadata": {"name": "b"}}, {"metadata": {"name": "a"}}]
+...     def list(self, res, namespace=None):
+...         return [{"metadata": {"name": "b"}}, {"metadata": {"name": "a"}}]
 ...     def get(self, res, name, namespace=None): return {"metadata": {"name": name}}
 >>> from collectors.cluster.resources import NODES
 >>> [o["metadata"]["name"] for o in CachedSource(Two()).list(NODES)]
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from collectors.cluster.resources import Resource
-from collectors.errors import FactError
+from collectors.errors import FactError, InputError
 from collectors.memo import Memo
 
 Obj = dict[str, Any]
@@ -40,6 +41,46 @@ class ObjectMissing(FactError):
         self.resource = res
         ns = f"{namespace}/" if namespace else ""
         super().__init__(f"{res.qualified} {ns}{name} not found in {where}")
+
+
+#: The key a placeholder object carries instead of content: an object (or list file) that could
+#: not be read, with the reason. :class:`CachedSource` lists them beside the readable objects, so
+#: only the subjects that need one error (collectors.cluster.facts.Listing keeps them apart).
+UNREADABLE = "__unreadable__"
+
+
+class PartialListing(InputError):
+    """A list where some files could not be read: ``objects`` were, ``broken`` (namespace,
+    object name or None for a list file, file, reason) were not. An InputError naming the first
+    unreadable file, for a caller that cannot use part of a list."""
+
+    def __init__(
+        self,
+        res: Resource,
+        objects: list[Obj],
+        broken: list[tuple[str | None, str | None, str, str]],
+    ) -> None:
+        self.resource = res
+        self.objects = objects
+        self.broken = broken
+        first = broken[0][3] if broken else ""
+        self.source, self.line, self.key = (broken[0][2] if broken else res.qualified), None, ""
+        self.reason = first
+        FactError.__init__(
+            self, f"{len(broken)} file(s) of {res.qualified} could not be read, e.g. {first}"
+        )
+        self.remediation = "repair or regenerate the files named, or leave them out of the snapshot"
+
+    def placeholders(self) -> list[Obj]:
+        """One plain object per unreadable file: its name (if known), namespace and reason."""
+        return [
+            {
+                "metadata": {"name": name or "", **({"namespace": ns} if ns else {})},
+                UNREADABLE: reason,
+                "file": path,
+            }
+            for ns, name, path, reason in self.broken
+        ]
 
 
 class ClusterSource(Protocol):
@@ -93,10 +134,15 @@ class CachedSource:
         return f"list {res.folder} {namespace or '*'}"
 
     def list(self, res: Resource, namespace: str | None = None) -> list[Obj]:
-        return self._memo.get(
-            self.list_key(res, namespace),
-            lambda: sorted(self.inner.list(res, namespace), key=sort_key),
-        )
+        """The sorted objects; unreadable ones are placeholders (see :data:`UNREADABLE`)."""
+        return self._memo.get(self.list_key(res, namespace), lambda: self._list(res, namespace))
+
+    def _list(self, res: Resource, namespace: str | None) -> list[Obj]:
+        try:
+            objs = self.inner.list(res, namespace)
+        except PartialListing as exc:  # one bad file must not lose the others
+            objs = [*exc.objects, *exc.placeholders()]
+        return sorted(objs, key=sort_key)
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:
         return self._memo.get(
@@ -126,7 +172,8 @@ def export_error(exc: FactError) -> dict[str, Any]:
     """A FactError as plain data (execnet carries only builtins): its type, message, attributes.
 
     >>> from collectors.cluster.resources import SAMPLES_CONFIGS
-    >>> again = import_error(export_error(ObjectMissing(SAMPLES_CONFIGS, "cluster", None, "the snapshot")))
+    >>> gone = ObjectMissing(SAMPLES_CONFIGS, "cluster", None, "the snapshot")
+    >>> again = import_error(export_error(gone))
     >>> type(again).__name__, again.resource == SAMPLES_CONFIGS, str(again)[:31]
     ('ObjectMissing', True, 'configs.samples.operator.opensh')
     """

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors import settings, yamlio
-from collectors.cluster.base import Obj, ObjectMissing, ResourceMissing
+from collectors.cluster.base import Obj, ObjectMissing, PartialListing, ResourceMissing
 from collectors.cluster.resources import Resource
 from collectors.errors import FactError, InputError
 from collectors.yamlio import yaml_rs  # noqa: F401 - bench/snapshot.py names the parser
@@ -269,13 +269,22 @@ class SnapshotSource:
         return entries
 
     def list(self, res: Resource, namespace: str | None = None) -> list[Obj]:
+        """Every object of ``res``; PartialListing (with the readable ones) when a file is not."""
         seen: dict[tuple[str, str], Obj] = {}
+        broken: list[tuple[str | None, str | None, str, str]] = []
         for entry in self._entries(res):
             if namespace and entry.namespace != namespace:
                 continue
-            for obj in self._objects_in(entry, res):
+            try:
+                objs = self._objects_in(entry, res)
+            except FactError as exc:  # errors stay local: this file's objects only
+                broken.append((entry.namespace, entry.name, self._label(entry.path), str(exc)))
+                continue
+            for obj in objs:
                 meta = obj["metadata"]
                 seen.setdefault((meta.get("namespace") or "", meta["name"]), obj)
+        if broken:
+            raise PartialListing(res, list(seen.values()), broken)
         return list(seen.values())
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:
@@ -283,7 +292,13 @@ class SnapshotSource:
         for entry in entries:
             if entry.name == name and (not res.namespaced or entry.namespace == namespace):
                 return self._objects_in(entry, res)[0]
-        for obj in self.list(res, namespace if res.namespaced else None):
+        try:
+            listed = self.list(res, namespace if res.namespaced else None)
+        except PartialListing as exc:
+            listed = exc.objects
+            if not any(o["metadata"]["name"] == name for o in listed):
+                raise
+        for obj in listed:
             if obj["metadata"]["name"] == name:
                 return obj
         if self.tree.damaged:

@@ -101,7 +101,7 @@ def from_source(source: Any, origin: str) -> Callable[[Any], Iterable[dict[str, 
     """Write every object of every known resource a cluster source lists (one row each)."""
 
     def collect(writer: Any) -> list[dict[str, Any]]:
-        from collectors.cluster.base import ResourceMissing
+        from collectors.cluster.base import UNREADABLE, ResourceMissing
         from collectors.cluster.resources import KNOWN
 
         rows = []
@@ -110,6 +110,9 @@ def from_source(source: Any, origin: str) -> Callable[[Any], Iterable[dict[str, 
             count, errors = 0, []
             try:
                 for obj in source.list(res):
+                    if UNREADABLE in obj:  # a file the source could not read: recorded only
+                        errors.append(str(obj[UNREADABLE]))
+                        continue
                     meta = obj.get("metadata") or {}
                     name = str(meta.get("name", "unnamed")).replace("/", "_")
                     ns = meta.get("namespace")
