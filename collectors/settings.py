@@ -1,6 +1,10 @@
-"""Timeouts and concurrency for every collector, set in one place.
+"""Timeouts, caps and concurrency for every collector, set in one place.
 
-Every network call the suite makes takes its timeout from here, so no run can hang.
+Every network call the suite makes takes its timeout from here, and every read of outside input
+(an HTTP body, SSH output, a snapshot file, YAML) its size cap, so no run can hang or exhaust the
+machine. Each is read once at import from the ``UPI_*`` environment variable named beside it; to
+raise one for a run, set it in the environment, e.g. ``UPI_HTTP_MAX_BYTES=1073741824 pytest ...``
+(the README lists them all). A value that does not parse keeps the default.
 """
 
 from __future__ import annotations
