@@ -85,7 +85,8 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     # password=..., token: ... anywhere in a line (command lines, URLs, log messages)
     (
         re.compile(
-            r"(\b(?:password|passwd|token|secret)\s*[:=]\s*)(?!REDACTED)[^\s&\"'\\,;]+", re.I
+            r"(\b(?:password|passwd|token|secret)[ \t]*[:=][ \t]*)(?!REDACTED)[^\s&\"'\\,;]+",
+            re.I,
         ),
         rf"\1{REDACTED}",
     ),
@@ -290,7 +291,7 @@ SECRET_WORDS = frozenset(
         *("pass", "passwd", "password", "passwords", "passphrase", "pwd", "pw"),
         *("secret", "secrets", "token", "tokens", "key", "keys", "apikey", "privatekey"),
         *("credential", "credentials", "creds", "cred", "auth", "htpasswd"),
-        *("dockerconfigjson", "dockercfg", "kubeconfig", "pullsecret"),
+        *("dockerconfigjson", "dockercfg", "pullsecret"),
     }
 )
 #: A last word that makes such a name point at a secret rather than hold one (``TOKEN_FILE``,
@@ -346,7 +347,9 @@ def redact_object(obj: Any, kind: str | None = None) -> Any:
 
 class _Redactor:
     def __init__(self) -> None:
-        self.done: dict[int, Any] = {}
+        #: id -> (the object, its redacted copy): the object is kept so its id is never reused
+        #: by a later one (embedded JSON is parsed into short-lived objects)
+        self.done: dict[int, tuple[Any, Any]] = {}
         self.open: set[int] = set()
 
     def object(self, obj: Any, kind: str | None, depth: int) -> Any:
@@ -361,7 +364,7 @@ class _Redactor:
             return obj
         key = id(obj)
         if key in self.done:
-            return self.done[key]
+            return self.done[key][1]
         if key in self.open or depth > MAX_DEPTH:
             return REDACTED
         self.open.add(key)
@@ -369,7 +372,7 @@ class _Redactor:
             out = self._container(obj, kind, depth)
         finally:
             self.open.discard(key)
-        self.done[key] = out
+        self.done[key] = (obj, out)
         return out
 
     def _embedded_json(self, text: str, depth: int) -> str | None:
@@ -428,9 +431,25 @@ class _Redactor:
         return out
 
 
+#: With "key" the only secret word, a field of an object holds a secret only when another word
+#: says which kind (``privateKey``, ``tls.key``, ``apiKey``); ``topologyKey`` names a label.
+KEY_QUALIFIERS = frozenset(
+    {"private", "api", "access", "secret", "client", "tls", "ssh", "signing", "encryption", "auth"}
+)
+
+
 def _secret_value(key: str, value: Any) -> bool:
-    """A string stored under a secret-named key: ``password: x``, ``db-token: y``; an empty
-    value, a number, a bool or a structure is left to the walk."""
+    """A string stored under a secret-named field of an object: ``password: x``, ``db-token:
+    y``, ``privateKey: z``; an empty value, a number, a bool or a structure is left to the walk.
+
+    >>> _secret_value("topologyKey", "topology.kubernetes.io/zone"), _secret_value("tls.key", "x")
+    (False, True)
+    """
     if not isinstance(value, str | bytes) or not value or key.lower() in FIELD_NAMES_KEPT:
         return False
-    return secret_name(key)
+    if not secret_name(key):
+        return False
+    words = {w.lower() for w in _WORD.findall(key)}
+    if words & SECRET_WORDS <= {"key", "keys"}:
+        return bool(words & KEY_QUALIFIERS)
+    return True
