@@ -1,6 +1,10 @@
-"""Timeouts and concurrency for every collector, set in one place.
+"""Timeouts, caps and concurrency for every collector, set in one place.
 
-Every network call the suite makes takes its timeout from here, so no run can hang.
+Every network call the suite makes takes its timeout from here, and every read of outside input
+(an HTTP body, SSH output, a snapshot file, YAML) its size cap, so no run can hang or exhaust the
+machine. Each is read once at import from the ``UPI_*`` environment variable named beside it; to
+raise one for a run, set it in the environment, e.g. ``UPI_HTTP_MAX_BYTES=1073741824 pytest ...``
+(the README lists them all). A value that does not parse keeps the default.
 """
 
 from __future__ import annotations
@@ -51,3 +55,11 @@ COLLECT_MAX_LINES = int(_seconds("UPI_COLLECT_MAX_LINES", 200_000))
 #: The most of one HTTP body read (a bastion file hashed); a bigger body is an error, not a hang.
 #: (HTTP_TOTAL_TIMEOUT above: one whole HTTP request, however slowly the server sends.)
 HTTP_MAX_BYTES = int(_seconds("UPI_HTTP_MAX_BYTES", 256 * 1024 * 1024))
+#: YAML read from outside (inventory, install-config, snapshot objects, catalog): the most nodes
+#: aliases may add when expanded (an alias bomb is refused, naming the file), and the deepest
+#: nesting (Kubernetes objects nest about 30 deep; deeper input is refused, not recursed into).
+YAML_MAX_ALIAS_NODES = int(_seconds("UPI_YAML_MAX_ALIAS_NODES", 10_000))
+YAML_MAX_DEPTH = int(_seconds("UPI_YAML_MAX_DEPTH", 100))
+#: The most read of a small HTTP reply (a registry token, an error page); the registry ping's
+#: body is never read. Both under HTTP_TIMEOUT for the whole reply, however slowly it arrives.
+HTTP_SMALL_BODY_BYTES = int(_seconds("UPI_HTTP_SMALL_BODY_BYTES", 1024 * 1024))

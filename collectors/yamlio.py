@@ -13,6 +13,16 @@ when: "2024-01-02"
 ok: true
 >>> yaml.load("created: 2024-01-02T03:04:05Z", Loader=Loader)
 {'created': '2024-01-02T03:04:05Z'}
+
+Every YAML the suite reads from outside goes through :func:`load` (or :func:`load_fast`), which
+refuses an alias bomb and nesting past a depth before anything walks the data, naming the file:
+
+>>> load("{a: &x [1, 2], b: *x}", "site.yaml")
+{'a': [1, 2], 'b': [1, 2]}
+>>> load("a: &x [1, *x]", "site.yaml")
+Traceback (most recent call last):
+...
+collectors.yamlio.YAMLLimitError: site.yaml:1: an alias refers to a node that contains it (a...
 """
 
 from __future__ import annotations
@@ -21,6 +31,9 @@ import re
 from typing import Any
 
 import yaml
+
+from collectors import settings
+from collectors.errors import InputError
 
 _BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -81,4 +94,177 @@ class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 def dump(obj: Any) -> str:
     """``obj`` as block YAML in key order, read back unchanged by PyYAML (:class:`Loader`) and
     yaml-rs."""
-    return yaml.dump(obj, Dumper=Dumper, sort_keys=False, allow_unicode=True)
+    return yaml.dump(obj, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=_NO_WRAP)
+
+
+#: Never wrap a long value over lines: every value stays whole on its line, so a line-based rule
+#: (redaction) sees all of it.
+_NO_WRAP = 2**31 - 1
+
+
+class YAMLLimitError(InputError):
+    """YAML refused before it is built: an alias bomb, a cycle, or nesting past the depth cap."""
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def check_nodes(root: Any, source: str) -> None:
+    """Refuse a composed node graph whose expansion is too big, too deep, or cyclic.
+
+    Aliases are shared nodes in PyYAML's graph, so the walk is linear in the text; the sizes it
+    computes are those a reader of the built data would walk (settings.YAML_MAX_ALIAS_NODES,
+    settings.YAML_MAX_DEPTH).
+    """
+    if root is None:
+        return
+    sizes: dict[int, int] = {}
+    heights: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            open_nodes.discard(key)
+            kids = _children(node)
+            sizes[key] = 1 + sum(sizes[id(k)] for k in kids)
+            heights[key] = 1 + max((heights[id(k)] for k in kids), default=0)
+            if heights[key] > settings.YAML_MAX_DEPTH:
+                raise _limit(source, node, f"nested deeper than {settings.YAML_MAX_DEPTH} levels",
+                             "UPI_YAML_MAX_DEPTH")
+            continue
+        if key in sizes:
+            continue
+        open_nodes.add(key)
+        stack.append((node, True))
+        for kid in _children(node):
+            if id(kid) in open_nodes:
+                raise YAMLLimitError(
+                    source,
+                    "an alias refers to a node that contains it (a cycle); write the value out "
+                    "instead of using anchors and aliases",
+                    line=kid.start_mark.line + 1,
+                )
+            if id(kid) not in sizes:
+                stack.append((kid, False))
+    expanded = sizes[id(root)] - len(sizes)
+    if expanded > settings.YAML_MAX_ALIAS_NODES:
+        raise _limit(
+            source, root,
+            f"aliases expand to {expanded} more nodes, over the {settings.YAML_MAX_ALIAS_NODES} "
+            "allowed (an alias bomb?)",
+            "UPI_YAML_MAX_ALIAS_NODES",
+        )
+
+
+def _limit(source: str, node: Any, problem: str, variable: str) -> YAMLLimitError:
+    error = YAMLLimitError(source, problem, line=node.start_mark.line + 1)
+    error.remediation = (
+        f"check {source} was not made to exhaust the reader; if it is genuine, raise {variable}"
+    )
+    return error
+
+
+def check_depth(data: Any, source: str) -> None:
+    """Refuse built data nested deeper than settings.YAML_MAX_DEPTH (an iterative walk).
+
+    >>> check_depth({"a": [{"b": 1}]}, "x.yaml")
+    >>> check_depth([[[[1]]]], "x.yaml")
+    >>> check_depth([[[[1]]]] * 2, "deep.yaml") is None
+    True
+    """
+    limit = settings.YAML_MAX_DEPTH
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            kids: Any = node.values()
+        elif isinstance(node, list):
+            kids = node
+        else:
+            continue
+        if depth > limit:
+            raise YAMLLimitError(source, f"nested deeper than {limit} levels")
+        stack.extend((kid, depth + 1) for kid in kids)
+
+
+def _yaml_error(exc: yaml.YAMLError, source: str) -> InputError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return InputError(source, f"not valid YAML: {problem}", line=mark.line + 1 if mark else None)
+
+
+def compose(text: str, source: str, loader: Any = None) -> Any:
+    """The checked node graph of ``text`` (None for an empty document); InputError naming
+    ``source`` for bad YAML, YAMLLimitError for a bomb."""
+    parser = (loader or Loader)(text)
+    try:
+        node = parser.get_single_node()
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, source) from None
+    finally:
+        parser.dispose()
+    check_nodes(node, source)
+    return node
+
+
+def load(text: str, source: str) -> Any:
+    """``text`` parsed with :class:`Loader` after :func:`check_nodes`; InputError naming
+    ``source`` (and the line) for YAML that is bad or made to exhaust the reader.
+
+    >>> load("[[1]]", "x.yaml")
+    [[1]]
+    """
+    parser = Loader(text)
+    try:
+        node = parser.get_single_node()
+        check_nodes(node, source)
+        return None if node is None else parser.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, source) from None
+    except RecursionError:
+        raise YAMLLimitError(source, "nested too deeply to read") from None
+    finally:
+        parser.dispose()
+
+
+#: An anchor (``&name``) where YAML allows one; without one no alias can follow.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]", re.M)
+
+try:  # yaml-rs (Rust) is about 9x faster than libyaml for the objects oc writes
+    import yaml_rs
+
+    _LAST_WINS = yaml_rs.DuplicateKeyPolicy.LastWins
+except ImportError:  # pragma: no cover - optional speed-up
+    yaml_rs = None
+_RS_LINE = re.compile(r"line (\d+)")
+
+
+def load_fast(text: str, source: str) -> Any:
+    """:func:`load` with the same limits, through yaml-rs when it is installed and ``text`` has
+    no anchor (a duplicate key: the last wins, as the API server does).
+
+    >>> load_fast("{kind: Node, metadata: {name: m1}}", "nodes/m1.yaml")
+    {'kind': 'Node', 'metadata': {'name': 'm1'}}
+    """
+    if yaml_rs is None or _ANCHOR.search(text):
+        return load(text, source)
+    try:
+        data = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=_LAST_WINS)
+    except yaml_rs.YAMLDecodeError as exc:
+        lines = str(exc).splitlines()
+        found = _RS_LINE.search(lines[0]) if lines else None
+        problem = lines[-1].strip() if len(lines) > 1 else (lines[0] if lines else "parse error")
+        raise InputError(
+            source, f"not valid YAML: {problem}", line=int(found.group(1)) if found else None
+        ) from None
+    except (ValueError, TypeError, RecursionError):
+        return load(text, source)  # anything it cannot represent: let PyYAML decide
+    check_depth(data, source)
+    return data

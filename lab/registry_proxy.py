@@ -11,6 +11,7 @@ RULES.json (re-read on every request; when it changed, the request counter resta
                {"path": "regex", "body": "<html>not json", "content_type": "text/html"},
                {"path": "regex", "delay": 5},
                {"path": "regex", "drip": [64, 0.5]},             # 64 bytes every 0.5 s
+               {"path": "regex", "endless": true},      # the reply's body never ends
                {"path": "regex", "replace_header": {"WWW-Authenticate": ["https://", "http://"]}}]}
 """
 
@@ -86,11 +87,27 @@ def make_handler(
             sys.stdout.flush()
 
         def _send(
-            self, status: int, body: bytes, headers: dict[str, str], drip: list[float] | None = None
+            self,
+            status: int,
+            body: bytes,
+            headers: dict[str, str],
+            drip: list[float] | str | None = None,
         ) -> None:
             self.send_response(status)
             for k, v in headers.items():
                 self.send_header(k, v)
+            if drip == "endless":  # no length, no end: the client must stop reading itself
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                if self.command == "HEAD":
+                    return
+                block = b"{" * 65536
+                try:
+                    while True:
+                        self.wfile.write(block)
+                except OSError:  # the client hung up: what it should do
+                    return
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if self.command == "HEAD":
@@ -146,7 +163,8 @@ def make_handler(
                 data = str(rule["body"]).encode()
                 out["Content-Type"] = rule.get("content_type", "text/plain")
                 out.pop("Docker-Content-Digest", None)
-            self._send(resp.status, data, out, rule.get("drip"))
+            drip = "endless" if rule.get("endless") else rule.get("drip")
+            self._send(resp.status, data, out, drip)
 
         do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
 

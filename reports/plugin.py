@@ -26,6 +26,7 @@ import pytest
 
 from checks.base import LAST_VERDICT, NO_SUBJECT, CheckFailed, spec_of
 from collectors.errors import FactError
+from collectors.triage.redact import redact_text
 from reports.html_report import render_html
 from reports.records import record_of
 from reports.results import Results, write_json_atomically, write_text_atomically
@@ -186,7 +187,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     )
     if outcome == "error" and isinstance(exc, FactError):
         report.longrepr = f"{spec.id} [{subject}]: {exc}"
+    _redact_report(report)
     return report
+
+
+def _redact_report(report: pytest.TestReport) -> None:
+    """What pytest prints and writes (terminal, JUnit) through the redaction rules: the failure
+    text and captured output, replaced only where a rule matched."""
+    if report.longrepr is not None and not report.skipped:
+        text = str(report.longrepr)
+        clean = redact_text(text)
+        if clean != text:
+            report.longrepr = clean
+    report.sections = [(name, redact_text(body)) for name, body in report.sections]
 
 
 class ResultCollector:

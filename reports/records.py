@@ -17,6 +17,7 @@ from typing import Any
 
 from checks.base import Verdict
 from collectors.errors import FactError
+from collectors.triage.redact import redact_text
 
 #: What to do about an error whose collector gave no more specific advice.
 ERROR_REMEDIATION = (
@@ -65,4 +66,19 @@ def record_of(
             message=error_reason(exc),
             remediation=getattr(exc, "remediation", "") or default,
         )
+    return redact_record(record)
+
+
+def redact_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with its message, remediation and details through the text redaction rules
+    (a failure may quote a log line that carries a token): every report is built from these.
+
+    >>> redact_record({"message": "GET / with Authorization: Bearer abcdefgh12345"})["message"]
+    'GET / with Authorization: Bearer REDACTED'
+    """
+    for field in ("message", "remediation"):
+        if isinstance(record.get(field), str) and record[field]:
+            record[field] = redact_text(record[field])
+    if isinstance(record.get("details"), list):
+        record["details"] = [redact_text(d) if isinstance(d, str) else d for d in record["details"]]
     return record

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from collectors.cluster import resources as R
 from collectors.cluster import samples as S
-from collectors.cluster.base import CachedSource, ResourceMissing
+from collectors.cluster.base import UNREADABLE, CachedSource, ResourceMissing
 from collectors.cluster.snapshot import SnapshotSource, split_layout_path
 from collectors.errors import FactError, InputError
 from lab.cluster_model import seed_cluster, write_must_gather
@@ -160,13 +160,18 @@ def test_malformed_yaml_names_file_and_line_others_still_read(model, tmp_path: P
     root = write_must_gather(model, tmp_path / "mg")
     bad = root / "cluster-scoped-resources" / "core" / "nodes" / "w2.ocp45.example.localdomain.yaml"
     bad.write_text("kind: Node\nmetadata:\n  name: w2\n  labels: [unclosed\n")
-    src = CachedSource(SnapshotSource(root))
-    with pytest.raises(InputError) as err:
-        src.list(R.NODES)
+    with pytest.raises(InputError) as err:  # the source itself: the whole list is partial
+        SnapshotSource(root).list(R.NODES)
     assert str(bad) in str(err.value) and ":" in str(err.value).split(str(bad))[1][:4]
+    src = CachedSource(SnapshotSource(root))
+    listed = src.list(R.NODES)  # errors stay local: the other nodes, and w2 as a placeholder
+    readable = [n for n in listed if UNREADABLE not in n]
+    assert len(readable) == len(model.objects["core/nodes"]) - 1
+    (broken,) = [n for n in listed if UNREADABLE in n]
+    assert broken["metadata"]["name"] == "w2.ocp45.example.localdomain"
+    assert str(bad) in broken[UNREADABLE]
     assert src.list(R.CLUSTEROPERATORS)  # other resources go on
-    with pytest.raises(InputError):  # the error is remembered, not re-parsed differently
-        src.list(R.NODES)
+    assert src.list(R.NODES) is listed  # remembered, not re-parsed differently
 
 
 def test_wrong_kind_and_unknown_fields(model, tmp_path: Path) -> None:

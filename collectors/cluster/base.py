@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from collectors.cluster.resources import Resource
-from collectors.errors import FactError
+from collectors.errors import FactError, InputError
 from collectors.memo import Memo
 
 Obj = dict[str, Any]
@@ -72,6 +72,46 @@ class ObjectMissing(FactError):
         super().__init__(f"{res.qualified} {ns}{name} not found in {where}")
 
 
+#: The key a placeholder object carries instead of content: an object (or list file) that could
+#: not be read, with the reason. :class:`CachedSource` lists them beside the readable objects, so
+#: only the subjects that need one error (collectors.cluster.facts.Listing keeps them apart).
+UNREADABLE = "__unreadable__"
+
+
+class PartialListing(InputError):
+    """A list where some files could not be read: ``objects`` were, ``broken`` (namespace,
+    object name or None for a list file, file, reason) were not. An InputError naming the first
+    unreadable file, for a caller that cannot use part of a list."""
+
+    def __init__(
+        self,
+        res: Resource,
+        objects: list[Obj],
+        broken: list[tuple[str | None, str | None, str, str]],
+    ) -> None:
+        self.resource = res
+        self.objects = objects
+        self.broken = broken
+        first = broken[0][3] if broken else ""
+        self.source, self.line, self.key = (broken[0][2] if broken else res.qualified), None, ""
+        self.reason = first
+        FactError.__init__(
+            self, f"{len(broken)} file(s) of {res.qualified} could not be read, e.g. {first}"
+        )
+        self.remediation = "repair or regenerate the files named, or leave them out of the snapshot"
+
+    def placeholders(self) -> list[Obj]:
+        """One plain object per unreadable file: its name (if known), namespace and reason."""
+        return [
+            {
+                "metadata": {"name": name or "", **({"namespace": ns} if ns else {})},
+                UNREADABLE: reason,
+                "file": path,
+            }
+            for ns, name, path, reason in self.broken
+        ]
+
+
 class ClusterSource(Protocol):
     """Reads only. ``namespace=None`` on a namespaced resource lists every namespace."""
 
@@ -123,10 +163,15 @@ class CachedSource:
         return f"list {res.folder} {namespace or '*'}"
 
     def list(self, res: Resource, namespace: str | None = None) -> list[Obj]:
-        return self._memo.get(
-            self.list_key(res, namespace),
-            lambda: sorted(self.inner.list(res, namespace), key=sort_key),
-        )
+        """The sorted objects; unreadable ones are placeholders (see :data:`UNREADABLE`)."""
+        return self._memo.get(self.list_key(res, namespace), lambda: self._list(res, namespace))
+
+    def _list(self, res: Resource, namespace: str | None) -> list[Obj]:
+        try:
+            objs = self.inner.list(res, namespace)
+        except PartialListing as exc:  # one bad file must not lose the others
+            objs = [*exc.objects, *exc.placeholders()]
+        return sorted(objs, key=sort_key)
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:
         return self._memo.get(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from collectors.cluster.base import CachedSource, Obj, ResourceMissing
+from collectors.cluster.base import UNREADABLE, CachedSource, Obj, ResourceMissing
 from collectors.cluster.resources import Resource
 from collectors.errors import FactError, NotApplicable
 
@@ -26,23 +26,74 @@ def source(site: Any) -> CachedSource:
     return access.source()
 
 
+class Listing(list[Obj]):
+    """The readable objects of a listing; ``broken`` holds the placeholders of the unreadable
+    ones, so a subject that needs one errors with its reason and the others go on.
+
+    >>> bad = {"metadata": {"name": "m2"}, UNREADABLE: "nodes/m2.yaml:3: not valid YAML"}
+    >>> nodes = Listing([{"metadata": {"name": "m1"}}, bad])
+    >>> [name_of(n) for n in nodes], nodes.subject_names()
+    (['m1'], ['m1', 'm2'])
+    >>> find(nodes, "m3") is None
+    True
+    >>> find(nodes, "m2")
+    Traceback (most recent call last):
+    ...
+    collectors.errors.FactError: nodes/m2.yaml:3: not valid YAML
+    """
+
+    def __init__(self, objs: list[Obj] = ()) -> None:  # type: ignore[assignment]
+        super().__init__(o for o in objs if UNREADABLE not in o)
+        self.broken = [o for o in objs if UNREADABLE in o]
+
+    def subject_names(self) -> list[str]:
+        """Names of the readable objects and of the unreadable ones whose name is known."""
+        names = [name_of(o) for o in self]
+        return sorted({*names, *(name_of(b) for b in self.broken if name_of(b))})
+
+    def error_for(self, name: str, namespace: str | None = None) -> FactError | None:
+        """The reason ``name`` could not be read: its own file, else an unreadable list file
+        that may hold it; None when nothing unreadable could."""
+        for own in (True, False):
+            for b in self.broken:
+                meta = b["metadata"]
+                matches = (meta["name"] == name) if own else not meta["name"]
+                if matches and (namespace is None or meta.get("namespace") in (None, namespace)):
+                    return FactError(str(b[UNREADABLE])).with_remediation(
+                        f"repair or regenerate {b.get('file') or 'the file'} (oc get -o "
+                        "yaml of the object), or leave it out of the snapshot"
+                    )
+        return None
+
+
 def listing(
     site: Any, res: Resource, namespace: str | None = None, *, optional: bool = False
-) -> list[Obj]:
+) -> Listing:
     """Objects of ``res``; ``optional`` turns a resource the cluster does not have into []."""
     try:
-        return source(site).list(res, namespace)
+        return Listing(source(site).list(res, namespace))
     except ResourceMissing:
         if optional:
-            return []
+            return Listing([])
         raise
 
 
-def named(objs: list[Obj], name: str, namespace: str | None = None) -> Obj:
+def find(objs: list[Obj], name: str | None, namespace: str | None = None) -> Obj | None:
+    """The object named ``name`` or None; the reason when it is one that could not be read."""
     for obj in objs:
         meta = obj["metadata"]
         if meta["name"] == name and (namespace is None or meta.get("namespace") == namespace):
             return obj
+    error = objs.error_for(name, namespace) if name and isinstance(objs, Listing) else None
+    if error is not None:
+        raise error
+    return None
+
+
+def named(objs: list[Obj], name: str, namespace: str | None = None) -> Obj:
+    found = find(objs, name, namespace)
+    if found is not None:
+        return found
     raise FactError(
         f"{namespace + '/' if namespace else ''}{name} is gone from the cluster listing"
     )

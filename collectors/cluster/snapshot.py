@@ -24,30 +24,17 @@ check asks for their resource. A resource (or a namespace) the snapshot lacks ra
 from __future__ import annotations
 
 import json
-import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from collectors import yamlio
-from collectors.cluster.base import NotCollected, Obj, ObjectMissing
+from collectors.cluster.base import NotCollected, Obj, ObjectMissing, PartialListing
 from collectors.cluster.resources import Resource
 from collectors.cluster.tree import Budget, Tree, open_tree
 from collectors.errors import FactError, InputError
-
-_Loader: Any = (
-    yamlio.Loader
-)  # libyaml when present; timestamps stay strings, as Kubernetes has them
-try:  # yaml-rs (Rust) is about 9x faster than libyaml here; objects written by oc quote every
-    import yaml_rs  # ambiguous scalar, so YAML 1.2 and PyYAML's 1.1 read them alike
-
-    _LAST_WINS = yaml_rs.DuplicateKeyPolicy.LastWins
-except ImportError:  # pragma: no cover - optional speed-up
-    yaml_rs = None
-_RS_LINE = re.compile(r"line (\d+)")
+from collectors.yamlio import yaml_rs  # noqa: F401 - bench/snapshot.py names the parser
 
 SUFFIXES = (".yaml", ".yml", ".json")
 MARKERS = ("cluster-scoped-resources", "namespaces")
@@ -90,34 +77,20 @@ def split_layout_path(path: str) -> tuple[str, str | None, str, str, str | None]
 
 
 def _parse(data: bytes, label: str) -> Any:
+    """One snapshot file's JSON or YAML; InputError naming ``label`` when it is broken, nested
+    past settings.YAML_MAX_DEPTH or an alias bomb (yamlio's limits)."""
     text = data.decode("utf-8", errors="replace")
     if text.lstrip().startswith("{"):
         try:
-            return json.loads(text)
+            doc = json.loads(text)
+        except RecursionError:
+            raise yamlio.YAMLLimitError(label, "nested too deeply to read") from None
         except ValueError:
             pass  # YAML flow style, or broken: let the YAML parser say where
-    if yaml_rs is not None:
-        try:
-            return yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=_LAST_WINS)
-        except yaml_rs.YAMLDecodeError as exc:
-            lines = str(exc).splitlines()
-            found = _RS_LINE.search(lines[0]) if lines else None
-            problem = (
-                lines[-1].strip() if len(lines) > 1 else (lines[0] if lines else "parse error")
-            )
-            raise InputError(
-                label, f"not valid YAML: {problem}", line=int(found.group(1)) if found else None
-            ) from None
-        except (ValueError, TypeError, RecursionError):
-            pass  # anything it cannot represent: let PyYAML decide
-    try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(
-            label, f"not valid YAML: {problem}", line=mark.line + 1 if mark else None
-        ) from None
+        else:
+            yamlio.check_depth(doc, label)
+            return doc
+    return yamlio.load_fast(text, label)
 
 
 # --------------------------------------------------------------------------- other layouts
@@ -490,18 +463,27 @@ class SnapshotSource:
         return entries
 
     def list(self, res: Resource, namespace: str | None = None) -> list[Obj]:
+        """Every object of ``res``; PartialListing (with the readable ones) when a file is not."""
         entries = self._entries(res)
         if namespace and res.namespaced:
             entries = [e for e in entries if e.namespace in (namespace, None)]
             if not entries and (res.group or "core", res.plural) not in self.all_namespaces:
                 raise NotCollected(res, f"the snapshot {self.tree.label}", namespace=namespace)
         seen: dict[tuple[str, str], Obj] = {}
+        broken: list[tuple[str | None, str | None, str, str]] = []
         for entry in entries:
-            for obj in self._objects_in(entry, res):
+            try:
+                objs = self._objects_in(entry, res)
+            except FactError as exc:  # errors stay local: this file's objects only
+                broken.append((entry.namespace, entry.name, self._label(entry.path), str(exc)))
+                continue
+            for obj in objs:
                 meta = obj["metadata"]
                 if namespace and res.namespaced and meta.get("namespace") != namespace:
                     continue
                 seen.setdefault((meta.get("namespace") or "", meta["name"]), obj)
+        if broken:
+            raise PartialListing(res, list(seen.values()), broken)
         return list(seen.values())
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:
@@ -509,7 +491,13 @@ class SnapshotSource:
         for entry in entries:
             if entry.name == name and (not res.namespaced or entry.namespace == namespace):
                 return self._objects_in(entry, res)[0]
-        for obj in self.list(res, namespace if res.namespaced else None):
+        try:
+            listed = self.list(res, namespace if res.namespaced else None)
+        except PartialListing as exc:
+            listed = exc.objects
+            if not any(o["metadata"]["name"] == name for o in listed):
+                raise
+        for obj in listed:
             if obj["metadata"]["name"] == name:
                 return obj
         if self.tree.damaged:

@@ -9,7 +9,7 @@ from collectors.site import Site
 
 
 def node_names(site: Site) -> list[str]:
-    return [F.name_of(n) for n in F.listing(site, NODES)]
+    return F.listing(site, NODES).subject_names()  # unreadable nodes too: they error alone
 
 
 def gather_node(site: Site, subject: str) -> Obj:

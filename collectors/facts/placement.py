@@ -110,7 +110,7 @@ def gather_pod_placement(site: Site, subject: str) -> PodPlacement:
     pod = F.named(F.listing(site, PODS, ns), name, ns)
     node_name = (pod.get("spec") or {}).get("nodeName")
     nodes = F.listing(site, NODES)
-    node = next((n for n in nodes if F.name_of(n) == node_name), None)
+    node = F.find(nodes, node_name)
     return PodPlacement(
         pod, node, tuple(F.name_of(n) for n in infra_nodes(site)), infra_taints(site)
     )
@@ -137,7 +137,7 @@ def infra_node_subjects(site: Site) -> list[str]:
 
 
 def gather_infra_node(site: Site, subject: str) -> Obj | None:
-    return next((n for n in F.listing(site, NODES) if F.name_of(n) == subject), None)
+    return F.find(F.listing(site, NODES), subject)
 
 
 # ------------------------------------------------------------------- placement.router_behind_lb
@@ -180,7 +180,7 @@ def gather_router(site: Site, subject: str) -> RouterFacts:
     pod = F.named(F.listing(site, PODS, ns), name, ns)
     nodes = F.listing(site, NODES)
     node_name = (pod.get("spec") or {}).get("nodeName") or ""
-    node = next((n for n in nodes if F.name_of(n) == node_name), None)
+    node = F.find(nodes, node_name)
     cfg = site.lb_config()
     ports = site.inv.load_balancer.ports
     backends: dict[int, list[tuple[str, int, list[str]]]] = {}

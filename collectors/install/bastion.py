@@ -27,12 +27,22 @@ def url_for(base: str, name: str) -> str:
     return base.rstrip("/") + "/" + quote(name)
 
 
+def find_start(root: str) -> str:
+    """``root`` as find's starting point, never read as an option or expression (find takes no
+    ``--`` before its paths: ``-fprint``, ``!`` or ``(`` would be part of the expression).
+
+    >>> find_start("/usr/share/nginx/html"), find_start("-fprint"), find_start("html")
+    ('/usr/share/nginx/html', './-fprint', './html')
+    """
+    return root if root.startswith(("/", "./", "../")) else "./" + root
+
+
 def list_web_root(host: Host, root: str) -> list[str]:
     """File names under ``root`` (relative, sorted), listed with ``find`` on the host."""
     rc, out, err = host.run(
         [
             "find",
-            root,
+            find_start(root),
             "-mindepth",
             "1",
             "(",

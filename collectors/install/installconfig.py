@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from collectors import yamlio
 from collectors.errors import InputError
 from collectors.images.mirrors import MirrorRule, rules_from_install_config
 from collectors.images.pullsecret import Auths, parse_auths
@@ -32,14 +31,7 @@ def load_install_config(path: str | Path) -> dict[str, Any]:
         raise InputError(
             str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}"
         ) from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise InputError(
-            str(path), f"not valid YAML: {problem}", line=mark.line + 1 if mark else None
-        ) from None
+    doc = yamlio.load(text, str(path))  # InputError naming the file: bad YAML, alias bomb
     if not isinstance(doc, dict):
         raise InputError(str(path), "must be a YAML mapping (an install-config)")
     return doc

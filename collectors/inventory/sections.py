@@ -46,6 +46,8 @@ def _is_ip(text: str) -> bool:
 
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+#: C0 and C1 control characters and DEL: in a name or path they only hide what a value is.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class Validator:
@@ -89,6 +91,22 @@ class Validator:
         if not isinstance(value, str):
             self.problem(key, f"must be a string (got {type(value).__name__} {value!r})")
             return None
+        if _CONTROL.search(value):
+            self.problem(
+                key, f"holds a control character ({value!r}): no real name or path has one"
+            )
+            return None
+        return value
+
+    def path_string(self, section: dict[str, Any], key: str) -> str | None:
+        """A path as written (here or on a host); one starting with ``-`` is refused: it would
+        reach find, stat or tail as an option."""
+        value = self.string(section, key)
+        if value is not None and value.startswith("-"):
+            self.problem(
+                key, f"must not start with '-' (got {value!r}); write ./{value} if you mean it"
+            )
+            return None
         return value
 
     def ip(self, section: dict[str, Any], key: str, *, required: bool = False) -> str | None:
@@ -108,7 +126,7 @@ class Validator:
         return value
 
     def path_value(self, section: dict[str, Any], key: str) -> Path | None:
-        value = self.string(section, key)
+        value = self.path_string(section, key)
         if value is None:
             return None
         try:
@@ -171,7 +189,7 @@ def ssh(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, 
         key=v.path_value(ssh_raw, "ssh.key"),
         known_hosts=v.path_value(ssh_raw, "ssh.known_hosts"),
         host_key_policy=policy,
-        journal_dir=v.string(ssh_raw, "ssh.journal_dir"),
+        journal_dir=v.path_string(ssh_raw, "ssh.journal_dir"),
     )
     return {"ssh": defaults}
 
@@ -219,8 +237,8 @@ def load_balancer(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> 
         ingress=v.ip(lb_raw, "load_balancer.ingress"),
         ports=ports,
         ssh=v.ssh_target(lb_raw, "load_balancer.ssh", built["ssh"]),
-        config=v.string(lb_raw, "load_balancer.config"),
-        log=v.string(lb_raw, "load_balancer.log"),
+        config=v.path_string(lb_raw, "load_balancer.config"),
+        log=v.path_string(lb_raw, "load_balancer.log"),
     )
     if not lb.ssh:  # files on this machine: relative to the inventory, like every local path
         local = {
@@ -271,7 +289,8 @@ def nodes(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str
                     ip=ip,
                     fqdn=f"{node_name}.{cluster_domain}".lower(),
                     ssh=v.ssh_target(item, f"{key}.ssh", defaults),
-                    journal_dir=v.string(item, f"{key}.journal_dir") or defaults.journal_dir,
+                    journal_dir=v.path_string(item, f"{key}.journal_dir")
+                    or defaults.journal_dir,
                 )
             )
     return {"nodes": tuple(found)}
@@ -282,7 +301,7 @@ def bastion(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[s
     bastion_raw = v.mapping(data.get("bastion"), "bastion", {"ssh", "http_root", "http_url"})
     result = Bastion(
         ssh=v.ssh_target(bastion_raw, "bastion.ssh", built["ssh"]),
-        http_root=v.string(bastion_raw, "bastion.http_root"),
+        http_root=v.path_string(bastion_raw, "bastion.http_root"),
         http_url=v.string(bastion_raw, "bastion.http_url"),
     )
     if result.http_url and not re.match(r"^https?://", result.http_url):

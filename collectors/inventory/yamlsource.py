@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from collectors import yamlio
+from collectors.errors import InputError
 from collectors.inventory.model import InventoryError
 
 
@@ -42,8 +44,10 @@ def compose(text: str, path: Path) -> tuple[Any, dict[str, int]]:
         return scalars.construct_object(node, deep=True)
 
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yamlio.compose(text, str(path), loader=yaml.SafeLoader)  # bombs refused here
         data = build(root, "") if root is not None else None
+    except InputError as exc:
+        raise InventoryError(path, [(exc.line, "", exc.reason)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else None

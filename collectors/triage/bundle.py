@@ -81,6 +81,23 @@ def must_gather_path(obj: dict[str, Any]) -> str:
     return f"cluster-scoped-resources/{group}/{plural}/{name}.yaml"
 
 
+#: Folders (plurals) whose objects are redacted by their kind even when they do not say it.
+_KIND_OF_FOLDER = {"secrets": "Secret", "configmaps": "ConfigMap"}
+
+
+def kind_of_path(rel: str) -> str | None:
+    """The kind a must-gather path holds, where redaction depends on it.
+
+    >>> kind_of_path("namespaces/a/core/secrets.yaml"), kind_of_path("namespaces/a/core/pods.yaml")
+    ('Secret', None)
+    """
+    parts = rel.replace("\\", "/").split("/")
+    for part in (parts[-2] if len(parts) > 1 else "", parts[-1].rsplit(".", 1)[0]):
+        if part in _KIND_OF_FOLDER:
+            return _KIND_OF_FOLDER[part]
+    return None
+
+
 class BundleWriter:
     """Stages the bundle in a folder: every file redacted; log sources classified as written."""
 
@@ -120,11 +137,14 @@ class BundleWriter:
             self._target(rel).write_text(text, encoding="utf-8")
 
     def write_json(self, rel: str, data: Any) -> None:
-        self.write_text(rel, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        """``data`` redacted as a structure (values whole), then as text, then written."""
+        self.write_text(rel, json.dumps(redact_object(data), indent=2, ensure_ascii=False) + "\n")
 
     def write_object(self, obj: dict[str, Any], rel: str | None = None) -> str:
+        """A cluster object redacted as a structure (an item without ``kind`` in a list under
+        ``secrets/`` is a Secret), dumped without line wrapping, then through the text rules."""
         rel = rel or must_gather_path(obj)
-        self.write_text(rel, yamlio.dump(redact_object(obj)))
+        self.write_text(rel, yamlio.dump(redact_object(obj, kind_of_path(rel))))
         return rel
 
     def put(self, source: Source, data: bytes, *, late: bool = False) -> None:

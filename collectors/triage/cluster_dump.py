@@ -7,7 +7,9 @@ A snapshot is read through the same contained, bounded reader the checks use
 object is parsed and redacted by kind (Secret values never leave); a file that does not parse,
 or that the reader refused, loses only itself and is recorded; entries skipped for safety
 (outside the root, devices, fifos, over a cap) are listed in the manifest row's ``skipped``.
-The snapshot's journals are stored under ``hosts/`` and classified into findings.json.
+A file that does not parse has its text (through the text rules) written to ``unparsed/``,
+outside the layout, so an offline run on the bundle never reads it. The snapshot's journals
+are stored under ``hosts/`` and classified into findings.json.
 
 >>> _item_path({"metadata": {"name": "p", "namespace": "a"}}, "core", "pods")
 'namespaces/a/core/pods/p.yaml'
@@ -55,6 +57,18 @@ def _row(origin: str, started: str, t0: float, count: int, errors: list[str]) ->
     }
 
 
+def _keep_unparsed(writer: Any, snapshot: Any, entry: Any) -> str:
+    """Write the text of a file that would not parse to ``unparsed/`` (text-redacted by the
+    writer); what to add to its error. A file the reader refuses (a cap) is left out."""
+    try:
+        text = snapshot.tree.read(entry.path).decode("utf-8", errors="replace")
+    except FactError:
+        return ""
+    rel = f"unparsed/{entry.layout or entry.path}"
+    writer.write_text(rel, text)
+    return f" (its text, redacted, is in {rel})"
+
+
 def from_snapshot(path: str | Path) -> Callable[[Any], Iterable[dict[str, Any]]]:
     """Copy a snapshot's objects (parsed, redacted) and journals (classified) into the bundle."""
     path = Path(path)
@@ -73,7 +87,7 @@ def from_snapshot(path: str | Path) -> Callable[[Any], Iterable[dict[str, Any]]]
             try:
                 data = snapshot.parsed(entry)
             except FactError as exc:  # unparseable, over a cap, refused: only this file
-                errors.append(str(exc))
+                errors.append(str(exc) + _keep_unparsed(writer, snapshot, entry))
                 continue
             if not isinstance(data, dict):
                 errors.append(f"{snapshot.tree.where(entry.path)}: not an object or a list")
@@ -129,7 +143,7 @@ def from_source(source: Any, origin: str) -> Callable[[Any], Iterable[dict[str, 
     """Write every object of every known resource a cluster source lists (one row each)."""
 
     def collect(writer: Any) -> list[dict[str, Any]]:
-        from collectors.cluster.base import ResourceMissing
+        from collectors.cluster.base import UNREADABLE, ResourceMissing
         from collectors.cluster.resources import KNOWN
 
         rows = []
@@ -138,6 +152,9 @@ def from_source(source: Any, origin: str) -> Callable[[Any], Iterable[dict[str, 
             count, errors = 0, []
             try:
                 for obj in source.list(res):
+                    if UNREADABLE in obj:  # a file the source could not read: recorded only
+                        errors.append(str(obj[UNREADABLE]))
+                        continue
                     meta = obj.get("metadata") or {}
                     name = str(meta.get("name", "unnamed")).replace("/", "_")
                     ns = meta.get("namespace")

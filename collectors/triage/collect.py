@@ -47,6 +47,10 @@ _UNREACHABLE = (
     "timed out",
     "timeout",
     "name or service",
+    "banner",
+    "handshake",
+    "no answer",
+    "cannot resolve",
 )
 
 
@@ -267,14 +271,22 @@ def read_bytes(host: Host, path: str, timeout: float, tail: bool) -> tuple[bytes
             raise FactError(f"cannot read {path} on {host.name}: {exc.strerror or exc}") from None
     if not tail:
         return host.read_text(path).encode("utf-8", "surrogateescape"), False
-    rc, out, err, timed_out = run_bytes(host, ["tail", "-c", str(MAX_BYTES), path], timeout)
+    rc, out, err, timed_out = run_bytes(host, ["tail", "-c", str(MAX_BYTES), "--", path], timeout)
     if rc != 0 and not out:
         raise FactError(f"cannot read {path} on {host.name}: {err.strip() or f'tail exited {rc}'}")
     return out, len(out) >= MAX_BYTES
 
 
 def _describe(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, FactError) else f"{type(exc).__name__}: {exc}"
+    """The error as one line that always says something (an exception may have no text).
+
+    >>> _describe(EOFError()), _describe(FactError("m1: no SSH protocol banner"))
+    ('EOFError (no message)', 'm1: no SSH protocol banner')
+    """
+    text = str(exc).strip()
+    if isinstance(exc, FactError) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else f"{type(exc).__name__} (no message)"
 
 
 def _unreachable(error: str) -> bool:
@@ -377,6 +389,9 @@ def collect_host(site: Any, hp: HostPlan, sink: Sink, progress: Callable[[str], 
         if i == 0 and source.status == "failed" and _unreachable(source.error):
             hp.error = source.error
     hp.seconds = round(time.monotonic() - t0, 3)
+    failed = [s for s in hp.sources if s.status == "failed"]
+    if failed and not hp.error and len(failed) == len(hp.sources):
+        hp.error = failed[0].error or f"every source failed ({failed[0].origin})"
     counts: dict[str, int] = {}
     for s in hp.sources:
         counts[s.status] = counts.get(s.status, 0) + 1

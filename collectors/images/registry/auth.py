@@ -8,13 +8,16 @@ Bearer tokens from the registry's token service, cached per host and scope, neve
 from __future__ import annotations
 
 import base64
+import json
 import re
 import threading
 
 import requests
 
+from collectors import settings
 from collectors.images.pullsecret import Auths, Credential
 from collectors.images.registry.errors import RegistryError, tls_reason
+from collectors.transport.httpbody import BodyError, read_body
 
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^",\s]+))')
 
@@ -109,7 +112,12 @@ class AuthMixin:
         auth = (cred.username, cred.password) if cred else None
         try:
             resp = self.session.get(
-                params["realm"], params=query, auth=auth, timeout=self.timeout, verify=self.verify
+                params["realm"],
+                params=query,
+                auth=auth,
+                timeout=self.timeout,
+                verify=self.verify,
+                stream=True,  # the reply is read below, capped and under a deadline
             )
         except requests.exceptions.SSLError as exc:
             raise RegistryError(
@@ -121,6 +129,25 @@ class AuthMixin:
                 f"{what}: token service {params['realm']} unreachable: {type(exc).__name__}",
                 kind="connect",
             ) from None
+        try:
+            status, raw = resp.status_code, b""
+            if status == 200:
+                raw = read_body(
+                    resp,
+                    cap=settings.HTTP_SMALL_BODY_BYTES,
+                    seconds=self.timeout,
+                    what=f"{what}: token service {params['realm']}",
+                )
+        except BodyError as exc:
+            raise RegistryError(str(exc), kind="auth") from None
+        except requests.exceptions.RequestException as exc:
+            raise RegistryError(
+                f"{what}: the token service {params['realm']} reply broke off "
+                f"({type(exc).__name__})",
+                kind="auth",
+            ) from None
+        finally:
+            resp.close()
         if resp.status_code in (401, 403):
             raise RegistryError(
                 f"{what}: the token service {params['realm']} refused {self._describe_cred(cred)} "
@@ -135,9 +162,9 @@ class AuthMixin:
                 status=resp.status_code,
             )
         try:
-            body = resp.json()
+            body = json.loads(raw)
             token = body.get("token") or body.get("access_token")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             token = None
         if not token:
             raise RegistryError(

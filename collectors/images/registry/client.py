@@ -119,7 +119,8 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin):
         stream: bool = False,
         ok: Iterable[int] = (200,),
     ) -> requests.Response:
-        """One API call with auth, retries on 5xx/429 and a timeout; returns a response whose
+        """One API call with auth, retries on 5xx/429 and a timeout; returns a streamed response
+        (``stream`` is accepted for callers; the body is always left to them, read capped) whose
         status is in ``ok`` (or 404), else raises RegistryError naming ``what``."""
         what = what or f"{method} https://{host}{path}"
         scope = f"repository:{repository}:pull" if repository else ""
@@ -138,7 +139,7 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin):
                     headers=hdrs,
                     timeout=self.timeout,
                     verify=self.verify,
-                    stream=stream,
+                    stream=True,  # bodies are read by the caller, capped (ping: never read)
                     allow_redirects=True,
                 )
             except requests.exceptions.SSLError as exc:

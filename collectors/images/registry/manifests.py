@@ -4,17 +4,19 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+import urllib3
 
+from collectors import settings
 from collectors.errors import FactError
 from collectors.images.imageref import ImageRef
 from collectors.images.registry.errors import RegistryError
+from collectors.transport.httpbody import BodyError, read_body
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -54,17 +56,18 @@ def _sha256_ok(digest: str, body: bytes) -> bool:
 
 
 def _read_limited(resp: requests.Response, limit: int, what: str) -> bytes:
-    buf = io.BytesIO()
+    """The manifest body: at most ``limit`` bytes, within settings.HTTP_TOTAL_TIMEOUT."""
     try:
-        for chunk in resp.iter_content(65536):
-            buf.write(chunk)
-            if buf.tell() > limit:
-                raise RegistryError(f"{what}: manifest larger than {limit} bytes", kind="protocol")
-    except requests.exceptions.RequestException as exc:
+        return read_body(
+            resp, cap=limit, seconds=settings.HTTP_TOTAL_TIMEOUT, what=f"{what}: manifest"
+        )
+    except BodyError as exc:
+        kind = "protocol" if exc.kind == "too_large" else "timeout"
+        raise RegistryError(str(exc), kind=kind) from None
+    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
         raise RegistryError(
             f"{what}: reading the manifest broke off ({type(exc).__name__})", kind="timeout"
         ) from None
-    return buf.getvalue()
 
 
 class ManifestsMixin:

@@ -1,0 +1,58 @@
+"""HTTP bodies read in bounded pieces: a size cap and a deadline for the whole body, so a server
+that streams without end or drips one byte at a time cannot hold the run or its memory.
+
+>>> import io
+>>> class Raw(io.BytesIO):
+...     def read1(self, n=-1, decode_content=True):
+...         return super().read1(n)
+>>> class Resp:
+...     def __init__(self, body):
+...         self.raw = Raw(body)
+>>> read_body(Resp(b"x" * 10), cap=100, seconds=5, what="GET /v2/")
+b'xxxxxxxxxx'
+>>> read_body(Resp(b"x" * 10), cap=4, seconds=5, what="GET /v2/")
+Traceback (most recent call last):
+...
+collectors.transport.httpbody.BodyError: GET /v2/: the body is larger than 4 bytes; not read...
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from collectors.errors import FactError
+
+
+class BodyError(FactError):
+    """A body over its cap (``kind`` "too_large") or not read by its deadline ("timeout")."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def read_body(response: Any, *, cap: int, seconds: float, what: str) -> bytes:
+    """The body of a ``stream=True`` response, read one socket read at a time; BodyError when
+    it passes ``cap`` bytes or is still arriving after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = response.raw.read1(1 << 16, decode_content=True)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > cap:
+            raise BodyError(
+                f"{what}: the body is larger than {cap} bytes; not read further (a server that "
+                "streams without end?)",
+                "too_large",
+            )
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise BodyError(
+                f"{what}: the body was still arriving after {seconds:g}s ({size} bytes so far)",
+                "timeout",
+            )
+
