@@ -31,6 +31,8 @@ from collectors.triage.collect import _journal, collect_source, read_bytes
 from lab import Lab
 from tests.suite import ROOT
 
+pytestmark = pytest.mark.lab  # starts the lab's servers
+
 #: Values that reach find as part of its expression when the guard is missing: -fprint, -fls
 #: and -fprintf create a file named "-mindepth" in the login's home; "!" and "(" change the
 #: expression. Never put -delete here: on a regression it would run as root in the lab user's

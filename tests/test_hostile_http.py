@@ -14,7 +14,8 @@ import pytest
 
 from collectors.images.registry import RegistryClient, RegistryError
 from lab import Lab
-from lab.registry import start_alone, write_proxy_rules
+from lab.core import start_alone
+from lab.registry import write_proxy_rules
 from tests.hostile import bounded
 
 
@@ -92,6 +93,8 @@ REGISTRY_CALL = """
 import json
 from collectors.images.registry import RegistryClient, RegistryError
 from collectors.inventory import load_inventory
+
+pytestmark = pytest.mark.lab  # starts the lab's servers
 inv = load_inventory({inventory!r})
 with RegistryClient.from_inventory(inv) as client:
     try:

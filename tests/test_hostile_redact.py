@@ -17,6 +17,7 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,6 +27,8 @@ from collectors.yamlio import dump
 from lab.journals import JournalLine, write_journal
 from tests.suite import ROOT, run_suite
 from tests.test_redact import SECRETS, plant_site, plant_snapshot
+
+pytestmark = pytest.mark.lab  # starts the lab's servers
 
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwbGFudGVkSnd0In0.cGxhbnRlZFNpZ25hdHVyZQ"
 LONG = " ".join(f"plantedLongPart{i:02d}" for i in range(30))  # wraps at 80 columns
@@ -414,11 +417,11 @@ def _real_objects() -> list[Path]:
 
 
 def test_real_must_gather_objects_pass_redaction_unchanged() -> None:
-    """34 objects of two real clusters (OKD 4.12 on GCP, a 4.13 SNO), which hold no secret: the
+    """The objects of two real clusters (OKD 4.12 on GCP, a 4.13 SNO), which hold no secret: the
     structure pass and the text pass over what the bundle writer dumps leave every value as it
     was (node annotations holding JSON, a router pod's ``secret:`` volume, ``topologyKey``)."""
     files = _real_objects()
-    assert len(files) == 34
+    assert len(files) >= 34  # the corpus only grows; every file of it is read here
     for path in files:
         obj = yaml.safe_load(path.read_text())
         assert redact_object(obj, "Pod" if "/pods/" in str(path) else None) == obj, path
@@ -435,7 +438,7 @@ def test_real_logs_lose_only_the_secret_lines() -> None:
         after = redact_text(path.read_text(), path.name).splitlines()
         assert len(after) == len(before), path
         changed[path.name] = [(b, a) for b, a in zip(before, after, strict=True) if a != b]
-    assert len(changed) == 9
+    assert len(changed) >= 9  # every real log of the corpus
     diff = {name: lines for name, lines in changed.items() if lines}
     assert list(diff) == ["ocp4.10rc1-success-install-complete.openshift_install.log"], diff
     ((was, now),) = diff["ocp4.10rc1-success-install-complete.openshift_install.log"]

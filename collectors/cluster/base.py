@@ -88,6 +88,7 @@ class PartialListing(InputError):
         res: Resource,
         objects: list[Obj],
         broken: list[tuple[str | None, str | None, str, str]],
+        remediation: str = "",
     ) -> None:
         self.resource = res
         self.objects = objects
@@ -98,7 +99,9 @@ class PartialListing(InputError):
         FactError.__init__(
             self, f"{len(broken)} file(s) of {res.qualified} could not be read, e.g. {first}"
         )
-        self.remediation = "repair or regenerate the files named, or leave them out of the snapshot"
+        self.remediation = remediation or (
+            "repair or regenerate the files named, or leave them out of the snapshot"
+        )
 
     def placeholders(self) -> list[Obj]:
         """One plain object per unreadable file: its name (if known), namespace and reason."""

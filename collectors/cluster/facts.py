@@ -69,13 +69,17 @@ class Listing(list[Obj]):
 def listing(
     site: Any, res: Resource, namespace: str | None = None, *, optional: bool = False
 ) -> Listing:
-    """Objects of ``res``; ``optional`` turns a resource the cluster does not have into []."""
+    """Objects of ``res``; ``optional`` turns a resource the cluster does not have into [].
+    When nothing of it could be read (only unreadable list files), that is the error."""
     try:
-        return Listing(source(site).list(res, namespace))
+        found = Listing(source(site).list(res, namespace))
     except ResourceMissing:
         if optional:
             return Listing([])
         raise
+    if not found and found.broken and not found.subject_names():
+        raise found.error_for("", namespace) or FactError(str(found.broken[0][UNREADABLE]))
+    return found
 
 
 def find(objs: list[Obj], name: str | None, namespace: str | None = None) -> Obj | None:

@@ -471,11 +471,14 @@ class SnapshotSource:
                 raise NotCollected(res, f"the snapshot {self.tree.label}", namespace=namespace)
         seen: dict[tuple[str, str], Obj] = {}
         broken: list[tuple[str | None, str | None, str, str]] = []
+        remedy = ""  # the first unreadable file's own advice, when it has more than "correct it"
         for entry in entries:
             try:
                 objs = self._objects_in(entry, res)
             except FactError as exc:  # errors stay local: this file's objects only
                 broken.append((entry.namespace, entry.name, self._label(entry.path), str(exc)))
+                if not remedy and not isinstance(exc, InputError):
+                    remedy = exc.remediation
                 continue
             for obj in objs:
                 meta = obj["metadata"]
@@ -483,7 +486,7 @@ class SnapshotSource:
                     continue
                 seen.setdefault((meta.get("namespace") or "", meta["name"]), obj)
         if broken:
-            raise PartialListing(res, list(seen.values()), broken)
+            raise PartialListing(res, list(seen.values()), broken, remedy)
         return list(seen.values())
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:

@@ -109,12 +109,22 @@ _HAPROXY_PREFIX = re.compile(
 )
 
 
+#: klog's severity letter (``E0827 06:51:57.734731 1562807 transport.go:123] ...``)
+KLOG_LEVELS = {"E": "error", "F": "fatal", "W": "warning"}
+_KLOG_SEVERITY = re.compile(r"^[EFW](?:0[1-9]|1[0-2])[0-3]\d \d\d:\d\d:\d\d\.\d+ ")
+
+
 def _without_haproxy_prefix(message: str) -> tuple[str, str | None]:
-    """A haproxy stderr message without its ``[LEVEL] (pid) :`` prefix, and that level.
+    """A haproxy stderr message without its ``[LEVEL] (pid) :`` prefix, and that level; a
+    klog line (kubelet, crio...) keeps its text and gives the level of its severity letter.
 
     >>> _without_haproxy_prefix("[WARNING]  (8) : Server apps/s2 is UP")
     ('Server apps/s2 is UP', 'warning')
+    >>> _without_haproxy_prefix('E0827 06:51:57.734731 15 transport.go:123] "No cert"')[1]
+    'error'
     """
+    if message[:1] in KLOG_LEVELS and _KLOG_SEVERITY.match(message):
+        return message, KLOG_LEVELS[message[0]]
     if message[:1] != "[":
         return message, None
     m = _HAPROXY_PREFIX.match(message)

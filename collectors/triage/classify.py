@@ -152,9 +152,12 @@ class _Prefilter:
 
     def __init__(self, rules: SourceRules, error_hints: tuple[str, ...], journal: bool) -> None:
         words = [h.lower() for h in (*rules.hints, *error_hints)]
+        # a klog error or fatal line after its syslog prefix ("kubenswrapper[1]: E0827 ...")
+        words += [f": {s}{m}" for s in "ef" for m in "01"]
         if journal:  # an error priority, or a binary (array-of-bytes) message
             words += [f'"priority":{sp}"{p}"' for p in "0123" for sp in ("", " ")]
             words += ['"message":[', '"message": [']
+            words += [f'"message":{sp}"{s}{m}' for s in "ef" for m in "01" for sp in ("", " ")]
         self.literals = tuple(dict.fromkeys(words))
         self.raw = tuple(w.encode() for w in self.literals)
 
