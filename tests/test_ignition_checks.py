@@ -39,7 +39,7 @@ def test_expired_bootstrap_fails_with_each_certificate(start_lab, tmp_path: Path
     copy = tmp_path / "installdir"
     shutil.copytree(installdir, copy)
     (copy / "notjson.ign").write_text('{"ignition": {"version": "3.1.0"},\n  oops}')
-    (copy / "spec2.ign").write_text(json.dumps({"ignition": {"version": "2.2.0"}}))
+    (copy / "spec1.ign").write_text(json.dumps({"ignitionVersion": 1}))
     doc = json.loads((copy / "bootstrap.ign").read_text())
     doc["storage"]["files"][3]["contents"]["source"] = "data:;base64,@@not-base64@@"
     (copy / "badurl.ign").write_text(json.dumps(doc))
@@ -52,7 +52,7 @@ def test_expired_bootstrap_fails_with_each_certificate(start_lab, tmp_path: Path
     }
     assert messages == {
         "notjson.ign": "notjson.ign:2: $: not JSON: Expecting property name enclosed in double quotes (column 3)",
-        "spec2.ign": "spec2.ign: $.ignition.version: spec 2.2.0 is not Ignition 3.x",
+        "spec1.ign": "spec1.ign: $.ignition.version: no ignition.version: not an Ignition config",
         "badurl.ign": "badurl.ign: $.storage.files[3].contents.source: bad base64 payload "
         "(Only base64 data is allowed)",
     }
