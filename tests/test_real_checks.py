@@ -1,0 +1,121 @@
+"""The checks on real files (tests/real/<kind>/): each file gets the verdicts its
+``<file>.verdict.md`` names in the section "What the suite must say".
+
+A verdict line is ``- <check>: <outcome> "<text the message holds>"``; ``- checked at: <time>``
+and ``- cluster domain: <domain>`` say when and for which cluster the file is judged.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from checks.base import Verdict
+from checks.ignition import accepted_sources, evaluate_expiry, evaluate_pointer
+from collectors.facts.ignition import gather_expiry, gather_pointer
+from collectors.site import Site
+from tests.checks import inventory
+
+REAL = Path(__file__).parent / "real"
+SECTION = "## What the suite must say"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a verdict note says about a file: the checks' outcomes and the context."""
+
+    outcomes: dict[str, tuple[str, str]]
+    checked_at: datetime | None
+    cluster_domain: str | None
+    notes: dict[str, str]
+
+
+def expected(path: Path) -> Expected:
+    """Read ``<path>.verdict.md``.
+
+    >>> e = expected(REAL / "ignition" / "hupiper-ocp4.3-master.ign")
+    >>> e.outcomes["ignition.pointer"][0], e.cluster_domain
+    ('passed', 'ocp43.mdunnett.tamlab.rdu2.redhat.com')
+    """
+    text = path.with_name(path.name + ".verdict.md").read_text(encoding="utf-8")
+    assert SECTION in text, f"{path.name}.verdict.md has no section {SECTION!r}"
+    section = text.split(SECTION, 1)[1]
+    outcomes: dict[str, tuple[str, str]] = {}
+    notes: dict[str, str] = {}
+    for m in re.finditer(
+        r"^- ([a-z_]+\.[a-z_]+(?:\[[^\]]+\])?): (\w+)(?: \"(.*)\")?$", section, re.M
+    ):
+        outcomes[m.group(1)] = (m.group(2), m.group(3) or "")
+    for m in re.finditer(r"^- ([a-z ]+): (.+)$", section, re.M):
+        notes[m.group(1)] = m.group(2).strip()
+    when = notes.get("checked at")
+    return Expected(
+        outcomes,
+        datetime.fromisoformat(when.replace("Z", "+00:00")) if when else None,
+        notes.get("cluster domain"),
+        notes,
+    )
+
+
+def assert_verdict(name: str, check: str, v: Verdict, want: tuple[str, str]) -> None:
+    outcome, text = want
+    assert ("passed" if v.ok else "failed") == outcome, f"{name} {check}: {v.message}"
+    assert text in v.message, f"{name} {check}: {text!r} not in {v.message!r}"
+
+
+# --------------------------------------------------------------------------- ignition
+
+IGNITION = sorted((REAL / "ignition").glob("*.ign"))
+
+
+def ignition_site(tmp_path: Path, real: Path, as_name: str, domain: str | None) -> Site:
+    """A site whose ignition.dir holds ``real`` under ``as_name``, for the cluster ``domain``."""
+    shutil.copyfile(real, tmp_path / as_name)
+    name, _, base = (domain or "ocp45.example.localdomain").partition(".")
+    inv = inventory(
+        f"cluster: {{name: {name}, base_domain: {base}}}\nignition: {{dir: {tmp_path}}}\n"
+    )
+    return Site(inv)
+
+
+def test_every_real_ignition_file_has_a_verdict() -> None:
+    assert len(IGNITION) >= 7
+    for path in IGNITION:
+        assert expected(path).outcomes, f"{path.name}: no verdict lines"
+
+
+@pytest.mark.parametrize("real", IGNITION, ids=lambda p: p.name)
+def test_real_ignition_expiry(real: Path, tmp_path: Path) -> None:
+    want = expected(real)
+    site = ignition_site(tmp_path, real, real.name, want.cluster_domain)
+    name, certs = gather_expiry(site, real.name)
+    assert want.checked_at is not None
+    v = evaluate_expiry(name, certs, want.checked_at, 2, "regenerate")
+    assert_verdict(real.name, "ignition.expiry", v, want.outcomes["ignition.expiry"])
+
+
+POINTERS = [p for p in IGNITION if "ignition.pointer" in expected(p).outcomes]
+
+
+@pytest.mark.parametrize("real", POINTERS, ids=lambda p: p.name)
+def test_real_ignition_pointer(real: Path, tmp_path: Path) -> None:
+    """Read as master.ign or worker.ign (its role is in its merge/append source)."""
+    want = expected(real)
+    role = "worker.ign" if "worker" in real.name else "master.ign"
+    site = ignition_site(tmp_path, real, role, want.cluster_domain)
+    facts = gather_pointer(site, role)
+    assert want.cluster_domain and want.checked_at
+    for configured in (22623, 22624):  # the installer's port is right whatever the LB's is
+        accepted = accepted_sources(want.cluster_domain, configured, role)
+        v = evaluate_pointer(facts, accepted, want.checked_at, str(tmp_path))
+        assert_verdict(real.name, "ignition.pointer", v, want.outcomes["ignition.pointer"])
+    if facts.version.startswith("2."):
+        other = accepted_sources(want.cluster_domain.replace(".", "-x.", 1), 22623, role)
+        v = evaluate_pointer(facts, other, want.checked_at, str(tmp_path))
+        assert not v.ok and "ignition.config.append sources: https://api-int." in v.message
+        assert v.remediation.startswith("set ignition.config.append to")
