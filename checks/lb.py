@@ -57,16 +57,21 @@ def evaluate_port(
 
 
 def expected_nodes(inv: Inventory, port: int, *, with_bootstrap: bool) -> tuple[str, list[Node]]:
-    """Which nodes must be behind ``port``: (what they are, the nodes)."""
+    """Which nodes must be behind ``port``: (what they are, the nodes).
+
+    The API and MCS ports want the masters, and the bootstrap when ``with_bootstrap`` and the
+    inventory has one; 80/443 want the nodes where routers can run (infra, else workers, else
+    the masters of a compact cluster).
+    """
     ports = inv.load_balancer.ports
     if port in (ports["api"], ports["machine_config"]):
+        with_bootstrap = with_bootstrap and bool(inv.nodes_with_role("bootstrap"))
         roles = ("master", "bootstrap") if with_bootstrap else ("master",)
         return " and ".join(
             r + "s" if r == "master" else "the " + r for r in roles
         ), inv.nodes_with_role(*roles)
     if port in (ports["http"], ports["https"]):
-        infra = inv.nodes_with_role("infra")
-        return ("infra nodes" if infra else "workers"), inv.ingress_nodes()
+        return inv.ingress_role, inv.ingress_nodes()
     return "nothing known", []
 
 
@@ -171,7 +176,8 @@ def test_lb_port(site: Site, facts: tuple[str, TcpProbe]) -> None:
     subject="the bind port, e.g. 22623",
     fails_when=(
         "the backend lacks a master (preflight: or the bootstrap) for 6443/22623, or lacks an "
-        "ingress node (infra nodes if any, else workers) for 80/443"
+        "ingress node (infra nodes if any, else workers, else the masters of a compact cluster) "
+        "for 80/443"
     ),
     remediation="add the missing server line to the backend and validate with haproxy -c -f",
     subjects=backend_ports,
