@@ -14,10 +14,15 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from checks.base import Verdict
 from checks.ignition import accepted_sources, evaluate_expiry, evaluate_pointer
+from checks.upgrade import evaluate_upgrade
+from collectors.cluster.base import ResourceMissing
+from collectors.cluster.resources import MACHINES, NODES
 from collectors.facts.ignition import gather_expiry, gather_pointer
+from collectors.facts.upgrade import INTERRUPTIBLE, selection
 from collectors.site import Site
 from tests.checks import inventory
 
@@ -119,3 +124,41 @@ def test_real_ignition_pointer(real: Path, tmp_path: Path) -> None:
         v = evaluate_pointer(facts, other, want.checked_at, str(tmp_path))
         assert not v.ok and "ignition.config.append sources: https://api-int." in v.message
         assert v.remediation.startswith("set ignition.config.append to")
+
+
+# --------------------------------------------------------------------------- manifests
+
+
+class _Cluster:
+    """A cluster source holding some resources; the others were not collected."""
+
+    def __init__(self, held: dict) -> None:
+        self.held = held
+
+    def source(self) -> _Cluster:
+        return self
+
+    def list(self, res, namespace=None):  # noqa: ANN001, ANN201 - the CachedSource shape
+        if res not in self.held:
+            raise ResourceMissing(None, message=f"{res.plural} not collected")
+        return self.held[res]
+
+
+def _upi_machine(name: str, role: str) -> dict:
+    key = "machine.openshift.io/cluster-api-machine-role"
+    return {"metadata": {"name": name, "namespace": "openshift-machine-api", "labels": {key: role}}}
+
+
+def test_real_termination_handler_mhc_selects_no_machine_on_upi() -> None:
+    real = REAL / "manifests" / "machine-api-termination-handler.yaml"
+    want = expected(real).outcomes["upgrade.readiness"]
+    mhc = yaml.safe_load(real.read_text())
+    node = {"metadata": {"name": "w1", "labels": {"node-role.kubernetes.io/worker": ""}}}
+    machines = [_upi_machine("m1", "master"), _upi_machine("w1", "worker")]
+    for held in ({MACHINES: machines, NODES: [node]}, {NODES: [node]}):
+        site = Site(None, cluster=_Cluster(held))  # type: ignore[arg-type]
+        v = evaluate_upgrade("machinehealthcheck", mhc, selection(site, mhc))
+        assert_verdict(real.name, "upgrade.readiness", v, want)
+    spot = {"metadata": {"name": "s1", "labels": {INTERRUPTIBLE: ""}}}
+    site = Site(None, cluster=_Cluster({NODES: [node, spot]}))  # type: ignore[arg-type]
+    assert not evaluate_upgrade("machinehealthcheck", mhc, selection(site, mhc)).ok
