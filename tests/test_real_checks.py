@@ -21,7 +21,9 @@ from checks.ignition import accepted_sources, evaluate_expiry, evaluate_pointer
 from checks.upgrade import evaluate_upgrade
 from collectors.cluster.base import ResourceMissing
 from collectors.cluster.resources import MACHINES, NODES
+from collectors.errors import NotApplicable
 from collectors.facts.ignition import gather_expiry, gather_pointer
+from collectors.facts.installconfig import gather_install_config
 from collectors.facts.upgrade import INTERRUPTIBLE, selection
 from collectors.site import Site
 from tests.checks import inventory
@@ -162,3 +164,15 @@ def test_real_termination_handler_mhc_selects_no_machine_on_upi() -> None:
     spot = {"metadata": {"name": "s1", "labels": {INTERRUPTIBLE: ""}}}
     site = Site(None, cluster=_Cluster({NODES: [node, spot]}))  # type: ignore[arg-type]
     assert not evaluate_upgrade("machinehealthcheck", mhc, selection(site, mhc)).ok
+
+
+# --------------------------------------------------------------------------- install-config
+
+
+def test_real_connected_install_config_skips_installconfig_mirrors() -> None:
+    real = REAL / "install-config" / "akaronte-okd4.5-none.install-config.yaml"
+    outcome, text = expected(real).outcomes["installconfig.mirrors"]
+    site = Site(inventory(f"install_config: {real}\n"))
+    with pytest.raises(NotApplicable) as skip:
+        gather_install_config(site, real.name)
+    assert outcome == "skipped" and str(skip.value).startswith(text)
