@@ -12,10 +12,13 @@ from checks.base import Verdict, check, expect, failed, passed
 from collectors.facts.lb import (
     BackendFacts,
     BootstrapFacts,
+    ConfigCheck,
     backend_ports,
+    config_subjects,
     control_ports,
     gather_backends,
     gather_bootstrap,
+    gather_config_check,
     gather_port,
     port_subjects,
 )
@@ -151,6 +154,53 @@ def evaluate_bootstrap(facts: BootstrapFacts) -> Verdict:
     )
 
 
+# --------------------------------------------------------------------------- lb.config
+
+#: (what an ALERT line says, the fix for it), the first that matches wins.
+CONFIG_FIXES = (
+    (
+        "please use the 'bind' keyword",
+        'move the address off the section line: "listen NAME" then "bind ADDR:PORT" on its '
+        'own line (haproxy 2.x refuses the 1.x "listen NAME ADDR:PORT" form)',
+    ),
+    ("Missing LF on last line", "end the file with a newline: echo >> {path}"),
+    (
+        "could not resolve address",
+        "make the server names resolve on {host} (the site DNS in /etc/resolv.conf there), or "
+        'write IP addresses, or add "default-server init-addr last,libc,none" to the backends',
+    ),
+    ("unknown keyword", "correct the misspelt keyword on the line haproxy names"),
+)
+SHOWN_ALERTS = 3
+
+
+def evaluate_config(facts: ConfigCheck) -> Verdict:
+    """haproxy must accept the configuration (exit 0 of ``haproxy -c -f``)."""
+    version = f" ({facts.version})" if facts.version else ""
+    if facts.returncode == 0:
+        warnings = sum(1 for line in facts.lines if line.startswith("[WARNING]"))
+        noted = f", {warnings} warning(s)" if warnings else ""
+        return passed(f"haproxy -c on {facts.host}{version}: configuration is valid{noted}")
+    alerts = facts.alerts or [line for line in facts.lines if line.strip()][-1:]
+    shown = "; ".join(alerts[:SHOWN_ALERTS])
+    if len(alerts) > SHOWN_ALERTS:
+        shown += f"; … ({len(alerts) - SHOWN_ALERTS} more)"
+    fix = next(
+        (
+            f.format(path=facts.path, host=facts.host)
+            for needle, f in CONFIG_FIXES
+            if any(needle in a for a in alerts)
+        ),
+        f"correct the lines haproxy names in {facts.path}",
+    )
+    return failed(
+        expected=f"haproxy -c -f {facts.path} on {facts.host} to accept the configuration",
+        found=f"exit {facts.returncode}{version}: {shown or 'no output'}",
+        details=tuple(alerts),
+        remediation=f"{fix}; " + validate_hint(facts.path),
+    )
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -201,3 +251,19 @@ def test_lb_backends(site: Site, facts: BackendFacts) -> None:
 )
 def test_lb_bootstrap_removed(facts: BootstrapFacts) -> None:
     expect(evaluate_bootstrap(facts))
+
+
+@check(
+    "lb.config",
+    title="haproxy accepts its configuration",
+    markers=["preflight"],
+    subject="the haproxy.cfg path",
+    fails_when="haproxy -c -f (on the LB host over ssh, else locally) rejects it; skipped naming "
+    "the reason where haproxy is not installed",
+    remediation="correct the lines haproxy's ALERT messages name, then haproxy -c -f again",
+    subjects=config_subjects,
+    gather=gather_config_check,
+    requires=("load_balancer.config",),
+)
+def test_lb_config(facts: ConfigCheck) -> None:
+    expect(evaluate_config(facts))

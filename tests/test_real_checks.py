@@ -18,14 +18,18 @@ import yaml
 
 from checks.base import Verdict
 from checks.ignition import accepted_sources, evaluate_expiry, evaluate_pointer
+from checks.lb import evaluate_config
 from checks.upgrade import evaluate_upgrade
 from collectors.cluster.base import ResourceMissing
 from collectors.cluster.resources import MACHINES, NODES
 from collectors.errors import NotApplicable
 from collectors.facts.ignition import gather_expiry, gather_pointer
 from collectors.facts.installconfig import gather_install_config
+from collectors.facts.lb import gather_config_check
 from collectors.facts.upgrade import INTERRUPTIBLE, selection
+from collectors.parsers.haproxy import parse_haproxy
 from collectors.site import Site
+from collectors.transport.hosts import LocalHost
 from tests.checks import inventory
 
 REAL = Path(__file__).parent / "real"
@@ -176,3 +180,52 @@ def test_real_connected_install_config_skips_installconfig_mirrors() -> None:
     with pytest.raises(NotApplicable) as skip:
         gather_install_config(site, real.name)
     assert outcome == "skipped" and str(skip.value).startswith(text)
+
+
+# --------------------------------------------------------------------------- haproxy
+
+HAPROXY = sorted((REAL / "haproxy").glob("*.cfg"))
+
+
+def expected_backends(path: Path) -> dict[int, dict[str, int]]:
+    """``- backends <port>: name=servers, ...`` (or ``none``) lines of the verdict."""
+    text = path.with_name(path.name + ".verdict.md").read_text(encoding="utf-8")
+    out: dict[int, dict[str, int]] = {}
+    for m in re.finditer(r"^- backends (\d+): (.+)$", text.split(SECTION, 1)[1], re.M):
+        pairs = [] if m.group(2) == "none" else [p.split("=") for p in m.group(2).split(", ")]
+        out[int(m.group(1))] = {name: int(count) for name, count in pairs}
+    return out
+
+
+class OffSiteHost(LocalHost):
+    """This machine without a network (``unshare -n``): names in a real cfg resolve nowhere, and
+    nothing leaves loopback."""
+
+    def run(self, argv: list[str], timeout: float | None = None) -> tuple[int, str, str]:
+        return super().run(["unshare", "-n", *argv], timeout)
+
+
+@pytest.mark.parametrize("real", HAPROXY, ids=lambda p: p.name)
+def test_real_haproxy_parses_with_the_backends_its_verdict_names(real: Path) -> None:
+    cfg = parse_haproxy(real.read_text(encoding="utf-8"), real.name)
+    want = expected_backends(real)
+    assert want, f"{real.name}: no backends lines"
+    bound = {b.port for s in cfg.sections for b in s.binds}
+    assert bound == set(want)
+    for port, backends in want.items():
+        got = {b.name: len(b.servers) for b in cfg.backends_for_port(port)}
+        assert got == backends, f"{real.name} port {port}"
+
+
+@pytest.mark.skipif(not shutil.which("haproxy"), reason="haproxy is not installed (./run test)")
+@pytest.mark.parametrize("real", HAPROXY, ids=lambda p: p.name)
+def test_real_haproxy_lb_config_verdict(real: Path, tmp_path: Path) -> None:
+    """The real haproxy (2.6 here) run on each real cfg, as lb.config runs it."""
+    site = Site(inventory(f"load_balancer: {{config: {real}}}\n"))
+    site.host = lambda target: OffSiteHost()  # type: ignore[method-assign]
+    facts = gather_config_check(site, str(real))
+    v = evaluate_config(facts)
+    assert_verdict(real.name, "lb.config", v, expected(real).outcomes["lb.config"])
+    assert facts.version.startswith("HAProxy version")
+    if not v.ok:
+        assert "\n" not in v.remediation and "haproxy -c -f" in v.remediation

@@ -8,8 +8,14 @@ import dataclasses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.lb import evaluate_backends, evaluate_bootstrap, evaluate_port, expected_nodes
-from collectors.facts.lb import BackendFacts, BootstrapFacts
+from checks.lb import (
+    evaluate_backends,
+    evaluate_bootstrap,
+    evaluate_config,
+    evaluate_port,
+    expected_nodes,
+)
+from collectors.facts.lb import BackendFacts, BootstrapFacts, ConfigCheck
 from collectors.inventory import Inventory, Node
 from collectors.parsers.haproxy import parse_haproxy
 from collectors.transport.net import TcpProbe
@@ -179,3 +185,49 @@ def test_bootstrap_still_active_names_its_line() -> None:
         'in /etc/haproxy/haproxy.cfg: comment out or delete "server bs 10.0.0.11:6443 check" '
         "(line 6, backend api)"
     )
+
+
+# --------------------------------------------------------------------------- lb.config
+
+
+def test_valid_config_passes_with_version_and_warnings() -> None:
+    facts = ConfigCheck(
+        "/etc/haproxy/haproxy.cfg",
+        "root@lb1:22",
+        0,
+        "HAProxy version 2.6.12",
+        ("[WARNING]  (1) : config : 'option forwardfor' ignored", "Configuration file is valid"),
+    )
+    v = evaluate_config(facts)
+    assert v.ok and v.message == (
+        "haproxy -c on root@lb1:22 (HAProxy version 2.6.12): configuration is valid, 1 warning(s)"
+    )
+
+
+def test_rejected_config_carries_the_alerts_and_the_matching_fix() -> None:
+    alerts = tuple(
+        f"[ALERT]    (7) : config : parsing [/etc/haproxy/haproxy.cfg:{n}] : 'listen' or "
+        "'defaults' expected."
+        for n in range(10, 15)
+    )
+    first = (
+        "[ALERT]    (7) : config : parsing [/etc/haproxy/haproxy.cfg:9] : please use the 'bind' "
+        "keyword for listening addresses.",
+    )
+    facts = ConfigCheck("/etc/haproxy/haproxy.cfg", "this machine", 1, "", first + alerts)
+    v = evaluate_config(facts)
+    assert not v.ok
+    assert v.message.startswith(
+        "expected haproxy -c -f /etc/haproxy/haproxy.cfg on this machine to accept the "
+        "configuration; found exit 1: config : parsing [/etc/haproxy/haproxy.cfg:9] : please use "
+        "the 'bind' keyword"
+    )
+    assert v.message.endswith("; … (3 more)") and len(v.details) == 6
+    assert v.remediation.startswith('move the address off the section line: "listen NAME" then')
+    assert "\\n" not in v.remediation and "\n" not in v.remediation
+
+
+def test_missing_lf_fix_names_the_file() -> None:
+    line = "[ALERT]    (7) : config : parsing [/x/h.cfg:40]: Missing LF on last line, file might"
+    v = evaluate_config(ConfigCheck("/x/h.cfg", "this machine", 1, "", (line,)))
+    assert not v.ok and v.remediation.startswith("end the file with a newline: echo >> /x/h.cfg")
