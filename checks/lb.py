@@ -8,6 +8,8 @@ its server names are resolved through the site's DNS so they compare with node I
 
 from __future__ import annotations
 
+import shlex
+
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.facts.lb import (
     BackendFacts,
@@ -29,7 +31,15 @@ from collectors.transport.net import TcpProbe
 
 
 def validate_hint(cfg_path: str) -> str:
-    return f'then run "haproxy -c -f {cfg_path}" and reload haproxy ("systemctl reload haproxy")'
+    """The validate-and-reload step of every lb remediation (the path quoted to paste).
+
+    >>> print(validate_hint("/srv/my lb/haproxy.cfg")[:49])
+    then run "haproxy -c -f '/srv/my lb/haproxy.cfg'"
+    """
+    return (
+        f'then run "haproxy -c -f {shlex.quote(cfg_path)}" and reload haproxy '
+        '("systemctl reload haproxy")'
+    )
 
 
 # --------------------------------------------------------------------------- lb.port
@@ -163,7 +173,7 @@ CONFIG_FIXES = (
         'move the address off the section line: "listen NAME" then "bind ADDR:PORT" on its '
         'own line (haproxy 2.x refuses the 1.x "listen NAME ADDR:PORT" form)',
     ),
-    ("Missing LF on last line", "end the file with a newline: echo >> {path}"),
+    ("Missing LF on last line", "end the file with a newline: echo >> {quoted}"),
     (
         "could not resolve address",
         "make the server names resolve on {host} (the site DNS in /etc/resolv.conf there), or "
@@ -187,7 +197,7 @@ def evaluate_config(facts: ConfigCheck) -> Verdict:
         shown += f"; … ({len(alerts) - SHOWN_ALERTS} more)"
     fix = next(
         (
-            f.format(path=facts.path, host=facts.host)
+            f.format(quoted=shlex.quote(facts.path), host=facts.host)
             for needle, f in CONFIG_FIXES
             if any(needle in a for a in alerts)
         ),

@@ -7,6 +7,7 @@ haproxy.cfg is read from the LB host (``load_balancer.ssh``) or a local path, pa
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 
 from collectors.errors import NotApplicable
@@ -102,13 +103,26 @@ def gather_bootstrap(site: Site, subject: str) -> BootstrapFacts:
 
 # --------------------------------------------------------------------------- lb.config
 
-#: Finds haproxy (PATH, then where Debian and RHEL put it) and validates "$1" with it; 127 and
-#: NO_HAPROXY on stderr when it is not installed. The path arrives as one quoted argument.
-_HAPROXY_CHECK = (
-    'for h in "$(command -v haproxy)" /usr/sbin/haproxy /usr/local/sbin/haproxy; do '
-    '[ -n "$h" ] && [ -x "$h" ] && { "$h" -v | head -n 1; exec "$h" -c -f "$1"; }; done; '
-    "echo NO_HAPROXY >&2; exit 127"
-)
+#: Where haproxy is looked for after PATH (a non-login SSH session may lack /usr/sbin).
+HAPROXY_LOCATIONS = ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy")
+
+
+def haproxy_check_script(locations: tuple[str, ...]) -> str:
+    """A ``sh -c`` script that finds haproxy (PATH, then ``locations``) and validates ``$1``
+    with it; exit 127 and NO_HAPROXY on stderr when it is not installed. The config path arrives
+    as one quoted argument, never inside the script.
+
+    >>> 'exec "$h" -c -f "$1"' in haproxy_check_script(HAPROXY_LOCATIONS)
+    True
+    """
+    where = " ".join(shlex.quote(p) for p in locations)
+    return (
+        f'for h in "$(command -v haproxy)" {where}; do '
+        '[ -n "$h" ] && [ -x "$h" ] && { "$h" -v | head -n 1; exec "$h" -c -f "$1"; }; done; '
+        "echo NO_HAPROXY >&2; exit 127"
+    )
+
+
 #: What of haproxy's output is kept: this many lines, each cut at this many characters.
 CONFIG_CHECK_MAX_LINES = 200
 CONFIG_CHECK_MAX_LINE = 300
@@ -154,12 +168,13 @@ def gather_config_check(site: Site, subject: str) -> ConfigCheck:
     set, else here; NotApplicable naming the binary when haproxy is not installed there."""
     lb = site.inv.load_balancer
     host = site.host(lb.ssh)
-    rc, out, err = host.run(["sh", "-c", _HAPROXY_CHECK, "sh", subject])
+    script = haproxy_check_script(HAPROXY_LOCATIONS)
+    rc, out, err = host.run(["sh", "-c", script, "sh", subject])
     where = str(lb.ssh) if lb.ssh else "this machine"
     if rc == 127 and "NO_HAPROXY" in err:
         raise NotApplicable(
-            f"haproxy is not installed on {where} (no haproxy in PATH, /usr/sbin or "
-            "/usr/local/sbin): cannot run haproxy -c -f there"
+            f"haproxy is not installed on {where} (no haproxy in PATH or "
+            f"{', '.join(HAPROXY_LOCATIONS)}): cannot run haproxy -c -f there"
         )
     text = (out + err).splitlines()
     version = ""
