@@ -78,7 +78,7 @@ def evaluate_expiry(
     return failed(
         expected=f"every certificate in {name} valid for at least {min_hours:g} more hour(s)",
         found=f"{len(short)} of {len(certs)} certificate(s) expired or expiring soon "
-        f"({expired} expired); " + "; ".join(details[:3]) + ("; ..." if len(details) > 3 else ""),
+        f"({expired} expired); " + "; ".join(details[:3]) + ("; …" if len(details) > 3 else ""),
         details=tuple(details),
         remediation=fix,
     )

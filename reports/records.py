@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.base import Verdict
+from checks.base import Verdict, as_pasted
 from collectors.errors import FactError
 
 #: What to do about an error whose collector gave no more specific advice.
@@ -63,6 +63,6 @@ def record_of(
         record.update(
             outcome="error",
             message=error_reason(exc),
-            remediation=getattr(exc, "remediation", "") or default,
+            remediation=as_pasted(getattr(exc, "remediation", "") or default),
         )
     return record
