@@ -53,13 +53,25 @@ def passed(message: str = "") -> Verdict:
 def failed(
     *, expected: str, found: str, remediation: str, details: tuple[str, ...] = ()
 ) -> Verdict:
-    """A failing verdict whose message says what was expected and what was found."""
+    """A failing verdict whose message says what was expected and what was found; the
+    remediation as a user pastes it (:func:`as_pasted`)."""
     return Verdict(
         ok=False,
         message=f"expected {expected}; found {found}",
-        remediation=remediation,
+        remediation=as_pasted(remediation),
         details=tuple(details),
     )
+
+
+def as_pasted(remediation: str) -> str:
+    """A remediation with no literal backslash-n left in it (a line break instead) and no
+    trailing blanks on its lines.
+
+    >>> print(as_pasted("add under imageContentSources:\\n- mirrors: [m:5000/ocp4]  "))
+    add under imageContentSources:
+    - mirrors: [m:5000/ocp4]
+    """
+    return "\n".join(line.rstrip() for line in remediation.replace("\\n", "\n").split("\n"))
 
 
 class CheckFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]

@@ -128,7 +128,7 @@ def evaluate_consistency(first: ServerView, other: ServerView) -> Verdict:
             diffs.append(f"{question[0]} {question[1]}: {shown} (first server: {want})")
     if not diffs:
         return passed(f"same answers and serials as {first.server}")
-    shown = "; ".join(diffs[:3]) + ("; ..." if len(diffs) > 3 else "")
+    shown = "; ".join(diffs[:3]) + ("; …" if len(diffs) > 3 else "")
     return failed(
         expected=f"the same answers and SOA serials as {first.server}",
         found=f"{len(diffs)} difference(s): {shown}",

@@ -2,13 +2,15 @@
 pointer configs merge from the machine config server behind api-int and trust a valid CA, and
 the web root serves byte-identical copies.
 
-Configs are parsed as Ignition spec 3.x (``collectors.facts.ignition``); every ``data:`` URL
-(base64, percent-encoded, gzip) is decoded and every PEM certificate in it read with its path
-on the node. Nothing of a config's content ever reaches a message: only paths, names and dates.
+Configs are parsed as Ignition spec 2.x (OCP 4.1 to 4.5) or 3.x (``collectors.facts.ignition``);
+every ``data:`` URL (base64, percent-encoded, gzip) is decoded and every PEM certificate in it
+read with its path on the node. Nothing of a config's content ever reaches a message: only
+paths, names and dates.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,7 +78,7 @@ def evaluate_expiry(
     return failed(
         expected=f"every certificate in {name} valid for at least {min_hours:g} more hour(s)",
         found=f"{len(short)} of {len(certs)} certificate(s) expired or expiring soon "
-        f"({expired} expired); " + "; ".join(details[:3]) + ("; ..." if len(details) > 3 else ""),
+        f"({expired} expired); " + "; ".join(details[:3]) + ("; …" if len(details) > 3 else ""),
         details=tuple(details),
         remediation=fix,
     )
@@ -85,13 +87,39 @@ def evaluate_expiry(
 # --------------------------------------------------------------------------- ignition.pointer
 
 
+#: The port openshift-install writes into every pointer config.
+INSTALLER_MCS_PORT = 22623
+
+
 def expected_source(cluster_domain: str, port: int, name: str) -> str:
-    """``https://api-int.<cluster>.<domain>:22623/config/<role>`` for master.ign or worker.ign."""
+    """``https://api-int.<cluster>.<domain>:22623/config/<role>`` for master.ign or worker.ign.
+
+    >>> expected_source("ocp45.example.localdomain", 22623, "worker.ign")
+    'https://api-int.ocp45.example.localdomain:22623/config/worker'
+    """
     return f"https://api-int.{cluster_domain}:{port}/config/{name.removesuffix('.ign')}"
 
 
-def evaluate_pointer(facts: PointerFacts, expected: str, now: datetime, folder: str) -> Verdict:
-    """The config must merge from ``expected`` only and carry a valid CA."""
+def accepted_sources(cluster_domain: str, configured_port: int, name: str) -> tuple[str, ...]:
+    """The merge sources that are right for ``name``: the installer's port 22623 always (it is
+    what openshift-install writes, whatever port this machine reaches the LB on), and
+    load_balancer.ports.machine_config when that is another port.
+
+    >>> accepted_sources("c.example", 22623, "master.ign")
+    ('https://api-int.c.example:22623/config/master',)
+    >>> accepted_sources("c.example", 22624, "master.ign")[1]
+    'https://api-int.c.example:22624/config/master'
+    """
+    ports = dict.fromkeys((INSTALLER_MCS_PORT, configured_port))
+    return tuple(expected_source(cluster_domain, port, name) for port in ports)
+
+
+def evaluate_pointer(
+    facts: PointerFacts, expected: str | Sequence[str], now: datetime, folder: str
+) -> Verdict:
+    """The config must merge (spec 3.x) or append (2.x) from one of ``expected`` only, carry a
+    valid CA, and hold no key in its ``ignition`` object that Ignition refuses."""
+    accepted = (expected,) if isinstance(expected, str) else tuple(expected)
     path = f"{folder}/{facts.name}"
     if not facts.exists:
         return failed(
@@ -99,10 +127,13 @@ def evaluate_pointer(facts: PointerFacts, expected: str, now: datetime, folder: 
             found="no such file",
             remediation=f"openshift-install create ignition-configs --dir {folder}",
         )
+    key = f"ignition.config.{facts.merge_key}"
     problems: list[str] = []
-    if list(facts.merge_sources) != [expected]:
-        shown = ", ".join(facts.merge_sources) or "nothing"
-        problems.append(f"ignition.config.merge sources: {shown}")
+    sources = list(facts.merge_sources)
+    merge_wrong = not (len(sources) == 1 and sources[0] in accepted)
+    if merge_wrong:
+        shown = ", ".join(sources) or "nothing"
+        problems.append(f"{key} sources: {shown}")
     if not facts.cas and not facts.ca_problems:
         problems.append("no CA in ignition.security.tls.certificateAuthorities")
     problems += facts.ca_problems
@@ -115,22 +146,38 @@ def evaluate_pointer(facts: PointerFacts, expected: str, now: datetime, folder: 
             )
         elif not ca.is_ca:
             problems.append(f"{ca.subject} is not a CA certificate (basicConstraints CA:FALSE)")
+    if facts.unknown_keys:
+        problems.append(
+            f"keys Ignition {facts.version} refuses in the ignition object: "
+            + ", ".join(facts.unknown_keys)
+            + " (top-level sections nested under ignition?)"
+        )
     if not problems:
-        return passed(f"merges {expected}; CA {', '.join(c.subject for c in facts.cas)} valid")
-    merge_wrong = problems[0].startswith("ignition.config.merge")
-    fix = (
-        f'set ignition.config.merge to [{{"source": "{expected}"}}] in {path}, or regenerate it '
-        f"with openshift-install create ignition-configs --dir {folder} from an "
-        "install-config.yaml whose metadata.name and baseDomain match the cluster; then copy it "
-        "to the web root"
-    )
-    if not merge_wrong:
+        return passed(
+            f"spec {facts.version}, {facts.merge_key}s {sources[0]}; "
+            f"CA {', '.join(c.subject for c in facts.cas)} valid"
+        )
+    if merge_wrong:
+        fix = (
+            f'set {key} to [{{"source": "{accepted[0]}"}}] in {path}, or regenerate it '
+            f"with openshift-install create ignition-configs --dir {folder} from an "
+            "install-config.yaml whose metadata.name and baseDomain match the cluster; then copy "
+            "it to the web root"
+        )
+    elif facts.unknown_keys:
+        fix = (
+            f"move {', '.join(facts.unknown_keys)} out of the ignition object to the top level of "
+            f"{path} (or regenerate it: openshift-install create ignition-configs --dir "
+            f"{folder}), then copy it to the web root"
+        )
+    else:
         fix = (
             f"regenerate {path} (openshift-install create ignition-configs --dir {folder}) so "
             "that it embeds the installer's root CA, then copy it to the web root"
         )
+    either = " or ".join(accepted)
     return failed(
-        expected=f"merge from {expected} only, and a valid CA in "
+        expected=f"{key} from {either} only, and a valid CA in "
         "ignition.security.tls.certificateAuthorities",
         found="; ".join(problems),
         remediation=fix,
@@ -195,20 +242,21 @@ def test_ignition_expiry(site: Site, facts: tuple[str, list[CertInfo]]) -> None:
     title="Pointer configs merge from api-int and trust a valid CA",
     markers=["preflight"],
     subject="master.ign, worker.ign",
-    fails_when="merge source is not https://api-int.<cluster>.<domain>:22623/config/<role>, "
-    "or its CA is invalid",
-    remediation="point ignition.config.merge at api-int:22623 and embed the root CA "
-    "(regenerate the configs)",
+    fails_when="merge (spec 3.x) or append (spec 2.x) source is not "
+    "https://api-int.<cluster>.<domain>:22623/config/<role> (another port only where it equals "
+    "load_balancer.ports.machine_config), or its CA is invalid",
+    remediation="point ignition.config.merge (2.x: append) at api-int:22623 and embed the root "
+    "CA (regenerate the configs)",
     subjects=pointer_files,
     gather=gather_pointer,
     requires=("ignition.dir",),
 )
 def test_ignition_pointer(site: Site, facts: PointerFacts) -> None:
     inv = site.inv
-    expected = expected_source(
+    accepted = accepted_sources(
         inv.cluster_domain, inv.load_balancer.ports["machine_config"], facts.name
     )
-    expect(evaluate_pointer(facts, expected, datetime.now(UTC), str(inv.ignition.dir)))
+    expect(evaluate_pointer(facts, accepted, datetime.now(UTC), str(inv.ignition.dir)))
 
 
 @check(

@@ -28,7 +28,7 @@ def evaluate_install_config(f: InstallConfigFacts) -> Verdict:
                 f"{f.expected_host}/<repository>" if f.expected_host else "<mirror>/<repository>"
             )
             remedies.append(
-                f'add "- mirrors: [{target}]\\n  source: {source}" under imageContentSources '
+                f'add "- {{mirrors: [{target}], source: {source}}}" under imageContentSources '
                 "(the lines oc adm release mirror prints)"
             )
         elif f.expected_host and not any(
@@ -95,7 +95,8 @@ def evaluate_install_config(f: InstallConfigFacts) -> Verdict:
     subject="install-config file name",
     fails_when="imageContentSources/imageDigestSources miss ocp-release or ocp-v4.0-art-dev, "
     "additionalTrustBundle does not verify the mirror, "
-    "or pullSecret has no working credentials for it",
+    "or pullSecret has no working credentials for it (skipped for a connected install: no mirror "
+    "anywhere)",
     remediation="add the mirror entries, the registry CA and the mirror's pull-secret entry "
     "to install-config.yaml",
     subjects=install_config_name,

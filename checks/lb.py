@@ -8,14 +8,19 @@ its server names are resolved through the site's DNS so they compare with node I
 
 from __future__ import annotations
 
+import shlex
+
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.facts.lb import (
     BackendFacts,
     BootstrapFacts,
+    ConfigCheck,
     backend_ports,
+    config_subjects,
     control_ports,
     gather_backends,
     gather_bootstrap,
+    gather_config_check,
     gather_port,
     port_subjects,
 )
@@ -26,7 +31,15 @@ from collectors.transport.net import TcpProbe
 
 
 def validate_hint(cfg_path: str) -> str:
-    return f'then run "haproxy -c -f {cfg_path}" and reload haproxy ("systemctl reload haproxy")'
+    """The validate-and-reload step of every lb remediation (the path quoted to paste).
+
+    >>> print(validate_hint("/srv/my lb/haproxy.cfg")[:49])
+    then run "haproxy -c -f '/srv/my lb/haproxy.cfg'"
+    """
+    return (
+        f'then run "haproxy -c -f {shlex.quote(cfg_path)}" and reload haproxy '
+        '("systemctl reload haproxy")'
+    )
 
 
 # --------------------------------------------------------------------------- lb.port
@@ -57,16 +70,21 @@ def evaluate_port(
 
 
 def expected_nodes(inv: Inventory, port: int, *, with_bootstrap: bool) -> tuple[str, list[Node]]:
-    """Which nodes must be behind ``port``: (what they are, the nodes)."""
+    """Which nodes must be behind ``port``: (what they are, the nodes).
+
+    The API and MCS ports want the masters, and the bootstrap when ``with_bootstrap`` and the
+    inventory has one; 80/443 want the nodes where routers can run (infra, else workers, else
+    the masters of a compact cluster).
+    """
     ports = inv.load_balancer.ports
     if port in (ports["api"], ports["machine_config"]):
+        with_bootstrap = with_bootstrap and bool(inv.nodes_with_role("bootstrap"))
         roles = ("master", "bootstrap") if with_bootstrap else ("master",)
         return " and ".join(
             r + "s" if r == "master" else "the " + r for r in roles
         ), inv.nodes_with_role(*roles)
     if port in (ports["http"], ports["https"]):
-        infra = inv.nodes_with_role("infra")
-        return ("infra nodes" if infra else "workers"), inv.ingress_nodes()
+        return inv.ingress_role, inv.ingress_nodes()
     return "nothing known", []
 
 
@@ -146,6 +164,53 @@ def evaluate_bootstrap(facts: BootstrapFacts) -> Verdict:
     )
 
 
+# --------------------------------------------------------------------------- lb.config
+
+#: (what an ALERT line says, the fix for it), the first that matches wins.
+CONFIG_FIXES = (
+    (
+        "please use the 'bind' keyword",
+        'move the address off the section line: "listen NAME" then "bind ADDR:PORT" on its '
+        'own line (haproxy 2.x refuses the 1.x "listen NAME ADDR:PORT" form)',
+    ),
+    ("Missing LF on last line", "end the file with a newline: echo >> {quoted}"),
+    (
+        "could not resolve address",
+        "make the server names resolve on {host} (the site DNS in /etc/resolv.conf there), or "
+        'write IP addresses, or add "default-server init-addr last,libc,none" to the backends',
+    ),
+    ("unknown keyword", "correct the misspelt keyword on the line haproxy names"),
+)
+SHOWN_ALERTS = 3
+
+
+def evaluate_config(facts: ConfigCheck) -> Verdict:
+    """haproxy must accept the configuration (exit 0 of ``haproxy -c -f``)."""
+    version = f" ({facts.version})" if facts.version else ""
+    if facts.returncode == 0:
+        warnings = sum(1 for line in facts.lines if line.startswith("[WARNING]"))
+        noted = f", {warnings} warning(s)" if warnings else ""
+        return passed(f"haproxy -c on {facts.host}{version}: configuration is valid{noted}")
+    alerts = facts.alerts or [line for line in facts.lines if line.strip()][-1:]
+    shown = "; ".join(alerts[:SHOWN_ALERTS])
+    if len(alerts) > SHOWN_ALERTS:
+        shown += f"; … ({len(alerts) - SHOWN_ALERTS} more)"
+    fix = next(
+        (
+            f.format(quoted=shlex.quote(facts.path), host=facts.host)
+            for needle, f in CONFIG_FIXES
+            if any(needle in a for a in alerts)
+        ),
+        f"correct the lines haproxy names in {facts.path}",
+    )
+    return failed(
+        expected=f"haproxy -c -f {facts.path} on {facts.host} to accept the configuration",
+        found=f"exit {facts.returncode}{version}: {shown or 'no output'}",
+        details=tuple(alerts),
+        remediation=f"{fix}; " + validate_hint(facts.path),
+    )
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -171,7 +236,8 @@ def test_lb_port(site: Site, facts: tuple[str, TcpProbe]) -> None:
     subject="the bind port, e.g. 22623",
     fails_when=(
         "the backend lacks a master (preflight: or the bootstrap) for 6443/22623, or lacks an "
-        "ingress node (infra nodes if any, else workers) for 80/443"
+        "ingress node (infra nodes if any, else workers, else the masters of a compact cluster) "
+        "for 80/443"
     ),
     remediation="add the missing server line to the backend and validate with haproxy -c -f",
     subjects=backend_ports,
@@ -195,3 +261,19 @@ def test_lb_backends(site: Site, facts: BackendFacts) -> None:
 )
 def test_lb_bootstrap_removed(facts: BootstrapFacts) -> None:
     expect(evaluate_bootstrap(facts))
+
+
+@check(
+    "lb.config",
+    title="haproxy accepts its configuration",
+    markers=["preflight"],
+    subject="the haproxy.cfg path",
+    fails_when="haproxy -c -f (on the LB host over ssh, else locally) rejects it; skipped naming "
+    "the reason where haproxy is not installed",
+    remediation="correct the lines haproxy's ALERT messages name, then haproxy -c -f again",
+    subjects=config_subjects,
+    gather=gather_config_check,
+    requires=("load_balancer.config",),
+)
+def test_lb_config(facts: ConfigCheck) -> None:
+    expect(evaluate_config(facts))

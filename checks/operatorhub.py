@@ -1,5 +1,6 @@
 """OperatorHub in a disconnected cluster (``001_0a1346de1a4b89e1.txt``): the default sources
-are disabled and every CatalogSource is served by a Running, ready pod from the mirror.
+are disabled and every image-based CatalogSource is served by a Running, ready pod from the
+mirror (an address-based one, ``spec.address``, has no pod by design).
 """
 
 from __future__ import annotations
@@ -40,8 +41,13 @@ def _pod_state(pod: Obj) -> str:
 
 
 def evaluate_catalog(facts: CatalogFacts) -> Verdict:
-    """The CatalogSource has a Running, ready pod."""
+    """An image-based CatalogSource has a Running, ready pod; an address-based one passes (OLM
+    connects to its grpc address; there is no pod to look for)."""
     src = facts.source
+    state = ((src.get("status") or {}).get("connectionState") or {}).get("lastObservedState")
+    if facts.address is not None:
+        seen = f"; connection {state}" if state else ""
+        return passed(f"address-based (grpc {facts.address}): no pod by design{seen}")
     good = [
         p
         for p in facts.pods
@@ -53,7 +59,6 @@ def evaluate_catalog(facts: CatalogFacts) -> Verdict:
     ns, name = src["metadata"].get("namespace", "openshift-marketplace"), F.name_of(src)
     image = (src.get("spec") or {}).get("image", "?")
     found = ", ".join(_pod_state(p) for p in facts.pods) or "no catalog pod"
-    state = ((src.get("status") or {}).get("connectionState") or {}).get("lastObservedState")
     if state:
         found += f"; connection {state}"
     return failed(
@@ -81,7 +86,8 @@ def evaluate_source(facts: Any) -> Verdict:
     markers=["postinstall"],
     subject="cluster (OperatorHub), and <namespace>/<name> of each CatalogSource",
     fails_when="disableAllDefaultSources is not true in a disconnected site, "
-    "or a CatalogSource has no Running, ready pod",
+    "or an image-based CatalogSource has no Running, ready pod (address-based sources have none "
+    "by design)",
     remediation="oc patch OperatorHub cluster disableAllDefaultSources; mirror the index image",
     subjects=operatorhub_subjects,
     gather=gather_operatorhub,

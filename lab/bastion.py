@@ -53,6 +53,10 @@ class BastionModel:
     private: tuple[str, ...] = ()
     #: ignition files whose web-root copy is an older generation
     stale: tuple[str, ...] = ()
+    #: the Ignition spec of every config written (OCP 4.1 to 4.5 wrote 2.2.0)
+    spec: str = "3.1.0"
+    #: the bastion's sshd stands in for the LB host (load_balancer.ssh; haproxy.cfg read there)
+    serves_lb: bool = False
 
 
 def model(lab: LabContext) -> BastionModel:
@@ -66,18 +70,24 @@ def model(lab: LabContext) -> BastionModel:
 
 
 def write_ignition(
-    lab: LabContext, folder: Path, hours_left: float, pointer_prefix: str, ssh_pub: str
+    lab: LabContext,
+    folder: Path,
+    hours_left: float,
+    pointer_prefix: str,
+    ssh_pub: str,
+    spec: str = "3.1.0",
 ) -> None:
-    """bootstrap.ign, master.ign, worker.ign and metadata.json into ``folder``."""
+    """bootstrap.ign, master.ign, worker.ign and metadata.json into ``folder``, in Ignition
+    ``spec`` (3.1.0, or 2.2.0 as OCP 4.1 to 4.5 wrote them)."""
     net = lab.network
     folder.mkdir(parents=True, exist_ok=True)
     certs = installer_certs(datetime.now(UTC), hours_left)
     api_int = f"api-int.{net.cluster_domain}"
-    write_json(folder / "bootstrap.ign", bootstrap_config(certs, api_int, ssh_pub))
+    write_json(folder / "bootstrap.ign", bootstrap_config(certs, api_int, ssh_pub, spec))
     for role in ("master", "worker"):
         write_json(
             folder / f"{role}.ign",
-            pointer_config(role, f"{pointer_prefix}.{net.cluster_domain}", certs.root_ca),
+            pointer_config(role, f"{pointer_prefix}.{net.cluster_domain}", certs.root_ca, spec),
         )
     write_json(
         folder / "metadata.json", {"clusterName": net.cluster, "infraID": f"{net.cluster}-lab"}
@@ -104,7 +114,7 @@ def fill_web_root(lab: LabContext, root: Path, installdir: Path, ssh_pub: str) -
         shutil.copyfile(ign, root / ign.name)
     if m.stale:
         old = root.parent / (root.name + ".old")
-        write_ignition(lab, old, m.one_day_hours_left - 30, "api-int", ssh_pub)
+        write_ignition(lab, old, m.one_day_hours_left - 30, "api-int", ssh_pub, m.spec)
         for name in m.stale:
             shutil.copyfile(old / name, root / name)
         shutil.rmtree(old)
@@ -222,7 +232,7 @@ def start(lab: LabContext) -> dict:
     client_key, known_hosts = start_sshd(lab, ip, port)
     ssh_pub = client_key.with_suffix(".pub").read_text().strip()
     installdir = lab.workdir / "installdir"
-    write_ignition(lab, installdir, m.one_day_hours_left, m.pointer_prefix, ssh_pub)
+    write_ignition(lab, installdir, m.one_day_hours_left, m.pointer_prefix, ssh_pub, m.spec)
     root = web_root(lab)
     fill_web_root(lab, root, installdir, ssh_pub)
     nd = lab.workdir / "nginx"
@@ -235,7 +245,7 @@ def start(lab: LabContext) -> dict:
         ready=lambda: tcp_ready(ip, 80),
         stop_signal=signal.SIGQUIT,
     )
-    return {
+    fragment = {
         "ssh": {
             "user": "root",
             "key": str(client_key),
@@ -249,6 +259,9 @@ def start(lab: LabContext) -> dict:
         },
         "ignition": {"dir": str(installdir), "min_valid_hours": 2},
     }
+    if m.serves_lb:  # the network part's haproxy.cfg is on this machine: read it over SSH
+        fragment["load_balancer"] = {"ssh": f"root@{ip}:{port}"}
+    return fragment
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -303,3 +316,39 @@ def _pointer_at_api(lab: LabContext) -> None:
 @scenario("stale-webroot-ignition", "the web root serves yesterday's bootstrap.ign", parts=_PARTS)
 def _stale_webroot(lab: LabContext) -> None:
     model(lab).stale = ("bootstrap.ign",)
+
+
+@scenario(
+    "ignition-spec2",
+    "the installer of OCP 4.1 to 4.5: every config in Ignition spec 2.2.0 (pointer configs "
+    "append from api-int), served by nginx",
+    parts=_PARTS,
+)
+def _ignition_spec2(lab: LabContext) -> None:
+    model(lab).spec = "2.2.0"
+
+
+def _typo_keyword(text: str) -> str:
+    """``balance`` misspelt in the first backend (haproxy: unknown keyword)."""
+    head, sep, rest = text.partition("\nbackend ")
+    return head + sep + rest.replace("    balance ", "    balanse ", 1)
+
+
+@scenario(
+    "lb-on-bastion",
+    "the clean site with the LB host reached over SSH (the bastion's sshd stands in for it)",
+    parts=_PARTS,
+)
+def _lb_on_bastion(lab: LabContext) -> None:
+    model(lab).serves_lb = True
+
+
+@scenario(
+    "haproxy-cfg-typo",
+    "haproxy.cfg on the LB host (read over SSH) was edited with a misspelt keyword after "
+    "haproxy loaded it: haproxy -c there rejects it",
+    parts=_PARTS,
+)
+def _haproxy_cfg_typo(lab: LabContext) -> None:
+    lab.network.haproxy_edits.append(_typo_keyword)
+    _lb_on_bastion(lab)

@@ -121,8 +121,11 @@ def installer_certs(now: datetime, one_day_hours_left: float) -> InstallerCerts:
     )
 
 
-def bootstrap_config(certs: InstallerCerts, api_int: str, ssh_pub: str) -> dict:
-    """bootstrap.ign: certificates at the installer's paths, in base64, percent and gzip forms."""
+def bootstrap_config(
+    certs: InstallerCerts, api_int: str, ssh_pub: str, spec: str = "3.1.0"
+) -> dict:
+    """bootstrap.ign: certificates at the installer's paths, in base64, percent and gzip forms
+    (spec 2.x files also name their filesystem, ``root``, as the 4.1 to 4.5 installer wrote)."""
     files = [
         _file(
             "/etc/motd",
@@ -146,23 +149,27 @@ def bootstrap_config(certs: InstallerCerts, api_int: str, ssh_pub: str) -> dict:
             mode=0o600,
         ),
     ]
+    if spec.startswith("2."):
+        files = [{"filesystem": "root", **f} for f in files]
     return {
-        "ignition": {"version": "3.1.0"},
+        "ignition": {"version": spec},
         "passwd": {"users": [{"name": "core", "sshAuthorizedKeys": [ssh_pub]}]},
         "storage": {"files": files},
         "systemd": {"units": [{"name": "bootkube.service", "enabled": True}]},
     }
 
 
-def pointer_config(role: str, api_host: str, root_ca: Issued) -> dict:
-    """master.ign / worker.ign: merge the role's config from the machine config server."""
+def pointer_config(role: str, api_host: str, root_ca: Issued, spec: str = "3.1.0") -> dict:
+    """master.ign / worker.ign: merge (spec 3.x) or append (2.x) the role's config from the
+    machine config server."""
+    key = "append" if spec.startswith("2.") else "merge"
     return {
         "ignition": {
-            "config": {"merge": [{"source": f"https://{api_host}:22623/config/{role}"}]},
+            "config": {key: [{"source": f"https://{api_host}:22623/config/{role}"}]},
             "security": {
                 "tls": {"certificateAuthorities": [{"source": encode_data_url(root_ca.cert_pem())}]}
             },
-            "version": "3.1.0",
+            "version": spec,
         }
     }
 

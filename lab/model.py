@@ -10,6 +10,7 @@ model before it is rendered into zone files and haproxy.cfg.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 CLUSTER = "ocp45"
@@ -73,6 +74,9 @@ class NetworkModel:
     secondary_serial: int | None = None
     frontends: list[Proxy] = field(default_factory=list)
     backends: list[Proxy] = field(default_factory=list)
+    #: edits of the haproxy.cfg text the inventory names (a site's file edited after haproxy
+    #: last loaded it: haproxy keeps running the unedited one)
+    haproxy_edits: list[Callable[[str], str]] = field(default_factory=list)
 
     def ip(self, octet: int) -> str:
         return f"127.{20 + self.slot}.0.{octet}"
@@ -105,10 +109,15 @@ class NetworkModel:
         return next(b for b in self.backends if b.name == name)
 
     def node_ports(self) -> list[tuple[str, int]]:
-        """The ports each node would listen on: API and MCS on control plane, 80/443 elsewhere."""
+        """The ports each node would listen on: API and MCS on control plane, 80/443 elsewhere
+        (and on the masters too when there are no workers or infra nodes: a compact cluster's
+        routers run there)."""
+        compact = not any(n.role in ("worker", "infra") for n in self.nodes)
         pairs = []
         for n in self.nodes:
-            ports = (6443, 22623) if n.role in ("bootstrap", "master") else (80, 443)
+            ports: tuple[int, ...] = (80, 443)
+            if n.role in ("bootstrap", "master"):
+                ports = (6443, 22623, 80, 443) if compact and n.role == "master" else (6443, 22623)
             pairs += [(n.ip, p) for p in ports]
         return pairs
 

@@ -217,16 +217,26 @@ def start(lab: LabContext) -> dict:
     hdir = lab.workdir / "haproxy"
     hdir.mkdir(exist_ok=True)
     cfg = hdir / "haproxy.cfg"
-    cfg.write_text(render_haproxy(model, primary_port))
+    text = render_haproxy(model, primary_port)
+    running = hdir / "haproxy.running.cfg" if model.haproxy_edits else cfg
+    running.write_text(text)
     valid = subprocess.run(
-        ["haproxy", "-c", "-f", str(cfg)], capture_output=True, text=True, check=False, timeout=60
+        ["haproxy", "-c", "-f", str(running)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     if valid.returncode != 0:
-        raise RuntimeError(f"haproxy -c -f {cfg} failed: {valid.stdout}{valid.stderr}")
+        raise RuntimeError(f"haproxy -c -f {running} failed: {valid.stdout}{valid.stderr}")
+    for edit in model.haproxy_edits:  # the site's file, edited after haproxy loaded it
+        text = edit(text)
+    if model.haproxy_edits:
+        cfg.write_text(text)
     bound = next(((h, p) for f in model.frontends for h, p in f.binds), None)
     lab.procs.spawn(
         "haproxy",
-        ["/usr/sbin/haproxy", "-db", "-f", str(cfg)],
+        ["/usr/sbin/haproxy", "-db", "-f", str(running)],
         ready=(lambda: tcp_ready(*bound)) if bound else None,
     )
     return {
@@ -319,3 +329,33 @@ def _seed_initial(lab: LabContext) -> None:
     net.reverse = [r for r in net.reverse if r.value not in {n.fqdn for n in infra}]
     for name, port in (("infra_http", 80), ("infra_https", 443)):
         net.backend(name).servers = [(n.name, n.fqdn, port) for n in workers]
+
+
+@scenario(
+    "compact-cluster",
+    "three schedulable masters and no workers or infra nodes: the routers run on the masters, "
+    "so the LB's 80/443 go to them",
+)
+def _compact_cluster(lab: LabContext) -> None:
+    net = lab.network
+    gone = {n.fqdn for n in net.nodes if n.role in ("worker", "infra")}
+    net.nodes = [n for n in net.nodes if n.fqdn not in gone]
+    net.forward = [r for r in net.forward if r.owner not in gone]
+    net.reverse = [r for r in net.reverse if r.value not in gone]
+    masters = [n for n in net.nodes if n.role == "master"]
+    for name, port in (("infra_http", 80), ("infra_https", 443)):
+        net.backend(name).servers = [(n.name, n.fqdn, port) for n in masters]
+
+
+def _listen_1x_without_final_lf(text: str) -> str:
+    """A stats section in the 1.x ``listen NAME ADDR:PORT`` form, and no LF on the last line."""
+    return text.rstrip("\n") + "\nlisten stats 127.0.0.1:9000\n    mode http\n    stats enable"
+
+
+@scenario(
+    "haproxy-cfg-1x-listen",
+    "haproxy.cfg gained a 1.x 'listen stats ADDR:PORT' section without a final newline: "
+    "haproxy 2.x rejects both",
+)
+def _haproxy_cfg_1x_listen(lab: LabContext) -> None:
+    lab.network.haproxy_edits.append(_listen_1x_without_final_lf)

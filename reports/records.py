@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.base import Verdict
+from checks.base import Verdict, as_pasted
 from collectors.errors import FactError
 from collectors.triage.redact import redact_text
 
@@ -64,7 +64,7 @@ def record_of(
         record.update(
             outcome="error",
             message=error_reason(exc),
-            remediation=getattr(exc, "remediation", "") or default,
+            remediation=as_pasted(getattr(exc, "remediation", "") or default),
         )
     return redact_record(record)
 

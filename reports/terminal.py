@@ -35,8 +35,21 @@ def failure_summary(records: list[dict[str, Any]]) -> list[str]:
             lines.append(f"  {rec['subject']}: {label}{rec['message']}")
             if rec.get("remediation") and rec["remediation"] not in remedies:
                 remedies.append(rec["remediation"])
-        lines.extend(f"  remediation: {r}" for r in remedies)
+        for r in remedies:
+            lines.extend(paste_lines(r))
     return lines
+
+
+def paste_lines(remediation: str, label: str = "  remediation: ") -> list[str]:
+    """A remediation as a user pastes it: a literal ``\\n`` someone left in a string becomes a
+    line break, and every line after the first is indented under the first.
+
+    >>> paste_lines("add to install-config.yaml:\\n- mirrors: [m:5000/ocp4]")
+    ['  remediation: add to install-config.yaml:', '               - mirrors: [m:5000/ocp4]']
+    """
+    parts = remediation.replace("\\n", "\n").split("\n")
+    pad = " " * len(label)
+    return [label + parts[0], *(pad + p for p in parts[1:])]
 
 
 #: Outcome columns of the summary table, with their short headings.

@@ -187,3 +187,18 @@ def test_any_text_parses_or_fails_with_a_line(config_lines: list[str]) -> None:
         for port in (80, 443, 6443):
             cfg.backends_for_port(port)
         check_references(cfg)
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    st.sampled_from(["listen", "frontend"]),
+    st.from_regex(r"[a-z][a-z0-9_\-]{0,15}", fullmatch=True),
+    st.sampled_from(["", "*", "0.0.0.0", "10.0.0.5"]),
+    st.integers(1, 65535),
+)
+def test_address_on_the_section_line_is_a_bind(kind: str, name: str, host: str, port: int) -> None:
+    """1.x ``listen NAME ADDR:PORT`` reads the same as ``listen NAME`` + ``bind ADDR:PORT``."""
+    inline = parse_haproxy(f"{kind} {name} {host}:{port}\n  mode tcp\n", "a.cfg").sections[0]
+    split = parse_haproxy(f"{kind} {name}\n  bind {host}:{port}\n  mode tcp\n", "b.cfg").sections[0]
+    assert [(b.address, b.port) for b in inline.binds] == [(b.address, b.port) for b in split.binds]
+    assert inline.inline_bind and not split.inline_bind and inline.binds[0].line == 1

@@ -43,7 +43,7 @@ def test_expired_bootstrap_fails_with_each_certificate(start_lab, tmp_path: Path
     copy = tmp_path / "installdir"
     shutil.copytree(installdir, copy)
     (copy / "notjson.ign").write_text('{"ignition": {"version": "3.1.0"},\n  oops}')
-    (copy / "spec2.ign").write_text(json.dumps({"ignition": {"version": "2.2.0"}}))
+    (copy / "spec1.ign").write_text(json.dumps({"ignitionVersion": 1}))
     doc = json.loads((copy / "bootstrap.ign").read_text())
     doc["storage"]["files"][3]["contents"]["source"] = "data:;base64,@@not-base64@@"
     (copy / "badurl.ign").write_text(json.dumps(doc))
@@ -55,8 +55,9 @@ def test_expired_bootstrap_fails_with_each_certificate(start_lab, tmp_path: Path
         if r["outcome"] == "error"
     }
     assert messages == {
-        "notjson.ign": "notjson.ign:2: $: not JSON: Expecting property name enclosed in double quotes (column 3)",
-        "spec2.ign": "spec2.ign: $.ignition.version: spec 2.2.0 is not Ignition 3.x",
+        "notjson.ign": "notjson.ign:2: $: not JSON: Expecting property name enclosed in double "
+        "quotes (column 3)",
+        "spec1.ign": "spec1.ign: $.ignition.version: no ignition.version: not an Ignition config",
         "badurl.ign": "badurl.ign: $.storage.files[3].contents.source: bad base64 payload "
         "(Only base64 data is allowed)",
     }
@@ -105,6 +106,24 @@ def test_stale_web_root_copy_fails(start_lab) -> None:
     record = gone.record("ignition.served_matches", "master.ign")
     assert record["outcome"] == "failed"
     assert (
-        f"found HTTP 404, and no master.ign in {inv.bastion.http_root} (sha256sum on {inv.bastion.ssh})"
-        in record["message"]
+        f"found HTTP 404, and no master.ign in {inv.bastion.http_root} "
+        f"(sha256sum on {inv.bastion.ssh})" in record["message"]
     )
+
+
+def test_spec_2_site_passes_every_ignition_check(start_lab) -> None:  # noqa: ANN001
+    """OCP 4.1 to 4.5: every config in spec 2.2.0, pointer configs that append from api-int."""
+    lab = start_lab("ignition-spec2")
+    installdir = load_inventory(lab.inventory_path).ignition.dir
+    assert json.loads((installdir / "master.ign").read_text())["ignition"]["version"] == "2.2.0"
+    run = run_suite(*IGNITION, inventory=lab.inventory_path)
+    assert {r["outcome"] for r in run.results} == {"passed"}, run.stdout[-3000:]
+    domain = lab.network.cluster_domain
+    for role in ("master", "worker"):
+        assert run.record("ignition.pointer", f"{role}.ign")["message"].startswith(
+            f"spec 2.2.0, appends https://api-int.{domain}:22623/config/{role}; CA "
+        )
+    assert run.outcomes("ignition.served_matches") == dict.fromkeys(
+        ("bootstrap.ign", "master.ign", "worker.ign"), "passed"
+    )
+    assert "6 certificate(s)" in run.record("ignition.expiry", "bootstrap.ign")["message"]

@@ -102,14 +102,75 @@ def test_walker_names_file_and_json_path_of_a_bad_url(
 
 @settings(deadline=None)
 @given(
-    st.sampled_from(["1.0.0", "2.2.0", "2.3.0"])
-    | st.from_regex(r"[0-24-9]\.[0-9]\.[0-9]", fullmatch=True)
+    st.sampled_from(["1.0.0", "1", "2", "3.x.0", "4.0.0"])
+    | st.from_regex(r"[014-9]\.[0-9]\.[0-9]", fullmatch=True)
 )
 def test_other_specs_are_refused(version: str) -> None:
     with pytest.raises(
-        IgnitionError, match=r"^x.ign: \$.ignition.version: spec .* is not Ignition 3.x"
+        IgnitionError,
+        match=r"^x.ign: \$.ignition.version: spec .* is neither Ignition 2.x nor 3.x$",
     ):
         parse_ignition(json.dumps({"ignition": {"version": version}}), "x.ign")
+
+
+@settings(deadline=None)
+@given(
+    st.from_regex(r"[23]\.[0-9]\.[0-9](-experimental)?", fullmatch=True),
+    st.lists(
+        st.from_regex(r"https://[a-z.\-]{1,30}:[0-9]{1,5}/config/[a-z]{1,8}", fullmatch=True),
+        max_size=3,
+    ),
+)
+def test_spec_2_appends_and_3_merges_read_alike(version: str, sources: list[str]) -> None:
+    """2.x ``config.append[]`` and 3.x ``config.merge[]`` are the same list of sources."""
+    key = "append" if version.startswith("2.") else "merge"
+    other = "merge" if key == "append" else "append"
+    doc = {
+        "ignition": {
+            "version": version,
+            "config": {
+                key: [{"source": s, "verification": {}} for s in sources],
+                other: [{"source": "https://elsewhere:1/ignored"}],
+            },
+        }
+    }
+    cfg = parse_ignition(json.dumps(doc), "x.ign")
+    assert (cfg.major, cfg.merge_key, cfg.merge_sources) == (int(version[0]), key, sources)
+
+
+def test_spec_2_file_append_flag_is_not_a_list_of_contents() -> None:
+    """In 2.x ``storage.files[].append`` is a flag (append to the node's file); the contents are
+    still walked."""
+    doc = {
+        "ignition": {"version": "2.2.0"},
+        "storage": {
+            "files": [
+                {
+                    "filesystem": "root",
+                    "path": "/etc/a",
+                    "append": True,
+                    "contents": {"source": "data:,hi", "verification": {}},
+                }
+            ]
+        },
+    }
+    assert [(e.path, e.data) for e in walk(parse_ignition(json.dumps(doc), "x.ign"))] == [
+        ("/etc/a", b"hi")
+    ]
+
+
+def test_spec_2_inline_append_config_is_walked() -> None:
+    inner = {
+        "ignition": {"version": "2.2.0"},
+        "storage": {"files": [{"path": "/in", "contents": {"source": "data:,x"}}]},
+    }
+    doc = {
+        "ignition": {
+            "version": "2.3.0",
+            "config": {"append": [{"source": encode_data_url(json.dumps(inner).encode())}]},
+        }
+    }
+    assert [e.path for e in walk(parse_ignition(json.dumps(doc), "x.ign"))] == ["/in"]
 
 
 def test_walker_reaches_appends_cas_and_inline_configs() -> None:

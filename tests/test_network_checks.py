@@ -27,6 +27,7 @@ NETWORK_CHECKS = {
     "dns.consistency",
     "lb.port",
     "lb.backends",
+    "lb.config",
 }
 
 
@@ -45,6 +46,7 @@ EXPECTED_FAILURES: dict[str, set[tuple[str, str]]] = {
     "frontend-unbound": {("lb.port", "api_int:22623"), ("lb.backends", "22623")},
     "backend-missing-master": {("lb.backends", "6443")},
     "ingress-missing-infra": {("lb.backends", "80"), ("lb.backends", "443")},
+    "compact-cluster": set(),
 }
 
 
@@ -170,3 +172,17 @@ def test_results_identical_under_xdist(start_lab) -> None:  # noqa: ANN001
     parallel = run_suite("-m", "preflight", "-n", "2", inventory=lab.inventory_path)
     assert parallel.report == serial.report
     assert serial.report["summary"]["failed"] > 0
+
+
+def test_compact_cluster_wants_the_masters_behind_80_and_443(runs: dict[str, SuiteRun]) -> None:
+    run = runs["compact-cluster"]
+    for port in ("80", "443"):
+        message = run.record("lb.backends", port)["message"]
+        assert message.endswith("hold every one of the masters (compact cluster: no workers)")
+    assert len(run.outcomes("dns.forward")) == 4  # the bootstrap and three masters
+
+
+def test_clean_haproxy_cfg_passes_lb_config(runs: dict[str, SuiteRun]) -> None:
+    (record,) = [r for r in runs["clean"].results if r["check"] == "lb.config"]
+    assert record["outcome"] == "passed"
+    assert record["message"].startswith("haproxy -c on this machine (HAProxy version ")

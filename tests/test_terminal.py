@@ -69,3 +69,45 @@ def test_fit_stays_within_width_and_counts_what_it_cut(subjects: list[str], widt
     assert len(text) <= width
     if text != ", ".join(subjects):  # cut: says how many subjects it left out, or shows an ellipsis
         assert text.rsplit(" +", 1)[-1].isdigit() or "\u2026" in text
+
+
+def test_remediations_print_as_pasted() -> None:
+    """No literal backslash-n reaches the terminal; continuation lines sit under the first."""
+    from checks.base import failed
+    from reports.terminal import failure_summary
+
+    v = failed(expected="x", found="y", remediation="add:\\n- {mirrors: [m:5000/o], source: q}")
+    assert v.remediation == "add:\n- {mirrors: [m:5000/o], source: q}"
+    lines = failure_summary(
+        [
+            {
+                "check": "a.b",
+                "subject": "s",
+                "outcome": "failed",
+                "message": v.message,
+                "remediation": v.remediation,
+            }
+        ]
+    )
+    assert lines[-2:] == [
+        "  remediation: add:",
+        "               - {mirrors: [m:5000/o], source: q}",
+    ]
+    assert not any("\\n" in line for line in lines)
+
+
+def test_no_check_source_writes_a_literal_backslash_n_into_a_remediation() -> None:
+    import re
+    from pathlib import Path
+
+    from reports.catalog import load_checks
+
+    root = Path(__file__).resolve().parent.parent / "checks"
+    for path in sorted(p for p in root.glob("*.py") if p.name != "base.py"):  # base: as_pasted
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if ">>>" in code or "..." in code.lstrip()[:3]:
+                continue
+            assert not re.search(r"\\\\n", code), f"{path.name}:{number}: a literal \\n"
+    for spec in load_checks():
+        assert "\\n" not in spec.remediation and "\n" not in spec.remediation, spec.id

@@ -153,3 +153,38 @@ def taints(node: Obj) -> list[dict[str, str]]:
 def taint_text(t: dict[str, str]) -> str:
     value = f"={t['value']}" if t.get("value") else ""
     return f"{t.get('key')}{value}:{t.get('effect')}"
+
+
+def selector_matches(selector: dict[str, Any] | None, obj_labels: dict[str, str]) -> bool:
+    """Whether a Kubernetes label selector (``matchLabels`` and ``matchExpressions`` with In,
+    NotIn, Exists, DoesNotExist) selects an object with ``obj_labels``; an empty selector selects
+    everything, an operator it does not know selects nothing.
+
+    >>> spot = {"matchLabels": {"machine.openshift.io/interruptible-instance": ""}}
+    >>> selector_matches(spot, {"machine.openshift.io/cluster-api-machine-role": "worker"})
+    False
+    >>> selector_matches({"matchExpressions": [{"key": "role", "operator": "In",
+    ...     "values": ["worker", "infra"]}]}, {"role": "infra"})
+    True
+    """
+    selector = selector or {}
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if obj_labels.get(key) != str(value):
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op = expr.get("key"), expr.get("operator")
+        values = [str(v) for v in expr.get("values") or []]
+        present = key in obj_labels
+        if op == "In":
+            ok = present and obj_labels[key] in values
+        elif op == "NotIn":
+            ok = not present or obj_labels[key] not in values
+        elif op == "Exists":
+            ok = present
+        elif op == "DoesNotExist":
+            ok = not present
+        else:
+            ok = False
+        if not ok:
+            return False
+    return True

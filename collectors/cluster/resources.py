@@ -78,6 +78,7 @@ MCPS = Resource(
 MHCS = Resource(
     "machine.openshift.io", "v1beta1", "machinehealthchecks", True, "MachineHealthCheck"
 )
+MACHINES = Resource("machine.openshift.io", "v1beta1", "machines", True, "Machine")
 CATALOGSOURCES = Resource(
     "operators.coreos.com", "v1alpha1", "catalogsources", True, "CatalogSource"
 )
@@ -101,6 +102,7 @@ KNOWN: dict[str, Resource] = {
         ICSPS,
         MCPS,
         MHCS,
+        MACHINES,
         CATALOGSOURCES,
     )
 }

@@ -1,5 +1,6 @@
-"""What the ignition.* checks gather: the ``*.ign`` configs in ``ignition.dir`` (local), their
-certificates, the pointer configs' merge sources and CAs, and the served copies' digests.
+"""What the ignition.* checks gather: the ``*.ign`` configs in ``ignition.dir`` (local, spec 2.x
+or 3.x), their certificates, the pointer configs' merge (append) sources and CAs, and the served
+copies' digests.
 
 Nothing of a config's content is kept beyond certificates, paths and digests.
 """
@@ -62,13 +63,22 @@ def gather_expiry(site: Site, name: str) -> tuple[str, list[CertInfo]]:
 
 @dataclass(frozen=True)
 class PointerFacts:
-    """A pointer config's merge sources and its CAs (or why a CA could not be read)."""
+    """A pointer config's merge (3.x) or append (2.x) sources and its CAs (or why a CA could
+    not be read), with its spec version and the keys of its ``ignition`` object Ignition would
+    refuse."""
 
     name: str
     exists: bool
     merge_sources: tuple[str, ...] = ()
     cas: tuple[CertInfo, ...] = ()
     ca_problems: tuple[str, ...] = ()
+    version: str = "3.1.0"
+    unknown_keys: tuple[str, ...] = ()
+
+    @property
+    def merge_key(self) -> str:
+        """``merge`` for spec 3.x, ``append`` for 2.x."""
+        return "append" if self.version.startswith("2.") else "merge"
 
 
 def gather_pointer(site: Site, name: str) -> PointerFacts:
@@ -92,7 +102,15 @@ def gather_pointer(site: Site, name: str) -> PointerFacts:
         if not found:
             problems.append(f"{json_path}: holds no PEM certificate")
         cas += found
-    return PointerFacts(name, True, tuple(cfg.merge_sources), tuple(cas), tuple(problems))
+    return PointerFacts(
+        name,
+        True,
+        tuple(cfg.merge_sources),
+        tuple(cas),
+        tuple(problems),
+        cfg.version,
+        tuple(cfg.unknown_ignition_keys),
+    )
 
 
 # ------------------------------------------------------------------------ ignition.served_matches

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
 
-from collectors.errors import FactError
+from collectors.errors import FactError, NotApplicable
 from collectors.images.imageref import parse_reference
 from collectors.images.mirrors import MirrorRule, map_reference
 from collectors.images.pullsecret import Auths
@@ -104,8 +104,15 @@ def _host_facts(site: Site, host: str, bundle: str, auths: Auths | None) -> Host
 
 
 def gather_install_config(site: Site, name: str) -> InstallConfigFacts:
+    """The install-config's mirror facts; a connected install (no ``mirror`` in the inventory,
+    no imageContentSources/imageDigestSources in the file) is NotApplicable."""
     config = install_config(site)
     rules = list(config.rules)
+    if not rules and not site.inv.mirror.registry:
+        raise NotApplicable(
+            f"a connected install: {name} has no imageContentSources/imageDigestSources and the "
+            "inventory has no mirror.registry (set mirror.registry for a disconnected site)"
+        )
     auths = config.pull_secret()
     bundle = config.trust_bundle
     bundle_certs = x509_certificates(

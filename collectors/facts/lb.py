@@ -7,6 +7,7 @@ haproxy.cfg is read from the LB host (``load_balancer.ssh``) or a local path, pa
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 
 from collectors.errors import NotApplicable
@@ -98,3 +99,86 @@ def gather_bootstrap(site: Site, subject: str) -> BootstrapFacts:
         backends, active_only=True
     )  # a name without address: compared by name
     return BootstrapFacts(port, cfg.path, boots[0], servers, addresses)
+
+
+# --------------------------------------------------------------------------- lb.config
+
+#: Where haproxy is looked for after PATH (a non-login SSH session may lack /usr/sbin).
+HAPROXY_LOCATIONS = ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy")
+
+
+def haproxy_check_script(locations: tuple[str, ...]) -> str:
+    """A ``sh -c`` script that finds haproxy (PATH, then ``locations``) and validates ``$1``
+    with it; exit 127 and NO_HAPROXY on stderr when it is not installed. The config path arrives
+    as one quoted argument, never inside the script.
+
+    >>> 'exec "$h" -c -f "$1"' in haproxy_check_script(HAPROXY_LOCATIONS)
+    True
+    """
+    where = " ".join(shlex.quote(p) for p in locations)
+    return (
+        f'for h in "$(command -v haproxy)" {where}; do '
+        '[ -n "$h" ] && [ -x "$h" ] && { "$h" -v | head -n 1; exec "$h" -c -f "$1"; }; done; '
+        "echo NO_HAPROXY >&2; exit 127"
+    )
+
+
+#: What of haproxy's output is kept: this many lines, each cut at this many characters.
+CONFIG_CHECK_MAX_LINES = 200
+CONFIG_CHECK_MAX_LINE = 300
+
+
+def config_subjects(site: Site) -> list[str]:
+    config = site.inv.load_balancer.config
+    return [str(config)] if config else []
+
+
+@dataclass(frozen=True)
+class ConfigCheck:
+    """``haproxy -c -f <path>`` as run on ``host`` (``local`` or the LB's SSH target)."""
+
+    path: str
+    host: str
+    returncode: int
+    version: str
+    lines: tuple[str, ...]  # stdout and stderr, at most CONFIG_CHECK_MAX_LINES lines, each cut
+
+    @property
+    def alerts(self) -> list[str]:
+        """haproxy's ``[ALERT]`` lines without their ``(pid)`` prefix.
+
+        >>> ConfigCheck("h.cfg", "local", 1, "", (
+        ...     "[ALERT]    (11) : config : parsing [h.cfg:3] : unknown keyword 'severr'",
+        ...     "[NOTICE]   (11) : haproxy version is 2.6.12")).alerts
+        ["config : parsing [h.cfg:3] : unknown keyword 'severr'"]
+        """
+        out = []
+        for line in self.lines:
+            if line.startswith("[ALERT]"):
+                out.append(line.split(" : ", 1)[1] if " : " in line else line)
+        return out
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= CONFIG_CHECK_MAX_LINE else line[: CONFIG_CHECK_MAX_LINE - 1] + "…"
+
+
+def gather_config_check(site: Site, subject: str) -> ConfigCheck:
+    """Run ``haproxy -c -f`` where haproxy is: on the LB host over SSH when load_balancer.ssh is
+    set, else here; NotApplicable naming the binary when haproxy is not installed there."""
+    lb = site.inv.load_balancer
+    host = site.host(lb.ssh)
+    script = haproxy_check_script(HAPROXY_LOCATIONS)
+    rc, out, err = host.run(["sh", "-c", script, "sh", subject])
+    where = str(lb.ssh) if lb.ssh else "this machine"
+    if rc == 127 and "NO_HAPROXY" in err:
+        raise NotApplicable(
+            f"haproxy is not installed on {where} (no haproxy in PATH or "
+            f"{', '.join(HAPROXY_LOCATIONS)}): cannot run haproxy -c -f there"
+        )
+    text = (out + err).splitlines()
+    version = ""
+    if text and text[0].startswith("HAProxy version"):
+        version = " ".join(text[0].split()[:3])  # "HAProxy version 2.6.12-1+deb12u4"
+    lines = tuple(_cut(line) for line in text[1 if version else 0 :][:CONFIG_CHECK_MAX_LINES])
+    return ConfigCheck(subject, where, rc, version, lines)

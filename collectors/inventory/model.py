@@ -174,8 +174,24 @@ class Inventory:
         return next((n for n in self.nodes if n.ip == ip), None)
 
     def ingress_nodes(self) -> list[Node]:
-        """Nodes that must serve ingress: infra nodes if there are any, else workers."""
-        return self.nodes_with_role("infra") or self.nodes_with_role("worker")
+        """Nodes where routers can run, so the ones that must serve ingress: infra nodes if there
+        are any, else workers, else (a compact cluster: schedulable masters, no workers) the
+        masters."""
+        return (
+            self.nodes_with_role("infra")
+            or self.nodes_with_role("worker")
+            or self.nodes_with_role("master")
+        )
+
+    @property
+    def ingress_role(self) -> str:
+        """What :meth:`ingress_nodes` are, in words: ``infra nodes``, ``workers`` or ``masters
+        (compact cluster)``."""
+        if self.nodes_with_role("infra"):
+            return "infra nodes"
+        if self.nodes_with_role("worker"):
+            return "workers"
+        return "masters (compact cluster: no workers)"
 
 
 def split_host_port(text: str, default_port: int) -> tuple[str, int]:

@@ -14,6 +14,13 @@
 [('m1', 'm1.ocp45.example.localdomain', 6443)]
 >>> [s.name for s in cfg.sections[1].commented_servers]
 ['bs']
+
+haproxy 1.x also took the address on the section line, ``listen NAME ADDR:PORT`` (2.x refuses
+it: "please use the 'bind' keyword"); it reads as a bind of that section:
+
+>>> old = parse_haproxy("listen stats 0.0.0.0:9000\\n    mode http\\n", "old.cfg")
+>>> [(b.address, b.port, b.line) for b in old.sections[0].binds], old.sections[0].inline_bind
+([(None, 9000, 1)], True)
 """
 
 from __future__ import annotations
@@ -76,6 +83,8 @@ class Section:
     commented_servers: list[Server] = field(default_factory=list)
     default_backend: str | None = None
     use_backends: list[tuple[str, int]] = field(default_factory=list)
+    #: the 1.x form: the bind address on the section line (``listen NAME ADDR:PORT``)
+    inline_bind: bool = False
 
     @property
     def backend_names(self) -> list[str]:
@@ -211,6 +220,9 @@ def parse_haproxy(text: str, source: str = "haproxy.cfg") -> HaproxyConfig:
             if keyword in PROXY_SECTIONS and not args:
                 raise InputError(source, f"{keyword} section without a name", line=number)
             current = Section(keyword, args[0] if args else "", number)
+            if keyword in ("listen", "frontend") and len(args) > 1:
+                current.binds.extend(_parse_binds(args[1:], source, number))
+                current.inline_bind = True
             sections.append(current)
             continue
         if current is None:

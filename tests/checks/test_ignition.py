@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks.ignition import (
+    accepted_sources,
     evaluate_expiry,
     evaluate_pointer,
     evaluate_served_copy,
@@ -75,7 +77,48 @@ def test_pointer_with_the_right_source_and_ca_passes() -> None:
     v = evaluate_pointer(
         PointerFacts("worker.ign", True, (SOURCE,), (cert(1000),)), SOURCE, NOW, "/ign"
     )
-    assert v.ok and v.message == f"merges {SOURCE}; CA CN=root-ca valid"
+    assert v.ok and v.message == f"spec 3.1.0, merges {SOURCE}; CA CN=root-ca valid"
+
+
+def test_spec_2_pointer_appends_and_its_fix_names_append() -> None:
+    ok = PointerFacts("worker.ign", True, (SOURCE,), (cert(1000),), version="2.2.0")
+    v = evaluate_pointer(ok, SOURCE, NOW, "/ign")
+    assert v.ok and v.message == f"spec 2.2.0, appends {SOURCE}; CA CN=root-ca valid"
+    wrong = PointerFacts("worker.ign", True, (), (cert(1000),), version="2.2.0")
+    v = evaluate_pointer(wrong, SOURCE, NOW, "/ign")
+    assert not v.ok and "found ignition.config.append sources: nothing" in v.message
+    assert v.remediation.startswith(f'set ignition.config.append to [{{"source": "{SOURCE}"}}]')
+
+
+PORT_22624 = SOURCE.replace(":22623/", ":22624/")
+PORT_8443 = SOURCE.replace(":22623/", ":8443/")
+
+
+@pytest.mark.parametrize(
+    "configured, source, ok",
+    [
+        (22623, SOURCE, True),
+        (22624, SOURCE, True),  # the installer's port is right whatever the LB port is
+        (22624, PORT_22624, True),  # another port only where it is the configured one
+        (22623, PORT_22624, False),
+        (22624, PORT_8443, False),
+    ],
+)
+def test_pointer_port_rule(configured: int, source: str, ok: bool) -> None:
+    accepted = accepted_sources("ocp45.example.localdomain", configured, "worker.ign")
+    v = evaluate_pointer(
+        PointerFacts("worker.ign", True, (source,), (cert(1000),)), accepted, NOW, "/ign"
+    )
+    assert v.ok is ok, v.message
+    if not ok:
+        assert f"merge from {' or '.join(accepted)} only" in v.message
+
+
+def test_pointer_with_keys_ignition_refuses_fails_with_the_move_fix() -> None:
+    facts = PointerFacts("master.ign", True, (SOURCE,), (cert(1000),), unknown_keys=("passwd",))
+    v = evaluate_pointer(facts, SOURCE, NOW, "/ign")
+    assert not v.ok and "refuses in the ignition object: passwd" in v.message
+    assert v.remediation.startswith("move passwd out of the ignition object to the top level")
 
 
 def test_pointer_with_a_wrong_source_fails_with_the_merge_fix() -> None:

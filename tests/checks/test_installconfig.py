@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 from checks.installconfig import evaluate_install_config
-from collectors.facts.installconfig import REQUIRED_SOURCES, HostFacts, InstallConfigFacts
+from collectors.errors import FactError, NotApplicable
+from collectors.facts.installconfig import (
+    REQUIRED_SOURCES,
+    HostFacts,
+    InstallConfigFacts,
+    gather_install_config,
+)
+from collectors.site import Site
 from collectors.transport.tlsprobe import TlsResult
+from tests.checks import inventory
 
 HOST = "mirror.example:5000"
 OK_TLS = TlsResult("mirror.example", 5000, True, True)
@@ -39,9 +49,10 @@ def test_uncovered_source_gives_the_image_content_sources_entry() -> None:
         v.message
     )
     assert v.remediation.startswith(
-        f'add "- mirrors: [{HOST}/<repository>]\\n  source: {REQUIRED_SOURCES[1]}" '
+        f'add "- {{mirrors: [{HOST}/<repository>], source: {REQUIRED_SOURCES[1]}}}" '
         "under imageContentSources"
     )
+    assert "\\n" not in v.remediation and "\n" not in v.remediation
 
 
 def test_bundle_that_does_not_verify_and_missing_credentials() -> None:
@@ -65,3 +76,25 @@ def test_refused_login_and_offline_bundle_mismatch() -> None:
     assert "additionalTrustBundle lacks the CA in mirror.ca_file" in v.message
     assert f"pullSecret credentials for {HOST} do not work (HTTP 401" in v.message
     assert f"refresh the entry for {HOST} in pullSecret" in v.remediation
+
+
+CONNECTED = """apiVersion: v1
+baseDomain: example.localdomain
+metadata: {name: ocp45}
+pullSecret: 'not json'
+"""
+
+
+def test_connected_install_is_skipped_and_disconnected_is_not(tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "install-config.yaml").write_text(CONNECTED)
+    site = Site(inventory(f"install_config: {tmp_path / 'install-config.yaml'}\n"))
+    with pytest.raises(NotApplicable, match="^a connected install: install-config.yaml has no"):
+        gather_install_config(site, "install-config.yaml")
+    site = Site(
+        inventory(
+            f"install_config: {tmp_path / 'install-config.yaml'}\n"
+            "mirror: {registry: '127.0.0.1:9'}\n"
+        )
+    )
+    with pytest.raises(FactError):  # a mirror is wanted: the check runs (here: a bad pullSecret)
+        gather_install_config(site, "install-config.yaml")

@@ -8,8 +8,14 @@ import dataclasses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.lb import evaluate_backends, evaluate_bootstrap, evaluate_port, expected_nodes
-from collectors.facts.lb import BackendFacts, BootstrapFacts
+from checks.lb import (
+    evaluate_backends,
+    evaluate_bootstrap,
+    evaluate_config,
+    evaluate_port,
+    expected_nodes,
+)
+from collectors.facts.lb import BackendFacts, BootstrapFacts, ConfigCheck
 from collectors.inventory import Inventory, Node
 from collectors.parsers.haproxy import parse_haproxy
 from collectors.transport.net import TcpProbe
@@ -96,17 +102,55 @@ def test_expected_nodes_by_port_and_role(
 ) -> None:
     nodes = [Node(f"n{i}", r, f"10.0.1.{i + 1}", f"n{i}.x") for i, r in enumerate(node_roles)]
     what, chosen = expected_nodes(_with_nodes(nodes), port, with_bootstrap=with_bootstrap)
+    has_bootstrap = any(n.role == "bootstrap" for n in nodes)
     if port in (6443, 22623):
         wanted = {"master", "bootstrap"} if with_bootstrap else {"master"}
         assert {n.name for n in chosen} == {n.name for n in nodes if n.role in wanted}
         assert what.startswith("masters")
+        assert ("bootstrap" in what) == (with_bootstrap and has_bootstrap)
     elif port in (80, 443):
         infra = [n for n in nodes if n.role == "infra"]
-        expected = infra or [n for n in nodes if n.role == "worker"]
+        workers = [n for n in nodes if n.role == "worker"]
+        expected = infra or workers or [n for n in nodes if n.role == "master"]
         assert chosen == expected
-        assert what == ("infra nodes" if infra else "workers")
+        assert what.split()[0] == ("infra" if infra else "workers" if workers else "masters")
     else:
         assert (what, chosen) == ("nothing known", [])
+
+
+COMPACT = [
+    Node(f"m{i}", "master", f"10.0.0.2{i}", f"m{i}.ocp45.example.localdomain") for i in (1, 2, 3)
+]
+
+
+def test_compact_cluster_ingress_wants_the_masters() -> None:
+    cfg = parse_haproxy(
+        "frontend https\n bind *:443\n default_backend ingress\n"
+        "backend ingress\n server m1 10.0.0.21:443 check\n server m2 10.0.0.22:443 check\n",
+        "/etc/haproxy/haproxy.cfg",
+    )
+    backends = tuple(cfg.backends_for_port(443))
+    addresses = {s.address: (s.address,) for b in backends for s in b.servers}
+    facts = BackendFacts(443, cfg.path, tuple(cfg.frontends_for_port(443)), backends, addresses)
+    v = evaluate_backends(_with_nodes(COMPACT), facts)
+    assert not v.ok and "lacks master m3 (10.0.0.23)" in v.message
+    assert "the masters (compact cluster: no workers) as servers behind port 443" in v.message
+    assert '"server m3 m3.ocp45.example.localdomain:443 check"' in v.remediation
+
+
+def test_no_bootstrap_in_the_inventory_is_never_named() -> None:
+    cfg = parse_haproxy(
+        "frontend api\n bind *:6443\n default_backend api\n"
+        "backend api\n server m1 10.0.0.21:6443 check\n",
+        "/etc/haproxy/haproxy.cfg",
+    )
+    backends = tuple(cfg.backends_for_port(6443))
+    facts = BackendFacts(
+        6443, cfg.path, tuple(cfg.frontends_for_port(6443)), backends, {"10.0.0.21": ("10.0.0.21",)}
+    )
+    v = evaluate_backends(_with_nodes(COMPACT), facts)
+    assert not v.ok and "bootstrap" not in v.message
+    assert v.message.startswith("expected the masters as servers behind port 6443")
 
 
 def _with_nodes(nodes: list[Node]) -> Inventory:
@@ -141,3 +185,49 @@ def test_bootstrap_still_active_names_its_line() -> None:
         'in /etc/haproxy/haproxy.cfg: comment out or delete "server bs 10.0.0.11:6443 check" '
         "(line 6, backend api)"
     )
+
+
+# --------------------------------------------------------------------------- lb.config
+
+
+def test_valid_config_passes_with_version_and_warnings() -> None:
+    facts = ConfigCheck(
+        "/etc/haproxy/haproxy.cfg",
+        "root@lb1:22",
+        0,
+        "HAProxy version 2.6.12",
+        ("[WARNING]  (1) : config : 'option forwardfor' ignored", "Configuration file is valid"),
+    )
+    v = evaluate_config(facts)
+    assert v.ok and v.message == (
+        "haproxy -c on root@lb1:22 (HAProxy version 2.6.12): configuration is valid, 1 warning(s)"
+    )
+
+
+def test_rejected_config_carries_the_alerts_and_the_matching_fix() -> None:
+    alerts = tuple(
+        f"[ALERT]    (7) : config : parsing [/etc/haproxy/haproxy.cfg:{n}] : 'listen' or "
+        "'defaults' expected."
+        for n in range(10, 15)
+    )
+    first = (
+        "[ALERT]    (7) : config : parsing [/etc/haproxy/haproxy.cfg:9] : please use the 'bind' "
+        "keyword for listening addresses.",
+    )
+    facts = ConfigCheck("/etc/haproxy/haproxy.cfg", "this machine", 1, "", first + alerts)
+    v = evaluate_config(facts)
+    assert not v.ok
+    assert v.message.startswith(
+        "expected haproxy -c -f /etc/haproxy/haproxy.cfg on this machine to accept the "
+        "configuration; found exit 1: config : parsing [/etc/haproxy/haproxy.cfg:9] : please use "
+        "the 'bind' keyword"
+    )
+    assert v.message.endswith("; … (3 more)") and len(v.details) == 6
+    assert v.remediation.startswith('move the address off the section line: "listen NAME" then')
+    assert "\\n" not in v.remediation and "\n" not in v.remediation
+
+
+def test_missing_lf_fix_names_the_file() -> None:
+    line = "[ALERT]    (7) : config : parsing [/x/h.cfg:40]: Missing LF on last line, file might"
+    v = evaluate_config(ConfigCheck("/x/h.cfg", "this machine", 1, "", (line,)))
+    assert not v.ok and v.remediation.startswith("end the file with a newline: echo >> /x/h.cfg")
