@@ -17,6 +17,7 @@ builds the same page with ``render_html(report_data(config) | {"findings": ...})
 from __future__ import annotations
 
 import shutil
+import socket
 import sys
 import time
 from datetime import UTC, datetime
@@ -29,18 +30,24 @@ from collectors.errors import FactError
 from reports.html_report import render_html
 from reports.records import record_of
 from reports.results import Results, write_json_atomically, write_text_atomically
+from reports.runinfo import junit_properties, run_object, tool_version
 from reports.terminal import failure_summary, summary_table
 
 RESULTS_KEY = pytest.StashKey[Results]()
 #: Extra report data other plugins may fill during the run (see the module doc).
 EXTRAS_KEY = pytest.StashKey[dict[str, Any]]()
 _STARTED_KEY = pytest.StashKey[tuple[datetime, float]]()
+_RUN_KEY = pytest.StashKey[dict[str, Any]]()
 
 
 class ReportHookspecs:
     @pytest.hookspec
     def pytest_upi_report_extras(self, config: pytest.Config) -> dict[str, Any] | None:
         """Return extra sections for the HTML report, e.g. ``{"samples": {...}}``."""
+
+    @pytest.hookspec
+    def pytest_upi_run_info(self, config: pytest.Config) -> dict[str, Any] | None:
+        """Return keys of the report's ``run`` object, e.g. ``{"inventory": {...}}``."""
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -125,11 +132,41 @@ def _catalog() -> dict[str, dict[str, Any]]:
         }
 
 
+def run_of(config: pytest.Config) -> dict[str, Any]:
+    """The ``run`` object: what ran, where, from which inventory and cluster source, how long.
+
+    Made once, when the first report asks for it at the end of the run, so the JSON, the JUnit
+    properties, the page and a bundle's copy all say the same.
+    """
+    if _RUN_KEY in config.stash:
+        return config.stash[_RUN_KEY]
+    started, t0 = config.stash[_STARTED_KEY]
+    extra: dict[str, Any] = {}
+    for part in config.hook.pytest_upi_run_info(config=config):
+        extra.update(part or {})
+    config.stash[_RUN_KEY] = run = run_object(
+        version=tool_version(),
+        markexpr=config.getoption("markexpr", "") or "",
+        keyword=config.getoption("keyword", "") or "",
+        host=socket.gethostname(),
+        started=started.isoformat(timespec="seconds"),
+        duration=time.monotonic() - t0,
+        extra=extra,
+    )
+    return run
+
+
+def result_json(config: pytest.Config) -> dict[str, Any]:
+    """The result JSON (contract §4): ``summary``, ``run`` and ``results``."""
+    data = results_of(config).as_json()
+    return {"summary": data["summary"], "run": run_of(config), "results": data["results"]}
+
+
 def report_data(config: pytest.Config) -> dict[str, Any]:
     """Everything the HTML page shows, as :func:`reports.html_report.render_html` takes it."""
     started, t0 = config.stash[_STARTED_KEY]
     data: dict[str, Any] = {
-        **results_of(config).as_json(),
+        **result_json(config),
         "cluster": "",
         "started": started.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "duration": time.monotonic() - t0,
@@ -140,6 +177,18 @@ def report_data(config: pytest.Config) -> dict[str, Any]:
             data.update(extra)
     data.update(extras_of(config))
     return data
+
+
+@pytest.hookimpl(tryfirst=True)  # before junitxml writes its file
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The ``run`` object as JUnit testsuite properties (``run.tool``, ``run.inventory``...)."""
+    from _pytest.junitxml import xml_key
+
+    config = session.config
+    xml = config.stash.get(xml_key, None)
+    if xml is not None and not hasattr(config, "workerinput"):
+        for name, value in junit_properties(run_of(config)):
+            xml.add_global_property(name, value)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -207,7 +256,7 @@ class ResultCollector:
         path = self.config.getoption("--report-json")
         if path:
             try:
-                write_json_atomically(path, self.results.as_json())
+                write_json_atomically(path, result_json(self.config))
             except OSError as exc:
                 self.problems.append(f"could not write --report-json {path}: {exc}")
         path = self.config.getoption("--report-html")
