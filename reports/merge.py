@@ -44,8 +44,8 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def _x(value: Any) -> str:
     """Text that XML 1.0 can carry.
 
-    >>> _x("a" + chr(0) + "b")
-    'a\\x00b'
+    >>> print(_x("a" + chr(0) + "b"))
+    a\\x00b
     """
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
 
