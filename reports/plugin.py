@@ -27,6 +27,7 @@ import pytest
 
 from checks.base import LAST_VERDICT, NO_SUBJECT, CheckFailed, spec_of
 from collectors.errors import FactError
+from collectors.transport.deadsources import DEAD
 from reports.html_report import render_html
 from reports.records import record_of
 from reports.results import Results, write_json_atomically, write_text_atomically
@@ -38,6 +39,7 @@ RESULTS_KEY = pytest.StashKey[Results]()
 EXTRAS_KEY = pytest.StashKey[dict[str, Any]]()
 _STARTED_KEY = pytest.StashKey[tuple[datetime, float]]()
 _RUN_KEY = pytest.StashKey[dict[str, Any]]()
+_DEAD_KEY = pytest.StashKey[list[dict[str, Any]]]()
 
 
 class ReportHookspecs:
@@ -144,6 +146,7 @@ def run_of(config: pytest.Config) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     for part in config.hook.pytest_upi_run_info(config=config):
         extra.update(part or {})
+    extra["dead_sources"] = dead_sources(config)
     config.stash[_RUN_KEY] = run = run_object(
         version=tool_version(),
         markexpr=config.getoption("markexpr", "") or "",
@@ -154,6 +157,28 @@ def run_of(config: pytest.Config) -> dict[str, Any]:
         extra=extra,
     )
     return run
+
+
+def dead_sources(config: pytest.Config) -> list[dict[str, Any]]:
+    """Sources that did not answer, over this process and every xdist worker: each with its
+    timeout, how many processes waited for it (``waits``), and how many requests were then
+    refused at once (``refused``)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for item in [*config.stash.get(_DEAD_KEY, []), *DEAD.report()]:
+        entry = merged.setdefault(
+            item["source"],
+            {"source": item["source"], "timeout_s": item["timeout_s"], "waits": 0, "refused": 0},
+        )
+        entry["waits"] += 1
+        entry["refused"] += item["refused"]
+    return [merged[k] for k in sorted(merged)]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist controller: keep what a finished worker learned about dead sources."""
+    found = getattr(node, "workeroutput", {}).get("upi_dead_sources", [])
+    node.config.stash.setdefault(_DEAD_KEY, []).extend(found)
 
 
 def result_json(config: pytest.Config) -> dict[str, Any]:
@@ -185,6 +210,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     from _pytest.junitxml import xml_key
 
     config = session.config
+    if hasattr(config, "workeroutput"):  # an xdist worker: hand its dead sources on
+        config.workeroutput["upi_dead_sources"] = DEAD.report()
     xml = config.stash.get(xml_key, None)
     if xml is not None and not hasattr(config, "workerinput"):
         for name, value in junit_properties(run_of(config)):
@@ -288,6 +315,14 @@ class ResultCollector:
             terminalreporter.write_sep("=", "failures by check")
             for line in lines:
                 terminalreporter.write_line(line)
+        dead = run_of(self.config)["dead_sources"]
+        if dead:
+            terminalreporter.write_sep("=", "sources that did not answer (each waited for once)")
+            for d in dead:
+                terminalreporter.write_line(
+                    f"{d['source']}: no answer within {d['timeout_s']:g} s; "
+                    f"{d['refused']} later requests not sent"
+                )
         s = data["summary"]
         terminalreporter.write_line(
             f"checks: {s['passed']} passed, {s['failed']} failed, "
