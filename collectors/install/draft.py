@@ -95,10 +95,10 @@ class Zone:
                 filename=path,
             )
         except dns.exception.SyntaxError as exc:
-            line = re.search(r":(\d+):", str(exc))
-            raise InputError(
-                path, f"not a zone file: {exc}", line=int(line.group(1)) if line else None
-            ) from None
+            # dnspython's line is where its tokenizer stopped: the bad line or the one after
+            found = re.search(r":(\d+): (.*)", str(exc))
+            where = f"near line {found.group(1)}: {found.group(2)}" if found else str(exc)
+            raise InputError(path, f"not a zone file: {where}") from None
         except dns.exception.DNSException as exc:
             raise InputError(path, f"not a zone file: {exc}") from None
         out = cls(path, zone.origin.to_text(omit_final_dot=True).lower())
@@ -139,7 +139,7 @@ def _origin_from_owners(text: str) -> str:
     """The longest domain every absolute owner name in the file ends with (``_`` names, as
     SRV owners, aside), or "" when there are none.
 
-    >>> _origin_from_owners("a.lab.okd.local. IN A 1.2.3.4\nns.okd.local. IN A 1.2.3.5\n")
+    >>> _origin_from_owners("a.lab.okd.local. IN A 1.2.3.4\\nns.okd.local. IN A 1.2.3.5\\n")
     'okd.local'
     """
     owners = [
@@ -247,10 +247,11 @@ def draft_inventory(
         for owner, address in z.a:
             by_name.setdefault(owner, []).append(address)
             held_in.setdefault(owner, z.path)
-        if z.named and z.named != z.origin and not z.named.endswith("in-addr.arpa"):
+        if z.named and not z.named.endswith(z.origin) and not z.named.endswith("in-addr.arpa"):
             draft.head.append(
-                f"# note: {z.path} is named for {z.named} but its records lie under {z.origin}: "
-                "check the zone's name in named.conf (BIND ignores records outside its zone)"
+                f"# note: the name of {z.path} does not end with {z.origin}, the domain its "
+                "records lie under: check the zone's name in named.conf (BIND ignores records "
+                "outside its zone)"
             )
     if not any(z.ptr for z in zones):
         draft.head.append("# note: no reverse zone given: the nodes' PTR records were not seen")
