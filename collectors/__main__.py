@@ -2,6 +2,9 @@
 
 Exit status: 0 when every source was collected, 1 when the bundle is incomplete (see its
 manifest.json), 2 on bad usage or a bad inventory. A bundle is written in both first cases.
+
+``python -m collectors draft-inventory --install-config F --haproxy F --zone F ... > site.yaml``
+drafts an inventory from the site's files (see :mod:`collectors.install.draft`).
 """
 
 from __future__ import annotations
@@ -18,8 +21,100 @@ from collectors.transport.ssh import SshPool
 from collectors.triage.bundle import write_bundle
 from collectors.triage.cluster_dump import cluster_collector
 
+#: The largest zone file or haproxy.cfg draft-inventory reads.
+DRAFT_MAX_BYTES = 64 * 1024 * 1024
+
+
+def _read(path: str) -> str:
+    """A site file's text; InputError naming it when unreadable, not UTF-8 or too big."""
+    from collectors.errors import InputError
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(DRAFT_MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > DRAFT_MAX_BYTES:
+        raise InputError(path, f"larger than {DRAFT_MAX_BYTES} bytes: not a zone or haproxy.cfg")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not UTF-8 text: {exc}") from None
+
+
+def draft_main(argv: list[str]) -> int:
+    """``draft-inventory``: the draft on stdout; 2 naming the file when an input is bad."""
+    from collectors.errors import InputError
+    from collectors.install.draft import Zone, draft_inventory, trust_bundle
+    from collectors.install.installconfig import load_install_config
+    from collectors.inventory import InventoryError, load_inventory
+    from collectors.parsers.haproxy import parse_haproxy
+
+    parser = argparse.ArgumentParser(
+        prog="python -m collectors draft-inventory",
+        description="draft a site inventory from install-config.yaml, haproxy.cfg and zone files",
+    )
+    parser.add_argument("--install-config", metavar="FILE", help="install-config.yaml")
+    parser.add_argument("--haproxy", metavar="FILE", help="the load balancer's haproxy.cfg")
+    parser.add_argument(
+        "--zone", action="append", default=[], metavar="FILE[=ORIGIN]", required=True,
+        help="a BIND zone file, forward or reverse; repeat for each",
+    )  # fmt: skip
+    parser.add_argument(
+        "--write-ca", metavar="FILE", help="save additionalTrustBundle there as mirror.ca_file"
+    )
+    parser.add_argument("-o", "--output", metavar="FILE", help="write here, not to stdout")
+    args = parser.parse_args(argv)
+    try:
+        ic: dict = {}
+        ic_path = ""
+        if args.install_config:
+            ic_path = str(Path(args.install_config).resolve())
+            ic = load_install_config(ic_path)
+            ic.pop("pullSecret", None)  # never carried further
+        zones = []
+        for spec in args.zone:
+            path, _, origin = spec.partition("=")
+            zones.append(Zone.parse(_read(path), str(Path(path).resolve()), origin or None))
+        cfg = None
+        cfg_path = ""
+        if args.haproxy:
+            cfg_path = str(Path(args.haproxy).resolve())
+            cfg = parse_haproxy(_read(cfg_path), cfg_path)
+        ca_file = ""
+        if args.write_ca:
+            bundle = trust_bundle(ic)
+            if not bundle:
+                raise InputError(ic_path or "--write-ca", "no additionalTrustBundle to write")
+            Path(args.write_ca).write_text(bundle if bundle.endswith("\n") else bundle + "\n")
+            ca_file = str(Path(args.write_ca).resolve())
+        draft = draft_inventory(
+            zones=zones,
+            install_config=ic,
+            install_config_path=ic_path,
+            haproxy=cfg,
+            haproxy_path=cfg_path,
+            ca_file=ca_file,
+        ).text()
+    except (InputError, OSError) as exc:
+        print(f"draft-inventory: {exc}", file=sys.stderr)
+        return 2
+    if args.output:
+        Path(args.output).write_text(draft)
+        try:
+            load_inventory(args.output)
+        except InventoryError as exc:  # a bug in the draft: say so, keep the file to look at
+            print(f"draft-inventory: the draft does not load:\n{exc}", file=sys.stderr)
+            return 1
+    else:
+        sys.stdout.write(draft)
+    return 0
+
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["draft-inventory"]:
+        return draft_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m collectors", description=__doc__.splitlines()[0]
     )
@@ -59,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             cluster=cluster_collector(
                 site, snapshot=args.snapshot, kubeconfig=resolve_kubeconfig(args.kubeconfig)
             ),
-            command=["python", "-m", "collectors", *(argv if argv is not None else sys.argv[1:])],
+            command=["python", "-m", "collectors", *argv],
         )
     except OSError as exc:
         print(f"cannot write the bundle {args.bundle}: {exc.strerror or exc}", file=sys.stderr)

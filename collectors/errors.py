@@ -14,11 +14,20 @@ class FactError(Exception):
     """
 
     remediation = ""
+    #: What failed, when the error is about one source (``DNS server 10.0.0.2:53``,
+    #: ``snapshot /x``): a site-wide error is reported with it as its subject.
+    source = ""
 
     def with_remediation(self, text: str) -> FactError:
         """Attach a remediation and return the error:
         ``raise FactError(...).with_remediation(...)``."""
         self.remediation = text
+        return self
+
+    def with_source(self, source: str) -> FactError:
+        """Name the source that failed (kept when already named) and return the error."""
+        if not self.source:
+            self.source = source
         return self
 
 

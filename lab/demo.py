@@ -9,16 +9,18 @@
    ``out/postinstall/`` and ``out/postinstall/bundle.tar.gz``;
 4. the same gate offline, on that bundle: ``out/offline/``; its verdicts must match step 3's.
 
-Every server started is stopped by PID before the demo returns. ``--quick`` runs only the
-network part (steps 1 and 2 with ``seed-initial`` and ``clean``).
+Every server started is stopped by PID before the demo returns; each lab's files stay in
+``out/labs/<scenario>/`` (inventory, zone files, haproxy.cfg, ignition files...), so the paths the
+reports' fixes name still exist afterwards. ``--quick`` runs only the network part (steps 1 and 2
+with ``seed-initial`` and ``clean``).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from lab.core import Lab
@@ -73,9 +75,12 @@ def _verdicts(report: dict) -> dict[tuple[str, str], tuple[str, str]]:
     return {(r["check"], r["subject"]): (r["outcome"], r["message"]) for r in report["results"]}
 
 
-def _lab(name: str, tmp: str, parts: tuple[str, ...] = ()) -> Lab:
+def _lab(name: str, out: Path, parts: tuple[str, ...] = ()) -> Lab:
+    """The scenario's lab in ``out/labs/<name>`` (emptied first), kept after its servers stop."""
     print(f"lab: scenario {name}: {SCENARIOS[name].description}", flush=True)
-    return Lab(Path(tmp), name, parts=parts, max_seconds=900)
+    workdir = out / "labs" / name
+    shutil.rmtree(workdir, ignore_errors=True)
+    return Lab(workdir, name, parts=parts, max_seconds=900)
 
 
 def run_demo(out: Path, scenario: str = "field-day", quick: bool = False) -> int:
@@ -85,14 +90,14 @@ def run_demo(out: Path, scenario: str = "field-day", quick: bool = False) -> int
     ok = True
     broken_name, clean_name = ("seed-initial", "clean") if quick else (scenario, "site-clean")
     for name, target in ((broken_name, out), (clean_name, out / "clean")):
-        with tempfile.TemporaryDirectory(prefix="upi-demo-") as tmp, _lab(name, tmp) as lab:
+        with _lab(name, out) as lab:
             report = _run(target, "preflight", f"--inventory={lab.inventory_path}")
         lines += _summary_lines(f"preflight, scenario {name} ({target})", report) + [""]
         s = report["summary"]
         ok &= (s["failed"] > 0) if name == broken_name else (s["failed"] == s["error"] == 0)
 
     if not quick:
-        with tempfile.TemporaryDirectory(prefix="upi-demo-") as tmp, _lab("day-one", tmp) as lab:
+        with _lab("day-one", out) as lab:
             bundle = out / "postinstall" / "bundle.tar.gz"
             live = _run(
                 out / "postinstall",

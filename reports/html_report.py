@@ -5,6 +5,8 @@
 - ``summary``, ``results``: as :meth:`reports.results.Results.as_json` (contract §4); required.
 - ``cluster``: the inventory's cluster, e.g. ``ocp45.example.localdomain``; optional.
 - ``started``: when the run started (ISO 8601 text); ``duration``: seconds (float); optional.
+- ``run``: the result JSON's ``run`` object (tool, markers, -k, inventory, cluster source, host);
+  shown in the header; optional.
 - ``checks``: check id -> ``{"title", "markers", "subject", "fails_when", "remediation"}``, from
   :func:`reports.catalog.catalog`; optional (titles and column order come from it).
 - ``samples``: the Samples Operator pattern, a dict with any of ``pattern`` (which of the four
@@ -36,6 +38,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from reports.results import OUTCOMES, natural_key
+from reports.runinfo import run_lines
 
 NO_SUBJECT = "-"  # checks.base.NO_SUBJECT, repeated so this module imports nothing of the suite
 #: Subjects that name the whole site; they never tie checks together into one matrix.
@@ -196,6 +199,10 @@ def _header(data: dict[str, Any]) -> str:
         meta.append(f"<span>started {esc(data['started'])}</span>")
     if data.get("duration") is not None:
         meta.append(f"<span>duration {esc(format_duration(float(data['duration'])))}</span>")
+    ran = "".join(
+        f'<span data-run="{esc(label)}">{esc(label)} <b>{esc(text)}</b></span>'
+        for label, text in run_lines(data.get("run"))
+    )
     totals = "".join(f'<span class="t-{o}">{summary[o]} {o}</span>' for o in OUTCOMES)
     bad = summary["failed"] + summary["error"]
     if bad:
@@ -207,7 +214,9 @@ def _header(data: dict[str, Any]) -> str:
         verdict = '<div class="verdict good">no failures and no errors</div>'
     return (
         f"<header><h1>UPI conformance report: {esc(cluster)}</h1>"
-        f'<div class="meta">{"".join(meta)}</div><div class="totals">{totals}</div>'
+        f'<div class="meta">{"".join(meta)}</div>'
+        + (f'<div class="meta run">{ran}</div>' if ran else "")
+        + f'<div class="totals">{totals}</div>'
         f"{verdict}</header>"
     )
 

@@ -17,6 +17,7 @@ builds the same page with ``render_html(report_data(config) | {"findings": ...})
 from __future__ import annotations
 
 import shutil
+import socket
 import sys
 import time
 from datetime import UTC, datetime
@@ -27,21 +28,29 @@ import pytest
 from checks.base import LAST_VERDICT, NO_SUBJECT, CheckFailed, spec_of
 from collectors.errors import FactError
 from collectors.triage.redact import redact_text
+from collectors.transport.deadsources import DEAD
 from reports.html_report import render_html
 from reports.records import record_of
 from reports.results import Results, write_json_atomically, write_text_atomically
+from reports.runinfo import junit_properties, run_object, tool_version
 from reports.terminal import failure_summary, summary_table
 
 RESULTS_KEY = pytest.StashKey[Results]()
 #: Extra report data other plugins may fill during the run (see the module doc).
 EXTRAS_KEY = pytest.StashKey[dict[str, Any]]()
 _STARTED_KEY = pytest.StashKey[tuple[datetime, float]]()
+_RUN_KEY = pytest.StashKey[dict[str, Any]]()
+_DEAD_KEY = pytest.StashKey[list[dict[str, Any]]]()
 
 
 class ReportHookspecs:
     @pytest.hookspec
     def pytest_upi_report_extras(self, config: pytest.Config) -> dict[str, Any] | None:
         """Return extra sections for the HTML report, e.g. ``{"samples": {...}}``."""
+
+    @pytest.hookspec
+    def pytest_upi_run_info(self, config: pytest.Config) -> dict[str, Any] | None:
+        """Return keys of the report's ``run`` object, e.g. ``{"inventory": {...}}``."""
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -126,11 +135,64 @@ def _catalog() -> dict[str, dict[str, Any]]:
         }
 
 
+def run_of(config: pytest.Config) -> dict[str, Any]:
+    """The ``run`` object: what ran, where, from which inventory and cluster source, how long.
+
+    Made once, when the first report asks for it at the end of the run, so the JSON, the JUnit
+    properties, the page and a bundle's copy all say the same.
+    """
+    if _RUN_KEY in config.stash:
+        return config.stash[_RUN_KEY]
+    started, t0 = config.stash[_STARTED_KEY]
+    extra: dict[str, Any] = {}
+    for part in config.hook.pytest_upi_run_info(config=config):
+        extra.update(part or {})
+    extra["dead_sources"] = dead_sources(config)
+    config.stash[_RUN_KEY] = run = run_object(
+        version=tool_version(),
+        markexpr=config.getoption("markexpr", "") or "",
+        keyword=config.getoption("keyword", "") or "",
+        host=socket.gethostname(),
+        started=started.isoformat(timespec="seconds"),
+        duration=time.monotonic() - t0,
+        extra=extra,
+    )
+    return run
+
+
+def dead_sources(config: pytest.Config) -> list[dict[str, Any]]:
+    """Sources that did not answer, over this process and every xdist worker: each with its
+    timeout, how many processes waited for it (``waits``), and how many requests were then
+    refused at once (``refused``)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for item in [*config.stash.get(_DEAD_KEY, []), *DEAD.report()]:
+        entry = merged.setdefault(
+            item["source"],
+            {"source": item["source"], "timeout_s": item["timeout_s"], "waits": 0, "refused": 0},
+        )
+        entry["waits"] += 1
+        entry["refused"] += item["refused"]
+    return [merged[k] for k in sorted(merged)]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist controller: keep what a finished worker learned about dead sources."""
+    found = getattr(node, "workeroutput", {}).get("upi_dead_sources", [])
+    node.config.stash.setdefault(_DEAD_KEY, []).extend(found)
+
+
+def result_json(config: pytest.Config) -> dict[str, Any]:
+    """The result JSON (contract §4): ``summary``, ``run`` and ``results``."""
+    data = results_of(config).as_json()
+    return {"summary": data["summary"], "run": run_of(config), "results": data["results"]}
+
+
 def report_data(config: pytest.Config) -> dict[str, Any]:
     """Everything the HTML page shows, as :func:`reports.html_report.render_html` takes it."""
     started, t0 = config.stash[_STARTED_KEY]
     data: dict[str, Any] = {
-        **results_of(config).as_json(),
+        **result_json(config),
         "cluster": "",
         "started": started.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "duration": time.monotonic() - t0,
@@ -141,6 +203,20 @@ def report_data(config: pytest.Config) -> dict[str, Any]:
             data.update(extra)
     data.update(extras_of(config))
     return data
+
+
+@pytest.hookimpl(tryfirst=True)  # before junitxml writes its file
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The ``run`` object as JUnit testsuite properties (``run.tool``, ``run.inventory``...)."""
+    from _pytest.junitxml import xml_key
+
+    config = session.config
+    if hasattr(config, "workeroutput"):  # an xdist worker: hand its dead sources on
+        config.workeroutput["upi_dead_sources"] = DEAD.report()
+    xml = config.stash.get(xml_key, None)
+    if xml is not None and not hasattr(config, "workerinput"):
+        for name, value in junit_properties(run_of(config)):
+            xml.add_global_property(name, value)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -220,7 +296,7 @@ class ResultCollector:
         path = self.config.getoption("--report-json")
         if path:
             try:
-                write_json_atomically(path, self.results.as_json())
+                write_json_atomically(path, result_json(self.config))
             except OSError as exc:
                 self.problems.append(f"could not write --report-json {path}: {exc}")
         path = self.config.getoption("--report-html")
@@ -252,6 +328,14 @@ class ResultCollector:
             terminalreporter.write_sep("=", "failures by check")
             for line in lines:
                 terminalreporter.write_line(line)
+        dead = run_of(self.config)["dead_sources"]
+        if dead:
+            terminalreporter.write_sep("=", "sources that did not answer (each waited for once)")
+            for d in dead:
+                terminalreporter.write_line(
+                    f"{d['source']}: no answer within {d['timeout_s']:g} s; "
+                    f"{d['refused']} later requests not sent"
+                )
         s = data["summary"]
         terminalreporter.write_line(
             f"checks: {s['passed']} passed, {s['failed']} failed, "

@@ -9,10 +9,14 @@ the pytest wiring never knows the report's shape.
 'expected A 10.0.0.1; found none'
 >>> record_of("dns.forward", "m1", "error", exc=ValueError("x"))["remediation"][:5]
 'a bug'
+>>> no_cluster = FactError("no cluster to read: give --kubeconfig FILE or --snapshot PATH")
+>>> record_of("nodes.ready", "cluster", "error", exc=no_cluster)["remediation"]
+'give --kubeconfig FILE or --snapshot PATH'
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from checks.base import Verdict, as_pasted
@@ -25,6 +29,26 @@ ERROR_REMEDIATION = (
     "(address, port, firewall, credentials), then run the check again"
 )
 BUG_REMEDIATION = "a bug in the suite: please report it with this message"
+
+
+#: A clause of an error message that is already the fix: it starts with one of these verbs after
+#: ``; `` or ``: `` (``...: give --kubeconfig FILE``, ``...; add its public key to ...``).
+_FIX = re.compile(
+    r"(?:[;:]\s+|\(|\bthen\s+)((?:add|give|set|run|start|install|load|copy|remove|correct|"
+    r"use|make|fix|create|open|allow|enable|restart|regenerate|mirror|point|put)\b[^()]*)"
+)
+
+
+def fix_in(message: str) -> str:
+    """The part of an error message that says what to do, else "".
+
+    >>> fix_in("bs:22: the key k is passphrase-protected; load it into ssh-agent and drop ssh.key")
+    'load it into ssh-agent and drop ssh.key'
+    >>> fix_in("DNS server 10.0.0.2:53 did not answer within 2 s; not asked again")
+    ''
+    """
+    found = _FIX.search(message)
+    return found.group(1).strip().rstrip(").") if found else ""
 
 
 def error_reason(exc: BaseException) -> str:
@@ -64,7 +88,11 @@ def record_of(
         record.update(
             outcome="error",
             message=error_reason(exc),
-            remediation=as_pasted(getattr(exc, "remediation", "") or default),
+            remediation=as_pasted(
+                getattr(exc, "remediation", "")
+                or (fix_in(str(exc)) if isinstance(exc, FactError) else "")
+                or default
+            ),
         )
     return redact_record(record)
 

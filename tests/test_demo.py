@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,13 +15,14 @@ from tests.suite import ROOT
 pytestmark = pytest.mark.lab  # starts the lab's servers
 
 
-def lab_processes() -> set[int]:
-    """PIDs of lab servers now running (by their config paths under the demo's temp folders)."""
+def lab_processes(out: Path) -> set[int]:
+    """PIDs of lab servers now running (by their config paths under the demo's out/labs/)."""
     found = set()
+    marker = str(out / "labs").encode()
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
-                if b"upi-demo-" in (proc / "cmdline").read_bytes():
+                if marker in (proc / "cmdline").read_bytes():
                     found.add(int(proc.name))
             except OSError:
                 pass
@@ -28,7 +30,7 @@ def lab_processes() -> set[int]:
 
 
 def test_demo_reports_broken_and_clean_sites_and_the_offline_loop(tmp_path: Path) -> None:
-    before = lab_processes()
+    before = lab_processes(tmp_path / "out")
     done = subprocess.run(
         [sys.executable, "-m", "lab", "demo", "--out", str(tmp_path / "out")],
         cwd=ROOT,
@@ -54,4 +56,28 @@ def test_demo_reports_broken_and_clean_sites_and_the_offline_loop(tmp_path: Path
     assert clean["failed"] == clean["error"] == 0 and clean["passed"] > 50
     assert (out / "postinstall" / "bundle.tar.gz").is_file()
     assert "cluster verdicts identical to the live run" in done.stdout
-    assert lab_processes() <= before
+    assert lab_processes(out) <= before
+    named = fix_paths(out)
+    assert any(str(out / "labs") in p for p in named), named  # the fixes do name lab files
+    # a fix may name a file to create or remove (``rm -f DIR/.openshift_install_state.json``,
+    # ``cp ... DIR/install-config.yaml``): then its folder is what must still be there
+    missing = [p for p in named if not Path(p).exists() and not Path(p).parent.is_dir()]
+    assert not missing, f"fixes name files the demo removed: {missing}"
+    assert sum(Path(p).exists() for p in named) >= len(named) // 2, named
+
+
+#: An absolute path in a message or a fix (ends before spaces, quotes and punctuation).
+_PATH = re.compile(r"(?<![\w:])(/(?:[\w.@+-]+/)*[\w.@+-]+)")
+
+
+def fix_paths(out: Path) -> set[str]:
+    """The paths under the demo's out/ or /tmp that its reports' messages and fixes name."""
+    named = set()
+    for report in out.rglob("report.json"):
+        for rec in json.loads(report.read_text())["results"]:
+            text = f"{rec.get('message', '')} {rec.get('remediation', '')}"
+            for path in _PATH.findall(text):
+                path = path.rstrip(".")
+                if path.startswith((str(out), "/tmp/")):
+                    named.add(path)
+    return named

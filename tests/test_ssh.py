@@ -196,7 +196,7 @@ def test_suite_reports_ssh_errors_with_the_host(lab: Lab, tmp_path: Path) -> Non
     run = run_suite(*BASTION, "-rA", inventory=inventory)
     target = load_inventory(inventory).bastion.ssh
     for check in ("http.served", "selinux.http_content"):
-        record = run.record(check, "-")
+        record = run.record(check, f"ssh {target}")  # a site-wide error names its source
         assert record["outcome"] == "error"
         assert record["message"].startswith(f"{target}: unknown host key ssh-ed25519 SHA256:")
     key_text = (lab.workdir / "sshd" / "id_ed25519").read_text()

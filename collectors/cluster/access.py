@@ -66,7 +66,7 @@ class ClusterAccess:
 
                         self._source = CachedSource(LiveSource(self.kubeconfig or ""), self.seed)
                 except FactError as exc:
-                    self._error = exc
+                    self._error = exc.with_source(self.description)
             if self._error is not None:
                 raise self._error
             assert self._source is not None

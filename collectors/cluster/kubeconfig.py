@@ -34,3 +34,25 @@ def resolve_kubeconfig(
     if base is not None and not path.is_absolute():
         path = Path(base) / path
     return str(path)
+
+
+def current_context(path: str | Path, limit: int = 4 * 1024 * 1024) -> str:
+    """The kubeconfig's ``current-context`` (what a live run talks to), ``""`` when unreadable.
+
+    Only that one key is read (the file holds credentials: nothing else leaves here).
+
+    >>> import tempfile
+    >>> f = tempfile.NamedTemporaryFile("w", suffix=".kc", delete=False)
+    >>> _ = f.write("apiVersion: v1\\ncurrent-context: admin\\nusers: []\\n"); f.close()
+    >>> current_context(f.name), current_context("/nope")
+    ('admin', '')
+    """
+    import yaml
+
+    try:
+        with open(Path(path).expanduser(), "rb") as handle:
+            data = yaml.safe_load(handle.read(limit))
+    except (OSError, yaml.YAMLError):
+        return ""
+    value = data.get("current-context") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else ""

@@ -26,6 +26,7 @@ import dns.reversename
 from collectors import settings
 from collectors.errors import FactError
 from collectors.inventory import DnsServer
+from collectors.transport.deadsources import DEAD, DeadSources
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,9 @@ class DnsClient:
     ``DnsClient().query(DnsServer("127.0.0.1", 5353), "api.c.example.com", "A")``
     """
 
-    def __init__(self, timeout: float | None = None) -> None:
+    def __init__(self, timeout: float | None = None, dead: DeadSources | None = None) -> None:
         self.timeout = timeout if timeout is not None else settings.DNS_TIMEOUT
+        self.dead = dead if dead is not None else DEAD
         self._cache: dict[tuple[str, str, str], Answer | FactError] = {}
         self._addresses: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -98,6 +100,14 @@ class DnsClient:
             f"53/tcp; allow-query): dig @{server.host} -p {server.port} {name} {rdtype}"
         )
 
+    @staticmethod
+    def _dead_hint(server: DnsServer) -> str:
+        return (
+            f"check that named runs on {server} and answers this host (firewall: 53/udp and "
+            f"53/tcp; allow-query): dig @{server.host} -p {server.port} +tries=1 . SOA "
+            "(any reply, even REFUSED, shows it is up)"
+        )
+
     def _address(self, server: DnsServer) -> str:
         """The server's IP; a server given by name is looked up once by this machine's resolver."""
         try:
@@ -122,11 +132,16 @@ class DnsClient:
         qname = dns.name.from_text(name)
         request = dns.message.make_query(qname, rdtype)
         request.flags &= ~dns.flags.RD
+        source = f"DNS server {server}"
+        self.dead.check(source)
         try:
             response, _ = dns.query.udp_with_fallback(
                 request, self._address(server), timeout=self.timeout, port=server.port
             )
         except dns.exception.Timeout:
+            error = self.dead.mark(source, self.timeout, self._dead_hint(server))
+            if self.dead.is_dead(source):
+                raise error from None
             raise FactError(
                 f"DNS server {server} did not answer {name} {rdtype} within {self.timeout:g}s"
             ).with_remediation(self._ask_hint(server, name, rdtype)) from None
@@ -134,6 +149,7 @@ class DnsClient:
             raise FactError(
                 f"DNS server {server} failed to answer {name} {rdtype}: {exc}"
             ).with_remediation(self._ask_hint(server, name, rdtype)) from None
+        self.dead.alive(source)
         wanted = dns.rdatatype.from_text(rdtype)
         # Follow CNAMEs inside the answer section, as a stub resolver would.
         target = qname

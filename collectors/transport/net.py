@@ -1,5 +1,9 @@
 """TCP reachability, with a timeout on every connect.
 
+An address whose first connect times out (no answer at all, not even a refusal) is dead for the
+rest of the process: later probes to it, on any port, fail at once saying so
+(:mod:`collectors.transport.deadsources`).
+
 >>> probe_tcp("127.0.0.1", 1, timeout=0.5).ok
 False
 """
@@ -12,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from collectors import settings
+from collectors.transport.deadsources import DEAD, DeadSources
 
 
 @dataclass(frozen=True)
@@ -25,18 +30,30 @@ class TcpProbe:
     seconds: float = 0.0
 
 
-def probe_tcp(host: str, port: int, timeout: float | None = None) -> TcpProbe:
+def probe_tcp(
+    host: str, port: int, timeout: float | None = None, dead: DeadSources | None = None
+) -> TcpProbe:
     """Try one TCP connection to host:port and close it at once."""
     timeout = timeout if timeout is not None else settings.TCP_TIMEOUT
+    dead = dead if dead is not None else DEAD
+    source = f"address {host}"
+    if dead.is_dead(source):
+        try:
+            dead.check(source)
+        except Exception as exc:  # noqa: BLE001 - the remembered FactError, as a probe result
+            return TcpProbe(host, port, False, f"{exc} (port {port} not tried)", 0.0)
     start = time.monotonic()
     try:
         with socket.create_connection((host, port), timeout=timeout):
             pass
     except TimeoutError:
+        hint = f"check that {host} is up and that no firewall drops port {port}"
+        dead.mark(source, timeout, hint)
         return TcpProbe(
             host, port, False, f"no answer within {timeout:g}s (dropped?)", time.monotonic() - start
         )
     except ConnectionRefusedError:
+        dead.alive(source)
         return TcpProbe(
             host, port, False, "connection refused (nothing listening)", time.monotonic() - start
         )
@@ -45,4 +62,5 @@ def probe_tcp(host: str, port: int, timeout: float | None = None) -> TcpProbe:
         return TcpProbe(
             host, port, False, f"{reason}: {exc.strerror or exc}", time.monotonic() - start
         )
+    dead.alive(source)
     return TcpProbe(host, port, True, "", time.monotonic() - start)

@@ -47,6 +47,7 @@ import paramiko
 from collectors import settings
 from collectors.errors import CommandTimeout, FactError
 from collectors.inventory import SshTarget
+from collectors.transport.deadsources import DEAD
 
 # paramiko logs a failed handshake with a traceback; the suite reports it as a FactError instead
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
@@ -195,11 +196,18 @@ class SshPool:
                 slot.client = None
             if slot.error is not None:
                 raise slot.error
+            source = f"SSH host {endpoint.hostname}:{endpoint.port}"
+            DEAD.check(source)  # another user or key on a host that timed out: at once
+            started = time.monotonic()
             try:
                 slot.client = _connect(endpoint)
             except FactError as exc:
+                exc.with_source(f"ssh {endpoint.label}")
+                if time.monotonic() - started >= settings.SSH_CONNECT_TIMEOUT * 0.9:
+                    DEAD.mark(source, settings.SSH_CONNECT_TIMEOUT, _DEAD_HINT.format(ep=endpoint))
                 slot.error = exc
                 raise
+            DEAD.alive(source)
             return slot.client
 
     def close(self) -> None:
@@ -212,6 +220,13 @@ class SshPool:
                 if slot.client is not None:
                     slot.client.close()
                     slot.client = None
+
+
+#: What to do about an SSH host that let the connect time out.
+_DEAD_HINT = (
+    "check that {ep.hostname} is up and that sshd listens on port {ep.port} and answers from "
+    "this machine (firewall): ssh -p {ep.port} {ep.user}@{ep.hostname} true"
+)
 
 
 def _connect(ep: Endpoint) -> paramiko.SSHClient:

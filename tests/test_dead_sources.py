@@ -1,0 +1,158 @@
+"""A dead source is one root cause: a site where nothing answers (silent DNS servers, LB
+addresses and an SSH host that drop every connection) costs one timeout per dead source, not one
+per subject; the other subjects error at once naming it, and each remediation prints once."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from collectors.errors import FactError
+from collectors.inventory import DnsServer
+from collectors.transport.deadsources import DeadSources
+from collectors.transport.dns import DnsClient
+from collectors.transport.net import probe_tcp
+from tests.suite import run_suite
+
+TIMEOUT = 1.0
+DNS = ["127.250.0.2", "127.250.0.3"]
+LB = {"api": "127.250.0.10", "api_int": "127.250.0.11"}
+BASTION = "127.250.0.20"
+PORTS = {"api": 16443, "machine_config": 22623, "http": 18080, "https": 18443}
+NODES = [("bs", "bootstrap", 11), ("m1", "master", 21), ("m2", "master", 22), ("m3", "master", 23),
+         ("w1", "worker", 31), ("w2", "worker", 32)]  # fmt: skip
+
+
+@contextlib.contextmanager
+def silent_site() -> Iterator[None]:
+    """UDP sockets that never reply, and TCP listeners whose full accept queue drops every SYN
+    (listen(0) with one connection parked), on loopback; all closed at the end."""
+    socks: list[socket.socket] = []
+    try:
+        for host in DNS:
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            udp.bind((host, 5353))
+            socks.append(udp)
+        for host, port in [*((a, p) for a in LB.values() for p in PORTS.values()), (BASTION, 2222)]:
+            listener = socket.socket()
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((host, port))
+            listener.listen(0)
+            filler = socket.create_connection((host, port), timeout=2)
+            socks += [listener, filler]
+        yield
+    finally:
+        for s in socks:
+            s.close()
+
+
+def inventory(tmp_path: Path) -> Path:
+    cfg = tmp_path / "haproxy.cfg"
+    servers = "\n".join(
+        f"    server {n} {n}.dead.example.invalid:6443 check" for n, r, _ in NODES if r != "worker"
+    )
+    cfg.write_text(
+        "defaults\n    mode tcp\n    timeout connect 5s\n    timeout client 1m\n"
+        "    timeout server 1m\n"
+        f"frontend api\n    bind *:{PORTS['api']}\n    default_backend api\n"
+        f"backend api\n    balance source\n{servers}\n"
+    )
+    nodes = "\n".join(f"  - {{name: {n}, role: {r}, ip: 127.250.1.{i}}}" for n, r, i in NODES)
+    path = tmp_path / "site.yaml"
+    path.write_text(
+        "cluster: {name: dead, base_domain: example.invalid}\n"
+        f"dns:\n  servers: [{', '.join(f'{h}:5353' for h in DNS)}]\n"
+        f"load_balancer:\n  api: {LB['api']}\n  api_int: {LB['api_int']}\n"
+        f"  ingress: {LB['api']}\n  config: haproxy.cfg\n"
+        f"  ports: {{api: {PORTS['api']}, machine_config: {PORTS['machine_config']}, "
+        f"http: {PORTS['http']}, https: {PORTS['https']}}}\n"
+        f"nodes:\n{nodes}\n"
+        f"bastion:\n  ssh: root@{BASTION}:2222\n  http_root: /usr/share/nginx/html\n"
+        f"  http_url: http://{BASTION}:18081/\n"
+    )
+    return path
+
+
+#: Every source of the silent site that can time out.
+DEAD = (
+    {f"DNS server {h}:5353" for h in DNS}
+    | {f"address {a}" for a in LB.values()}
+    | {f"SSH host {BASTION}:2222"}
+)
+ENV = {
+    "UPI_DNS_TIMEOUT": str(TIMEOUT),
+    "UPI_TCP_TIMEOUT": str(TIMEOUT),
+    "UPI_SSH_CONNECT_TIMEOUT": str(TIMEOUT),
+    "UPI_HTTP_TIMEOUT": str(TIMEOUT),
+}
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_site_where_nothing_answers_waits_once_per_dead_source(
+    tmp_path: Path, workers: list[str]
+) -> None:
+    with silent_site():
+        started = time.monotonic()
+        run = run_suite("-m", "preflight", *workers, inventory=inventory(tmp_path), env=ENV)
+        elapsed = time.monotonic() - started
+    assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
+    dead = {d["source"]: d for d in run.report["run"]["dead_sources"]}
+    # the second DNS server is never asked: the checks stop at the first that does not answer
+    assert DEAD - {f"DNS server {DNS[1]}:5353"} <= set(dead) <= DEAD, dead
+    # serial: one wait per dead source; xdist: at most once per process (controller + 2 workers)
+    most = 1 if not workers else 3
+    assert all(1 <= d["waits"] <= most for d in dead.values()), dead
+    assert sum(d["refused"] for d in dead.values()) >= 2 * len(NODES)  # did not wait again
+    assert elapsed < 3 * most * len(DEAD) * TIMEOUT + 20, elapsed
+
+    forward = [r for r in run.results if r["check"] == "dns.forward"]
+    assert len(forward) == len(NODES) and {r["outcome"] for r in forward} == {"error"}
+    assert all("did not answer within 1 s; not asked again" in r["message"] for r in forward)
+    assert len({r["remediation"] for r in forward}) == 1  # one root cause, one fix
+    ports = {r["subject"]: r for r in run.results if r["check"] == "lb.port"}
+    assert {r["outcome"] for r in ports.values()} == {"failed"}
+    if not workers:  # under xdist that subject may be the first its worker sends there
+        assert "not asked again" in ports[f"api_int:{PORTS['machine_config']}"]["message"]
+    # a site-wide error names the source that failed, not "-"
+    served = [r for r in run.results if r["check"] == "http.served"]
+    assert [r["subject"] for r in served] == [f"ssh root@{BASTION}:2222"], served
+    assert served[0]["outcome"] == "error"
+
+    summary = run.stdout.split("failures by check", 1)[1]
+    block = summary.split("\ndns.forward:", 1)[1].split("\ndns.", 1)[0]
+    assert block.count("remediation:") == 1, block
+    assert "sources that did not answer" in run.stdout
+
+
+def test_the_next_query_to_a_dead_server_errors_at_once() -> None:
+    dead = DeadSources()
+    with silent_site():
+        client = DnsClient(timeout=0.5, dead=dead)
+        server = DnsServer(DNS[0], 5353)
+        with pytest.raises(FactError, match="not asked again") as first:
+            client.query(server, "m1.dead.example.invalid", "A")
+        t0 = time.monotonic()
+        for name in ("m2", "m3", "w1"):
+            with pytest.raises(FactError, match=f"DNS server {DNS[0]}:5353 did not answer"):
+                client.query(server, f"{name}.dead.example.invalid", "A")
+        assert time.monotonic() - t0 < 0.2 and dead.waits == 1
+        assert first.value.source == f"DNS server {DNS[0]}:5353"
+        probe = probe_tcp(LB["api"], PORTS["api"], timeout=0.5, dead=dead)
+        later = probe_tcp(LB["api"], PORTS["https"], timeout=0.5, dead=dead)
+        assert not probe.ok and not later.ok and later.seconds == 0.0
+        assert f"port {PORTS['https']} not tried" in later.error and dead.waits == 2
+
+
+def test_a_server_that_answered_before_is_not_dead_after_one_lost_reply() -> None:
+    dead = DeadSources()
+    dead.alive("address 127.250.0.10")
+    with silent_site():
+        probe = probe_tcp(LB["api"], PORTS["api"], timeout=0.3, dead=dead)
+        again = probe_tcp(LB["api"], PORTS["http"], timeout=0.3, dead=dead)
+    assert not probe.ok and not again.ok and again.seconds >= 0.25  # asked again: it answered once
+    assert dead.report() == [] and dead.waits == 2
