@@ -27,8 +27,8 @@ import pytest
 
 from checks.base import LAST_VERDICT, NO_SUBJECT, CheckFailed, spec_of
 from collectors.errors import FactError
-from collectors.triage.redact import redact_text
 from collectors.transport.deadsources import DEAD
+from collectors.triage.redact import redact_text
 from reports.html_report import render_html
 from reports.records import record_of
 from reports.results import Results, write_json_atomically, write_text_atomically
