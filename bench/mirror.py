@@ -283,8 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         load = os.getloadavg()[0]
         print()
         print(
-            f"mirror lookup benchmark: {len(many)} references, lab registry {host} (TLS, htpasswd/bcrypt), "
-            f"{cpus} CPUs, load average {load:.1f}"
+            f"mirror lookup benchmark: {len(many)} references, lab registry {host} "
+            f"(TLS, htpasswd/bcrypt), {cpus} CPUs, load average {load:.1f}"
         )
         print(
             f"  suite (pytest -k mirror.release): {t_small:.2f}s with {len(small)} components, "
@@ -292,11 +292,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"  suite marginal time per reference:   {suite_per_ref * 1000:8.2f} ms")
         print(
-            f"  serial skopeo inspect per reference: {skopeo_per_ref * 1000:8.2f} ms  (measured on {len(sample)} "
-            f"refs, extrapolated to {len(many)}: {skopeo_per_ref * len(many):.0f}s)"
+            f"  serial skopeo inspect per reference: {skopeo_per_ref * 1000:8.2f} ms  "
+            f"(measured on {len(sample)} refs, extrapolated to {len(many)}: "
+            f"{skopeo_per_ref * len(many):.0f}s)"
         )
         print(
-            f"  16-thread keep-alive HEAD floor:     {floor_per_ref * 1000:8.2f} ms  ({t_floor:.2f}s for {len(digests)})"
+            f"  16-thread keep-alive HEAD floor:     {floor_per_ref * 1000:8.2f} ms  "
+            f"({t_floor:.2f}s for {len(digests)})"
         )
         print(f"  suite vs skopeo: {skopeo_per_ref / suite_per_ref:6.1f}x faster (aim >= 10x)")
         print(f"  suite vs floor:  {suite_per_ref / floor_per_ref:6.2f}x the floor (aim <= 1.5x)")

@@ -96,7 +96,8 @@ def main() -> None:
         per_check = (serial - network) / checks * 1000
         per_check_run = (serial - collect - network) / checks * 1000
         print(
-            f"suite overhead/check:  {per_check:7.2f} ms including start-up, {per_check_run:.2f} ms excluding it (aim < 5 ms)"
+            f"suite overhead/check:  {per_check:7.2f} ms including start-up, "
+            f"{per_check_run:.2f} ms excluding it (aim < 5 ms)"
         )
         print(f"same results with -n:  {report == report_n}")
 

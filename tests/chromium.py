@@ -1,7 +1,8 @@
 """Headless Chromium (Debian's package) driven from its command line: the DOM after load, a
 screenshot, and every console message the page produced. No extra Python dependency.
 
->>> console_messages('[1:1:1122/060544.9:INFO:CONSOLE:1] "boom", source: file:///x.html (1)\\nother')
+>>> console_messages('[1:1:1122/060544.9:INFO:CONSOLE:1] "boom", source: file:///x.html (1)'
+...                  '\\nother')
 ['"boom", source: file:///x.html (1)']
 """
 
@@ -44,7 +45,7 @@ class Rendered:
 
 
 def console_messages(stderr: str) -> list[str]:
-    """The page's console messages (log, warning, error, CSP and load failures) in Chromium's log."""
+    """The page's console messages (log, warning, error, CSP, load failures) in Chromium's log."""
     return [m.group(1).strip() for m in map(_CONSOLE.search, stderr.splitlines()) if m]
 
 
@@ -53,7 +54,8 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
         raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium (./run setup)")
     profile = tempfile.mkdtemp(prefix="upi-chromium-")
     argv = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args]
-    try:  # its own session: a timeout kills Chromium and every helper it forked (they hold the pipes)
+    # its own session: a timeout kills Chromium and every helper it forked (they hold the pipes)
+    try:
         proc = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,

@@ -128,7 +128,8 @@ case "$*" in
   *journals/bs*release-image*"-o json"*) /usr/bin/journalctl "$@"; sleep 60 ;;
   *journals/m2*"-o json"*) echo "journalctl: unknown output format 'json'" >&2; exit 1 ;;
   *journals/m1*"-o json"*) /usr/bin/journalctl "$@" | head -n 2
-                           echo "Error was encountered while opening journal files: Input/output error" >&2; exit 1 ;;
+    echo "Error was encountered while opening journal files: Input/output error" >&2
+    exit 1 ;;
 esac
 exec /usr/bin/journalctl "$@"
 """
@@ -274,7 +275,8 @@ def test_bundle_option_on_a_pytest_run_carries_its_results(lab, tmp_path):
 def test_a_bad_inventory_stops_with_its_file_and_line(tmp_path):
     bad = tmp_path / "site.yaml"
     bad.write_text(
-        "cluster: {name: ocp45, base_domain: example.localdomain}\nnodes:\n  - {name: m1, role: boss, ip: 1.2.3.4}\n"
+        "cluster: {name: ocp45, base_domain: example.localdomain}\n"
+        "nodes:\n  - {name: m1, role: boss, ip: 1.2.3.4}\n"
     )
     done = collect(bad, tmp_path / "b.tar.gz")
     assert done.returncode == 2 and f"{bad}:3: nodes[0].role" in done.stderr

@@ -1,4 +1,4 @@
-"""The Chromium driver cannot hang a test run: a timeout kills Chromium and the helpers it forked."""
+"""The Chromium driver cannot hang a test run: a timeout kills Chromium and its forked helpers."""
 
 from __future__ import annotations
 

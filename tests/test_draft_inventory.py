@@ -46,6 +46,7 @@ def assert_guesses_marked(text: str) -> None:
             assert "# guessed from" in line, line
 
 
+@pytest.mark.lab  # starts the lab's servers
 def test_seed_site_draft_loads_and_its_nodes_need_no_edit(start_lab, tmp_path: Path) -> None:  # noqa: ANN001
     lab = start_lab("clean", parts=("registry",))
     w = lab.workdir
@@ -69,6 +70,7 @@ def test_seed_site_draft_loads_and_its_nodes_need_no_edit(start_lab, tmp_path: P
     assert "no PTR" not in text and "pullSecret" in text and '"auths"' not in text
 
 
+@pytest.mark.lab  # starts the lab's servers
 def test_the_draft_of_a_lab_site_missing_ptrs_says_which(start_lab, tmp_path: Path) -> None:  # noqa: ANN001
     lab = start_lab("missing-ptr")
     w = lab.workdir

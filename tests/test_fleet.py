@@ -58,6 +58,7 @@ def run_job(job: dict[str, Any], cwd: Path, env: dict[str, str]) -> None:
         assert done.returncode == 0, f"{line}\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
 
 
+@pytest.mark.lab  # starts the lab's servers
 def test_readme_ci_example_runs_two_sites_and_merges_them(start_lab, tmp_path: Path) -> None:  # noqa: ANN001
     ci = readme_ci()
     assert ci["stages"] == ["check", "fleet"]

@@ -18,6 +18,8 @@ from lab.core import start_alone
 from lab.registry import write_proxy_rules
 from tests.hostile import bounded
 
+pytestmark = pytest.mark.lab  # starts the lab's servers
+
 
 class _Endless(BaseHTTPRequestHandler):
     """200 with a body that never ends (``/endless``) or drips a byte a second (``/drip``)."""
@@ -94,7 +96,6 @@ import json
 from collectors.images.registry import RegistryClient, RegistryError
 from collectors.inventory import load_inventory
 
-pytestmark = pytest.mark.lab  # starts the lab's servers
 inv = load_inventory({inventory!r})
 with RegistryClient.from_inventory(inv) as client:
     try:

@@ -17,6 +17,8 @@ from collectors.transport.hosts import LocalHost
 from tests.checks import inventory
 from tests.suite import run_suite
 
+pytestmark = pytest.mark.lab  # starts the lab's servers
+
 LB = ("-m", "preflight", "-k", "lb.config or lb.backends")
 
 

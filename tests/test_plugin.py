@@ -9,7 +9,10 @@ import pytest
 
 from tests.suite import ROOT, run_suite
 
-GOOD = "cluster: {name: ocp45, base_domain: example.localdomain}\nnodes:\n  - {name: m1, role: master, ip: 127.0.0.1}\n"
+GOOD = (
+    "cluster: {name: ocp45, base_domain: example.localdomain}\n"
+    "nodes:\n  - {name: m1, role: master, ip: 127.0.0.1}\n"
+)
 
 
 def pytest_cmd(*args: str) -> subprocess.CompletedProcess[str]:

@@ -196,7 +196,7 @@ def test_api_that_never_answers_times_out(installed: Lab, tmp_path: Path) -> Non
 
 def test_missing_kubeconfig_file_is_an_error_naming_it(installed: Lab, tmp_path: Path) -> None:
     run = suite(installed, "--kubeconfig", str(tmp_path / "nope"), "-k", "nodes")
-    rec = run.record("nodes.ready", "-")
+    rec = run.record("nodes.ready", f"kubeconfig {tmp_path / 'nope'}")  # the source as subject
     assert rec["outcome"] == "error" and str(tmp_path / "nope") in rec["message"]
 
 

@@ -50,7 +50,7 @@ SECRETS = {
 
 
 def plant_snapshot(root: Path) -> None:
-    """The seed cluster's must-gather plus a Secret, a pull secret, a kubeconfig, a MachineConfig."""
+    """The seed cluster's must-gather plus a Secret, pull secret, kubeconfig and MachineConfig."""
     write_must_gather(seed_cluster(seed_model(0), "registry.test.example.local:5000"), root)
     kubeconfig = yaml.safe_dump(
         {
@@ -128,7 +128,8 @@ def plant_snapshot(root: Path) -> None:
                 ]
             },
         },
-        "cluster-scoped-resources/machineconfiguration.openshift.io/machineconfigs/99-master-ssh.yaml": {
+        "cluster-scoped-resources/machineconfiguration.openshift.io/machineconfigs/"
+        "99-master-ssh.yaml": {
             "apiVersion": "machineconfiguration.openshift.io/v1",
             "kind": "MachineConfig",
             "metadata": {"name": "99-master-ssh"},
@@ -156,7 +157,8 @@ def plant_snapshot(root: Path) -> None:
 
 
 def plant_site(tmp: Path, ssh: dict) -> Path:
-    """An inventory whose journals (read over the lab's sshd), haproxy.cfg and installer log carry secrets."""
+    """An inventory whose journals (read over the lab's sshd), haproxy.cfg and installer log carry
+    secrets."""
     write_journal(
         tmp / "journal" / "m1",
         [
@@ -166,7 +168,8 @@ def plant_site(tmp: Path, ssh: dict) -> Path:
                 "kubelet.service",
                 "hyperkube",
                 6,
-                f"I0928 request GET /api/v1/nodes with header Authorization: Bearer {SECRETS['bearer']}",
+                "I0928 request GET /api/v1/nodes with header Authorization: Bearer "
+                f"{SECRETS['bearer']}",
             ),
             JournalLine(
                 2,
@@ -201,7 +204,8 @@ def plant_site(tmp: Path, ssh: dict) -> Path:
                 "crio.service",
                 "crio",
                 6,
-                f"request headers: map[User-Agent:[podman] X-Registry-Auth:[{SECRETS['registry_auth']}]]",
+                "request headers: map[User-Agent:[podman] "
+                f"X-Registry-Auth:[{SECRETS['registry_auth']}]]",
             ),
         ],
     )
@@ -215,7 +219,8 @@ def plant_site(tmp: Path, ssh: dict) -> Path:
     installdir = tmp / "installdir"
     installdir.mkdir()
     (installdir / ".openshift_install.log").write_text(
-        'time="2020-09-23T04:48:08-04:00" level=info msg="Login to the console with user: \\"kubeadmin\\", '
+        'time="2020-09-23T04:48:08-04:00" level=info msg="Login to the console with user: '
+        '\\"kubeadmin\\", '
         f'and password: \\"{SECRETS["kubeadmin"]}\\""\n'
         f'time="2020-09-23T04:48:08-04:00" level=debug msg="token: {SECRETS["kube_token"]}"\n'
     )

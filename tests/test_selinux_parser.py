@@ -72,10 +72,13 @@ def test_garbage_is_an_input_error_with_a_line(text: str) -> None:
 
 
 def test_seed_listing() -> None:
-    seed = """total 874428
--rw-r--r--. 1 root root unconfined_u:object_r:httpd_sys_content_t:s0 298610 Aug 16 02:43 bootstrap.ign
--rwxrwxrwx. 1 root root unconfined_u:object_r:admin_home_t:s0 895104623 Aug 16 03:14 rhcos-4.5.2-x86_64-metal.x86_64.raw.gz
-"""
+    seed = (  # the seed's `ls -lZ` output, line for line
+        "total 874428\n"
+        "-rw-r--r--. 1 root root unconfined_u:object_r:httpd_sys_content_t:s0 298610 Aug 16 02:43 "
+        "bootstrap.ign\n"
+        "-rwxrwxrwx. 1 root root unconfined_u:object_r:admin_home_t:s0 895104623 Aug 16 03:14 "
+        "rhcos-4.5.2-x86_64-metal.x86_64.raw.gz\n"
+    )
     parsed = parse_ls_z(seed, "ls -lZ")
     assert {n: c.type for n, c in parsed.items() if c} == {
         "bootstrap.ign": "httpd_sys_content_t",

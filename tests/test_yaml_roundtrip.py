@@ -1,4 +1,4 @@
-"""Snapshot YAML means the same to every parser the suite reads it with (PyYAML 1.1 and yaml-rs 1.2)."""
+"""Snapshot YAML means the same to every parser the suite reads it with (PyYAML, yaml-rs)."""
 
 from __future__ import annotations
 
