@@ -45,3 +45,12 @@ COLLECT_MAX_LINES = int(_seconds("UPI_COLLECT_MAX_LINES", 200_000))
 #: The most of one HTTP body read (a bastion file hashed); a bigger body is an error, not a hang.
 #: (HTTP_TOTAL_TIMEOUT above: one whole HTTP request, however slowly the server sends.)
 HTTP_MAX_BYTES = int(_seconds("UPI_HTTP_MAX_BYTES", 256 * 1024 * 1024))
+#: Registry tag listings (``GET /v2/<repo>/tags/list``, paginated by Link headers): tags asked
+#: per page, the most pages read for one repository (beyond that the tags left are looked up
+#: one by one), and the largest page body.
+TAGS_PAGE_SIZE = int(_seconds("UPI_TAGS_PAGE_SIZE", 1000))
+TAGS_MAX_PAGES = int(_seconds("UPI_TAGS_MAX_PAGES", 20))
+TAGS_MAX_PAGE_BYTES = int(_seconds("UPI_TAGS_MAX_PAGE_BYTES", 4 * 1024 * 1024))
+#: The largest catalog manifest read (mapping.txt, ICSP/IDMS/CatalogSource YAML of
+#: ``oc adm catalog mirror`` or oc-mirror).
+CATALOG_FILE_MAX_BYTES = int(_seconds("UPI_CATALOG_FILE_MAX_BYTES", 256 * 1024 * 1024))

@@ -15,7 +15,8 @@ from collectors.errors import FactError
 from collectors.facts import samples
 from collectors.facts.samples import StreamFacts
 from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
-from collectors.images.mirrors import MirrorRule, map_reference, matching_rules
+from collectors.images.lookup import ComponentLookup, find_components
+from collectors.images.mirrors import MirrorRule
 from collectors.images.registry import Ping, RegistryClient, RegistryError, client_for
 from collectors.images.release import IMAGE_REFERENCES, parse_image_references
 from collectors.install.installconfig import install_config
@@ -53,17 +54,6 @@ def gather_access(site: Site, host: str) -> AccessProbe:
 
 
 # --------------------------------------------------------------------------- mirror.release
-
-
-@dataclass(frozen=True)
-class ComponentLookup:
-    """One component: its source reference, where it was looked for, and whether it was found."""
-
-    name: str
-    source: ImageRef
-    candidates: tuple[ImageRef, ...]
-    found: bool
-    rule: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,32 +105,9 @@ def gather_release(site: Site, subject: str) -> ReleaseFacts:
         )
     refs = parse_image_references(data, subject)
     rules, rules_from = _rules(site, release)
-    mirror_host = site.inv.mirror.registry
-    plan: dict[str, tuple[ImageRef, list[ImageRef], str]] = {}
-    for name, ref in refs.components.items():
-        candidates = map_reference(ref, rules, include_source=False)
-        chosen = matching_rules(ref, rules)
-        rule = chosen[0].origin if chosen else ""
-        if not candidates and ref.registry in (mirror_host, release.registry):
-            candidates = [ref]  # already points into the mirror
-        plan[name] = (ref, candidates, rule)
-    answers = client.has_manifests(c for _, cands, _ in plan.values() for c in cands)
-    lookups: list[ComponentLookup] = []
-    errors: list[str] = []
-    for name, (ref, candidates, rule) in plan.items():
-        results = [answers[c] for c in candidates]
-        found = any(r is True for r in results)
-        if not found:
-            errors += [f"{name}: {r}" for r in results if isinstance(r, FactError)]
-        lookups.append(ComponentLookup(name, ref, tuple(candidates), found, rule))
-    if errors:
-        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        raise FactError(
-            f"{subject}: could not look up {len(errors)} component(s): "
-            + "; ".join(errors[:3])
-            + more
-        )
-    return ReleaseFacts(subject, True, refs.version, tuple(lookups), rules_from)
+    hosts = (site.inv.mirror.registry or "", release.registry)
+    lookups = find_components(client, refs.components, rules, hosts, subject)
+    return ReleaseFacts(subject, True, refs.version, lookups, rules_from)
 
 
 # --------------------------------------------------------------------------- mirror.imagestreams
