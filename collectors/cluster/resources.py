@@ -78,6 +78,9 @@ MCPS = Resource(
 MHCS = Resource(
     "machine.openshift.io", "v1beta1", "machinehealthchecks", True, "MachineHealthCheck"
 )
+CLUSTERVERSIONS = Resource(
+    "config.openshift.io", "v1", "clusterversions", False, "ClusterVersion"
+)
 CATALOGSOURCES = Resource(
     "operators.coreos.com", "v1alpha1", "catalogsources", True, "CatalogSource"
 )
@@ -102,5 +105,6 @@ KNOWN: dict[str, Resource] = {
         MCPS,
         MHCS,
         CATALOGSOURCES,
+        CLUSTERVERSIONS,
     )
 }
