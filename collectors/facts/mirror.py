@@ -2,7 +2,9 @@
 credentials, the release image and every component it names looked up by digest where the
 install-config's mirrors send the cluster, and (mirror.imagestreams) the ``openshift``
 imagestreams' tags looked up in the mirror (shared with samples.skip_coverage, one batch per
-run: ``collectors.facts.samples``).
+run: ``collectors.facts.samples``), and (mirror.operators) every image of each mirrored operator
+catalog's mapping.txt and its index image, and after install the cluster's ICSP/IDMS and
+CatalogSources against them.
 
 Lookups go through the shared registry client.
 """
@@ -10,16 +12,27 @@ Lookups go through the shared registry client.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from collectors.errors import FactError
+from collectors.cluster import facts as F
+from collectors.cluster.resources import CATALOGSOURCES
+from collectors.errors import FactError, InputError, NotApplicable
 from collectors.facts import samples
 from collectors.facts.samples import StreamFacts
+from collectors.images import lookup as mirror_lookup
+from collectors.images.catalogs import (
+    CatalogManifests,
+    CatalogSourceDoc,
+    catalog_name,
+    read_catalog,
+)
 from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
 from collectors.images.lookup import ComponentLookup, find_components
-from collectors.images.mirrors import MirrorRule
+from collectors.images.mirrors import MirrorRule, map_reference
 from collectors.images.registry import Ping, RegistryClient, RegistryError, client_for
 from collectors.images.release import IMAGE_REFERENCES, parse_image_references
 from collectors.install.installconfig import install_config
+from collectors.parsers.catalogmirror import MappingEntry
 from collectors.site import Site
 
 RELEASE_SOURCE = "quay.io/openshift-release-dev/ocp-release"
@@ -121,3 +134,127 @@ def imagestream_names(site: Site) -> list[str]:
 def gather_imagestream(site: Site, subject: str) -> StreamFacts:
     """The stream's tags and where the mirror has them (the batch samples.* shares)."""
     return samples.gather_stream(site, subject)
+
+
+# --------------------------------------------------------------------------- mirror.operators
+
+
+@dataclass(frozen=True)
+class IndexLookup:
+    """A CatalogSource the mirroring wrote, whether its index image is in the mirror, and (after
+    install) the image of the CatalogSource of that name in the cluster (None: not applied)."""
+
+    source: CatalogSourceDoc
+    found: bool
+    in_cluster: str | None = None
+
+
+@dataclass(frozen=True)
+class OperatorsFacts:
+    """One mirrored catalog against the mirror (and, postinstall, the cluster)."""
+
+    catalog: str
+    folder: str
+    layout: str
+    auth_file: str
+    total: int
+    missing: tuple[MappingEntry, ...]
+    indexes: tuple[IndexLookup, ...] = ()
+    rule_files: tuple[str, ...] = ()
+    #: None: the cluster side was not checked (preflight, or no cluster), with ``cluster_note``
+    uncovered: tuple[tuple[str, int], ...] | None = None
+    cluster_note: str = ""
+
+
+def catalog_folders(site: Site) -> dict[str, Path]:
+    """Subject (the mapping folder's name; its parent too when two share a name) -> folder."""
+    out: dict[str, Path] = {}
+    for path in site.inv.mirror.catalogs:
+        name = catalog_name(path)
+        out[f"{path.parent.name}/{name}" if name in out else name] = path
+    return out
+
+
+def catalog_subjects(site: Site) -> list[str]:
+    return list(catalog_folders(site))
+
+
+def _cluster_side(
+    site: Site, manifests: CatalogManifests, mirror_host: str, indexes: list[IndexLookup]
+) -> tuple[tuple[tuple[str, int], ...] | None, str, list[IndexLookup]]:
+    access = site.cluster
+    if access is None or not access.wanted:
+        return None, "the cluster side (ICSP/IDMS, CatalogSource) is checked after install", indexes
+    try:
+        rules = samples.mirror_rules(site)
+        applied = {
+            (c["metadata"].get("namespace"), c["metadata"]["name"]): str(
+                (c.get("spec") or {}).get("image") or ""
+            )
+            for c in F.listing(site, CATALOGSOURCES, optional=True)
+        }
+    except NotApplicable as exc:
+        return None, f"the cluster side was not checked: {exc}", indexes
+    uncovered: dict[str, int] = {}
+    for entry in manifests.mapping.entries:
+        routes = map_reference(entry.source, rules, include_source=False)
+        if entry.source.registry != mirror_host and not any(
+            c.registry == mirror_host for c in routes
+        ):
+            uncovered[entry.source.name] = uncovered.get(entry.source.name, 0) + 1
+    seen = [
+        IndexLookup(i.source, i.found, applied.get((i.source.namespace, i.source.name)))
+        for i in indexes
+    ]
+    return tuple(sorted(uncovered.items())), "", seen
+
+
+def gather_operators(site: Site, subject: str) -> OperatorsFacts:
+    """Every image of the catalog's mapping (and its index images) looked up in the mirror in
+    one batch; postinstall, the cluster's ICSP/IDMS and CatalogSources compared with it."""
+    folder = catalog_folders(site).get(subject)
+    if folder is None:
+        raise FactError(f"mirror.catalogs: no folder gives the catalog {subject}")
+    manifests = read_catalog(folder)  # InputError (a FactError) naming the folder
+    mirror_host = site.inv.mirror.registry or ""
+    index_refs: list[tuple[CatalogSourceDoc, ImageRef | None]] = []
+    problems = list(manifests.problems)
+    for doc in manifests.catalog_sources:
+        try:
+            index_refs.append((doc, parse_reference(doc.image)))
+        except ImageRefError as exc:
+            problems.append(InputError(doc.file, f"spec.image: {exc}", key="spec.image"))
+    wanted = [e.wanted for e in manifests.mapping.entries]
+    answers = mirror_lookup.lookups(site, [*wanted, *(r for _, r in index_refs if r)])
+    errors = [f"{ref}: {a}" for ref, a in answers.items() if isinstance(a, FactError)]
+    if errors:
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise FactError(
+            f"{subject}: could not look up {len(errors)} image(s): " + "; ".join(errors[:3]) + more
+        )
+    missing = tuple(e for e in manifests.mapping.entries if answers[str(e.wanted)] is not True)
+    indexes = [IndexLookup(doc, bool(ref) and answers[str(ref)] is True) for doc, ref in index_refs]
+    uncovered, note, indexes = _cluster_side(site, manifests, mirror_host, indexes)
+    if problems:
+        shown = "; ".join(str(p) for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise FactError(
+            f"{subject}: {len(problems)} part(s) of the catalog manifests do not parse: "
+            f"{shown}{more}; the other {len(manifests.mapping.entries)} mapping line(s) were "
+            f"looked up: {len(missing)} missing from the mirror"
+        ).with_remediation(
+            f"correct or remove the lines named (or run oc adm catalog mirror again into "
+            f"{manifests.folder}), then run the check again"
+        )
+    return OperatorsFacts(
+        catalog=subject,
+        folder=str(manifests.folder),
+        layout=manifests.layout,
+        auth_file=str(site.inv.mirror.auth_file or "<pull-secret>"),
+        total=len(manifests.mapping.entries),
+        missing=missing,
+        indexes=tuple(indexes),
+        rule_files=manifests.rule_files,
+        uncovered=uncovered,
+        cluster_note=note,
+    )
