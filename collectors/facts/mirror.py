@@ -202,10 +202,13 @@ def _cluster_side(
             c.registry == mirror_host for c in routes
         ):
             uncovered[entry.source.name] = uncovered.get(entry.source.name, 0) + 1
-    seen = [
-        IndexLookup(i.source, i.found, applied.get((i.source.namespace, i.source.name)))
-        for i in indexes
-    ]
+    images = set(applied.values())
+    seen = []
+    for i in indexes:
+        image = applied.get((i.source.namespace, i.source.name))
+        if image != i.source.image and i.source.image in images:
+            image = i.source.image  # applied under another name (as the seed's own catalog is)
+        seen.append(IndexLookup(i.source, i.found, image))
     return tuple(sorted(uncovered.items())), "", seen
 
 
