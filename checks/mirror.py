@@ -228,9 +228,15 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
     if facts.uncovered:
         repos = ", ".join(f"{repo} ({n})" for repo, n in facts.uncovered[:10])
         more = f" and {len(facts.uncovered) - 10} more" if len(facts.uncovered) > 10 else ""
+        tags = (
+            f" ({facts.uncovered_by_tag} image(s) by tag: ICSP/IDMS map digests only, a tag "
+            "needs an ImageTagMirrorSet)"
+            if facts.uncovered_by_tag
+            else ""
+        )
         problems.append(
             f"no ICSP/IDMS in the cluster maps {len(facts.uncovered)} source "
-            f"repositories of the mapping to the mirror: {repos}{more}"
+            f"repositories of the mapping to the mirror: {repos}{more}{tags}"
         )
         files = " ".join(f"-f {facts.folder}/{f}" for f in facts.rule_files)
         remedies.append(

@@ -147,8 +147,19 @@ def apply_day2(lab: LabContext, model: ClusterModel) -> None:
     CatalogSources, the next release's signature ConfigMap."""
     from lab.day2_content import cluster_objects
 
+    worker = next(n for n in model.of("nodes") if n["metadata"]["name"].startswith("w"))
     for obj in cluster_objects(lab.workdir):
         res = APPLIED_KINDS[obj["kind"]]
+        if res is CM.R.CATALOGSOURCES:  # OLM starts its catalog pod
+            name = obj["metadata"]["name"]
+            CM._pod(
+                model,
+                obj["metadata"]["namespace"],
+                f"{name}-{CM.fake_digest(name)[7:12]}",
+                worker["metadata"]["name"],
+                owner="CatalogSource",
+                labels={"olm.catalogSource": name},
+            )
         model.add(
             res,
             CM._obj(

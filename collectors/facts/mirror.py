@@ -164,6 +164,8 @@ class OperatorsFacts:
     #: None: the cluster side was not checked (preflight, or no cluster), with ``cluster_note``
     uncovered: tuple[tuple[str, int], ...] | None = None
     cluster_note: str = ""
+    #: of the uncovered images, how many the mapping names by tag (ICSP/IDMS map digests only)
+    uncovered_by_tag: int = 0
 
 
 def catalog_folders(site: Site) -> dict[str, Path]:
@@ -181,10 +183,13 @@ def catalog_subjects(site: Site) -> list[str]:
 
 def _cluster_side(
     site: Site, manifests: CatalogManifests, mirror_host: str, indexes: list[IndexLookup]
-) -> tuple[tuple[tuple[str, int], ...] | None, str, list[IndexLookup]]:
+) -> tuple[tuple[tuple[str, int], ...] | None, str, int, list[IndexLookup]]:
+    """(uncovered source repositories, why the cluster was not read, how many uncovered
+    images are by tag, the index lookups with what the cluster applied)."""
     access = site.cluster
     if access is None or not access.wanted:
-        return None, "the cluster side (ICSP/IDMS, CatalogSource) is checked after install", indexes
+        note = "the cluster side (ICSP/IDMS, CatalogSource) is checked after install"
+        return None, note, 0, indexes
     try:
         rules = samples.mirror_rules(site)
         applied = {
@@ -194,14 +199,16 @@ def _cluster_side(
             for c in F.listing(site, CATALOGSOURCES, optional=True)
         }
     except NotApplicable as exc:
-        return None, f"the cluster side was not checked: {exc}", indexes
+        return None, f"the cluster side was not checked: {exc}", 0, indexes
     uncovered: dict[str, int] = {}
+    by_tag = 0
     for entry in manifests.mapping.entries:
         routes = map_reference(entry.source, rules, include_source=False)
         if entry.source.registry != mirror_host and not any(
             c.registry == mirror_host for c in routes
         ):
             uncovered[entry.source.name] = uncovered.get(entry.source.name, 0) + 1
+            by_tag += not entry.source.digest
     images = set(applied.values())
     seen = []
     for i in indexes:
@@ -209,7 +216,7 @@ def _cluster_side(
         if image != i.source.image and i.source.image in images:
             image = i.source.image  # applied under another name (as the seed's own catalog is)
         seen.append(IndexLookup(i.source, i.found, image))
-    return tuple(sorted(uncovered.items())), "", seen
+    return tuple(sorted(uncovered.items())), "", by_tag, seen
 
 
 def gather_operators(site: Site, subject: str) -> OperatorsFacts:
@@ -237,7 +244,7 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
         )
     missing = tuple(e for e in manifests.mapping.entries if answers[str(e.wanted)] is not True)
     indexes = [IndexLookup(doc, bool(ref) and answers[str(ref)] is True) for doc, ref in index_refs]
-    uncovered, note, indexes = _cluster_side(site, manifests, mirror_host, indexes)
+    uncovered, note, by_tag, indexes = _cluster_side(site, manifests, mirror_host, indexes)
     if problems:
         shown = "; ".join(str(p) for p in problems[:5])
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
@@ -260,4 +267,5 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
         rule_files=manifests.rule_files,
         uncovered=uncovered,
         cluster_note=note,
+        uncovered_by_tag=by_tag,
     )
