@@ -283,3 +283,13 @@ def test_catalog_with_missing_images_fails_grouped_by_repository(
     assert "/openshift4/ose-sriov-network-operator (3: sha256:" in rec["message"]
     assert "(27 present)" in rec["message"]
     assert run.outcome("mirror.operators", CATALOGS[1]) == "passed"
+
+
+def test_the_report_page_says_what_blocks_the_update(installed: Lab, tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    snap = snapshot_with(installed, tmp_path, drop_signatures)
+    suite(installed.inventory_path, "--snapshot", str(snap), "--report-html", str(page))
+    section = page.read_text().split('<h2 id="update">Update readiness</h2>')[1].split("<h2")[0]
+    assert '<p class="verdict bad">Not ready to update: 1 blocker(s)</p>' in section
+    assert "release.openshift.io/verification-signatures holds binaryData sha256-" in section
+    assert "oc apply -f ./release-signatures/" in section
