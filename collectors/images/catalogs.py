@@ -23,6 +23,7 @@ holding ``mapping.txt``.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,8 @@ def read_capped(path: Path, limit: int | None = None) -> str:
     cap = limit if limit is not None else settings.CATALOG_FILE_MAX_BYTES
     try:
         with path.open("rb") as fh:
-            data = fh.read(cap + 1)
+            size = os.fstat(fh.fileno()).st_size
+            data = fh.read(min(size, cap) + 1)  # never a buffer of the whole cap
     except OSError as exc:
         raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
     if len(data) > cap:
