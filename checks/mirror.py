@@ -13,9 +13,12 @@ from checks._common import mirror_cmds, missing_text, skip_all
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.facts.mirror import (
     AccessProbe,
+    OperatorsFacts,
     ReleaseFacts,
+    catalog_subjects,
     gather_access,
     gather_imagestream,
+    gather_operators,
     gather_release,
     imagestream_names,
     registry_host,
@@ -23,6 +26,7 @@ from collectors.facts.mirror import (
 )
 from collectors.facts.samples import NAMESPACE, StreamFacts
 from collectors.images.imageref import parse_reference
+from collectors.parsers.catalogmirror import MappingEntry
 from collectors.site import Site
 
 # --------------------------------------------------------------------------- mirror.access
@@ -160,6 +164,120 @@ def evaluate_mirror_stream(facts: StreamFacts) -> Verdict:
     )
 
 
+# --------------------------------------------------------------------------- mirror.operators
+
+
+def _short(entry: MappingEntry) -> str:
+    ref = entry.wanted
+    return ref.digest[:19] if ref.digest else f":{ref.tag or 'latest'}"
+
+
+def missing_by_repository(facts: OperatorsFacts, shown: int = 3) -> list[str]:
+    """The missing images grouped by mirror repository (one operator each), largest first.
+
+    >>> from collectors.images.imageref import parse_reference as p
+    >>> e = [MappingEntry(p("quay.io/a/op:1"), p("m:5000/a/op:1"), 1),
+    ...      MappingEntry(p("quay.io/a/op:2"), p("m:5000/a/op:2"), 2)]
+    >>> missing_by_repository(OperatorsFacts("c", "/c", "oc adm catalog mirror", "a", 9, tuple(e)))
+    ['m:5000/a/op (2: :1, :2)']
+    """
+    groups: dict[str, list[MappingEntry]] = {}
+    for entry in facts.missing:
+        groups.setdefault(entry.wanted.name, []).append(entry)
+    out = []
+    for repo, entries in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        names = ", ".join(_short(e) for e in entries[:shown])
+        more = f", +{len(entries) - shown} more" if len(entries) > shown else ""
+        out.append(f"{repo} ({len(entries)}: {names}{more})")
+    return out
+
+
+def evaluate_operators(facts: OperatorsFacts) -> Verdict:
+    """Every image of the catalog's mapping and its index image are in the mirror; after
+    install, the cluster's ICSP/IDMS cover every source repository and the CatalogSource applied
+    is the mirrored one."""
+    problems: list[str] = []
+    remedies: list[str] = []
+    details: list[str] = []
+    mapping = f"{facts.folder}/mapping.txt"
+    if facts.missing:
+        groups = missing_by_repository(facts)
+        problems.append(
+            f"{len(facts.missing)} of {facts.total} images missing in {len(groups)} "
+            f"repositories: {'; '.join(groups[:5])}"
+            + (f"; and {len(groups) - 5} more repositories" if len(groups) > 5 else "")
+            + f" ({facts.total - len(facts.missing)} present)"
+        )
+        details += [
+            f"line {e.line}: {e.source} -> {e.wanted}" for e in facts.missing[:50]
+        ]
+        remedies.append(
+            f"oc image mirror -a {facts.auth_file} --filename={mapping} --continue-on-error "
+            "--filter-by-os='.*' (images already in the mirror are skipped)"
+        )
+    for index in facts.indexes:
+        if not index.found:
+            problems.append(
+                f"the index image {index.source.image} of CatalogSource {index.source.name} "
+                "is not in the mirror"
+            )
+            remedies.append(
+                f"oc image mirror -a {facts.auth_file} <source index, e.g. "
+                f"registry.redhat.io/redhat/redhat-operator-index:v4.x> {index.source.image}"
+            )
+    if facts.uncovered:
+        repos = ", ".join(f"{repo} ({n})" for repo, n in facts.uncovered[:10])
+        more = f" and {len(facts.uncovered) - 10} more" if len(facts.uncovered) > 10 else ""
+        tags = (
+            f" ({facts.uncovered_by_tag} image(s) by tag: ICSP/IDMS map digests only, a tag "
+            "needs an ImageTagMirrorSet)"
+            if facts.uncovered_by_tag
+            else ""
+        )
+        problems.append(
+            f"no ICSP/IDMS in the cluster maps {len(facts.uncovered)} source "
+            f"repositories of the mapping to the mirror: {repos}{more}{tags}"
+        )
+        files = " ".join(f"-f {facts.folder}/{f}" for f in facts.rule_files)
+        remedies.append(
+            f"oc apply {files}"
+            if files
+            else "add an ImageContentSourcePolicy (or ImageDigestMirrorSet) mapping each source "
+            "repository to its mirror repository: oc apply -f icsp.yaml"
+        )
+    for index in facts.indexes:
+        if facts.uncovered is None or index.in_cluster == index.source.image:
+            continue
+        where = f"{index.source.namespace}/{index.source.name}"
+        problems.append(
+            f"CatalogSource {where} "
+            + (
+                "is not in the cluster"
+                if index.in_cluster is None
+                else f"in the cluster names {index.in_cluster or 'no image'}, not the mirrored "
+                f"{index.source.image}"
+            )
+        )
+        remedies.append(f"oc apply -f {index.source.file}")
+    if not problems:
+        cluster = (
+            f"; {facts.cluster_note}"
+            if facts.uncovered is None
+            else "; the cluster's ICSP/IDMS cover every source and the CatalogSource is applied"
+        )
+        return passed(
+            f"{facts.layout}: all {facts.total} images and "
+            f"{len(facts.indexes)} index image(s) in the mirror{cluster}"
+        )
+    return failed(
+        expected=f"every image of {mapping} and the catalog's index image in the mirror"
+        + ("" if facts.uncovered is None else ", mapped by the cluster's ICSP/IDMS and applied"),
+        found="; ".join(problems),
+        details=tuple(details),
+        remediation=" ; ".join(dict.fromkeys(remedies)),
+    )
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -209,3 +327,20 @@ def test_mirror_release(site: Site, facts: ReleaseFacts) -> None:
 )
 def test_mirror_imagestreams(facts: StreamFacts) -> None:
     expect(evaluate_mirror_stream(facts))
+
+
+@check(
+    "mirror.operators",
+    title="Operator catalogs complete in the mirror",
+    markers=["preflight", "postinstall"],
+    subject="catalog (mapping folder name)",
+    fails_when="an image of the catalog's mapping.txt or its index image is missing from the "
+    "mirror; postinstall: ICSP/IDMS miss a source of the mapping",
+    remediation="oc image mirror -f mapping.txt again; oc apply -f the catalog's ICSP and "
+    "CatalogSource",
+    subjects=catalog_subjects,
+    gather=gather_operators,
+    requires=("mirror.catalogs",),
+)
+def test_mirror_operators(facts: OperatorsFacts) -> None:
+    expect(evaluate_operators(facts))

@@ -1,15 +1,26 @@
 """Upgrade readiness of a disconnected cluster (``003_3beb5915e9cef39c.txt``): no paused
-MachineConfigPool, and every MachineHealthCheck that selects machines paused before the update
+MachineConfigPool, every MachineHealthCheck that selects machines paused before the update
 (one that selects none, such as the operator-owned ``machine-api-termination-handler`` on a site
-without spot instances, cannot remediate anything: see ``collectors.facts.upgrade``).
+without spot instances, cannot remediate anything: see ``collectors.facts.upgrade``), and the
+next release (upgrade.target) mirrored, mapped, signed and allowed before the change window.
 """
 
 from __future__ import annotations
 
+import json
+
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.cluster import facts as F
 from collectors.cluster.base import Obj
-from collectors.facts.upgrade import Selection, gather_upgrade, upgrade_subjects
+from collectors.facts.upgrade import (
+    Selection,
+    TargetFacts,
+    gather_target,
+    gather_upgrade,
+    target_subjects,
+    upgrade_subjects,
+)
+from collectors.images.release import version_key
 
 PAUSED = "cluster.x-k8s.io/paused"
 
@@ -59,3 +70,170 @@ def evaluate_upgrade(kind: str, obj: Obj, selected: Selection | None = None) -> 
 )
 def test_upgrade_readiness(facts: tuple[str, Obj] | tuple[str, Obj, Selection]) -> None:
     expect(evaluate_upgrade(*facts))
+
+
+# --------------------------------------------------------------------------- upgrade.target
+
+
+def release_mirror_command(facts: TargetFacts) -> str:
+    """The ``oc adm release mirror`` line that mirrors the target by digest, with signatures.
+
+    >>> f = TargetFacts("m:5000/ocp4/openshift4@sha256:" + "a" * 64, "sha256:" + "a" * 64,
+    ...                 "m:5000", "ps.json", (), None, version="4.5.13",
+    ...                 mirror_repository="m:5000/ocp4/openshift4")
+    >>> print(release_mirror_command(f).replace("a" * 64, "..."))  # doctest: +NORMALIZE_WHITESPACE
+    oc adm release mirror -a ps.json
+      --from=quay.io/openshift-release-dev/ocp-release@sha256:...
+      --to=m:5000/ocp4/openshift4 --to-release-image=m:5000/ocp4/openshift4:4.5.13-x86_64
+      --release-image-signature-to-dir=./release-signatures
+    """
+    tag = f"{facts.version or '<version>'}-x86_64"
+    return (
+        f"oc adm release mirror -a {facts.auth_file} "
+        f"--from=quay.io/openshift-release-dev/ocp-release@{facts.digest} "
+        f"--to={facts.mirror_repository} --to-release-image={facts.mirror_repository}:{tag} "
+        "--release-image-signature-to-dir=./release-signatures"
+    )
+
+
+def icsp_command(sources: tuple[str, ...], mirror_repository: str) -> str:
+    """An ``oc apply`` of the ImageContentSourcePolicy mapping ``sources`` to the mirror.
+
+    >>> print(icsp_command(("quay.io/a",), "m:5000/ocp4/openshift4"))  # doctest: +ELLIPSIS
+    oc apply -f - <<< '{"apiVersion": "operator.openshift.io/v1alpha1", ...}]}}'
+    """
+    icsp = {
+        "apiVersion": "operator.openshift.io/v1alpha1",
+        "kind": "ImageContentSourcePolicy",
+        "metadata": {"name": "release-mirror"},
+        "spec": {
+            "repositoryDigestMirrors": [
+                {"source": s, "mirrors": [mirror_repository]} for s in sources
+            ]
+        },
+    }
+    return f"oc apply -f - <<< '{json.dumps(icsp)}'"
+
+
+def target_blockers(facts: TargetFacts) -> list[tuple[str, str, tuple[str, ...]]]:
+    """What stops the update to the target: (what was found, the command that fixes it,
+    details), in the order to fix them."""
+    out: list[tuple[str, str, tuple[str, ...]]] = []
+    if facts.unmapped_sources:
+        out.append(
+            (
+                "the cluster's ICSP/IDMS do not map "
+                + " and ".join(facts.unmapped_sources)
+                + f" to the mirror {facts.mirror_host} (rules: {facts.rules_from})",
+                icsp_command(facts.unmapped_sources, facts.mirror_repository),
+                (),
+            )
+        )
+    if facts.release_found is None:
+        where = ", ".join(str(c) for c in facts.release_at) or "nowhere on the mirror"
+        out.append(
+            (
+                f"the target release image is not in the mirror (looked up at {where})",
+                release_mirror_command(facts),
+                (),
+            )
+        )
+    missing = [c for c in facts.components if not c.found]
+    if missing:
+        details = tuple(
+            f"{c.name}: {c.source} looked up at "
+            + (", ".join(str(x) for x in c.candidates) or "nowhere (no rule maps its source)")
+            for c in missing
+        )
+        out.append(
+            (
+                f"{len(missing)} of {len(facts.components)} components of the target missing "
+                "from the mirror: " + ", ".join(c.name for c in missing),
+                release_mirror_command(facts),
+                details,
+            )
+        )
+    if not facts.signed_by:
+        odd = [f"{s.name}: {', '.join(s.unexpected)}" for s in facts.signatures if s.unexpected]
+        note = f" (keys of another shape: {'; '.join(odd)})" if odd else ""
+        out.append(
+            (
+                f"no ConfigMap in openshift-config-managed labelled "
+                f"release.openshift.io/verification-signatures holds binaryData "
+                f"sha256-{facts.digest.split(':', 1)[1]}-<n> "
+                f"({len(facts.signatures)} signature ConfigMap(s) read){note}",
+                f"{release_mirror_command(facts)}; then oc apply -f ./release-signatures/",
+                (),
+            )
+        )
+    if facts.not_upgradeable is not None:
+        reason = facts.not_upgradeable.get("reason") or "no reason given"
+        message = facts.not_upgradeable.get("message") or ""
+        out.append(
+            (
+                f"ClusterVersion Upgradeable=False ({reason}"
+                + (f": {message}" if message else "")
+                + ")",
+                "resolve what the condition names (oc adm upgrade prints it), then run the "
+                "check again",
+                (),
+            )
+        )
+    if (
+        facts.version
+        and facts.current_version
+        and version_key(facts.version) <= version_key(facts.current_version)
+    ):
+        out.append(
+            (
+                f"the target {facts.version} is not newer than the current {facts.current_version}",
+                "pick a newer release: oc adm release info -o "
+                "'jsonpath={.digest}' quay.io/openshift-release-dev/ocp-release:"
+                "<newer version>-x86_64, then mirror it and set upgrade.to_image",
+                (),
+            )
+        )
+    return out
+
+
+def evaluate_target(facts: TargetFacts) -> Verdict:
+    """The target must be in the mirror (release and every component, through the cluster's
+    ICSP/IDMS, both release sources mapped), signed in the cluster, allowed by ClusterVersion,
+    and newer than the current version."""
+    blockers = target_blockers(facts)
+    name = facts.version or facts.digest
+    if not blockers:
+        odd = [s.name for s in facts.signatures if s.unexpected]
+        note = f"; ConfigMap(s) {', '.join(odd)} also hold keys of another shape" if odd else ""
+        return passed(
+            f"release {name} (from {facts.current_version or '?'}): release and all "
+            f"{len(facts.components)} components in the mirror, both release sources mapped, "
+            f"signed in {', '.join(facts.signed_by)}{note}"
+        )
+    details = tuple(d for _, _, ds in blockers for d in ds)
+    remedies = list(dict.fromkeys(cmd for _, cmd, _ in blockers))
+    return failed(
+        expected=f"release {name} ready to update to: mirrored by digest with every component "
+        "(through the cluster's ICSP/IDMS), signed, Upgradeable, newer than "
+        f"{facts.current_version or 'the current version'}",
+        found=f"{len(blockers)} blocker(s): " + "; ".join(what for what, _, _ in blockers),
+        details=details,
+        remediation=" ; ".join(remedies),
+    )
+
+
+@check(
+    "upgrade.target",
+    title="The next release is mirrored, mapped and signed",
+    markers=["postinstall"],
+    subject="the target release (--to-image or upgrade.to_image)",
+    fails_when="the target or a component is missing from the mirror, ICSP/IDMS do not map the "
+    "release sources, no signature ConfigMap holds the target digest, Upgradeable=False, or "
+    "the target is not newer",
+    remediation="oc adm release mirror the target with its signatures, oc apply -f the "
+    "signature, add the ICSP for both release sources",
+    subjects=target_subjects,
+    gather=gather_target,
+)
+def test_upgrade_target(facts: TargetFacts) -> None:
+    expect(evaluate_target(facts))

@@ -63,3 +63,12 @@ YAML_MAX_DEPTH = int(_seconds("UPI_YAML_MAX_DEPTH", 100))
 #: The most read of a small HTTP reply (a registry token, an error page); the registry ping's
 #: body is never read. Both under HTTP_TIMEOUT for the whole reply, however slowly it arrives.
 HTTP_SMALL_BODY_BYTES = int(_seconds("UPI_HTTP_SMALL_BODY_BYTES", 1024 * 1024))
+#: Registry tag listings (``GET /v2/<repo>/tags/list``, paginated by Link headers): tags asked
+#: per page, the most pages read for one repository (beyond that the tags left are looked up
+#: one by one), and the largest page body.
+TAGS_PAGE_SIZE = int(_seconds("UPI_TAGS_PAGE_SIZE", 1000))
+TAGS_MAX_PAGES = int(_seconds("UPI_TAGS_MAX_PAGES", 20))
+TAGS_MAX_PAGE_BYTES = int(_seconds("UPI_TAGS_MAX_PAGE_BYTES", 4 * 1024 * 1024))
+#: The largest catalog manifest read (mapping.txt, ICSP/IDMS/CatalogSource YAML of
+#: ``oc adm catalog mirror`` or oc-mirror).
+CATALOG_FILE_MAX_BYTES = int(_seconds("UPI_CATALOG_FILE_MAX_BYTES", 256 * 1024 * 1024))

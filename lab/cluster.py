@@ -138,6 +138,39 @@ def push_samples(lab: LabContext, model: ClusterModel) -> None:
                 obj["spec"]["tags"][0]["from"]["name"] = f"{CM.RELEASE_REPO}@{digests[component]}"
 
 
+#: kind -> resource, for what an admin applied from the mirroring (lab.day2_content).
+APPLIED_KINDS = {r.kind: r for r in (CM.R.ICSPS, CM.R.IDMS, CM.R.CATALOGSOURCES, CM.R.CONFIGMAPS)}
+
+
+def apply_day2(lab: LabContext, model: ClusterModel) -> None:
+    """Add what the mirroring told the admin to apply: the catalogs' ICSP/IDMS and
+    CatalogSources, the next release's signature ConfigMap."""
+    from lab.day2_content import cluster_objects
+
+    worker = next(n for n in model.of("nodes") if n["metadata"]["name"].startswith("w"))
+    for obj in cluster_objects(lab.workdir):
+        res = APPLIED_KINDS[obj["kind"]]
+        if res is CM.R.CATALOGSOURCES:  # OLM starts its catalog pod
+            name = obj["metadata"]["name"]
+            CM._pod(
+                model,
+                obj["metadata"]["namespace"],
+                f"{name}-{CM.fake_digest(name)[7:12]}",
+                worker["metadata"]["name"],
+                owner="CatalogSource",
+                labels={"olm.catalogSource": name},
+            )
+        model.add(
+            res,
+            CM._obj(
+                res,
+                obj["metadata"]["name"],
+                obj["metadata"].get("namespace"),
+                **{k: v for k, v in obj.items() if k not in ("apiVersion", "kind")},
+            ),
+        )
+
+
 def serve_snapshot(
     lab: LabContext,
     name: str,
@@ -203,6 +236,7 @@ def start(lab: LabContext) -> dict[str, Any]:
     model = CM.seed_cluster(lab.network, mirror)
     if "mirror" in lab.inventory:
         push_samples(lab, model)
+        apply_day2(lab, model)
     for fn in lab.cluster_edits:
         fn(lab, model)
     snapshot = CM.write_must_gather(model, root / "must-gather")
@@ -344,3 +378,79 @@ def break_everything(lab: LabContext, model: ClusterModel) -> None:
 def _installed_broken(lab: LabContext) -> None:
     remove_bootstrap(lab, ("machine_config",))
     edit(lab, break_everything)
+
+
+# --------------------------------------------------------------------------- day 2 (issue 13)
+
+
+def drop_signatures(lab: LabContext, model: ClusterModel) -> None:
+    """No release signature ConfigMap in openshift-config-managed."""
+    folder = CM.R.CONFIGMAPS.folder
+    model.objects[folder] = [
+        o
+        for o in model.objects.get(folder, [])
+        if "release.openshift.io/verification-signatures" not in o["metadata"].get("labels", {})
+    ]
+
+
+def drop_release_content_source(lab: LabContext, model: ClusterModel) -> None:
+    """The release ICSP maps ocp-release but not ocp-v4.0-art-dev."""
+    icsp = model.one("imagecontentsourcepolicies", "mirror-ocp")
+    entries = icsp["spec"]["repositoryDigestMirrors"]
+    icsp["spec"]["repositoryDigestMirrors"] = [e for e in entries if e["source"] != CM.RELEASE_REPO]
+
+
+def not_upgradeable(lab: LabContext, model: ClusterModel) -> None:
+    """ClusterVersion Upgradeable=False (an admin acknowledgement is outstanding)."""
+    cv = model.one("clusterversions", "version")
+    next(c for c in cv["status"]["conditions"] if c["type"] == "Upgradeable").update(
+        status="False",
+        reason="AdminAckRequired",
+        message="Kubernetes 1.19 removes several APIs; an admin must acknowledge this",
+    )
+
+
+def drop_operator_source(lab: LabContext, model: ClusterModel) -> None:
+    """The redhat-operators ICSP leaves out its first source repository."""
+    icsp = model.one("imagecontentsourcepolicies", "redhat-operators")
+    icsp["spec"]["repositoryDigestMirrors"] = icsp["spec"]["repositoryDigestMirrors"][1:]
+
+
+@scenario(
+    "upgrade-signature-missing",
+    "no release signature ConfigMap for the next release in openshift-config-managed",
+    parts=PARTS,
+)
+def _signature_missing(lab: LabContext) -> None:
+    remove_bootstrap(lab)
+    edit(lab, drop_signatures)
+
+
+@scenario(
+    "upgrade-icsp-incomplete",
+    "the cluster's ICSP maps ocp-release but not ocp-v4.0-art-dev to the mirror",
+    parts=PARTS,
+)
+def _upgrade_icsp(lab: LabContext) -> None:
+    remove_bootstrap(lab)
+    edit(lab, drop_release_content_source)
+
+
+@scenario(
+    "upgrade-not-upgradeable",
+    "ClusterVersion says Upgradeable=False (AdminAckRequired)",
+    parts=PARTS,
+)
+def _not_upgradeable(lab: LabContext) -> None:
+    remove_bootstrap(lab)
+    edit(lab, not_upgradeable)
+
+
+@scenario(
+    "operators-icsp-incomplete",
+    "the cluster's redhat-operators ICSP leaves out one source repository of the mapping",
+    parts=PARTS,
+)
+def _operators_icsp(lab: LabContext) -> None:
+    remove_bootstrap(lab)
+    edit(lab, drop_operator_source)

@@ -489,6 +489,29 @@ def seed_cluster(net: NetworkModel, mirror: str) -> ClusterModel:
             status={"connectionState": {"lastObservedState": "READY"}},
         ),
     )
+    model.add(
+        R.CLUSTERVERSIONS,
+        _obj(
+            R.CLUSTERVERSIONS,
+            "version",
+            spec={"channel": "stable-4.5", "clusterID": fake_digest("cluster")[7:43]},
+            status={
+                "desired": {
+                    "version": VERSION,
+                    "image": f"quay.io/openshift-release-dev/ocp-release@{fake_digest(VERSION)}",
+                },
+                "history": [
+                    {"state": "Completed", "version": VERSION, "image": fake_digest(VERSION)}
+                ],
+                "conditions": [
+                    {"type": "Available", "status": "True"},
+                    {"type": "Failing", "status": "False"},
+                    {"type": "Progressing", "status": "False"},
+                    {"type": "Upgradeable", "status": "True"},
+                ],
+            },
+        ),
+    )
     for pool in ("master", "worker"):
         model.add(
             R.MCPS,

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from lab.day2_content import push_day2
 from lab.imagebuild import Image, Pusher, build_image, manifest_list, raw_blob, tar_layer
 from lab.scenarios import scenario
 
@@ -88,6 +89,10 @@ class RegistryModel:
     auth_mode: str = "htpasswd"
     sources: tuple[str, ...] = (RELEASE_SOURCE, CONTENT_SOURCE)
     components: tuple[str, ...] = COMPONENTS
+    #: Components of the next release (lab.day2_content) left unmirrored.
+    target_missing: tuple[str, ...] = ()
+    #: Images of the redhat-operators catalog left unmirrored (indexes in its mapping).
+    operators_missing: tuple[int, ...] = ()
 
 
 def model_of(lab: LabContext) -> RegistryModel:
@@ -239,7 +244,9 @@ def component_image(name: str, index: int) -> Image:
     return build_image([layer], labels={"io.openshift.build.name": name}, oci=index % 3 == 2)
 
 
-def release_image(references: bytes, base: Image | None = None) -> Image:
+def release_image(
+    references: bytes, base: Image | None = None, version: str = RELEASE_VERSION
+) -> Image:
     base_layer = tar_layer(
         {
             "etc/os-release": b'NAME="Red Hat Enterprise Linux CoreOS"\n',
@@ -249,7 +256,7 @@ def release_image(references: bytes, base: Image | None = None) -> Image:
     metadata = json.dumps(
         {
             "kind": "cincinnati-metadata-v0",
-            "version": RELEASE_VERSION,
+            "version": version,
             "previous": ["4.5.5"],
             "metadata": {},
         }
@@ -263,7 +270,7 @@ def release_image(references: bytes, base: Image | None = None) -> Image:
     if references:
         manifests["release-manifests/image-references"] = references
     top = tar_layer(manifests)
-    return build_image([base_layer, top], labels={"io.openshift.release": RELEASE_VERSION})
+    return build_image([base_layer, top], labels={"io.openshift.release": version})
 
 
 def push_payload(pusher: Pusher, model: RegistryModel) -> dict[str, str]:
@@ -512,6 +519,7 @@ def start(lab: LabContext) -> dict[str, Any]:
         )
         host = f"{ip}:{proxy_port}"
 
+    day2 = push_day2(lab, pusher, host, model)
     secret = pull_secret(host, model.user, model.auth_password or model.password)
     auth_file = lab.workdir / "pull-secret.json"
     auth_file.write_text(json.dumps(secret, indent=2))
@@ -526,8 +534,10 @@ def start(lab: LabContext) -> dict[str, Any]:
             "auth_file": str(auth_file),
             "ca_file": str(client_ca),
             "release_image": f"{host}/{LOCAL_REPOSITORY}:{RELEASE_TAG}",
+            **day2["mirror"],
         },
         "install_config": str(install_config),
+        "upgrade": day2["upgrade"],
     }
 
 
@@ -607,3 +617,21 @@ def _http_realm(lab: LabContext) -> None:
 )
 def _icsp_incomplete(lab: LabContext) -> None:
     model_of(lab).sources = (RELEASE_SOURCE,)
+
+
+@scenario(
+    "upgrade-target-missing-components",
+    "the next release (4.5.13) is mirrored without its etcd and console components",
+    parts=("network", "registry", "cluster"),
+)
+def _target_missing(lab: LabContext) -> None:
+    model_of(lab).target_missing = ("etcd", "console")
+
+
+@scenario(
+    "operators-missing-images",
+    "5 images of the redhat-operators catalog's mapping.txt were never mirrored",
+    parts=_PARTS,
+)
+def _operators_missing(lab: LabContext) -> None:
+    model_of(lab).operators_missing = (0, 1, 2, 5, 9)

@@ -13,6 +13,8 @@
   managementState x skippedImagestreams patterns, as text), ``management_state``,
   ``skipped_imagestreams`` (list), ``samples_registry``, ``degraded`` (will it go Degraded, text or
   bool), ``failing_imagestreams`` (list), ``note``; other keys are shown as they are. Optional.
+- update readiness: when ``results`` hold ``upgrade.*`` records, one verdict for a change board
+  is drawn from them (``update_readiness``): ready, or the list of what blocks the update.
 - ``findings``: log findings (the bundle's findings.json entries), each a dict with any of
   ``count``, ``host``, ``unit``, ``pattern``, ``key``, ``first``, ``last``, ``sample``; the
   ``findings_limit`` (default 20) with the highest count are shown. Optional.
@@ -432,6 +434,73 @@ def _failures(
     return "".join(out)
 
 
+UPGRADE_PREFIX = "upgrade."
+
+
+def update_readiness(results: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]] | None:
+    """The update verdict from the ``upgrade.*`` records: ``("ready", [])``, ``("blocked",
+    blocking records)`` or ``("not assessed", skipped records)``; None without any.
+
+    >>> recs = [{"check": "upgrade.readiness", "subject": "mcp/worker", "outcome": "passed"},
+    ...         {"check": "upgrade.target", "subject": "m/r@sha256:1", "outcome": "skipped"}]
+    >>> update_readiness(recs)[0], update_readiness(recs[:1])[0]
+    ('not assessed', 'not assessed')
+    >>> recs[1]["outcome"] = "failed"
+    >>> update_readiness(recs)[0], [r["check"] for r in update_readiness(recs)[1]]
+    ('blocked', ['upgrade.target'])
+    """
+    mine = [r for r in results if str(r.get("check", "")).startswith(UPGRADE_PREFIX)]
+    if not mine:
+        return None
+    blocking = [r for r in mine if r["outcome"] in ("failed", "error")]
+    if blocking:
+        return "blocked", blocking
+    skipped = [r for r in mine if r["outcome"] == "skipped"]
+    target = any(r["check"] == "upgrade.target" and r["outcome"] == "passed" for r in mine)
+    if skipped or not target:
+        return "not assessed", skipped
+    return "ready", []
+
+
+def _update(results: list[dict[str, Any]], anchors: dict[int, str]) -> str:
+    verdict = update_readiness(results)
+    if verdict is None:
+        return ""
+    state, recs = verdict
+    head = '<h2 id="update">Update readiness</h2>'
+    if state == "ready":
+        target = next(r for r in results if r["check"] == "upgrade.target")
+        return (
+            f'{head}<p class="verdict good">Ready to update: {esc(target.get("message", ""))}'
+            "</p>"
+        )
+    index = {id(r): i for i, r in enumerate(results)}
+    items = []
+    for rec in recs:
+        _, found = split_message(rec.get("message", ""))
+        text = found if rec["outcome"] == "failed" else rec.get("message", "")
+        link = anchors.get(index.get(id(rec), -1))
+        subject = esc(rec["subject"])
+        if link:
+            subject = f'<a href="#{link}">{subject}</a>'
+        fix = rec.get("remediation", "")
+        items.append(
+            f"<li><code>{esc(rec['check'])}</code> {subject} ({esc(rec['outcome'])}): "
+            f"{esc(text)}"
+            + (f'<div class="remedy"><b>fix:</b> {esc(fix)}</div>' if fix else "")
+            + "</li>"
+        )
+    if state == "blocked":
+        return (
+            f'{head}<p class="verdict bad">Not ready to update: {len(recs)} blocker(s)</p>'
+            f"<ul>{''.join(items)}</ul>"
+        )
+    why = "".join(items) or (
+        "<li><code>upgrade.target</code> did not run: give --to-image or upgrade.to_image</li>"
+    )
+    return f'{head}<p class="verdict">Not assessed</p><ul>{why}</ul>'
+
+
 def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -534,7 +603,7 @@ def render_html(data: dict[str, Any]) -> str:
         by_check[rec["check"]].append(rec)
     anchors = {i: f"f{i}" for i, r in enumerate(results) if r["outcome"] in ("failed", "error")}
     cluster = data.get("cluster") or ""
-    parts = [_header(data), _overview(by_check, order, checks)]
+    parts = [_header(data), _overview(by_check, order, checks), _update(results, anchors)]
     if results:
         parts.append(_matrices(results, order, checks, anchors))
     parts.append(_failures(results, order, checks, anchors))

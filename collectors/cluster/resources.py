@@ -79,6 +79,9 @@ MHCS = Resource(
     "machine.openshift.io", "v1beta1", "machinehealthchecks", True, "MachineHealthCheck"
 )
 MACHINES = Resource("machine.openshift.io", "v1beta1", "machines", True, "Machine")
+CLUSTERVERSIONS = Resource(
+    "config.openshift.io", "v1", "clusterversions", False, "ClusterVersion"
+)
 CATALOGSOURCES = Resource(
     "operators.coreos.com", "v1alpha1", "catalogsources", True, "CatalogSource"
 )
@@ -104,5 +107,6 @@ KNOWN: dict[str, Resource] = {
         MHCS,
         MACHINES,
         CATALOGSOURCES,
+        CLUSTERVERSIONS,
     )
 }

@@ -2,7 +2,9 @@
 credentials, the release image and every component it names looked up by digest where the
 install-config's mirrors send the cluster, and (mirror.imagestreams) the ``openshift``
 imagestreams' tags looked up in the mirror (shared with samples.skip_coverage, one batch per
-run: ``collectors.facts.samples``).
+run: ``collectors.facts.samples``), and (mirror.operators) every image of each mirrored operator
+catalog's mapping.txt and its index image, and after install the cluster's ICSP/IDMS and
+CatalogSources against them.
 
 Lookups go through the shared registry client.
 """
@@ -10,15 +12,27 @@ Lookups go through the shared registry client.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from collectors.errors import FactError
+from collectors.cluster import facts as F
+from collectors.cluster.resources import CATALOGSOURCES
+from collectors.errors import FactError, InputError, NotApplicable
 from collectors.facts import samples
 from collectors.facts.samples import StreamFacts
+from collectors.images import lookup as mirror_lookup
+from collectors.images.catalogs import (
+    CatalogManifests,
+    CatalogSourceDoc,
+    catalog_name,
+    read_catalog,
+)
 from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
-from collectors.images.mirrors import MirrorRule, map_reference, matching_rules
+from collectors.images.lookup import ComponentLookup, find_components
+from collectors.images.mirrors import MirrorRule, map_reference
 from collectors.images.registry import Ping, RegistryClient, RegistryError, client_for
 from collectors.images.release import IMAGE_REFERENCES, parse_image_references
 from collectors.install.installconfig import install_config
+from collectors.parsers.catalogmirror import MappingEntry
 from collectors.site import Site
 
 RELEASE_SOURCE = "quay.io/openshift-release-dev/ocp-release"
@@ -53,17 +67,6 @@ def gather_access(site: Site, host: str) -> AccessProbe:
 
 
 # --------------------------------------------------------------------------- mirror.release
-
-
-@dataclass(frozen=True)
-class ComponentLookup:
-    """One component: its source reference, where it was looked for, and whether it was found."""
-
-    name: str
-    source: ImageRef
-    candidates: tuple[ImageRef, ...]
-    found: bool
-    rule: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,32 +118,9 @@ def gather_release(site: Site, subject: str) -> ReleaseFacts:
         )
     refs = parse_image_references(data, subject)
     rules, rules_from = _rules(site, release)
-    mirror_host = site.inv.mirror.registry
-    plan: dict[str, tuple[ImageRef, list[ImageRef], str]] = {}
-    for name, ref in refs.components.items():
-        candidates = map_reference(ref, rules, include_source=False)
-        chosen = matching_rules(ref, rules)
-        rule = chosen[0].origin if chosen else ""
-        if not candidates and ref.registry in (mirror_host, release.registry):
-            candidates = [ref]  # already points into the mirror
-        plan[name] = (ref, candidates, rule)
-    answers = client.has_manifests(c for _, cands, _ in plan.values() for c in cands)
-    lookups: list[ComponentLookup] = []
-    errors: list[str] = []
-    for name, (ref, candidates, rule) in plan.items():
-        results = [answers[c] for c in candidates]
-        found = any(r is True for r in results)
-        if not found:
-            errors += [f"{name}: {r}" for r in results if isinstance(r, FactError)]
-        lookups.append(ComponentLookup(name, ref, tuple(candidates), found, rule))
-    if errors:
-        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        raise FactError(
-            f"{subject}: could not look up {len(errors)} component(s): "
-            + "; ".join(errors[:3])
-            + more
-        )
-    return ReleaseFacts(subject, True, refs.version, tuple(lookups), rules_from)
+    hosts = (site.inv.mirror.registry or "", release.registry)
+    lookups = find_components(client, refs.components, rules, hosts, subject)
+    return ReleaseFacts(subject, True, refs.version, lookups, rules_from)
 
 
 # --------------------------------------------------------------------------- mirror.imagestreams
@@ -154,3 +134,138 @@ def imagestream_names(site: Site) -> list[str]:
 def gather_imagestream(site: Site, subject: str) -> StreamFacts:
     """The stream's tags and where the mirror has them (the batch samples.* shares)."""
     return samples.gather_stream(site, subject)
+
+
+# --------------------------------------------------------------------------- mirror.operators
+
+
+@dataclass(frozen=True)
+class IndexLookup:
+    """A CatalogSource the mirroring wrote, whether its index image is in the mirror, and (after
+    install) the image of the CatalogSource of that name in the cluster (None: not applied)."""
+
+    source: CatalogSourceDoc
+    found: bool
+    in_cluster: str | None = None
+
+
+@dataclass(frozen=True)
+class OperatorsFacts:
+    """One mirrored catalog against the mirror (and, postinstall, the cluster)."""
+
+    catalog: str
+    folder: str
+    layout: str
+    auth_file: str
+    total: int
+    missing: tuple[MappingEntry, ...]
+    indexes: tuple[IndexLookup, ...] = ()
+    rule_files: tuple[str, ...] = ()
+    #: None: the cluster side was not checked (preflight, or no cluster), with ``cluster_note``
+    uncovered: tuple[tuple[str, int], ...] | None = None
+    cluster_note: str = ""
+    #: of the uncovered images, how many the mapping names by tag (ICSP/IDMS map digests only)
+    uncovered_by_tag: int = 0
+
+
+def catalog_folders(site: Site) -> dict[str, Path]:
+    """Subject (the mapping folder's name; its parent too when two share a name) -> folder."""
+    out: dict[str, Path] = {}
+    for path in site.inv.mirror.catalogs:
+        name = catalog_name(path)
+        out[f"{path.parent.name}/{name}" if name in out else name] = path
+    return out
+
+
+def catalog_subjects(site: Site) -> list[str]:
+    return list(catalog_folders(site))
+
+
+def _cluster_side(
+    site: Site, manifests: CatalogManifests, mirror_host: str, indexes: list[IndexLookup]
+) -> tuple[tuple[tuple[str, int], ...] | None, str, int, list[IndexLookup]]:
+    """(uncovered source repositories, why the cluster was not read, how many uncovered
+    images are by tag, the index lookups with what the cluster applied)."""
+    access = site.cluster
+    if access is None or not access.wanted:
+        note = "the cluster side (ICSP/IDMS, CatalogSource) is checked after install"
+        return None, note, 0, indexes
+    try:
+        rules = samples.mirror_rules(site)
+        applied = {
+            (c["metadata"].get("namespace"), c["metadata"]["name"]): str(
+                (c.get("spec") or {}).get("image") or ""
+            )
+            for c in F.listing(site, CATALOGSOURCES, optional=True)
+        }
+    except NotApplicable as exc:
+        return None, f"the cluster side was not checked: {exc}", 0, indexes
+    uncovered: dict[str, int] = {}
+    by_tag = 0
+    for entry in manifests.mapping.entries:
+        routes = map_reference(entry.source, rules, include_source=False)
+        if entry.source.registry != mirror_host and not any(
+            c.registry == mirror_host for c in routes
+        ):
+            uncovered[entry.source.name] = uncovered.get(entry.source.name, 0) + 1
+            by_tag += not entry.source.digest
+    images = set(applied.values())
+    seen = []
+    for i in indexes:
+        image = applied.get((i.source.namespace, i.source.name))
+        if image != i.source.image and i.source.image in images:
+            image = i.source.image  # applied under another name (as the seed's own catalog is)
+        seen.append(IndexLookup(i.source, i.found, image))
+    return tuple(sorted(uncovered.items())), "", by_tag, seen
+
+
+def gather_operators(site: Site, subject: str) -> OperatorsFacts:
+    """Every image of the catalog's mapping (and its index images) looked up in the mirror in
+    one batch; postinstall, the cluster's ICSP/IDMS and CatalogSources compared with it."""
+    folder = catalog_folders(site).get(subject)
+    if folder is None:
+        raise FactError(f"mirror.catalogs: no folder gives the catalog {subject}")
+    manifests = read_catalog(folder)  # InputError (a FactError) naming the folder
+    mirror_host = site.inv.mirror.registry or ""
+    index_refs: list[tuple[CatalogSourceDoc, ImageRef | None]] = []
+    problems = list(manifests.problems)
+    for doc in manifests.catalog_sources:
+        try:
+            index_refs.append((doc, parse_reference(doc.image)))
+        except ImageRefError as exc:
+            problems.append(InputError(doc.file, f"spec.image: {exc}", key="spec.image"))
+    wanted = [e.wanted for e in manifests.mapping.entries]
+    answers = mirror_lookup.lookups(site, [*wanted, *(r for _, r in index_refs if r)])
+    errors = [f"{ref}: {a}" for ref, a in answers.items() if isinstance(a, FactError)]
+    if errors:
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise FactError(
+            f"{subject}: could not look up {len(errors)} image(s): " + "; ".join(errors[:3]) + more
+        )
+    missing = tuple(e for e in manifests.mapping.entries if answers[str(e.wanted)] is not True)
+    indexes = [IndexLookup(doc, bool(ref) and answers[str(ref)] is True) for doc, ref in index_refs]
+    uncovered, note, by_tag, indexes = _cluster_side(site, manifests, mirror_host, indexes)
+    if problems:
+        shown = "; ".join(str(p) for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise FactError(
+            f"{subject}: {len(problems)} part(s) of the catalog manifests do not parse: "
+            f"{shown}{more}; the other {len(manifests.mapping.entries)} mapping line(s) were "
+            f"looked up: {len(missing)} missing from the mirror"
+        ).with_remediation(
+            f"correct or remove the lines named (or run oc adm catalog mirror again into "
+            f"{manifests.folder}), then run the check again"
+        )
+    return OperatorsFacts(
+        catalog=subject,
+        folder=str(manifests.folder),
+        layout=manifests.layout,
+        auth_file=str(site.inv.mirror.auth_file or "<pull-secret>"),
+        total=len(manifests.mapping.entries),
+        missing=missing,
+        indexes=tuple(indexes),
+        rule_files=manifests.rule_files,
+        uncovered=uncovered,
+        cluster_note=note,
+        uncovered_by_tag=by_tag,
+    )

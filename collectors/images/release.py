@@ -14,7 +14,9 @@ every component image (``from: {kind: DockerImage, name: quay.io/...@sha256:...}
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from collectors.errors import InputError
 from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
@@ -64,3 +66,85 @@ def parse_image_references(data: bytes, where: str) -> ReleaseReferences:
                 source, f"tag {tag['name']!r}: {exc}", key=f"{key}.from.name"
             ) from None
     return ReleaseReferences(version, components)
+
+
+# --------------------------------------------------------------------------- release metadata
+
+RELEASE_METADATA = "release-manifests/release-metadata"
+
+
+def parse_release_metadata(data: bytes, where: str) -> str:
+    """The ``version`` of ``release-manifests/release-metadata`` (cincinnati-metadata-v0).
+
+    >>> parse_release_metadata(b'{"kind": "cincinnati-metadata-v0", "version": "4.5.13"}', "r")
+    '4.5.13'
+    """
+    source = f"{where}: {RELEASE_METADATA}"
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise InputError(source, "is not JSON") from None
+    version = doc.get("version") if isinstance(doc, dict) else None
+    if not isinstance(version, str) or not version:
+        raise InputError(source, "has no version", key="version")
+    return version
+
+
+def version_key(version: str) -> tuple[tuple[int, ...], int, tuple[str, ...]]:
+    """A sort key for OpenShift versions: numbers first, a pre-release (``-rc.1``, ``-ec.4``)
+    before its release, an OKD date suffix (``-0.okd-2023-03-04``) compared as text.
+
+    >>> sorted(["4.10.1", "4.9.30", "4.10.0-rc.1", "4.10.0"], key=version_key)
+    ['4.9.30', '4.10.0-rc.1', '4.10.0', '4.10.1']
+    """
+    core, _, pre = version.strip().lstrip("v").partition("-")
+    numbers = []
+    for part in core.split("."):
+        digits = "".join(ch for ch in part if ch.isdigit())
+        numbers.append(int(digits) if digits else 0)
+    okd = pre.startswith("0.okd")
+    return tuple(numbers), (1 if not pre or okd else 0), tuple(pre.split("."))
+
+
+# --------------------------------------------------------------------------- signatures
+
+SIGNATURE_NAMESPACE = "openshift-config-managed"
+SIGNATURE_LABEL = "release.openshift.io/verification-signatures"
+_SIGNATURE_KEY = re.compile(r"^sha256-([0-9a-f]{64})(?:-([1-9][0-9]*))?$")
+
+
+@dataclass(frozen=True)
+class SignatureMap:
+    """What one signature ConfigMap holds: release digests it signs, keys of another shape."""
+
+    name: str
+    digests: frozenset[str]
+    unexpected: tuple[str, ...]
+
+
+def read_signature_configmap(obj: dict[str, Any]) -> SignatureMap:
+    """The digests a ``release.openshift.io/verification-signatures`` ConfigMap signs: binaryData
+    keys ``sha256-<hex>-<n>`` (oc adm release mirror, oc-mirror) or ``sha256-<hex>``; any other
+    key (or a signature put in ``data``) is listed as unexpected (the CVO ignores it).
+
+    >>> cm = {"metadata": {"name": "sigs"},
+    ...       "binaryData": {"sha256-" + "a" * 64 + "-1": "b3du", "sha256-xyz": "b3du"}}
+    >>> s = read_signature_configmap(cm)
+    >>> sorted(d[:10] for d in s.digests), s.unexpected
+    (['sha256:aaa'], ('binaryData.sha256-xyz',))
+    """
+    name = str((obj.get("metadata") or {}).get("name", "?"))
+    binary = obj.get("binaryData") or {}
+    digests: set[str] = set()
+    unexpected: list[str] = []
+    if not isinstance(binary, dict):
+        return SignatureMap(name, frozenset(), ("binaryData (not a mapping)",))
+    for key, value in binary.items():
+        m = _SIGNATURE_KEY.match(str(key))
+        if m and isinstance(value, str) and value:
+            digests.add(f"sha256:{m.group(1)}")
+        else:
+            unexpected.append(f"binaryData.{key}")
+    for key in obj.get("data") or {}:
+        unexpected.append(f"data.{key} (signatures belong in binaryData)")
+    return SignatureMap(name, frozenset(digests), tuple(unexpected))

@@ -121,6 +121,16 @@ class Mirror:
     auth_file: Path | None
     ca_file: Path | None
     release_image: str | None
+    #: Folders of ``oc adm catalog mirror`` manifests or oc-mirror results (mirror.operators).
+    catalogs: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """The next release: ``to_image``, a digest reference (what ``oc adm upgrade --to-image``
+    takes in a disconnected cluster)."""
+
+    to_image: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,7 @@ class Inventory:
     install_config: Path | None
     raw: dict[str, Any] = field(repr=False, compare=False)
     lines: dict[str, int] = field(repr=False, compare=False)
+    upgrade: Upgrade = field(default_factory=Upgrade)
 
     @property
     def cluster_domain(self) -> str:

@@ -33,6 +33,7 @@ from collectors.inventory.model import (
     Node,
     SshDefaults,
     SshTarget,
+    Upgrade,
     split_host_port,
 )
 
@@ -328,15 +329,46 @@ def ignition(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[
 def mirror(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
     """``mirror``: the mirror registry, its credentials and CA, and the release image."""
     mirror_raw = v.mapping(
-        data.get("mirror"), "mirror", {"registry", "auth_file", "ca_file", "release_image"}
+        data.get("mirror"),
+        "mirror",
+        {"registry", "auth_file", "ca_file", "release_image", "catalogs"},
     )
     result = Mirror(
         registry=v.string(mirror_raw, "mirror.registry"),
         auth_file=v.path_value(mirror_raw, "mirror.auth_file"),
         ca_file=v.path_value(mirror_raw, "mirror.ca_file"),
         release_image=v.string(mirror_raw, "mirror.release_image"),
+        catalogs=_catalogs(v, mirror_raw),
     )
     return {"mirror": result}
+
+
+def _catalogs(v: Validator, mirror_raw: dict[str, Any]) -> tuple[Path, ...]:
+    """``mirror.catalogs``: a list of folders (relative to the inventory)."""
+    raw = mirror_raw.get("catalogs")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        v.problem(
+            "mirror.catalogs",
+            "must be a list of folders (oc adm catalog mirror manifests or oc-mirror results)",
+        )
+        return ()
+    found: list[Path] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, str) or not item.strip():
+            v.problem(f"mirror.catalogs[{i}]", f"must be a folder path (got {item!r})")
+            continue
+        path = Path(item).expanduser()
+        found.append(path if path.is_absolute() else (v.path.parent / path).resolve())
+    return tuple(found)
+
+
+def upgrade(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
+    """``upgrade.to_image``: the next release, a digest reference (upgrade.target says so when
+    it is not one; the rest of the run goes on)."""
+    raw = v.mapping(data.get("upgrade"), "upgrade", {"to_image"})
+    return {"upgrade": Upgrade(to_image=v.string(raw, "upgrade.to_image"))}
 
 
 def install_config(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
@@ -356,4 +388,5 @@ SECTIONS: tuple[tuple[str, Section], ...] = (
     ("ignition", ignition),
     ("mirror", mirror),
     ("install_config", install_config),
+    ("upgrade", upgrade),
 )

@@ -12,6 +12,7 @@ The API the checks (and other helpers) use::
     client.has_manifests(refs)                  # {ref: True | False | FactError}, in parallel
     client.image_manifest(ref)                  # the single-image manifest (index followed)
     client.read_file(ref, "release-manifests/image-references")     # bytes from the layers
+    client.list_tags("mirror:5000/rhscl/nginx")  # every tag (paginated, bounded), None if no repo
 
 Where a reference is pulled from under mirror rules:
 ``collectors.images.mirrors.map_reference(ref, rules)`` with rules from
@@ -21,9 +22,9 @@ Every failure other than "not there" (404) raises :class:`RegistryError` (a Fact
 message names the reference and the registry's answer, never a password or token.
 
 The modules, by job: ``errors`` (RegistryError), ``auth`` (challenges, Basic credentials, Bearer
-tokens), ``manifests`` (media types, HEAD and GET), ``blobs`` (downloads, files from layers) and
-``client`` (RegistryClient: sessions, retries, ping; ``client_for``). Every name is re-exported
-here.
+tokens), ``manifests`` (media types, HEAD and GET), ``blobs`` (downloads, files from layers),
+``tags`` (tag listings) and ``client`` (RegistryClient: sessions, retries, ping;
+``client_for``). Every name is re-exported here.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from collectors.images.registry.auth import AuthMixin
 from collectors.images.registry.blobs import BlobsMixin
 from collectors.images.registry.errors import RegistryError, tls_reason
 from collectors.images.registry.manifests import ManifestsMixin
+from collectors.images.registry.tags import TagsMixin
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def system_ca() -> str | bool:
     return True
 
 
-class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin):
+class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
     """One client per run: a keep-alive pool, cached auth per host and scope, a thread pool."""
 
     def __init__(

@@ -1,0 +1,219 @@
+"""Benchmark: mirror.operators on a catalog mapping of 20,000 images against the lab registry.
+
+    python bench/operators.py [--images 20000] [--per-repo 40] [--skopeo-sample 20]
+
+Starts a lab with the registry part, pushes the images by digest (OCI manifests sharing their
+blobs, ``--per-repo`` per repository, 2% left out), writes an ``oc adm catalog mirror`` manifests
+folder (mapping.txt with digest sources pushed under hash tags, as oc does), then times, in one
+run and on the same images:
+
+- the suite: ``collectors.facts.mirror.gather_operators`` (read + parse mapping.txt, one parallel
+  batch through the shared RegistryClient), per image, with its peak Python memory
+  (tracemalloc) at a quarter of the mapping and at the whole of it;
+- the floor: a 16-thread keep-alive ``HEAD`` loop with requests, credentials preset;
+- what users script today: ``skopeo inspect`` per image, timed on a sample and extrapolated.
+
+Aims (issue 13): the suite within 1.2x of the floor, at least 10x faster than skopeo, memory
+flat (what grows is the parsed mapping, a few hundred bytes per line, not the lookups).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from collectors.facts.mirror import gather_operators  # noqa: E402
+from collectors.images.registry import OCI_MANIFEST  # noqa: E402
+from collectors.inventory import load_inventory  # noqa: E402
+from collectors.site import Site  # noqa: E402
+from lab import Lab  # noqa: E402
+from lab.imagebuild import Pusher, build_image, tar_layer  # noqa: E402
+from lab.registry import model_of  # noqa: E402
+
+
+def push_all(lab: Lab, host: str, images: list[tuple[str, bytes]]) -> None:
+    """Push each (repository, manifest) with 16 threads; blobs once per repository."""
+    reg = model_of(lab)
+    ca = str(lab.workdir / "registry" / "certs" / "ca.crt")
+    base = build_image([tar_layer({"README": b"bench operator\n"})], oci=True)
+    local = threading.local()
+
+    def pusher() -> Pusher:
+        if not hasattr(local, "pusher"):
+            local.pusher = Pusher(host, reg.user, reg.password, ca)
+        return local.pusher
+
+    repos = sorted({r for r, _ in images})
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda r: [pusher().blob(r, b) for b in (*base.layers, base.config)], repos))
+        list(
+            pool.map(
+                lambda im: pusher().manifest(im[0], _digest(im[1]), im[1], OCI_MANIFEST), images
+            )
+        )
+
+
+def _digest(body: bytes) -> str:
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def catalog(n: int, per_repo: int) -> list[tuple[str, bytes]]:
+    base = build_image([tar_layer({"README": b"bench operator\n"})], oci=True)
+    out = []
+    for i in range(n):
+        img = build_image(base.layers, oci=True, annotations={"bench/n": str(i)})
+        out.append((f"bench/op-{i // per_repo:04d}", img.manifest))
+    return out
+
+
+def write_mapping(folder: Path, host: str, images: list[tuple[str, bytes]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for repo, body in images:
+        digest = _digest(body)
+        lines.append(f"registry.redhat.io/{repo}@{digest}={host}/{repo}:{digest[7:15]}")
+    (folder / "mapping.txt").write_text("\n".join(lines) + "\n")
+
+
+def suite_run(inventory: Path, subject: str, *, memory: bool = False) -> tuple[float, int, int]:
+    """(seconds, peak traced bytes or 0, images missing) of one gather on a fresh Site; timed
+    without tracemalloc (which slows allocation), measured for memory in a separate run."""
+    site = Site(load_inventory(inventory))
+    if memory:
+        tracemalloc.start()
+    t = time.perf_counter()
+    facts = gather_operators(site, subject)
+    seconds = time.perf_counter() - t
+    peak = tracemalloc.get_traced_memory()[1] if memory else 0
+    if memory:
+        tracemalloc.stop()
+    site.registry.close()
+    return seconds, peak, len(facts.missing)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--images", type=int, default=20000)
+    parser.add_argument("--per-repo", type=int, default=40)
+    parser.add_argument("--skopeo-sample", type=int, default=20)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-operators-"))
+    lab = Lab(work / "lab", "clean", parts=("registry",), max_seconds=1800)
+    try:
+        lab.start()
+        host = lab.inventory["mirror"]["registry"]
+        images = catalog(args.images, args.per_repo)
+        present = [im for k, im in enumerate(images) if k % 50 != 7]
+        t = time.perf_counter()
+        push_all(lab, host, present)
+        print(f"pushed {len(present)} of {len(images)} images in {time.perf_counter() - t:.1f} s")
+
+        quarter = images[: len(images) // 4]
+        write_mapping(work / "quarter" / "bench-quarter-manifests", host, quarter)
+        write_mapping(work / "all" / "bench-operators-manifests", host, images)
+        lab.write_inventory(
+            mirror={
+                **lab.inventory["mirror"],
+                "catalogs": [
+                    str(work / "quarter" / "bench-quarter-manifests"),
+                    str(work / "all" / "bench-operators-manifests"),
+                ],
+            }
+        )
+        _, q_peak, _ = suite_run(lab.inventory_path, "bench-quarter-manifests", memory=True)
+        _, peak, _ = suite_run(lab.inventory_path, "bench-operators-manifests", memory=True)
+        suite_s, _, missing = suite_run(lab.inventory_path, "bench-operators-manifests")
+        assert missing == len(images) - len(present), missing
+
+        reg = model_of(lab)
+        session = requests.Session()
+        session.trust_env = False
+        session.mount("https://", requests.adapters.HTTPAdapter(pool_maxsize=16))
+        ca = str(lab.workdir / "registry" / "certs" / "ca.crt")
+
+        def head(image: tuple[str, bytes]) -> int:
+            return session.head(
+                f"https://{host}/v2/{image[0]}/manifests/{_digest(image[1])}",
+                auth=(reg.user, reg.password),
+                headers={"Accept": OCI_MANIFEST},
+                verify=ca,
+                timeout=10,
+            ).status_code
+
+        t = time.perf_counter()
+        with ThreadPoolExecutor(16) as pool:
+            codes = list(pool.map(head, images))
+        floor_s = time.perf_counter() - t
+        assert codes.count(404) == len(images) - len(present)
+
+        skopeo_s = None
+        if shutil.which("skopeo") and args.skopeo_sample:
+            certs = work / "skopeo-certs"
+            certs.mkdir()
+            shutil.copy(ca, certs / "ca.crt")
+            sample = present[: args.skopeo_sample]
+            t = time.perf_counter()
+            for repo, body in sample:
+                subprocess.run(
+                    [
+                        "skopeo",
+                        "inspect",
+                        "--raw",
+                        "--cert-dir",
+                        str(certs),
+                        "--creds",
+                        f"{reg.user}:{reg.password}",
+                        f"docker://{host}/{repo}@{_digest(body)}",
+                    ],
+                    capture_output=True,
+                    check=True,
+                    timeout=60,
+                )
+            skopeo_s = (time.perf_counter() - t) / len(sample) * len(images)
+
+        n = len(images)
+        print(f"mapping of {n} images in {n // args.per_repo} repositories, {missing} missing")
+        print(
+            f"suite (mirror.operators gather):        {suite_s:7.2f} s  "
+            f"{suite_s / n * 1000:6.3f} ms/image"
+        )
+        print(
+            f"floor (16-thread keep-alive HEAD loop): {floor_s:7.2f} s  "
+            f"{floor_s / n * 1000:6.3f} ms/image   suite/floor = {suite_s / floor_s:.2f} "
+            "(aim <= 1.2)"
+        )
+        if skopeo_s is not None:
+            print(
+                f"skopeo inspect loop (from {args.skopeo_sample}):       {skopeo_s:7.1f} s  "
+                f"{skopeo_s / n * 1000:6.2f} ms/image   skopeo/suite = {skopeo_s / suite_s:.0f}x "
+                "(aim >= 10x)"
+            )
+        print(
+            f"peak Python memory: {q_peak / 2**20:.1f} MiB for {len(quarter)} images, "
+            f"{peak / 2**20:.1f} MiB for {n} "
+            f"({(peak - q_peak) / max(1, n - len(quarter)):.0f} bytes per extra mapping line)"
+        )
+    finally:
+        lab.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
