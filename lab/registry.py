@@ -88,6 +88,8 @@ class RegistryModel:
     auth_mode: str = "htpasswd"
     sources: tuple[str, ...] = (RELEASE_SOURCE, CONTENT_SOURCE)
     components: tuple[str, ...] = COMPONENTS
+    #: Top-level install-config keys replaced (installconfig.* scenarios), applied last.
+    install_config_edits: dict[str, Any] = field(default_factory=dict)
 
 
 def model_of(lab: LabContext) -> RegistryModel:
@@ -349,6 +351,7 @@ def render_install_config(
         "metadata": {"name": net.cluster},
         "networking": {
             "clusterNetwork": [{"cidr": "10.128.0.0/14", "hostPrefix": 23}],
+            "machineNetwork": [{"cidr": machine_network(lab)}],
             "networkType": "OpenShiftSDN",
             "serviceNetwork": ["172.30.0.0/16"],
         },
@@ -362,7 +365,13 @@ def render_install_config(
             {"mirrors": [f"{host}/{LOCAL_REPOSITORY}"], "source": s} for s in sources
         ],
     }
+    doc.update(model_of(lab).install_config_edits)
     return yaml.safe_dump(doc, sort_keys=False, width=4096)
+
+
+def machine_network(lab: LabContext) -> str:
+    """The slot's /16: every node, VIP and the registry of the lab (127.<20+slot>.0.0/16)."""
+    return f"127.{20 + lab.slot}.0.0/16"
 
 
 def _check_free(host: str, port: int) -> None:
@@ -607,3 +616,33 @@ def _http_realm(lab: LabContext) -> None:
 )
 def _icsp_incomplete(lab: LabContext) -> None:
     model_of(lab).sources = (RELEASE_SOURCE,)
+
+
+# --------------------------------------------------------------------------- installconfig.*
+
+
+@scenario(
+    "installconfig-overlap",
+    "install-config's serviceNetwork is the nodes' own /16 and machineNetwork a /24 elsewhere",
+    parts=_PARTS,
+)
+def _installconfig_overlap(lab: LabContext) -> None:
+    edits = model_of(lab).install_config_edits
+    edits["networking"] = {
+        "clusterNetwork": [{"cidr": "10.128.0.0/14", "hostPrefix": 23}],
+        "machineNetwork": [{"cidr": "192.168.126.0/24"}],
+        "networkType": "OVNKubernetes",
+        "serviceNetwork": [machine_network(lab)],
+    }
+
+
+@scenario(
+    "installconfig-other-site",
+    "install-config names cluster ocp46, one control-plane replica and 3 compute replicas",
+    parts=_PARTS,
+)
+def _installconfig_other_site(lab: LabContext) -> None:
+    edits = model_of(lab).install_config_edits
+    edits["metadata"] = {"name": "ocp46"}
+    edits["controlPlane"] = {"hyperthreading": "Enabled", "name": "master", "replicas": 1}
+    edits["compute"] = [{"hyperthreading": "Enabled", "name": "worker", "replicas": 3}]

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,21 @@ def _entries(value: Any, where: str, key: str) -> list[Any]:
     return value
 
 
+def _cluster_entry(item: Any, where: str, key: str) -> tuple[IPNetwork, int | None]:
+    """One clusterNetwork entry: its CIDR and hostPrefix (4.1's hostSubnetLength converted)."""
+    if not isinstance(item, dict):
+        raise InputError(where, "must be a mapping with cidr and hostPrefix", key=key)
+    cidr = _cidr(item.get("cidr"), where, key + ".cidr")
+    prefix = item.get("hostPrefix")
+    subnet_bits = item.get("hostSubnetLength")
+    for name, value in (("hostPrefix", prefix), ("hostSubnetLength", subnet_bits)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise InputError(where, f"must be a number (got {value!r})", key=f"{key}.{name}")
+    if prefix is None and subnet_bits is not None:
+        prefix = cidr.max_prefixlen - subnet_bits
+    return cidr, prefix
+
+
 def networking_of(doc: dict[str, Any], where: str) -> Networking:
     """The networks of an install-config; InputError naming the key for one that does not parse
     (``networking.clusterNetwork[0].cidr``). The 4.1-era ``machineCIDR`` is read too."""
@@ -114,22 +130,17 @@ def networking_of(doc: dict[str, Any], where: str) -> Networking:
     if net.get("machineCIDR") is not None:
         machine.append(_cidr(net["machineCIDR"], where, "networking.machineCIDR"))
     cluster = []
-    for i, item in enumerate(
-        _entries(net.get("clusterNetwork"), where, "networking.clusterNetwork")
-    ):
-        key = f"networking.clusterNetwork[{i}]"
-        if not isinstance(item, dict):
-            raise InputError(where, "must be a mapping with cidr and hostPrefix", key=key)
-        prefix = item.get("hostPrefix")
-        if prefix is not None and (isinstance(prefix, bool) or not isinstance(prefix, int)):
-            raise InputError(where, f"must be a number (got {prefix!r})", key=key + ".hostPrefix")
-        cluster.append((_cidr(item.get("cidr"), where, key + ".cidr"), prefix))
+    for plural in ("clusterNetwork", "clusterNetworks"):  # the plural: 4.1/4.2, deprecated
+        for i, item in enumerate(_entries(net.get(plural), where, f"networking.{plural}")):
+            cluster.append(_cluster_entry(item, where, f"networking.{plural}[{i}]"))
     service = [
         _cidr(item, where, f"networking.serviceNetwork[{i}]")
         for i, item in enumerate(
             _entries(net.get("serviceNetwork"), where, "networking.serviceNetwork")
         )
     ]
+    if net.get("serviceCIDR") is not None:  # 4.1-era name
+        service.append(_cidr(net["serviceCIDR"], where, "networking.serviceCIDR"))
     return Networking(
         tuple(machine), tuple(cluster), tuple(service), str(net.get("networkType") or "")
     )
@@ -145,9 +156,27 @@ class SiteSettings:
     control_plane_replicas: Any
     compute_replicas: tuple[tuple[str, Any], ...]  # (pool name, replicas)
     platforms: tuple[str, ...]
-    has_ssh_key: bool
+    ssh_key: str  # "" when absent, the key type (ssh-ed25519, ...), or "not a public key"
     proxy: bool
     no_proxy: tuple[str, ...] = field(default=())
+
+
+_SSH_KEY = re.compile(
+    r"^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9@.-]+) [A-Za-z0-9+/]{16,}"
+)
+
+
+def ssh_key_kind(value: Any) -> str:
+    """``""`` for no sshKey, the first key's type, or ``not a public key`` for a placeholder.
+
+    >>> ssh_key_kind("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI me"), ssh_key_kind("insert_key")
+    ('ssh-ed25519', 'not a public key')
+    """
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    found = _SSH_KEY.match(text)
+    return found.group(1) if found else "not a public key"
 
 
 def site_settings_of(doc: dict[str, Any]) -> SiteSettings:
@@ -172,7 +201,7 @@ def site_settings_of(doc: dict[str, Any]) -> SiteSettings:
             if isinstance(c, dict)
         ),
         platforms=tuple(str(k) for k in platform),
-        has_ssh_key=bool(str(doc.get("sshKey") or "").strip()),
+        ssh_key=ssh_key_kind(doc.get("sshKey")),
         proxy=bool(proxy.get("httpProxy") or proxy.get("httpsProxy")),
         no_proxy=tuple(p.strip() for p in no_proxy.split(",") if p.strip()),
     )
