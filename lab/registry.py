@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from lab.imagebuild import Image, Pusher, build_image, manifest_list, raw_blob, tar_layer
+from lab.model import Record
 from lab.scenarios import scenario
 
 if TYPE_CHECKING:
@@ -88,6 +89,9 @@ class RegistryModel:
     auth_mode: str = "htpasswd"
     sources: tuple[str, ...] = (RELEASE_SOURCE, CONTENT_SOURCE)
     components: tuple[str, ...] = COMPONENTS
+    #: Address the mirror by its name (in the lab zones) through the site DNS
+    #: (mirror.resolve_via_site_dns) instead of by its IP.
+    by_name: bool = False
     #: Top-level install-config keys replaced (installconfig.* scenarios), applied last.
     install_config_edits: dict[str, Any] = field(default_factory=dict)
 
@@ -520,6 +524,8 @@ def start(lab: LabContext) -> dict[str, Any]:
             ready=lambda: _tls_ready(ip, proxy_port, certs / "ca.crt"),
         )
         host = f"{ip}:{proxy_port}"
+    elif model.by_name:
+        host = f"{registry_name}:{port}"
 
     secret = pull_secret(host, model.user, model.auth_password or model.password)
     auth_file = lab.workdir / "pull-secret.json"
@@ -529,15 +535,15 @@ def start(lab: LabContext) -> dict[str, Any]:
     install_config.write_text(
         render_install_config(lab, host, secret, client_ca.read_text(), model.sources)
     )
-    return {
-        "mirror": {
-            "registry": host,
-            "auth_file": str(auth_file),
-            "ca_file": str(client_ca),
-            "release_image": f"{host}/{LOCAL_REPOSITORY}:{RELEASE_TAG}",
-        },
-        "install_config": str(install_config),
+    mirror = {
+        "registry": host,
+        "auth_file": str(auth_file),
+        "ca_file": str(client_ca),
+        "release_image": f"{host}/{LOCAL_REPOSITORY}:{RELEASE_TAG}",
     }
+    if model.by_name:
+        mirror["resolve_via_site_dns"] = True
+    return {"mirror": mirror, "install_config": str(install_config)}
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -646,3 +652,36 @@ def _installconfig_other_site(lab: LabContext) -> None:
     edits["metadata"] = {"name": "ocp46"}
     edits["controlPlane"] = {"hyperthreading": "Enabled", "name": "master", "replicas": 1}
     edits["compute"] = [{"hyperthreading": "Enabled", "name": "worker", "replicas": 3}]
+
+
+# --------------------------------------------------------------------------- dns.mirror
+
+
+def name_the_registry(lab: LabContext) -> Record:
+    """Address the mirror by ``registry.<base_domain>``, in the lab zones (both servers)."""
+    model_of(lab).by_name = True
+    net = lab.network
+    record = Record(f"registry.{net.base_domain}", "A", lab.ip(105))
+    net.forward.append(record)
+    net.reverse.append(Record(lab.ip(105), "PTR", record.owner))
+    return record
+
+
+@scenario(
+    "mirror-by-name",
+    "the mirror is reached by its name through the site DNS (mirror.resolve_via_site_dns)",
+    parts=_PARTS,
+)
+def _mirror_by_name(lab: LabContext) -> None:
+    name_the_registry(lab)
+
+
+@scenario(
+    "mirror-name-not-in-secondary",
+    "the mirror's name is in ns1's zone but not in ns2's (the nodes use both)",
+    parts=_PARTS,
+)
+def _mirror_name_not_in_secondary(lab: LabContext) -> None:
+    record = name_the_registry(lab)
+    net = lab.network
+    net.secondary_forward = [r for r in net.forward if r is not record]
