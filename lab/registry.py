@@ -89,6 +89,9 @@ class RegistryModel:
     auth_mode: str = "htpasswd"
     sources: tuple[str, ...] = (RELEASE_SOURCE, CONTENT_SOURCE)
     components: tuple[str, ...] = COMPONENTS
+    #: The served certificate: "good"; "no-san" (CN only); "near-expiry" (10 days left);
+    #: "intermediate" (signed by an intermediate CA the registry does not send).
+    leaf: str = "good"
     #: Address the mirror by its name (in the lab zones) through the site DNS
     #: (mirror.resolve_via_site_dns) instead of by its IP.
     by_name: bool = False
@@ -130,7 +133,7 @@ def _pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def make_ca(cn: str) -> tuple[Any, x509.Certificate]:
+def make_ca(cn: str, path_length: int | None = 0) -> tuple[Any, x509.Certificate]:
     """A self-signed CA (EC P-256), valid for a year."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC)
@@ -142,7 +145,7 @@ def make_ca(cn: str) -> tuple[Any, x509.Certificate]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(hours=1))
         .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
@@ -163,23 +166,59 @@ def make_ca(cn: str) -> tuple[Any, x509.Certificate]:
     return key, cert
 
 
+def make_intermediate(root_key: Any, root_cert: x509.Certificate) -> tuple[Any, x509.Certificate]:
+    """An intermediate CA signed by ``root`` (whose path length must allow one)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("upi-lab registry intermediate CA"))
+        .issuer_name(root_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=300))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(root_key, hashes.SHA256())
+    )
+    return key, cert
+
+
 def make_server_cert(
-    ca_key: Any, ca_cert: x509.Certificate, ip: str, dns: list[str]
+    ca_key: Any,
+    ca_cert: x509.Certificate,
+    ip: str,
+    dns: list[str],
+    *,
+    days: float = 90,
+    san: bool = True,
 ) -> tuple[Any, x509.Certificate]:
+    """A server certificate for ``ip`` and ``dns`` in its SAN (``san=False``: CN only, as
+    ``openssl req -x509`` without ``-addext`` makes it), valid ``days``."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC)
     sans: list[x509.GeneralName] = [x509.IPAddress(ipaddress.ip_address(ip))]
     sans += [x509.DNSName(d) for d in dns]
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(_name(dns[0] if dns else ip))
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=90))
-        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .not_valid_after(now + datetime.timedelta(days=days))
+    )
+    if san:
+        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+    cert = (
+        builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
         )
@@ -396,6 +435,7 @@ def _tls_ready(host: str, port: int, ca_file: Path) -> bool:
     """Ready when *our* server answers: a TLS handshake verified by this lab's CA (a stray
     server from another lab on the same address would fail it)."""
     ctx = ssl.create_default_context(cafile=str(ca_file))
+    ctx.check_hostname = False  # the chain proves it is ours (a no-SAN scenario has no name)
     try:
         with (
             socket.create_connection((host, port), timeout=0.5) as raw,
@@ -432,10 +472,27 @@ def start(lab: LabContext) -> dict[str, Any]:
         _check_free(ip, p)
     registry_name = f"registry.{lab.network.base_domain}"
 
-    ca_key, ca_cert = make_ca("upi-lab registry CA")
+    ca_key, ca_cert = make_ca(
+        "upi-lab registry CA", path_length=1 if model.leaf == "intermediate" else 0
+    )
     (certs / "ca.crt").write_bytes(_pem(ca_cert))
-    key, cert = make_server_cert(ca_key, ca_cert, ip, [registry_name])
-    (certs / "domain.crt").write_bytes(_pem(cert) + _pem(ca_cert))
+    ready_ca = certs / "ca.crt"  # what the lab itself verifies the registry with
+    if model.leaf == "intermediate":
+        int_key, int_cert = make_intermediate(ca_key, ca_cert)
+        key, cert = make_server_cert(int_key, int_cert, ip, [registry_name])
+        (certs / "domain.crt").write_bytes(_pem(cert))  # the intermediate is not served
+        ready_ca = certs / "lab-chain.crt"
+        ready_ca.write_bytes(_pem(int_cert) + _pem(ca_cert))
+    else:
+        key, cert = make_server_cert(
+            ca_key,
+            ca_cert,
+            ip,
+            [registry_name],
+            days=10 if model.leaf == "near-expiry" else 90,
+            san=model.leaf != "no-san",
+        )
+        (certs / "domain.crt").write_bytes(_pem(cert) + _pem(ca_cert))
     _write_key(certs / "domain.key", key)
     _, other_cert = make_ca("upi-lab unrelated CA")
     (certs / "other-ca.crt").write_bytes(_pem(other_cert))
@@ -495,10 +552,12 @@ def start(lab: LabContext) -> dict[str, Any]:
     lab.procs.spawn(
         "registry",
         ["/usr/bin/docker-registry", "serve", str(config)],
-        ready=lambda: _tls_ready(ip, port, certs / "ca.crt"),
+        ready=lambda: _tls_ready(ip, port, ready_ca),
     )
 
-    pusher = Pusher(f"{ip}:{port}", model.user, model.password, str(certs / "ca.crt"))
+    pusher = Pusher(f"{ip}:{port}", model.user, model.password, str(ready_ca))
+    if model.leaf == "no-san":
+        pusher.session.verify = False  # the lab's own push: the chain is ours, the name absent
     digests = push_payload(pusher, model)
     (root / "payload.json").write_text(json.dumps(digests, indent=1))
 
@@ -685,3 +744,29 @@ def _mirror_name_not_in_secondary(lab: LabContext) -> None:
     record = name_the_registry(lab)
     net = lab.network
     net.secondary_forward = [r for r in net.forward if r is not record]
+
+
+# --------------------------------------------------------------------------- mirror.certificate
+
+
+@scenario(
+    "mirror-cert-no-san",
+    "the mirror's certificate has a CN and no subjectAltName (openssl req -x509 without -addext)",
+    parts=_PARTS,
+)
+def _cert_no_san(lab: LabContext) -> None:
+    model_of(lab).leaf = "no-san"
+
+
+@scenario("mirror-cert-near-expiry", "the mirror's certificate expires in 10 days", parts=_PARTS)
+def _cert_near_expiry(lab: LabContext) -> None:
+    model_of(lab).leaf = "near-expiry"
+
+
+@scenario(
+    "mirror-cert-incomplete-chain",
+    "the mirror's leaf is signed by an intermediate CA the registry does not send",
+    parts=_PARTS,
+)
+def _cert_incomplete(lab: LabContext) -> None:
+    model_of(lab).leaf = "intermediate"

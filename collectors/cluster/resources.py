@@ -78,6 +78,8 @@ MCPS = Resource(
 MHCS = Resource(
     "machine.openshift.io", "v1beta1", "machinehealthchecks", True, "MachineHealthCheck"
 )
+#: image.config.openshift.io/cluster: additionalTrustedCA, registrySources (mirror.cluster_trust)
+IMAGE_CONFIGS = Resource("config.openshift.io", "v1", "images", False, "Image")
 CATALOGSOURCES = Resource(
     "operators.coreos.com", "v1alpha1", "catalogsources", True, "CatalogSource"
 )
@@ -102,5 +104,6 @@ KNOWN: dict[str, Resource] = {
         MCPS,
         MHCS,
         CATALOGSOURCES,
+        IMAGE_CONFIGS,
     )
 }

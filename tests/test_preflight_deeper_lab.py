@@ -1,0 +1,170 @@
+"""Issue 14's checks against the real lab: mirror.certificate on the served chain, dns.mirror and
+dns.cluster_wildcard on BIND, installconfig.networks/site on the lab's install-config,
+mirror.cluster_trust on the cluster part's snapshot, time.sync on a real chrony. The clean lab
+passes each; each scenario fails it for its reason; bad input is an error naming what and where.
+
+Single checks run in this process (the plugin's gather/evaluate path, ``in_process``); one suite
+run per lab shows the verdicts reach the report."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+import checks.dns  # noqa: F401 - registers the checks for in_process
+import checks.installconfig  # noqa: F401
+import checks.mirror  # noqa: F401
+from lab import Lab
+from lab.core import start_alone
+from tests.suite import run_suite
+from tests.test_mirror_lab import in_process
+
+
+@pytest.fixture
+def start_mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Lab]]:
+    labs: list[Lab] = []
+
+    def start(scenario: str) -> Lab:
+        lab = Lab(tmp_path_factory.mktemp(scenario), scenario, max_seconds=600)
+        labs.append(lab)
+        return start_alone(lab)
+
+    yield start
+    for lab in labs:
+        lab.stop()
+
+
+def registry(lab: Lab) -> str:
+    return str(lab.inventory["mirror"]["registry"])
+
+
+# --------------------------------------------------------------------------- mirror.certificate
+
+
+@pytest.mark.parametrize(
+    ("scenario", "outcome", "words"),
+    [
+        ("mirror-clean", "passed", ""),
+        ("mirror-cert-no-san", "failed", "the leaf (no subjectAltName) does not name 127."),
+        ("mirror-cert-near-expiry", "failed", "the leaf expires in 9 day(s)"),
+        (
+            "mirror-cert-incomplete-chain",
+            "failed",
+            "is issued by CN=upi-lab registry intermediate CA,O=upi-lab, which the server does "
+            "not send and mirror.ca_file",
+        ),
+    ],
+)
+def test_mirror_certificate_against_the_lab_registry(
+    start_mirror: Callable[[str], Lab], scenario: str, outcome: str, words: str
+) -> None:
+    lab = start_mirror(scenario)
+    got, message = in_process(lab.inventory_path, "mirror.certificate", registry(lab))
+    assert (got, words in message) == (outcome, True), message
+    if scenario == "mirror-cert-incomplete-chain":
+        assert "read the chain the server sent, 1 certificate(s)" in message
+
+
+def test_mirror_certificate_ca_file_with_garbage_pem_is_an_error_naming_it(
+    start_mirror: Callable[[str], Lab], tmp_path: Path
+) -> None:
+    lab = start_mirror("mirror-clean")
+    bad = tmp_path / "garbage.crt"
+    bad.write_text("-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n")
+    inv = copy.deepcopy(lab.inventory)
+    inv["mirror"]["ca_file"] = str(bad)
+    path = tmp_path / "site.yaml"
+    lab.write_inventory(path, mirror=inv["mirror"])
+    got, message = in_process(path, "mirror.certificate", registry(lab))
+    assert got == "error"
+    assert f"mirror.ca_file {bad}: certificate #1 is not a valid X.509 PEM block" in message
+
+
+def test_mirror_certificate_unreachable_registry_is_an_error_not_a_hang(
+    start_mirror: Callable[[str], Lab], tmp_path: Path
+) -> None:
+    lab = start_mirror("mirror-clean")
+    inv = copy.deepcopy(lab.inventory)
+    host = registry(lab).rsplit(":", 1)[0]
+    inv["mirror"]["registry"] = f"{host}:{lab.port(19)}"  # nothing listens there
+    path = tmp_path / "site.yaml"
+    lab.write_inventory(path, mirror=inv["mirror"])
+    got, message = in_process(path, "mirror.certificate", inv["mirror"]["registry"])
+    assert got == "error" and "cannot connect" in message
+
+
+# --------------------------------------------------------------------------- dns, install-config
+
+DEEPER = ("dns.mirror", "dns.cluster_wildcard", "installconfig.networks", "installconfig.site")
+DOMAIN = "ocp45.example.localdomain"
+
+
+def deeper_run(lab: Lab) -> dict[tuple[str, str], tuple[str, str]]:
+    run = run_suite(
+        "-m",
+        "preflight",
+        "-p",
+        "no:randomly",
+        "-k",
+        " or ".join(DEEPER),
+        inventory=lab.inventory_path,
+    )
+    assert run.results, run.stdout[-3000:] + run.stderr[-2000:]
+    return {(r["check"], r["subject"]): (r["outcome"], r["message"]) for r in run.results}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "failing"),
+    [
+        ("mirror-by-name", {}),
+        (
+            "mirror-name-not-in-secondary",
+            {"dns.mirror": "127.0.0.1:{ns2}: NXDOMAIN"},
+        ),
+        (
+            "cluster-wildcard",
+            {"dns.cluster_wildcard": "expected NXDOMAIN for conformance-"},
+        ),
+        (
+            "installconfig-overlap",
+            {
+                "installconfig.networks": "machineNetwork 192.168.126.0/24 misses node m1",
+            },
+        ),
+        (
+            "installconfig-other-site",
+            {"installconfig.site": "metadata.name 'ocp46', the inventory's 'ocp45'"},
+        ),
+    ],
+)
+def test_deeper_preflight_checks_against_the_lab(
+    start_lab: Callable[..., Lab], scenario: str, failing: dict[str, str]
+) -> None:
+    # cluster-wildcard is a network scenario: start the registry too (addressed by IP there)
+    lab = start_lab(scenario, parts=("registry",) if scenario == "cluster-wildcard" else ())
+    seen = deeper_run(lab)
+    ns2 = lab.inventory["dns"]["servers"][1].rsplit(":", 1)[1]
+    outcomes = {check: outcome for (check, _), (outcome, _) in seen.items()}
+    by_name = "resolve_via_site_dns" in lab.inventory["mirror"]
+    expected = {c: ("failed" if c in failing else "passed") for c in DEEPER}
+    if not by_name:
+        expected["dns.mirror"] = "skipped"  # mirror.registry is an IP address: nothing to resolve
+    assert outcomes == expected, seen
+    for (check, _), (_, message) in seen.items():
+        if check in failing:
+            assert failing[check].format(ns2=ns2) in message, message
+
+
+def test_service_network_on_the_nodes_subnet_names_every_clash(
+    start_lab: Callable[..., Lab],
+) -> None:
+    lab = start_lab("installconfig-overlap")
+    seen = deeper_run(lab)
+    outcome, message = seen[("installconfig.networks", "install-config.yaml")]
+    slash16 = f"127.{20 + lab.slot}.0.0/16"
+    assert outcome == "failed"
+    assert f"serviceNetwork {slash16} overlaps node m1 {lab.ip(21)}" in message
+    assert f"load_balancer.api {lab.ip(111)}" in message and "mirror.registry" in message
