@@ -9,6 +9,8 @@ run per lab shows the verdicts reach the report."""
 from __future__ import annotations
 
 import copy
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,10 +19,20 @@ import pytest
 import checks.dns  # noqa: F401 - registers the checks for in_process
 import checks.installconfig  # noqa: F401
 import checks.mirror  # noqa: F401
+import checks.time  # noqa: F401
+from collectors.errors import NotApplicable
 from lab import Lab
 from lab.core import start_alone
 from tests.suite import run_suite
-from tests.test_mirror_lab import in_process
+from tests.test_mirror_lab import in_process as in_process_strict
+
+
+def in_process(inventory: Path, check_id: str, subject: str) -> tuple[str, str]:
+    """tests.test_mirror_lab.in_process, with a NotApplicable from gathering as a skip."""
+    try:
+        return in_process_strict(inventory, check_id, subject)
+    except NotApplicable as exc:
+        return "skipped", str(exc)
 
 
 @pytest.fixture
@@ -168,3 +180,84 @@ def test_service_network_on_the_nodes_subnet_names_every_clash(
     assert outcome == "failed"
     assert f"serviceNetwork {slash16} overlaps node m1 {lab.ip(21)}" in message
     assert f"load_balancer.api {lab.ip(111)}" in message and "mirror.registry" in message
+
+
+# --------------------------------------------------------------------------- time.sync
+
+
+@pytest.mark.parametrize(
+    ("scenario", "index", "outcome", "words"),
+    [
+        ("time-clean", 0, "passed", ""),
+        (
+            "time-server-off",
+            1,
+            "failed",
+            "within 1 s of this machine (ntp.max_offset_s); found offset +30.0",
+        ),
+        ("time-server-silent", 1, "failed", "does not answer within"),
+    ],
+)
+def test_time_sync_against_chrony_on_loopback(
+    tmp_path: Path, scenario: str, index: int, outcome: str, words: str
+) -> None:
+    lab = Lab(tmp_path / "lab", scenario, parts=("time",), max_seconds=300)
+    try:
+        lab.start()
+        servers = lab.inventory["ntp"]["servers"]
+        assert lab.inventory["ntp"]["servers"][0].startswith(lab.ip(123))
+        got, message = in_process(lab.inventory_path, "time.sync", servers[index])
+        assert (got, words in message) == (outcome, True), message
+        if index:  # the good server still passes beside the broken one
+            assert in_process(lab.inventory_path, "time.sync", servers[0])[0] == "passed"
+    finally:
+        lab.stop()
+
+
+def test_ntp_server_answering_garbage_is_an_error_naming_it(tmp_path: Path) -> None:
+    """A real UDP responder on loopback that answers every packet with 5 bytes of junk."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                _, peer = sock.recvfrom(512)
+            except TimeoutError:
+                continue
+            sock.sendto(b"junk!", peer)
+
+    worker = threading.Thread(target=serve, daemon=True)
+    worker.start()
+    try:
+        inventory = tmp_path / "site.yaml"
+        inventory.write_text(
+            "cluster: {name: ocp45, base_domain: example.localdomain}\n"
+            f"ntp: {{servers: ['127.0.0.1:{port}']}}\n"
+        )
+        got, message = in_process(inventory, "time.sync", f"127.0.0.1:{port}")
+        assert got == "error"
+        assert message.startswith(f"NTP server 127.0.0.1:{port} answered something that is not")
+    finally:
+        stop.set()
+        worker.join(2)
+        sock.close()
+
+
+def test_localhost_clock_is_skipped_with_the_reason_when_nothing_can_tell(tmp_path: Path) -> None:
+    """This machine has no systemd and no chronyd; its kernel flags STA_UNSYNC: a skip that says
+    so (on a bastion with timedatectl or chronyc the same subject gives a verdict)."""
+    from collectors.transport.clock import clock_state
+
+    state = clock_state()
+    inventory = tmp_path / "site.yaml"
+    inventory.write_text("cluster: {name: ocp45, base_domain: example.localdomain}\n")
+    got, message = in_process(inventory, "time.sync", "localhost")
+    if state.synchronised is None:
+        assert got == "skipped" and "cannot tell whether this machine's clock" in message
+        assert "STA_UNSYNC" in message
+    else:
+        assert got == ("passed" if state.synchronised else "failed"), message
