@@ -20,8 +20,14 @@ import checks.dns  # noqa: F401 - registers the checks for in_process
 import checks.installconfig  # noqa: F401
 import checks.mirror  # noqa: F401
 import checks.time  # noqa: F401
-from collectors.errors import NotApplicable
+from checks.base import REGISTRY
+from collectors.cluster.access import ClusterAccess
+from collectors.errors import FactError, NotApplicable
+from collectors.inventory import load_inventory
+from collectors.site import Site
 from lab import Lab
+from lab.cluster import trust_configmap, trust_key, trust_other_ca, trust_under_file_name
+from lab.cluster_model import ClusterModel, write_must_gather
 from lab.core import start_alone
 from tests.suite import run_suite
 from tests.test_mirror_lab import in_process as in_process_strict
@@ -261,3 +267,86 @@ def test_localhost_clock_is_skipped_with_the_reason_when_nothing_can_tell(tmp_pa
         assert "STA_UNSYNC" in message
     else:
         assert got == ("passed" if state.synchronised else "failed"), message
+
+
+# --------------------------------------------------------------------------- mirror.cluster_trust
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with Lab(tmp_path_factory.mktemp("installed"), "installed", max_seconds=600) as lab:
+        yield lab
+
+
+def trust_verdict(
+    lab: Lab, work: Path, edit: Callable[[Lab, ClusterModel], None] | None
+) -> tuple[str, str]:
+    """mirror.cluster_trust on a snapshot of the installed lab's cluster after ``edit``."""
+    model = copy.deepcopy(lab.cluster_model)
+    assert model is not None
+    if edit is not None:
+        edit(lab, model)
+    snapshot = write_must_gather(model, work / "must-gather")
+    spec = REGISTRY["mirror.cluster_trust"]
+    site = Site(
+        load_inventory(lab.inventory_path), cluster=ClusterAccess(str(snapshot), None, True)
+    )
+    try:
+        facts = spec.gather(site, "cluster")
+    except FactError as exc:
+        return "error", str(exc)
+    ca = site.inv.mirror.ca_file
+    verdict = checks.mirror.evaluate_cluster_trust(facts, ca.name if ca else "domain.crt")
+    return ("passed" if verdict.ok else "failed"), verdict.message + "\n" + verdict.remediation
+
+
+def garbage_pem(lab: Lab, model: ClusterModel) -> None:
+    cm = trust_configmap(model)
+    key = next(iter(cm["data"]))
+    cm["data"][key] = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"
+
+
+def test_installed_cluster_trusts_the_mirror(installed: Lab, tmp_path: Path) -> None:
+    outcome, message = trust_verdict(installed, tmp_path, None)
+    assert outcome == "passed", message
+    assert message.startswith(
+        f"openshift-config/registry-config key {trust_key(registry(installed))}"
+    )
+
+
+def test_configmap_keyed_by_file_name_is_explained_with_the_fix(
+    installed: Lab, tmp_path: Path
+) -> None:
+    outcome, message = trust_verdict(installed, tmp_path, trust_under_file_name)
+    key = trust_key(registry(installed))
+    assert outcome == "failed"
+    assert "has only key(s) domain.crt: a file name" in message
+    assert (
+        f"oc create configmap registry-config -n openshift-config --from-file={key}=ca.crt"
+        in message
+    )
+    assert "oc patch image.config.openshift.io/cluster --type=merge" in message
+
+
+def test_configmap_with_another_ca_fails_in_a_real_handshake(
+    installed: Lab, tmp_path: Path
+) -> None:
+    outcome, message = trust_verdict(installed, tmp_path, trust_other_ca)
+    assert outcome == "failed" and "does not verify the mirror" in message
+    assert "issued by" in message and "upi-lab registry CA" in message
+
+
+def test_configmap_with_garbage_pem_fails_naming_the_key(installed: Lab, tmp_path: Path) -> None:
+    outcome, message = trust_verdict(installed, tmp_path, garbage_pem)
+    key = trust_key(registry(installed))
+    assert (
+        outcome == "failed"
+        and f"key {key} of openshift-config/registry-config holds no valid" in (message)
+    )
+
+
+def test_cluster_trust_scenarios_are_registered() -> None:
+    from lab.scenarios import SCENARIOS
+
+    assert {"cluster-trust-file-key", "cluster-trust-other-ca"} <= set(SCENARIOS)
+    assert "cluster" in SCENARIOS["cluster-trust-file-key"].parts
