@@ -306,7 +306,9 @@ def evaluate_cluster_wildcard(wildcard: str, probe: str, answers: dict[str, Answ
     subject="registry host",
     fails_when="the mirror's host name does not resolve through every dns.servers entry to "
     "the address it is reached at",
-    remediation="add the registry's A record to the zone on every DNS server and reload",
+    remediation="add the registry's A record to the zone on every DNS server and reload "
+    "(inventory mirror.resolve_via_site_dns: true makes the suite reach the mirror at the "
+    "address the site DNS gives, as the nodes do)",
     subjects=mirror_registry,
     gather=gather_mirror_name,
     requires=("dns.servers", "mirror.registry"),

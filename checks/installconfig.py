@@ -376,7 +376,8 @@ def test_installconfig_networks(facts: NetworksFacts) -> None:
     "masters, compute replicas are not 0, or proxy.noProxy misses api-int, .cluster.local, "
     ".svc, the machine network or the mirror",
     remediation="correct metadata.name, baseDomain, replicas, platform, sshKey or "
-    "proxy.noProxy in install-config.yaml",
+    "proxy.noProxy in install-config.yaml (the platform expected is the inventory's "
+    "cluster.platform, default none)",
     subjects=install_config_name,
     gather=gather_site,
     requires=("install_config",),

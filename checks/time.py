@@ -59,10 +59,11 @@ def evaluate_time(f: TimeFacts) -> Verdict:
     "time.sync",
     title="Clocks agree",
     markers=["preflight"],
-    subject="`localhost`, each ntp server",
+    subject="`localhost`, each ntp.servers entry (host:port)",
     fails_when="this machine's clock is not synchronised, or an NTP server does not answer or "
     "is off by more than ntp.max_offset_s",
-    remediation="synchronise this machine with chrony; fix or replace the NTP server",
+    remediation="synchronise this machine with chrony; fix or replace the NTP server "
+    "(inventory ntp.servers, ntp.max_offset_s: default 1 s)",
     subjects=time_subjects,
     gather=gather_time,
 )

@@ -8,7 +8,7 @@ Inventory (``model.py``).
 
 >>> v = Validator(Path("/site.yaml"), {}, {"cluster": 1, "cluster.name": 2})
 >>> cluster(v, {"cluster": {"name": "C", "base_domain": "example.com."}}, {})
-{'cluster_name': 'C', 'base_domain': 'example.com'}
+{'cluster_name': 'C', 'base_domain': 'example.com', 'platform': 'none'}
 >>> v.problems
 [(2, 'cluster.name', "must be a lower-case DNS label (got 'C')")]
 """
