@@ -393,7 +393,7 @@ def render_install_config(
         "controlPlane": {"hyperthreading": "Enabled", "name": "master", "replicas": 3},
         "metadata": {"name": net.cluster},
         "networking": {
-            "clusterNetwork": [{"cidr": "10.128.0.0/14", "hostPrefix": 23}],
+            "clusterNetwork": [{"cidr": "10.128.0.0/14", "hostPrefix": host_prefix(lab)}],
             "machineNetwork": [{"cidr": machine_network(lab)}],
             "networkType": "OpenShiftSDN",
             "serviceNetwork": ["172.30.0.0/16"],
@@ -410,6 +410,15 @@ def render_install_config(
     }
     doc.update(model_of(lab).install_config_edits)
     return yaml.safe_dump(doc, sort_keys=False, width=4096)
+
+
+def host_prefix(lab: LabContext) -> int:
+    """23 (the default: 512 node subnets in a /14), or longer for a generated site with more
+    nodes (bench/preflight_scale.py), so that every node gets a pod subnet."""
+    prefix = 23
+    while 2 ** (prefix - 14) < len(lab.network.nodes) and prefix < 28:
+        prefix += 1
+    return prefix
 
 
 def machine_network(lab: LabContext) -> str:
