@@ -5,7 +5,7 @@
 The lab runs the network (BIND, HAProxy, node ports) plus ``--parts`` (default: the mirror
 registry with its install-config, and chrony for time.sync), so DNS, LB, mirror, install-config
 and time checks all run; the bastion checks (SSH) are left out. Prints wall time with and
-without ``-n auto``, the slowest checks by total time, and the suite's overhead per check: the
+without ``-n auto``, and the suite's overhead per check: the
 serial run's wall time minus the time the same DNS and TCP questions take when asked directly,
 divided by the number of checks. Aims: issue 2, under 10 s with ``-n auto`` on 2 cores at 500
 nodes and under 5 ms of overhead per check; issue 14, under 10 s at 2,000 nodes, serial or
@@ -108,19 +108,10 @@ def main() -> None:
             f"{per_check_run:.2f} ms excluding it (aim < 5 ms)"
         )
         print(f"same results with -n:  {_outcomes(report) == _outcomes(report_n)}")
-        print(f"slowest checks (serial, total): {_slowest(report)}")
 
 
 def _outcomes(report: dict) -> list[tuple[str, str, str]]:
     return sorted((r["check"], r["subject"], r["outcome"]) for r in report["results"])
-
-
-def _slowest(report: dict, top: int = 6) -> str:
-    totals: dict[str, float] = {}
-    for r in report["results"]:
-        totals[r["check"]] = totals.get(r["check"], 0.0) + float(r.get("duration") or 0.0)
-    ranked = sorted(totals.items(), key=lambda kv: -kv[1])[:top]
-    return ", ".join(f"{c} {t:.2f} s" for c, t in ranked) or "(no durations in the report)"
 
 
 if __name__ == "__main__":
