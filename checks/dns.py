@@ -1,5 +1,6 @@
 """DNS preflight: forward and reverse records of every node, the API names, the apps wildcard,
-and agreement between servers. Every server in ``dns.servers`` is asked directly.
+agreement between servers, the mirror's name, and no wildcard directly under the cluster domain.
+Every server in ``dns.servers`` is asked directly.
 
 The evaluate functions are pure; the test functions feed them what ``gather_*`` in
 ``collectors.facts.dns`` collected.
@@ -9,15 +10,20 @@ from __future__ import annotations
 
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.facts.dns import (
+    MirrorNameFacts,
     ServerView,
     api_int_name,
     api_name,
     apps_wildcard_name,
+    cluster_wildcard_name,
     gather_apps,
+    gather_cluster_wildcard,
     gather_consistency,
     gather_forward,
+    gather_mirror_name,
     gather_name,
     gather_reverse,
+    mirror_registry,
     node_fqdns,
     secondary_servers,
 )
@@ -239,3 +245,90 @@ def test_dns_apps_wildcard(site: Site, subject: str, facts: tuple[str, dict[str,
 )
 def test_dns_consistency(facts: tuple[ServerView, ServerView]) -> None:
     expect(evaluate_consistency(*facts))
+
+
+# --------------------------------------------------------------------------- dns.mirror
+
+
+def evaluate_mirror_name(f: MirrorNameFacts) -> Verdict:
+    """Every server resolves the mirror's name to the address this machine reaches it at (or,
+    when this machine cannot resolve it, to one address they all agree on)."""
+    want = set(f.reached_at)
+    if not want:
+        first = next(iter(f.answers.values()), None)
+        want = set(first.records) if first else set()
+    wrong = [
+        f"{server}: {a.describe()}"
+        for server, a in f.answers.items()
+        if not a.records or not want or not set(a.records) <= want
+    ]
+    if not wrong and f.reached_at:
+        return passed(f"A {', '.join(f.reached_at)} on {len(f.answers)} server(s)")
+    target = ", ".join(f.reached_at) or "<the registry's address>"
+    if not f.reached_at:
+        wrong.insert(0, f"{f.how}: no address for {f.host}")
+    return failed(
+        expected=f"{f.host} A {', '.join(f.reached_at) or '(one address)'} (the address "
+        f"{f.how} gives, which the mirror checks reach) on every server",
+        found="; ".join(wrong),
+        remediation=f'put "{f.host}. IN A {target}" in the zone on every DNS server the nodes use '
+        f"(an /etc/hosts line on the bastion does not reach the nodes), bump the SOA serial, "
+        f"{RELOAD}",
+    )
+
+
+# --------------------------------------------------------------------------- dns.cluster_wildcard
+
+
+def evaluate_cluster_wildcard(wildcard: str, probe: str, answers: dict[str, Answer]) -> Verdict:
+    """A random name directly under the cluster domain must be NXDOMAIN on every server (a
+    ``*.<cluster>.<domain>`` wildcard answers for names that must not exist; ``*.apps`` stays)."""
+    wrong = [
+        f"{server}: {a.describe()}"
+        for server, a in answers.items()
+        if a.records or a.rcode != "NXDOMAIN"
+    ]
+    if not wrong:
+        # no random probe name here: passing messages stay the same run after run (and under -n)
+        return passed(f"a random name under {wildcard[2:]}: NXDOMAIN on {len(answers)} server(s)")
+    apps = "*.apps." + wildcard[2:]
+    return failed(
+        expected=f"NXDOMAIN for {probe} (no wildcard {wildcard}) on every server",
+        found="; ".join(wrong),
+        remediation=f'remove the "{wildcard}." record from the forward zone (keep "{apps}."), '
+        f"bump the SOA serial, {RELOAD}",
+    )
+
+
+@check(
+    "dns.mirror",
+    title="Mirror name in the site DNS",
+    markers=["preflight"],
+    subject="registry host",
+    fails_when="the mirror's host name does not resolve through every dns.servers entry to "
+    "the address it is reached at",
+    remediation="add the registry's A record to the zone on every DNS server and reload "
+    "(inventory mirror.resolve_via_site_dns: true makes the suite reach the mirror at the "
+    "address the site DNS gives, as the nodes do)",
+    subjects=mirror_registry,
+    gather=gather_mirror_name,
+    requires=("dns.servers", "mirror.registry"),
+)
+def test_dns_mirror(facts: MirrorNameFacts) -> None:
+    expect(evaluate_mirror_name(facts))
+
+
+@check(
+    "dns.cluster_wildcard",
+    title="No wildcard under the cluster domain",
+    markers=["preflight"],
+    subject="*.<cluster>.<domain>",
+    fails_when="a random name directly under the cluster domain resolves (a wildcard there)",
+    remediation="remove the *.<cluster>.<domain> record (keep *.apps) and reload",
+    subjects=cluster_wildcard_name,
+    gather=gather_cluster_wildcard,
+    requires=("dns.servers",),
+)
+def test_dns_cluster_wildcard(subject: str, facts: tuple[str, dict[str, Answer]]) -> None:
+    probe, answers = facts
+    expect(evaluate_cluster_wildcard(subject, probe, answers))

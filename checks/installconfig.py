@@ -1,5 +1,7 @@
 """install-config.yaml for a disconnected install: its mirror rules cover the release and its
-content, its additionalTrustBundle verifies the mirror, its pullSecret logs in to the mirror.
+content, its additionalTrustBundle verifies the mirror, its pullSecret logs in to the mirror
+(installconfig.mirrors); its networks fit the site's addresses (installconfig.networks); it names
+this site's cluster, domain, replicas, platform, sshKey and proxy exemptions (installconfig.site).
 
 Secrets in the file (pullSecret) are parsed, never shown: messages name keys and hosts only.
 The facts come from ``collectors.facts.installconfig``.
@@ -7,13 +9,20 @@ The facts come from ``collectors.facts.installconfig``.
 
 from __future__ import annotations
 
+import ipaddress
+
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.facts.installconfig import (
     InstallConfigFacts,
+    NetworksFacts,
+    SiteFacts,
     gather_install_config,
+    gather_networks,
+    gather_site,
     install_config_name,
 )
 from collectors.images.imageref import parse_reference
+from collectors.install.installconfig import IPNetwork
 
 
 def evaluate_install_config(f: InstallConfigFacts) -> Verdict:
@@ -105,3 +114,274 @@ def evaluate_install_config(f: InstallConfigFacts) -> Verdict:
 )
 def test_installconfig_mirrors(facts: InstallConfigFacts) -> None:
     expect(evaluate_install_config(facts))
+
+
+# --------------------------------------------------------------------------- installconfig.networks
+
+#: The installer's defaults, used when the install-config leaves a network out.
+DEFAULT_MACHINE = ipaddress.ip_network("10.0.0.0/16")
+DEFAULT_HOST_PREFIX = 23
+#: Ranges offered in a remedy, first those the installer documents.
+_CLUSTER_CANDIDATES = ("10.128.0.0/14", "10.132.0.0/14", "10.136.0.0/14", "172.20.0.0/14")
+_SERVICE_CANDIDATES = ("172.30.0.0/16", "172.31.0.0/16", "10.96.0.0/16", "192.168.240.0/20")
+
+
+def covering_network(ips: list[str]) -> IPNetwork | None:
+    """The smallest network holding every address (of one family), for a remedy.
+
+    >>> covering_network(["172.16.0.11", "172.16.0.43", "172.16.0.111"])
+    IPv4Network('172.16.0.0/25')
+    """
+    addrs = [ipaddress.ip_address(i) for i in ips]
+    if not addrs or len({a.version for a in addrs}) != 1:
+        return None
+    prefix = addrs[0].max_prefixlen
+    while prefix >= 0:
+        net = ipaddress.ip_network(f"{addrs[0]}/{prefix}", strict=False)
+        if all(a in net for a in addrs):
+            return net
+        prefix -= 1
+    return None
+
+
+def _free_range(candidates: tuple[str, ...], taken: list[IPNetwork]) -> str:
+    for text in candidates:
+        net = ipaddress.ip_network(text)
+        if not any(net.version == t.version and net.overlaps(t) for t in taken):
+            return text
+    return "<a private range no site address uses>"
+
+
+def _overlaps(net: IPNetwork, other: IPNetwork) -> bool:
+    return net.version == other.version and net.overlaps(other)
+
+
+def evaluate_networks(f: NetworksFacts) -> Verdict:
+    """machineNetwork holds every node and LB address; clusterNetwork and serviceNetwork overlap
+    neither it, each other, nor any site address; hostPrefix leaves a subnet per node."""
+    n = f.networks
+    machine = n.machine or (DEFAULT_MACHINE,)
+    shown_machine = ", ".join(map(str, machine)) + ("" if n.machine else " (installer default)")
+    problems: list[str] = []
+    remedies: list[str] = []
+    inside = [*f.nodes, *f.bootstrap, *f.load_balancer]
+    outside = [(label, ip) for label, ip in inside if not any(ip_in(ip, m) for m in machine)]
+    if outside:
+        problems.append(
+            f"machineNetwork {shown_machine} misses "
+            + ", ".join(f"{label} {ip}" for label, ip in outside)
+        )
+        cover = covering_network([ip for _, ip in inside])
+        remedies.append(
+            "set networking.machineNetwork to the nodes' subnet: "
+            f"machineNetwork: [{{cidr: {cover or '<the nodes subnet>'}}}]"
+        )
+    pod_service = [("clusterNetwork", c) for c, _ in n.cluster] + [
+        ("serviceNetwork", s) for s in n.service
+    ]
+    every_address = [*inside, *f.others]
+    for kind, net in pod_service:
+        clashes = [f"machineNetwork {m}" for m in machine if _overlaps(net, m)]
+        clashes += [f"{label} {ip}" for label, ip in every_address if ip_in(ip, net)]
+        clashes += [
+            f"{k2} {o}"
+            for k2, o in pod_service
+            if o is not net and k2 != kind and _overlaps(net, o)
+        ]
+        if clashes:
+            problems.append(f"{kind} {net} overlaps {', '.join(clashes)}")
+            taken = [*machine, *(o for _, o in pod_service if o is not net)]
+            taken += [ipaddress.ip_network(ip) for _, ip in every_address]
+            free = _free_range(
+                _CLUSTER_CANDIDATES if kind == "clusterNetwork" else _SERVICE_CANDIDATES, taken
+            )
+            remedies.append(f"move networking.{kind} {net} to a range nothing uses, e.g. {free}")
+    needed = len(f.nodes)
+    room = 0
+    for cidr, host_prefix in n.cluster:
+        prefix = DEFAULT_HOST_PREFIX if host_prefix is None else host_prefix
+        if not cidr.prefixlen <= prefix <= cidr.max_prefixlen:
+            problems.append(
+                f"clusterNetwork {cidr} hostPrefix {prefix} is outside /{cidr.prefixlen}"
+                f"-/{cidr.max_prefixlen}"
+            )
+            remedies.append(f"set hostPrefix between {cidr.prefixlen} and {cidr.max_prefixlen}")
+            continue
+        room += 2 ** (prefix - cidr.prefixlen)
+    if n.cluster and room and room < needed:
+        problems.append(
+            f"clusterNetwork gives {room} node subnet(s) (2^(hostPrefix - prefix)) "
+            f"for {needed} nodes"
+        )
+        remedies.append(
+            "widen clusterNetwork or raise hostPrefix so that 2^(hostPrefix - prefix) "
+            f">= {needed} (e.g. cidr 10.128.0.0/14 with hostPrefix 23 gives 512)"
+        )
+    if not problems:
+        return passed(
+            f"machineNetwork {shown_machine} holds {len(inside)} node/LB address(es); "
+            f"cluster {', '.join(str(c) for c, _ in n.cluster) or '-'} and service "
+            f"{', '.join(map(str, n.service)) or '-'} overlap nothing; room for {room or '?'} nodes"
+        )
+    return failed(
+        expected="machineNetwork holding every node and LB address, clusterNetwork and "
+        "serviceNetwork apart from it and from every site address, hostPrefix leaving a subnet "
+        "per node",
+        found="; ".join(problems),
+        remediation="in install-config.yaml (keep a copy: openshift-install consumes it): "
+        + "; ".join(dict.fromkeys(remedies)),
+    )
+
+
+def ip_in(ip: str, net: IPNetwork) -> bool:
+    """``ip`` lies in ``net`` (False across families).
+
+    >>> ip_in("10.0.0.1", ipaddress.ip_network("10.0.0.0/8")), ip_in("::1", DEFAULT_MACHINE)
+    (True, False)
+    """
+    addr = ipaddress.ip_address(ip)
+    return addr.version == net.version and addr in net
+
+
+# --------------------------------------------------------------------------- installconfig.site
+
+
+def no_proxy_covers(entries: tuple[str, ...], target: str) -> bool:
+    """Whether a noProxy list exempts ``target`` (a host, ``.domain`` or CIDR), the way Go's
+    httpproxy reads it: ``*``; a domain matches itself and its subdomains; a CIDR its addresses.
+
+    >>> no_proxy_covers(("example.com", "10.0.0.0/8"), "api-int.c.example.com")
+    True
+    >>> no_proxy_covers((".svc",), ".cluster.local")
+    False
+    >>> no_proxy_covers(("10.0.0.0/8",), "10.1.0.0/16")
+    True
+    """
+    try:
+        wanted: IPNetwork | None = ipaddress.ip_network(target, strict=False)
+    except ValueError:
+        wanted = None
+    name = target.lower().lstrip(".")
+    for raw in entries:
+        entry = raw.strip().lower()
+        if entry == "*":
+            return True
+        if wanted is not None:
+            try:
+                net = ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                continue
+            if net.version == wanted.version and wanted.subnet_of(net):  # type: ignore[arg-type]
+                return True
+            continue
+        host = entry.lstrip(".").rsplit(":", 1)[0] if entry.count(":") == 1 else entry.lstrip(".")
+        if name == host or name.endswith("." + host):
+            return True
+    return False
+
+
+def evaluate_site(f: SiteFacts) -> Verdict:
+    """The install-config names the inventory's cluster and domain, as many control-plane
+    replicas as masters, compute replicas 0 (UPI), the site's platform, an sshKey, and a noProxy
+    that covers what must not go through the proxy."""
+    s = f.settings
+    problems: list[str] = []
+    remedies: list[str] = []
+    if s.name != f.cluster_name:
+        problems.append(f"metadata.name {s.name or '(none)'!r}, the inventory's {f.cluster_name!r}")
+        remedies.append(f"set metadata.name: {f.cluster_name}")
+    if s.base_domain.lower() != f.base_domain:
+        problems.append(
+            f"baseDomain {s.base_domain or '(none)'!r}, the inventory's {f.base_domain!r}"
+        )
+        remedies.append(f"set baseDomain: {f.base_domain}")
+    if f.masters and s.control_plane_replicas != f.masters:
+        problems.append(
+            f"controlPlane.replicas {s.control_plane_replicas!r} for {f.masters} master(s) in the "
+            "inventory"
+        )
+        remedies.append(f"set controlPlane.replicas: {f.masters}")
+    busy = [(pool, r) for pool, r in s.compute_replicas if r != 0]
+    if busy:
+        problems.append(
+            ", ".join(f"compute {pool} replicas {r!r}" for pool, r in busy)
+            + " (UPI boots workers by hand: the installer would wait for machines it cannot make)"
+        )
+        remedies.append("set replicas: 0 under every compute pool")
+    if s.platforms != (f.platform,):
+        shown = ", ".join(s.platforms) or "(none)"
+        problems.append(f"platform {shown}, the inventory's cluster.platform {f.platform!r}")
+        remedies.append(
+            f"set platform: {{{f.platform}: {{}}}} (or cluster.platform in the inventory)"
+        )
+    if s.ssh_key in ("", "not a public key"):
+        problems.append(
+            "no sshKey (no way to log in to the nodes for triage)"
+            if not s.ssh_key
+            else "sshKey is not an OpenSSH public key (a placeholder?)"
+        )
+        remedies.append("set sshKey: '<contents of ~/.ssh/id_ed25519.pub>'")
+    if s.proxy:
+        wanted = [f.api_int, ".cluster.local", ".svc", *f.machine_networks]
+        wanted += [f.mirror_host] if f.mirror_host else []
+        missing = [w for w in wanted if not no_proxy_covers(s.no_proxy, w)]
+        if missing:
+            problems.append(f"proxy.noProxy misses {', '.join(missing)}")
+            remedies.append(
+                "add to proxy.noProxy: " + ",".join(missing) + " (comma-separated, no spaces)"
+            )
+    if not problems:
+        proxy = f", noProxy covers {len(s.no_proxy)} entr(ies)" if s.proxy else ", no proxy"
+        return passed(
+            f"{s.name}.{s.base_domain}, {s.control_plane_replicas} control-plane replica(s), "
+            f"compute 0, platform {f.platform}, sshKey {s.ssh_key}{proxy}"
+        )
+    return failed(
+        expected=f"metadata.name {f.cluster_name}, baseDomain {f.base_domain}, "
+        f"controlPlane.replicas {f.masters}, compute replicas 0, platform {f.platform}, an "
+        "sshKey"
+        + (
+            ", and noProxy covering api-int, .cluster.local, .svc, the machine network "
+            "and the mirror"
+            if s.proxy
+            else ""
+        ),
+        found="; ".join(problems),
+        remediation="in install-config.yaml: " + "; ".join(remedies),
+    )
+
+
+@check(
+    "installconfig.networks",
+    title="install-config networks fit the site",
+    markers=["preflight"],
+    subject="install-config file name",
+    fails_when="machineNetwork misses a node or LB address, or clusterNetwork/serviceNetwork "
+    "overlap the machine network or any site address",
+    remediation="set machineNetwork to the nodes' subnet; move clusterNetwork/serviceNetwork to "
+    "ranges nothing on the site uses",
+    subjects=install_config_name,
+    gather=gather_networks,
+    requires=("install_config", "nodes"),
+)
+def test_installconfig_networks(facts: NetworksFacts) -> None:
+    expect(evaluate_networks(facts))
+
+
+@check(
+    "installconfig.site",
+    title="install-config names this site",
+    markers=["preflight"],
+    subject="install-config file name",
+    fails_when="name/baseDomain differ from the inventory, controlPlane replicas differ from the "
+    "masters, compute replicas are not 0, or proxy.noProxy misses api-int, .cluster.local, "
+    ".svc, the machine network or the mirror",
+    remediation="correct metadata.name, baseDomain, replicas, platform, sshKey or "
+    "proxy.noProxy in install-config.yaml (the platform expected is the inventory's "
+    "cluster.platform, default none)",
+    subjects=install_config_name,
+    gather=gather_site,
+    requires=("install_config",),
+)
+def test_installconfig_site(facts: SiteFacts) -> None:
+    expect(evaluate_site(facts))

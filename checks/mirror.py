@@ -1,7 +1,8 @@
 """Mirror registry: it answers over verified TLS with the auth file's credentials, it holds
 the release image and every component the release names, by digest, where the install-config's
 mirrors send the cluster, and after install it holds every tag the ``openshift`` imagestreams
-import.
+import; its certificate chain is complete, names it and stays valid (mirror.certificate); the
+cluster trusts its CA under the key the cluster reads (mirror.cluster_trust).
 
 The evaluate functions are pure; gathering (``collectors.facts.mirror``) goes through the
 shared registry client.
@@ -9,20 +10,32 @@ shared registry client.
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
+import re
+
+from cryptography import x509
+
 from checks._common import mirror_cmds, missing_text, skip_all
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.facts.mirror import (
+    TRUST_NAMESPACE,
     AccessProbe,
+    CertificateFacts,
+    ClusterTrustFacts,
     OperatorsFacts,
     ReleaseFacts,
     catalog_subjects,
     gather_access,
+    gather_certificate,
+    gather_cluster_trust,
     gather_imagestream,
     gather_operators,
     gather_release,
     imagestream_names,
     registry_host,
     release_image,
+    trust_subject,
 )
 from collectors.facts.samples import NAMESPACE, StreamFacts
 from collectors.images.imageref import parse_reference
@@ -208,9 +221,7 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
             + (f"; and {len(groups) - 5} more repositories" if len(groups) > 5 else "")
             + f" ({facts.total - len(facts.missing)} present)"
         )
-        details += [
-            f"line {e.line}: {e.source} -> {e.wanted}" for e in facts.missing[:50]
-        ]
+        details += [f"line {e.line}: {e.source} -> {e.wanted}" for e in facts.missing[:50]]
         remedies.append(
             f"oc image mirror -a {facts.auth_file} --filename={mapping} --continue-on-error "
             "--filter-by-os='.*' (images already in the mirror are skipped)"
@@ -276,6 +287,198 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
         details=tuple(details),
         remediation=" ; ".join(dict.fromkeys(remedies)),
     )
+
+
+# --------------------------------------------------------------------------- mirror.certificate
+
+
+def names_host(cert: x509.Certificate, host: str) -> bool:
+    """The certificate's SAN holds ``host`` (an IP SAN for an address; a DNS name, or a wildcard
+    for one left-most label, for a name). The CN is ignored, as Go clients do."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return False
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        ip = None
+    if ip is not None:
+        return ip in san.get_values_for_type(x509.IPAddress)
+    host = host.lower().rstrip(".")
+    for name in san.get_values_for_type(x509.DNSName):
+        name = name.lower().rstrip(".")
+        if name == host:
+            return True
+        if name.startswith("*.") and "." in host and host.split(".", 1)[1] == name[2:]:
+            return True
+    return False
+
+
+def _san_text(cert: x509.Certificate) -> str:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return "no subjectAltName"
+    names = [str(v) for v in san.get_values_for_type(x509.DNSName)]
+    names += [str(v) for v in san.get_values_for_type(x509.IPAddress)]
+    return "SAN " + (", ".join(names) or "(empty)")
+
+
+def _missing_issuer(f: CertificateFacts) -> str | None:
+    """The first certificate of the served chain whose issuer is neither served after it nor in
+    the trust, described; None when every link is there."""
+    certs = f.chain.certificates
+    for i, cert in enumerate(certs):
+        if cert.issuer == cert.subject:
+            return None  # self-signed: the chain ends here
+        issuer = cert.issuer.rfc4514_string()
+        if any(c.subject == cert.issuer for c in certs[i + 1 :]) or issuer in f.trust_subjects:
+            continue
+        return (
+            f"{cert.subject.rfc4514_string()} is issued by {issuer}, which the server does "
+            f"not send and {f.trust} does not hold"
+        )
+    return None
+
+
+def evaluate_certificate(f: CertificateFacts) -> Verdict:
+    """The served chain verifies against the trust, the leaf names the host in its SAN, and it
+    stays valid for mirror.min_valid_days."""
+    leaf = f.chain.certificates[0]
+    problems: list[str] = []
+    remedies: list[str] = []
+    certs = "/opt/registry/certs"
+    if not f.chain_check.verified:
+        gap = _missing_issuer(f)
+        problems.append(
+            f"the chain does not verify against {f.trust} ({f.chain_check.error})"
+            + (f": {gap}" if gap else "")
+            + f"; read {f.chain.how}, {len(f.chain.certificates)} certificate(s)"
+        )
+        remedies.append(
+            f"serve the whole chain: cat domain.crt intermediate.crt > {certs}/domain.crt "
+            "(leaf first) and restart the registry (podman restart mirror-registry); or point "
+            "mirror.ca_file at the CA that issued it"
+        )
+    if not names_host(leaf, f.host):
+        kind = "IP" if _is_ip(f.host) else "DNS"
+        problems.append(f"the leaf ({_san_text(leaf)}) does not name {f.host}")
+        remedies.append(
+            f"reissue the certificate with the name: openssl req -newkey rsa:4096 -nodes -sha256 "
+            f"-keyout {certs}/domain.key -x509 -days 365 -out {certs}/domain.crt "
+            f'-addext "subjectAltName = {kind}:{f.host}" (then restart the registry and '
+            "redistribute the CA)"
+        )
+    not_after = leaf.not_valid_after_utc
+    not_before = leaf.not_valid_before_utc
+    left = not_after - f.checked_at
+    if not_before > f.checked_at:
+        problems.append(f"the leaf is not valid before {not_before:%Y-%m-%d %H:%M} UTC")
+        remedies.append("fix the registry host's clock, or reissue the certificate")
+    if left < datetime.timedelta(days=f.min_valid_days):
+        state = "expired" if left.total_seconds() < 0 else f"expires in {left.days} day(s)"
+        problems.append(
+            f"the leaf {state} ({not_after:%Y-%m-%d} UTC; mirror.min_valid_days is "
+            f"{f.min_valid_days:g})"
+        )
+        remedies.append(
+            f"renew {certs}/domain.crt before it expires (same SAN), restart the registry, "
+            "and update every copy of its CA (install-config additionalTrustBundle, the "
+            "cluster's registry-config ConfigMap)"
+        )
+    if not problems:
+        return passed(
+            f"chain of {len(f.chain.certificates)} verifies against {f.trust}; {_san_text(leaf)}; "
+            f"valid {left.days} more day(s)"
+        )
+    return failed(
+        expected=f"a complete chain that verifies against {f.trust}, a leaf naming {f.host} "
+        f"in its SAN, valid for at least {f.min_valid_days:g} day(s)",
+        found="; ".join(problems),
+        remediation="; ".join(remedies),
+    )
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- mirror.cluster_trust
+
+
+def evaluate_cluster_trust(f: ClusterTrustFacts, ca_file: str = "domain.crt") -> Verdict:
+    """image.config.openshift.io/cluster's additionalTrustedCA ConfigMap has a key for the mirror
+    (``host..port``) whose CA verifies it."""
+    key = f.wanted_keys[0]
+    cm = f.configmap or "registry-config"
+    create = (
+        f"oc create configmap {cm} -n {TRUST_NAMESPACE} --from-file={key}={ca_file} "
+        "--dry-run=client -o yaml | oc apply -f -"
+    )
+    patch = (
+        "oc patch image.config.openshift.io/cluster --type=merge "
+        f"""-p '{{"spec":{{"additionalTrustedCA":{{"name":"{cm}"}}}}}}'"""
+    )
+    expected = (
+        f"image.config.openshift.io/cluster spec.additionalTrustedCA naming a ConfigMap in "
+        f"{TRUST_NAMESPACE} with key {' or '.join(f.wanted_keys)} whose CA verifies the mirror"
+    )
+    if f.configmap is None:
+        return failed(
+            expected=expected,
+            found="no spec.additionalTrustedCA (the cluster trusts only its default CAs: imports "
+            "from the mirror fail on its certificate)",
+            remediation=f"{create}; then {patch}",
+        )
+    if not f.configmap_found:
+        return failed(
+            expected=expected,
+            found=f"additionalTrustedCA names {f.configmap}, which is not in {TRUST_NAMESPACE}",
+            remediation=create,
+        )
+    if f.key_used is None:
+        files = [k for k in f.keys if re.search(r"\.(crt|pem|cer)$", k)]
+        if files:
+            found = (
+                f"ConfigMap {TRUST_NAMESPACE}/{f.configmap} has only key(s) "
+                f"{', '.join(f.keys)}: a file name (oc create configmap --from-file=FILE uses "
+                f"the file's name as the key), which the cluster does not read as a registry"
+            )
+        else:
+            found = (
+                f"ConfigMap {TRUST_NAMESPACE}/{f.configmap} has key(s) "
+                f"{', '.join(f.keys) or '(none)'}, none for {f.host}:{f.port}"
+            )
+        return failed(
+            expected=expected,
+            found=found,
+            remediation=f"recreate it with the key <host>..<port>: {create} "
+            f"(and keep the patch: {patch})",
+        )
+    if f.key_used in f.bad_keys or f.handshake is None:
+        return failed(
+            expected=expected,
+            found=f"key {f.key_used} of {TRUST_NAMESPACE}/{f.configmap} holds no valid PEM "
+            "certificate",
+            remediation=create,
+        )
+    if not f.handshake.verified:
+        issuer = (
+            f" (the mirror's certificate is issued by {f.handshake.issuer})"
+            if (f.handshake.issuer)
+            else ""
+        )
+        return failed(
+            expected=expected,
+            found=f"key {f.key_used} does not verify the mirror: {f.handshake.error}{issuer}",
+            remediation=f"put the CA that signed the mirror's certificate in the key: {create}",
+        )
+    return passed(f"{TRUST_NAMESPACE}/{f.configmap} key {f.key_used} verifies {f.host}:{f.port}")
 
 
 # --------------------------------------------------------------------------- checks
@@ -344,3 +547,37 @@ def test_mirror_imagestreams(facts: StreamFacts) -> None:
 )
 def test_mirror_operators(facts: OperatorsFacts) -> None:
     expect(evaluate_operators(facts))
+
+
+@check(
+    "mirror.certificate",
+    title="Mirror certificate: chain, name, validity",
+    markers=["preflight", "postinstall"],
+    subject="registry host",
+    fails_when="the served chain is incomplete, the leaf lacks the host in its SAN, or it "
+    "expires within mirror.min_valid_days (default 30)",
+    remediation="serve the full chain; reissue the certificate with the host in its SAN; renew it",
+    subjects=registry_host,
+    gather=gather_certificate,
+    requires=("mirror.registry",),
+)
+def test_mirror_certificate(facts: CertificateFacts) -> None:
+    expect(evaluate_certificate(facts))
+
+
+@check(
+    "mirror.cluster_trust",
+    title="Cluster trusts the mirror's CA",
+    markers=["postinstall"],
+    subject="cluster",
+    fails_when="image.config.openshift.io/cluster additionalTrustedCA has no key `host..port` "
+    "(or `host`) whose CA verifies the mirror",
+    remediation="oc create configmap registry-config -n openshift-config "
+    "--from-file=<host>..<port>=domain.crt; oc patch image.config.openshift.io/cluster",
+    subjects=trust_subject,
+    gather=gather_cluster_trust,
+    requires=("mirror.registry",),
+)
+def test_mirror_cluster_trust(site: Site, facts: ClusterTrustFacts) -> None:
+    ca = site.inv.mirror.ca_file
+    expect(evaluate_cluster_trust(facts, ca.name if ca else "domain.crt"))

@@ -229,6 +229,61 @@ def serve_snapshot(
     return kc
 
 
+TRUST_CONFIGMAP = "registry-config"
+
+
+def trust_key(mirror: str) -> str:
+    """The ConfigMap key the cluster reads for ``host:port``: ``host..port`` (``host`` on 443)."""
+    host, _, port = mirror.rpartition(":")
+    return f"{host}..{port}" if host and port != "443" else (host or mirror)
+
+
+def trust_mirror(lab: LabContext, model: ClusterModel) -> None:
+    """What day 2 does for the mirror's CA (seed 000): the registry-config ConfigMap in
+    openshift-config keyed ``host..port``, named by image.config.openshift.io/cluster."""
+    ca = (lab.workdir / "registry" / "certs" / "ca.crt").read_text()
+    model.add(
+        CM.R.CONFIGMAPS,
+        CM._obj(
+            CM.R.CONFIGMAPS,
+            TRUST_CONFIGMAP,
+            "openshift-config",
+            data={trust_key(model.mirror): ca},
+        ),
+    )
+    model.add(
+        CM.R.IMAGE_CONFIGS,
+        CM._obj(
+            CM.R.IMAGE_CONFIGS,
+            "cluster",
+            spec={"additionalTrustedCA": {"name": TRUST_CONFIGMAP}},
+            status={"internalRegistryHostname": "image-registry.openshift-image-registry.svc:5000"},
+        ),
+    )
+
+
+def trust_configmap(model: ClusterModel) -> dict[str, Any]:
+    return next(
+        c
+        for c in model.of("configmaps")
+        if c["metadata"]["name"] == TRUST_CONFIGMAP
+        and c["metadata"].get("namespace") == "openshift-config"
+    )
+
+
+def trust_under_file_name(lab: LabContext, model: ClusterModel) -> None:
+    """Seed 000's ConfigMap: made with --from-file=domain.crt, so its key is the file name."""
+    cm = trust_configmap(model)
+    cm["data"] = {"domain.crt": next(iter(cm["data"].values()))}
+
+
+def trust_other_ca(lab: LabContext, model: ClusterModel) -> None:
+    """The right key, holding a CA that did not sign the mirror."""
+    cm = trust_configmap(model)
+    other = (lab.workdir / "registry" / "certs" / "other-ca.crt").read_text()
+    cm["data"] = {trust_key(model.mirror): other}
+
+
 def start(lab: LabContext) -> dict[str, Any]:
     root = lab.workdir / "cluster"
     root.mkdir(parents=True, exist_ok=True)
@@ -237,6 +292,7 @@ def start(lab: LabContext) -> dict[str, Any]:
     if "mirror" in lab.inventory:
         push_samples(lab, model)
         apply_day2(lab, model)
+        trust_mirror(lab, model)
     for fn in lab.cluster_edits:
         fn(lab, model)
     snapshot = CM.write_must_gather(model, root / "must-gather")
@@ -454,3 +510,23 @@ def _not_upgradeable(lab: LabContext) -> None:
 def _operators_icsp(lab: LabContext) -> None:
     remove_bootstrap(lab)
     edit(lab, drop_operator_source)
+
+
+@scenario(
+    "cluster-trust-file-key",
+    "the mirror's CA is in registry-config under the key domain.crt (seed 000's command)",
+    parts=PARTS,
+)
+def _trust_file_key(lab: LabContext) -> None:
+    remove_bootstrap(lab)
+    edit(lab, trust_under_file_name)
+
+
+@scenario(
+    "cluster-trust-other-ca",
+    "registry-config's key for the mirror holds a CA that did not sign it",
+    parts=PARTS,
+)
+def _trust_other_ca(lab: LabContext) -> None:
+    remove_bootstrap(lab)
+    edit(lab, trust_other_ca)

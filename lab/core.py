@@ -8,7 +8,7 @@ and registers their scenarios in that order; a part sees the lab only as a
 >>> "clean" in SCENARIOS and "missing-ptr" in SCENARIOS and "field-day" in SCENARIOS
 True
 >>> list(PARTS)
-['network', 'bastion', 'registry', 'cluster', 'journals']
+['network', 'bastion', 'registry', 'cluster', 'journals', 'time']
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from typing import Any
 
 import yaml
 
-from lab import bastion, cluster, journals, network, packages, registry, scenarios
+from lab import bastion, cluster, journals, network, ntp, packages, registry, scenarios
 from lab.bastion import BastionModel
 from lab.cluster_model import ClusterModel
 from lab.model import NetworkModel, seed_model
+from lab.ntp import NtpModel
 from lab.part import LabContext, Part
 from lab.procs import ProcessTable
 from lab.registry import RegistryModel
@@ -42,16 +43,18 @@ PARTS: dict[str, Part] = {
     "registry": registry,
     "cluster": cluster,
     "journals": journals,
+    "time": ntp,
 }
 for _part in PARTS.values():
     scenarios.register(_part)
 # Whole sites for the demo: several parts, each broken the way the seeds saw it.
 compose(
     "site-clean",
-    "network, bastion and mirror as they should be",
+    "network, bastion, mirror and an NTP server as they should be",
     "clean",
     "bastion-clean",
     "mirror-clean",
+    "time-clean",
 )
 compose(
     "field-day",
@@ -150,6 +153,7 @@ class Lab:
         self.snapshot: Path | None = None
         self.api_requests: Path | None = None
         self.journals: dict[str, Any] | None = None
+        self.ntp_model: NtpModel | None = None
 
     @staticmethod
     def _take_slot() -> tuple[int, Any]:

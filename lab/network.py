@@ -281,6 +281,14 @@ def _no_wildcard(lab: LabContext) -> None:
     net.forward = [r for r in net.forward if not r.owner.startswith("*.apps.")]
 
 
+@scenario(
+    "cluster-wildcard", "a *.<cluster>.<domain> wildcard answers every name under the cluster"
+)
+def _cluster_wildcard(lab: LabContext) -> None:
+    net = lab.network
+    net.forward.append(Record(f"*.{net.cluster_domain}", "A", net.ingress_vip))
+
+
 @scenario("api-int-on-api-vip", "api-int resolves to the external API VIP")
 def _api_int_wrong(lab: LabContext) -> None:
     net = lab.network

@@ -22,6 +22,9 @@ PACKAGES = {
     "systemd-journal-remote": "/lib/systemd/systemd-journal-remote",
     "skopeo": "/usr/bin/skopeo",
     "iproute2": "/usr/sbin/ip",
+    # NTP servers for time.sync (lab/ntp.py); libfaketime runs one 30 s ahead
+    "chrony": "/usr/sbin/chronyd",
+    "libfaketime": "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
     # headless browser for the HTML report's rendering test (tests/test_report_lab.py)
     "chromium": "/usr/bin/chromium",
 }

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from lab.bastion import BastionModel
     from lab.cluster_model import ClusterModel
     from lab.model import NetworkModel
+    from lab.ntp import NtpModel
     from lab.procs import ProcessTable
     from lab.registry import RegistryModel
 
@@ -43,6 +44,7 @@ class LabContext(Protocol):
     # what scenarios set before the parts start, created on first use by the part that owns it
     bastion_model: BastionModel | None
     registry_model: RegistryModel | None
+    ntp_model: NtpModel | None
     cluster_edits: list[Callable[[LabContext, ClusterModel], None]]
 
     # what parts leave for tests after they start

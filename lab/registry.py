@@ -34,6 +34,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from lab.day2_content import push_day2
 from lab.imagebuild import Image, Pusher, build_image, manifest_list, raw_blob, tar_layer
+from lab.model import Record
 from lab.scenarios import scenario
 
 if TYPE_CHECKING:
@@ -93,6 +94,14 @@ class RegistryModel:
     target_missing: tuple[str, ...] = ()
     #: Images of the redhat-operators catalog left unmirrored (indexes in its mapping).
     operators_missing: tuple[int, ...] = ()
+    #: The served certificate: "good"; "no-san" (CN only); "near-expiry" (10 days left);
+    #: "intermediate" (signed by an intermediate CA the registry does not send).
+    leaf: str = "good"
+    #: Address the mirror by its name (in the lab zones) through the site DNS
+    #: (mirror.resolve_via_site_dns) instead of by its IP.
+    by_name: bool = False
+    #: Top-level install-config keys replaced (installconfig.* scenarios), applied last.
+    install_config_edits: dict[str, Any] = field(default_factory=dict)
 
 
 def model_of(lab: LabContext) -> RegistryModel:
@@ -129,7 +138,7 @@ def _pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def make_ca(cn: str) -> tuple[Any, x509.Certificate]:
+def make_ca(cn: str, path_length: int | None = 0) -> tuple[Any, x509.Certificate]:
     """A self-signed CA (EC P-256), valid for a year."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC)
@@ -141,7 +150,7 @@ def make_ca(cn: str) -> tuple[Any, x509.Certificate]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(hours=1))
         .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
@@ -162,23 +171,59 @@ def make_ca(cn: str) -> tuple[Any, x509.Certificate]:
     return key, cert
 
 
+def make_intermediate(root_key: Any, root_cert: x509.Certificate) -> tuple[Any, x509.Certificate]:
+    """An intermediate CA signed by ``root`` (whose path length must allow one)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("upi-lab registry intermediate CA"))
+        .issuer_name(root_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=300))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(root_key, hashes.SHA256())
+    )
+    return key, cert
+
+
 def make_server_cert(
-    ca_key: Any, ca_cert: x509.Certificate, ip: str, dns: list[str]
+    ca_key: Any,
+    ca_cert: x509.Certificate,
+    ip: str,
+    dns: list[str],
+    *,
+    days: float = 90,
+    san: bool = True,
 ) -> tuple[Any, x509.Certificate]:
+    """A server certificate for ``ip`` and ``dns`` in its SAN (``san=False``: CN only, as
+    ``openssl req -x509`` without ``-addext`` makes it), valid ``days``."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC)
     sans: list[x509.GeneralName] = [x509.IPAddress(ipaddress.ip_address(ip))]
     sans += [x509.DNSName(d) for d in dns]
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(_name(dns[0] if dns else ip))
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=90))
-        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .not_valid_after(now + datetime.timedelta(days=days))
+    )
+    if san:
+        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+    cert = (
+        builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
         )
@@ -355,7 +400,8 @@ def render_install_config(
         "controlPlane": {"hyperthreading": "Enabled", "name": "master", "replicas": 3},
         "metadata": {"name": net.cluster},
         "networking": {
-            "clusterNetwork": [{"cidr": "10.128.0.0/14", "hostPrefix": 23}],
+            "clusterNetwork": [{"cidr": "10.128.0.0/14", "hostPrefix": host_prefix(lab)}],
+            "machineNetwork": [{"cidr": machine_network(lab)}],
             "networkType": "OpenShiftSDN",
             "serviceNetwork": ["172.30.0.0/16"],
         },
@@ -369,7 +415,22 @@ def render_install_config(
             {"mirrors": [f"{host}/{LOCAL_REPOSITORY}"], "source": s} for s in sources
         ],
     }
+    doc.update(model_of(lab).install_config_edits)
     return yaml.safe_dump(doc, sort_keys=False, width=4096)
+
+
+def host_prefix(lab: LabContext) -> int:
+    """23 (the default: 512 node subnets in a /14), or longer for a generated site with more
+    nodes (bench/preflight_scale.py), so that every node gets a pod subnet."""
+    prefix = 23
+    while 2 ** (prefix - 14) < len(lab.network.nodes) and prefix < 28:
+        prefix += 1
+    return prefix
+
+
+def machine_network(lab: LabContext) -> str:
+    """The slot's /16: every node, VIP and the registry of the lab (127.<20+slot>.0.0/16)."""
+    return f"127.{20 + lab.slot}.0.0/16"
 
 
 def _check_free(host: str, port: int) -> None:
@@ -390,6 +451,7 @@ def _tls_ready(host: str, port: int, ca_file: Path) -> bool:
     """Ready when *our* server answers: a TLS handshake verified by this lab's CA (a stray
     server from another lab on the same address would fail it)."""
     ctx = ssl.create_default_context(cafile=str(ca_file))
+    ctx.check_hostname = False  # the chain proves it is ours (a no-SAN scenario has no name)
     try:
         with (
             socket.create_connection((host, port), timeout=0.5) as raw,
@@ -426,10 +488,27 @@ def start(lab: LabContext) -> dict[str, Any]:
         _check_free(ip, p)
     registry_name = f"registry.{lab.network.base_domain}"
 
-    ca_key, ca_cert = make_ca("upi-lab registry CA")
+    ca_key, ca_cert = make_ca(
+        "upi-lab registry CA", path_length=1 if model.leaf == "intermediate" else 0
+    )
     (certs / "ca.crt").write_bytes(_pem(ca_cert))
-    key, cert = make_server_cert(ca_key, ca_cert, ip, [registry_name])
-    (certs / "domain.crt").write_bytes(_pem(cert) + _pem(ca_cert))
+    ready_ca = certs / "ca.crt"  # what the lab itself verifies the registry with
+    if model.leaf == "intermediate":
+        int_key, int_cert = make_intermediate(ca_key, ca_cert)
+        key, cert = make_server_cert(int_key, int_cert, ip, [registry_name])
+        (certs / "domain.crt").write_bytes(_pem(cert))  # the intermediate is not served
+        ready_ca = certs / "lab-chain.crt"
+        ready_ca.write_bytes(_pem(int_cert) + _pem(ca_cert))
+    else:
+        key, cert = make_server_cert(
+            ca_key,
+            ca_cert,
+            ip,
+            [registry_name],
+            days=10 if model.leaf == "near-expiry" else 90,
+            san=model.leaf != "no-san",
+        )
+        (certs / "domain.crt").write_bytes(_pem(cert) + _pem(ca_cert))
     _write_key(certs / "domain.key", key)
     _, other_cert = make_ca("upi-lab unrelated CA")
     (certs / "other-ca.crt").write_bytes(_pem(other_cert))
@@ -489,10 +568,12 @@ def start(lab: LabContext) -> dict[str, Any]:
     lab.procs.spawn(
         "registry",
         ["/usr/bin/docker-registry", "serve", str(config)],
-        ready=lambda: _tls_ready(ip, port, certs / "ca.crt"),
+        ready=lambda: _tls_ready(ip, port, ready_ca),
     )
 
-    pusher = Pusher(f"{ip}:{port}", model.user, model.password, str(certs / "ca.crt"))
+    pusher = Pusher(f"{ip}:{port}", model.user, model.password, str(ready_ca))
+    if model.leaf == "no-san":
+        pusher.session.verify = False  # the lab's own push: the chain is ours, the name absent
     digests = push_payload(pusher, model)
     (root / "payload.json").write_text(json.dumps(digests, indent=1))
 
@@ -518,6 +599,8 @@ def start(lab: LabContext) -> dict[str, Any]:
             ready=lambda: _tls_ready(ip, proxy_port, certs / "ca.crt"),
         )
         host = f"{ip}:{proxy_port}"
+    elif model.by_name:
+        host = f"{registry_name}:{port}"
 
     day2 = push_day2(lab, pusher, host, model)
     secret = pull_secret(host, model.user, model.auth_password or model.password)
@@ -528,14 +611,17 @@ def start(lab: LabContext) -> dict[str, Any]:
     install_config.write_text(
         render_install_config(lab, host, secret, client_ca.read_text(), model.sources)
     )
+    mirror = {
+        "registry": host,
+        "auth_file": str(auth_file),
+        "ca_file": str(client_ca),
+        "release_image": f"{host}/{LOCAL_REPOSITORY}:{RELEASE_TAG}",
+        **day2["mirror"],
+    }
+    if model.by_name:
+        mirror["resolve_via_site_dns"] = True
     return {
-        "mirror": {
-            "registry": host,
-            "auth_file": str(auth_file),
-            "ca_file": str(client_ca),
-            "release_image": f"{host}/{LOCAL_REPOSITORY}:{RELEASE_TAG}",
-            **day2["mirror"],
-        },
+        "mirror": mirror,
         "install_config": str(install_config),
         "upgrade": day2["upgrade"],
     }
@@ -635,3 +721,92 @@ def _target_missing(lab: LabContext) -> None:
 )
 def _operators_missing(lab: LabContext) -> None:
     model_of(lab).operators_missing = (0, 1, 2, 5, 9)
+
+
+# --------------------------------------------------------------------------- installconfig.*
+
+
+@scenario(
+    "installconfig-overlap",
+    "install-config's serviceNetwork is the nodes' own /16 and machineNetwork a /24 elsewhere",
+    parts=_PARTS,
+)
+def _installconfig_overlap(lab: LabContext) -> None:
+    edits = model_of(lab).install_config_edits
+    edits["networking"] = {
+        "clusterNetwork": [{"cidr": "10.128.0.0/14", "hostPrefix": 23}],
+        "machineNetwork": [{"cidr": "192.168.126.0/24"}],
+        "networkType": "OVNKubernetes",
+        "serviceNetwork": [machine_network(lab)],
+    }
+
+
+@scenario(
+    "installconfig-other-site",
+    "install-config names cluster ocp46, one control-plane replica and 3 compute replicas",
+    parts=_PARTS,
+)
+def _installconfig_other_site(lab: LabContext) -> None:
+    edits = model_of(lab).install_config_edits
+    edits["metadata"] = {"name": "ocp46"}
+    edits["controlPlane"] = {"hyperthreading": "Enabled", "name": "master", "replicas": 1}
+    edits["compute"] = [{"hyperthreading": "Enabled", "name": "worker", "replicas": 3}]
+
+
+# --------------------------------------------------------------------------- dns.mirror
+
+
+def name_the_registry(lab: LabContext) -> Record:
+    """Address the mirror by ``registry.<base_domain>``, in the lab zones (both servers)."""
+    model_of(lab).by_name = True
+    net = lab.network
+    record = Record(f"registry.{net.base_domain}", "A", lab.ip(105))
+    net.forward.append(record)
+    net.reverse.append(Record(lab.ip(105), "PTR", record.owner))
+    return record
+
+
+@scenario(
+    "mirror-by-name",
+    "the mirror is reached by its name through the site DNS (mirror.resolve_via_site_dns)",
+    parts=_PARTS,
+)
+def _mirror_by_name(lab: LabContext) -> None:
+    name_the_registry(lab)
+
+
+@scenario(
+    "mirror-name-not-in-secondary",
+    "the mirror's name is in ns1's zone but not in ns2's (the nodes use both)",
+    parts=_PARTS,
+)
+def _mirror_name_not_in_secondary(lab: LabContext) -> None:
+    record = name_the_registry(lab)
+    net = lab.network
+    net.secondary_forward = [r for r in net.forward if r is not record]
+
+
+# --------------------------------------------------------------------------- mirror.certificate
+
+
+@scenario(
+    "mirror-cert-no-san",
+    "the mirror's certificate has a CN and no subjectAltName (openssl req -x509 without -addext)",
+    parts=_PARTS,
+)
+def _cert_no_san(lab: LabContext) -> None:
+    model_of(lab).leaf = "no-san"
+
+
+@scenario("mirror-cert-near-expiry", "the mirror's certificate expires in 10 days", parts=_PARTS)
+def _cert_near_expiry(lab: LabContext) -> None:
+    model_of(lab).leaf = "near-expiry"
+
+
+@scenario(
+    "mirror-cert-incomplete-chain",
+    "the mirror's leaf is signed by an intermediate CA the registry does not send",
+    parts=_PARTS,
+)
+def _cert_incomplete(lab: LabContext) -> None:
+    model_of(lab).leaf = "intermediate"

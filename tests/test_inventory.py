@@ -265,3 +265,60 @@ def test_any_text_gives_an_inventory_or_a_clear_error(tmp_path: Path, text: str)
         load_inventory(path)
     except InventoryError as exc:
         assert str(path) in str(exc)
+
+
+# --------------------------------------------------------------------------- issue 14's keys
+
+
+def test_deeper_preflight_keys_load_with_defaults(tmp_path: Path) -> None:
+    inv = load_inventory(write(tmp_path, BASE))
+    assert (inv.mirror.min_valid_days, inv.mirror.resolve_via_site_dns) == (30.0, False)
+    assert (inv.ntp.servers, inv.ntp.max_offset_s, inv.platform) == ((), 1.0, "none")
+    text = (
+        BASE.replace(
+            "  auth_file: pull-secret.json\n",
+            "  auth_file: pull-secret.json\n  min_valid_days: 60\n  resolve_via_site_dns: true\n",
+        )
+        + "ntp:\n  servers: [172.16.0.102, 'ntp.example:1123']\n  max_offset_s: 0.5\n"
+    )
+    inv = load_inventory(
+        write(tmp_path, text.replace("  name: ocp45\n", "  name: ocp45\n  platform: vsphere\n"))
+    )
+    assert (inv.mirror.min_valid_days, inv.mirror.resolve_via_site_dns) == (60.0, True)
+    assert inv.ntp.servers == (("172.16.0.102", 123), ("ntp.example", 1123))
+    assert (inv.ntp.max_offset_s, inv.platform) == (0.5, "vsphere")
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("ntp: {servers: ['bad host!']}\n", "ntp.servers[0]: must be a host or IP"),
+        ("ntp: {servers: 172.16.0.102}\n", "ntp.servers: must be a list"),
+        ("ntp: {max_offset_s: -1}\n", "ntp.max_offset_s: must be a number of seconds > 0"),
+        ("ntp: {server: [x]}\n", "ntp.server: unknown key"),
+    ],
+)
+def test_bad_ntp_keys_name_key_and_line(tmp_path: Path, extra: str, expected: str) -> None:
+    message = error_of(tmp_path, BASE + extra)
+    assert expected in message and f"{tmp_path / 'site.yaml'}:" in message, message
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("  min_valid_days: soon\n", "mirror.min_valid_days: must be a number of days >= 0"),
+        ("  resolve_via_site_dns: yes-please\n", "mirror.resolve_via_site_dns: must be true or"),
+    ],
+)
+def test_bad_mirror_keys_name_key_and_line(tmp_path: Path, line: str, expected: str) -> None:
+    text = BASE.replace("  auth_file: pull-secret.json\n", "  auth_file: pull-secret.json\n" + line)
+    assert expected in error_of(tmp_path, text)
+
+
+def test_resolve_via_site_dns_needs_dns_servers(tmp_path: Path) -> None:
+    text = BASE.replace('  servers: ["172.16.0.102", "172.16.0.103:5353"]\n', "  servers: []\n")
+    text = text.replace(
+        "  auth_file: pull-secret.json\n",
+        "  auth_file: pull-secret.json\n  resolve_via_site_dns: true\n",
+    )
+    assert "mirror.resolve_via_site_dns: needs dns.servers" in error_of(tmp_path, text)

@@ -79,9 +79,9 @@ MHCS = Resource(
     "machine.openshift.io", "v1beta1", "machinehealthchecks", True, "MachineHealthCheck"
 )
 MACHINES = Resource("machine.openshift.io", "v1beta1", "machines", True, "Machine")
-CLUSTERVERSIONS = Resource(
-    "config.openshift.io", "v1", "clusterversions", False, "ClusterVersion"
-)
+CLUSTERVERSIONS = Resource("config.openshift.io", "v1", "clusterversions", False, "ClusterVersion")
+#: image.config.openshift.io/cluster: additionalTrustedCA, registrySources (mirror.cluster_trust)
+IMAGE_CONFIGS = Resource("config.openshift.io", "v1", "images", False, "Image")
 CATALOGSOURCES = Resource(
     "operators.coreos.com", "v1alpha1", "catalogsources", True, "CatalogSource"
 )
@@ -108,5 +108,6 @@ KNOWN: dict[str, Resource] = {
         MACHINES,
         CATALOGSOURCES,
         CLUSTERVERSIONS,
+        IMAGE_CONFIGS,
     )
 }

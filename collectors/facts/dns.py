@@ -1,13 +1,19 @@
 """What the dns.* checks gather: every server in ``dns.servers`` asked directly, for the nodes'
-forward and reverse records, the API names, the apps wildcard and a whole view per server."""
+forward and reverse records, the API names, the apps wildcard, a whole view per server, the
+mirror's host name (beside the address this machine reaches it at) and a random name directly
+under the cluster domain (no wildcard may answer it)."""
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
+import socket
+import threading
 from dataclasses import dataclass
 
+from collectors import settings
 from collectors.errors import NotApplicable
-from collectors.inventory import Node
+from collectors.inventory import Node, split_host_port
 from collectors.site import Site
 from collectors.transport.dns import Answer, reverse_name
 
@@ -102,3 +108,73 @@ def _view(site: Site, server_text: str) -> ServerView:
 def gather_consistency(site: Site, server_text: str) -> tuple[ServerView, ServerView]:
     first = site.memo("dns-view-first", lambda: _view(site, str(site.inv.dns_servers[0])))
     return first, _view(site, server_text)
+
+
+# --------------------------------------------------------------------------- dns.mirror
+
+
+@dataclass(frozen=True)
+class MirrorNameFacts:
+    """The mirror's host name as every DNS server answers it, and the address this machine
+    reaches it at (``how``: through which resolver; ``reached_at`` empty: none answered)."""
+
+    host: str
+    reached_at: tuple[str, ...]
+    how: str
+    answers: dict[str, Answer]
+
+
+def mirror_registry(site: Site) -> list[str]:
+    """The mirror registry as the inventory names it (``mirror.registry``, the mirror.* subject)."""
+    return [site.inv.mirror.registry or ""]
+
+
+def local_addresses(name: str, timeout: float) -> tuple[str, ...]:
+    """What this machine's resolver (/etc/hosts, then its DNS) gives for ``name``, within
+    ``timeout`` (getaddrinfo has none of its own: it runs in a daemon thread)."""
+    box: list[tuple[str, ...]] = []
+
+    def ask() -> None:
+        try:
+            infos = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+            box.append(tuple(dict.fromkeys(str(i[4][0]) for i in infos)))
+        except OSError:
+            box.append(())
+
+    worker = threading.Thread(target=ask, daemon=True, name=f"getaddrinfo {name}")
+    worker.start()
+    worker.join(timeout)
+    return box[0] if box else ()
+
+
+def gather_mirror_name(site: Site, registry: str) -> MirrorNameFacts:
+    host, _ = split_host_port(registry, 443)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        raise NotApplicable(f"mirror.registry {registry} is an IP address: no name to resolve")
+    answers = {str(s): site.dns.query(s, host, "A") for s in site.inv.dns_servers}
+    if site.inv.mirror.resolve_via_site_dns:
+        first = str(site.inv.dns_servers[0])
+        return MirrorNameFacts(
+            host, answers[first].records, f"the site DNS {first} (resolve_via_site_dns)", answers
+        )
+    found = local_addresses(host, settings.DNS_TIMEOUT * 2)
+    return MirrorNameFacts(
+        host, found, "this machine's resolver (/etc/hosts, resolv.conf)", answers
+    )
+
+
+# --------------------------------------------------------------------------- dns.cluster_wildcard
+
+
+def cluster_wildcard_name(site: Site) -> list[str]:
+    return [f"*.{site.inv.cluster_domain}"]
+
+
+def gather_cluster_wildcard(site: Site, name: str) -> tuple[str, dict[str, Answer]]:
+    """A random name directly under the cluster domain, asked of every server."""
+    probe = name.replace("*", f"conformance-{secrets.token_hex(4)}", 1)
+    return probe, _ask_all(site, probe, "A")

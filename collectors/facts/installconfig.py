@@ -1,13 +1,18 @@
 """What installconfig.mirrors gathers: the install-config's mirror rules for the two release
 sources, its trust bundle tried against each mirror host (or compared with mirror.ca_file when
-the host is unreachable), and a login to each with the pullSecret.
+the host is unreachable), and a login to each with the pullSecret. installconfig.networks and
+installconfig.site read the same parsed file (``collectors.install.installconfig``) beside the
+inventory's addresses, names and roles.
 
 Secrets in the file (pullSecret) are parsed, never kept in the facts: only hosts and verdicts.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import hashes
 
@@ -16,7 +21,7 @@ from collectors.images.imageref import parse_reference
 from collectors.images.mirrors import MirrorRule, map_reference
 from collectors.images.pullsecret import Auths
 from collectors.images.registry import RegistryError, client_for
-from collectors.install.installconfig import install_config
+from collectors.install.installconfig import Networking, SiteSettings, install_config
 from collectors.inventory import split_host_port
 from collectors.parsers.certs import x509_certificates
 from collectors.site import Site
@@ -131,4 +136,109 @@ def gather_install_config(site: Site, name: str) -> InstallConfigFacts:
     facts = [_host_facts(site, h, bundle, auths) for h in dict.fromkeys(hosts)]
     return InstallConfigFacts(
         name, tuple(rules), coverage, len(bundle_certs), tuple(facts), expected, auths is not None
+    )
+
+
+# --------------------------------------------------------------------------- installconfig.networks
+
+
+@dataclass(frozen=True)
+class NetworksFacts:
+    """The install-config's networks and every address of the site, labelled for messages
+    (``node m1``, ``load_balancer.api``, ``dns.servers[0]``, ``bastion``, ``mirror``)."""
+
+    name: str
+    networks: Networking
+    nodes: tuple[tuple[str, str], ...]  # (label, ip) of each node but the bootstrap
+    bootstrap: tuple[tuple[str, str], ...]
+    load_balancer: tuple[tuple[str, str], ...]
+    others: tuple[tuple[str, str], ...]  # DNS servers, bastion, mirror
+
+
+def _ip_literal(text: str | None) -> str | None:
+    if not text:
+        return None
+    try:
+        return str(ipaddress.ip_address(text.strip("[]")))
+    except ValueError:
+        return None
+
+
+def _other_addresses(site: Site) -> list[tuple[str, str]]:
+    inv = site.inv
+    out = [
+        (f"dns.servers[{i}]", ip)
+        for i, s in enumerate(inv.dns_servers)
+        if (ip := _ip_literal(s.host))
+    ]
+    if inv.bastion.ssh and (ip := _ip_literal(inv.bastion.ssh.host)):
+        out.append(("bastion.ssh", ip))
+    if inv.bastion.http_url:
+        host = urlsplit(inv.bastion.http_url).hostname
+        if (ip := _ip_literal(host)) and ("bastion.ssh", ip) not in out:
+            out.append(("bastion.http_url", ip))
+    if inv.mirror.registry:
+        host, _ = split_host_port(inv.mirror.registry, 443)
+        ip = _ip_literal(host)
+        if ip is None and inv.dns_servers:
+            with contextlib.suppress(FactError):  # dns.mirror reports a name that won't resolve
+                ip = next(iter(site.resolve(host)), None)
+        if ip:
+            out.append(("mirror.registry", ip))
+    return out
+
+
+def gather_networks(site: Site, name: str) -> NetworksFacts:
+    config = install_config(site)
+    networks = config.networking()  # InputError naming the key for a CIDR that does not parse
+    inv = site.inv
+    lb = inv.load_balancer
+    return NetworksFacts(
+        name,
+        networks,
+        tuple((f"node {n.name}", n.ip) for n in inv.nodes if n.role != "bootstrap"),
+        tuple((f"node {n.name}", n.ip) for n in inv.nodes if n.role == "bootstrap"),
+        tuple(
+            (f"load_balancer.{k}", ip)
+            for k, ip in (("api", lb.api), ("api_int", lb.api_int), ("ingress", lb.ingress))
+            if ip
+        ),
+        tuple(_other_addresses(site)),
+    )
+
+
+# --------------------------------------------------------------------------- installconfig.site
+
+
+@dataclass(frozen=True)
+class SiteFacts:
+    """The install-config's site fields beside what the inventory says they must be."""
+
+    name: str
+    settings: SiteSettings
+    cluster_name: str
+    base_domain: str
+    masters: int
+    platform: str
+    api_int: str
+    mirror_host: str | None
+    machine_networks: tuple[str, ...]
+
+
+def gather_site(site: Site, name: str) -> SiteFacts:
+    config = install_config(site)
+    inv = site.inv
+    assert config.site is not None
+    machine = tuple(str(n) for n in config.networks.machine) if config.networks else ()
+    mirror = split_host_port(inv.mirror.registry, 443)[0] if inv.mirror.registry else None
+    return SiteFacts(
+        name,
+        config.site,
+        inv.cluster_name,
+        inv.base_domain,
+        len(inv.nodes_with_role("master")),
+        inv.platform,
+        f"api-int.{inv.cluster_domain}",
+        mirror,
+        machine,
     )

@@ -2,20 +2,23 @@
 credentials, the release image and every component it names looked up by digest where the
 install-config's mirrors send the cluster, and (mirror.imagestreams) the ``openshift``
 imagestreams' tags looked up in the mirror (shared with samples.skip_coverage, one batch per
-run: ``collectors.facts.samples``), and (mirror.operators) every image of each mirrored operator
+run: ``collectors.facts.samples``); (mirror.operators) every image of each mirrored operator
 catalog's mapping.txt and its index image, and after install the cluster's ICSP/IDMS and
-CatalogSources against them.
+CatalogSources against them; the chain the mirror serves in a real handshake
+(mirror.certificate) and the cluster's additionalTrustedCA ConfigMap tried against the mirror
+(mirror.cluster_trust).
 
 Lookups go through the shared registry client.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
 from collectors.cluster import facts as F
-from collectors.cluster.resources import CATALOGSOURCES
+from collectors.cluster.resources import CATALOGSOURCES, CONFIGMAPS, IMAGE_CONFIGS
 from collectors.errors import FactError, InputError, NotApplicable
 from collectors.facts import samples
 from collectors.facts.samples import StreamFacts
@@ -29,11 +32,15 @@ from collectors.images.catalogs import (
 from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
 from collectors.images.lookup import ComponentLookup, find_components
 from collectors.images.mirrors import MirrorRule, map_reference
-from collectors.images.registry import Ping, RegistryClient, RegistryError, client_for
+from collectors.images.registry import Ping, RegistryClient, RegistryError, client_for, system_ca
+from collectors.images.registry.client import pinned_mirror
 from collectors.images.release import IMAGE_REFERENCES, parse_image_references
 from collectors.install.installconfig import install_config
+from collectors.inventory import split_host_port
 from collectors.parsers.catalogmirror import MappingEntry
+from collectors.parsers.certs import x509_certificates
 from collectors.site import Site
+from collectors.transport.tlsprobe import ServedChain, TlsResult, served_chain, verify_tls
 
 RELEASE_SOURCE = "quay.io/openshift-release-dev/ocp-release"
 CONTENT_SOURCE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev"
@@ -268,4 +275,151 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
         uncovered=uncovered,
         cluster_note=note,
         uncovered_by_tag=by_tag,
+    )
+
+
+# --------------------------------------------------------------------------- mirror.certificate
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    """The chain the mirror served, whether it verifies against the trust (hostname aside), the
+    trust's certificates (to name a missing issuer), and the day it was read."""
+
+    host: str  # the name (or IP) clients use, without the port
+    port: int
+    chain: ServedChain
+    chain_check: TlsResult
+    trust: str  # "mirror.ca_file <path>" or "the system trust store"
+    trust_subjects: tuple[str, ...]
+    min_valid_days: float
+    checked_at: datetime.datetime
+
+
+def mirror_address(site: Site, host: str) -> str | None:
+    """The address to dial for ``host``: the site DNS's with mirror.resolve_via_site_dns."""
+    pinned = pinned_mirror(site.inv)
+    if pinned is None or host not in pinned[0]:
+        return None
+    try:
+        return pinned[1](host)
+    except FactError as exc:
+        raise FactError(f"{host}: {exc}") from None
+
+
+def _trust(site: Site) -> tuple[str | None, str, tuple[str, ...]]:
+    ca_file = site.inv.mirror.ca_file
+    if ca_file is None:
+        path = system_ca()
+        text = None
+        where = "the system trust store"
+        try:
+            subjects = (
+                tuple(
+                    c.subject.rfc4514_string()
+                    for c in x509_certificates(Path(str(path)).read_bytes(), str(path))
+                )
+                if isinstance(path, str)
+                else ()
+            )
+        except (OSError, FactError):
+            subjects = ()
+        return text, where, subjects
+    try:
+        text = ca_file.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise FactError(f"mirror.ca_file {ca_file}: {exc.strerror}") from None
+    certs = x509_certificates(text, f"mirror.ca_file {ca_file}")  # garbage PEM: InputError
+    return text, f"mirror.ca_file {ca_file}", tuple(c.subject.rfc4514_string() for c in certs)
+
+
+def gather_certificate(site: Site, registry: str) -> CertificateFacts:
+    try:
+        host, port = split_host_port(registry, 443)
+    except ValueError as exc:
+        raise FactError(f"mirror.registry {registry!r}: {exc}") from None
+    address = mirror_address(site, host)
+    chain = served_chain(host, port, connect_to=address)
+    bundle, trust, subjects = _trust(site)
+    check = verify_tls(host, port, bundle, connect_to=address, check_hostname=False)
+    return CertificateFacts(
+        host,
+        port,
+        chain,
+        check,
+        trust,
+        subjects,
+        site.inv.mirror.min_valid_days,
+        datetime.datetime.now(datetime.UTC),
+    )
+
+
+# --------------------------------------------------------------------------- mirror.cluster_trust
+
+TRUST_NAMESPACE = "openshift-config"
+
+
+@dataclass(frozen=True)
+class ClusterTrustFacts:
+    """image.config.openshift.io/cluster's additionalTrustedCA ConfigMap, its keys, and the
+    handshake with the mirror trusting the key meant for it (None: no such key)."""
+
+    host: str
+    port: int
+    wanted_keys: tuple[str, ...]  # host..port (and host for 443)
+    configmap: str | None  # spec.additionalTrustedCA.name
+    configmap_found: bool
+    keys: tuple[str, ...]
+    key_used: str | None
+    handshake: TlsResult | None
+    bad_keys: tuple[str, ...] = ()  # keys whose value holds no certificate
+
+
+def trust_subject(site: Site) -> list[str]:
+    """One subject, the cluster (its image config)."""
+    return ["cluster"]
+
+
+def trust_keys(host: str, port: int) -> tuple[str, ...]:
+    """The ConfigMap keys the cluster reads for a registry: ``host..port``, or ``host`` on 443.
+
+    >>> trust_keys("mirror.example", 5000), trust_keys("mirror.example", 443)
+    (('mirror.example..5000',), ('mirror.example', 'mirror.example..443'))
+    """
+    return (host, f"{host}..443") if port == 443 else (f"{host}..{port}",)
+
+
+def gather_cluster_trust(site: Site, subject: str) -> ClusterTrustFacts:
+    registry = site.inv.mirror.registry or ""
+    host, port = split_host_port(registry, 443)
+    wanted = trust_keys(host, port)
+    images = F.listing(site, IMAGE_CONFIGS)
+    config = next((o for o in images if F.name_of(o) == "cluster"), None)
+    ref = ((config or {}).get("spec") or {}).get("additionalTrustedCA") or {}
+    name = ref.get("name") if isinstance(ref, dict) else None
+    if not name:
+        return ClusterTrustFacts(host, port, wanted, None, False, (), None, None)
+    maps = F.listing(site, CONFIGMAPS, TRUST_NAMESPACE)
+    cm = next((o for o in maps if F.name_of(o) == name), None)
+    if cm is None:
+        return ClusterTrustFacts(host, port, wanted, str(name), False, (), None, None)
+    data = {str(k): str(v) for k, v in (cm.get("data") or {}).items()}
+    bad = []
+    for key, value in data.items():
+        try:
+            if not x509_certificates(value, f"ConfigMap {TRUST_NAMESPACE}/{name} key {key}"):
+                bad.append(key)
+        except InputError:
+            bad.append(key)
+    key = next((k for k in wanted if k in data), None)
+    result = None
+    if key is not None and key not in bad:
+        result = verify_tls(host, port, data[key], connect_to=mirror_address(site, host))
+        if not result.reachable:
+            raise FactError(
+                f"cannot reach the mirror {registry} to test ConfigMap {TRUST_NAMESPACE}/{name} "
+                f"key {key}: {result.error}"
+            ).with_remediation("run the check from a machine that reaches the mirror (the bastion)")
+    return ClusterTrustFacts(
+        host, port, wanted, str(name), True, tuple(data), key, result, tuple(bad)
     )

@@ -131,6 +131,19 @@ class Upgrade:
     takes in a disconnected cluster)."""
 
     to_image: str | None = None
+    #: mirror.certificate: the served leaf must stay valid this many days (default 30)
+    min_valid_days: float = 30.0
+    #: mirror.resolve_via_site_dns: reach the registry at the address dns.servers give for its
+    #: name (what the nodes see) instead of this machine's resolver (/etc/hosts)
+    resolve_via_site_dns: bool = False
+
+
+@dataclass(frozen=True)
+class Ntp:
+    """``ntp``: the site's NTP servers (host or host:port, port 123) and the offset allowed."""
+
+    servers: tuple[tuple[str, int], ...] = ()
+    max_offset_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -151,6 +164,9 @@ class Inventory:
     raw: dict[str, Any] = field(repr=False, compare=False)
     lines: dict[str, int] = field(repr=False, compare=False)
     upgrade: Upgrade = field(default_factory=Upgrade)
+    #: cluster.platform: the install-config platform the site uses (default "none": UPI)
+    platform: str = "none"
+    ntp: Ntp = field(default_factory=Ntp)
 
     @property
     def cluster_domain(self) -> str:

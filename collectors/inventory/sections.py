@@ -8,7 +8,7 @@ Inventory (``model.py``).
 
 >>> v = Validator(Path("/site.yaml"), {}, {"cluster": 1, "cluster.name": 2})
 >>> cluster(v, {"cluster": {"name": "C", "base_domain": "example.com."}}, {})
-{'cluster_name': 'C', 'base_domain': 'example.com'}
+{'cluster_name': 'C', 'base_domain': 'example.com', 'platform': 'none'}
 >>> v.problems
 [(2, 'cluster.name', "must be a lower-case DNS label (got 'C')")]
 """
@@ -31,6 +31,7 @@ from collectors.inventory.model import (
     LoadBalancer,
     Mirror,
     Node,
+    Ntp,
     SshDefaults,
     SshTarget,
     Upgrade,
@@ -155,8 +156,9 @@ Section = Callable[[Validator, dict[str, Any], dict[str, Any]], dict[str, Any]]
 
 
 def cluster(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
-    """``cluster``: required, with a DNS label ``name`` and a DNS domain ``base_domain``."""
-    raw = v.mapping(data.get("cluster"), "cluster", {"name", "base_domain"})
+    """``cluster``: required, with a DNS label ``name`` and a DNS domain ``base_domain``; an
+    optional ``platform`` (the install-config's, default ``none``: UPI on any infrastructure)."""
+    raw = v.mapping(data.get("cluster"), "cluster", {"name", "base_domain", "platform"})
     if "cluster" not in data:
         v.problem("cluster", "is required")
     name = v.string(raw, "cluster.name", required="cluster" in data)
@@ -165,9 +167,13 @@ def cluster(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[s
         v.problem("cluster.name", f"must be a lower-case DNS label (got {name!r})")
     if base_domain and not all(_LABEL.match(p) for p in base_domain.rstrip(".").split(".")):
         v.problem("cluster.base_domain", f"must be a DNS domain (got {base_domain!r})")
+    platform = v.string(raw, "cluster.platform") or "none"
+    if not _LABEL.match(platform.lower()):
+        v.problem("cluster.platform", f"must be a platform name such as none (got {platform!r})")
     return {
         "cluster_name": name or "",
         "base_domain": (base_domain or "").rstrip(".").lower(),
+        "platform": platform.lower(),
     }
 
 
@@ -290,8 +296,7 @@ def nodes(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str
                     ip=ip,
                     fqdn=f"{node_name}.{cluster_domain}".lower(),
                     ssh=v.ssh_target(item, f"{key}.ssh", defaults),
-                    journal_dir=v.path_string(item, f"{key}.journal_dir")
-                    or defaults.journal_dir,
+                    journal_dir=v.path_string(item, f"{key}.journal_dir") or defaults.journal_dir,
                 )
             )
     return {"nodes": tuple(found)}
@@ -328,17 +333,14 @@ def ignition(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[
 
 def mirror(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
     """``mirror``: the mirror registry, its credentials and CA, and the release image."""
-    mirror_raw = v.mapping(
-        data.get("mirror"),
-        "mirror",
-        {"registry", "auth_file", "ca_file", "release_image", "catalogs"},
-    )
+    mirror_raw = v.mapping(data.get("mirror"), "mirror", MIRROR_KEYS)
     result = Mirror(
         registry=v.string(mirror_raw, "mirror.registry"),
         auth_file=v.path_value(mirror_raw, "mirror.auth_file"),
         ca_file=v.path_value(mirror_raw, "mirror.ca_file"),
         release_image=v.string(mirror_raw, "mirror.release_image"),
         catalogs=_catalogs(v, mirror_raw),
+        **_mirror_certificate_keys(v, mirror_raw),
     )
     return {"mirror": result}
 
@@ -371,6 +373,60 @@ def upgrade(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[s
     return {"upgrade": Upgrade(to_image=v.string(raw, "upgrade.to_image"))}
 
 
+#: The keys of ``mirror``: min_valid_days and resolve_via_site_dns (issue 14), catalogs (13).
+MIRROR_KEYS = {
+    "registry",
+    "auth_file",
+    "ca_file",
+    "release_image",
+    "min_valid_days",
+    "resolve_via_site_dns",
+    "catalogs",
+}
+
+
+def _mirror_certificate_keys(v: Validator, raw: dict[str, Any]) -> dict[str, Any]:
+    """``mirror.min_valid_days`` (a number >= 0, default 30) and ``mirror.resolve_via_site_dns``
+    (a boolean, default false)."""
+    days = raw.get("min_valid_days", 30)
+    if isinstance(days, bool) or not isinstance(days, int | float) or days < 0:
+        v.problem("mirror.min_valid_days", f"must be a number of days >= 0 (got {days!r})")
+        days = 30
+    via = raw.get("resolve_via_site_dns", False)
+    if not isinstance(via, bool):
+        v.problem("mirror.resolve_via_site_dns", f"must be true or false (got {via!r})")
+        via = False
+    dns_raw = v.data.get("dns")
+    if via and not (isinstance(dns_raw, dict) and dns_raw.get("servers")):
+        v.problem("mirror.resolve_via_site_dns", "needs dns.servers to resolve through")
+    return {"min_valid_days": float(days), "resolve_via_site_dns": via}
+
+
+def ntp(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
+    """``ntp``: ``servers`` (host or host:port, port 123) and ``max_offset_s`` (default 1)."""
+    raw = v.mapping(data.get("ntp"), "ntp", {"servers", "max_offset_s"})
+    servers: list[tuple[str, int]] = []
+    raw_servers = raw.get("servers") or []
+    if not isinstance(raw_servers, list):
+        v.problem("ntp.servers", "must be a list of host or host:port")
+        raw_servers = []
+    for i, item in enumerate(raw_servers):
+        try:
+            host, port = split_host_port(str(item), 123)
+            if not _is_ip(host) and not all(
+                _LABEL.match(p) for p in host.lower().rstrip(".").split(".")
+            ):
+                raise ValueError(f"{host!r} is neither an IP address nor a host name")
+            servers.append((host, port))
+        except ValueError as exc:
+            v.problem(f"ntp.servers[{i}]", f"must be a host or IP with an optional :port ({exc})")
+    offset = raw.get("max_offset_s", 1)
+    if isinstance(offset, bool) or not isinstance(offset, int | float) or offset <= 0:
+        v.problem("ntp.max_offset_s", f"must be a number of seconds > 0 (got {offset!r})")
+        offset = 1
+    return {"ntp": Ntp(tuple(servers), float(offset))}
+
+
 def install_config(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
     """``install_config``: the path of the install-config.yaml."""
     return {"install_config": v.path_value(data, "install_config")}
@@ -389,4 +445,5 @@ SECTIONS: tuple[tuple[str, Section], ...] = (
     ("mirror", mirror),
     ("install_config", install_config),
     ("upgrade", upgrade),
+    ("ntp", ntp),
 )

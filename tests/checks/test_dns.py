@@ -1,4 +1,5 @@
-"""checks/dns.py: forward, reverse, API names, apps wildcard and server agreement."""
+"""checks/dns.py: forward, reverse, API names, apps wildcard, server agreement, the mirror's name
+and no wildcard under the cluster domain."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from hypothesis import strategies as st
 from checks.dns import (
     evaluate_address,
     evaluate_apps_wildcard,
+    evaluate_cluster_wildcard,
     evaluate_consistency,
     evaluate_forward,
+    evaluate_mirror_name,
     evaluate_reverse,
 )
-from collectors.facts.dns import ServerView
+from collectors.facts.dns import MirrorNameFacts, ServerView
 from collectors.inventory import Node
 from collectors.transport.dns import Answer, reverse_name
 
@@ -212,3 +215,74 @@ def test_consistency_counts_every_difference(
     assert v.ok == (diffs == 0)
     if diffs:
         assert f"found {diffs} difference(s)" in v.message and len(v.details) == diffs
+
+
+# --------------------------------------------------------------------------- dns.mirror
+
+MIRROR = "registry.example.localdomain"
+
+
+def mirror_facts(reached: tuple[str, ...], *per_server: tuple[str, ...]) -> MirrorNameFacts:
+    answers = {
+        f"10.0.0.{i + 2}:53": answer(f"10.0.0.{i + 2}:53", MIRROR, "A", records)
+        for i, records in enumerate(per_server)
+    }
+    return MirrorNameFacts(MIRROR, reached, "this machine's resolver", answers)
+
+
+def test_mirror_name_on_every_server_at_the_reached_address_passes() -> None:
+    v = evaluate_mirror_name(mirror_facts(("10.0.0.105",), ("10.0.0.105",), ("10.0.0.105",)))
+    assert v.ok and v.message == "A 10.0.0.105 on 2 server(s)"
+
+
+def test_mirror_name_only_in_etc_hosts_fails_naming_each_server() -> None:
+    v = evaluate_mirror_name(mirror_facts(("10.0.0.105",), (), ()))
+    assert not v.ok
+    assert "found 10.0.0.2:53: NXDOMAIN; 10.0.0.3:53: NXDOMAIN" in v.message
+    assert f'put "{MIRROR}. IN A 10.0.0.105" in the zone on every DNS server' in v.remediation
+
+
+def test_mirror_name_at_another_address_on_one_server_fails() -> None:
+    v = evaluate_mirror_name(mirror_facts(("10.0.0.105",), ("10.0.0.105",), ("10.0.0.99",)))
+    assert not v.ok and "10.0.0.3:53: A 10.0.0.99" in v.message and "10.0.0.2" not in v.message
+
+
+def test_mirror_name_nobody_resolves_fails_saying_so() -> None:
+    v = evaluate_mirror_name(mirror_facts((), (), ()))
+    assert not v.ok and "this machine's resolver: no address for" in v.message
+
+
+@given(st.lists(st.sampled_from(["10.0.0.105", "10.0.0.99"]), min_size=1, max_size=3))
+def test_mirror_name_passes_exactly_when_every_server_gives_the_reached_address(
+    addrs: list[str],
+) -> None:
+    v = evaluate_mirror_name(mirror_facts(("10.0.0.105",), *[(a,) for a in addrs]))
+    assert v.ok == all(a == "10.0.0.105" for a in addrs)
+
+
+# --------------------------------------------------------------------------- dns.cluster_wildcard
+
+CLUSTER_WILDCARD = "*.ocp45.example.localdomain"
+PROBE = "conformance-1234abcd.ocp45.example.localdomain"
+
+
+def test_random_name_under_the_cluster_domain_nxdomain_everywhere_passes() -> None:
+    answers = {"10.0.0.2:53": answer("10.0.0.2:53", PROBE, "A", ())}
+    assert evaluate_cluster_wildcard(CLUSTER_WILDCARD, PROBE, answers).ok
+
+
+def test_cluster_wildcard_answering_fails_and_keeps_apps() -> None:
+    answers = {
+        "10.0.0.2:53": answer("10.0.0.2:53", PROBE, "A", ()),
+        "10.0.0.3:53": answer("10.0.0.3:53", PROBE, "A", ("10.0.0.111",)),
+    }
+    v = evaluate_cluster_wildcard(CLUSTER_WILDCARD, PROBE, answers)
+    assert not v.ok and v.message.endswith("found 10.0.0.3:53: A 10.0.0.111")
+    assert 'remove the "*.ocp45.example.localdomain." record' in v.remediation
+    assert 'keep "*.apps.ocp45.example.localdomain."' in v.remediation
+
+
+def test_nodata_for_the_random_name_is_not_nxdomain() -> None:
+    answers = {"10.0.0.2:53": Answer("10.0.0.2:53", PROBE, "A", "NOERROR", ())}
+    v = evaluate_cluster_wildcard(CLUSTER_WILDCARD, PROBE, answers)
+    assert not v.ok and "no A record" in v.message

@@ -8,11 +8,12 @@ from __future__ import annotations
 import ssl
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -53,6 +54,70 @@ def system_ca() -> str | bool:
     return True
 
 
+class PinnedAdapter(HTTPAdapter):
+    """An adapter that connects to the address ``resolve(name)`` gives for the names in
+    ``names`` (the site DNS's answer for the mirror, ``mirror.resolve_via_site_dns``) while
+    TLS keeps the name: SNI, hostname verification and the Host header all say ``name``.
+
+    >>> PinnedAdapter({"mirror.example"}, lambda n: "127.0.0.1").address("other.example")
+    """
+
+    def __init__(self, names: set[str], resolve: Callable[[str], str], **kw: Any) -> None:
+        super().__init__(**kw)
+        self.names = {n.lower() for n in names}
+        self._resolve = resolve
+        self._addresses: dict[str, str] = {}
+        self._pin_lock = threading.Lock()
+
+    def address(self, name: str | None) -> str | None:
+        """The address to connect to for ``name``, or None to resolve as usual."""
+        if not name or name.lower() not in self.names:
+            return None
+        with self._pin_lock:
+            known = self._addresses.get(name.lower())
+        if known is None:
+            known = self._resolve(name)  # FactError when the site DNS has no answer
+            with self._pin_lock:
+                self._addresses[name.lower()] = known
+        return known
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # type: ignore[no-untyped-def]
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
+        name = host_params.get("host")
+        ip = self.address(name)
+        if ip is not None:
+            host_params = {**host_params, "host": ip}
+            pool_kwargs = {**pool_kwargs, "server_hostname": name, "assert_hostname": name}
+        return host_params, pool_kwargs
+
+    def send(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        parts = urlsplit(request.url)
+        if self.address(parts.hostname) is not None:
+            request.headers["Host"] = parts.netloc
+        return super().send(request, *args, **kwargs)
+
+
+def site_dns_resolver(inv: Any) -> Callable[[str], str]:
+    """Resolve a name through the inventory's first DNS server (what the nodes use)."""
+    from collectors.transport.dns import DnsClient
+
+    client = DnsClient()
+
+    def resolve(name: str) -> str:
+        found = client.resolve(inv.dns_servers[0], name)
+        if not found:
+            raise RegistryError(
+                f"{name}: no A/AAAA record on the site DNS {inv.dns_servers[0]} "
+                "(mirror.resolve_via_site_dns is true)",
+                kind="connect",
+            )
+        return found[0]
+
+    return resolve
+
+
 class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
     """One client per run: a keep-alive pool, cached auth per host and scope, a thread pool."""
 
@@ -65,6 +130,7 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
         retries: int | None = None,
         backoff: float | None = None,
         max_workers: int | None = None,
+        pinned: tuple[set[str], Callable[[str], str]] | None = None,
     ) -> None:
         self.auths = auths or Auths({}, "no auth file")
         self.ca_file = str(ca_file) if ca_file else None
@@ -75,9 +141,13 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
         self.max_workers = max(1, max_workers or settings.MAX_CONCURRENCY)
         self.session = requests.Session()
         self.session.trust_env = False  # no REQUESTS_CA_BUNDLE, no .netrc replacing our auth
-        adapter = HTTPAdapter(
-            pool_connections=8, pool_maxsize=self.max_workers, pool_block=True, max_retries=0
-        )
+        pool = {
+            "pool_connections": 8,
+            "pool_maxsize": self.max_workers,
+            "pool_block": True,
+            "max_retries": 0,
+        }
+        adapter = PinnedAdapter(*pinned, **pool) if pinned else HTTPAdapter(**pool)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self._lock = threading.Lock()
@@ -93,7 +163,7 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
         auths = load_auths(mirror.auth_file) if mirror.auth_file else None
         if mirror.ca_file and not Path(mirror.ca_file).is_file():
             raise InputError(str(mirror.ca_file), "mirror.ca_file does not exist")
-        return cls(auths, ca_file=mirror.ca_file)
+        return cls(auths, ca_file=mirror.ca_file, pinned=pinned_mirror(inv))
 
     # ------------------------------------------------------------------ plumbing
 
@@ -260,6 +330,16 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
         return list(self._pool.map(fn, items))
 
 
+def pinned_mirror(inv: Any) -> tuple[set[str], Callable[[str], str]] | None:
+    """With ``mirror.resolve_via_site_dns``: the mirror's host name and a site-DNS resolver."""
+    mirror = inv.mirror
+    if not getattr(mirror, "resolve_via_site_dns", False) or not mirror.registry:
+        return None
+    host = mirror.registry.rsplit(":", 1)[0] if mirror.registry.count(":") == 1 else ""
+    host = host or mirror.registry
+    return {host}, site_dns_resolver(inv)
+
+
 def client_for(site: Any, auths: Auths | None = None, *, name: str = "") -> RegistryClient:
     """The run's shared client for the inventory's mirror (one pool per process), memoised on
     the Site; a bad auth or CA file raises InputError (each check using it errors).
@@ -271,5 +351,7 @@ def client_for(site: Any, auths: Auths | None = None, *, name: str = "") -> Regi
         return site.memo("registry.client", lambda: RegistryClient.from_inventory(site.inv))
     return site.memo(
         f"registry.client:{name or auths.source}",
-        lambda: RegistryClient(auths, ca_file=site.inv.mirror.ca_file),
+        lambda: RegistryClient(
+            auths, ca_file=site.inv.mirror.ca_file, pinned=pinned_mirror(site.inv)
+        ),
     )

@@ -1,0 +1,57 @@
+"""One NTP query with ntplib, a timeout, and errors that name the server.
+
+>>> query("127.0.0.1", 9, timeout=0.5)
+Traceback (most recent call last):
+collectors.transport.ntp.NoAnswer: NTP server 127.0.0.1:9 does not answer within 0.5s
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from dataclasses import dataclass
+
+import ntplib
+
+from collectors import settings
+from collectors.errors import FactError
+
+#: ntplib's leap indicator 3: the server's own clock is not synchronised.
+LEAP_ALARM = 3
+
+
+class NoAnswer(FactError):
+    """The server did not answer within the timeout, or refused (nothing listens)."""
+
+
+@dataclass(frozen=True)
+class NtpAnswer:
+    """An NTP server's answer: its offset from this machine, stratum and leap indicator."""
+
+    server: str
+    offset: float
+    stratum: int
+    leap: int
+    delay: float
+
+
+def query(host: str, port: int = 123, *, timeout: float | None = None) -> NtpAnswer:
+    """Ask ``host:port`` once (NTPv4). NoAnswer when it stays silent or refuses; FactError for
+    a reply that is not NTP."""
+    timeout = timeout if timeout is not None else settings.DNS_TIMEOUT
+    server = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        reply = ntplib.NTPClient().request(host, version=4, port=port, timeout=timeout)
+    except ntplib.NTPException as exc:
+        if "No response" in str(exc):
+            raise NoAnswer(f"NTP server {server} does not answer within {timeout:g}s") from None
+        raise FactError(f"NTP server {server} answered something that is not NTP: {exc}") from None
+    except ConnectionRefusedError:
+        raise NoAnswer(f"NTP server {server} does not answer (connection refused)") from None
+    except (socket.gaierror, OSError) as exc:
+        raise NoAnswer(
+            f"NTP server {server} cannot be reached ({exc.strerror or type(exc).__name__})"
+        ) from None
+    except (struct.error, ValueError, OverflowError) as exc:
+        raise FactError(f"NTP server {server} answered something that is not NTP: {exc}") from None
+    return NtpAnswer(server, reply.offset, reply.stratum, reply.leap, reply.delay)
