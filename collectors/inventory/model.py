@@ -123,6 +123,11 @@ class Mirror:
     release_image: str | None
     #: Folders of ``oc adm catalog mirror`` manifests or oc-mirror results (mirror.operators).
     catalogs: tuple[Path, ...] = ()
+    #: mirror.certificate: the served leaf must stay valid this many days (default 30)
+    min_valid_days: float = 30.0
+    #: mirror.resolve_via_site_dns: reach the registry at the address dns.servers give for its
+    #: name (what the nodes see) instead of this machine's resolver (/etc/hosts)
+    resolve_via_site_dns: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,11 +136,6 @@ class Upgrade:
     takes in a disconnected cluster)."""
 
     to_image: str | None = None
-    #: mirror.certificate: the served leaf must stay valid this many days (default 30)
-    min_valid_days: float = 30.0
-    #: mirror.resolve_via_site_dns: reach the registry at the address dns.servers give for its
-    #: name (what the nodes see) instead of this machine's resolver (/etc/hosts)
-    resolve_via_site_dns: bool = False
 
 
 @dataclass(frozen=True)
