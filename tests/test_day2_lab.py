@@ -31,6 +31,8 @@ from lab.cluster_model import write_must_gather
 from lab.day2_content import LOCAL_REPOSITORY
 from tests.suite import SuiteRun, run_suite
 
+pytestmark = pytest.mark.lab  # starts the lab's servers
+
 FAST = {"UPI_HTTP_TIMEOUT": "3", "UPI_HTTP_RETRIES": "0"}
 DAY2 = ("upgrade.target", "mirror.operators")
 CATALOGS = ("redhat-operators-manifests", "results-1700000000")

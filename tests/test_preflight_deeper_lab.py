@@ -32,6 +32,8 @@ from lab.core import start_alone
 from tests.suite import run_suite
 from tests.test_mirror_lab import in_process as in_process_strict
 
+pytestmark = pytest.mark.lab  # starts the lab's servers
+
 
 def in_process(inventory: Path, check_id: str, subject: str) -> tuple[str, str]:
     """tests.test_mirror_lab.in_process, with a NotApplicable from gathering as a skip."""
