@@ -72,3 +72,6 @@ TAGS_MAX_PAGE_BYTES = int(_seconds("UPI_TAGS_MAX_PAGE_BYTES", 4 * 1024 * 1024))
 #: The largest catalog manifest read (mapping.txt, ICSP/IDMS/CatalogSource YAML of
 #: ``oc adm catalog mirror`` or oc-mirror).
 CATALOG_FILE_MAX_BYTES = int(_seconds("UPI_CATALOG_FILE_MAX_BYTES", 256 * 1024 * 1024))
+#: The largest local input file read (the inventory, an auth file, the install-config, a CA
+#: file): a bigger one, or one that is not a regular file (a fifo, a device), is an error.
+LOCAL_FILE_MAX_BYTES = int(_seconds("UPI_LOCAL_FILE_MAX_BYTES", 64 * 1024 * 1024))

@@ -125,3 +125,29 @@ def test_any_alias_structure_is_read_or_refused_quickly(refs: list[int], fan: in
         assert "alias bomb" in str(exc) and "x.yaml" in str(exc)
     assert time.monotonic() - started < 2
     assert yaml.compose(text) is not None  # the input itself is valid YAML
+
+
+def test_local_inputs_refuse_fifos_devices_and_oversize(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """The inventory, auth file, install-config and CA file are read through one bounded reader:
+    a fifo (which would hang the run), a device (which never ends) and a file over
+    UPI_LOCAL_FILE_MAX_BYTES are errors naming the file."""
+    import os
+
+    from collectors import localfile, settings
+    from collectors.errors import InputError
+    from collectors.images.pullsecret import load_auths
+    from collectors.install.installconfig import load_install_config
+    from collectors.inventory import InventoryError, load_inventory
+
+    fifo = tmp_path / "site.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(InventoryError, match="cannot read inventory: not a regular file"):
+        load_inventory(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        load_auths("/dev/zero")
+    big = tmp_path / "install-config.yaml"
+    big.write_text("a: b\n" * 100)
+    monkeypatch.setattr(settings, "LOCAL_FILE_MAX_BYTES", 100)
+    with pytest.raises(InputError, match="raise UPI_LOCAL_FILE_MAX_BYTES"):
+        load_install_config(big)
+    assert localfile.read_text(big, cap=1000) == "a: b\n" * 100

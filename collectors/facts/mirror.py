@@ -17,6 +17,7 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+from collectors import localfile
 from collectors.cluster import facts as F
 from collectors.cluster.resources import CATALOGSOURCES, CONFIGMAPS, IMAGE_CONFIGS
 from collectors.errors import FactError, InputError, NotApplicable
@@ -326,9 +327,9 @@ def _trust(site: Site) -> tuple[str | None, str, tuple[str, ...]]:
             subjects = ()
         return text, where, subjects
     try:
-        text = ca_file.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise FactError(f"mirror.ca_file {ca_file}: {exc.strerror}") from None
+        text = localfile.read_text(ca_file, errors="replace")
+    except InputError as exc:
+        raise FactError(f"mirror.ca_file {ca_file}: {exc.reason}") from None
     certs = x509_certificates(text, f"mirror.ca_file {ca_file}")  # garbage PEM: InputError
     return text, f"mirror.ca_file {ca_file}", tuple(c.subject.rfc4514_string() for c in certs)
 

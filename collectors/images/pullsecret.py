@@ -24,6 +24,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from collectors import localfile
 from collectors.errors import InputError
 
 
@@ -123,11 +124,4 @@ def parse_auths(text: str, source: str = "auth file") -> Auths:
 
 def load_auths(path: str | Path) -> Auths:
     """Read an auth file; a missing or unreadable file is an InputError naming it."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}"
-        ) from None
-    return parse_auths(text, str(path))
+    return parse_auths(localfile.read_text(path), str(path))

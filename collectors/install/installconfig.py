@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from collectors import yamlio
+from collectors import localfile, yamlio
 from collectors.errors import InputError
 from collectors.images.mirrors import MirrorRule, rules_from_install_config
 from collectors.images.pullsecret import Auths, parse_auths
@@ -27,12 +27,7 @@ from collectors.images.pullsecret import Auths, parse_auths
 def load_install_config(path: str | Path) -> dict[str, Any]:
     """The parsed document; InputError naming the file (and line) when it is not YAML."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}"
-        ) from None
+    text = localfile.read_text(path)
     doc = yamlio.load(text, str(path))  # InputError naming the file: bad YAML, alias bomb
     if not isinstance(doc, dict):
         raise InputError(str(path), "must be a YAML mapping (an install-config)")

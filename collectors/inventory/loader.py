@@ -19,6 +19,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from collectors import localfile
+from collectors.errors import InputError
 from collectors.inventory.model import Inventory, InventoryError
 from collectors.inventory.sections import SECTIONS, Validator
 from collectors.inventory.yamlsource import compose
@@ -28,9 +30,10 @@ def load_inventory(path: str | Path) -> Inventory:
     """Load and validate an inventory file; raise :class:`InventoryError` naming what is wrong."""
     path = Path(path).expanduser()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InventoryError(path, [(None, "", f"cannot read inventory: {exc}")]) from None
+        text = localfile.read_text(path)
+    except InputError as exc:
+        reason = exc.reason.removeprefix("cannot read: ")
+        raise InventoryError(path, [(None, "", f"cannot read inventory: {reason}")]) from None
     data, lines = compose(text, path)
     if not isinstance(data, dict):
         raise InventoryError(

@@ -1,0 +1,54 @@
+"""Local input files (inventory, auth file, install-config, CA file) read whole, but bounded:
+only a regular file (never a fifo or a device, which would hang or never end), at most
+``settings.LOCAL_FILE_MAX_BYTES``, errors naming the file.
+
+>>> import tempfile, os
+>>> with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+...     _ = f.write("cluster: {}\\n")
+>>> read_text(f.name); os.unlink(f.name)
+'cluster: {}\\n'
+>>> read_text("/dev/zero")
+Traceback (most recent call last):
+...
+collectors.errors.InputError: /dev/zero: cannot read: not a regular file
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from collectors import settings
+from collectors.errors import InputError
+
+
+def read_bytes(path: str | Path, cap: int | None = None) -> bytes:
+    """The file's bytes; InputError naming it when it is missing, not a regular file, or over
+    ``cap`` (default settings.LOCAL_FILE_MAX_BYTES)."""
+    cap = settings.LOCAL_FILE_MAX_BYTES if cap is None else cap
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(str(path), "cannot read: not a regular file")
+        data = handle.read(cap + 1)
+    if len(data) > cap:
+        raise InputError(
+            str(path),
+            f"larger than the {cap} bytes read from a local file "
+            "(raise UPI_LOCAL_FILE_MAX_BYTES to read it)",
+        )
+    return data
+
+
+def read_text(path: str | Path, cap: int | None = None, errors: str = "strict") -> str:
+    """The file as UTF-8 text (``errors`` as for ``bytes.decode``); see :func:`read_bytes`."""
+    data = read_bytes(path, cap)
+    try:
+        return data.decode("utf-8", errors=errors)
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"cannot read: not UTF-8 text ({exc.reason})") from None
