@@ -41,7 +41,10 @@ def model_of(lab: LabContext) -> NtpModel:
 
 
 def render_chrony_conf(directory: Path, address: str, port: int) -> str:
-    """chrony.conf for a server on loopback only, no command port, files in ``directory``."""
+    """chrony.conf for a server on loopback only, files in ``directory``, and no command access:
+    neither the UDP port nor the Unix socket (``bindcmdaddress /``), which would otherwise be the
+    host's /run/chrony/chronyd.sock, so that ``chronyc tracking`` on this machine (time.sync's
+    ``localhost``) would read a lab server as the host's own synchronised chronyd."""
     return "\n".join(
         [
             f"port {port}",
@@ -49,6 +52,7 @@ def render_chrony_conf(directory: Path, address: str, port: int) -> str:
             "allow 127.0.0.0/8",
             "local stratum 8",
             "cmdport 0",
+            "bindcmdaddress /",
             f"pidfile {directory}/chronyd.pid",
             f"driftfile {directory}/chrony.drift",
             "",

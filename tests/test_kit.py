@@ -4,7 +4,9 @@ The build downloads through pip into ~/.cache/upi-kit (or $UPI_KIT_CACHE), so a 
 only the index pages. Everything after the build runs in a fresh network namespace
 (``unshare -n``, loopback only): the wheelhouse resolves for every target, the RHEL 8 wheels
 import here, and the kit's install.sh plus ``upi-conformance`` give the repository's verdicts
-on the lab. Needs root (unshare, the lab's servers) and PyPI.
+on the lab with every CPython 3.11 and 3.12 on this machine (PATH and pyenv's; a 3.11 is
+required), each virtualenv holding its own CPython's wheels. Needs root (unshare, the lab's
+servers) and PyPI.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from kit import build
+from tests import pythons
 from tests.suite import ROOT
 
 pytestmark = pytest.mark.lab  # starts the lab's servers; needs PyPI and root
@@ -154,39 +157,111 @@ def verdicts(report: Path) -> dict[tuple[str, str], tuple[str, str]]:
     return {(r["check"], r["subject"]): (r["outcome"], r["nodeid"]) for r in data["results"]}
 
 
+def supported_pythons() -> list[tuple[str, str]]:
+    """(version, real path) of every CPython the kit is for that runs here, on PATH or pyenv's;
+    3.11 is required: it is what ./run and CI use."""
+    found = [(v, path) for v in (f"{a}.{b}" for a, b in build.PYTHONS) for path in pythons.find(v)]
+    if not [path for v, path in found if v == "3.11"]:
+        pytest.fail("no CPython 3.11 on PATH or in pyenv: ./run and this test need one")
+    return found
+
+
+def installed_abis(site: Path) -> dict[str, set[str]]:
+    """The ABI tags (cp312, abi3, none) of each distribution installed in ``site``, from the
+    Tag lines of its WHEEL file."""
+    abis: dict[str, set[str]] = {}
+    for wheel in site.glob("*.dist-info/WHEEL"):
+        tags = [
+            line.split(":", 1)[1].strip()
+            for line in wheel.read_text().splitlines()
+            if line.startswith("Tag:")
+        ]
+        abis[wheel.parent.name.split("-")[0].lower()] = {tag.split("-")[1] for tag in tags}
+    return abis
+
+
+def timings(stdout: str, found: list[tuple[str, str]]) -> str:
+    """Seconds per step, from the script's ``clock`` lines (shown with ``pytest -s``)."""
+    clocks = {
+        line.rsplit(" clock ", 1)[0]: [float(x) for x in line.rsplit(" clock ", 1)[1].split()]
+        for line in stdout.splitlines()
+        if " clock " in line
+    }
+    steps = [f"lab up {clocks['lab'][1] - clocks['lab'][0]:.1f} s"]
+    for i, (_, python) in enumerate(found):
+        start, installed, ran = clocks[f"kit {i}"]
+        steps.append(
+            f"{python}: install {installed - start:.1f} s, preflight {ran - installed:.1f} s"
+        )
+    steps.append(f"repository preflight {clocks['repository'][1] - clocks['repository'][0]:.1f} s")
+    return "; ".join(steps)
+
+
 def test_installed_offline_it_gives_the_repository_verdicts(kit: Path, tmp_path: Path) -> None:
-    """install.sh into a fresh virtualenv, then the preflight from another folder, against the
-    lab, all with no network: the same verdicts as ``pytest -m preflight`` from the repository."""
-    lab, venv, elsewhere = tmp_path / "lab", tmp_path / "venv", tmp_path / "elsewhere"
-    elsewhere.mkdir()
+    """install.sh into a fresh virtualenv with each supported CPython found here (3.11 always,
+    3.12 when there is one), then the preflight from another folder, against one lab, all with
+    no network: the same verdicts as ``pytest -m preflight`` from the repository, and each
+    virtualenv holds the wheels built for its own CPython. The first (3.11) runs the preflight
+    with ``-n 2`` as a user may, the others serially: on two CPUs that is several seconds
+    faster, and one xdist run proves the kit's pytest-xdist."""
+    found = supported_pythons()
+    lab = tmp_path / "lab"
     py = sys.executable
+    runs = []
+    for i, (_, python) in enumerate(found):
+        venv, elsewhere = tmp_path / f"venv{i}", tmp_path / f"elsewhere{i}"
+        elsewhere.mkdir()
+        workers = "-n 2" if i == 0 else ""
+        runs.append(
+            f"""
+s=$EPOCHREALTIME
+PYTHON={python} {kit}/install.sh {venv}
+m=$EPOCHREALTIME
+cd {elsewhere}
+rc=0; {venv}/bin/upi-conformance -m preflight --inventory {lab}/site.yaml \\
+  --report-json {tmp_path}/kit{i}.json -q {workers} >{tmp_path}/kit{i}.out 2>&1 || rc=$?
+echo "kit {i} exit $rc"
+echo "kit {i} clock $s $m $EPOCHREALTIME"
+"""
+        )
     done = offline(
         f"""
 cd {tmp_path}
 if {py} -c "import socket; socket.create_connection(('pypi.org', 443), timeout=3)" 2>/dev/null
 then echo "the namespace has a network" >&2; exit 3; fi
+s=$EPOCHREALTIME
 {py} -m lab up --dir {lab} --parts network --max-seconds 900 >/dev/null
 trap '{py} -m lab down --dir {lab} >/dev/null' EXIT
-{kit}/install.sh {venv}
-cd {elsewhere}
-rc=0; {venv}/bin/upi-conformance -m preflight --inventory {lab}/site.yaml \\
-  --report-json {tmp_path}/kit.json -q -n 2 >{tmp_path}/kit.out 2>&1 || rc=$?
-echo "kit exit $rc"
+echo "lab clock $s $EPOCHREALTIME"
+{"".join(runs)}
 cd {ROOT}
+s=$EPOCHREALTIME
 rc=0; {py} -m pytest -m preflight --inventory {lab}/site.yaml \\
-  --report-json {tmp_path}/repo.json -q -n 2 >{tmp_path}/repo.out 2>&1 || rc=$?
+  --report-json {tmp_path}/repo.json -q >{tmp_path}/repo.out 2>&1 || rc=$?
 echo "repository exit $rc"
+echo "repository clock $s $EPOCHREALTIME"
 """,
         timeout=1500,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "install.sh: upi-conformance" in done.stdout
-    kit_exit = done.stdout.split("kit exit ")[1].split()[0]
+    print(timings(done.stdout, found))
     repo_exit = done.stdout.split("repository exit ")[1].split()[0]
-    ours, theirs = verdicts(tmp_path / "kit.json"), verdicts(tmp_path / "repo.json")
-    assert ours == theirs, (tmp_path / "kit.out").read_text()[-3000:]
-    assert kit_exit == repo_exit
-    assert {o for o, _ in ours.values()} >= {"passed"}
-    assert list(elsewhere.iterdir()) == []  # no cache, no stray files
-    site = next(venv.glob("lib/python3*/site-packages"))
-    assert not list(site.glob("hypothesis*")) and not list(site.glob("ruff*"))
+    theirs = verdicts(tmp_path / "repo.json")
+    assert {o for o, _ in theirs.values()} >= {"passed"}
+    for i, (version, python) in enumerate(found):
+        assert f"install.sh: Python {version} at {python}," in done.stdout, done.stdout
+        out = (tmp_path / f"kit{i}.out").read_text()
+        assert verdicts(tmp_path / f"kit{i}.json") == theirs, (python, out[-3000:])
+        assert done.stdout.split(f"kit {i} exit ")[1].split()[0] == repo_exit, (python, out)
+        assert list((tmp_path / f"elsewhere{i}").iterdir()) == []  # no cache, no stray files
+        (site,) = (tmp_path / f"venv{i}").glob("lib/python3*/site-packages")
+        assert site.parent.name == f"python{version}"
+        assert not list(site.glob("hypothesis*")) and not list(site.glob("ruff*"))
+        # the wheels built for this CPython: by their WHEEL tags and their extension modules
+        cp = "cp" + version.replace(".", "")
+        abis = installed_abis(site)
+        specific = {dist: tags for dist, tags in abis.items() if tags - {"abi3", "none"}}
+        assert "pyyaml" in specific and "pydantic_core" in specific, (python, abis)
+        assert all(tags == {cp} for tags in specific.values()), (python, specific)
+        extensions = {so.name.split(".")[-2] for so in site.rglob("*.cpython-*.so")}
+        assert extensions == {f"cpython-{cp[2:]}-x86_64-linux-gnu"}, (python, extensions)

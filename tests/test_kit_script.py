@@ -11,7 +11,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from kit import build
+from tests import pythons
 from tests.suite import ROOT
 
 
@@ -38,15 +41,32 @@ def install(kit: Path, *args: str, python: str | None = None) -> subprocess.Comp
     )
 
 
-def test_an_unsupported_python_is_refused_naming_the_supported_ones(tmp_path: Path) -> None:
-    old = tmp_path / "python3.6"
-    old.write_text('#!/bin/sh\necho "3.6 CPython x86_64 2.28"\n')
-    old.chmod(0o755)
-    done = install(fake_kit(tmp_path), str(tmp_path / "venv"), python=str(old))
-    assert done.returncode == 1
+def fake_python(tmp_path: Path, version: str) -> str:
+    """An executable that answers install.sh's question as CPython ``version`` would."""
+    fake = tmp_path / f"python{version}"
+    fake.write_text(f'#!/bin/sh\necho "{version} CPython x86_64 2.28"\n')
+    fake.chmod(0o755)
+    return str(fake)
+
+
+#: A fake 3.6, and every real CPython 3.13 here (on PATH or pyenv's): the next CPython, which
+#: the kit has no wheels for, refused the same way.
+UNSUPPORTED = [("3.6", None), *(("3.13", path) for path in pythons.find("3.13"))]
+
+
+@pytest.mark.parametrize(
+    ("version", "python"), UNSUPPORTED, ids=[p or f"fake-{v}" for v, p in UNSUPPORTED]
+)
+def test_an_unsupported_python_is_refused_naming_the_supported_ones(
+    tmp_path: Path, version: str, python: str | None
+) -> None:
+    python = python or fake_python(tmp_path, version)
+    done = install(fake_kit(tmp_path), str(tmp_path / "venv"), python=python)
+    assert done.returncode == 1, done.stdout + done.stderr
     assert "this kit carries wheels for CPython 3.11 and 3.12 only" in done.stderr
-    assert f"found {old} (CPython 3.6)" in done.stderr
+    assert f"found {python} (CPython {version})" in done.stderr
     assert "dnf install python3.11" in done.stderr
+    assert f"PYTHON=/usr/bin/python3.11 {tmp_path}/kit/install.sh" in done.stderr
     assert not (tmp_path / "venv").exists()
 
 
