@@ -9,9 +9,12 @@ run so that a name asked by several checks is sent once per server.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import dns.exception
@@ -92,6 +95,37 @@ class DnsClient:
         if isinstance(cached, FactError):
             raise cached
         return cached
+
+    def prefetch(
+        self,
+        servers: Iterable[DnsServer],
+        questions: Sequence[tuple[str, str]],
+        concurrency: int | None = None,
+    ) -> None:
+        """Ask every server every ``(name, rdtype)`` question now, in parallel threads (at most
+        ``concurrency``, default ``settings.MAX_CONCURRENCY``), each with its timeout; answers and
+        FactErrors land in the cache, so a later :meth:`query` of the same question returns (or
+        raises) at once what it would have got asking then.
+
+        Each server's first question is asked before its others, so a server that does not
+        answer is waited for once (see :mod:`collectors.transport.deadsources`): its other
+        questions are then refused at once. Anything else a question raises (a name that does
+        not parse) is not cached: :meth:`query` raises it again.
+        """
+        servers = list(servers)
+        if not servers or not questions:
+            return
+        workers = max(1, concurrency or settings.MAX_CONCURRENCY)
+
+        def ask(job: tuple[DnsServer, str, str]) -> None:
+            # a FactError is cached; anything else is raised again when query() asks again
+            with contextlib.suppress(Exception):
+                self.query(*job)
+
+        first, rest = questions[0], questions[1:]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dns-prefetch") as pool:
+            list(pool.map(ask, [(s, *first) for s in servers]))
+            list(pool.map(ask, [(s, *q) for s in servers for q in rest]))
 
     @staticmethod
     def _ask_hint(server: DnsServer, name: str, rdtype: str) -> str:
