@@ -26,7 +26,7 @@ from collectors.triage.redact import REDACTED, redact_object, redact_text, secre
 from collectors.yamlio import dump
 from lab.journals import JournalLine, write_journal
 from tests.suite import ROOT, run_suite
-from tests.test_redact import SECRETS, plant_site, plant_snapshot
+from tests.test_redact import SECRETS, all_rules, plant_site, plant_snapshot
 
 pytestmark = pytest.mark.lab  # starts the lab's servers
 
@@ -444,3 +444,19 @@ def test_real_logs_lose_only_the_secret_lines() -> None:
     ((was, now),) = diff["ocp4.10rc1-success-install-complete.openshift_install.log"]
     assert 'and password: \\"xxxxxxxxxxxxxxxxxxxxxx\\"' in was
     assert now == was.replace("xxxxxxxxxxxxxxxxxxxxxx", REDACTED)
+
+
+@pytest.mark.parametrize("secret", sorted(ALL.values()))
+def test_planted_values_redact_as_the_full_rules(secret: str) -> None:
+    """redact_text's pre-check gives what every rule gives, for every planted value in the
+    contexts it is planted in (a report message, a log line, YAML, JSON, a header, a flag)."""
+    for text in (
+        secret,
+        f"expected x; found {secret}",
+        f"token: {secret}\n",
+        f'{{"password":"{secret}"}}',
+        f"Authorization: Bearer {secret}",
+        f"podman login -p {secret} r",
+        f"MYSQL_PWD={secret}",
+    ):
+        assert redact_text(text) == all_rules(text), text

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from collectors.cluster.resources import KNOWN
 from collectors.cluster.snapshot import SnapshotSource
+from collectors.triage import redact as redact_module
 from collectors.triage.redact import REDACTED, redact_object, redact_text
 from lab.cluster_model import seed_cluster, write_must_gather
 from lab.journals import JournalLine, write_journal
@@ -328,9 +329,7 @@ def test_redacted_json_still_parses() -> None:
         ]
 
 
-@pytest.mark.parametrize(
-    "line, secret",
-    [
+LOGIN_LINES = [
         ("podman login -u admin -p hunter2 mirror:5000", "hunter2"),
         ("docker login --password hunter2 mirror:5000", "hunter2"),
         ("podman login --password=hunter2 mirror:5000", "hunter2"),
@@ -345,8 +344,10 @@ def test_redacted_json_still_parses() -> None:
         ("GET /api/v1/nodes?watch=1&access_token=hunter2 HTTP/1.1", "hunter2"),
         ("curl -k -u admin:hunter2 https://mirror:5000/v2/", "hunter2"),
         ("wget --password=hunter2 https://x/", "hunter2"),
-    ],
-)
+]
+
+
+@pytest.mark.parametrize("line, secret", LOGIN_LINES)
 def test_login_flags_headers_and_env_are_redacted(line: str, secret: str) -> None:
     assert secret not in redact_text(line)
 
@@ -419,3 +420,56 @@ def test_any_pull_secret_or_token_value_is_redacted(value):
     assert value not in json.dumps(
         redact_object({"kind": "Secret", "data": {"a": value}, "stringData": {"b": value}})
     )
+
+
+def all_rules(text: str, name: str = "") -> str:
+    """redact_text without its pre-check (``_MAY_MATCH``): every rule applied to every text."""
+    if name.endswith(".ign") or redact_module._is_ignition(text):
+        return REDACTED + "\n"
+    if '":[' in text or '": [' in text:
+        text = redact_module.decode_journal_arrays(text)
+    return redact_module._apply_rules(text)
+
+
+#: Pieces of text the rules care about: the planted secrets and the lines they are planted in,
+#: every word of the rules (and their near misses), characters that match ASCII letters
+#: case-insensitively (Kelvin sign, long s, dotless i, dotted I), separators.
+REDACTION_PIECES = [
+    *SECRETS.values(),
+    PEM,
+    *(line for line, _ in LOGIN_LINES),
+    *(w for p in (redact_module._SECRET_KEYS, redact_module._ENV_SECRET) for w in
+      p.strip("(?:)").replace("\\", "").split("|")),
+    *sorted(redact_module.SECRET_WORDS), *sorted(redact_module.REFERENCE_WORDS),
+    "Authorization: ", "Bearer ", "Basic ", "sha256~", "eyJ", "eyJhbGciOiJSUzI1NiJ9", "://",
+    "https://u:p@h/", "data:,", "data:text/plain;base64,", "login", "podman", "curl -u a:",
+    "wget ", "X-Registry-Auth", "stats auth ", "user ", "insecure-password ", "-p ", "--creds",
+    "name", "value", '"name":"', '","value":"', "- name: ", "\n  value: ", "?access_token=",
+    "&api_key=", "PRIVATE KEY-----", "-----BEGIN ", "pass", "pw", "key", "auth", "cred",
+    "tok", "en", "sec", "ret", "pas", "s", "k", "\u212a", "\u017f", "\u0131", "\u0130",
+    "PA\u017f\u017fWORD", "to\u212aen", "=", ": ", " ", "\n", '"', "'", "\\\"", "{", "}",
+    "[", "]", ",", "-", "_", ".", "A", "x", "0", "X-Registry-Config: e30=",
+    "eyJhbGciOi.eyJzdWIiOi.c2ln", "sha256~abcdefghijklmnopqrstuvwxyz", "Basic QWxhZGRpbjpvcGVu",
+    "bearer QWxhZGRpbjpvcGVu", "MYSQL_PWD=x", "api_PW=y",
+]
+
+
+_PIECE = st.sampled_from(REDACTION_PIECES)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.tuples(
+        st.text(max_size=12), _PIECE, st.text(max_size=6), _PIECE | st.just(""),
+        st.text(max_size=6), _PIECE | st.just(""), st.sampled_from(["", "x", "=x", ": x\n"]),
+    ).map("".join)
+)
+def test_the_precheck_skips_only_texts_no_rule_changes(text: str) -> None:
+    """redact_text's cheap pre-check never changes what the full rules give."""
+    assert redact_text(text) == all_rules(text)
+
+
+@pytest.mark.parametrize("piece", REDACTION_PIECES)
+def test_each_piece_and_planted_secret_redacts_as_the_full_rules(piece: str) -> None:
+    for text in (piece, f"found {piece} in a log", f"{piece}=x", f"{piece}: x\n", f"a {piece}x"):
+        assert redact_text(text) == all_rules(text), text

@@ -57,14 +57,38 @@ def _node(site: Site, fqdn: str) -> Node:
     return node
 
 
+def _forward_question(node: Node) -> tuple[str, str]:
+    return node.fqdn, "AAAA" if ":" in node.ip else "A"
+
+
+def _reverse_question(node: Node) -> tuple[str, str]:
+    return reverse_name(node.ip), "PTR"
+
+
+def _node_questions(site: Site) -> None:
+    """Ask every server the forward and reverse question of every node, once per run (per
+    process), in parallel: the first dns.forward or dns.reverse subject pays for all of them,
+    the others read the answers (or errors) from the DNS client's cache."""
+
+    def produce() -> bool:
+        nodes = site.inv.nodes
+        questions = [_forward_question(n) for n in nodes] + [_reverse_question(n) for n in nodes]
+        site.dns.prefetch(site.inv.dns_servers, questions)
+        return True
+
+    site.memo("dns-node-questions", produce)
+
+
 def gather_forward(site: Site, fqdn: str) -> tuple[Node, dict[str, Answer]]:
     node = _node(site, fqdn)
-    return node, _ask_all(site, fqdn, "AAAA" if ":" in node.ip else "A")
+    _node_questions(site)
+    return node, _ask_all(site, *_forward_question(node))
 
 
 def gather_reverse(site: Site, fqdn: str) -> tuple[Node, dict[str, Answer]]:
     node = _node(site, fqdn)
-    return node, _ask_all(site, reverse_name(node.ip), "PTR")
+    _node_questions(site)
+    return node, _ask_all(site, *_reverse_question(node))
 
 
 def gather_name(site: Site, name: str) -> dict[str, Answer]:

@@ -4,6 +4,7 @@ error a bad inventory raises, and ``host[:port]`` splitting."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -190,8 +191,15 @@ class Inventory:
         return [n for n in self.nodes if n.role in roles]
 
     def node_by_fqdn(self, fqdn: str) -> Node | None:
-        fqdn = fqdn.rstrip(".").lower()
-        return next((n for n in self.nodes if n.fqdn == fqdn), None)
+        return self._nodes_by_fqdn.get(fqdn.rstrip(".").lower())
+
+    @cached_property
+    def _nodes_by_fqdn(self) -> dict[str, Node]:
+        """FQDN -> the first node with it (a lookup per subject stays O(1) at 2,000 nodes)."""
+        index: dict[str, Node] = {}
+        for n in self.nodes:
+            index.setdefault(n.fqdn, n)
+        return index
 
     def node_by_name(self, name: str) -> Node | None:
         name = name.rstrip(".").lower()

@@ -9,9 +9,14 @@ run so that a name asked by several checks is sent once per server.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import ipaddress
+import os
 import socket
 import threading
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import dns.exception
@@ -53,6 +58,7 @@ class Answer:
         return self.rcode if self.rcode != "NOERROR" else f"no {self.rdtype} record"
 
 
+@functools.lru_cache(maxsize=65536)
 def reverse_name(ip: str) -> str:
     """The in-addr.arpa / ip6.arpa name of an address, without the final dot."""
     return dns.reversename.from_address(ip).to_text(omit_final_dot=True)
@@ -76,6 +82,7 @@ class DnsClient:
         self._cache: dict[tuple[str, str, str], Answer | FactError] = {}
         self._addresses: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._ids: list[int] = []
 
     def query(self, server: DnsServer, name: str, rdtype: str) -> Answer:
         """Ask ``server`` for ``name``/``rdtype``; raise FactError if it does not answer."""
@@ -93,6 +100,37 @@ class DnsClient:
             raise cached
         return cached
 
+    def prefetch(
+        self,
+        servers: Iterable[DnsServer],
+        questions: Sequence[tuple[str, str]],
+        concurrency: int | None = None,
+    ) -> None:
+        """Ask every server every ``(name, rdtype)`` question now, in parallel threads (at most
+        ``concurrency``, default ``settings.MAX_CONCURRENCY``), each with its timeout; answers and
+        FactErrors land in the cache, so a later :meth:`query` of the same question returns (or
+        raises) at once what it would have got asking then.
+
+        Each server's first question is asked before its others, so a server that does not
+        answer is waited for once (see :mod:`collectors.transport.deadsources`): its other
+        questions are then refused at once. Anything else a question raises (a name that does
+        not parse) is not cached: :meth:`query` raises it again.
+        """
+        servers = list(servers)
+        if not servers or not questions:
+            return
+        workers = max(1, concurrency or settings.MAX_CONCURRENCY)
+
+        def ask(job: tuple[DnsServer, str, str]) -> None:
+            # a FactError is cached; anything else is raised again when query() asks again
+            with contextlib.suppress(Exception):
+                self.query(*job)
+
+        first, rest = questions[0], questions[1:]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dns-prefetch") as pool:
+            list(pool.map(ask, [(s, *first) for s in servers]))
+            list(pool.map(ask, [(s, *q) for s in servers for q in rest]))
+
     @staticmethod
     def _ask_hint(server: DnsServer, name: str, rdtype: str) -> str:
         return (
@@ -107,6 +145,14 @@ class DnsClient:
             f"53/tcp; allow-query): dig @{server.host} -p {server.port} +tries=1 . SOA "
             "(any reply, even REFUSED, shows it is up)"
         )
+
+    def _next_id(self) -> int:
+        """A random query id, as dnspython picks one, from os.urandom in batches of 1024 (one
+        system call per 1024 queries instead of one each)."""
+        with self._lock:
+            if not self._ids:
+                self._ids = list(memoryview(os.urandom(2048)).cast("H"))
+            return self._ids.pop()
 
     def _address(self, server: DnsServer) -> str:
         """The server's IP; a server given by name is looked up once by this machine's resolver."""
@@ -130,7 +176,7 @@ class DnsClient:
 
     def _ask(self, server: DnsServer, name: str, rdtype: str) -> Answer:
         qname = dns.name.from_text(name)
-        request = dns.message.make_query(qname, rdtype)
+        request = dns.message.make_query(qname, rdtype, id=self._next_id())
         request.flags &= ~dns.flags.RD
         source = f"DNS server {server}"
         self.dead.check(source)
