@@ -78,3 +78,26 @@ def run_suite(
         )
         data = json.loads(report.read_text()) if report.exists() else {}
     return SuiteRun(done.returncode, done.stdout, done.stderr, data)
+
+
+def collect_bundle(
+    inventory: Path | str,
+    bundle: Path | str,
+    *args: str,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+    wrap: tuple[str, ...] = (),
+    check: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """``python -m collectors --inventory FILE --bundle OUT <args>`` from the repository root (the
+    triage bundle alone, as a support engineer runs it); ``wrap`` goes before it."""
+    argv = [*wrap, sys.executable, "-m", "collectors", "--inventory", str(inventory)]
+    return subprocess.run(
+        [*argv, "--bundle", str(bundle), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=check,
+    )

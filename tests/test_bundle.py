@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import tarfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 import yaml
 
 from lab import Lab
-from tests.suite import ROOT, run_suite
+from tests.suite import collect_bundle, run_suite
 
 EXPECTED = {
     ("bootkube.manifest_failed", "bs", "cluster-ingress-02-config.yml"),
@@ -54,14 +53,8 @@ def inventory(lab: Lab, name: str, edit=None) -> Path:
 def collect(
     inv: Path, out: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "collectors", "--inventory", str(inv), "--bundle", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env={**os.environ, "UPI_SSH_CONNECT_TIMEOUT": "3", **(env or {})},
-    )
+    fast = {"UPI_SSH_CONNECT_TIMEOUT": "3", **(env or {})}
+    return collect_bundle(inv, out, timeout=240, env=fast)
 
 
 def unpack(bundle: Path, into: Path) -> Path:

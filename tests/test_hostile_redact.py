@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ from hypothesis import strategies as st
 from collectors.triage.redact import REDACTED, redact_object, redact_text, secret_name
 from collectors.yamlio import dump
 from lab.journals import JournalLine, write_journal
-from tests.suite import ROOT, run_suite
+from tests.suite import collect_bundle, run_suite
 from tests.test_redact import SECRETS, all_rules, plant_site, plant_snapshot
 
 pytestmark = pytest.mark.lab  # starts the lab's servers
@@ -207,23 +205,7 @@ def test_every_planted_secret_is_absent_everywhere(tmp_path: Path, start_lab) ->
     )
     plant_more(snap, tmp_path, inv)
     bundle = tmp_path / "triage.tar.gz"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "collectors",
-            "--inventory",
-            str(inv),
-            "--bundle",
-            str(bundle),
-            "--snapshot",
-            str(snap),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    done = collect_bundle(inv, bundle, "--snapshot", str(snap), timeout=180)
     assert bundle.exists(), done.stderr
     html, junit = tmp_path / "report.html", tmp_path / "junit.xml"
     run = run_suite(

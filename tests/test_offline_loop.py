@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tarfile
 
 import pytest
 
 from lab import Lab
 from lab.cluster import break_everything, edit
-from tests.suite import ROOT, run_suite
+from tests.suite import collect_bundle, run_suite
 
 pytestmark = pytest.mark.lab  # starts the lab's servers
 
@@ -45,25 +42,8 @@ def test_postinstall_on_the_bundle_gives_the_live_run_verdicts(tmp_path):
             env=FAST,
         )
         alone = tmp_path / "alone.tar.gz"  # the same objects from python -m collectors --kubeconfig
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "collectors",
-                "--inventory",
-                str(lab.inventory_path),
-                "--kubeconfig",
-                str(lab.workdir / "kubeconfig"),
-                "--bundle",
-                str(alone),
-                "-q",
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, **FAST},
-        )
+        kubeconfig = str(lab.workdir / "kubeconfig")
+        collect_bundle(lab.inventory_path, alone, "--kubeconfig", kubeconfig, "-q", env=FAST)
     finally:
         lab.stop()  # the API server is gone: the second run can only read the bundle
     offline = run_suite(

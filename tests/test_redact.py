@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from collectors.triage.redact import REDACTED, redact_object, redact_text
 from lab.cluster_model import seed_cluster, write_must_gather
 from lab.journals import JournalLine, write_journal
 from lab.model import seed_model
-from tests.suite import ROOT
+from tests.suite import collect_bundle
 
 PEM = (
     "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAplantedPEMkeyMaterialXyZ0123456789\n"
@@ -266,23 +264,7 @@ def test_planted_secrets_never_reach_the_bundle(tmp_path, start_lab):
         tmp_path, {"defaults": lab.inventory["ssh"], "target": lab.inventory["bastion"]["ssh"]}
     )
     out = tmp_path / "triage.tar.gz"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "collectors",
-            "--inventory",
-            str(inv),
-            "--bundle",
-            str(out),
-            "--snapshot",
-            str(snap),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = collect_bundle(inv, out, "--snapshot", str(snap))
     assert out.exists(), done.stderr
     root = tmp_path / "x"
     with tarfile.open(out) as tar:
@@ -330,20 +312,20 @@ def test_redacted_json_still_parses() -> None:
 
 
 LOGIN_LINES = [
-        ("podman login -u admin -p hunter2 mirror:5000", "hunter2"),
-        ("docker login --password hunter2 mirror:5000", "hunter2"),
-        ("podman login --password=hunter2 mirror:5000", "hunter2"),
-        ("X-Registry-Auth: eyJ1c2VybmFtZSI6InUifQ==", "eyJ1c2VybmFtZSI6InUifQ=="),
-        ("    - name: AWS_SECRET_ACCESS_KEY\n      value: hunter2\n", "hunter2"),
-        ('{"name":"GITHUB_TOKEN","value":"hunter2"}', "hunter2"),
-        ('{"args":["login","--password","hunter2","r"]}', "hunter2"),
-        ("args:\n- login\n- --password\n- hunter2\n", "hunter2"),
-        ("listen stats\n    stats auth admin:hunter2\n", "hunter2"),
-        ("userlist ops\n    user admin insecure-password hunter2\n", "hunter2"),
-        ("userlist ops\n    user admin password $6$salt$hunter2hash\n", "hunter2hash"),
-        ("GET /api/v1/nodes?watch=1&access_token=hunter2 HTTP/1.1", "hunter2"),
-        ("curl -k -u admin:hunter2 https://mirror:5000/v2/", "hunter2"),
-        ("wget --password=hunter2 https://x/", "hunter2"),
+    ("podman login -u admin -p hunter2 mirror:5000", "hunter2"),
+    ("docker login --password hunter2 mirror:5000", "hunter2"),
+    ("podman login --password=hunter2 mirror:5000", "hunter2"),
+    ("X-Registry-Auth: eyJ1c2VybmFtZSI6InUifQ==", "eyJ1c2VybmFtZSI6InUifQ=="),
+    ("    - name: AWS_SECRET_ACCESS_KEY\n      value: hunter2\n", "hunter2"),
+    ('{"name":"GITHUB_TOKEN","value":"hunter2"}', "hunter2"),
+    ('{"args":["login","--password","hunter2","r"]}', "hunter2"),
+    ("args:\n- login\n- --password\n- hunter2\n", "hunter2"),
+    ("listen stats\n    stats auth admin:hunter2\n", "hunter2"),
+    ("userlist ops\n    user admin insecure-password hunter2\n", "hunter2"),
+    ("userlist ops\n    user admin password $6$salt$hunter2hash\n", "hunter2hash"),
+    ("GET /api/v1/nodes?watch=1&access_token=hunter2 HTTP/1.1", "hunter2"),
+    ("curl -k -u admin:hunter2 https://mirror:5000/v2/", "hunter2"),
+    ("wget --password=hunter2 https://x/", "hunter2"),
 ]
 
 
@@ -368,24 +350,7 @@ def test_a_bundle_reads_back_as_the_snapshot_it_was_made_from(tmp_path):
     inv = tmp_path / "site.yaml"
     inv.write_text("cluster: {name: ocp45, base_domain: example.localdomain}\n")
     out = tmp_path / "b.tar.gz"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "collectors",
-            "--inventory",
-            str(inv),
-            "--bundle",
-            str(out),
-            "--snapshot",
-            str(snap),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    collect_bundle(inv, out, "--snapshot", str(snap), check=True)
     before, after = SnapshotSource(str(snap)), SnapshotSource(str(out))
     compared = 0
     for res in KNOWN.values():
@@ -438,19 +403,86 @@ REDACTION_PIECES = [
     *SECRETS.values(),
     PEM,
     *(line for line, _ in LOGIN_LINES),
-    *(w for p in (redact_module._SECRET_KEYS, redact_module._ENV_SECRET) for w in
-      p.strip("(?:)").replace("\\", "").split("|")),
-    *sorted(redact_module.SECRET_WORDS), *sorted(redact_module.REFERENCE_WORDS),
-    "Authorization: ", "Bearer ", "Basic ", "sha256~", "eyJ", "eyJhbGciOiJSUzI1NiJ9", "://",
-    "https://u:p@h/", "data:,", "data:text/plain;base64,", "login", "podman", "curl -u a:",
-    "wget ", "X-Registry-Auth", "stats auth ", "user ", "insecure-password ", "-p ", "--creds",
-    "name", "value", '"name":"', '","value":"', "- name: ", "\n  value: ", "?access_token=",
-    "&api_key=", "PRIVATE KEY-----", "-----BEGIN ", "pass", "pw", "key", "auth", "cred",
-    "tok", "en", "sec", "ret", "pas", "s", "k", "\u212a", "\u017f", "\u0131", "\u0130",
-    "PA\u017f\u017fWORD", "to\u212aen", "=", ": ", " ", "\n", '"', "'", "\\\"", "{", "}",
-    "[", "]", ",", "-", "_", ".", "A", "x", "0", "X-Registry-Config: e30=",
-    "eyJhbGciOi.eyJzdWIiOi.c2ln", "sha256~abcdefghijklmnopqrstuvwxyz", "Basic QWxhZGRpbjpvcGVu",
-    "bearer QWxhZGRpbjpvcGVu", "MYSQL_PWD=x", "api_PW=y",
+    *(
+        w
+        for p in (redact_module._SECRET_KEYS, redact_module._ENV_SECRET)
+        for w in p.strip("(?:)").replace("\\", "").split("|")
+    ),
+    *sorted(redact_module.SECRET_WORDS),
+    *sorted(redact_module.REFERENCE_WORDS),
+    "Authorization: ",
+    "Bearer ",
+    "Basic ",
+    "sha256~",
+    "eyJ",
+    "eyJhbGciOiJSUzI1NiJ9",
+    "://",
+    "https://u:p@h/",
+    "data:,",
+    "data:text/plain;base64,",
+    "login",
+    "podman",
+    "curl -u a:",
+    "wget ",
+    "X-Registry-Auth",
+    "stats auth ",
+    "user ",
+    "insecure-password ",
+    "-p ",
+    "--creds",
+    "name",
+    "value",
+    '"name":"',
+    '","value":"',
+    "- name: ",
+    "\n  value: ",
+    "?access_token=",
+    "&api_key=",
+    "PRIVATE KEY-----",
+    "-----BEGIN ",
+    "pass",
+    "pw",
+    "key",
+    "auth",
+    "cred",
+    "tok",
+    "en",
+    "sec",
+    "ret",
+    "pas",
+    "s",
+    "k",
+    "\u212a",
+    "\u017f",
+    "\u0131",
+    "\u0130",
+    "PA\u017f\u017fWORD",
+    "to\u212aen",
+    "=",
+    ": ",
+    " ",
+    "\n",
+    '"',
+    "'",
+    '\\"',
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "-",
+    "_",
+    ".",
+    "A",
+    "x",
+    "0",
+    "X-Registry-Config: e30=",
+    "eyJhbGciOi.eyJzdWIiOi.c2ln",
+    "sha256~abcdefghijklmnopqrstuvwxyz",
+    "Basic QWxhZGRpbjpvcGVu",
+    "bearer QWxhZGRpbjpvcGVu",
+    "MYSQL_PWD=x",
+    "api_PW=y",
 ]
 
 
@@ -460,8 +492,13 @@ _PIECE = st.sampled_from(REDACTION_PIECES)
 @settings(max_examples=1000, deadline=None)
 @given(
     st.tuples(
-        st.text(max_size=12), _PIECE, st.text(max_size=6), _PIECE | st.just(""),
-        st.text(max_size=6), _PIECE | st.just(""), st.sampled_from(["", "x", "=x", ": x\n"]),
+        st.text(max_size=12),
+        _PIECE,
+        st.text(max_size=6),
+        _PIECE | st.just(""),
+        st.text(max_size=6),
+        _PIECE | st.just(""),
+        st.sampled_from(["", "x", "=x", ": x\n"]),
     ).map("".join)
 )
 def test_the_precheck_skips_only_texts_no_rule_changes(text: str) -> None:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -25,7 +23,7 @@ from collectors.cluster.snapshot import SnapshotSource
 from collectors.errors import FactError
 from lab.cluster_model import seed_cluster, write_must_gather
 from lab.model import seed_model
-from tests.suite import ROOT, run_suite
+from tests.suite import ROOT, collect_bundle, run_suite
 
 REAL = ROOT / "tests" / "real"
 SNO = REAL / "must-gather" / "resourcewatch-sno-4.13.0-ec.4-none"
@@ -237,25 +235,7 @@ def test_log_bundle_journals_are_classified_and_an_empty_resource_says_why(
     assert "gather" in err.value.remediation
     inv = inventory(tmp_path, "ciscolive", "lab", [("bootstrap", "bootstrap", "127.0.0.1")])
     bundle = tmp_path / "triage.tar.gz"
-    done = subprocess.run(
-        [
-            *OFFLINE,
-            sys.executable,
-            "-m",
-            "collectors",
-            "--inventory",
-            str(inv),
-            "--snapshot",
-            str(log_bundle),
-            "--bundle",
-            str(bundle),
-            "-q",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = collect_bundle(inv, bundle, "--snapshot", str(log_bundle), "-q", wrap=OFFLINE)
     assert done.returncode in (0, 1), done.stderr
     with tarfile.open(bundle) as tar:
         findings = json.load(tar.extractfile("findings.json"))  # type: ignore[arg-type]
