@@ -136,8 +136,12 @@ def check_nodes(root: Any, source: str) -> None:
             sizes[key] = 1 + sum(sizes[id(k)] for k in kids)
             heights[key] = 1 + max((heights[id(k)] for k in kids), default=0)
             if heights[key] > settings.YAML_MAX_DEPTH:
-                raise _limit(source, node, f"nested deeper than {settings.YAML_MAX_DEPTH} levels",
-                             "UPI_YAML_MAX_DEPTH")
+                raise _limit(
+                    source,
+                    node,
+                    f"nested deeper than {settings.YAML_MAX_DEPTH} levels",
+                    "UPI_YAML_MAX_DEPTH",
+                )
             continue
         if key in sizes:
             continue
@@ -156,7 +160,8 @@ def check_nodes(root: Any, source: str) -> None:
     expanded = sizes[id(root)] - len(sizes)
     if expanded > settings.YAML_MAX_ALIAS_NODES:
         raise _limit(
-            source, root,
+            source,
+            root,
             f"aliases expand to {expanded} more nodes, over the {settings.YAML_MAX_ALIAS_NODES} "
             "allowed (an alias bomb?)",
             "UPI_YAML_MAX_ALIAS_NODES",

@@ -471,8 +471,7 @@ def _update(results: list[dict[str, Any]], anchors: dict[int, str]) -> str:
     if state == "ready":
         target = next(r for r in results if r["check"] == "upgrade.target")
         return (
-            f'{head}<p class="verdict good">Ready to update: {esc(target.get("message", ""))}'
-            "</p>"
+            f'{head}<p class="verdict good">Ready to update: {esc(target.get("message", ""))}</p>'
         )
     index = {id(r): i for i, r in enumerate(results)}
     items = []

@@ -245,4 +245,3 @@ def test_manifest_says_why_when_the_ssh_banner_never_comes(
     assert host["status"] == "failed" and "banner" in host["error"], host
     rows = [s for s in manifest["sources"] if s.get("host") == "bs"]
     assert rows and all(s["error"] for s in rows), rows
-

@@ -170,9 +170,10 @@ def test_results_identical_under_xdist(start_lab) -> None:  # noqa: ANN001
     lab = start_lab("stale-secondary")
     serial = run_suite("-m", "preflight", inventory=lab.inventory_path)
     parallel = run_suite("-m", "preflight", "-n", "2", inventory=lab.inventory_path)
-    assert parallel.results == serial.results and parallel.report["summary"] == serial.report[
-        "summary"
-    ]
+    assert (
+        parallel.results == serial.results
+        and parallel.report["summary"] == serial.report["summary"]
+    )
     timing = ("started", "duration_s")
     assert {k: v for k, v in parallel.report["run"].items() if k not in timing} == {
         k: v for k, v in serial.report["run"].items() if k not in timing

@@ -18,7 +18,7 @@ pytest_plugins = ["pytester"]
 
 INVENTORY = "cluster: {name: ocp45, base_domain: example.localdomain}\n"
 
-CHECK_MODULE = '''
+CHECK_MODULE = """
 from checks.base import check, expect, failed, passed
 from collectors.errors import FactError, NotApplicable
 
@@ -46,7 +46,7 @@ def test_demo(facts):
        requires=["mirror.registry"])
 def test_needs_key(facts):
     expect(passed())
-'''
+"""
 
 
 @pytest.fixture
@@ -63,8 +63,11 @@ def demo(pytester: pytest.Pytester) -> Iterator[pytest.Pytester]:
 def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict]:
     out = pytester.path / "report.json"
     result = pytester.runpytest_inprocess(
-        "--inventory", str(pytester.path / "site.yaml"),
-        "--report-json", str(out), *args,
+        "--inventory",
+        str(pytester.path / "site.yaml"),
+        "--report-json",
+        str(out),
+        *args,
     )
     return result, json.loads(out.read_text())
 
@@ -80,7 +83,10 @@ def test_every_outcome_becomes_one_record(demo: pytest.Pytester) -> None:
     assert records["demo.subjects", "good"]["message"] == "a good word"
     bad = records["demo.subjects", "bad"]
     assert (bad["outcome"], bad["message"], bad["remediation"]) == (
-        "failed", "expected good; found bad", "say good")
+        "failed",
+        "expected good; found bad",
+        "say good",
+    )
     broken = records["demo.subjects", "broken"]
     assert broken["outcome"] == "error"
     assert broken["message"] == "server 127.0.0.1:1 did not answer"
@@ -123,7 +129,8 @@ def test_marker_selection_and_strict_markers(demo: pytest.Pytester) -> None:
 
 
 def test_a_subjects_function_that_raises_errors_only_its_check(demo: pytest.Pytester) -> None:
-    demo.makepyfile(test_other='''
+    demo.makepyfile(
+        test_other="""
 from checks.base import check, expect, passed
 
 def boom(site):
@@ -133,7 +140,8 @@ def boom(site):
        remediation="none", subjects=boom)
 def test_boom(facts):
     expect(passed())
-''')
+"""
+    )
     _, report = run(demo)
     records = outcomes(report)
     assert records["demo.boom", "-"]["outcome"] == "error"

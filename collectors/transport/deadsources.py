@@ -35,9 +35,11 @@ class DeadSource:
     refused: int = 0  # later requests answered at once with the remembered error
 
     def error(self) -> FactError:
-        return FactError(
-            f"{self.source} did not answer within {self.timeout:g} s; not asked again"
-        ).with_remediation(self.remediation).with_source(self.source)
+        return (
+            FactError(f"{self.source} did not answer within {self.timeout:g} s; not asked again")
+            .with_remediation(self.remediation)
+            .with_source(self.source)
+        )
 
 
 class DeadSources:

@@ -55,4 +55,3 @@ def read_body(response: Any, *, cap: int, seconds: float, what: str) -> bytes:
                 f"{what}: the body was still arriving after {seconds:g}s ({size} bytes so far)",
                 "timeout",
             )
-
