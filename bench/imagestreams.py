@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,10 +26,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import requests
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.loops import head_loop, skopeo_loop  # noqa: E402
 from collectors.cluster import resources as R  # noqa: E402
 from collectors.cluster.access import ClusterAccess  # noqa: E402
 from collectors.inventory import load_inventory  # noqa: E402
@@ -121,51 +119,14 @@ def main() -> int:
 
         # --- the floor: 16 threads, keep-alive HEADs, credentials preset
         reg = model_of(lab)
-        session = requests.Session()
-        session.trust_env = False
-        session.mount("https://", requests.adapters.HTTPAdapter(pool_maxsize=16))
         ca = str(lab.workdir / "registry" / "certs" / "ca.crt")
-
-        def head(ref: tuple[str, str]) -> int:
-            return session.head(
-                f"https://{host}/v2/{ref[0]}/manifests/{ref[1]}",
-                auth=(reg.user, reg.password),
-                headers={"Accept": DOCKER_MANIFEST},
-                verify=ca,
-                timeout=10,
-            ).status_code
-
-        t = time.perf_counter()
-        with ThreadPoolExecutor(16) as pool:
-            codes = list(pool.map(head, all_refs))
-        floor_s = time.perf_counter() - t
+        floor_s, codes = head_loop(host, ca, reg.user, reg.password, all_refs, DOCKER_MANIFEST)
         assert codes.count(404) == len(all_refs) - len(present)
 
         # --- skopeo, sampled
-        skopeo_s = None
-        if shutil.which("skopeo") and args.skopeo_sample:
-            certs = work / "skopeo-certs"
-            certs.mkdir()
-            shutil.copy(ca, certs / "ca.crt")
-            sample = present[: args.skopeo_sample]
-            t = time.perf_counter()
-            for repo, tag in sample:
-                subprocess.run(
-                    [
-                        "skopeo",
-                        "inspect",
-                        "--raw",
-                        "--cert-dir",
-                        str(certs),
-                        "--creds",
-                        f"{reg.user}:{reg.password}",
-                        f"docker://{host}/{repo}:{tag}",
-                    ],
-                    capture_output=True,
-                    check=True,
-                    timeout=60,
-                )
-            skopeo_s = (time.perf_counter() - t) / len(sample) * len(all_refs)
+        sample = [f"{repo}:{tag}" for repo, tag in present[: args.skopeo_sample]]
+        per_ref = skopeo_loop(work, host, ca, reg.user, reg.password, sample)
+        skopeo_s = None if per_ref is None else per_ref * len(all_refs)
 
         n = len(all_refs)
         print(

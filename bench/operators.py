@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,10 +29,9 @@ import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import requests
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.loops import head_loop, skopeo_loop  # noqa: E402
 from collectors.facts.mirror import gather_operators  # noqa: E402
 from collectors.images.registry import OCI_MANIFEST  # noqa: E402
 from collectors.inventory import load_inventory  # noqa: E402
@@ -142,50 +140,14 @@ def main() -> int:
         assert missing == len(images) - len(present), missing
 
         reg = model_of(lab)
-        session = requests.Session()
-        session.trust_env = False
-        session.mount("https://", requests.adapters.HTTPAdapter(pool_maxsize=16))
         ca = str(lab.workdir / "registry" / "certs" / "ca.crt")
-
-        def head(image: tuple[str, bytes]) -> int:
-            return session.head(
-                f"https://{host}/v2/{image[0]}/manifests/{_digest(image[1])}",
-                auth=(reg.user, reg.password),
-                headers={"Accept": OCI_MANIFEST},
-                verify=ca,
-                timeout=10,
-            ).status_code
-
-        t = time.perf_counter()
-        with ThreadPoolExecutor(16) as pool:
-            codes = list(pool.map(head, images))
-        floor_s = time.perf_counter() - t
+        refs = [(repo, _digest(body)) for repo, body in images]
+        floor_s, codes = head_loop(host, ca, reg.user, reg.password, refs, OCI_MANIFEST)
         assert codes.count(404) == len(images) - len(present)
 
-        skopeo_s = None
-        if shutil.which("skopeo") and args.skopeo_sample:
-            certs = work / "skopeo-certs"
-            certs.mkdir()
-            shutil.copy(ca, certs / "ca.crt")
-            sample = present[: args.skopeo_sample]
-            t = time.perf_counter()
-            for repo, body in sample:
-                subprocess.run(
-                    [
-                        "skopeo",
-                        "inspect",
-                        "--raw",
-                        "--cert-dir",
-                        str(certs),
-                        "--creds",
-                        f"{reg.user}:{reg.password}",
-                        f"docker://{host}/{repo}@{_digest(body)}",
-                    ],
-                    capture_output=True,
-                    check=True,
-                    timeout=60,
-                )
-            skopeo_s = (time.perf_counter() - t) / len(sample) * len(images)
+        sample = [f"{repo}@{_digest(body)}" for repo, body in present[: args.skopeo_sample]]
+        per_ref = skopeo_loop(work, host, ca, reg.user, reg.password, sample)
+        skopeo_s = None if per_ref is None else per_ref * len(images)
 
         n = len(images)
         print(f"mapping of {n} images in {n // args.per_repo} repositories, {missing} missing")
