@@ -12,6 +12,7 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
+from collectors import localfile
 from collectors.errors import FactError, InputError
 from collectors.install.bastion import HttpAnswer, http_get, sha256_on_host, url_for
 from collectors.parsers.certs import CertInfo, pem_certificates
@@ -46,9 +47,9 @@ def pointer_files(site: Site) -> list[str]:
 def _read(site: Site, name: str) -> bytes:
     path = (site.inv.ignition.dir or Path(".")) / name
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise FactError(f"cannot read {path}: {exc.strerror or exc}") from None
+        return localfile.read_bytes(path)  # a regular file, capped
+    except InputError as exc:
+        raise FactError(f"cannot read {path}: {exc.reason.removeprefix('cannot read: ')}") from None
 
 
 # --------------------------------------------------------------------------- ignition.expiry

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import hashes
 
-from collectors.errors import FactError, NotApplicable
+from collectors import localfile
+from collectors.errors import FactError, InputError, NotApplicable
 from collectors.images.imageref import parse_reference
 from collectors.images.mirrors import MirrorRule, map_reference
 from collectors.images.pullsecret import Auths
@@ -80,10 +81,13 @@ def _host_facts(site: Site, host: str, bundle: str, auths: Auths | None) -> Host
         try:
             wanted = {
                 c.fingerprint(hashes.SHA256())
-                for c in x509_certificates(ca_file.read_bytes(), str(ca_file))
+                for c in x509_certificates(localfile.read_bytes(ca_file), str(ca_file))
             }
-        except OSError as exc:
-            raise FactError(f"mirror.ca_file {ca_file}: {exc.strerror}") from None
+        except InputError as exc:
+            if exc.source != str(ca_file) or not exc.reason.startswith(("cannot read", "larger")):
+                raise  # a PEM that does not parse: as before
+            reason = exc.reason.removeprefix("cannot read: ")
+            raise FactError(f"mirror.ca_file {ca_file}: {reason}") from None
         have = {
             c.fingerprint(hashes.SHA256())
             for c in x509_certificates(bundle, "additionalTrustBundle")

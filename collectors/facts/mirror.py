@@ -318,7 +318,7 @@ def _trust(site: Site) -> tuple[str | None, str, tuple[str, ...]]:
             subjects = (
                 tuple(
                     c.subject.rfc4514_string()
-                    for c in x509_certificates(Path(str(path)).read_bytes(), str(path))
+                    for c in x509_certificates(localfile.read_bytes(str(path)), str(path))
                 )
                 if isinstance(path, str)
                 else ()

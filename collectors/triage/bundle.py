@@ -31,7 +31,8 @@ from typing import Any
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
-from collectors import yamlio
+from collectors import localfile, yamlio
+from collectors.errors import FactError
 from collectors.triage.classify import Classifier
 from collectors.triage.collect import HostPlan, Source, collect_all, plan
 from collectors.triage.redact import redact_object, redact_text
@@ -219,8 +220,8 @@ def _digest(path: Path | None) -> str | None:
     if path is None:
         return None
     try:
-        return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
+        return "sha256:" + hashlib.sha256(localfile.read_bytes(path)).hexdigest()
+    except FactError:
         return None
 
 
