@@ -306,6 +306,7 @@ class TarTree(Tree):
         self.refused: dict[str, str] = {}  # listed, never read: rel -> why (an error when asked)
         self.markers: set[str] = set()  # names that tell the layout, never read
         links: dict[str, str] = {}
+        self._links = links  # the links seen so far, resolved once every member is read
         count = 0
         try:
             with tarfile.open(path, "r:*") as tar:
@@ -336,6 +337,7 @@ class TarTree(Tree):
             return
         if member.isdir():
             return
+        self._forget(rel)  # a later member of the same name replaces it, as extraction would
         if member.issym() or member.islnk():
             if member.issym():
                 target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), member.linkname))
@@ -397,6 +399,20 @@ class TarTree(Tree):
             self.files[rel] = data
             if cut:
                 self.truncated.add(rel)
+
+    def _forget(self, rel: str) -> None:
+        """Drop what an earlier member named ``rel`` left: its bytes (back to the budget), or its
+        skip record (a later member replaces it, so it is not in what the archive extracts to)."""
+        if any(s.path == rel for s in self.skipped):
+            kept = [s for s in self.skipped if s.path != rel]
+            self.skipped_count -= len(self.skipped) - len(kept)
+            self.skipped = kept
+        old = self.files.pop(rel, None)
+        if old is not None:
+            self.budget.used -= len(old)
+        self.refused.pop(rel, None)
+        self.truncated.discard(rel)
+        self._links.pop(rel, None)
 
     def _cap(self, want: str) -> int:
         return settings.SNAPSHOT_MAX_MEMBER_BYTES if want == "object" else self.log_bytes
