@@ -341,10 +341,15 @@ class SshHost:
                 channel = _open(
                     self.pool.client(endpoint, fresh=True)
                 )  # a dropped connection, once
-            with contextlib.closing(channel):
+            try:
                 channel.exec_command(shlex.join(argv))
                 channel.shutdown_write()
                 return _collect(channel, timeout, self.name, argv)
+            finally:
+                # a transport that drops as the channel closes (a flood cut at the deadline)
+                # must not hide the command's own outcome, e.g. its CommandTimeout
+                with contextlib.suppress(*_TRANSPORT_ERRORS):
+                    channel.close()
         except FactError:
             raise
         except _TRANSPORT_ERRORS as exc:
