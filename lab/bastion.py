@@ -159,6 +159,10 @@ def render_sshd_config(d: Path, ip: str, port: int) -> str:
             # tests give a key of their own a PATH (authorized_keys environment="PATH=...") to put
             # stand-in commands, e.g. a journalctl that fails, in front of the real ones
             "PermitUserEnvironment PATH",
+            # sessions get a home of the lab's own: bash run by sshd sources ~/.bashrc, and this
+            # machine's root dotfiles (a missing ~/.cargo/env, a chatty prompt) must not reach
+            # the stderr the tests compare
+            f"SetEnv HOME={d}/home",
             "",
         ]
     )
@@ -193,6 +197,7 @@ def start_sshd(lab: LabContext, ip: str, port: int) -> tuple[Path, Path]:
     """sshd for root with the lab's key; returns (client key, known_hosts)."""
     d = lab.workdir / "sshd"
     d.mkdir(parents=True, exist_ok=True)
+    (d / "home").mkdir(exist_ok=True)
     host_pub = _keygen(d / "ssh_host_ed25519_key", "lab-bastion-host")
     client_key = d / "id_ed25519"
     (d / "authorized_keys").write_text(_keygen(client_key, "lab-admin") + "\n")

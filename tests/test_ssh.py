@@ -189,6 +189,16 @@ def test_ssh_config_is_honoured(target: SshTarget, lab: Lab, tmp_path: Path) -> 
         pool.close()
 
 
+def test_lab_sessions_do_not_read_this_machines_dotfiles(target: SshTarget, lab: Lab) -> None:
+    """bash under sshd sources ~/.bashrc; the lab's home keeps root's out of every stderr."""
+    pool = SshPool()
+    try:
+        status, out, err = pool.host(target).run(["sh", "-c", 'echo "$HOME"'])
+    finally:
+        pool.close()
+    assert (status, out, err) == (0, f"{lab.workdir / 'sshd' / 'home'}\n", "")
+
+
 def test_suite_reports_ssh_errors_with_the_host(lab: Lab, tmp_path: Path) -> None:
     empty = tmp_path / "known_hosts"
     empty.write_text("")
