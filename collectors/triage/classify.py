@@ -29,6 +29,7 @@ A file of several units (``journalctl -o short``, as in a log bundle) is read wi
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -93,9 +94,14 @@ def template(message: str) -> str:
     >>> template('E0928 13:40:12.1 1520 kubelet.go:2268] pod "x-1" failed after 30s')
     'kubelet.go:N] pod "*" failed after Ns'
     """
-    text = _KLOG_HEADER.sub("", message, count=1)
-    text = _QUOTED.sub('"*"', text)
-    return _NUMBERS.sub("N", text)[:200]
+    return _shape(_KLOG_HEADER.sub("", message, count=1))
+
+
+@functools.lru_cache(maxsize=4096)
+def _shape(text: str) -> str:
+    """``template`` after the klog header: an error that repeats (a probe failing every few
+    seconds) repeats word for word here, so its shape is worked out once."""
+    return _NUMBERS.sub("N", _QUOTED.sub('"*"', text))[:200]
 
 
 class Group:
