@@ -178,6 +178,39 @@ def test_client_api(clean: Lab) -> None:
         assert client.read_file(release, "no/such/file") is None
 
 
+def test_lookups_reuse_their_connections(clean: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HEADs, 404s, manifests and tag lists hand their connection back to the keep-alive pool:
+    a batch of lookups opens at most one connection per worker, not one per request (closing
+    each response made every HEAD a new TLS handshake, 1.7x the HEAD loop's time)."""
+    import urllib3.connection
+
+    opened: list[object] = []
+    connect = urllib3.connection.HTTPSConnection.connect
+
+    def counting(self: object) -> None:
+        opened.append(self)
+        connect(self)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(urllib3.connection.HTTPSConnection, "connect", counting)
+    inv = load_inventory(clean.inventory_path)
+    host, release, _ = subjects(clean)
+    payload: dict[str, str] = json.loads((clean.workdir / "registry" / "payload.json").read_text())
+    refs = [f"{host}/{LOCAL_REPOSITORY}@{d}" for d in payload.values()]
+    absent = [f"{host}/{LOCAL_REPOSITORY}@sha256:{n:064x}" for n in range(len(refs))]
+    with RegistryClient.from_inventory(
+        inv,
+    ) as client:
+        client.ping(host)
+        for _ in range(5):
+            answers = client.has_manifests([*refs, *absent])
+            assert sum(a is True for a in answers.values()) == len(refs)
+            assert client.get_manifest(release) is not None
+            assert client.list_tags(client._as_ref(release))
+        workers = client.max_workers
+    # the ping and the first 401 challenges close theirs (bodies left unread): a few more
+    assert 1 <= len(opened) <= workers + 4, f"{len(opened)} connections for {10 * len(refs)} HEADs"
+
+
 @pytest.mark.parametrize(
     ("tag", "outcome", "says"),
     [

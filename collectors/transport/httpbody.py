@@ -55,3 +55,36 @@ def read_body(response: Any, *, cap: int, seconds: float, what: str) -> bytes:
                 f"{what}: the body was still arriving after {seconds:g}s ({size} bytes so far)",
                 "timeout",
             )
+
+
+def release(response: Any) -> None:
+    """Done with a ``stream=True`` response: when nothing of its body is left on the wire (a
+    ``HEAD``, a 304, a body read to its end) the connection goes back to the keep-alive pool;
+    otherwise (a capped read stopped half-way, a body never read) it is closed, so the rest is
+    never read. ``response.close()`` alone would close the connection every time, making each
+    request a new TCP and TLS handshake.
+
+    >>> class Raw:
+    ...     length_remaining, released = 0, False
+    ...     def read(self):
+    ...         return b""
+    ...     def release_conn(self):
+    ...         self.released = True
+    >>> class Resp:
+    ...     def __init__(self):
+    ...         self.raw, self.closed = Raw(), False
+    ...     def close(self):
+    ...         self.closed = True
+    >>> r = Resp(); release(r); (r.raw.released, r.closed)
+    (True, False)
+    >>> r = Resp(); r.raw.length_remaining = 10; release(r); (r.raw.released, r.closed)
+    (False, True)
+    """
+    raw = getattr(response, "raw", None)
+    done = raw is not None and getattr(raw, "length_remaining", None) == 0
+    if done and hasattr(raw, "release_conn"):
+        raw.read()  # nothing left: marks the underlying response finished, reads no byte
+        raw.release_conn()
+        response._content_consumed = True  # a later close() leaves the pooled connection be
+        return
+    response.close()

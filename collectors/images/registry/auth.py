@@ -17,7 +17,7 @@ import requests
 from collectors import settings
 from collectors.images.pullsecret import Auths, Credential
 from collectors.images.registry.errors import RegistryError, tls_reason
-from collectors.transport.httpbody import BodyError, read_body
+from collectors.transport.httpbody import BodyError, read_body, release
 
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^",\s]+))')
 
@@ -147,7 +147,7 @@ class AuthMixin:
                 kind="auth",
             ) from None
         finally:
-            resp.close()
+            release(resp)
         if resp.status_code in (401, 403):
             raise RegistryError(
                 f"{what}: the token service {params['realm']} refused {self._describe_cred(cred)} "

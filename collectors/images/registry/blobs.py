@@ -15,6 +15,7 @@ from collectors import settings
 from collectors.images.imageref import ImageRef
 from collectors.images.layers import LayerError, find_in_tar
 from collectors.images.registry.errors import RegistryError
+from collectors.transport.httpbody import release
 
 _CHUNK = 1024 * 1024
 
@@ -98,7 +99,7 @@ class BlobsMixin:
             out.close()
             raise
         finally:
-            resp.close()
+            release(resp)
         got = "sha256:" + hasher.hexdigest()
         if digest.startswith("sha256:") and got != digest:
             out.close()

@@ -27,6 +27,7 @@ from collectors.images.registry.blobs import BlobsMixin
 from collectors.images.registry.errors import RegistryError, tls_reason
 from collectors.images.registry.manifests import ManifestsMixin
 from collectors.images.registry.tags import TagsMixin
+from collectors.transport.httpbody import release
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,7 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
             status = resp.status_code
             if status == 401 and not authed and resp.headers.get("WWW-Authenticate"):
                 challenge = resp.headers["WWW-Authenticate"]
-                resp.close()
+                release(resp)
                 self._authenticate(host, repository, scope, challenge, what)
                 authed = True
                 continue
@@ -250,13 +251,13 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
                 retry_after = resp.headers.get("Retry-After", "")
                 if retry_after.isdigit():
                     delay = min(float(retry_after), self.backoff * 4 * (2**attempt))
-                resp.close()
+                release(resp)
                 attempt += 1
                 time.sleep(delay)
                 continue
             if status in ok or status == 404:
                 return resp
-            resp.close()
+            release(resp)
             raise self._status_error(status, host, repository, what, attempt)
 
     def _status_error(
@@ -310,7 +311,7 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
                 resp.headers.get("Docker-Distribution-API-Version", ""),
             )
         finally:
-            resp.close()
+            release(resp)
 
     def _as_ref(self, ref: ImageRef | str) -> ImageRef:
         if isinstance(ref, ImageRef):

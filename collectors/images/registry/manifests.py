@@ -16,7 +16,7 @@ from collectors import settings
 from collectors.errors import FactError
 from collectors.images.imageref import ImageRef
 from collectors.images.registry.errors import RegistryError
-from collectors.transport.httpbody import BodyError, read_body
+from collectors.transport.httpbody import BodyError, read_body, release
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -85,7 +85,7 @@ class ManifestsMixin:
             what=str(ref),
             headers={"Accept": ACCEPT},
         )
-        resp.close()
+        release(resp)
         if resp.status_code == 404:
             return None
         return resp.headers.get("Content-Type", ""), resp.headers.get(
@@ -126,7 +126,7 @@ class ManifestsMixin:
                 return None
             body = _read_limited(resp, MAX_MANIFEST_BYTES, str(ref))
         finally:
-            resp.close()
+            release(resp)
         media = resp.headers.get("Content-Type", "").split(";")[0].strip()
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
         if ref.digest and not _sha256_ok(ref.digest, body):

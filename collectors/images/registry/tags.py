@@ -19,6 +19,7 @@ from collectors import settings
 from collectors.images.imageref import ImageRef
 from collectors.images.registry.errors import RegistryError
 from collectors.images.registry.manifests import _read_limited
+from collectors.transport.httpbody import release
 
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
@@ -62,7 +63,7 @@ class TagsMixin:
                 body = _read_limited(resp, settings.TAGS_MAX_PAGE_BYTES, what)
                 link = resp.headers.get("Link", "")
             finally:
-                resp.close()
+                release(resp)
             try:
                 doc = json.loads(body)
                 page = doc.get("tags") or []
