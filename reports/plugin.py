@@ -29,6 +29,7 @@ from checks.base import LAST_VERDICT, NO_SUBJECT, CheckFailed, spec_of
 from collectors.errors import FactError
 from collectors.transport.deadsources import DEAD
 from collectors.triage.redact import redact_text
+from reports import logredact
 from reports.html_report import render_html
 from reports.records import record_of
 from reports.results import Results, write_json_atomically, write_text_atomically
@@ -97,6 +98,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.add_cleanup(logredact.install())  # live logs, log files, captured logs: redacted
     results = Results()
     config.stash[RESULTS_KEY] = results
     extras_of(config)
