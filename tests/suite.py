@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,3 +103,19 @@ def collect_bundle(
         env={**os.environ, **(env or {})},
         check=check,
     )
+
+
+@contextlib.contextmanager
+def check_module(pytester: Any, module: str, inventory: str) -> Iterator[Any]:
+    """pytester with a check module (``test_demo.py``) and ``site.yaml``; the checks the module
+    registers leave the registry afterwards, so in-process runs do not leak ids."""
+    from checks.base import REGISTRY
+
+    before = dict(REGISTRY)
+    pytester.makepyfile(test_demo=module)
+    pytester.makefile(".yaml", site=inventory)
+    try:
+        yield pytester
+    finally:
+        REGISTRY.clear()
+        REGISTRY.update(before)

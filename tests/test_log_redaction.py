@@ -8,10 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from checks.base import REGISTRY
+from tests.suite import check_module
 
 pytest_plugins = ["pytester"]
 
+INVENTORY = "cluster: {name: ocp45, base_domain: example.localdomain}\n"
 TOKEN = "sha256~Zm9vYmFyYmF6cXV4cXV1eGNvcmdl"
 PASSWORD = "hunter2-correct-horse"
 
@@ -46,12 +47,9 @@ def test_logs(facts):
 
 @pytest.fixture
 def demo(pytester: pytest.Pytester) -> Iterator[pytest.Pytester]:
-    before = dict(REGISTRY)
-    pytester.makepyfile(test_demo=CHECK_MODULE)
-    pytester.makefile(".yaml", site="cluster: {name: ocp45, base_domain: example.localdomain}\n")
-    yield pytester
-    REGISTRY.clear()
-    REGISTRY.update(before)
+    """pytester with the demo check module and an inventory; the demo ids leave the registry."""
+    with check_module(pytester, CHECK_MODULE, INVENTORY) as ready:
+        yield ready
 
 
 def test_live_logs_log_files_and_captured_logs_are_redacted(demo: pytest.Pytester) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from checks.base import REGISTRY
+from tests.suite import check_module
 
 pytest_plugins = ["pytester"]
 
@@ -52,12 +52,8 @@ def test_needs_key(facts):
 @pytest.fixture
 def demo(pytester: pytest.Pytester) -> Iterator[pytest.Pytester]:
     """pytester with the demo check module and an inventory; the demo ids leave the registry."""
-    before = dict(REGISTRY)
-    pytester.makepyfile(test_demo=CHECK_MODULE)
-    pytester.makefile(".yaml", site=INVENTORY)
-    yield pytester
-    REGISTRY.clear()
-    REGISTRY.update(before)
+    with check_module(pytester, CHECK_MODULE, INVENTORY) as ready:
+        yield ready
 
 
 def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict]:
