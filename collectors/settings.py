@@ -30,8 +30,9 @@ SSH_COMMAND_TIMEOUT = _seconds("UPI_SSH_COMMAND_TIMEOUT", 30.0)
 SSH_MAX_OUTPUT_BYTES = int(_seconds("UPI_SSH_MAX_OUTPUT_BYTES", 512 * 1024 * 1024))
 #: One HTTP request (bastion web root, registry, API).
 HTTP_TIMEOUT = _seconds("UPI_HTTP_TIMEOUT", 10.0)
-#: One whole response body (a registry blob, a web-root file): a server that drips bytes is cut
-#: off after this (HTTP_TIMEOUT only bounds each read); and the largest blob read.
+#: One whole response body (a registry blob, a web-root file, an API server's answer): a server
+#: that drips bytes is cut off after this (HTTP_TIMEOUT only bounds each read); and the largest
+#: blob read.
 HTTP_TOTAL_TIMEOUT = _seconds("UPI_HTTP_TOTAL_TIMEOUT", 600.0)
 BLOB_MAX_BYTES = int(_seconds("UPI_BLOB_MAX_BYTES", 8 * 1024**3))
 #: Parallel requests against one server (registry lookups, host collection).
@@ -55,6 +56,11 @@ COLLECT_MAX_LINES = int(_seconds("UPI_COLLECT_MAX_LINES", 200_000))
 #: The most of one HTTP body read (a bastion file hashed); a bigger body is an error, not a hang.
 #: (HTTP_TOTAL_TIMEOUT above: one whole HTTP request, however slowly the server sends.)
 HTTP_MAX_BYTES = int(_seconds("UPI_HTTP_MAX_BYTES", 256 * 1024 * 1024))
+#: The largest body read from the API server (``--kubeconfig``): one list, object or discovery
+#: document. A big cluster's pod list is tens of MiB; a bigger body errors only the checks that
+#: need that resource (decoded, it takes several times this in memory). Its deadline is
+#: HTTP_TOTAL_TIMEOUT; an error answer (403, 404) is read only up to HTTP_SMALL_BODY_BYTES.
+API_MAX_BYTES = int(_seconds("UPI_API_MAX_BYTES", 512 * 1024 * 1024))
 #: YAML read from outside (inventory, install-config, snapshot objects, catalog): the most nodes
 #: aliases may add when expanded (an alias bomb is refused, naming the file), and the deepest
 #: nesting (Kubernetes objects nest about 30 deep; deeper input is refused, not recursed into).

@@ -1,14 +1,18 @@
 """The cluster from a live API server, through the official ``kubernetes`` client: GET only.
 
-Every group goes through ``CustomObjectsApi``; core resources and discovery are plain GETs
-through the same ``ApiClient`` (raw JSON, so objects are the same dicts a snapshot holds).
+Every read (discovery, lists, gets; core and other groups alike) is one plain GET through the
+client's ``ApiClient``, which brings the kubeconfig's credentials, TLS and proxy settings; the
+body is never preloaded: it is read in pieces under ``settings.API_MAX_BYTES`` and the
+``settings.HTTP_TOTAL_TIMEOUT`` deadline, so a server that streams without end or drips costs
+one resource's checks, not the run's memory. Objects are the raw JSON dicts a snapshot holds.
 Discovery (``/api/v1``, ``/apis/<group>/<version>``) tells a resource that is not served from an
-empty list. The client
-is imported on first use: it is slow to import and preflight runs never need it.
+empty list. The client is imported on first use: it is slow to import and preflight runs never
+need it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -19,6 +23,7 @@ from collectors import settings
 from collectors.cluster.base import Obj, ObjectMissing, ResourceMissing
 from collectors.cluster.resources import Resource
 from collectors.errors import FactError
+from collectors.transport.httpbody import BodyError, read_body, release
 
 
 def rbac_hint(res: Resource, verb: str, namespace: str | None) -> str:
@@ -61,10 +66,9 @@ class LiveSource:
         conf.retries = 1
         self.host = conf.host
         self.name = f"API {conf.host}"
+        # Raw GETs, not CoreV1Api (it imports ~250 pydantic models: seconds on each worker) nor
+        # CustomObjectsApi (with _preload_content=False it still reads an error body whole)
         self.api = client.ApiClient(conf)
-        # CustomObjectsApi for every group; core paths and discovery as raw GETs through the
-        # same ApiClient (CoreV1Api would import ~250 pydantic models: seconds on each worker)
-        self.custom = client.CustomObjectsApi(self.api)
         self._discovery: dict[str, set[str] | None] = {}
         #: Set by the first connection failure or timeout: later reads fail at once with it.
         self._down: str = ""
@@ -80,6 +84,8 @@ class LiveSource:
 
         what = f"{verb} {res.qualified}" + (f" {namespace}/" if namespace else " ") + (name or "")
         what = what.rstrip()
+        if isinstance(exc, FactError):  # a body over its cap or past its deadline
+            return exc
         if isinstance(exc, ApiException):
             if exc.status == 403:
                 return FactError(
@@ -110,29 +116,51 @@ class LiveSource:
         raise exc
 
     def _get(self, path: str) -> Any:
-        """GET ``path`` with the kubeconfig's credentials; decoded JSON, ApiException if not 2xx."""
+        """GET ``path`` with the kubeconfig's credentials: the decoded JSON object, its body read
+        under API_MAX_BYTES and HTTP_TOTAL_TIMEOUT (BodyError past either); ApiException if
+        the answer is not 2xx (its body read only up to HTTP_SMALL_BODY_BYTES)."""
         from kubernetes.client.exceptions import ApiException
 
         method, url, headers, _body, _post = self.api.param_serialize(
-            "GET", path, auth_settings=["BearerToken"]
+            "GET",
+            path,
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
         )
-        response = self.api.call_api(
+        # The REST layer never preloads: this is a RESTResponse over an unread urllib3 response
+        answer = self.api.call_api(
             method, url, header_params=headers, _request_timeout=self.timeout
         )
-        response.read()
-        if not 200 <= response.status < 300:
-            raise ApiException(http_resp=response)
-        return _json(response)
-
-    def _discover(self, res: Resource) -> Any:
-        """GET ``/api/v1`` or ``/apis/<group>/<version>``; returns the APIResourceList."""
-        if not res.group:
-            return self._get(res.api_base())
-        return _json(
-            self.custom.get_api_resources(
-                res.group, res.version, _preload_content=False, _request_timeout=self.timeout
-            )
-        )
+        wire = _Wire(answer.response)
+        what = f"{self.name}: GET {path}"
+        try:
+            if not 200 <= answer.status < 300:
+                # the status is what counts; the text only rides along in the exception
+                with contextlib.suppress(BodyError):
+                    answer.data = read_body(
+                        wire,
+                        cap=settings.HTTP_SMALL_BODY_BYTES,
+                        seconds=settings.HTTP_TIMEOUT,
+                        what=what,
+                    )
+                raise ApiException(http_resp=answer)
+            try:
+                body = read_body(
+                    wire,
+                    cap=settings.API_MAX_BYTES,
+                    seconds=settings.HTTP_TOTAL_TIMEOUT,
+                    what=what,
+                    hint="set UPI_API_MAX_BYTES to raise it",
+                )
+            except BodyError as exc:
+                if exc.kind == "timeout":
+                    raise BodyError(
+                        f"{exc} (set UPI_HTTP_TOTAL_TIMEOUT to raise it)", exc.kind
+                    ) from None
+                raise
+        finally:
+            release(wire)
+        return _decode(body)
 
     def served(self, res: Resource) -> bool:
         """Whether discovery lists the resource in its group/version (cached)."""
@@ -145,7 +173,7 @@ class LiveSource:
         with self._lock:
             if base not in self._discovery:
                 try:
-                    doc = self._discover(res)
+                    doc = self._get(base)
                     self._discovery[base] = {r.get("name") for r in doc.get("resources", [])}
                 except Exception as exc:
                     from kubernetes.client.exceptions import ApiException
@@ -165,16 +193,7 @@ class LiveSource:
                 res, f"{self.name} (discovery of {res.api_base()} does not list it)"
             )
         try:
-            if not res.group:
-                doc = self._get(res.api_path(namespace))
-            elif res.namespaced and namespace:
-                doc = self.custom.list_namespaced_custom_object(
-                    res.group, res.version, namespace, res.plural, _request_timeout=self.timeout
-                )
-            else:
-                doc = self.custom.list_cluster_custom_object(
-                    res.group, res.version, res.plural, _request_timeout=self.timeout
-                )
+            doc = self._get(res.api_path(namespace))
         except Exception as exc:
             raise self._fail(exc, res, "list", namespace, None) from None
         items = doc.get("items") or []
@@ -189,30 +208,42 @@ class LiveSource:
                 res, f"{self.name} (discovery of {res.api_base()} does not list it)"
             )
         try:
-            if not res.group:
-                return self._get(res.api_path(namespace, name))
-            if res.namespaced:
-                return self.custom.get_namespaced_custom_object(
-                    res.group,
-                    res.version,
-                    namespace,
-                    res.plural,
-                    name,
-                    _request_timeout=self.timeout,
-                )
-            return self.custom.get_cluster_custom_object(
-                res.group, res.version, res.plural, name, _request_timeout=self.timeout
-            )
+            return self._get(res.api_path(namespace, name))
         except Exception as exc:
             raise self._fail(exc, res, "get", namespace, name) from None
 
 
-def _json(response: Any) -> Any:
-    """The decoded body of a response read with ``_preload_content=False``."""
-    data = getattr(response, "data", None)
-    if not isinstance(data, bytes | str):
-        data = response.read()
-    return json.loads(data)
+class _Wire:
+    """A urllib3 response in the shape read_body and release take (a ``requests`` one's)."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def _decode(body: bytes) -> dict[str, Any]:
+    """The JSON object ``body`` holds; ValueError for anything else.
+
+    >>> _decode(b'{"kind": "NodeList", "items": []}')["kind"]
+    'NodeList'
+    >>> _decode(b"[1]")
+    Traceback (most recent call last):
+    ...
+    ValueError: a JSON list, not an object
+    >>> _decode(b"[" * 200_000)
+    Traceback (most recent call last):
+    ...
+    ValueError: nested deeper than can be decoded
+    """
+    try:
+        doc = json.loads(body)
+    except RecursionError:
+        raise ValueError("nested deeper than can be decoded") from None
+    if not isinstance(doc, dict):
+        raise ValueError(f"a JSON {type(doc).__name__}, not an object")
+    return doc
 
 
 def _short(exc: BaseException) -> str:

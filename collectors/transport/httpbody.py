@@ -32,9 +32,17 @@ class BodyError(FactError):
         self.kind = kind
 
 
-def read_body(response: Any, *, cap: int, seconds: float, what: str) -> bytes:
+def read_body(
+    response: Any,
+    *,
+    cap: int,
+    seconds: float,
+    what: str,
+    hint: str = "a server that streams without end?",
+) -> bytes:
     """The body of a ``stream=True`` response, read one socket read at a time; BodyError when
-    it passes ``cap`` bytes or is still arriving after ``seconds``."""
+    it passes ``cap`` bytes (its message ends with ``hint``, in parentheses) or is still
+    arriving after ``seconds``."""
     deadline = time.monotonic() + seconds
     chunks: list[bytes] = []
     size = 0
@@ -45,8 +53,7 @@ def read_body(response: Any, *, cap: int, seconds: float, what: str) -> bytes:
         size += len(chunk)
         if size > cap:
             raise BodyError(
-                f"{what}: the body is larger than {cap} bytes; not read further (a server that "
-                "streams without end?)",
+                f"{what}: the body is larger than {cap} bytes; not read further ({hint})",
                 "too_large",
             )
         chunks.append(chunk)

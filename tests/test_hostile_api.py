@@ -1,0 +1,289 @@
+"""A hostile API server on loopback (HTTPS, bearer token) against LiveSource: discovery answers
+normally, then a list body never ends or drips past the deadline. Every read is capped
+(UPI_API_MAX_BYTES) and has a deadline (UPI_HTTP_TOTAL_TIMEOUT); a body over either errors that
+resource only, and the other reads of the same source go on. The readers of endless bodies run
+in a child under a 1 GiB address-space limit (tests/hostile.py)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from collectors import settings
+from collectors.cluster import resources as R
+from collectors.cluster.base import ObjectMissing, ResourceMissing
+from collectors.cluster.live import LiveSource
+from collectors.errors import FactError
+from lab.cluster import kubeconfig, self_signed
+from tests.hostile import bounded
+
+#: No handler streams longer than this, whatever the client does.
+MAX_SECONDS = 30.0
+ENDLESS = R.Resource("endless.example.com", "v1", "widgets", False, "Widget")
+
+NODES = [{"metadata": {"name": f"n{i}"}, "status": {"capacity": {"cpu": "4"}}} for i in range(3)]
+
+
+def _discovery(group_version: str, plurals: list[tuple[str, bool, str]]) -> dict[str, Any]:
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": group_version,
+        "resources": [
+            {"name": p, "namespaced": ns, "kind": kind, "verbs": ["get", "list"]}
+            for p, ns, kind in plurals
+        ],
+    }
+
+
+DOCS: dict[str, dict[str, Any]] = {
+    "/api/v1": _discovery(
+        "v1", [("nodes", False, "Node"), ("pods", True, "Pod"), ("configmaps", True, "ConfigMap")]
+    ),
+    "/apis/config.openshift.io/v1": _discovery(
+        "config.openshift.io/v1", [("clusteroperators", False, "ClusterOperator")]
+    ),
+    "/api/v1/nodes": {"kind": "NodeList", "apiVersion": "v1", "metadata": {}, "items": NODES},
+    "/api/v1/nodes/n1": {"kind": "Node", "apiVersion": "v1", **NODES[1]},
+}
+#: Paths answered with a body that never ends (chunked, 64 KiB a chunk), with their status.
+ENDLESS_PATHS = {
+    "/api/v1/pods": 200,
+    "/apis/config.openshift.io/v1/clusteroperators/version": 200,
+    "/apis/endless.example.com/v1": 200,
+    "/api/v1/namespaces/openshift-config/configmaps": 403,
+}
+#: Answered 200 with a body that drips (no length, a byte every 0.2 s).
+DRIP_PATHS = {"/apis/config.openshift.io/v1/clusteroperators"}
+
+
+def make_handler(token: str, stop: threading.Event) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _json(self, code: int, doc: dict[str, Any]) -> None:
+            data = json.dumps(doc).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _stream(self, code: int, chunked: bool) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            if chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            ends = time.monotonic() + MAX_SECONDS
+            try:
+                if chunked:
+                    piece = b'{"kind": "List", "items": [' + b" " * 65509
+                    while not stop.is_set() and time.monotonic() < ends:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                        piece = b" " * 65536
+                else:
+                    for byte in b'{"kind": "ClusterOperatorList", "items": [' + b" " * 10**6:
+                        if stop.is_set() or time.monotonic() > ends:
+                            break
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.2)
+            except OSError:  # the client hung up: what a capped read does
+                return
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            if self.headers.get("Authorization") != f"Bearer {token}":
+                self._json(401, {"kind": "Status", "code": 401, "reason": "Unauthorized"})
+                return
+            path = self.path.split("?", 1)[0].rstrip("/")
+            if path in ENDLESS_PATHS:
+                self._stream(ENDLESS_PATHS[path], chunked=True)
+            elif path in DRIP_PATHS:
+                self._stream(200, chunked=False)
+            elif path in DOCS:
+                self._json(200, DOCS[path])
+            else:
+                self._json(404, {"kind": "Status", "code": 404, "reason": "NotFound"})
+
+    return Handler
+
+
+@dataclass
+class HostileApi:
+    kubeconfig: Path
+    wrong_token: Path
+    host: str
+
+
+@pytest.fixture(scope="module")
+def hostile_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileApi]:
+    root = tmp_path_factory.mktemp("hostile-api")
+    cert, key = root / "api.crt", root / "api.key"
+    pem = self_signed("127.0.0.1", cert, key)
+    token = "hostile-" + secrets.token_hex(8)
+    stop = threading.Event()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(token, stop))
+    server.daemon_threads = True
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host = f"https://127.0.0.1:{server.server_address[1]}"
+    paths = []
+    for name, tok in (("kubeconfig", token), ("kubeconfig-wrong", "not-" + token)):
+        path = root / name
+        path.write_text(yaml.safe_dump(kubeconfig(host, pem, tok), sort_keys=False))
+        path.chmod(0o600)
+        paths.append(path)
+    yield HostileApi(paths[0], paths[1], host)
+    stop.set()
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+LIST_IN_CHILD = """
+import json, resource, time
+from collectors.cluster import resources as R
+from collectors.cluster.live import LiveSource
+from collectors.errors import FactError
+
+src = LiveSource({kubeconfig!r})
+out = {{}}
+for label, res in (("first", R.{first}), ("nodes", R.NODES)):
+    started = time.monotonic()
+    try:
+        out[label] = {{"items": len(src.list(res))}}
+    except FactError as exc:
+        out[label] = {{"error": str(exc)}}
+    out[label]["seconds"] = time.monotonic() - started
+out["maxrss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def _list_in_child(api: HostileApi, first: str, **env: str) -> dict[str, Any]:
+    run = bounded(
+        LIST_IN_CHILD.format(kubeconfig=str(api.kubeconfig), first=first), seconds=60, env=env
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout)
+
+
+def test_endless_list_body_stops_at_the_cap(hostile_api: HostileApi) -> None:
+    """GET /api/v1/pods never ends: a FactError naming the API and the path at
+    UPI_API_MAX_BYTES, quickly, in little memory; the next list of the same source works."""
+    out = _list_in_child(hostile_api, "PODS", UPI_API_MAX_BYTES=str(4 * 1024 * 1024))
+    error = out["first"].get("error", "")
+    assert error == (
+        f"API {hostile_api.host}: GET /api/v1/pods: the body is larger than 4194304 bytes; "
+        "not read further (set UPI_API_MAX_BYTES to raise it)"
+    ), out
+    assert out["first"]["seconds"] < 10, out
+    assert out["nodes"] == {"items": 3, "seconds": out["nodes"]["seconds"]}, out
+    assert out["maxrss_mib"] < 150, out
+
+
+def test_dripping_list_body_stops_at_the_deadline(hostile_api: HostileApi) -> None:
+    """A custom-object list that drips a byte every 0.2 s: cut at UPI_HTTP_TOTAL_TIMEOUT."""
+    out = _list_in_child(hostile_api, "CLUSTEROPERATORS", UPI_HTTP_TOTAL_TIMEOUT="2")
+    error = out["first"].get("error", "")
+    assert error.startswith(
+        f"API {hostile_api.host}: GET /apis/config.openshift.io/v1/clusteroperators: "
+        "the body was still arriving after 2s ("
+    ), out
+    assert error.endswith("(set UPI_HTTP_TOTAL_TIMEOUT to raise it)"), out
+    assert 1.5 < out["first"]["seconds"] < 10, out
+    assert out["nodes"]["items"] == 3, out
+    assert out["maxrss_mib"] < 150, out
+
+
+@pytest.fixture
+def small_cap(monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(settings, "API_MAX_BYTES", 256 * 1024)
+    monkeypatch.setattr(settings, "HTTP_SMALL_BODY_BYTES", 64 * 1024)
+    return 256 * 1024
+
+
+def test_normal_reads_still_work(hostile_api: HostileApi, small_cap: int) -> None:
+    src = LiveSource(hostile_api.kubeconfig)
+    nodes = src.list(R.NODES)
+    assert [n["metadata"]["name"] for n in nodes] == ["n0", "n1", "n2"]
+    assert {(n["kind"], n["apiVersion"]) for n in nodes} == {("Node", "v1")}
+    assert src.get(R.NODES, "n1")["metadata"]["name"] == "n1"
+    with pytest.raises(ObjectMissing):
+        src.get(R.NODES, "n9")
+    with pytest.raises(ResourceMissing, match="does not list it"):
+        src.list(R.CSRS)  # its group is not served: discovery answers 404
+    # every answer read to its end gave its connection back: one TLS connection for all reads
+    pools = src.api.rest_client.pool_manager.pools
+    keys = pools.keys()  # RecentlyUsedContainer: keys(), no iteration
+    assert [pools[key].num_connections for key in keys] == [1]
+
+
+def test_a_body_over_a_small_cap_errors_that_read_only(
+    hostile_api: HostileApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = LiveSource(hostile_api.kubeconfig)
+    assert src.served(R.NODES)  # discovery read before the cap is lowered
+    monkeypatch.setattr(settings, "API_MAX_BYTES", 100)
+    with pytest.raises(FactError, match=r"GET /api/v1/nodes: the body is larger than 100 bytes"):
+        src.list(R.NODES)
+    monkeypatch.setattr(settings, "API_MAX_BYTES", 1024 * 1024)
+    assert len(src.list(R.NODES)) == 3
+
+
+def test_endless_custom_object_get_and_discovery_stop_at_the_cap(
+    hostile_api: HostileApi, small_cap: int
+) -> None:
+    src = LiveSource(hostile_api.kubeconfig)
+    started = time.monotonic()
+    with pytest.raises(
+        FactError,
+        match=r"GET /apis/config.openshift.io/v1/clusteroperators/version: the body is larger "
+        r"than 262144 bytes; not read further \(set UPI_API_MAX_BYTES to raise it\)",
+    ):
+        src.get(R.CLUSTEROPERATORS, "version")
+    with pytest.raises(FactError, match=r"GET /apis/endless.example.com/v1: the body is larger"):
+        src.list(ENDLESS)
+    assert time.monotonic() - started < 10
+    assert not src._down and len(src.list(R.NODES)) == 3
+
+
+def test_forbidden_with_an_endless_error_body_keeps_the_rbac_hint(
+    hostile_api: HostileApi, small_cap: int
+) -> None:
+    """A 403 whose body never ends: still the RBAC hint (the error body is read only up to
+    HTTP_SMALL_BODY_BYTES, never whole)."""
+    src = LiveSource(hostile_api.kubeconfig)
+    started = time.monotonic()
+    with pytest.raises(
+        FactError, match=r'forbidden to list configmaps openshift-config/: .*"list"'
+    ):
+        src.list(R.CONFIGMAPS, "openshift-config")
+    assert time.monotonic() - started < 10
+
+
+def test_wrong_token_is_unauthorized(hostile_api: HostileApi, small_cap: int) -> None:
+    src = LiveSource(hostile_api.wrong_token)
+    with pytest.raises(FactError, match="unauthorized to list nodes: the token"):
+        src.list(R.NODES)
