@@ -201,8 +201,15 @@ class Lab:
         target.write_text(yaml.safe_dump(data, sort_keys=False))
         return target
 
-    def stop(self) -> None:
+    def stop(self, *, keep_slot: bool = False) -> None:
+        """Stop every server and give up the slot; with ``keep_slot`` the slot stays locked
+        until ``release_slot()``, so no other lab takes its addresses meanwhile (a test that
+        must find the stopped lab's servers dead, under -n)."""
         self.procs.stop_all()
+        if not keep_slot:
+            self.release_slot()
+
+    def release_slot(self) -> None:
         if self._slot_lock is not None:
             self._slot_lock.close()
             self._slot_lock = None

@@ -45,16 +45,21 @@ def test_postinstall_on_the_bundle_gives_the_live_run_verdicts(tmp_path):
         kubeconfig = str(lab.workdir / "kubeconfig")
         collect_bundle(lab.inventory_path, alone, "--kubeconfig", kubeconfig, "-q", env=FAST)
     finally:
-        lab.stop()  # the API server is gone: the second run can only read the bundle
-    offline = run_suite(
-        *PLUGINS,
-        "-m",
-        "postinstall",
-        "--snapshot",
-        str(bundle),
-        inventory=lab.inventory_path,
-        env=FAST,
-    )
+        # the API server is gone: the second run can only read the bundle; the slot stays
+        # locked, so no lab of another test worker answers at its addresses meanwhile
+        lab.stop(keep_slot=True)
+    try:
+        offline = run_suite(
+            *PLUGINS,
+            "-m",
+            "postinstall",
+            "--snapshot",
+            str(bundle),
+            inventory=lab.inventory_path,
+            env=FAST,
+        )
+    finally:
+        lab.release_slot()
 
     # lb.port and mirror.* probe live servers, now stopped; lb.bootstrap_removed and
     # placement.router_behind_lb resolve haproxy server names through the site's DNS, stopped too
