@@ -14,7 +14,8 @@ run and on the same images:
 - what users script today: ``skopeo inspect`` per image, timed on a sample and extrapolated.
 
 Aims (issue 13): the suite within 1.2x of the floor, at least 10x faster than skopeo, memory
-flat (what grows is the parsed mapping, a few hundred bytes per line, not the lookups).
+flat (mapping.txt is streamed and looked up in batches of 4,096 lines; only the missing lines
+are kept, so peak memory is that of one batch).
 """
 
 from __future__ import annotations

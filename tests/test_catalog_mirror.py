@@ -5,6 +5,7 @@ versions, and tag lookups answered per repository."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,13 @@ from hypothesis import strategies as st
 
 from collectors.errors import FactError, InputError
 from collectors.facts.upgrade import unmapped_sources
-from collectors.images.catalogs import catalog_name, mapping_folder, read_capped, read_catalog
+from collectors.images import catalogs
+from collectors.images.catalogs import (
+    catalog_name,
+    mapping_folder,
+    read_capped,
+    read_catalog,
+)
 from collectors.images.imageref import parse_reference
 from collectors.images.lookup import check_images
 from collectors.images.mirrors import map_reference, rules_from_resource
@@ -203,6 +210,26 @@ def test_a_file_over_the_cap_is_refused(tmp_path: Path) -> None:
     big.write_bytes(b"\xff\xfe")
     with pytest.raises(InputError, match="not UTF-8"):
         read_capped(big)
+
+
+def test_mapping_lines_streams_a_regular_file_within_its_cap(tmp_path: Path) -> None:
+    path = tmp_path / "mapping.txt"
+    path.write_bytes(b"quay.io/a/b:1=m:5000/a/b:1\nquay.io/a/c:1=m:5000/a/c:1")
+    assert list(catalogs.mapping_lines(path)) == [
+        "quay.io/a/b:1=m:5000/a/b:1\n",
+        "quay.io/a/c:1=m:5000/a/c:1",
+    ]
+    with pytest.raises(InputError, match="larger than 10 bytes"):
+        list(catalogs.mapping_lines(path, 10))
+    path.write_bytes(b"quay.io/a/b:1=m:5000/a/b:1\n\xff\xfe\n")
+    with pytest.raises(InputError, match=r"mapping.txt:2: not UTF-8"):
+        list(catalogs.mapping_lines(path))
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # a mapping.txt that never ends must not hang the run
+    with pytest.raises(InputError, match="not a regular file"):
+        list(catalogs.mapping_lines(fifo))
+    with pytest.raises(InputError, match="cannot read it"):
+        list(catalogs.mapping_lines(tmp_path / "absent.txt"))
 
 
 # --------------------------------------------------------------------------- versions, tags

@@ -287,6 +287,36 @@ def test_catalog_with_missing_images_fails_grouped_by_repository(
     assert run.outcome("mirror.operators", CATALOGS[1]) == "passed"
 
 
+def test_the_mapping_is_streamed_in_batches_with_the_same_facts(
+    start_lab: Callable[..., Lab], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mirror.operators reads mapping.txt in batches (memory of one batch, whatever its size):
+    batches of 5 lines give the facts one batch of every line gives, a bad line included."""
+    from collectors.facts import mirror as facts
+    from collectors.site import Site
+
+    lab = start_lab("operators-missing-images")
+    with (Path(lab.inventory["mirror"]["catalogs"][0]) / "mapping.txt").open("a") as fh:
+        fh.write("not a mapping line\n")
+
+    def gathered(batch: int) -> tuple[Any, ...]:
+        monkeypatch.setattr(facts, "OPERATORS_BATCH", batch)
+        out = []
+        for subject in CATALOGS:
+            try:
+                got = facts.gather_operators(Site(load_inventory(lab.inventory_path)), subject)
+                out.append((got.total, got.missing, got.indexes, got.uncovered))
+            except Exception as exc:  # the bad line: an error naming it, after the lookups
+                out.append(str(exc))
+        return tuple(out)
+
+    whole, streamed = gathered(100_000), gathered(5)
+    assert streamed == whole
+    assert "mapping.txt:33: not SOURCE=DEST" in whole[0]
+    assert "the other 32 mapping line(s) were looked up: 5 missing" in whole[0]
+    assert whole[1][0] > 0 and whole[1][1] == ()
+
+
 def test_the_report_page_says_what_blocks_the_update(installed: Lab, tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     snap = snapshot_with(installed, tmp_path, drop_signatures)

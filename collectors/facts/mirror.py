@@ -14,8 +14,10 @@ Lookups go through the shared registry client.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from collectors import localfile
 from collectors.cluster import facts as F
@@ -25,9 +27,10 @@ from collectors.facts import samples
 from collectors.facts.samples import StreamFacts
 from collectors.images import lookup as mirror_lookup
 from collectors.images.catalogs import (
-    CatalogManifests,
+    MAPPING,
     CatalogSourceDoc,
     catalog_name,
+    mapping_lines,
     read_catalog,
 )
 from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
@@ -38,7 +41,7 @@ from collectors.images.registry.client import pinned_mirror
 from collectors.images.release import IMAGE_REFERENCES, parse_image_references
 from collectors.install.installconfig import install_config
 from collectors.inventory import split_host_port
-from collectors.parsers.catalogmirror import MappingEntry
+from collectors.parsers.catalogmirror import MappingEntry, iter_mapping
 from collectors.parsers.certs import x509_certificates
 from collectors.site import Site
 from collectors.transport.tlsprobe import ServedChain, TlsResult, served_chain, verify_tls
@@ -189,15 +192,46 @@ def catalog_subjects(site: Site) -> list[str]:
     return list(catalog_folders(site))
 
 
-def _cluster_side(
-    site: Site, manifests: CatalogManifests, mirror_host: str, indexes: list[IndexLookup]
-) -> tuple[tuple[tuple[str, int], ...] | None, str, int, list[IndexLookup]]:
-    """(uncovered source repositories, why the cluster was not read, how many uncovered
-    images are by tag, the index lookups with what the cluster applied)."""
+#: mapping lines looked up per batch: memory stays that of one batch whatever the mapping's size
+OPERATORS_BATCH = 4096
+
+
+@dataclass
+class _ClusterView:
+    """Postinstall: the cluster's mirror rules and applied CatalogSources, and the mapping's
+    source repositories they leave uncovered (counted as the batches go by)."""
+
+    rules: list[MirrorRule]
+    applied: dict[tuple[str | None, str], str]
+    uncovered: dict[str, int]
+    by_tag: int = 0
+
+    def count(self, entries: list[MappingEntry], mirror_host: str) -> None:
+        for entry in entries:
+            routes = map_reference(entry.source, self.rules, include_source=False)
+            if entry.source.registry != mirror_host and not any(
+                c.registry == mirror_host for c in routes
+            ):
+                self.uncovered[entry.source.name] = self.uncovered.get(entry.source.name, 0) + 1
+                self.by_tag += not entry.source.digest
+
+    def indexes(self, indexes: list[IndexLookup]) -> list[IndexLookup]:
+        """The index lookups with the image of the CatalogSource applied under each name."""
+        images = set(self.applied.values())
+        seen = []
+        for i in indexes:
+            image = self.applied.get((i.source.namespace, i.source.name))
+            if image != i.source.image and i.source.image in images:
+                image = i.source.image  # applied under another name (as the seed's own catalog)
+            seen.append(IndexLookup(i.source, i.found, image))
+        return seen
+
+
+def _cluster_view(site: Site) -> _ClusterView | str:
+    """The cluster side to compare with, or why it is not checked."""
     access = site.cluster
     if access is None or not access.wanted:
-        note = "the cluster side (ICSP/IDMS, CatalogSource) is checked after install"
-        return None, note, 0, indexes
+        return "the cluster side (ICSP/IDMS, CatalogSource) is checked after install"
     try:
         rules = samples.mirror_rules(site)
         applied = {
@@ -207,33 +241,29 @@ def _cluster_side(
             for c in F.listing(site, CATALOGSOURCES, optional=True)
         }
     except NotApplicable as exc:
-        return None, f"the cluster side was not checked: {exc}", 0, indexes
-    uncovered: dict[str, int] = {}
-    by_tag = 0
-    for entry in manifests.mapping.entries:
-        routes = map_reference(entry.source, rules, include_source=False)
-        if entry.source.registry != mirror_host and not any(
-            c.registry == mirror_host for c in routes
-        ):
-            uncovered[entry.source.name] = uncovered.get(entry.source.name, 0) + 1
-            by_tag += not entry.source.digest
-    images = set(applied.values())
-    seen = []
-    for i in indexes:
-        image = applied.get((i.source.namespace, i.source.name))
-        if image != i.source.image and i.source.image in images:
-            image = i.source.image  # applied under another name (as the seed's own catalog is)
-        seen.append(IndexLookup(i.source, i.found, image))
-    return tuple(sorted(uncovered.items())), "", by_tag, seen
+        return f"the cluster side was not checked: {exc}"
+    return _ClusterView(rules, applied, {})
+
+
+def _batches(items: Iterator[MappingEntry | InputError], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def gather_operators(site: Site, subject: str) -> OperatorsFacts:
-    """Every image of the catalog's mapping (and its index images) looked up in the mirror in
-    one batch; postinstall, the cluster's ICSP/IDMS and CatalogSources compared with it."""
+    """Every image of the catalog's mapping (and its index images) looked up in the mirror,
+    streamed in batches of OPERATORS_BATCH lines (only the missing ones are kept); postinstall,
+    the cluster's ICSP/IDMS and CatalogSources compared with it."""
     folder = catalog_folders(site).get(subject)
     if folder is None:
         raise FactError(f"mirror.catalogs: no folder gives the catalog {subject}")
-    manifests = read_catalog(folder)  # InputError (a FactError) naming the folder
+    manifests = read_catalog(folder, mapping=False)  # InputError (a FactError) naming the folder
     mirror_host = site.inv.mirror.registry or ""
     index_refs: list[tuple[CatalogSourceDoc, ImageRef | None]] = []
     problems = list(manifests.problems)
@@ -242,23 +272,47 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
             index_refs.append((doc, parse_reference(doc.image)))
         except ImageRefError as exc:
             problems.append(InputError(doc.file, f"spec.image: {exc}", key="spec.image"))
-    wanted = [e.wanted for e in manifests.mapping.entries]
-    answers = mirror_lookup.lookups(site, [*wanted, *(r for _, r in index_refs if r)])
-    errors = [f"{ref}: {a}" for ref, a in answers.items() if isinstance(a, FactError)]
+    problem_count = len(problems)
+    view = _cluster_view(site)
+    client = client_for(site)
+    path = manifests.folder / MAPPING
+    total, missing, errors, error_count = 0, [], [], 0
+    for batch in _batches(iter_mapping(mapping_lines(path), str(path)), OPERATORS_BATCH):
+        entries = [e for e in batch if isinstance(e, MappingEntry)]
+        bad = [e for e in batch if isinstance(e, InputError)]
+        problem_count += len(bad)
+        problems += bad[: max(0, 5 - len(problems))]
+        answers = mirror_lookup.check_images(client, [e.wanted for e in entries])
+        failed = [f"{ref}: {a}" for ref, a in answers.items() if isinstance(a, FactError)]
+        error_count += len(failed)
+        errors += failed[: max(0, 3 - len(errors))]
+        missing += [e for e in entries if answers[e.wanted] is not True]
+        total += len(entries)
+        if isinstance(view, _ClusterView):
+            view.count(entries, mirror_host)
+    index_answers = mirror_lookup.lookups(site, [r for _, r in index_refs if r])
+    index_errors = [f"{ref}: {a}" for ref, a in index_answers.items() if isinstance(a, FactError)]
+    error_count += len(index_errors)
+    errors += index_errors[: max(0, 3 - len(errors))]
     if errors:
-        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        more = f" (and {error_count - 3} more)" if error_count > 3 else ""
         raise FactError(
-            f"{subject}: could not look up {len(errors)} image(s): " + "; ".join(errors[:3]) + more
+            f"{subject}: could not look up {error_count} image(s): " + "; ".join(errors) + more
         )
-    missing = tuple(e for e in manifests.mapping.entries if answers[str(e.wanted)] is not True)
-    indexes = [IndexLookup(doc, bool(ref) and answers[str(ref)] is True) for doc, ref in index_refs]
-    uncovered, note, by_tag, indexes = _cluster_side(site, manifests, mirror_host, indexes)
+    indexes = [
+        IndexLookup(doc, bool(ref) and index_answers[str(ref)] is True) for doc, ref in index_refs
+    ]
+    if isinstance(view, _ClusterView):
+        uncovered, note, by_tag = tuple(sorted(view.uncovered.items())), "", view.by_tag
+        indexes = view.indexes(indexes)
+    else:
+        uncovered, note, by_tag = None, view, 0
     if problems:
         shown = "; ".join(str(p) for p in problems[:5])
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        more = f" (and {problem_count - 5} more)" if problem_count > 5 else ""
         raise FactError(
-            f"{subject}: {len(problems)} part(s) of the catalog manifests do not parse: "
-            f"{shown}{more}; the other {len(manifests.mapping.entries)} mapping line(s) were "
+            f"{subject}: {problem_count} part(s) of the catalog manifests do not parse: "
+            f"{shown}{more}; the other {total} mapping line(s) were "
             f"looked up: {len(missing)} missing from the mirror"
         ).with_remediation(
             f"correct or remove the lines named (or run oc adm catalog mirror again into "
@@ -269,8 +323,8 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
         folder=str(manifests.folder),
         layout=manifests.layout,
         auth_file=str(site.inv.mirror.auth_file or "<pull-secret>"),
-        total=len(manifests.mapping.entries),
-        missing=missing,
+        total=total,
+        missing=tuple(missing),
         indexes=tuple(indexes),
         rule_files=manifests.rule_files,
         uncovered=uncovered,

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,13 +152,44 @@ def _catalog_source(doc: dict[str, Any], file: str) -> CatalogSourceDoc:
     )
 
 
-def read_catalog(configured: Path) -> CatalogManifests:
+def mapping_lines(path: Path, limit: int | None = None) -> Iterator[str]:
+    """``mapping.txt`` one line at a time, so a mapping of any size costs one line of memory:
+    a regular file only (a fifo would never end), at most ``limit`` bytes
+    (``settings.CATALOG_FILE_MAX_BYTES``), UTF-8; InputError naming the file otherwise."""
+    cap = limit if limit is not None else settings.CATALOG_FILE_MAX_BYTES
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(str(path), "cannot read it (not a regular file)")
+        too_big = f"larger than {cap} bytes (UPI_CATALOG_FILE_MAX_BYTES)"
+        if info.st_size > cap:
+            raise InputError(str(path), too_big)
+        seen = 0
+        for number, raw in enumerate(fh, 1):
+            seen += len(raw)
+            if seen > cap:  # it grew while being read
+                raise InputError(str(path), too_big)
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                what = f"not UTF-8 text (byte {exc.start})"
+                raise InputError(str(path), what, line=number) from None
+
+
+def read_catalog(configured: Path, *, mapping: bool = True) -> CatalogManifests:
     """Read one catalog (see the module doc). A folder without a mapping raises InputError;
-    a bad line or YAML file is recorded in ``problems`` and the rest is read."""
+    a bad line or YAML file is recorded in ``problems`` and the rest is read. With
+    ``mapping=False`` mapping.txt is left for the caller to stream (``mapping_lines``)."""
     folder = mapping_folder(configured)
     problems: list[InputError] = []
-    mapping = parse_mapping(read_capped(folder / MAPPING), str(folder / MAPPING))
-    problems += mapping.problems
+    parsed = Mapping((), ())
+    if mapping:
+        parsed = parse_mapping(read_capped(folder / MAPPING), str(folder / MAPPING))
+    problems += parsed.problems
     rules: list[MirrorRule] = []
     rule_files: list[str] = []
     sources: list[CatalogSourceDoc] = []
@@ -186,7 +219,7 @@ def read_catalog(configured: Path) -> CatalogManifests:
         name=folder.name,
         folder=folder,
         layout="oc-mirror" if oc_mirror else "oc adm catalog mirror",
-        mapping=mapping,
+        mapping=parsed,
         rules=tuple(rules),
         rule_files=tuple(dict.fromkeys(rule_files)),
         catalog_sources=tuple(sources),

@@ -15,6 +15,7 @@ A line that does not parse is recorded with its number and the rest is read on.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from collectors.errors import InputError
@@ -83,16 +84,24 @@ def parse_line(line: str, where: str, number: int) -> MappingEntry | None:
     return MappingEntry(refs[0], refs[1], number)
 
 
+def iter_mapping(lines: Iterable[str], where: str) -> Iterator[MappingEntry | InputError]:
+    """Each line's entry, or the InputError (file and line) of a line that does not parse, in
+    file order; blank lines and comments yield nothing. What a caller streaming a mapping of any
+    size reads (mirror.operators keeps only the lines the mirror lacks)."""
+    for number, line in enumerate(lines, 1):
+        try:
+            entry = parse_line(line, where, number)
+        except InputError as exc:
+            yield exc
+            continue
+        if entry is not None:
+            yield entry
+
+
 def parse_mapping(text: str, where: str) -> Mapping:
     """Every line of a mapping file; bad lines become problems, the others entries."""
     entries: list[MappingEntry] = []
     problems: list[InputError] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        try:
-            entry = parse_line(line, where, number)
-        except InputError as exc:
-            problems.append(exc)
-            continue
-        if entry is not None:
-            entries.append(entry)
+    for item in iter_mapping(text.splitlines(), where):
+        (problems if isinstance(item, InputError) else entries).append(item)  # type: ignore[arg-type]
     return Mapping(tuple(entries), tuple(problems))
