@@ -210,6 +210,10 @@ def test_a_file_over_the_cap_is_refused(tmp_path: Path) -> None:
     big.write_bytes(b"\xff\xfe")
     with pytest.raises(InputError, match="not UTF-8"):
         read_capped(big)
+    fifo = tmp_path / "catalogSource.yaml"
+    os.mkfifo(fifo)  # a YAML file of the folder that never ends must not hang the run
+    with pytest.raises(InputError, match="not a regular file"):
+        read_capped(fifo)
 
 
 def test_mapping_lines_streams_a_regular_file_within_its_cap(tmp_path: Path) -> None:

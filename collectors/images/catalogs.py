@@ -73,9 +73,12 @@ def read_capped(path: Path, limit: int | None = None) -> str:
     """A text file's content, refusing one larger than ``limit`` (InputError naming it)."""
     cap = limit if limit is not None else settings.CATALOG_FILE_MAX_BYTES
     try:
-        with path.open("rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            data = fh.read(min(size, cap) + 1)  # never a buffer of the whole cap
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a fifo must not block the open
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise InputError(str(path), "cannot read it (not a regular file)")
+            data = fh.read(min(info.st_size, cap) + 1)  # never a buffer of the whole cap
     except OSError as exc:
         raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
     if len(data) > cap:
