@@ -18,23 +18,31 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from collectors import settings
 from collectors.errors import InputError
+
+
+def open_regular(path: str | Path) -> BinaryIO:
+    """``path`` opened for reading in binary if it is a regular file (opened non-blocking, so a
+    fifo cannot hang the open); InputError naming it when it is missing or not a regular file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    handle = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        handle.close()
+        raise InputError(str(path), "cannot read: not a regular file")
+    return handle
 
 
 def read_bytes(path: str | Path, cap: int | None = None) -> bytes:
     """The file's bytes; InputError naming it when it is missing, not a regular file, or over
     ``cap`` (default settings.LOCAL_FILE_MAX_BYTES)."""
     cap = settings.LOCAL_FILE_MAX_BYTES if cap is None else cap
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(str(path), "cannot read: not a regular file")
+    with open_regular(path) as handle:
         data = handle.read(cap + 1)
     if len(data) > cap:
         raise InputError(

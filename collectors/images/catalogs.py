@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from collectors import settings
+from collectors import localfile, settings
 from collectors.errors import InputError
 from collectors.images.mirrors import MirrorRule, rules_from_resource
 from collectors.parsers.catalogmirror import Mapping, parse_mapping
@@ -72,15 +71,11 @@ class CatalogManifests:
 def read_capped(path: Path, limit: int | None = None) -> str:
     """A text file's content, refusing one larger than ``limit`` (InputError naming it)."""
     cap = limit if limit is not None else settings.CATALOG_FILE_MAX_BYTES
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a fifo must not block the open
-        with os.fdopen(fd, "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise InputError(str(path), "cannot read it (not a regular file)")
-            data = fh.read(min(info.st_size, cap) + 1)  # never a buffer of the whole cap
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
+    with localfile.open_regular(path) as fh:
+        try:
+            data = fh.read(min(os.fstat(fh.fileno()).st_size, cap) + 1)  # never the whole cap
+        except OSError as exc:
+            raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
     if len(data) > cap:
         raise InputError(str(path), f"larger than {cap} bytes (UPI_CATALOG_FILE_MAX_BYTES)")
     try:
@@ -160,16 +155,9 @@ def mapping_lines(path: Path, limit: int | None = None) -> Iterator[str]:
     a regular file only (a fifo would never end), at most ``limit`` bytes
     (``settings.CATALOG_FILE_MAX_BYTES``), UTF-8; InputError naming the file otherwise."""
     cap = limit if limit is not None else settings.CATALOG_FILE_MAX_BYTES
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(str(path), "cannot read it (not a regular file)")
+    with localfile.open_regular(path) as fh:
         too_big = f"larger than {cap} bytes (UPI_CATALOG_FILE_MAX_BYTES)"
-        if info.st_size > cap:
+        if os.fstat(fh.fileno()).st_size > cap:
             raise InputError(str(path), too_big)
         seen = 0
         for number, raw in enumerate(fh, 1):
