@@ -73,7 +73,7 @@ def release(response: Any) -> None:
 
     >>> class Raw:
     ...     length_remaining, released = 0, False
-    ...     def read(self):
+    ...     def read(self, n=-1):
     ...         return b""
     ...     def release_conn(self):
     ...         self.released = True
@@ -88,10 +88,19 @@ def release(response: Any) -> None:
     (False, True)
     """
     raw = getattr(response, "raw", None)
-    done = raw is not None and getattr(raw, "length_remaining", None) == 0
-    if done and hasattr(raw, "release_conn"):
-        raw.read()  # nothing left: marks the underlying response finished, reads no byte
-        raw.release_conn()
-        response._content_consumed = True  # a later close() leaves the pooled connection be
-        return
+    done = (
+        raw is not None
+        and getattr(raw, "length_remaining", None) == 0
+        and not getattr(raw, "chunked", False)  # a chunked 204/304 may still carry bytes
+        and hasattr(raw, "release_conn")
+    )
+    if done:
+        try:  # at most one byte: a server that says 0 and sends more is closed, never read
+            leftover = raw.read(1)
+        except Exception:
+            leftover = b"?"
+        if leftover == b"":
+            raw.release_conn()
+            response._content_consumed = True  # a later close() leaves the pooled conn be
+            return
     response.close()
