@@ -94,7 +94,8 @@ def template(message: str) -> str:
     >>> template('E0928 13:40:12.1 1520 kubelet.go:2268] pod "x-1" failed after 30s')
     'kubelet.go:N] pod "*" failed after Ns'
     """
-    return _shape(_KLOG_HEADER.sub("", message, count=1))
+    text = _KLOG_HEADER.sub("", message, count=1)
+    return _shape(text) if len(text) <= 1024 else _shape.__wrapped__(text)  # long: not kept
 
 
 @functools.lru_cache(maxsize=4096)
