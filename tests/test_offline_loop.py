@@ -44,10 +44,12 @@ def test_postinstall_on_the_bundle_gives_the_live_run_verdicts(tmp_path):
         alone = tmp_path / "alone.tar.gz"  # the same objects from python -m collectors --kubeconfig
         kubeconfig = str(lab.workdir / "kubeconfig")
         collect_bundle(lab.inventory_path, alone, "--kubeconfig", kubeconfig, "-q", env=FAST)
-    finally:
-        # the API server is gone: the second run can only read the bundle; the slot stays
-        # locked, so no lab of another test worker answers at its addresses meanwhile
-        lab.stop(keep_slot=True)
+    except BaseException:
+        lab.stop()
+        raise
+    # the API server is gone: the second run can only read the bundle; the slot stays
+    # locked, so no lab of another test worker answers at its addresses meanwhile
+    lab.stop(keep_slot=True)
     try:
         offline = run_suite(
             *PLUGINS,
