@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -87,6 +88,22 @@ class CheckFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]
         self.verdict = verdict
 
 
+#: When the facts of the check running in this process were gathered (a replayed check: when the
+#: live run gathered them), so a check that compares with "now" says the same live and offline.
+FACT_TIME: contextvars.ContextVar[datetime | None] = contextvars.ContextVar(
+    "fact_time", default=None
+)
+
+
+def fact_time() -> datetime:
+    """The time the current check's facts were gathered (now, outside a check).
+
+    >>> fact_time().tzinfo is not None
+    True
+    """
+    return FACT_TIME.get() or datetime.now(UTC)
+
+
 #: The verdict of the check running in this process (one at a time, also under xdist); the
 #: plugin reads it so that passed records say what was found too.
 LAST_VERDICT: contextvars.ContextVar[Verdict | None] = contextvars.ContextVar(
@@ -116,6 +133,9 @@ class CheckSpec:
     gather: Callable[[Any, str], Any] | None = None
     requires: tuple[str, ...] = ()
     module: str = field(default="", compare=False)
+    #: Whether the check reads the site beyond the cluster (its network, hosts or local files):
+    #: such a check is replayed from a bundle's record, or skipped on a snapshot without one.
+    reads_site: bool = True
 
 
 def check(
@@ -129,13 +149,15 @@ def check(
     subjects: Callable[[Any], list[str]],
     gather: Callable[[Any, str], Any] | None = None,
     requires: tuple[str, ...] | list[str] = (),
+    reads_site: bool = True,
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Declare a test function as the check ``check_id``.
 
     ``subjects(site)`` lists the subjects (cheap, from the inventory or facts read once);
     ``gather(site, subject)`` collects the facts during setup, so a fact that cannot be
     gathered is an *error* while a wrong site is a *failure*; ``requires`` names inventory keys
-    without which the check is skipped.
+    without which the check is skipped; ``reads_site=False`` says the check reads only the
+    cluster (API or snapshot), so it runs on a must-gather without the site's network.
     """
     unknown = set(markers) - set(MARKERS)
     if unknown:
@@ -155,6 +177,7 @@ def check(
             gather=gather,
             requires=tuple(requires),
             module=fn.__module__,
+            reads_site=reads_site,
         )
         REGISTRY[check_id] = spec
         fn.check_spec = spec  # type: ignore[attr-defined]

@@ -62,6 +62,7 @@ def evaluate_operator(co: Obj) -> Verdict:
 
 @check(
     "cluster.operators",
+    reads_site=False,  # the cluster only: runs on a must-gather
     title="Cluster operators are available and settled",
     markers=["postinstall"],
     subject="clusteroperator name",

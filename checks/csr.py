@@ -26,6 +26,7 @@ def evaluate_csrs(facts: CsrFacts) -> Verdict:
 
 @check(
     "csr.pending",
+    reads_site=False,  # the cluster only: runs on a must-gather
     title="No pending certificate signing requests",
     markers=["postinstall"],
     subject="cluster",

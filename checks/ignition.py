@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from checks.base import Verdict, check, expect, failed, passed
+from checks.base import Verdict, check, expect, fact_time, failed, passed
 from collectors.facts.ignition import (
     PointerFacts,
     ServedCopy,
@@ -234,7 +234,7 @@ def test_ignition_expiry(site: Site, facts: tuple[str, list[CertInfo]]) -> None:
     name, certs = facts
     inv = site.inv
     fix = regenerate_fix(inv.ignition.dir, inv.bastion.http_root)
-    expect(evaluate_expiry(name, certs, datetime.now(UTC), inv.ignition.min_valid_hours, fix))
+    expect(evaluate_expiry(name, certs, fact_time(), inv.ignition.min_valid_hours, fix))
 
 
 @check(
@@ -256,7 +256,7 @@ def test_ignition_pointer(site: Site, facts: PointerFacts) -> None:
     accepted = accepted_sources(
         inv.cluster_domain, inv.load_balancer.ports["machine_config"], facts.name
     )
-    expect(evaluate_pointer(facts, accepted, datetime.now(UTC), str(inv.ignition.dir)))
+    expect(evaluate_pointer(facts, accepted, fact_time(), str(inv.ignition.dir)))
 
 
 @check(

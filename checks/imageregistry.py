@@ -30,6 +30,7 @@ def evaluate_registry(config: Obj) -> Verdict:
 
 @check(
     "imageregistry.storage",
+    reads_site=False,  # the cluster only: runs on a must-gather
     title="Image registry is Managed with storage",
     markers=["postinstall"],
     subject="cluster",

@@ -314,10 +314,10 @@ def evaluate_site(f: SiteFacts) -> Verdict:
         remedies.append(
             f"set platform: {{{f.platform}: {{}}}} (or cluster.platform in the inventory)"
         )
-    if s.ssh_key in ("", "not a public key"):
+    if s.public_key_type in ("", "not a public key"):
         problems.append(
             "no sshKey (no way to log in to the nodes for triage)"
-            if not s.ssh_key
+            if not s.public_key_type
             else "sshKey is not an OpenSSH public key (a placeholder?)"
         )
         remedies.append("set sshKey: '<contents of ~/.ssh/id_ed25519.pub>'")
@@ -334,7 +334,7 @@ def evaluate_site(f: SiteFacts) -> Verdict:
         proxy = f", noProxy covers {len(s.no_proxy)} entr(ies)" if s.proxy else ", no proxy"
         return passed(
             f"{s.name}.{s.base_domain}, {s.control_plane_replicas} control-plane replica(s), "
-            f"compute 0, platform {f.platform}, sshKey {s.ssh_key}{proxy}"
+            f"compute 0, platform {f.platform}, sshKey {s.public_key_type}{proxy}"
         )
     return failed(
         expected=f"metadata.name {f.cluster_name}, baseDomain {f.base_domain}, "

@@ -80,6 +80,7 @@ def evaluate_name(node: Obj, inv: Inventory) -> Verdict:
 
 @check(
     "nodes.ready",
+    reads_site=False,  # the cluster only: runs on a must-gather
     title="Nodes are Ready",
     markers=["postinstall"],
     subject="node name",
@@ -94,6 +95,7 @@ def test_nodes_ready(site: Site, facts: Obj) -> None:
 
 @check(
     "nodes.names",
+    reads_site=False,  # the cluster only: runs on a must-gather
     title="Nodes registered under their inventory names",
     markers=["postinstall"],
     subject="node name",

@@ -82,6 +82,7 @@ def evaluate_source(facts: Any) -> Verdict:
 
 @check(
     "operatorhub.sources",
+    reads_site=False,  # the cluster only: runs on a must-gather
     title="OperatorHub uses mirrored catalogs that serve",
     markers=["postinstall"],
     subject="cluster (OperatorHub), and <namespace>/<name> of each CatalogSource",

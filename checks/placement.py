@@ -178,6 +178,7 @@ def evaluate_router(facts: RouterFacts) -> Verdict:
 
 @check(
     "placement.infra",
+    reads_site=False,  # the cluster only: runs on a must-gather
     title="Infra components run on infra nodes",
     markers=["postinstall"],
     subject="<namespace>/<pod> of router, registry, monitoring and logging components",
@@ -193,6 +194,7 @@ def test_placement_infra(facts: PodPlacement) -> None:
 
 @check(
     "placement.infra_taints",
+    reads_site=False,  # the cluster only: runs on a must-gather
     title="Infra nodes are tainted",
     markers=["postinstall"],
     subject="infra node name",

@@ -121,6 +121,7 @@ def test_samples_skip_coverage(facts: StreamFacts) -> None:
 
 @check(
     "samples.registry",
+    reads_site=False,  # the cluster only: runs on a must-gather
     title="Samples imports from the mirror",
     markers=["postinstall"],
     subject="cluster",

@@ -59,6 +59,7 @@ def evaluate_upgrade(kind: str, obj: Obj, selected: Selection | None = None) -> 
 
 @check(
     "upgrade.readiness",
+    reads_site=False,  # the cluster only: runs on a must-gather
     title="Ready for a disconnected update",
     markers=["postinstall"],
     subject="machineconfigpool/<name>, machinehealthcheck/<namespace>/<name>",

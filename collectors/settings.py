@@ -81,3 +81,7 @@ CATALOG_FILE_MAX_BYTES = int(_seconds("UPI_CATALOG_FILE_MAX_BYTES", 256 * 1024 *
 #: The largest local input file read (the inventory, an auth file, the install-config, a CA
 #: file): a bigger one, or one that is not a regular file (a fifo, a device), is an error.
 LOCAL_FILE_MAX_BYTES = int(_seconds("UPI_LOCAL_FILE_MAX_BYTES", 64 * 1024 * 1024))
+#: The largest file of a bundle's record (``facts/<check>.json``) written or read back, and of
+#: one recorded fact: a bigger one is left out of the record (its check errors offline, saying
+#: so) or refused when read.
+RECORD_MAX_BYTES = int(_seconds("UPI_RECORD_MAX_BYTES", 64 * 1024 * 1024))

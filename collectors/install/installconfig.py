@@ -143,7 +143,7 @@ class SiteSettings:
     control_plane_replicas: Any
     compute_replicas: tuple[tuple[str, Any], ...]  # (pool name, replicas)
     platforms: tuple[str, ...]
-    ssh_key: str  # "" when absent, the key type (ssh-ed25519, ...), or "not a public key"
+    public_key_type: str  # sshKey: "" when absent, the key type (ssh-ed25519, ...), or "not a public key"
     proxy: bool
     no_proxy: tuple[str, ...] = field(default=())
 
@@ -188,7 +188,7 @@ def site_settings_of(doc: dict[str, Any]) -> SiteSettings:
             if isinstance(c, dict)
         ),
         platforms=tuple(str(k) for k in platform),
-        ssh_key=ssh_key_kind(doc.get("sshKey")),
+        public_key_type=ssh_key_kind(doc.get("sshKey")),
         proxy=bool(proxy.get("httpProxy") or proxy.get("httpsProxy")),
         no_proxy=tuple(p.strip() for p in no_proxy.split(",") if p.strip()),
     )

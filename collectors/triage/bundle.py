@@ -260,8 +260,12 @@ def write_bundle(
     progress: Callable[[str], None] | None = None,
     command: list[str] | None = None,
     report_html: Callable[[list[dict[str, Any]]], str] | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Collect and write the bundle to ``out``; returns the manifest. Never leaves a half file.
+
+    ``facts``: the run's record (``facts/...`` path -> JSON data, see
+    :func:`collectors.record.store.bundle_files`), written redacted like every other file.
 
     ``cluster`` writes cluster objects through the writer and returns manifest rows for them;
     ``report_html(findings)`` renders the run's page with the log findings as results/report.html.
@@ -314,6 +318,10 @@ def write_bundle(
             for k in ("lines", "benign", "resolved", "unresolved", "unknown")
         }
         manifest["findings"]["groups"] = len(findings["findings"])
+        for rel, data in (facts or {}).items():
+            writer.write_json(rel, data)
+        if facts:
+            manifest["facts"] = len(facts) - 1
         if report is not None:
             writer.write_json("results/report.json", report)
         for name, path in (extra_results or {}).items():

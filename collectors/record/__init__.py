@@ -1,0 +1,1 @@
+"""The record of a live run's facts, and its replay from a bundle (see :mod:`.store`)."""
