@@ -591,6 +591,23 @@ def _snapshot(snap: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _unreachable(causes: list[dict[str, Any]]) -> str:
+    """The top of the page: each source this machine could not reach, said once."""
+    if not causes:
+        return ""
+    rows = "".join(
+        f"<li><b>{esc(str(c.get('source')))}</b>: {esc(str(c.get('reason')))}; stopped "
+        f"{esc(str(c.get('checks')))} check(s), {esc(str(c.get('subjects')))} subject(s)</li>"
+        for c in causes
+    )
+    fix = esc(str(causes[0].get("remediation", "")))
+    return (
+        '<section id="unreachable"><h2>Not reachable from this machine</h2>'
+        "<p>These errors are about where the suite ran, not about the site.</p>"
+        f"<ul>{rows}</ul><p>Fix: {fix}</p></section>"
+    )
+
+
 def render_html(data: dict[str, Any]) -> str:
     """The whole page as text (see the module doc for ``data``)."""
     results = list(data.get("results", []))
@@ -602,7 +619,12 @@ def render_html(data: dict[str, Any]) -> str:
         by_check[rec["check"]].append(rec)
     anchors = {i: f"f{i}" for i, r in enumerate(results) if r["outcome"] in ("failed", "error")}
     cluster = data.get("cluster") or ""
-    parts = [_header(data), _overview(by_check, order, checks), _update(results, anchors)]
+    parts = [
+        _header(data),
+        _unreachable(list((data.get("run") or {}).get("unreachable") or [])),
+        _overview(by_check, order, checks),
+        _update(results, anchors),
+    ]
     if results:
         parts.append(_matrices(results, order, checks, anchors))
     parts.append(_failures(results, order, checks, anchors))

@@ -29,7 +29,7 @@ from checks.base import LAST_VERDICT, NO_SUBJECT, CheckFailed, spec_of
 from collectors.errors import FactError
 from collectors.transport.deadsources import DEAD
 from collectors.triage.redact import redact_text
-from reports import logredact
+from reports import logredact, unreachable
 from reports.html_report import render_html
 from reports.records import record_of
 from reports.results import Results, write_json_atomically, write_text_atomically
@@ -150,6 +150,7 @@ def run_of(config: pytest.Config) -> dict[str, Any]:
     for part in config.hook.pytest_upi_run_info(config=config):
         extra.update(part or {})
     extra["dead_sources"] = dead_sources(config)
+    extra["unreachable"] = unreachable.group(results_of(config).as_json()["results"])
     config.stash[_RUN_KEY] = run = run_object(
         version=tool_version(),
         markexpr=config.getoption("markexpr", "") or "",
@@ -314,6 +315,11 @@ class ResultCollector:
         data = self.results.as_json()
         if not data["results"]:
             return
+        causes = run_of(self.config)["unreachable"]
+        if causes:
+            terminalreporter.write_sep("=", "not reachable from this machine (said once)")
+            for line in unreachable.terminal_lines(causes):
+                terminalreporter.write_line(line, yellow=True)
         verbosity = self.config.get_verbosity()
         tw = self.config.get_terminal_writer()
         if verbosity > -2:

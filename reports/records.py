@@ -22,6 +22,7 @@ from typing import Any
 from checks.base import Verdict, as_pasted
 from collectors.errors import FactError
 from collectors.triage.redact import redact_text
+from reports.unreachable import pointer
 
 #: What to do about an error whose collector gave no more specific advice.
 ERROR_REMEDIATION = (
@@ -83,6 +84,14 @@ def record_of(
         record.update(message=verdict.message, remediation=verdict.remediation)
         if verdict.details:
             record["details"] = list(verdict.details)
+    elif exc is not None and isinstance(getattr(exc, "cause", None), dict):
+        cause = {k: str(v) for k, v in exc.cause.items()}  # type: ignore[union-attr]
+        record.update(
+            outcome="error",
+            message=error_reason(exc),
+            remediation=pointer(cause),
+            unreachable=cause,
+        )
     elif exc is not None:
         default = ERROR_REMEDIATION if isinstance(exc, FactError) else BUG_REMEDIATION
         record.update(

@@ -42,7 +42,7 @@ class ServedFacts:
 def gather_served(site: Site, name: str) -> ServedFacts:
     bastion = site.inv.bastion
     root = bastion.http_root or ""
-    answer = http_get(url_for(bastion.http_url or "", name))
+    answer = http_get(url_for(bastion.http_url or "", name)).answered()
     if answer.status not in (403, 404):
         return ServedFacts(name, root, answer)
     try:

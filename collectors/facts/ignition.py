@@ -135,6 +135,7 @@ def gather_served_copy(site: Site, name: str) -> ServedCopy:
     if answer.sha256 is not None:
         return ServedCopy(name, local, answer, answer.sha256, "HTTP")
     if not bastion.http_root:
+        answer.answered()  # no copy to compare with: no answer is this machine's trouble
         return ServedCopy(name, local, answer, None, "HTTP")
     host = site.host(bastion.ssh)
     served = sha256_on_host(host, posixpath.join(bastion.http_root, name))

@@ -26,6 +26,7 @@ from collectors.install.installconfig import Networking, SiteSettings, install_c
 from collectors.inventory import split_host_port
 from collectors.parsers.certs import x509_certificates
 from collectors.site import Site
+from collectors.transport.reach import unreachable
 from collectors.transport.tlsprobe import TlsResult, verify_tls
 
 #: The two repositories every disconnected OpenShift 4 install pulls from.
@@ -74,6 +75,13 @@ def _host_facts(site: Site, host: str, bundle: str, auths: Auths | None) -> Host
     ca_file = site.inv.mirror.ca_file
     if not result.reachable:
         if ca_file is None:
+            if result.no_answer:
+                raise unreachable(
+                    hostname,
+                    port,
+                    f"{result.no_answer}; the inventory has no mirror.ca_file to compare "
+                    "additionalTrustBundle with instead",
+                )
             raise FactError(
                 f"cannot reach {host} to test additionalTrustBundle ({result.error}) and the "
                 "inventory has no mirror.ca_file to compare it with"

@@ -7,14 +7,15 @@ haproxy.cfg is read from the LB host (``load_balancer.ssh``) or a local path, pa
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 
-from collectors.errors import NotApplicable
+from collectors.errors import NotApplicable, Unreachable
 from collectors.inventory import Node
 from collectors.parsers.haproxy import HaproxyConfig, Section, Server
 from collectors.site import Site
-from collectors.transport.net import TcpProbe, probe_tcp
+from collectors.transport.net import TcpProbe, probe_tcp, require_answer
 
 #: lb.port subjects: (VIP key, port key), as ``api:6443`` once the port is known.
 PORT_SUBJECTS = (
@@ -38,7 +39,7 @@ def gather_port(site: Site, subject: str) -> tuple[str, TcpProbe]:
     address = getattr(site.inv.load_balancer, vip_key)
     if not address:
         raise NotApplicable(f"inventory has no load_balancer.{vip_key}")
-    return vip_key, probe_tcp(address, int(port))
+    return vip_key, require_answer(probe_tcp(address, int(port)))
 
 
 # --------------------------------------------------------------------------- lb.backends
@@ -181,4 +182,22 @@ def gather_config_check(site: Site, subject: str) -> ConfigCheck:
     if text and text[0].startswith("HAProxy version"):
         version = " ".join(text[0].split()[:3])  # "HAProxy version 2.6.12-1+deb12u4"
     lines = tuple(_cut(line) for line in text[1 if version else 0 :][:CONFIG_CHECK_MAX_LINES])
+    unresolved = sorted({m.group(1) for m in map(_UNRESOLVED.search, lines) if m})
+    if rc != 0 and unresolved and lb.ssh is None:
+        # haproxy -c resolves every server name; here, with this machine's resolver
+        error = Unreachable(
+            ", ".join(unresolved[:3]) + (" ..." if len(unresolved) > 3 else ""),
+            "this machine cannot resolve them, and haproxy -c resolves every server name; "
+            "the verdict depends on where it runs",
+            what="haproxy -c here could not resolve",
+        )
+        error.remediation = (
+            "run haproxy -c where haproxy runs: set load_balancer.ssh (the LB host), or run the "
+            "suite on a machine whose resolver holds the site's names"
+        )
+        raise error
     return ConfigCheck(subject, where, rc, version, lines)
+
+
+#: haproxy -c's complaint about a server name it could not resolve.
+_UNRESOLVED = re.compile(r"could not resolve address '([^']+)'")

@@ -22,7 +22,7 @@ from typing import Any
 from collectors import localfile
 from collectors.cluster import facts as F
 from collectors.cluster.resources import CATALOGSOURCES, CONFIGMAPS, IMAGE_CONFIGS
-from collectors.errors import FactError, InputError, NotApplicable
+from collectors.errors import FactError, InputError, NotApplicable, Unreachable
 from collectors.facts import samples
 from collectors.facts.samples import StreamFacts
 from collectors.images import lookup as mirror_lookup
@@ -73,6 +73,8 @@ def gather_access(site: Site, host: str) -> AccessProbe:
     try:
         ping = client.ping(host)
         return AccessProbe(host, ping, None, str(mirror.auth_file or ""), str(mirror.ca_file or ""))
+    except Unreachable:
+        raise  # no answer from here: no verdict on the mirror
     except RegistryError as exc:
         return AccessProbe(host, None, exc, str(mirror.auth_file or ""), str(mirror.ca_file or ""))
 
@@ -277,6 +279,7 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
     client = client_for(site)
     path = manifests.folder / MAPPING
     total, missing, errors, error_count = 0, [], [], 0
+    unreached: list[Unreachable] = []  # the first lookup that got no answer from here
     for batch in _batches(iter_mapping(mapping_lines(path), str(path)), OPERATORS_BATCH):
         entries = [e for e in batch if isinstance(e, MappingEntry)]
         bad = [e for e in batch if isinstance(e, InputError)]
@@ -284,6 +287,7 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
         problems += bad[: max(0, 5 - len(problems))]
         answers = mirror_lookup.check_images(client, [e.wanted for e in entries])
         failed = [f"{ref}: {a}" for ref, a in answers.items() if isinstance(a, FactError)]
+        unreached += [a for a in answers.values() if isinstance(a, Unreachable)][:1]
         error_count += len(failed)
         errors += failed[: max(0, 3 - len(errors))]
         missing += [e for e in entries if answers[e.wanted] is not True]
@@ -292,8 +296,11 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
             view.count(entries, mirror_host)
     index_answers = mirror_lookup.lookups(site, [r for _, r in index_refs if r])
     index_errors = [f"{ref}: {a}" for ref, a in index_answers.items() if isinstance(a, FactError)]
+    unreached += [a for a in index_answers.values() if isinstance(a, Unreachable)][:1]
     error_count += len(index_errors)
     errors += index_errors[: max(0, 3 - len(errors))]
+    if unreached:
+        raise unreached[0]  # the mirror gave no answer from here: no verdict on the catalog
     if errors:
         more = f" (and {error_count - 3} more)" if error_count > 3 else ""
         raise FactError(
@@ -396,7 +403,7 @@ def gather_certificate(site: Site, registry: str) -> CertificateFacts:
     address = mirror_address(site, host)
     chain = served_chain(host, port, connect_to=address)
     bundle, trust, subjects = _trust(site)
-    check = verify_tls(host, port, bundle, connect_to=address, check_hostname=False)
+    check = verify_tls(host, port, bundle, connect_to=address, check_hostname=False).answered()
     return CertificateFacts(
         host,
         port,
@@ -469,7 +476,7 @@ def gather_cluster_trust(site: Site, subject: str) -> ClusterTrustFacts:
     key = next((k for k in wanted if k in data), None)
     result = None
     if key is not None and key not in bad:
-        result = verify_tls(host, port, data[key], connect_to=mirror_address(site, host))
+        result = verify_tls(host, port, data[key], connect_to=mirror_address(site, host)).answered()
         if not result.reachable:
             raise FactError(
                 f"cannot reach the mirror {registry} to test ConfigMap {TRUST_NAMESPACE}/{name} "

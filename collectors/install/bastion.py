@@ -11,7 +11,7 @@ import hashlib
 import posixpath
 import time
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3
@@ -20,6 +20,7 @@ from collectors import settings
 from collectors.errors import FactError
 from collectors.parsers.selinux import SelinuxContext, parse_context, parse_stat_contexts
 from collectors.transport.hosts import Host
+from collectors.transport.reach import no_answer, unreachable
 
 
 def url_for(base: str, name: str) -> str:
@@ -135,6 +136,19 @@ class HttpAnswer:
     status: int | None
     error: str = ""
     sha256: str | None = None
+    #: Why no answer came at all from here (no route, timeout, name not resolved), else "".
+    no_answer: str = ""
+
+    def answered(self) -> HttpAnswer:
+        """This answer, when the server gave one (a status, or a refused connection); else
+        Unreachable naming the URL's host.
+
+        >>> HttpAnswer("http://10.0.0.1/x", None, "connection refused").answered().status
+        """
+        if self.no_answer:
+            split = urlsplit(self.url)
+            raise unreachable(split.hostname or self.url, split.port or 80, self.no_answer)
+        return self
 
 
 def http_get(url: str, *, digest: bool = False, timeout: float | None = None) -> HttpAnswer:
@@ -172,9 +186,13 @@ def http_get(url: str, *, digest: bool = False, timeout: float | None = None) ->
                 sha = h.hexdigest()
             return HttpAnswer(url, response.status_code, "", sha)
     except requests.ConnectTimeout:
-        return HttpAnswer(url, None, f"no answer within {timeout:g}s")
+        why = f"no answer within {timeout:g}s"
+        return HttpAnswer(url, None, why, no_answer=why)
     except requests.ConnectionError as exc:
         text = str(exc)
+        why = no_answer(exc)
+        if why:
+            return HttpAnswer(url, None, why, no_answer=why)
         if "refused" in text.lower():
             return HttpAnswer(url, None, "connection refused (is the web server running?)")
         return HttpAnswer(url, None, f"cannot connect: {text[:200]}")

@@ -143,7 +143,9 @@ class SiteSettings:
     control_plane_replicas: Any
     compute_replicas: tuple[tuple[str, Any], ...]  # (pool name, replicas)
     platforms: tuple[str, ...]
-    public_key_type: str  # sshKey: "" when absent, the key type (ssh-ed25519, ...), or "not a public key"
+    public_key_type: (
+        str  # sshKey: "" when absent, the key type (ssh-ed25519, ...), or "not a public key"
+    )
     proxy: bool
     no_proxy: tuple[str, ...] = field(default=())
 

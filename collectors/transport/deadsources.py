@@ -8,10 +8,11 @@ waiting out the timeout again. Each process learns it once (an xdist worker too)
 >>> dead = DeadSources()
 >>> dead.check("DNS server 10.0.0.2:53")
 >>> error = dead.mark("DNS server 10.0.0.2:53", 2.0, "start named")
->>> dead.check("DNS server 10.0.0.2:53")
-Traceback (most recent call last):
-...
-collectors.errors.FactError: DNS server 10.0.0.2:53 did not answer within 2 s; not asked again
+>>> try:
+...     dead.check("DNS server 10.0.0.2:53")
+... except Unreachable as exc:
+...     print(exc)
+no answer from DNS server 10.0.0.2:53 from this machine: no answer within 2 s; not asked again
 >>> dead.waits
 1
 """
@@ -22,7 +23,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from collectors.errors import FactError
+from collectors.errors import FactError, Unreachable
 
 
 @dataclass
@@ -35,11 +36,12 @@ class DeadSource:
     refused: int = 0  # later requests answered at once with the remembered error
 
     def error(self) -> FactError:
-        return (
-            FactError(f"{self.source} did not answer within {self.timeout:g} s; not asked again")
-            .with_remediation(self.remediation)
-            .with_source(self.source)
+        error = Unreachable(
+            self.source,
+            f"no answer within {self.timeout:g} s; not asked again",
+            what="no answer from",
         )
+        return with_hint(error, self.remediation)
 
 
 class DeadSources:
@@ -81,9 +83,10 @@ class DeadSources:
         with self._lock:
             self.waits += 1
             if source in self._alive:
-                return FactError(f"{source} did not answer within {timeout:g} s").with_remediation(
-                    remediation
+                error = Unreachable(
+                    source, f"no answer within {timeout:g} s", what="no answer from"
                 )
+                return with_hint(error, remediation)
             found = self._dead.setdefault(source, DeadSource(source, timeout, remediation))
         return found.error()
 
@@ -100,6 +103,13 @@ class DeadSources:
             self._dead.clear()
             self._alive.clear()
             self.waits = 0
+
+
+def with_hint(error: Unreachable, hint: str) -> Unreachable:
+    """The error, its remediation followed by what to look at on the source itself."""
+    if hint:
+        error.remediation += f"; on the site's network, {hint}"
+    return error
 
 
 #: The process's registry (the suite's run, or ``python -m collectors``).

@@ -32,6 +32,7 @@ from collectors import settings
 from collectors.errors import FactError
 from collectors.inventory import DnsServer
 from collectors.transport.deadsources import DEAD, DeadSources
+from collectors.transport.reach import no_answer, unreachable
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,12 @@ class DnsClient:
                     0
                 ]
             except (OSError, IndexError) as exc:
-                raise FactError(f"DNS server {server}: cannot resolve its name: {exc}") from None
+                raise unreachable(
+                    server.host,
+                    server.port,
+                    f"this machine cannot resolve its name ({exc})",
+                    what="DNS server",
+                ) from None
             with self._lock:
                 self._addresses[server.host] = known
         return known
@@ -192,6 +198,11 @@ class DnsClient:
                 f"DNS server {server} did not answer {name} {rdtype} within {self.timeout:g}s"
             ).with_remediation(self._ask_hint(server, name, rdtype)) from None
         except (OSError, dns.exception.DNSException) as exc:
+            why = no_answer(exc)
+            if why:
+                raise unreachable(
+                    server.host, server.port, why, what=f"{source}: cannot reach"
+                ) from None
             raise FactError(
                 f"DNS server {server} failed to answer {name} {rdtype}: {exc}"
             ).with_remediation(self._ask_hint(server, name, rdtype)) from None

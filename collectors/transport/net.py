@@ -17,17 +17,32 @@ from dataclasses import dataclass
 
 from collectors import settings
 from collectors.transport.deadsources import DEAD, DeadSources
+from collectors.transport.reach import no_answer, unreachable
 
 
 @dataclass(frozen=True)
 class TcpProbe:
-    """The result of one connect: ``ok``, or ``error`` saying why not (refused, timed out)."""
+    """The result of one connect: ``ok``, or ``error`` saying why not (refused, timed out);
+    ``no_answer`` says why the site gave no answer at all from here (no route, timeout), which
+    is no verdict on the site (:func:`require_answer`)."""
 
     host: str
     port: int
     ok: bool
     error: str = ""
     seconds: float = 0.0
+    no_answer: str = ""
+
+
+def require_answer(probe: TcpProbe) -> TcpProbe:
+    """The probe, when the site answered (connected or refused); else Unreachable.
+
+    >>> require_answer(TcpProbe("10.0.0.5", 6443, False, "refused")).ok
+    False
+    """
+    if probe.no_answer:  # one cause per address: every port of a silent host shares it
+        raise unreachable(probe.host, None, f"{probe.no_answer} (port {probe.port})")
+    return probe
 
 
 def probe_tcp(
@@ -41,7 +56,15 @@ def probe_tcp(
         try:
             dead.check(source)
         except Exception as exc:  # noqa: BLE001 - the remembered FactError, as a probe result
-            return TcpProbe(host, port, False, f"{exc} (port {port} not tried)", 0.0)
+            why = f"{exc} (port {port} not tried)"
+            return TcpProbe(
+                host,
+                port,
+                False,
+                why,
+                0.0,
+                no_answer="no answer earlier in this run; not asked again",
+            )
     start = time.monotonic()
     try:
         with socket.create_connection((host, port), timeout=timeout):
@@ -49,9 +72,8 @@ def probe_tcp(
     except TimeoutError:
         hint = f"check that {host} is up and that no firewall drops port {port}"
         dead.mark(source, timeout, hint)
-        return TcpProbe(
-            host, port, False, f"no answer within {timeout:g}s (dropped?)", time.monotonic() - start
-        )
+        why = f"no answer within {timeout:g}s (dropped?)"
+        return TcpProbe(host, port, False, why, time.monotonic() - start, no_answer=why)
     except ConnectionRefusedError:
         dead.alive(source)
         return TcpProbe(
@@ -60,7 +82,12 @@ def probe_tcp(
     except OSError as exc:
         reason = errno.errorcode.get(exc.errno or 0, "") or type(exc).__name__
         return TcpProbe(
-            host, port, False, f"{reason}: {exc.strerror or exc}", time.monotonic() - start
+            host,
+            port,
+            False,
+            f"{reason}: {exc.strerror or exc}",
+            time.monotonic() - start,
+            no_answer=no_answer(exc) or "",
         )
     dead.alive(source)
     return TcpProbe(host, port, True, "", time.monotonic() - start)

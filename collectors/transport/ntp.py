@@ -15,6 +15,7 @@ import ntplib
 
 from collectors import settings
 from collectors.errors import FactError
+from collectors.transport.reach import no_answer, unreachable
 
 #: ntplib's leap indicator 3: the server's own clock is not synchronised.
 LEAP_ALARM = 3
@@ -36,19 +37,24 @@ class NtpAnswer:
 
 
 def query(host: str, port: int = 123, *, timeout: float | None = None) -> NtpAnswer:
-    """Ask ``host:port`` once (NTPv4). NoAnswer when it stays silent or refuses; FactError for
-    a reply that is not NTP."""
+    """Ask ``host:port`` once (NTPv4). NoAnswer when it refuses (nothing listens); Unreachable
+    when it stays silent or cannot be reached from here; FactError for a reply that is not
+    NTP."""
     timeout = timeout if timeout is not None else settings.DNS_TIMEOUT
     server = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     try:
         reply = ntplib.NTPClient().request(host, version=4, port=port, timeout=timeout)
     except ntplib.NTPException as exc:
         if "No response" in str(exc):
-            raise NoAnswer(f"NTP server {server} does not answer within {timeout:g}s") from None
+            raise unreachable(
+                host, port, f"no answer within {timeout:g}s", what="NTP server: cannot reach"
+            ) from None
         raise FactError(f"NTP server {server} answered something that is not NTP: {exc}") from None
     except ConnectionRefusedError:
         raise NoAnswer(f"NTP server {server} does not answer (connection refused)") from None
     except (socket.gaierror, OSError) as exc:
+        if why := no_answer(exc):
+            raise unreachable(host, port, why, what="NTP server: cannot reach") from None
         raise NoAnswer(
             f"NTP server {server} cannot be reached ({exc.strerror or type(exc).__name__})"
         ) from None

@@ -48,6 +48,7 @@ from collectors import settings
 from collectors.errors import CommandTimeout, FactError
 from collectors.inventory import SshTarget
 from collectors.transport.deadsources import DEAD
+from collectors.transport.reach import no_answer, unreachable
 
 # paramiko logs a failed handshake with a traceback; the suite reports it as a FactError instead
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
@@ -267,11 +268,28 @@ def _connect(ep: Endpoint) -> paramiko.SSHClient:
         transport = client.get_transport()
         handshake_done = transport is not None and transport.initial_kex_done
         client.close()
+        why = _no_answer(exc, timeout)
+        if why:
+            raise unreachable(
+                ep.hostname, ep.port, why, what=f"SSH {ep.label}: cannot reach"
+            ) from None
         if type(exc) is paramiko.SSHException and not handshake_done:
             # paramiko stops waiting for the handshake after ``timeout`` and then fails with
             # "No existing session"; the reason is a server that sent no banner or no kex reply.
             exc = paramiko.SSHException("Error reading SSH protocol banner")
         raise FactError(_connect_error(ep, exc, timeout)) from None
+
+
+def _no_answer(exc: BaseException, timeout: float) -> str:
+    """Why a connect got no answer at all from the host, from here; "" when it answered."""
+    if isinstance(exc, paramiko.ssh_exception.NoValidConnectionsError):
+        whys = [no_answer(e) for e in exc.errors.values()]
+        return whys[0] or "" if whys and all(whys) else ""
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return f"no answer within {timeout:g}s"
+    if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError | PermissionError):
+        return no_answer(exc) or ""
+    return ""
 
 
 def _connect_error(ep: Endpoint, exc: BaseException, timeout: float) -> str:

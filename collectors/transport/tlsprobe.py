@@ -15,6 +15,7 @@ from cryptography import x509
 from collectors import settings
 from collectors.errors import FactError, InputError
 from collectors.parsers.certs import x509_certificates
+from collectors.transport.reach import no_answer, unreachable
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,15 @@ class TlsResult:
     verified: bool
     error: str = ""
     issuer: str = ""
+    #: Why no answer came at all from here (no route, timeout, TLS never started), else "".
+    no_answer: str = ""
+
+    def answered(self) -> TlsResult:
+        """This result when the server answered (a handshake, an alert, a refusal); else
+        Unreachable naming ``host:port``."""
+        if self.no_answer:
+            raise unreachable(self.host, self.port, self.no_answer)
+        return self
 
 
 def _peer_issuer(host: str, port: int, timeout: float) -> str:
@@ -83,9 +93,13 @@ def verify_tls(
     except ssl.SSLError as exc:
         return TlsResult(host, port, True, False, f"TLS handshake failed: {exc.reason or exc}")
     except TimeoutError:
-        return TlsResult(host, port, False, False, f"no answer within {timeout:g}s")
+        why = f"no answer within {timeout:g}s (TLS never started)"
+        return TlsResult(host, port, False, False, why, no_answer=why)
     except OSError as exc:
-        return TlsResult(host, port, False, False, exc.strerror or type(exc).__name__)
+        why = no_answer(exc) or ""
+        return TlsResult(
+            host, port, False, False, exc.strerror or type(exc).__name__, no_answer=why
+        )
 
 
 @dataclass(frozen=True)
@@ -136,8 +150,12 @@ def served_chain(
     except ssl.SSLError as exc:
         raise FactError(f"{where}: TLS handshake failed: {exc.reason or exc}") from None
     except TimeoutError:
-        raise FactError(f"{where}: no answer within {timeout:g}s") from None
+        why = f"no answer within {timeout:g}s (TLS never started)"
+        raise unreachable(host, port, why) from None
     except OSError as exc:
+        why = no_answer(exc)
+        if why:
+            raise unreachable(host, port, why) from None
         raise FactError(f"{where}: cannot connect ({exc.strerror or type(exc).__name__})") from None
     if not ders:
         raise FactError(f"{where}: the server sent no certificate")

@@ -24,10 +24,11 @@ from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
 from collectors.images.pullsecret import Auths, load_auths
 from collectors.images.registry.auth import AuthMixin
 from collectors.images.registry.blobs import BlobsMixin
-from collectors.images.registry.errors import RegistryError, tls_reason
+from collectors.images.registry.errors import RegistryError, RegistryUnreachable, tls_reason
 from collectors.images.registry.manifests import ManifestsMixin
 from collectors.images.registry.tags import TagsMixin
 from collectors.transport.httpbody import release
+from collectors.transport.reach import no_answer, unreachable
 
 
 @dataclass(frozen=True)
@@ -215,16 +216,19 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
                     allow_redirects=True,
                 )
             except requests.exceptions.SSLError as exc:
+                if why := no_answer(exc):
+                    raise self._unreachable(host, why, what) from None
                 trust = f"CA file {self.ca_file}" if self.ca_file else "the system trust store"
                 raise RegistryError(
                     f"{what}: TLS to {host} failed ({tls_reason(exc)}); verified against {trust}",
                     kind="tls",
                 ) from None
             except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout):
-                raise RegistryError(
-                    f"{what}: {host} did not answer within {self.timeout:g}s", kind="timeout"
-                ) from None
+                why = f"no answer within {self.timeout:g}s"
+                raise self._unreachable(host, why, what) from None
             except requests.exceptions.ConnectionError as exc:
+                if why := no_answer(exc):
+                    raise self._unreachable(host, why, what) from None
                 reason = (
                     "connection refused" if "refused" in str(exc).lower() else type(exc).__name__
                 )
@@ -259,6 +263,17 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
                 return resp
             release(resp)
             raise self._status_error(status, host, repository, what, attempt)
+
+    @staticmethod
+    def _unreachable(host: str, why: str, what: str) -> RegistryError:
+        name, _, port = host.rpartition(":") if host.count(":") == 1 else (host, "", "")
+        return unreachable(  # type: ignore[return-value]
+            name or host,
+            int(port) if port.isdigit() else 443,
+            why,
+            what=f"{what}: cannot reach",
+            cls=RegistryUnreachable,
+        )
 
     def _status_error(
         self, status: int, host: str, repository: str | None, what: str, attempt: int

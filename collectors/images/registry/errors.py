@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from collectors.errors import FactError
+from collectors.errors import FactError, Unreachable
 
 
 class RegistryError(FactError):
@@ -19,6 +19,16 @@ class RegistryError(FactError):
         super().__init__(message)
         self.kind = kind
         self.status = status
+
+
+class RegistryUnreachable(Unreachable, RegistryError):
+    """No answer from the registry from this machine (kind ``unreachable``): an error about
+    reaching it, never a verdict on the mirror."""
+
+    def __init__(self, target: str, reason: str, *, network: str = "", what: str = "") -> None:
+        Unreachable.__init__(self, target, reason, network=network, what=what)
+        self.kind = "unreachable"
+        self.status = None
 
 
 def tls_reason(exc: BaseException) -> str:
