@@ -102,5 +102,5 @@ def unreachable(
 ) -> Unreachable:
     """The error (of class ``cls``) for ``host:port`` that gave no answer for ``reason``."""
     target = f"{host}:{port}" if port else host
-    network = network_of(host) if reason.split(";")[0] in NO_ROUTE else ""
+    network = network_of(host) if reason.startswith(tuple(NO_ROUTE)) else ""
     return cls(target, reason, network=network, what=what)
