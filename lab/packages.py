@@ -25,6 +25,8 @@ PACKAGES = {
     # NTP servers for time.sync (lab/ntp.py); libfaketime runs one 30 s ahead
     "chrony": "/usr/sbin/chronyd",
     "libfaketime": "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+    # a site's own dnsmasq config served on loopback (lab/dnsmasq.py, tests/test_dnsmasq_real.py)
+    "dnsmasq-base": "/usr/sbin/dnsmasq",
     # headless browser for the HTML report's rendering test (tests/test_report_lab.py)
     "chromium": "/usr/bin/chromium",
 }
