@@ -260,3 +260,32 @@ def test_dnsmasq_binds_its_loopback_address_only(server: DnsServer) -> None:
                 bound.add((table, host))
     addr = socket.inet_aton(ADDRESS)[::-1].hex().upper()  # /proc/net lists it little-endian
     assert bound == {("udp", addr), ("tcp", addr)}
+
+
+# -- the checks' verdicts on its answers (issue 18: a REFUSED is an answer) ----------------------
+
+
+@pytest.mark.lab
+def test_no_wildcard_passes_on_the_refused_answer_and_says_so(server: DnsServer) -> None:
+    from checks.dns import evaluate_cluster_wildcard
+
+    probe = f"zz-{secrets.token_hex(4)}.{CLUSTER}"
+    verdict = evaluate_cluster_wildcard(f"*.{CLUSTER}", probe, {str(server): ask(server, probe)})
+    assert verdict.ok, verdict.message
+    assert "REFUSED on 1 server(s)" in verdict.message
+
+
+@pytest.mark.lab
+def test_a_node_the_config_lacks_fails_forward_dns_naming_the_refusal(server: DnsServer) -> None:
+    from checks.dns import evaluate_forward, evaluate_reverse
+    from collectors.inventory.model import Node
+
+    held = Node(name="master1", role="master", ip=NODES["master1"], fqdn=f"master1.{CLUSTER}")
+    assert evaluate_forward(held, {str(server): ask(server, held.fqdn)}).ok
+    missing = Node(name="worker2", role="worker", ip="127.0.53.111", fqdn=f"worker2.{CLUSTER}")
+    verdict = evaluate_forward(missing, {str(server): ask(server, missing.fqdn)})
+    assert not verdict.ok and "REFUSED" in verdict.message, verdict.message
+    # the API VIP has no PTR in the real file: a node there would register as localhost
+    vip = Node(name="api", role="master", ip=API_VIP, fqdn=f"api.{CLUSTER}")
+    verdict = evaluate_reverse(vip, {str(server): ask(server, reverse_name(API_VIP), "PTR")})
+    assert not verdict.ok and "REFUSED" in verdict.message, verdict.message
