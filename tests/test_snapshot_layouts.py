@@ -279,3 +279,39 @@ def test_inspect_output_and_what_it_did_not_collect(tmp_path: Path) -> None:
     assert "`oc adm inspect nodes`" in err.value.remediation
     again = import_error(export_error(err.value))  # handed to xdist workers and back
     assert isinstance(again, NotCollected) and again.remediation == err.value.remediation
+
+
+def test_a_must_gather_skips_what_needs_the_sites_network_saying_so(
+    tmp_path: Path, sno_with_service_logs: Path
+) -> None:
+    """No record in a must-gather: the checks that need the site's network are skipped with the
+    reason (never probed from this laptop); the cluster checks run as before."""
+    inv = inventory(
+        tmp_path, "vrutkovs", "choomba.one", [("vrutkovs-sno", "master", "10.0.130.68")]
+    )
+    with inv.open("a") as out:
+        out.write(
+            "dns: {servers: [10.0.130.2]}\n"
+            "load_balancer: {api: 10.0.130.10, api_int: 10.0.130.10, ingress: 10.0.130.11}\n"
+            "mirror: {registry: registry.choomba.one:5000}\n"
+        )
+    run = run_suite(
+        *PLUGINS,
+        "-m",
+        "preflight or postinstall",
+        "--snapshot",
+        str(sno_with_service_logs),
+        inventory=inv,
+        wrap=OFFLINE,
+        timeout=180,
+    )
+    network = [r for r in run.results if r["check"].startswith(("dns.", "lb.port", "mirror."))]
+    assert network, run.stdout[-3000:]
+    for rec in network:
+        assert rec["outcome"] == "skipped", rec
+        if not rec["message"].startswith("inventory has no"):
+            assert rec["message"].startswith("needs the site's network: not in this snapshot"), rec
+    said = {r["check"] for r in network if r["message"].startswith("needs the site's network")}
+    assert {"dns.forward", "dns.api", "lb.port", "mirror.access"} <= said, said
+    assert not run.report["run"]["unreachable"]
+    assert run.outcome("nodes.ready", "vrutkovs-sno") == "passed"
