@@ -185,6 +185,36 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     node.config.stash.setdefault(_DEAD_KEY, []).extend(found)
 
 
+def report_findings(config: pytest.Config) -> list[dict[str, Any]]:
+    """The log findings the page shows: a bundle's (written this run, or read offline)."""
+    data: dict[str, Any] = {}
+    for extra in config.hook.pytest_upi_report_extras(config=config):
+        if extra:
+            data.update(extra)
+    data.update(extras_of(config))
+    found = data.get("findings")
+    return list(found) if isinstance(found, list) else []
+
+
+def finding_lines(findings: list[dict[str, Any]], limit: int = 5) -> list[str]:
+    r"""The first groups as one line each: kind, count, where, the sample line (made visible).
+
+    >>> finding_lines([{"kind": "unknown", "count": 3, "host": "bs", "unit": "bootkube.service",
+    ...                 "sample": "x\x1b[2J"}])
+    ['unknown x3 bs/bootkube.service: x\\x1b[2J']
+    """
+    lines = []
+    for f in findings[:limit]:
+        sample = str(f.get("sample", "")).encode("unicode_escape").decode("ascii")[:160]
+        lines.append(
+            f"{f.get('kind', '?')} x{f.get('count', '?')} {f.get('host', '?')}/"
+            f"{f.get('unit', '?')}: {sample}"
+        )
+    if len(findings) > limit:
+        lines.append(f"... and {len(findings) - limit} more groups (findings.json, the HTML page)")
+    return lines
+
+
 def result_json(config: pytest.Config) -> dict[str, Any]:
     """The result JSON (contract §4): ``summary``, ``run`` and ``results``."""
     data = results_of(config).as_json()
@@ -335,6 +365,11 @@ class ResultCollector:
         if lines:
             terminalreporter.write_sep("=", "failures by check")
             for line in lines:
+                terminalreporter.write_line(line)
+        findings = report_findings(self.config)
+        if findings:
+            terminalreporter.write_sep("=", f"top log findings ({len(findings)} groups)")
+            for line in finding_lines(findings):
                 terminalreporter.write_line(line)
         dead = run_of(self.config)["dead_sources"]
         if dead:
