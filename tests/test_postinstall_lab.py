@@ -51,8 +51,15 @@ def verdicts(run: SuiteRun) -> dict[tuple[str, str], str]:
 def suite(
     lab: Lab | Broken, *args: str, inventory: Path | None = None, env: dict[str, str] | None = None
 ) -> SuiteRun:
+    # the lab's cluster dump holds no record: --live lets the mirror checks ask the lab's
+    # registry, as these tests intend (a snapshot alone skips them, issue 18)
+    live = ("--live",) if "--snapshot" in args else ()
     return run_suite(
-        *SELECT, *args, inventory=inventory or lab.inventory_path, env={**FAST, **(env or {})}
+        *SELECT,
+        *args,
+        *live,
+        inventory=inventory or lab.inventory_path,
+        env={**FAST, **(env or {})},
     )
 
 

@@ -2,7 +2,7 @@
 
 >>> query("127.0.0.1", 9, timeout=0.5)
 Traceback (most recent call last):
-collectors.transport.ntp.NoAnswer: NTP server 127.0.0.1:9 does not answer within 0.5s
+collectors.errors.Unreachable: NTP server: cannot reach 127.0.0.1:9 from this machine: no ...
 """
 
 from __future__ import annotations

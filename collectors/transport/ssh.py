@@ -270,9 +270,9 @@ def _connect(ep: Endpoint) -> paramiko.SSHClient:
         client.close()
         why = _no_answer(exc, timeout)
         if why:
-            raise unreachable(
-                ep.hostname, ep.port, why, what=f"SSH {ep.label}: cannot reach"
-            ) from None
+            error = unreachable(ep.hostname, ep.port, why, what=f"SSH {ep.label}: cannot reach")
+            error.source = f"ssh {ep.label}"  # the subject a site-wide error is reported with
+            raise error from None
         if type(exc) is paramiko.SSHException and not handshake_done:
             # paramiko stops waiting for the handshake after ``timeout`` and then fails with
             # "No existing session"; the reason is a server that sent no banner or no kex reply.
