@@ -10,6 +10,8 @@ error: a fact about where the suite runs, never a failure of the site.
 'no route to the network (ENETUNREACH)'
 >>> no_answer(ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")) is None
 True
+>>> no_answer(ssl.SSLCertVerificationError(1, "certificate verify failed")) is None
+True
 >>> network_of("172.16.0.31")
 '172.16.0.0/24'
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import socket
+import ssl
 from collections.abc import Iterator
 
 from collectors.errors import Unreachable
@@ -72,6 +75,8 @@ def no_answer(exc: BaseException) -> str | None:
             return "this machine cannot resolve the name"
         if isinstance(e, TimeoutError | socket.timeout):
             return "no answer before the timeout"
+        if isinstance(e, ssl.SSLError):
+            return None  # a TLS alert or a certificate that does not verify: an answer
         code = getattr(e, "errno", None)
         if isinstance(e, OSError) and code in _NO_ANSWER:
             return _NO_ANSWER[code]
