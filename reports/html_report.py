@@ -34,13 +34,13 @@ Every text from the data is escaped; control characters are shown as ``\\xNN``.
 from __future__ import annotations
 
 import html
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from reports.results import OUTCOMES, natural_key
 from reports.runinfo import run_lines
+from reports.visible import visible
 
 NO_SUBJECT = "-"  # checks.base.NO_SUBJECT, repeated so this module imports nothing of the suite
 #: Subjects that name the whole site; they never tie checks together into one matrix.
@@ -48,7 +48,6 @@ SITE_SUBJECTS = {NO_SUBJECT, "cluster"}
 GLYPH = {"passed": "\u2713", "failed": "\u2717", "error": "!", "skipped": "\u2013"}
 FINDINGS_LIMIT = 20
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 CSS = """
 :root{--pass:#2e7d32;--fail:#c62828;--err:#ef6c00;--skip:#9e9e9e;--bg:#fff;--fg:#1a1a1a;
@@ -109,7 +108,7 @@ def esc(value: Any) -> str:
     """
     text = value if isinstance(value, str) else str(value)
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> "?"
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    text = visible(text)
     return html.escape(text, quote=True)
 
 

@@ -35,6 +35,7 @@ from reports.records import record_of
 from reports.results import Results, write_json_atomically, write_text_atomically
 from reports.runinfo import junit_properties, run_object, tool_version
 from reports.terminal import failure_summary, summary_table
+from reports.visible import visible
 
 RESULTS_KEY = pytest.StashKey[Results]()
 #: Extra report data other plugins may fill during the run (see the module doc).
@@ -205,11 +206,11 @@ def finding_lines(findings: list[dict[str, Any]], limit: int = 5) -> list[str]:
     """
     lines = []
     for f in findings[:limit]:
-        sample = str(f.get("sample", "")).encode("unicode_escape").decode("ascii")[:160]
-        lines.append(
+        line = (
             f"{f.get('kind', '?')} x{f.get('count', '?')} {f.get('host', '?')}/"
-            f"{f.get('unit', '?')}: {sample}"
+            f"{f.get('unit', '?')}: {str(f.get('sample', ''))[:160]}"
         )
+        lines.append(visible(line))
     if len(findings) > limit:
         lines.append(f"... and {len(findings) - limit} more groups (findings.json, the HTML page)")
     return lines

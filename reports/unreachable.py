@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from reports.visible import visible
+
 
 def remediation(source: str) -> str:
     """What to do about a source unreachable from here (said once, in ``run.unreachable``)."""
@@ -83,4 +85,4 @@ def terminal_lines(entries: list[dict[str, Any]]) -> list[str]:
         )
     if entries:
         lines.append(f"fix: {entries[0]['remediation']}")
-    return lines
+    return [visible(line) for line in lines]  # sources come from the inventory

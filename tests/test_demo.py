@@ -55,7 +55,14 @@ def test_demo_reports_broken_and_clean_sites_and_the_offline_loop(tmp_path: Path
     clean = json.loads((out / "clean" / "report.json").read_text())["summary"]
     assert clean["failed"] == clean["error"] == 0 and clean["passed"] > 50
     assert (out / "postinstall" / "bundle.tar.gz").is_file()
-    assert "cluster verdicts identical to the live run" in done.stdout
+    # every verdict, not only the cluster's, offline after the lab stopped (issue 18)
+    assert "verdicts identical to the live run" in done.stdout, done.stdout[-2000:]
+    assert "in a namespace without network, the lab stopped" in done.stdout
+    live = json.loads((out / "postinstall" / "report.json").read_text())["results"]
+    offline = json.loads((out / "offline" / "report.json").read_text())["results"]
+    assert [(r["check"], r["subject"], r["outcome"], r["message"]) for r in offline] == [
+        (r["check"], r["subject"], r["outcome"], r["message"]) for r in live
+    ]
     assert lab_processes(out) <= before
     named = fix_paths(out)
     assert any(str(out / "labs") in p for p in named), named  # the fixes do name lab files

@@ -27,7 +27,7 @@ import importlib
 import ipaddress
 import json
 from datetime import date, datetime, timedelta
-from pathlib import PurePath, PurePosixPath
+from pathlib import Path, PurePath
 from typing import Any
 
 from cryptography import x509
@@ -213,7 +213,7 @@ def _decode_tagged(tag: str, body: Any, data: dict[str, Any], where: str, d: int
     if tag == "__timedelta__":
         return timedelta(seconds=float(body))
     if tag == "__path__":
-        return PurePosixPath(str(body)) if "\\" in str(body) else _path(str(body))
+        return Path(str(body))
     if tag == "__float__":
         return float(str(body))
     if tag == "__ip__":
@@ -224,12 +224,6 @@ def _decode_tagged(tag: str, body: Any, data: dict[str, Any], where: str, d: int
     if tag == "__x509__":
         return x509.load_der_x509_certificate(base64.b64decode(str(body), validate=True))
     raise CodecError(f"{where}: unknown tag {tag}")
-
-
-def _path(text: str) -> Any:
-    from pathlib import Path
-
-    return Path(text)
 
 
 def _hashable(value: Any) -> Any:

@@ -73,7 +73,7 @@ class Recorder:
                 "kind": "subjects",
                 "check": check,
                 "list": subjects,
-                "problem": _outcome(problem),
+                "problem": encode_problem(problem),
                 "at": at,
             }
         )
@@ -91,7 +91,7 @@ class Recorder:
         entry: dict[str, Any] = {"kind": "fact", "check": check, "subject": subject, "at": at}
         try:
             if error is not None:
-                entry["problem"] = _outcome(error)
+                entry["problem"] = encode_problem(error)
             else:
                 entry["value"] = encode(value)
         except CodecError as exc:
@@ -100,13 +100,36 @@ class Recorder:
         self._append(entry)
 
 
-def _outcome(problem: BaseException | None) -> dict[str, Any] | None:
-    """A skip or an error as recorded: ``{"skip": reason}`` or ``{"error": <exception>}``."""
+def encode_problem(problem: BaseException | None) -> dict[str, Any] | None:
+    """A skip or an error as JSON data: ``{"skip": reason}`` or ``{"error": <exception>}`` (the
+    record, and the subject table the xdist controller hands its workers).
+
+    >>> decode_problem(encode_problem(NotApplicable("no chrony")))
+    NotApplicable('no chrony')
+    """
     if problem is None:
         return None
     if isinstance(problem, NotApplicable):
         return {"skip": str(problem)}
-    return {"error": encode(problem)}
+    try:
+        return {"error": encode(problem)}
+    except CodecError:
+        plain = FactError(str(problem)).with_source(getattr(problem, "source", ""))
+        return {"error": encode(plain)}
+
+
+def decode_problem(data: Any) -> BaseException | None:
+    """The skip or error :func:`encode_problem` gave; CodecError when it is not one."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise CodecError("a problem that is not an object")
+    if "skip" in data:
+        return NotApplicable(str(data["skip"]))
+    exc = decode(data.get("error"))
+    if not isinstance(exc, BaseException):
+        raise CodecError("a recorded error that is not an exception")
+    return exc
 
 
 def merge(folder: str | Path) -> dict[str, dict[str, Any]]:
@@ -123,14 +146,12 @@ def merge(folder: str | Path) -> dict[str, dict[str, Any]]:
                     continue
                 if not isinstance(entry, dict) or not isinstance(entry.get("check"), str):
                     continue
-                slot = checks.setdefault(entry["check"], {"subjects": None, "facts": {}})
+                slot = checks.setdefault(entry.pop("check"), {"subjects": None, "facts": {}})
                 kind = entry.pop("kind", "")
-                check = entry.pop("check")
                 if kind == "subjects":
                     slot["subjects"] = entry
                 elif kind == "fact" and isinstance(entry.get("subject"), str):
                     slot["facts"][entry.pop("subject")] = entry
-                del check
     return checks
 
 
@@ -311,20 +332,11 @@ class FactRecord:
             raise RecordError(f"{where}: {exc}") from None
 
     def _problem(self, check: str, data: Any, subject: str = "") -> BaseException | None:
-        if data is None:
-            return None
-        where = f"{self._where(self._rel(check + '.json'))}{': ' + subject if subject else ''}"
-        if not isinstance(data, dict):
-            raise RecordError(f"{where}: a problem that is not an object")
-        if "skip" in data:
-            return NotApplicable(str(data["skip"]))
         try:
-            exc = decode(data.get("error"))
+            return decode_problem(data)
         except (CodecError, RecursionError) as err:
+            where = f"{self._where(self._rel(check + '.json'))}{': ' + subject if subject else ''}"
             raise RecordError(f"{where}: {err}") from None
-        if not isinstance(exc, BaseException):
-            raise RecordError(f"{where}: a recorded error that is not an exception")
-        return exc
 
 
 def open_record(path: str | Path) -> FactRecord | None:
@@ -353,6 +365,13 @@ def open_record(path: str | Path) -> FactRecord | None:
     return FactRecord(read, tree.where, root)
 
 
+#: Why a check that reads the site is skipped on a snapshot without a record.
+NO_NETWORK = (
+    "needs the site's network: not in this snapshot; run on the bastion, or check a bundle "
+    "made there (--bundle), or add --live to probe the site from this machine"
+)
+
+
 def describe_missing(check: str, subject: str) -> str:
     """The skip reason of a question the record does not hold."""
     return (
@@ -365,16 +384,3 @@ def now_text() -> str:
     from datetime import UTC
 
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-__all__ = [
-    "Answer",
-    "FactRecord",
-    "Recorder",
-    "RecordError",
-    "bundle_files",
-    "describe_missing",
-    "merge",
-    "now_text",
-    "open_record",
-]

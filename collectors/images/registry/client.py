@@ -27,6 +27,7 @@ from collectors.images.registry.blobs import BlobsMixin
 from collectors.images.registry.errors import RegistryError, RegistryUnreachable, tls_reason
 from collectors.images.registry.manifests import ManifestsMixin
 from collectors.images.registry.tags import TagsMixin
+from collectors.inventory import split_host_port
 from collectors.transport.httpbody import release
 from collectors.transport.reach import no_answer, unreachable
 
@@ -266,10 +267,13 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
 
     @staticmethod
     def _unreachable(host: str, why: str, what: str) -> RegistryError:
-        name, _, port = host.rpartition(":") if host.count(":") == 1 else (host, "", "")
+        try:
+            name, port = split_host_port(host, 443)
+        except ValueError:
+            name, port = host, 443
         return unreachable(  # type: ignore[return-value]
-            name or host,
-            int(port) if port.isdigit() else 443,
+            name,
+            port,
             why,
             what=f"{what}: cannot reach",
             cls=RegistryUnreachable,
