@@ -112,13 +112,22 @@ def _no_failures_and_causes(run) -> list[dict]:
     return causes
 
 
-def test_a_machine_without_a_route_reports_errors_with_one_cause_per_network(tmp_path):
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_a_machine_without_a_route_reports_errors_with_one_cause_per_network(tmp_path, workers):
+    """Under -n too: a subject list that could not be made (the web root over SSH) reaches the
+    workers as the same Unreachable, so it is grouped with the rest."""
     lab = Lab(tmp_path / "lab", "site-clean", max_seconds=300)
     lab.start()
     lab.stop(keep_slot=True)  # the files stay: ignition, install-config, catalogs
     try:
         run = run_suite(
-            *PLUGINS, "-m", "preflight", inventory=lab.inventory_path, env=FAST, wrap=NO_NETWORK
+            *PLUGINS,
+            "-m",
+            "preflight",
+            *workers,
+            inventory=lab.inventory_path,
+            env=FAST,
+            wrap=NO_NETWORK,
         )
     finally:
         lab.release_slot()
