@@ -71,6 +71,18 @@ compose(
     "installed-broken",
     "install-logs",
 )
+compose(
+    "site-broken",
+    "every part broken at once (DNS, LB, bastion over SSH, mirror, NTP, cluster): the site a "
+    "bundle must replay verdict for verdict",
+    "seed-initial",
+    "rhcos-mislabeled",
+    "ignition-nearly-expired",
+    "mirror-missing-components",
+    "installed-broken",
+    "install-logs",
+    "time-server-off",
+)
 SLOTS = 40
 SLOT_DIR = Path(tempfile.gettempdir()) / "upi-lab-slots"
 
