@@ -13,6 +13,7 @@ import argparse
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from collectors.cluster.kubeconfig import resolve_kubeconfig
 from collectors.inventory import InventoryError, load_inventory
@@ -129,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
         "--kubeconfig", metavar="FILE", help="cluster objects from the live API (else KUBECONFIG)"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no per-host progress")
+    parser.add_argument(
+        "--no-facts",
+        action="store_true",
+        help="leave out facts/ (the record of every check's facts, gathered by running the "
+        "checks first), so the bundle cannot be replayed offline",
+    )
     args = parser.parse_args(argv)
     try:
         inv = load_inventory(args.inventory)
@@ -146,10 +153,13 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stderr.write(f"collect {msg}\n")
                 sys.stderr.flush()
 
+    facts, problem = (None, "") if args.no_facts else _facts(args, inv, progress)
     try:
         manifest = write_bundle(
             Path(args.bundle),
             site,
+            facts=facts,
+            problems=[problem] if problem else [],
             progress=progress,
             cluster=cluster_collector(
                 site, snapshot=args.snapshot, kubeconfig=resolve_kubeconfig(args.kubeconfig)
@@ -163,6 +173,36 @@ def main(argv: list[str] | None = None) -> int:
         pool.close()
     print(f"bundle written: {args.bundle} ({manifest['status']})")
     return 0 if manifest["status"] == "complete" else 1
+
+
+def _facts(args: argparse.Namespace, inv: Any, progress: Any) -> tuple[dict | None, str]:
+    """facts/ for the bundle: every check's facts, gathered by the suite in a child process."""
+    import shutil
+    import tempfile
+
+    from collectors.record.store import bundle_files, inventory_digest, now_text
+    from collectors.record.suite_run import record_facts
+    from collectors.triage.bundle import tool_version
+
+    folder = tempfile.mkdtemp(prefix="upi-record.")
+    try:
+        progress("facts: the checks gather theirs (--no-facts skips this)")
+        problem = record_facts(
+            inv.path,
+            folder,
+            kubeconfig=resolve_kubeconfig(args.kubeconfig),
+            snapshot=args.snapshot,
+        )
+        files = bundle_files(
+            folder,
+            tool=tool_version(),
+            inventory_sha256=inventory_digest(inv.path),
+            cluster=inv.cluster_domain,
+            created=now_text(),
+        )
+        return files, (f"recording facts: {problem}" if problem else "")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -85,3 +85,5 @@ LOCAL_FILE_MAX_BYTES = int(_seconds("UPI_LOCAL_FILE_MAX_BYTES", 64 * 1024 * 1024
 #: one recorded fact: a bigger one is left out of the record (its check errors offline, saying
 #: so) or refused when read.
 RECORD_MAX_BYTES = int(_seconds("UPI_RECORD_MAX_BYTES", 64 * 1024 * 1024))
+#: ``python -m collectors --bundle``: the longest the checks may take gathering the record.
+RECORD_RUN_TIMEOUT = _seconds("UPI_RECORD_RUN_TIMEOUT", 1800.0)

@@ -60,6 +60,16 @@ def test_postinstall_on_the_bundle_gives_the_live_run_verdicts(tmp_path):
             inventory=lab.inventory_path,
             env=FAST,
         )
+        # the bundle made alone (python -m collectors) holds the record too
+        offline_alone = run_suite(
+            *PLUGINS,
+            "-m",
+            "postinstall",
+            "--snapshot",
+            str(alone),
+            inventory=lab.inventory_path,
+            env=FAST,
+        )
     finally:
         lab.release_slot()
 
@@ -73,6 +83,7 @@ def test_postinstall_on_the_bundle_gives_the_live_run_verdicts(tmp_path):
     # (lb.port, mirror.*, and the haproxy names resolved through the site DNS): every verdict
     # equals the live run's, not only the cluster's (issue 18)
     assert verdicts(offline) == verdicts(live)
+    assert verdicts(offline_alone) == verdicts(live)
     assert ("lb.bootstrap_removed", "6443") in verdicts(offline)
     with tarfile.open(bundle) as tar:
         names = tar.getnames()

@@ -372,6 +372,18 @@ NO_NETWORK = (
 )
 
 
+def inventory_digest(path: str | Path) -> str | None:
+    """The sha256 of the inventory file a record answers for (None when unreadable)."""
+    import hashlib
+
+    from collectors import localfile
+
+    try:
+        return hashlib.sha256(localfile.read_bytes(path)).hexdigest()
+    except FactError:
+        return None
+
+
 def describe_missing(check: str, subject: str) -> str:
     """The skip reason of a question the record does not hold."""
     return (

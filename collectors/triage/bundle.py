@@ -261,11 +261,13 @@ def write_bundle(
     command: list[str] | None = None,
     report_html: Callable[[list[dict[str, Any]]], str] | None = None,
     facts: dict[str, Any] | None = None,
+    problems: list[str] | None = None,
 ) -> dict[str, Any]:
     """Collect and write the bundle to ``out``; returns the manifest. Never leaves a half file.
 
     ``facts``: the run's record (``facts/...`` path -> JSON data, see
-    :func:`collectors.record.store.bundle_files`), written redacted like every other file.
+    :func:`collectors.record.store.bundle_files`), written redacted like every other file;
+    ``problems``: what already went wrong (listed in the manifest's errors).
 
     ``cluster`` writes cluster objects through the writer and returns manifest rows for them;
     ``report_html(findings)`` renders the run's page with the log findings as results/report.html.
@@ -284,7 +286,7 @@ def write_bundle(
         },
         "hosts": {},
         "sources": [],
-        "errors": [],
+        "errors": list(problems or []),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.staging."))
