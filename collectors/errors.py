@@ -30,6 +30,23 @@ class FactError(Exception):
             self.source = source
         return self
 
+    def because(self, inner: BaseException | None) -> FactError:
+        """Carry the cause of ``inner`` when it got no answer from here (an error made of
+        lookups, one of which could not reach the mirror), so the run says that cause once.
+
+        >>> FactError("3 lookups failed").because(Unreachable("m:5000", "timeout")).cause
+        {'source': 'm:5000', 'reason': 'timeout'}
+        """
+        cause = getattr(inner, "cause", None)
+        if isinstance(cause, dict):
+            self.unreachable_cause = cause
+        return self
+
+    @property
+    def cause(self) -> dict[str, str] | None:
+        """The source this machine could not reach that explains the error, else None."""
+        return getattr(self, "unreachable_cause", None)
+
 
 class InputError(FactError):
     """Input that does not parse: names the source, and the line or key where it went wrong."""

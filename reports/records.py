@@ -84,7 +84,7 @@ def record_of(
         record.update(message=verdict.message, remediation=verdict.remediation)
         if verdict.details:
             record["details"] = list(verdict.details)
-    elif exc is not None and isinstance(getattr(exc, "cause", None), dict):
+    elif isinstance(getattr(exc, "cause", None), dict):  # no answer from here: said once
         cause = {k: str(v) for k, v in exc.cause.items()}  # type: ignore[union-attr]
         record.update(
             outcome="error",

@@ -17,7 +17,7 @@ import pytest
 from collectors.inventory import load_inventory
 from collectors.transport.reach import network_of
 from lab import Lab
-from tests.suite import run_suite
+from tests.suite import collect_bundle, run_suite
 
 pytestmark = pytest.mark.lab
 
@@ -180,3 +180,51 @@ def test_a_silent_site_reports_errors_with_one_cause_per_dead_server(tmp_path):
         assert source.split(":")[0] in site, source
     # every port of the silent LB addresses is one cause each address, not one per port
     assert not any(s.endswith((":6443", ":22623", ":80", ":443")) for s in sources), sources
+
+
+def test_a_cluster_snapshot_probed_live_without_a_route_fails_only_for_the_cluster(tmp_path):
+    """``--snapshot`` (no record) with ``--live`` from a machine without a route: what the
+    snapshot shows is judged (the broken cluster fails), every mirror lookup, DNS question and
+    connect errors, grouped under its network; nothing fails for want of an answer."""
+    from checks.base import REGISTRY
+    from reports.catalog import load_checks
+
+    lab = Lab(tmp_path / "lab", "site-broken", max_seconds=600).start()
+    bundle = tmp_path / "cluster-only.tar.gz"
+    try:
+        done = collect_bundle(
+            lab.inventory_path,
+            bundle,
+            "--kubeconfig",
+            str(lab.workdir / "kubeconfig"),
+            "--no-facts",
+            "-q",
+            env=FAST,
+        )
+        assert bundle.is_file(), done.stderr[-2000:]
+    finally:
+        lab.stop(keep_slot=True)
+    try:
+        run = run_suite(
+            *PLUGINS,
+            *BOTH,
+            "--snapshot",
+            str(bundle),
+            "--live",
+            inventory=lab.inventory_path,
+            env=FAST,
+            wrap=NO_NETWORK,
+        )
+    finally:
+        lab.release_slot()
+    load_checks()
+    cluster_only = {cid for cid, spec in REGISTRY.items() if not spec.reads_site}
+    failed = {(r["check"], r["subject"]) for r in run.results if r["outcome"] == "failed"}
+    assert failed and {c for c, _ in failed} <= cluster_only | {"ignition.expiry"}, failed
+    errors = [r for r in run.results if r["outcome"] == "error"]
+    assert errors and all("unreachable" in r for r in errors), [
+        (r["check"], r["message"][:200]) for r in errors if "unreachable" not in r
+    ]
+    assert {"mirror.imagestreams", "samples.skip_coverage", "upgrade.target"} <= {
+        r["check"] for r in errors
+    }

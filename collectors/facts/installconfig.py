@@ -111,8 +111,8 @@ def _host_facts(site: Site, host: str, bundle: str, auths: Auths | None) -> Host
             if (
                 exc.kind != "auth"
             ):  # TLS, timeout, 403, 5xx: the login was not tested, so no verdict
-                raise FactError(
-                    f"{host}: could not test the login with pullSecret: {exc}"
+                raise FactError(f"{host}: could not test the login with pullSecret: {exc}").because(
+                    exc
                 ) from None
             login_error = f"HTTP 401: the registry refused user {cred.username!r} from pullSecret"
     return HostFacts(

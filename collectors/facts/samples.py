@@ -137,13 +137,14 @@ def all_stream_facts(site: Site) -> dict[str, StreamFacts]:
             tags: list[Any] = []
             for tag, ref, eff, cands in rows:
                 if isinstance(cands, FactError):
-                    tags.append(FactError(f"imagestream {name} tag {tag}: {cands}"))
+                    tags.append(FactError(f"imagestream {name} tag {tag}: {cands}").because(cands))
                     continue
                 answers = [found[str(c)] for c in cands]
                 present = any(a is True for a in answers)
                 errors = [a for a in answers if isinstance(a, FactError)]
                 if not present and errors:
-                    tags.append(FactError(f"imagestream {name} tag {tag} ({ref}): {errors[0]}"))
+                    error = FactError(f"imagestream {name} tag {tag} ({ref}): {errors[0]}")
+                    tags.append(error.because(errors[0]))
                     continue
                 tags.append(TagFacts(tag, ref, eff, tuple(str(c) for c in cands), present))
             out[name] = StreamFacts(

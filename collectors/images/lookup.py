@@ -131,11 +131,13 @@ def find_components(
     answers = client.has_manifests(c for _, cands, _ in plan.values() for c in cands)
     lookups_: list[ComponentLookup] = []
     errors: list[str] = []
+    first: FactError | None = None
     for name, (ref, found_at, rule) in plan.items():
         results = [answers[c] for c in found_at]
         found = any(r is True for r in results)
         if not found:
             errors += [f"{name}: {r}" for r in results if isinstance(r, FactError)]
+            first = first or next((r for r in results if isinstance(r, FactError)), None)
         lookups_.append(ComponentLookup(name, ref, tuple(found_at), found, rule))
     if errors:
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
@@ -143,5 +145,5 @@ def find_components(
             f"{where}: could not look up {len(errors)} component(s): "
             + "; ".join(errors[:3])
             + more
-        )
+        ).because(first)
     return tuple(lookups_)
