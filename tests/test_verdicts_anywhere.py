@@ -63,6 +63,8 @@ def test_a_bundle_replays_every_verdict_of_the_live_run_with_no_network(tmp_path
             *BOTH,
             "--snapshot",
             str(bundle),
+            "--report-html",
+            str(tmp_path / "offline.html"),
             inventory=lab.inventory_path,
             env=FAST,
             wrap=NO_NETWORK,
@@ -75,6 +77,18 @@ def test_a_bundle_replays_every_verdict_of_the_live_run_with_no_network(tmp_path
             "--snapshot",
             str(bundle),
             inventory=lab.inventory_path,
+            env=FAST,
+            wrap=NO_NETWORK,
+        )
+        # the same bundle checked with an edited inventory: its record does not answer for it
+        edited = tmp_path / "edited.yaml"
+        edited.write_text(lab.inventory_path.read_text() + "# edited on the laptop\n")
+        other = run_suite(
+            *PLUGINS,
+            *BOTH,
+            "--snapshot",
+            str(bundle),
+            inventory=edited,
             env=FAST,
             wrap=NO_NETWORK,
         )
@@ -99,6 +113,14 @@ def test_a_bundle_replays_every_verdict_of_the_live_run_with_no_network(tmp_path
     assert not any("socket guard" in r["message"] for r in offline.results)
     assert records(offline) == records(live), offline.stdout[-3000:]
     assert records(parallel_offline) == records(live)
+    # the offline report is the live report: the bundle's log findings, page and terminal
+    assert "Top log findings" in (tmp_path / "offline.html").read_text()
+    assert "top log findings" in offline.stdout
+    # another inventory: what needs the record errors naming it, the cluster is still judged
+    for r in other.results:
+        if r["check"] in ("dns.reverse", "lb.port", "mirror.release"):
+            assert r["outcome"] == "error" and "another inventory" in r["message"], r
+    assert other.outcome("nodes.names", "localhost") == "failed"
     with tarfile.open(bundle) as tar:
         names = tar.getnames()
         index = json.load(tar.extractfile("facts/index.json"))
