@@ -78,24 +78,25 @@ class Unreachable(FactError):
     before the timeout, TLS never started, a name this machine cannot resolve): never a verdict
     on the site, and its remediation is about reaching the source.
 
-    ``cause`` is what ``run.unreachable`` groups by: the network without a route
-    (``172.16.0.0/24``), else the source (``host:port``).
+    ``cause`` is what ``run.unreachable`` groups by (``group``): the network without a route
+    (``172.16.0.0/24``), a silent server (its address: every port of it), else the source
+    (``host:port``).
 
     >>> e = Unreachable("10.0.0.5:6443", "no route to the network (ENETUNREACH)",
-    ...                 network="10.0.0.0/24")
+    ...                 group="10.0.0.0/24")
     >>> str(e)
     'cannot reach 10.0.0.5:6443 from this machine: no route to the network (ENETUNREACH)'
     >>> e.cause
     {'source': '10.0.0.0/24', 'reason': 'no route to the network (ENETUNREACH)'}
     """
 
-    def __init__(self, target: str, reason: str, *, network: str = "", what: str = "") -> None:
+    def __init__(self, target: str, reason: str, *, group: str = "", what: str = "") -> None:
         self.target = target
         self.reason = reason
-        self.network = network
+        self.group = group
         Exception.__init__(self, f"{what or 'cannot reach'} {target} from this machine: {reason}")
         self.source = target
-        where = network or target
+        where = group or target
         self.remediation = (
             f"this says nothing about the site: run the suite from a machine on the site's "
             f"network (the bastion), or give this machine a route to {where} "
@@ -106,7 +107,7 @@ class Unreachable(FactError):
     @property
     def cause(self) -> dict[str, str]:
         reason = self.reason.split(";")[0].split(" (port ")[0]
-        return {"source": self.network or self.target, "reason": reason}
+        return {"source": self.group or self.target, "reason": reason}
 
 
 class NotApplicable(Exception):

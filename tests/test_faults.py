@@ -136,7 +136,9 @@ def test_port_that_drops_fails_with_the_timeout_and_does_not_hang(start_lab) -> 
     rec = run.record("lb.port", "ingress:443")
     # no answer at all: an error about reaching it from here, never a failure of the site
     assert rec["outcome"] == "error" and "no answer within 0.5s" in rec["message"], rec
-    assert rec["unreachable"]["source"] == rec["message"].split("cannot reach ")[1].split()[0]
+    # a silent server is one cause, whatever its port: grouped by its address
+    target = rec["message"].split("cannot reach ")[1].split()[0]
+    assert rec["unreachable"]["source"] == target.rsplit(":", 1)[0]
     assert (
         run.record("lb.port", "ingress:80")["outcome"] == "failed"
     )  # nothing bound there: refused

@@ -56,7 +56,7 @@ def test_every_fact_value_comes_back_equal_through_json(value) -> None:
 
 @given(st.text(max_size=30), st.text(max_size=30))
 def test_errors_come_back_with_their_class_message_and_cause(target, reason) -> None:
-    error = Unreachable(target, reason, network="10.0.0.0/24")
+    error = Unreachable(target, reason, group="10.0.0.0/24")
     back = decode(json.loads(json.dumps(encode(error))))
     assert type(back) is Unreachable and str(back) == str(error)
     assert back.cause == error.cause and back.remediation == error.remediation

@@ -17,10 +17,15 @@ import requests
 import urllib3
 
 from collectors import settings
-from collectors.errors import FactError
+from collectors.errors import FactError, Unreachable
 from collectors.parsers.selinux import SelinuxContext, parse_context, parse_stat_contexts
 from collectors.transport.hosts import Host
-from collectors.transport.reach import no_answer, unreachable
+from collectors.transport.reach import (
+    no_answer,
+    refuse_if_silent,
+    remember_silent,
+    unreachable,
+)
 
 
 def url_for(base: str, name: str) -> str:
@@ -156,10 +161,19 @@ def http_get(url: str, *, digest: bool = False, timeout: float | None = None) ->
     timeout = timeout or settings.HTTP_TIMEOUT
     total, cap = settings.HTTP_TOTAL_TIMEOUT, settings.HTTP_MAX_BYTES
     deadline = time.monotonic() + total
+    split = urlsplit(url)
+    host, port = split.hostname or "", split.port or (443 if split.scheme == "https" else 80)
+    try:
+        refuse_if_silent(host, port)
+    except Unreachable as exc:
+        return HttpAnswer(url, None, exc.reason, no_answer=exc.reason)
+    connect = min(settings.TCP_TIMEOUT, timeout)
     session = requests.Session()
     session.trust_env = False
     try:
-        with session.get(url, stream=True, timeout=timeout, allow_redirects=True) as response:
+        with session.get(
+            url, stream=True, timeout=(connect, timeout), allow_redirects=True
+        ) as response:
             sha = None
             if digest and response.status_code == 200:
                 h, size = hashlib.sha256(), 0
@@ -186,7 +200,8 @@ def http_get(url: str, *, digest: bool = False, timeout: float | None = None) ->
                 sha = h.hexdigest()
             return HttpAnswer(url, response.status_code, "", sha)
     except requests.ConnectTimeout:
-        why = f"no answer within {timeout:g}s"
+        remember_silent(host, connect)
+        why = f"no answer within {connect:g}s"
         return HttpAnswer(url, None, why, no_answer=why)
     except requests.ConnectionError as exc:
         text = str(exc)

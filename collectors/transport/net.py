@@ -40,8 +40,8 @@ def require_answer(probe: TcpProbe) -> TcpProbe:
     >>> require_answer(TcpProbe("10.0.0.5", 6443, False, "refused")).ok
     False
     """
-    if probe.no_answer:  # one cause per address: every port of a silent host shares it
-        raise unreachable(probe.host, None, f"{probe.no_answer} (port {probe.port})")
+    if probe.no_answer:
+        raise unreachable(probe.host, probe.port, probe.no_answer)
     return probe
 
 

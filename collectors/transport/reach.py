@@ -18,13 +18,16 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import socket
 import ssl
 from collections.abc import Iterator
 
-from collectors.errors import Unreachable
+from collectors import settings
+from collectors.errors import FactError, Unreachable
+from collectors.transport.deadsources import DEAD
 
 #: errno -> why no answer came, for the errors that mean "not from here".
 _NO_ANSWER = {
@@ -105,7 +108,63 @@ def unreachable(
     what: str = "",
     cls: type[Unreachable] = Unreachable,
 ) -> Unreachable:
-    """The error (of class ``cls``) for ``host:port`` that gave no answer for ``reason``."""
+    """The error (of class ``cls``) for ``host:port`` that gave no answer for ``reason``, in its
+    group: the network when there is no route, the host when it is silent (every port of a dead
+    server is one cause), else ``host:port``.
+
+    >>> unreachable("10.0.0.5", 6443, "no answer within 3s").cause["source"]
+    '10.0.0.5'
+    >>> unreachable("10.0.0.5", 6443, "host unreachable (EHOSTUNREACH)").cause["source"]
+    '10.0.0.5:6443'
+    """
     target = f"{host}:{port}" if port else host
-    network = network_of(host) if reason.startswith(tuple(NO_ROUTE)) else ""
-    return cls(target, reason, network=network, what=what)
+    if reason.startswith(tuple(NO_ROUTE)):
+        group = network_of(host)
+    elif reason.startswith("no answer"):
+        group = host
+    else:
+        group = ""
+    return cls(target, reason, group=group, what=what)
+
+
+#: Said of a server that let an earlier connect time out in this run.
+SILENT_BEFORE = "no answer earlier in this run; not asked again"
+
+
+def refuse_if_silent(
+    host: str, port: int | None, *, what: str = "", cls: type[Unreachable] = Unreachable
+) -> None:
+    """Unreachable at once when ``host`` let a connect time out earlier in this process (any
+    port, any transport: the TCP probe, HTTP, the registry, TLS share the memo)."""
+    key = f"address {host}"
+    if DEAD.is_dead(key):
+        with contextlib.suppress(FactError):
+            DEAD.check(key)  # counts the request not sent
+        raise unreachable(host, port, SILENT_BEFORE, what=what, cls=cls)
+
+
+def remember_silent(host: str, timeout: float) -> None:
+    """``host`` let a connect time out: later requests to it are refused at once."""
+    DEAD.mark(
+        f"address {host}", timeout, f"check that {host} is up and no firewall drops its ports"
+    )
+
+
+def connect(address: str, port: int, timeout: float) -> socket.socket:
+    """A TCP connection to ``address:port``: within the connect timeout (UPI_TCP_TIMEOUT, or
+    ``timeout`` if shorter), then ``timeout`` for what follows (a TLS handshake). Unreachable
+    when no answer came (remembered for the run when the connect timed out); a refusal is an
+    answer (ConnectionRefusedError)."""
+    refuse_if_silent(address, port)
+    wait = min(settings.TCP_TIMEOUT, timeout)
+    try:
+        raw = socket.create_connection((address, port), timeout=wait)
+    except TimeoutError:
+        remember_silent(address, wait)
+        raise unreachable(address, port, f"no answer within {wait:g}s") from None
+    except OSError as exc:
+        if why := no_answer(exc):
+            raise unreachable(address, port, why) from None
+        raise
+    raw.settimeout(timeout)
+    return raw

@@ -6,16 +6,15 @@ False
 
 from __future__ import annotations
 
-import socket
 import ssl
 from dataclasses import dataclass
 
 from cryptography import x509
 
 from collectors import settings
-from collectors.errors import FactError, InputError
+from collectors.errors import FactError, InputError, Unreachable
 from collectors.parsers.certs import x509_certificates
-from collectors.transport.reach import no_answer, unreachable
+from collectors.transport.reach import connect, no_answer, unreachable
 
 
 @dataclass(frozen=True)
@@ -45,12 +44,12 @@ def _peer_issuer(host: str, port: int, timeout: float) -> str:
     ctx.verify_mode = ssl.CERT_NONE
     try:
         with (
-            socket.create_connection((host, port), timeout=timeout) as raw,
+            connect(host, port, timeout) as raw,
             ctx.wrap_socket(raw, server_hostname=host) as tls,
         ):
             der = tls.getpeercert(binary_form=True)
         return x509.load_der_x509_certificate(der).issuer.rfc4514_string() if der else ""
-    except (OSError, ValueError):
+    except (OSError, ValueError, FactError):
         return ""
 
 
@@ -77,10 +76,12 @@ def verify_tls(
     ctx.check_hostname = check_hostname
     try:
         with (
-            socket.create_connection((connect_to or host, port), timeout=timeout) as raw,
+            connect(connect_to or host, port, timeout) as raw,
             ctx.wrap_socket(raw, server_hostname=host.strip("[]")),
         ):
             return TlsResult(host, port, True, True)
+    except Unreachable as exc:
+        return TlsResult(host, port, False, False, exc.reason, no_answer=exc.reason)
     except ssl.SSLCertVerificationError as exc:
         return TlsResult(
             host,
@@ -143,10 +144,12 @@ def served_chain(
     where = f"{host}:{port}"
     try:
         with (
-            socket.create_connection((connect_to or host, port), timeout=timeout) as raw,
+            connect(connect_to or host, port, timeout) as raw,
             ctx.wrap_socket(raw, server_hostname=host.strip("[]")) as tls,
         ):
             ders, how = _chain_ders(tls)
+    except Unreachable as exc:
+        raise unreachable(host, port, exc.reason) from None
     except ssl.SSLError as exc:
         raise FactError(f"{where}: TLS handshake failed: {exc.reason or exc}") from None
     except TimeoutError:

@@ -29,7 +29,12 @@ from collectors.images.registry.manifests import ManifestsMixin
 from collectors.images.registry.tags import TagsMixin
 from collectors.inventory import split_host_port
 from collectors.transport.httpbody import release
-from collectors.transport.reach import no_answer, unreachable
+from collectors.transport.reach import (
+    no_answer,
+    refuse_if_silent,
+    remember_silent,
+    unreachable,
+)
 
 
 @dataclass(frozen=True)
@@ -201,6 +206,9 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
         url = f"https://{host}{path}"
         authed = False
         attempt = 0
+        name, port = self._host_port(host)
+        refuse_if_silent(name, port, what=f"{what}: cannot reach", cls=RegistryUnreachable)
+        connect = min(settings.TCP_TIMEOUT, self.timeout)
         while True:
             hdrs = dict(headers or {})
             auth = self._auth_header(host, scope)
@@ -211,7 +219,7 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
                     method,
                     url,
                     headers=hdrs,
-                    timeout=self.timeout,
+                    timeout=(connect, self.timeout),
                     verify=self.verify,
                     stream=True,  # bodies are read by the caller, capped (ping: never read)
                     allow_redirects=True,
@@ -224,7 +232,11 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
                     f"{what}: TLS to {host} failed ({tls_reason(exc)}); verified against {trust}",
                     kind="tls",
                 ) from None
-            except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout):
+            except requests.exceptions.ConnectTimeout:
+                remember_silent(name, connect)  # a dead server: its other requests not sent
+                why = f"no answer within {connect:g}s"
+                raise self._unreachable(host, why, what) from None
+            except requests.exceptions.ReadTimeout:
                 why = f"no answer within {self.timeout:g}s"
                 raise self._unreachable(host, why, what) from None
             except requests.exceptions.ConnectionError as exc:
@@ -266,11 +278,15 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
             raise self._status_error(status, host, repository, what, attempt)
 
     @staticmethod
-    def _unreachable(host: str, why: str, what: str) -> RegistryError:
+    def _host_port(host: str) -> tuple[str, int]:
         try:
-            name, port = split_host_port(host, 443)
+            return split_host_port(host, 443)
         except ValueError:
-            name, port = host, 443
+            return host, 443
+
+    @classmethod
+    def _unreachable(cls, host: str, why: str, what: str) -> RegistryError:
+        name, port = cls._host_port(host)
         return unreachable(  # type: ignore[return-value]
             name,
             port,

@@ -25,8 +25,8 @@ class RegistryUnreachable(Unreachable, RegistryError):
     """No answer from the registry from this machine (kind ``unreachable``): an error about
     reaching it, never a verdict on the mirror."""
 
-    def __init__(self, target: str, reason: str, *, network: str = "", what: str = "") -> None:
-        Unreachable.__init__(self, target, reason, network=network, what=what)
+    def __init__(self, target: str, reason: str, *, group: str = "", what: str = "") -> None:
+        Unreachable.__init__(self, target, reason, group=group, what=what)
         self.kind = "unreachable"
         self.status = None
 
