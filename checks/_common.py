@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from collectors.cluster import samples as S
 from collectors.facts.samples import StreamFacts
+from collectors.visible import shell_word
 
 HTTPD_TYPE = "httpd_sys_content_t"
 
 
 def relabel_fix(root: str) -> str:
     """The seed's remedy for a web root whose files are not labeled for httpd."""
-    return (
-        f"semanage fcontext -a -t {HTTPD_TYPE} '{root.rstrip('/')}(/.*)?' && restorecon -Rv {root}"
-    )
+    pattern = shell_word(root.rstrip("/") + "(/.*)?")
+    return f"semanage fcontext -a -t {HTTPD_TYPE} {pattern} && restorecon -Rv {shell_word(root)}"
 
 
 # --------------------------------------------------------------------------- imagestreams
@@ -35,7 +35,10 @@ def mirror_cmds(facts: StreamFacts) -> str:
             if not t.ref.startswith(facts.mirror + "/")
             else "registry.redhat.io/" + t.ref.split("/", 1)[1]
         )
-        cmds.append(f"oc image mirror {source} {target} -a {facts.auth_file}")
+        cmds.append(
+            f"oc image mirror {shell_word(source)} {shell_word(target)} "
+            f"-a {shell_word(facts.auth_file)}"
+        )
     return "; ".join(cmds)
 
 

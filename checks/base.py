@@ -65,14 +65,17 @@ def failed(
 
 
 def as_pasted(remediation: str) -> str:
-    """A remediation with no literal backslash-n left in it (a line break instead) and no
-    trailing blanks on its lines.
+    r"""A remediation as a user pastes it: no trailing blanks on its lines. A backslash and an
+    ``n`` stay what they are (they may be part of a quoted name; the check sources write no
+    literal one, ``tests/test_terminal.py`` proves it).
 
-    >>> print(as_pasted("add under imageContentSources:\\n- mirrors: [m:5000/ocp4]  "))
+    >>> print(as_pasted("add under imageContentSources:\n- mirrors: [m:5000/ocp4]  "))
     add under imageContentSources:
     - mirrors: [m:5000/ocp4]
+    >>> print(as_pasted("oc describe node 'w\\n1'"))
+    oc describe node 'w\n1'
     """
-    return "\n".join(line.rstrip() for line in remediation.replace("\\n", "\n").split("\n"))
+    return "\n".join(line.rstrip() for line in remediation.split("\n"))
 
 
 class CheckFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]

@@ -10,6 +10,7 @@ from checks.base import Verdict, check, expect, failed, passed
 from collectors.cluster import facts as F
 from collectors.cluster.base import Obj
 from collectors.facts.cluster import gather_operator, operator_names
+from collectors.visible import shell_word
 
 #: What each operator usually waits on in a UPI site, for the remediation.
 OPERATOR_HINTS = {
@@ -56,7 +57,7 @@ def evaluate_operator(co: Obj) -> Verdict:
     return failed(
         expected="Available=True, Progressing=False, Degraded=False",
         found=", ".join(wrong),
-        remediation=f"oc describe clusteroperator {name}; {hint}",
+        remediation=f"oc describe clusteroperator {shell_word(name)}; {hint}",
     )
 
 

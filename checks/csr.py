@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.facts.csr import CsrFacts, cluster_subject, gather_csrs
+from collectors.visible import shell_word
 
 
 def evaluate_csrs(facts: CsrFacts) -> Verdict:
@@ -14,7 +15,7 @@ def evaluate_csrs(facts: CsrFacts) -> Verdict:
     """
     if not facts.pending:
         return passed(f"{facts.total} CSR(s), none pending")
-    names = " ".join(n for n, _ in facts.pending)
+    names = " ".join(shell_word(n) for n, _ in facts.pending)
     return failed(
         expected="no pending CertificateSigningRequest",
         found=f"{len(facts.pending)} pending: "

@@ -12,6 +12,7 @@ import posixpath
 from checks._common import HTTPD_TYPE, relabel_fix
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.facts.http import ServedFacts, gather_served, web_root_files
+from collectors.visible import shell_word
 
 
 def _explain_forbidden(facts: ServedFacts) -> tuple[str, str]:
@@ -20,7 +21,8 @@ def _explain_forbidden(facts: ServedFacts) -> tuple[str, str]:
     if not facts.chain:
         return (
             f"the host could not be inspected ({facts.inspect_error})",
-            f"check the mode (chmod 644 {path}), the label (restorecon -v {path}) "
+            f"check the mode (chmod 644 {shell_word(path)}), the label "
+            f"(restorecon -v {shell_word(path)}) "
             "and the nginx location for it",
         )
     *folders, target = facts.chain
@@ -29,13 +31,13 @@ def _explain_forbidden(facts: ServedFacts) -> tuple[str, str]:
         return (
             f"{path} is mode {target.mode:o} owned by {target.owner}:{target.group}, so nginx's "
             "workers (user nginx) cannot read it",
-            f"chmod 644 {path}",
+            f"chmod 644 {shell_word(path)}",
         )
     if closed:
         names = ", ".join(f"{f.path} (mode {f.mode:o})" for f in closed)
         return (
             f"nginx's workers cannot enter {names}",
-            "chmod 755 " + " ".join(f.path for f in closed),
+            "chmod 755 " + " ".join(shell_word(f.path) for f in closed),
         )
     if target.context is not None and target.context.type != HTTPD_TYPE:
         return (

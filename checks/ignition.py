@@ -26,6 +26,7 @@ from collectors.facts.ignition import (
 )
 from collectors.parsers.certs import CertInfo
 from collectors.site import Site
+from collectors.visible import shell_word
 
 
 def _stamp(when: datetime) -> str:
@@ -35,12 +36,14 @@ def _stamp(when: datetime) -> str:
 def regenerate_fix(d: Path | str | None, root: str | None) -> str:
     """How to get fresh ignition configs (the installer's certificates live 24 hours), for
     ignition.dir ``d`` and bastion.http_root ``root``."""
-    copy = f", copy the *.ign to {root} (restorecon -Rv {root})" if root else ""
+    copy = f", copy the *.ign to {root} (restorecon -Rv {shell_word(root)})" if root else ""
+    state = shell_word(f"{d}/.openshift_install_state.json")
     return (
         f"regenerate the ignition configs from a fresh copy of install-config.yaml: "
-        f"rm -f {d}/.openshift_install_state.json (a stale state file makes the installer "
+        f"rm -f {state} (a stale state file makes the installer "
         f"reuse old certificates), cp <your saved copy of install-config.yaml> "
-        f"{d}/install-config.yaml, openshift-install create ignition-configs --dir {d}{copy}, "
+        f"{shell_word(f'{d}/install-config.yaml')}, "
+        f"openshift-install create ignition-configs --dir {shell_word(d)}{copy}, "
         "and boot the nodes within 24 hours"
     )
 
@@ -125,7 +128,7 @@ def evaluate_pointer(
         return failed(
             expected=f"{path}",
             found="no such file",
-            remediation=f"openshift-install create ignition-configs --dir {folder}",
+            remediation=f"openshift-install create ignition-configs --dir {shell_word(folder)}",
         )
     key = f"ignition.config.{facts.merge_key}"
     problems: list[str] = []
@@ -160,7 +163,7 @@ def evaluate_pointer(
     if merge_wrong:
         fix = (
             f'set {key} to [{{"source": "{accepted[0]}"}}] in {path}, or regenerate it '
-            f"with openshift-install create ignition-configs --dir {folder} from an "
+            f"with openshift-install create ignition-configs --dir {shell_word(folder)} from an "
             "install-config.yaml whose metadata.name and baseDomain match the cluster; then copy "
             "it to the web root"
         )
@@ -168,11 +171,12 @@ def evaluate_pointer(
         fix = (
             f"move {', '.join(facts.unknown_keys)} out of the ignition object to the top level of "
             f"{path} (or regenerate it: openshift-install create ignition-configs --dir "
-            f"{folder}), then copy it to the web root"
+            f"{shell_word(folder)}), then copy it to the web root"
         )
     else:
         fix = (
-            f"regenerate {path} (openshift-install create ignition-configs --dir {folder}) so "
+            f"regenerate {path} (openshift-install create ignition-configs --dir "
+            f"{shell_word(folder)}) so "
             "that it embeds the installer's root CA, then copy it to the web root"
         )
     either = " or ".join(accepted)
@@ -190,9 +194,14 @@ def evaluate_pointer(
 def evaluate_served_copy(copy: ServedCopy, folder: str, root: str | None) -> Verdict:
     """The copy in the web root must be byte-identical to the one in ignition.dir."""
     target = root or "the web root"
-    fix = f"cp {folder}/{copy.name} {target}/ && chmod 644 {target}/{copy.name}" + (
-        f" && restorecon -v {target}/{copy.name}" if root else ""
-    )
+    source = shell_word(f"{folder}/{copy.name}")
+    if root:
+        placed = shell_word(f"{root}/{copy.name}")
+        fix = (
+            f"cp {source} {shell_word(f'{root}/')} && chmod 644 {placed} && restorecon -v {placed}"
+        )
+    else:
+        fix = f"cp {source} <the web root>/ && chmod 644 <the web root>/{shell_word(copy.name)}"
     if copy.served_sha256 == copy.local_sha256:
         note = (
             ""

@@ -23,6 +23,7 @@ from collectors.facts.installconfig import (
 )
 from collectors.images.imageref import parse_reference
 from collectors.install.installconfig import IPNetwork
+from collectors.visible import shell_word
 
 
 def evaluate_install_config(f: InstallConfigFacts) -> Verdict:
@@ -73,14 +74,14 @@ def evaluate_install_config(f: InstallConfigFacts) -> Verdict:
             remedies.append(
                 "add the mirror's entry to the pull secret: "
                 f"podman login --authfile pull-secret.json "
-                f"{h.host}, then put the merged JSON on one line in pullSecret"
+                f"{shell_word(h.host)}, then put the merged JSON on one line in pullSecret"
             )
         elif h.login_error:
             problems.append(f"pullSecret credentials for {h.host} do not work ({h.login_error})")
             remedies.append(
                 f"refresh the entry for {h.host} in pullSecret "
                 f"(podman login --authfile pull-secret.json "
-                f"{h.host}) and paste the new JSON"
+                f"{shell_word(h.host)}) and paste the new JSON"
             )
     if not problems:
         mirrored = sorted({m for ms in f.coverage.values() for m in ms})

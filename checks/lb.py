@@ -8,8 +8,6 @@ its server names are resolved through the site's DNS so they compare with node I
 
 from __future__ import annotations
 
-import shlex
-
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.facts.lb import (
     BackendFacts,
@@ -28,6 +26,7 @@ from collectors.inventory import Inventory, Node
 from collectors.parsers.haproxy import Section, Server
 from collectors.site import Site
 from collectors.transport.net import TcpProbe
+from collectors.visible import shell_word
 
 
 def validate_hint(cfg_path: str) -> str:
@@ -37,7 +36,7 @@ def validate_hint(cfg_path: str) -> str:
     then run "haproxy -c -f '/srv/my lb/haproxy.cfg'"
     """
     return (
-        f'then run "haproxy -c -f {shlex.quote(cfg_path)}" and reload haproxy '
+        f'then run "haproxy -c -f {shell_word(cfg_path)}" and reload haproxy '
         '("systemctl reload haproxy")'
     )
 
@@ -197,7 +196,7 @@ def evaluate_config(facts: ConfigCheck) -> Verdict:
         shown += f"; … ({len(alerts) - SHOWN_ALERTS} more)"
     fix = next(
         (
-            f.format(quoted=shlex.quote(facts.path), host=facts.host)
+            f.format(quoted=shell_word(facts.path), host=facts.host)
             for needle, f in CONFIG_FIXES
             if any(needle in a for a in alerts)
         ),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import json
 import re
 
 from cryptography import x509
@@ -41,6 +42,7 @@ from collectors.facts.samples import NAMESPACE, StreamFacts
 from collectors.images.imageref import parse_reference
 from collectors.parsers.catalogmirror import MappingEntry
 from collectors.site import Site
+from collectors.visible import shell_word, shell_word_or
 
 # --------------------------------------------------------------------------- mirror.access
 
@@ -60,10 +62,10 @@ def _access_remedy(probe: AccessProbe) -> str:
             "/etc/pki/ca-trust/source/anchors/ && update-ca-trust"
         )
     if kind in ("auth", "denied"):
-        auth = probe.auth_file or "<auth file>"
+        auth = shell_word_or(probe.auth_file, "<auth file>")
         return (
             "log in again to refresh the auth file: "
-            f"podman login --authfile {auth} {host} (and copy the same "
+            f"podman login --authfile {auth} {shell_word(host)} (and copy the same "
             "entry into the install-config pullSecret); on the registry, check the user in "
             "/opt/registry/auth/htpasswd (htpasswd -Bbn <user> <password>)"
         )
@@ -108,9 +110,9 @@ def _mirror_command(facts: ReleaseFacts, site_auth: str = "<pull-secret>") -> st
     ref = parse_reference(facts.release)
     version = facts.version or "<version>"
     return (
-        f"oc adm release mirror -a {site_auth} "
-        f"--from=quay.io/openshift-release-dev/ocp-release:{version}-x86_64 "
-        f"--to={ref.name} --to-release-image={facts.release}"
+        f"oc adm release mirror -a {shell_word_or(site_auth, '<pull-secret>')} "
+        f"{shell_word(f'--from=quay.io/openshift-release-dev/ocp-release:{version}-x86_64')} "
+        f"{shell_word(f'--to={ref.name}')} {shell_word(f'--to-release-image={facts.release}')}"
     )
 
 
@@ -223,7 +225,8 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
         )
         details += [f"line {e.line}: {e.source} -> {e.wanted}" for e in facts.missing[:50]]
         remedies.append(
-            f"oc image mirror -a {facts.auth_file} --filename={mapping} --continue-on-error "
+            f"oc image mirror -a {shell_word(facts.auth_file)} "
+            f"{shell_word(f'--filename={mapping}')} --continue-on-error "
             "--filter-by-os='.*' (images already in the mirror are skipped)"
         )
     for index in facts.indexes:
@@ -233,8 +236,9 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
                 "is not in the mirror"
             )
             remedies.append(
-                f"oc image mirror -a {facts.auth_file} <source index, e.g. "
-                f"registry.redhat.io/redhat/redhat-operator-index:v4.x> {index.source.image}"
+                f"oc image mirror -a {shell_word(facts.auth_file)} <source index, e.g. "
+                "registry.redhat.io/redhat/redhat-operator-index:v4.x> "
+                f"{shell_word(index.source.image)}"
             )
     if facts.uncovered:
         repos = ", ".join(f"{repo} ({n})" for repo, n in facts.uncovered[:10])
@@ -249,7 +253,7 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
             f"no ICSP/IDMS in the cluster maps {len(facts.uncovered)} source "
             f"repositories of the mapping to the mirror: {repos}{more}{tags}"
         )
-        files = " ".join(f"-f {facts.folder}/{f}" for f in facts.rule_files)
+        files = " ".join(f"-f {shell_word(f'{facts.folder}/{f}')}" for f in facts.rule_files)
         remedies.append(
             f"oc apply {files}"
             if files
@@ -269,7 +273,7 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
                 f"{index.source.image}"
             )
         )
-        remedies.append(f"oc apply -f {index.source.file}")
+        remedies.append(f"oc apply -f {shell_word(index.source.file)}")
     if not problems:
         cluster = (
             f"; {facts.cluster_note}"
@@ -357,7 +361,8 @@ def evaluate_certificate(f: CertificateFacts) -> Verdict:
             + f"; read {f.chain.how}, {len(f.chain.certificates)} certificate(s)"
         )
         remedies.append(
-            f"serve the whole chain: cat domain.crt intermediate.crt > {certs}/domain.crt "
+            "serve the whole chain: cat domain.crt intermediate.crt > "
+            f"{shell_word(f'{certs}/domain.crt')} "
             "(leaf first) and restart the registry (podman restart mirror-registry); or point "
             "mirror.ca_file at the CA that issued it"
         )
@@ -366,8 +371,10 @@ def evaluate_certificate(f: CertificateFacts) -> Verdict:
         problems.append(f"the leaf ({_san_text(leaf)}) does not name {f.host}")
         remedies.append(
             f"reissue the certificate with the name: openssl req -newkey rsa:4096 -nodes -sha256 "
-            f"-keyout {certs}/domain.key -x509 -days 365 -out {certs}/domain.crt "
-            f'-addext "subjectAltName = {kind}:{f.host}" (then restart the registry and '
+            f"-keyout {shell_word(f'{certs}/domain.key')} -x509 -days 365 "
+            f"-out {shell_word(f'{certs}/domain.crt')} "
+            f"-addext {shell_word(f'subjectAltName = {kind}:{f.host}')} "
+            "(then restart the registry and "
             "redistribute the CA)"
         )
     not_after = leaf.not_valid_after_utc
@@ -400,6 +407,11 @@ def evaluate_certificate(f: CertificateFacts) -> Verdict:
     )
 
 
+def _json(value: object) -> str:
+    """Compact JSON, as a patch is written on one line."""
+    return json.dumps(value, separators=(",", ":"))
+
+
 def _is_ip(text: str) -> bool:
     try:
         ipaddress.ip_address(text.strip("[]"))
@@ -417,12 +429,13 @@ def evaluate_cluster_trust(f: ClusterTrustFacts, ca_file: str = "domain.crt") ->
     key = f.wanted_keys[0]
     cm = f.configmap or "registry-config"
     create = (
-        f"oc create configmap {cm} -n {TRUST_NAMESPACE} --from-file={key}={ca_file} "
+        f"oc create configmap {shell_word(cm)} -n {TRUST_NAMESPACE} "
+        f"{shell_word(f'--from-file={key}={ca_file}')} "
         "--dry-run=client -o yaml | oc apply -f -"
     )
     patch = (
         "oc patch image.config.openshift.io/cluster --type=merge "
-        f"""-p '{{"spec":{{"additionalTrustedCA":{{"name":"{cm}"}}}}}}'"""
+        f"-p {shell_word(_json({'spec': {'additionalTrustedCA': {'name': cm}}}))}"
     )
     expected = (
         f"image.config.openshift.io/cluster spec.additionalTrustedCA naming a ConfigMap in "

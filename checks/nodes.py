@@ -10,6 +10,7 @@ from collectors.cluster.base import Obj
 from collectors.facts.nodes import gather_node, node_names
 from collectors.inventory import Inventory
 from collectors.site import Site
+from collectors.visible import shell_word, shell_word_or
 
 
 def evaluate_ready(node: Obj, inv: Inventory | None = None) -> Verdict:
@@ -22,9 +23,10 @@ def evaluate_ready(node: Obj, inv: Inventory | None = None) -> Verdict:
     name, ip = F.name_of(node), F.internal_ip(node) or "<node ip>"
     known = inv.node_by_name(name) if inv else None
     if known is not None and known.ssh is not None:
-        login = f"ssh -p {known.ssh.port} {known.ssh.user}@{known.ssh.host}"
+        login = f"ssh -p {known.ssh.port} {shell_word(f'{known.ssh.user}@{known.ssh.host}')}"
     else:
-        login = f"ssh {inv.ssh.user if inv else 'core'}@{ip}"
+        user = inv.ssh.user if inv else "core"
+        login = f"ssh {shell_word(f'{user}@{ip}')}"
     why = (
         ": ".join(x for x in (cond.get("reason"), cond.get("message")) if x) or "no Ready condition"
     )
@@ -32,7 +34,8 @@ def evaluate_ready(node: Obj, inv: Inventory | None = None) -> Verdict:
         expected="Ready=True",
         found=f"Ready={status} ({why})",
         remediation=(
-            f"oc describe node {name}; approve its CSRs if any are pending (oc get csr), and "
+            f"oc describe node {shell_word(name)}; approve its CSRs if any are pending "
+            "(oc get csr), and "
             f"read the kubelet on the node: {login} journalctl -u kubelet -u crio --since -1h"
         ),
     )
@@ -56,8 +59,9 @@ def evaluate_name(node: Obj, inv: Inventory) -> Verdict:
             f"{by_ip.fqdn if by_ip else 'after its PTR record'}",
             found=f'"{name}": reverse DNS for {ip}{who} gave no name when the node booted',
             remediation=f"{ptr_fix}; then reinstall the node, or on it run "
-            f"hostnamectl set-hostname {by_ip.fqdn if by_ip else '<fqdn>'} and reboot, "
-            f"approve its new CSRs (oc get csr) and remove the stale entry: oc delete node {name}",
+            f"hostnamectl set-hostname {shell_word_or(by_ip and by_ip.fqdn, '<fqdn>')} and reboot, "
+            "approve its new CSRs (oc get csr) and remove the stale entry: "
+            f"oc delete node {shell_word(name)}",
         )
     known = inv.node_by_name(name)
     if known is None:
@@ -65,7 +69,8 @@ def evaluate_name(node: Obj, inv: Inventory) -> Verdict:
             expected="a node named after an inventory node (FQDN from its PTR record)",
             found=f'"{name}" at {ip or "?"}'
             + (f", which the inventory calls {by_ip.fqdn}" if by_ip else ", not in the inventory"),
-            remediation=f"check reverse DNS: dig -x {ip or '<ip>'} +short must print the "
+            remediation="check reverse DNS: "
+            f"dig -x {shell_word_or(ip, '<ip>')} +short must print the "
             f"inventory FQDN; {ptr_fix}" + ("" if by_ip else "; or add the node to the inventory"),
         )
     if ip and known.ip != ip:
@@ -73,7 +78,7 @@ def evaluate_name(node: Obj, inv: Inventory) -> Verdict:
             expected=f"{name} at its inventory address {known.ip}",
             found=f"InternalIP {ip}",
             remediation="fix the A/PTR records or the inventory: "
-            f"dig +short {known.fqdn}; dig -x {ip} +short",
+            f"dig +short {shell_word(known.fqdn)}; dig -x {shell_word(ip)} +short",
         )
     return passed(f"inventory {known.role} {known.name}")
 

@@ -11,6 +11,7 @@ from checks.base import Verdict, check, expect, failed, passed
 from collectors.cluster import facts as F
 from collectors.cluster.base import Obj
 from collectors.facts.operatorhub import CatalogFacts, gather_operatorhub, operatorhub_subjects
+from collectors.visible import shell_word
 
 
 def evaluate_operatorhub(hub: Obj) -> Verdict:
@@ -65,7 +66,8 @@ def evaluate_catalog(facts: CatalogFacts) -> Verdict:
         expected=f"a Running, ready pod serving CatalogSource {ns}/{name}",
         found=found,
         remediation=(
-            f"oc -n {ns} describe pod -l olm.catalogSource={name}; the index image {image} must "
+            f"oc -n {shell_word(ns)} describe pod -l {shell_word(f'olm.catalogSource={name}')}; "
+            f"the index image {image} must "
             "be in the mirror (oc adm catalog mirror) and the image registry Managed with "
             "storage (imageregistry.storage); a large index can CrashLoop (OOM) for about 30 "
             "minutes before it serves"

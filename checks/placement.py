@@ -20,6 +20,7 @@ from collectors.facts.placement import (
     infra_pod_subjects,
     router_subjects,
 )
+from collectors.visible import shell_word
 
 INFRA_LABEL = "node-role.kubernetes.io/infra"
 
@@ -57,13 +58,13 @@ def placement_remedy(component: str, key: str, taints: list[dict[str, str]]) -> 
         )
         return (
             "oc patch ingresscontroller/default -n openshift-ingress-operator --type=merge "
-            f"-p '{patch}'"
+            f"-p {shell_word(patch)}"
         )
     if key == "registry":
         patch = _compact({"spec": {"nodeSelector": {INFRA_LABEL: ""}, "tolerations": tol_list}})
         return (
             "oc patch configs.imageregistry.operator.openshift.io/cluster --type=merge "
-            f"-p '{patch}'"
+            f"-p {shell_word(patch)}"
         )
     if key in ("logStore", "visualization"):
         where = "spec.logStore.elasticsearch" if key == "logStore" else "spec.visualization.kibana"
@@ -108,19 +109,22 @@ def evaluate_pod_placement(facts: PodPlacement) -> Verdict:
 def evaluate_infra_taints(subject: str, node: Obj | None) -> Verdict:
     """An infra node carries a NoSchedule taint (the seed: infra=reserved:NoSchedule and
     :NoExecute)."""
-    taint_cmd = f"oc adm taint node {subject} infra=reserved:NoSchedule infra=reserved:NoExecute"
+    taint_cmd = (
+        f"oc adm taint node {shell_word(subject)} "
+        "infra=reserved:NoSchedule infra=reserved:NoExecute"
+    )
     if node is None:
         return failed(
             expected=f"a node {subject} labelled infra",
             found="no such node in the cluster",
             remediation="join it (approve its CSRs: oc get csr), then "
-            f"oc label node {subject} {INFRA_LABEL}= and {taint_cmd}",
+            f"oc label node {shell_word(subject)} {INFRA_LABEL}= and {taint_cmd}",
         )
     if not F.is_infra(node):
         return failed(
             expected=f"{subject} labelled {INFRA_LABEL} and tainted",
             found=f"roles {','.join(F.roles(node)) or 'none'}",
-            remediation=f"oc label node {subject} {INFRA_LABEL}=; {taint_cmd}",
+            remediation=f"oc label node {shell_word(subject)} {INFRA_LABEL}=; {taint_cmd}",
         )
     no_schedule = [t for t in F.taints(node) if t.get("effect") == "NoSchedule"]
     if no_schedule:
@@ -143,7 +147,8 @@ def evaluate_router(facts: RouterFacts) -> Verdict:
         return failed(
             expected=f"router {facts.pod} on a node with an InternalIP",
             found=f"node {facts.node or '(none: not scheduled)'} unknown",
-            remediation=f"oc -n openshift-ingress describe pod {facts.pod.split('/', 1)[1]}",
+            remediation="oc -n openshift-ingress describe pod "
+            + shell_word(facts.pod.split("/", 1)[-1]),
         )
     lacking = []
     for port, backends in facts.backends.items():

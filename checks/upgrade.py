@@ -21,6 +21,7 @@ from collectors.facts.upgrade import (
     upgrade_subjects,
 )
 from collectors.images.release import version_key
+from collectors.visible import shell_word
 
 PAUSED = "cluster.x-k8s.io/paused"
 
@@ -35,7 +36,7 @@ def evaluate_upgrade(kind: str, obj: Obj, selected: Selection | None = None) -> 
                 expected=f"MachineConfigPool {name} not paused "
                 "(its nodes would be skipped by the update)",
                 found="spec.paused: true",
-                remediation=f"oc patch mcp/{name} --type merge "
+                remediation=f"oc patch {shell_word(f'mcp/{name}')} --type merge "
                 '--patch \'{"spec":{"paused":false}}\'',
             )
         return passed("not paused")
@@ -45,15 +46,16 @@ def evaluate_upgrade(kind: str, obj: Obj, selected: Selection | None = None) -> 
     if PAUSED in F.annotations(obj):
         return passed(
             f"annotated {PAUSED} (remove it after the update: "
-            f"oc -n {ns} annotate mhc {name} {PAUSED}-)"
+            f"oc -n {shell_word(ns)} annotate mhc {shell_word(name)} {PAUSED}-)"
         )
     basis = f" ({selected.basis})" if selected is not None else ""
     return failed(
         expected=f"MachineHealthCheck {name} paused before a disconnected update "
         "(nodes reboot during it)",
         found=f"no {PAUSED} annotation{basis}",
-        remediation=f'oc -n {ns} annotate mhc {name} {PAUSED}=""  '
-        f"(and after the update: oc -n {ns} annotate mhc {name} {PAUSED}-)",
+        remediation=f'oc -n {shell_word(ns)} annotate mhc {shell_word(name)} {PAUSED}=""  '
+        f"(and after the update: oc -n {shell_word(ns)} annotate mhc {shell_word(name)} "
+        f"{PAUSED}-)",
     )
 
 
@@ -90,9 +92,10 @@ def release_mirror_command(facts: TargetFacts) -> str:
     """
     tag = f"{facts.version or '<version>'}-x86_64"
     return (
-        f"oc adm release mirror -a {facts.auth_file} "
-        f"--from=quay.io/openshift-release-dev/ocp-release@{facts.digest} "
-        f"--to={facts.mirror_repository} --to-release-image={facts.mirror_repository}:{tag} "
+        f"oc adm release mirror -a {shell_word(facts.auth_file)} "
+        f"{shell_word(f'--from=quay.io/openshift-release-dev/ocp-release@{facts.digest}')} "
+        f"{shell_word(f'--to={facts.mirror_repository}')} "
+        f"{shell_word(f'--to-release-image={facts.mirror_repository}:{tag}')} "
         "--release-image-signature-to-dir=./release-signatures"
     )
 
@@ -113,7 +116,7 @@ def icsp_command(sources: tuple[str, ...], mirror_repository: str) -> str:
             ]
         },
     }
-    return f"oc apply -f - <<< '{json.dumps(icsp)}'"
+    return f"oc apply -f - <<< {shell_word(json.dumps(icsp))}"
 
 
 def target_blockers(facts: TargetFacts) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -38,9 +38,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from collectors.visible import visible
 from reports.results import OUTCOMES, natural_key
 from reports.runinfo import run_lines
-from reports.visible import visible
 
 NO_SUBJECT = "-"  # checks.base.NO_SUBJECT, repeated so this module imports nothing of the suite
 #: Subjects that name the whole site; they never tie checks together into one matrix.

@@ -29,13 +29,13 @@ from checks.base import LAST_VERDICT, NO_SUBJECT, CheckFailed, spec_of
 from collectors.errors import FactError
 from collectors.transport.deadsources import DEAD
 from collectors.triage.redact import redact_text
+from collectors.visible import visible
 from reports import logredact, unreachable
 from reports.html_report import render_html
 from reports.records import record_of
 from reports.results import Results, write_json_atomically, write_text_atomically
 from reports.runinfo import junit_properties, run_object, tool_version
 from reports.terminal import failure_summary, summary_table
-from reports.visible import visible
 
 RESULTS_KEY = pytest.StashKey[Results]()
 #: Extra report data other plugins may fill during the run (see the module doc).

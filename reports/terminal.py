@@ -41,13 +41,12 @@ def failure_summary(records: list[dict[str, Any]]) -> list[str]:
 
 
 def paste_lines(remediation: str, label: str = "  remediation: ") -> list[str]:
-    """A remediation as a user pastes it: a literal ``\\n`` someone left in a string becomes a
-    line break, and every line after the first is indented under the first.
+    """A remediation as a user pastes it: every line after the first indented under the first.
 
     >>> paste_lines("add to install-config.yaml:\\n- mirrors: [m:5000/ocp4]")
     ['  remediation: add to install-config.yaml:', '               - mirrors: [m:5000/ocp4]']
     """
-    parts = remediation.replace("\\n", "\n").split("\n")
+    parts = remediation.split("\n")
     pad = " " * len(label)
     return [label + parts[0], *(pad + p for p in parts[1:])]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from reports.visible import visible
+from collectors.visible import visible
 
 
 def remediation(source: str) -> str:

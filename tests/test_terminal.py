@@ -72,12 +72,14 @@ def test_fit_stays_within_width_and_counts_what_it_cut(subjects: list[str], widt
 
 
 def test_remediations_print_as_pasted() -> None:
-    """No literal backslash-n reaches the terminal; continuation lines sit under the first."""
+    """Continuation lines sit under the first; a backslash-n in a name stays two characters."""
     from checks.base import failed
     from reports.terminal import failure_summary
 
-    v = failed(expected="x", found="y", remediation="add:\\n- {mirrors: [m:5000/o], source: q}")
+    v = failed(expected="x", found="y", remediation="add:\n- {mirrors: [m:5000/o], source: q}  ")
     assert v.remediation == "add:\n- {mirrors: [m:5000/o], source: q}"
+    named = failed(expected="x", found="y", remediation="oc describe node 'w\\n1'")
+    assert named.remediation == "oc describe node 'w\\n1'"
     lines = failure_summary(
         [
             {

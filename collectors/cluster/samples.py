@@ -19,8 +19,11 @@ cluster-samples-operator).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
+
+from collectors.visible import shell_word
 
 MANAGED_LABEL = "samples.operator.openshift.io/managed"
 ERROR_LABEL = "samples.openshift.io/imagestream-error"
@@ -140,18 +143,23 @@ def import_failures(
     return out
 
 
+def _compact(value: object) -> str:
+    """JSON on one line without blanks, as a patch is pasted."""
+    return json.dumps(value, separators=(",", ":"))
+
+
 def skip_patch(skipped: tuple[str, ...] | list[str], add: str) -> str:
     """The ``oc patch`` that adds ``add`` to skippedImagestreams (keeping the others)."""
     names = list(dict.fromkeys([*skipped, add]))
-    items = ",".join(f'"{n}"' for n in names)
+    patch = _compact({"spec": {"skippedImagestreams": names}})
     return (
         "oc patch configs.samples.operator.openshift.io/cluster --type merge "
-        f'--patch \'{{"spec":{{"skippedImagestreams":[{items}]}}}}\''
+        f"--patch {shell_word(patch)}"
     )
 
 
 def registry_patch(mirror: str) -> str:
     return (
         "oc patch configs.samples.operator.openshift.io/cluster --type merge "
-        f'--patch \'{{"spec":{{"samplesRegistry":"{mirror}"}}}}\''
+        f"--patch {shell_word(_compact({'spec': {'samplesRegistry': mirror}}))}"
     )

@@ -47,7 +47,7 @@ def test_leaf_without_san_fails_with_the_openssl_addext_fix() -> None:
     _, bare = make_server_cert(ROOT_KEY, ROOT, "10.0.0.105", [HOST], san=False)
     v = evaluate_certificate(cert_facts(bare, ROOT))
     assert not v.ok and f"the leaf (no subjectAltName) does not name {HOST}" in v.message
-    assert f'-addext "subjectAltName = DNS:{HOST}"' in v.remediation
+    assert f"-addext 'subjectAltName = DNS:{HOST}'" in v.remediation
 
 
 def test_leaf_expiring_within_min_valid_days_fails() -> None:
