@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from collectors.errors import NotApplicable
+from collectors.visible import visible, visible_line
 
 __all__ = ["NotApplicable"]  # re-exported: check modules raise it from here
 
@@ -82,11 +83,11 @@ class CheckFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]
     """Raised by :func:`expect` for a failing verdict; the report plugin reads the verdict."""
 
     def __init__(self, verdict: Verdict) -> None:
-        text = verdict.message
+        text = visible_line(verdict.message)  # one line each: no input can forge another
         if verdict.details:
-            text += "\n" + "\n".join(f"  - {d}" for d in verdict.details)
+            text += "\n" + "\n".join(f"  - {visible_line(d)}" for d in verdict.details)
         if verdict.remediation:
-            text += f"\nremediation: {verdict.remediation}"
+            text += f"\nremediation: {visible(verdict.remediation)}"
         super().__init__(msg=text, pytrace=False)
         self.verdict = verdict
 

@@ -21,6 +21,7 @@ from collectors.site import Site
 from collectors.transport.ssh import SshPool
 from collectors.triage.bundle import write_bundle
 from collectors.triage.cluster_dump import cluster_collector
+from collectors.visible import visible
 
 #: The largest zone file or haproxy.cfg draft-inventory reads.
 DRAFT_MAX_BYTES = 64 * 1024 * 1024
@@ -98,14 +99,14 @@ def draft_main(argv: list[str]) -> int:
             ca_file=ca_file,
         ).text()
     except (InputError, OSError) as exc:
-        print(f"draft-inventory: {exc}", file=sys.stderr)
+        print(f"draft-inventory: {visible(exc)}", file=sys.stderr)
         return 2
     if args.output:
         Path(args.output).write_text(draft)
         try:
             load_inventory(args.output)
         except InventoryError as exc:  # a bug in the draft: say so, keep the file to look at
-            print(f"draft-inventory: the draft does not load:\n{exc}", file=sys.stderr)
+            print(f"draft-inventory: the draft does not load:\n{visible(exc)}", file=sys.stderr)
             return 1
     else:
         sys.stdout.write(draft)
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         inv = load_inventory(args.inventory)
     except InventoryError as exc:
-        print(f"bad inventory:\n{exc}", file=sys.stderr)
+        print(f"bad inventory:\n{visible(exc)}", file=sys.stderr)
         return 2
     pool = SshPool()
     site = Site(inv, ssh=pool.host)
@@ -150,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     def progress(msg: str) -> None:
         if not args.quiet:
             with lock:
-                sys.stderr.write(f"collect {msg}\n")
+                sys.stderr.write(f"collect {visible(msg)}\n")
                 sys.stderr.flush()
 
     facts, problem = (None, "") if args.no_facts else _facts(args, inv, progress)

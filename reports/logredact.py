@@ -1,6 +1,7 @@
 """Log records through the redaction rules as they are made, so nothing a collector or a library
 logs (``--log-cli-level=DEBUG`` on the terminal, ``--log-file``, the captured-log sections) can
-show a secret: the message is formatted and redacted once, at the record, for every handler.
+show a secret or a raw escape sequence: the message is formatted, redacted and made visible
+(``collectors.visible``) once, at the record, for every handler.
 
 >>> import logging
 >>> restore = install()
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from collectors.triage.redact import redact_text
+from collectors.visible import visible
 
 
 def install() -> Callable[[], None]:
@@ -31,10 +33,10 @@ def install() -> Callable[[], None]:
             message = record.getMessage()
         except Exception:  # a bad format string: logging reports it later, unredacted args
             message = str(record.msg)  # dropped, never shown
-        record.msg, record.args = redact_text(message), None
+        record.msg, record.args = visible(redact_text(message)), None
         if record.exc_info and record.exc_info[1] is not None:
             text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
-            record.exc_text = redact_text(text)
+            record.exc_text = visible(redact_text(text))
         return record
 
     logging.setLogRecordFactory(factory)

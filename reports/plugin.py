@@ -29,8 +29,8 @@ from checks.base import LAST_VERDICT, NO_SUBJECT, CheckFailed, spec_of
 from collectors.errors import FactError
 from collectors.transport.deadsources import DEAD
 from collectors.triage.redact import redact_text
-from collectors.visible import visible
-from reports import logredact, unreachable
+from collectors.visible import visible, visible_line
+from reports import logredact, terminal_guard, unreachable
 from reports.html_report import render_html
 from reports.records import record_of
 from reports.results import Results, write_json_atomically, write_text_atomically
@@ -106,6 +106,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STARTED_KEY] = (datetime.now(UTC), time.monotonic())
     if not hasattr(config, "workerinput"):  # xdist workers forward their reports instead
         config.pluginmanager.register(ResultCollector(config, results), "upi-results")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Everything written to the terminal from here on passes one sanitizer (header, test ids,
+    failure texts, the summary): :mod:`reports.terminal_guard`."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        terminal_guard.guard(reporter._tw)
 
 
 def extras_of(config: pytest.Config) -> dict[str, Any]:
@@ -296,20 +305,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         skip_reason=skip_reason,
     )
     if outcome == "error" and isinstance(exc, FactError):
-        report.longrepr = f"{spec.id} [{subject}]: {exc}"
+        report.longrepr = f"{spec.id} [{visible_line(subject)}]: {visible(exc)}"
     _redact_report(report)
     return report
 
 
 def _redact_report(report: pytest.TestReport) -> None:
-    """What pytest prints and writes (terminal, JUnit) through the redaction rules: the failure
-    text and captured output, replaced only where a rule matched."""
-    if report.longrepr is not None and not report.skipped:
-        text = str(report.longrepr)
-        clean = redact_text(text)
+    """What pytest prints and writes (terminal, JUnit) through the redaction rules and made
+    visible (:mod:`collectors.visible`): the failure text, a skip's reason and captured output,
+    replaced only where a rule matched or a control character was shown."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
+        report.longrepr = (longrepr[0], longrepr[1], visible_line(redact_text(str(longrepr[2]))))
+    elif longrepr is not None:
+        text = str(longrepr)
+        clean = visible(redact_text(text))
         if clean != text:
             report.longrepr = clean
-    report.sections = [(name, redact_text(body)) for name, body in report.sections]
+    report.sections = [(name, visible(redact_text(body))) for name, body in report.sections]
 
 
 class ResultCollector:
@@ -377,7 +390,7 @@ class ResultCollector:
             terminalreporter.write_sep("=", "sources that did not answer (each waited for once)")
             for d in dead:
                 terminalreporter.write_line(
-                    f"{d['source']}: no answer within {d['timeout_s']:g} s; "
+                    f"{visible_line(d['source'])}: no answer within {d['timeout_s']:g} s; "
                     f"{d['refused']} later requests not sent"
                 )
         s = data["summary"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from collectors.visible import visible, visible_line
 from reports.results import natural_key
 
 
@@ -32,7 +33,8 @@ def failure_summary(records: list[dict[str, Any]]) -> list[str]:
         remedies: list[str] = []
         for rec in recs:
             label = "ERROR " if rec["outcome"] == "error" else ""
-            lines.append(f"  {rec['subject']}: {label}{rec['message']}")
+            subject, message = visible_line(rec["subject"]), visible_line(rec["message"])
+            lines.append(f"  {subject}: {label}{message}")
             if rec.get("remediation") and rec["remediation"] not in remedies:
                 remedies.append(rec["remediation"])
         for r in remedies:
@@ -46,7 +48,7 @@ def paste_lines(remediation: str, label: str = "  remediation: ") -> list[str]:
     >>> paste_lines("add to install-config.yaml:\\n- mirrors: [m:5000/ocp4]")
     ['  remediation: add to install-config.yaml:', '               - mirrors: [m:5000/ocp4]']
     """
-    parts = remediation.split("\n")
+    parts = visible(remediation).split("\n")
     pad = " " * len(label)
     return [label + parts[0], *(pad + p for p in parts[1:])]
 
@@ -77,7 +79,7 @@ def summary_rows(records: list[dict[str, Any]], *, only_bad: bool = False) -> li
         )
         row[rec["outcome"]] += 1
         if rec["outcome"] in ("failed", "error"):
-            row["failing"].append(rec["subject"])
+            row["failing"].append(visible_line(rec["subject"]))
     out = [rows[c] for c in sorted(rows)]
     for row in out:
         row["failing"].sort(key=natural_key)
