@@ -49,6 +49,11 @@ HTTP_BACKOFF = _seconds("UPI_HTTP_BACKOFF", 0.25)
 SNAPSHOT_MAX_MEMBER_BYTES = int(_seconds("UPI_SNAPSHOT_MAX_MEMBER_BYTES", 256 * 1024 * 1024))
 SNAPSHOT_MAX_TOTAL_BYTES = int(_seconds("UPI_SNAPSHOT_MAX_TOTAL_BYTES", 768 * 1024 * 1024))
 SNAPSHOT_TIMEOUT = _seconds("UPI_SNAPSHOT_TIMEOUT", 300.0)
+#: ``python -m reports merge`` over a bundle: the most members and uncompressed bytes scanned
+#: for its ``results/report.json`` (a tar of a million empty members is refused at the cap, in
+#: flat memory, instead of costing minutes and a member list).
+MERGE_MAX_MEMBERS = int(_seconds("UPI_MERGE_MAX_MEMBERS", 100_000))
+MERGE_MAX_ARCHIVE_BYTES = int(_seconds("UPI_MERGE_MAX_ARCHIVE_BYTES", 2 * 1024**3))
 #: Triage collection: a whole host, and the most kept of one source (the last bytes / entries).
 COLLECT_HOST_TIMEOUT = _seconds("UPI_COLLECT_HOST_TIMEOUT", 300.0)
 COLLECT_MAX_BYTES = int(_seconds("UPI_COLLECT_MAX_BYTES", 64 * 1024 * 1024))

@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         except MergeInputError as exc:
             unreadable.append(str(exc))
             print(f"skipped: {exc}", file=sys.stderr)
+        except Exception as exc:  # noqa: BLE001 - one report never takes the fleet page down
+            unreadable.append(f"{path}: {type(exc).__name__}: {exc} (a bug: please report it)")
+            print(f"skipped: {unreadable[-1]}", file=sys.stderr)
     fleet = merge_reports(loaded, unreadable)
     outputs = [
         (args.html, lambda: render_fleet_html(fleet)),
@@ -60,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{len(loaded)} sites merged: {s['passed']} passed, {s['failed']} failed, "
         f"{s['error']} error, {s['skipped']} skipped"
-        + (f"; {len(unreadable)} reports could not be read" if unreadable else "")
+        + (f"; {len(unreadable)} reports skipped (could not be read)" if unreadable else "")
     )
     return 1 if unreadable else 0
 

@@ -5,9 +5,12 @@ Each input is a result JSON (``--report-json``) or a triage bundle holding
 and counts in each cell), then each site's failures and errors with their fixes. ``--json`` and
 ``--junit`` write the merge as JSON (records gain ``site``) and JUnit (one testsuite per site).
 
-An input that cannot be read is named on stderr and on the page; the others are still merged.
-Exit status: 0 when every input was merged, 1 when one could not be read, 2 on bad usage or an
-unwritable output.
+Each report is checked against :mod:`reports.report_schema` (types, depth, sizes) before it is
+merged, and a bundle is scanned member by member within UPI_MERGE_MAX_MEMBERS and
+UPI_MERGE_MAX_ARCHIVE_BYTES. An input that cannot be read or is not a result JSON is named (its
+file, the member of a bundle, the field at fault) on stderr and on the page, and skipped; the
+others are still merged. Exit status: 0 when every input was merged, 1 when one was skipped, 2
+on bad usage or an unwritable output.
 
 >>> a = {"summary": {}, "run": {"cluster": "ocp45.example.com"}, "results": [
 ...     {"check": "dns.api", "subject": "api", "outcome": "failed", "message": "m",
@@ -19,16 +22,17 @@ unwritable output.
 
 from __future__ import annotations
 
-import json
 import re
 import tarfile
 import xml.etree.ElementTree as ET
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from collectors import settings
+from reports import report_schema
 from reports.html_report import CSS, GLYPH, esc, format_duration
 from reports.results import OUTCOMES, natural_key
 from reports.runinfo import run_lines
@@ -63,32 +67,70 @@ class SiteReport:
     name: str = field(default="")
 
 
-def _report_from_bundle(path: Path, limit: int) -> bytes:
+def _scan_limits() -> tuple[int, int]:
+    """(members, uncompressed bytes) a bundle is scanned for its report, read at call time."""
+    return settings.MERGE_MAX_MEMBERS, settings.MERGE_MAX_ARCHIVE_BYTES
+
+
+def _is_report(name: str) -> bool:
+    """Whether a member is the bundle's result JSON (at the top or one folder down).
+
+    >>> _is_report("bundle/results/report.json"), _is_report("a/b/results/report.json")
+    (True, False)
+    """
+    parts = Path(name).parts
+    return parts[-2:] == tuple(BUNDLE_REPORT.split("/")) and len(parts) <= 3
+
+
+def _report_from_bundle(path: Path, limit: int) -> tuple[str, bytes]:
+    """(member name, bytes) of the bundle's report. Members are read one at a time with
+    ``next()`` and forgotten (no member list is built); the scan stops at
+    UPI_MERGE_MAX_MEMBERS members or UPI_MERGE_MAX_ARCHIVE_BYTES uncompressed bytes."""
+    max_members, max_bytes = _scan_limits()
+    seen = 0
     try:
         with tarfile.open(path, "r:gz") as tar:
-            for member in tar:
-                parts = Path(member.name).parts
-                if parts[-2:] != tuple(BUNDLE_REPORT.split("/")) or len(parts) > 3:
-                    continue
-                if not member.isfile():
-                    raise MergeInputError(f"{path}: {member.name} is not a regular file")
-                if member.size > limit:
+            while (member := tar.next()) is not None:
+                tar.members.clear()  # a stream of a million members stays small
+                seen += 1
+                if _is_report(member.name):
+                    return member.name, _member_bytes(tar, member, path, limit)
+                if seen >= max_members:
                     raise MergeInputError(
-                        f"{path}: {member.name} is {member.size} bytes, over the cap of {limit}"
-                        " (UPI_SNAPSHOT_MAX_MEMBER_BYTES)"
+                        f"{path}: no {BUNDLE_REPORT} in its first {seen} members; not read "
+                        "further (set UPI_MERGE_MAX_MEMBERS to raise the cap)"
                     )
-                handle = tar.extractfile(member)
-                assert handle is not None
-                return handle.read(limit + 1)
-    except (OSError, tarfile.TarError, EOFError) as exc:
+                if tar.offset > max_bytes:
+                    raise MergeInputError(
+                        f"{path}: no {BUNDLE_REPORT} in its first {max_bytes} bytes "
+                        f"({seen} members); not read further (set UPI_MERGE_MAX_ARCHIVE_BYTES "
+                        "to raise the cap)"
+                    )
+    except (OSError, tarfile.TarError, EOFError, zlib.error) as exc:
         raise MergeInputError(f"{path}: not a readable .tar.gz bundle: {exc}") from None
     raise MergeInputError(
         f"{path}: the bundle holds no {BUNDLE_REPORT} (was it written by a run with --bundle?)"
     )
 
 
+def _member_bytes(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path, limit: int) -> bytes:
+    """The report member's bytes, at most ``limit + 1``; a link or an oversized one refused."""
+    where = f"{path} (member {member.name})"
+    if not member.isfile():
+        raise MergeInputError(f"{path}: {member.name} is not a regular file")
+    if member.size > limit:
+        raise MergeInputError(
+            f"{where}: {member.size} bytes, over the cap of {limit} (UPI_SNAPSHOT_MAX_MEMBER_BYTES)"
+        )
+    handle = tar.extractfile(member)
+    assert handle is not None
+    return handle.read(limit + 1)
+
+
 def load_report(path: str | Path, limit: int | None = None) -> SiteReport:
-    """A result JSON or a bundle's ``results/report.json``; MergeInputError names what is wrong.
+    """A result JSON or a bundle's ``results/report.json``, checked against
+    :mod:`reports.report_schema`; MergeInputError names the file (and the member of a bundle)
+    and what is wrong.
 
     >>> load_report("/nonexistent.json")
     Traceback (most recent call last):
@@ -97,8 +139,10 @@ def load_report(path: str | Path, limit: int | None = None) -> SiteReport:
     """
     limit = limit if limit is not None else settings.SNAPSHOT_MAX_MEMBER_BYTES
     path = Path(path)
+    where = str(path)
     if path.name.endswith((".tar.gz", ".tgz")):
-        raw = _report_from_bundle(path, limit)
+        member, raw = _report_from_bundle(path, limit)
+        where = f"{path} (member {member})"
     else:
         try:
             with open(path, "rb") as handle:
@@ -106,18 +150,12 @@ def load_report(path: str | Path, limit: int | None = None) -> SiteReport:
         except OSError as exc:
             raise MergeInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if len(raw) > limit:
-        raise MergeInputError(f"{path}: over the cap of {limit} bytes")
+        raise MergeInputError(f"{where}: over the cap of {limit} bytes")
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MergeInputError(f"{path}: not JSON: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-        raise MergeInputError(f"{path}: not a result JSON (no results list; see --report-json)")
-    for i, rec in enumerate(data["results"]):
-        if not isinstance(rec, dict) or not {"check", "subject", "outcome"} <= set(rec):
-            raise MergeInputError(f"{path}: results[{i}] lacks check, subject or outcome")
-        if rec["outcome"] not in OUTCOMES:
-            raise MergeInputError(f"{path}: results[{i}]: unknown outcome {rec['outcome']!r}")
+        data = report_schema.parse(raw)
+        report_schema.validate(data)
+    except report_schema.SchemaError as exc:
+        raise MergeInputError(f"{where}: {exc}") from None
     return SiteReport(str(path), data)
 
 
@@ -224,7 +262,10 @@ def render_fleet_html(fleet: dict[str, Any]) -> str:
     ]
     if fleet.get("unreadable"):
         items = "".join(f"<li>{esc(u)}</li>" for u in fleet["unreadable"])
-        parts.append(f'<h2>Reports that could not be read</h2><ul class="unreadable">{items}</ul>')
+        parts.append(
+            "<h2>Reports that could not be read and were skipped</h2>"
+            f'<ul class="unreadable">{items}</ul>'
+        )
     parts.append(
         '<h2 id="matrix">Checks by site</h2><p class="legend">'
         + "".join(f'<span><b class="t-{o}">{GLYPH[o]}</b> {o}</span>' for o in OUTCOMES)

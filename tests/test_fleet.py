@@ -192,7 +192,7 @@ def test_merge_refuses_hostile_inputs_with_a_message(tmp_path: Path) -> None:
         load_report(truncated)
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"results": [{"check": "x", "subject": "y", "outcome": "meh"}]}))
-    with pytest.raises(MergeInputError, match=r"results\[0\]: unknown outcome 'meh'"):
+    with pytest.raises(MergeInputError, match=r"results\[0\]\.outcome: unknown outcome 'meh'"):
         load_report(bad)
 
 

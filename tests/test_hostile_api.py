@@ -22,8 +22,16 @@ import yaml
 
 from collectors import settings
 from collectors.cluster import resources as R
-from collectors.cluster.base import ObjectMissing, ResourceMissing
+from collectors.cluster.base import (
+    CachedSource,
+    ObjectMissing,
+    PartialListing,
+    ResourceMissing,
+    SkippedItems,
+)
+from collectors.cluster.facts import Listing, find, name_of
 from collectors.cluster.live import LiveSource
+from collectors.cluster.snapshot import SnapshotSource
 from collectors.errors import FactError
 from lab.cluster import kubeconfig, self_signed
 from tests.hostile import bounded
@@ -56,6 +64,18 @@ DOCS: dict[str, dict[str, Any]] = {
     ),
     "/api/v1/nodes": {"kind": "NodeList", "apiVersion": "v1", "metadata": {}, "items": NODES},
     "/api/v1/nodes/n1": {"kind": "Node", "apiVersion": "v1", **NODES[1]},
+    #: items that are not objects beside two that are (round 2)
+    "/api/v1/namespaces/mixed/configmaps": {
+        "kind": "ConfigMapList",
+        "items": [
+            {"metadata": {"name": "a", "namespace": "mixed"}},
+            7,
+            "x",
+            None,
+            {"metadata": {"name": "b", "namespace": "mixed"}},
+        ],
+    },  # fmt: skip
+    "/api/v1/namespaces/scalar/configmaps": {"kind": "ConfigMapList", "items": 5},
 }
 #: Paths answered with a body that never ends (chunked, 64 KiB a chunk), with their status.
 ENDLESS_PATHS = {
@@ -287,3 +307,94 @@ def test_wrong_token_is_unauthorized(hostile_api: HostileApi, small_cap: int) ->
     src = LiveSource(hostile_api.wrong_token)
     with pytest.raises(FactError, match="unauthorized to list nodes: the token"):
         src.list(R.NODES)
+
+
+MIXED = "/api/v1/namespaces/mixed/configmaps"
+
+
+def test_list_items_that_are_not_objects_are_named_and_skipped(hostile_api: HostileApi) -> None:
+    """A number, a string and null among the items: each named by the API path and its index,
+    skipped; the objects beside them kept (was: AttributeError naming neither)."""
+    src = LiveSource(hostile_api.kubeconfig)
+    with pytest.raises(PartialListing) as caught:
+        src.list(R.CONFIGMAPS, "mixed")
+    where = f"API {hostile_api.host}: GET {MIXED}"
+    assert [o["metadata"]["name"] for o in caught.value.objects] == ["a", "b"]
+    assert caught.value.skipped_items == [
+        f"{where}: items[1] is a number, not an object: skipped",
+        f"{where}: items[2] is a string, not an object: skipped",
+        f"{where}: items[3] is null, not an object: skipped",
+    ]
+    with pytest.raises(FactError, match=r"GET /api/v1/namespaces/scalar/configmaps: items is a "):
+        src.list(R.CONFIGMAPS, "scalar")
+
+
+def test_skipped_items_are_a_warning_and_the_reason_of_what_may_be_them(
+    hostile_api: HostileApi,
+) -> None:
+    """Through the run's cached source: the valid objects are listed, each skipped item is a
+    SkippedItems warning (the run's warnings summary), and a name that is not among the valid
+    ones errors with the reason instead of passing as absent."""
+    cached = CachedSource(LiveSource(hostile_api.kubeconfig))
+    with pytest.warns(SkippedItems) as warned:
+        listed = Listing(cached.list(R.CONFIGMAPS, "mixed"))
+    assert [str(w.message) for w in warned][0].endswith(
+        f"GET {MIXED}: items[1] is a number, not an object: skipped"
+    )
+    assert len(warned) == 3
+    assert [name_of(o) for o in listed] == ["a", "b"]
+    assert find(listed, "a", "mixed") is listed[0]
+    with pytest.raises(FactError, match=r"items\[1\] is a number, not an object") as caught:
+        find(listed, "c", "mixed")
+    assert MIXED in caught.value.remediation, caught.value.remediation
+
+
+def test_a_snapshot_list_file_keeps_its_objects_beside_items_that_are_not(
+    tmp_path: Path,
+) -> None:
+    """A must-gather list file with items that are not objects: the file is named with each
+    index, the nodes beside them are read (was: the whole file refused)."""
+    nodes = tmp_path / "mg/cluster-scoped-resources/core/nodes.yaml"
+    nodes.parent.mkdir(parents=True)
+    good = [{"kind": "Node", "metadata": {"name": n}} for n in ("m1", "w1")]
+    nodes.write_text(yaml.safe_dump({"kind": "NodeList", "items": [good[0], 7, None, good[1]]}))
+    with pytest.warns(SkippedItems) as warned:
+        listed = Listing(CachedSource(SnapshotSource(tmp_path / "mg")).list(R.NODES))
+    assert [name_of(o) for o in listed] == ["m1", "w1"]
+    assert [str(w.message) for w in warned] == [
+        f"{nodes}: items[1] is a number, not an object: skipped",
+        f"{nodes}: items[2] is null, not an object: skipped",
+    ]
+
+
+def test_checks_over_a_list_with_items_that_are_not_objects(tmp_path: Path) -> None:
+    """The suite over a must-gather whose nodes list holds a number, a string and null: the
+    node checks judge the valid nodes (they errored before), and the run names each skipped
+    item in its warnings."""
+    from lab.cluster_model import seed_cluster, write_must_gather
+    from lab.model import seed_model
+    from tests.suite import run_suite
+
+    net = seed_model(0)
+    mg = write_must_gather(
+        seed_cluster(net, "registry.test.example.local:5000"),
+        tmp_path / "mg",
+        list_files=("core/pods", "core/nodes"),
+    )
+    path = mg / "cluster-scoped-resources/core/nodes.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["items"][1:1] = [7, "x", None]
+    path.write_text(yaml.safe_dump(doc))
+    inv = tmp_path / "site.yaml"
+    nodes = [{"name": n.name, "role": n.role, "ip": n.ip} for n in net.nodes]
+    cluster = {"name": net.cluster, "base_domain": net.base_domain}
+    inv.write_text(yaml.safe_dump({"cluster": cluster, "nodes": nodes}))
+    run = run_suite(
+        "-m", "postinstall", "-k", "nodes. or placement.", "--snapshot", str(mg), inventory=inv,
+        timeout=300,
+    )  # fmt: skip
+    errors = [(r["check"], r["subject"], r["message"]) for r in run.results
+              if r["outcome"] == "error"]  # fmt: skip
+    assert run.results and not errors, errors or run.stdout[-3000:]
+    for i, kind in ((1, "a number"), (2, "a string"), (3, "null")):
+        assert f"items[{i}] is {kind}, not an object: skipped" in run.stdout, run.stdout[-3000:]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -78,10 +79,60 @@ class ObjectMissing(FactError):
 UNREADABLE = "__unreadable__"
 
 
+#: Remediation of list items that are not objects (a proxy or aggregated API, or an edited file).
+ITEMS_REMEDIATION = (
+    "the list holds items that are not objects: regenerate the file (oc get -o yaml), or find "
+    "what answers for the API (an aggregated API, a proxy in front of it) and repair it"
+)
+
+
+def kind_of(value: Any) -> str:
+    """The JSON name of a value's type: ``a number``, ``a string``, ``null``, ``a list``.
+
+    >>> kind_of(3), kind_of("x"), kind_of(None), kind_of([1]), kind_of(True)
+    ('a number', 'a string', 'null', 'a list', 'a boolean')
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    names = {str: "a string", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def split_items(items: list[Any], where: str) -> tuple[list[Obj], list[str]]:
+    """The items that are objects, and one reason per item that is not (named by ``where``, the
+    API path or the file, and its index): those are skipped, the others kept.
+
+    >>> kept, skipped = split_items([{"metadata": {"name": "a"}}, 7, None], "GET /api/v1/nodes")
+    >>> kept
+    [{'metadata': {'name': 'a'}}]
+    >>> for reason in skipped:
+    ...     print(reason)
+    GET /api/v1/nodes: items[1] is a number, not an object: skipped
+    GET /api/v1/nodes: items[2] is null, not an object: skipped
+    """
+    kept: list[Obj] = []
+    skipped: list[str] = []
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            kept.append(item)
+        else:
+            skipped.append(f"{where}: items[{i}] is {kind_of(item)}, not an object: skipped")
+    return kept, skipped
+
+
+class SkippedItems(UserWarning):
+    """List items that are not objects were skipped (each named by its list and index)."""
+
+
 class PartialListing(InputError):
-    """A list where some files could not be read: ``objects`` were, ``broken`` (namespace,
-    object name or None for a list file, file, reason) were not. An InputError naming the first
-    unreadable file, for a caller that cannot use part of a list."""
+    """A list where some files (or items) could not be read: ``objects`` were, ``broken``
+    (namespace, object name or None for a list file or an item, file or API path, reason) were
+    not; ``skipped_items`` are the reasons of the items that were not objects. An InputError
+    naming the first unreadable one, for a caller that cannot use part of a list."""
 
     def __init__(
         self,
@@ -89,15 +140,18 @@ class PartialListing(InputError):
         objects: list[Obj],
         broken: list[tuple[str | None, str | None, str, str]],
         remediation: str = "",
+        skipped_items: list[str] | None = None,
     ) -> None:
         self.resource = res
         self.objects = objects
         self.broken = broken
+        self.skipped_items = list(skipped_items or [])
         first = broken[0][3] if broken else ""
         self.source, self.line, self.key = (broken[0][2] if broken else res.qualified), None, ""
         self.reason = first
         FactError.__init__(
-            self, f"{len(broken)} file(s) of {res.qualified} could not be read, e.g. {first}"
+            self,
+            f"{len(broken)} file(s) or item(s) of {res.qualified} could not be read, e.g. {first}",
         )
         self.remediation = remediation or (
             "repair or regenerate the files named, or leave them out of the snapshot"
@@ -174,6 +228,11 @@ class CachedSource:
             objs = self.inner.list(res, namespace)
         except PartialListing as exc:  # one bad file must not lose the others
             objs = [*exc.objects, *exc.placeholders()]
+            for reason in exc.skipped_items:  # said in the run's warnings summary
+                warnings.warn(SkippedItems(reason), stacklevel=2)
+        objs, skipped = split_items(objs, f"{self.name}: list {res.qualified}")
+        for reason in skipped:  # a source that let one through: still named, never a crash
+            warnings.warn(SkippedItems(reason), stacklevel=2)
         return sorted(objs, key=sort_key)
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:

@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from collectors import settings
-from collectors.cluster.base import Obj, ObjectMissing, ResourceMissing
+from collectors.cluster.base import (
+    ITEMS_REMEDIATION,
+    Obj,
+    ObjectMissing,
+    PartialListing,
+    ResourceMissing,
+    kind_of,
+    split_items,
+)
 from collectors.cluster.resources import Resource
 from collectors.errors import FactError
 from collectors.transport.httpbody import BodyError, read_body, release
@@ -196,11 +204,18 @@ class LiveSource:
             doc = self._get(res.api_path(namespace))
         except Exception as exc:
             raise self._fail(exc, res, "list", namespace, None) from None
+        where = f"{self.name}: GET {res.api_path(namespace)}"
         items = doc.get("items") or []
-        for obj in items:  # list items carry no kind/apiVersion; give them the object's own
+        if not isinstance(items, list):
+            raise FactError(f"{where}: items is {kind_of(items)}, not a list")
+        objs, skipped = split_items(items, where)
+        for obj in objs:  # list items carry no kind/apiVersion; give them the object's own
             obj.setdefault("kind", res.kind)
             obj.setdefault("apiVersion", res.group_version)
-        return items
+        if skipped:  # named and skipped; the objects beside them are kept
+            broken = [(None, None, where, reason) for reason in skipped]
+            raise PartialListing(res, objs, broken, ITEMS_REMEDIATION, skipped)
+        return objs
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:
         if not self.served(res):

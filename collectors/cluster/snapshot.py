@@ -30,7 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from collectors import yamlio
-from collectors.cluster.base import NotCollected, Obj, ObjectMissing, PartialListing
+from collectors.cluster.base import (
+    ITEMS_REMEDIATION,
+    NotCollected,
+    Obj,
+    ObjectMissing,
+    PartialListing,
+    split_items,
+)
 from collectors.cluster.resources import Resource
 from collectors.cluster.tree import Budget, Tree, open_tree
 from collectors.errors import FactError, InputError
@@ -423,6 +430,11 @@ class SnapshotSource:
         return found
 
     def _objects_in(self, entry: Entry, res: Resource) -> list[Obj]:
+        return self._items_in(entry, res)[0]
+
+    def _items_in(self, entry: Entry, res: Resource) -> tuple[list[Obj], list[str]]:
+        """The file's objects, and the reasons of the list items that are not objects (named by
+        file and index, skipped); InputError when the file or an object in it is wrong."""
         data = self.parsed(entry)
         label = self._label(entry.path)
         if not isinstance(data, dict):
@@ -437,8 +449,11 @@ class SnapshotSource:
                 )
         else:
             items = [data]
+        skipped = [] if entry.name is not None else split_items(items, label)[1]
         out = []
         for i, obj in enumerate(items):
+            if entry.name is None and not isinstance(obj, dict):
+                continue  # named in skipped
             where = f"items[{i}]" if entry.name is None else ""
             if not isinstance(obj, dict) or not isinstance(obj.get("metadata"), dict):
                 raise InputError(label, "an object without metadata", key=where)
@@ -452,7 +467,7 @@ class SnapshotSource:
             if res.namespaced and entry.namespace and not obj["metadata"].get("namespace"):
                 obj["metadata"]["namespace"] = entry.namespace
             out.append(obj)
-        return out
+        return out, skipped
 
     def _entries(self, res: Resource) -> list[Entry]:
         entries = self.index.get((res.group or "core", res.plural))
@@ -471,22 +486,26 @@ class SnapshotSource:
                 raise NotCollected(res, f"the snapshot {self.tree.label}", namespace=namespace)
         seen: dict[tuple[str, str], Obj] = {}
         broken: list[tuple[str | None, str | None, str, str]] = []
+        skipped: list[str] = []
         remedy = ""  # the first unreadable file's own advice, when it has more than "correct it"
         for entry in entries:
             try:
-                objs = self._objects_in(entry, res)
+                objs, bad_items = self._items_in(entry, res)
             except FactError as exc:  # errors stay local: this file's objects only
                 broken.append((entry.namespace, entry.name, self._label(entry.path), str(exc)))
                 if not remedy and not isinstance(exc, InputError):
                     remedy = exc.remediation
                 continue
+            skipped += bad_items
+            broken += [(entry.namespace, None, self._label(entry.path), r) for r in bad_items]
+            remedy = remedy or (ITEMS_REMEDIATION if bad_items else "")
             for obj in objs:
                 meta = obj["metadata"]
                 if namespace and res.namespaced and meta.get("namespace") != namespace:
                     continue
                 seen.setdefault((meta.get("namespace") or "", meta["name"]), obj)
         if broken:
-            raise PartialListing(res, list(seen.values()), broken, remedy)
+            raise PartialListing(res, list(seen.values()), broken, remedy, skipped)
         return list(seen.values())
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:
