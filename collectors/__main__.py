@@ -130,6 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kubeconfig", metavar="FILE", help="cluster objects from the live API (else KUBECONFIG)"
     )
+    parser.add_argument(
+        "--allow-kubeconfig-exec",
+        action="store_true",
+        help="let the kubeconfig's user run its exec or auth-provider credential plugin",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no per-host progress")
     parser.add_argument(
         "--no-facts",
@@ -163,7 +168,10 @@ def main(argv: list[str] | None = None) -> int:
             problems=[problem] if problem else [],
             progress=progress,
             cluster=cluster_collector(
-                site, snapshot=args.snapshot, kubeconfig=resolve_kubeconfig(args.kubeconfig)
+                site,
+                snapshot=args.snapshot,
+                kubeconfig=resolve_kubeconfig(args.kubeconfig),
+                allow_exec=args.allow_kubeconfig_exec,
             ),
             command=["python", "-m", "collectors", *argv],
         )
@@ -193,6 +201,7 @@ def _facts(args: argparse.Namespace, inv: Any, progress: Any) -> tuple[dict | No
             folder,
             kubeconfig=resolve_kubeconfig(args.kubeconfig),
             snapshot=args.snapshot,
+            allow_exec=args.allow_kubeconfig_exec,
         )
         files = bundle_files(
             folder,

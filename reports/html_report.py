@@ -6,7 +6,7 @@
 - ``cluster``: the inventory's cluster, e.g. ``ocp45.example.localdomain``; optional.
 - ``started``: when the run started (ISO 8601 text); ``duration``: seconds (float); optional.
 - ``run``: the result JSON's ``run`` object (tool, markers, -k, inventory, cluster source, host);
-  shown in the header; optional.
+  shown in the header; its ``unreachable`` and ``warnings`` lists at the top; optional.
 - ``checks``: check id -> ``{"title", "markers", "subject", "fails_when", "remediation"}``, from
   :func:`reports.catalog.catalog`; optional (titles and column order come from it).
 - ``samples``: the Samples Operator pattern, a dict with any of ``pattern`` (which of the four
@@ -607,6 +607,18 @@ def _unreachable(causes: list[dict[str, Any]]) -> str:
     )
 
 
+def _warnings(said: list[Any]) -> str:
+    """The run warnings (``run.warnings``): what a reader must know about this run's inputs.
+
+    >>> _warnings(["kubeconfig /k: <insecure>"])[-55:]
+    '<li>kubeconfig /k: &lt;insecure&gt;</li></ul></section>'
+    """
+    if not said:
+        return ""
+    rows = "".join(f"<li>{esc(str(text))}</li>" for text in said)
+    return f'<section id="warnings"><h2>Run warnings</h2><ul>{rows}</ul></section>'
+
+
 def render_html(data: dict[str, Any]) -> str:
     """The whole page as text (see the module doc for ``data``)."""
     results = list(data.get("results", []))
@@ -621,6 +633,7 @@ def render_html(data: dict[str, Any]) -> str:
     parts = [
         _header(data),
         _unreachable(list((data.get("run") or {}).get("unreachable") or [])),
+        _warnings(list((data.get("run") or {}).get("warnings") or [])),
         _overview(by_check, order, checks),
         _update(results, anchors),
     ]

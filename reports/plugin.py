@@ -27,6 +27,7 @@ import pytest
 
 from checks.base import LAST_VERDICT, NO_SUBJECT, CheckFailed, spec_of
 from collectors.errors import FactError
+from collectors.runwarnings import RUN_WARNINGS
 from collectors.transport.deadsources import DEAD
 from collectors.triage.redact import redact_text
 from collectors.visible import visible, visible_line
@@ -43,6 +44,7 @@ EXTRAS_KEY = pytest.StashKey[dict[str, Any]]()
 _STARTED_KEY = pytest.StashKey[tuple[datetime, float]]()
 _RUN_KEY = pytest.StashKey[dict[str, Any]]()
 _DEAD_KEY = pytest.StashKey[list[dict[str, Any]]]()
+_WARNINGS_KEY = pytest.StashKey[list[str]]()
 
 
 class ReportHookspecs:
@@ -157,9 +159,13 @@ def run_of(config: pytest.Config) -> dict[str, Any]:
         return config.stash[_RUN_KEY]
     started, t0 = config.stash[_STARTED_KEY]
     extra: dict[str, Any] = {}
+    said: list[str] = []
     for part in config.hook.pytest_upi_run_info(config=config):
-        extra.update(part or {})
+        part = dict(part or {})
+        said += list(part.pop("warnings", None) or [])
+        extra.update(part)
     extra["dead_sources"] = dead_sources(config)
+    extra["warnings"] = run_warnings(config, said)
     extra["unreachable"] = unreachable.group(results_of(config).as_json()["results"])
     config.stash[_RUN_KEY] = run = run_object(
         version=tool_version(),
@@ -188,11 +194,20 @@ def dead_sources(config: pytest.Config) -> list[dict[str, Any]]:
     return [merged[k] for k in sorted(merged)]
 
 
+def run_warnings(config: pytest.Config, said: list[str]) -> list[str]:
+    """``run.warnings``: what the plugins said, then what this process and every xdist worker
+    met (known_hosts lines skipped...), each once, redacted."""
+    found = [*said, *RUN_WARNINGS.report(), *config.stash.get(_WARNINGS_KEY, [])]
+    return [redact_text(str(text)) for text in dict.fromkeys(found)]
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    """xdist controller: keep what a finished worker learned about dead sources."""
-    found = getattr(node, "workeroutput", {}).get("upi_dead_sources", [])
-    node.config.stash.setdefault(_DEAD_KEY, []).extend(found)
+    """xdist controller: keep what a finished worker learned about dead sources and its run
+    warnings."""
+    output = getattr(node, "workeroutput", {})
+    node.config.stash.setdefault(_DEAD_KEY, []).extend(output.get("upi_dead_sources", []))
+    node.config.stash.setdefault(_WARNINGS_KEY, []).extend(output.get("upi_warnings", []))
 
 
 def report_findings(config: pytest.Config) -> list[dict[str, Any]]:
@@ -256,6 +271,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     if hasattr(config, "workeroutput"):  # an xdist worker: hand its dead sources on
         config.workeroutput["upi_dead_sources"] = DEAD.report()
+        config.workeroutput["upi_warnings"] = RUN_WARNINGS.report()
     xml = config.stash.get(xml_key, None)
     if xml is not None and not hasattr(config, "workerinput"):
         for name, value in junit_properties(run_of(config)):
@@ -364,6 +380,11 @@ class ResultCollector:
             terminalreporter.write_sep("=", "not reachable from this machine (said once)")
             for line in unreachable.terminal_lines(causes):
                 terminalreporter.write_line(line, yellow=True)
+        said = run_of(self.config)["warnings"]
+        if said:
+            terminalreporter.write_sep("=", f"run warnings ({len(said)})")
+            for line in said:
+                terminalreporter.write_line(f"WARNING: {visible(line)}", yellow=True)
         verbosity = self.config.get_verbosity()
         tw = self.config.get_terminal_writer()
         if verbosity > -2:

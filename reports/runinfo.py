@@ -1,7 +1,8 @@
 """What ran: the ``run`` object of the result JSON, the HTML header and the JUnit properties.
 
 ``run_object(...)`` is pure: the plugin hands it what the run knew; other plugins add keys
-(``inventory``, ``cluster_source``) through the ``pytest_upi_run_info`` hook.
+(``inventory``, ``cluster_source``) through the ``pytest_upi_run_info`` hook, and ``warnings``
+(a list of strings, merged over every plugin into ``run.warnings``).
 
 >>> run = run_object(version="0.1.0", markexpr="preflight", keyword="", host="bastion1",
 ...     started="2024-05-01T10:00:00+00:00", duration=12.34,
@@ -124,4 +125,5 @@ def junit_properties(run: dict[str, Any]) -> list[tuple[str, str]]:
         props.append(("run.inventory_sha256", str(inventory.get("sha256", ""))))
     if run.get("cluster_source"):
         props.append(("run.cluster_source", describe_source(run["cluster_source"])))
+    props += [("run.warning", str(text)) for text in run.get("warnings") or []]
     return props

@@ -22,8 +22,12 @@ class ClusterAccess:
         kubeconfig: str | None,
         wanted: bool,
         seed: dict[str, Any] | None = None,
+        *,
+        allow_exec: bool = False,
     ) -> None:
         self.snapshot = snapshot
+        #: Whether the kubeconfig's user may run its exec/auth-provider plugin here.
+        self.allow_exec = allow_exec
         self.kubeconfig = kubeconfig
         self.wanted = wanted
         self.seed = seed
@@ -57,14 +61,17 @@ class ClusterAccess:
                     elif self.seed:  # a worker with the controller's reads: open the API on demand
                         from collectors.cluster.live import LiveSource
 
-                        kubeconfig = self.kubeconfig or ""
+                        kubeconfig, allow = self.kubeconfig or "", self.allow_exec
                         self._source = CachedSource(
-                            lambda: LiveSource(kubeconfig), self.seed, name=f"API ({kubeconfig})"
+                            lambda: LiveSource(kubeconfig, allow_exec=allow),
+                            self.seed,
+                            name=f"API ({kubeconfig})",
                         )
                     else:
                         from collectors.cluster.live import LiveSource
 
-                        self._source = CachedSource(LiveSource(self.kubeconfig or ""), self.seed)
+                        live = LiveSource(self.kubeconfig or "", allow_exec=self.allow_exec)
+                        self._source = CachedSource(live, self.seed)
                 except FactError as exc:
                     self._error = exc.with_source(self.description)
             if self._error is not None:

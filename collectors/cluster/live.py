@@ -7,7 +7,9 @@ body is never preloaded: it is read in pieces under ``settings.API_MAX_BYTES`` a
 one resource's checks, not the run's memory. Objects are the raw JSON dicts a snapshot holds.
 Discovery (``/api/v1``, ``/apis/<group>/<version>``) tells a resource that is not served from an
 empty list. The client is imported on first use: it is slow to import and preflight runs never
-need it.
+need it. The kubeconfig is read first without it: a user entry with an ``exec`` or
+``auth-provider`` plugin (a command the client would run here) is an error unless
+``allow_exec``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from collectors.cluster.base import (
     kind_of,
     split_items,
 )
+from collectors.cluster.kubeconfig import inspect_kubeconfig, plugin_error
 from collectors.cluster.resources import Resource
 from collectors.errors import FactError
 from collectors.transport.httpbody import BodyError, read_body, release
@@ -53,13 +56,19 @@ def rbac_hint(res: Resource, verb: str, namespace: str | None) -> str:
 class LiveSource:
     """Reads from the API server named by a kubeconfig (its current context)."""
 
-    def __init__(self, kubeconfig: str | Path, context: str | None = None) -> None:
-        from kubernetes import client, config
-        from kubernetes.config.config_exception import ConfigException
-
+    def __init__(
+        self, kubeconfig: str | Path, context: str | None = None, *, allow_exec: bool = False
+    ) -> None:
         self.kubeconfig = str(Path(kubeconfig).expanduser())
         if not os.path.isfile(self.kubeconfig):
             raise FactError(f"kubeconfig {self.kubeconfig} does not exist")
+        # Before the client reads it: loading runs the user's exec/auth-provider plugin
+        use = inspect_kubeconfig(self.kubeconfig, context)
+        if use.plugin and not allow_exec:
+            raise plugin_error(use)
+        from kubernetes import client, config
+        from kubernetes.config.config_exception import ConfigException
+
         conf = client.Configuration()
         try:
             config.load_kube_config(

@@ -21,6 +21,7 @@ def record_facts(
     *,
     kubeconfig: str | None = None,
     snapshot: str | None = None,
+    allow_exec: bool = False,
 ) -> str:
     """Run every check's gather into ``folder``; "" when the run finished, else why not."""
     argv = [
@@ -41,6 +42,8 @@ def record_facts(
         argv += ["--kubeconfig", kubeconfig]
     if snapshot:
         argv += ["--snapshot", snapshot]
+    if allow_exec:
+        argv.append("--allow-kubeconfig-exec")
     try:
         done = subprocess.run(
             argv,

@@ -47,6 +47,15 @@ import paramiko
 from collectors import settings
 from collectors.errors import CommandTimeout, FactError
 from collectors.inventory import SshTarget
+from collectors.localfile import read_text
+from collectors.parsers.knownhosts import (
+    CERT_AUTHORITY,
+    REVOKED,
+    KnownHost,
+    host_matches,
+    parse_known_hosts,
+)
+from collectors.runwarnings import RUN_WARNINGS
 from collectors.transport.deadsources import DEAD
 from collectors.transport.reach import no_answer, unreachable
 
@@ -86,15 +95,19 @@ class Endpoint:
 
 
 class _Policy(paramiko.MissingHostKeyPolicy):
-    """strict: refuse an unknown key with its fingerprint; accept-new: record it."""
+    """A revoked key: refused, naming its line; strict: refuse an unknown key with its
+    fingerprint; accept-new: record it."""
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, revoked: dict[bytes, int] | None = None) -> None:
         self.endpoint = endpoint
+        self.revoked = revoked or {}
 
     def missing_host_key(
         self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
     ) -> None:
         ep = self.endpoint
+        if key.asbytes() in self.revoked:
+            raise _revoked_error(ep, key, self.revoked[key.asbytes()])
         if ep.policy == "accept-new":
             _append_known_host(ep.known_hosts, hostname, key)
             client.get_host_keys().add(hostname, key.get_name(), key)
@@ -107,6 +120,78 @@ class _Policy(paramiko.MissingHostKeyPolicy):
             f'"ssh-keyscan {port_opt}{ep.hostname} >> {ep.known_hosts}" '
             "(or set ssh.host_key_policy: accept-new)"
         )
+
+
+def _revoked_error(ep: Endpoint, key: paramiko.PKey, line: int) -> FactError:
+    """The error for a host that presents a key its known_hosts marks ``@revoked``."""
+    name = known_hosts_name(ep.hostname, ep.port)
+    return FactError(
+        f"{ep.label}: host key REVOKED: {name} offers {key.get_name()} {fingerprint(key)}, "
+        f"which {ep.known_hosts}:{line} marks @revoked (never to be trusted); not connected. "
+        "If the host got a new key, confirm its fingerprint on the host "
+        '("ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub") and list it in known_hosts; a host '
+        "still offering a revoked key may be an impostor"
+    )
+
+
+@dataclass
+class KnownHostKeys:
+    """What a known_hosts file says about one host: the keys paramiko checks, the revoked key
+    blobs (with their line), and the lines the client cannot honour (said as run warnings)."""
+
+    keys: paramiko.HostKeys
+    revoked: dict[bytes, int]
+    warnings: list[str]
+
+
+def load_known_hosts(path: Path, name: str, keys: paramiko.HostKeys | None = None) -> KnownHostKeys:
+    """The keys of ``path`` (added to ``keys``) as they apply to ``name`` (``host`` or
+    ``[host]:port``): marker lines handled here, before paramiko (which fails on them);
+    InputError naming the file when it cannot be read (missing: no keys).
+
+    >>> found = load_known_hosts(Path("/nonexistent"), "h")
+    >>> len(found.keys), found.revoked, found.warnings
+    (0, {}, [])
+    """
+    found = KnownHostKeys(paramiko.HostKeys() if keys is None else keys, {}, [])
+    if not path.exists():
+        return found
+    parsed = parse_known_hosts(read_text(path, errors="replace"))
+    for number, why in parsed.bad:
+        found.warnings.append(f"known_hosts {path}:{number}: line skipped: {why}")
+    for entry in parsed.marked(CERT_AUTHORITY):
+        found.warnings.append(
+            f"known_hosts {path}:{entry.line}: @cert-authority line skipped: the SSH client "
+            f"(paramiko) does not verify host certificates, so hosts matching {entry.hosts[:80]} "
+            f"are trusted only by a plain line with their own key (ssh-keyscan HOST >> {path})"
+        )
+    for entry in parsed.marked(REVOKED):
+        blob = entry.key_bytes()
+        if blob is None:
+            found.warnings.append(f"known_hosts {path}:{entry.line}: @revoked key does not decode")
+        elif host_matches(entry.hosts, name):
+            found.revoked.setdefault(blob, entry.line)
+    for entry in parsed.marked(""):
+        _add_plain(found, entry, path)
+    found.warnings.sort(key=lambda text: int(text.split(f"{path}:", 1)[1].split(":", 1)[0]))
+    return found
+
+
+def _add_plain(found: KnownHostKeys, entry: KnownHost, path: Path) -> None:
+    """Add one plain line's key under each of its names (a revoked key never)."""
+    try:
+        parsed = paramiko.hostkeys.HostKeyEntry.from_line(entry.text, entry.line)
+    except (paramiko.hostkeys.InvalidHostKey, paramiko.SSHException, ValueError, TypeError):
+        found.warnings.append(
+            f"known_hosts {path}:{entry.line}: line skipped: the key does not decode"
+        )
+        return
+    if parsed is None or parsed.key is None:  # a key type paramiko does not know
+        return
+    if parsed.key.asbytes() in found.revoked:
+        return
+    for hostname in parsed.hostnames:
+        found.keys.add(hostname, parsed.key.get_name(), parsed.key)
 
 
 def _append_known_host(path: Path, hostname: str, key: paramiko.PKey) -> None:
@@ -237,14 +322,14 @@ def _connect(ep: Endpoint) -> paramiko.SSHClient:
             f"{ep.label}: the SSH key {ep.key} does not exist (ssh.key or IdentityFile)"
         )
     client = paramiko.SSHClient()
-    if ep.known_hosts.exists():
-        try:
-            client.get_host_keys().load(str(ep.known_hosts))
-        except (OSError, paramiko.SSHException, ValueError) as exc:
-            raise FactError(
-                f"{ep.label}: cannot read known_hosts {ep.known_hosts}: {exc}"
-            ) from None
-    client.set_missing_host_key_policy(_Policy(ep))
+    name = known_hosts_name(ep.hostname, ep.port)
+    try:
+        known = load_known_hosts(ep.known_hosts, name, client.get_host_keys())
+    except FactError as exc:
+        raise FactError(f"{ep.label}: cannot read known_hosts {exc}") from None
+    for warning in known.warnings:
+        RUN_WARNINGS.add(warning)
+    client.set_missing_host_key_policy(_Policy(ep, known.revoked))
     sock = paramiko.ProxyCommand(ep.proxy_command) if ep.proxy_command else None
     try:
         client.connect(
@@ -264,6 +349,12 @@ def _connect(ep: Endpoint) -> paramiko.SSHClient:
     except FactError:
         client.close()
         raise
+    except paramiko.BadHostKeyException as exc:
+        client.close()
+        line = known.revoked.get(exc.key.asbytes())
+        if line is not None:
+            raise _revoked_error(ep, exc.key, line) from None
+        raise FactError(_connect_error(ep, exc, timeout)) from None
     except BaseException as exc:
         transport = client.get_transport()
         handshake_done = transport is not None and transport.initial_kex_done

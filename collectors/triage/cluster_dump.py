@@ -184,9 +184,14 @@ def from_source(source: Any, origin: str) -> Callable[[Any], Iterable[dict[str, 
 
 
 def cluster_collector(
-    site: Any, snapshot: str | None = None, kubeconfig: str | None = None
+    site: Any,
+    snapshot: str | None = None,
+    kubeconfig: str | None = None,
+    *,
+    allow_exec: bool = False,
 ) -> Callable[[Any], Iterable[dict[str, Any]]]:
-    """The cluster part of a bundle: a snapshot, the run's cluster source, or a 'skipped' row."""
+    """The cluster part of a bundle: a snapshot, the run's cluster source, or a 'skipped' row
+    (``allow_exec``: the kubeconfig's credential plugin may run)."""
     if snapshot:
         return from_snapshot(snapshot)
     access = site.cluster if site is not None else None
@@ -204,7 +209,8 @@ def cluster_collector(
         try:
             from collectors.cluster.live import LiveSource
 
-            return from_source(LiveSource(kubeconfig), f"kubeconfig {kubeconfig}")
+            live = LiveSource(kubeconfig, allow_exec=allow_exec)
+            return from_source(live, f"kubeconfig {kubeconfig}")
         except Exception as exc:  # noqa: BLE001
             reason = f"cannot open kubeconfig {kubeconfig}: {exc}"
 
