@@ -367,10 +367,11 @@ def test_a_snapshot_list_file_keeps_its_objects_beside_items_that_are_not(
     ]
 
 
-def test_checks_over_a_list_with_items_that_are_not_objects(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_checks_over_a_list_with_items_that_are_not_objects(tmp_path: Path, workers) -> None:
     """The suite over a must-gather whose nodes list holds a number, a string and null: the
     node checks judge the valid nodes (they errored before), and the run names each skipped
-    item in its warnings."""
+    item in its warnings (pytest's summary and the report's run.warnings)."""
     from lab.cluster_model import seed_cluster, write_must_gather
     from lab.model import seed_model
     from tests.suite import run_suite
@@ -390,11 +391,13 @@ def test_checks_over_a_list_with_items_that_are_not_objects(tmp_path: Path) -> N
     cluster = {"name": net.cluster, "base_domain": net.base_domain}
     inv.write_text(yaml.safe_dump({"cluster": cluster, "nodes": nodes}))
     run = run_suite(
-        "-m", "postinstall", "-k", "nodes. or placement.", "--snapshot", str(mg), inventory=inv,
-        timeout=300,
+        *workers, "-m", "postinstall", "-k", "nodes. or placement.", "--snapshot", str(mg),
+        inventory=inv, timeout=300,
     )  # fmt: skip
     errors = [(r["check"], r["subject"], r["message"]) for r in run.results
               if r["outcome"] == "error"]  # fmt: skip
     assert run.results and not errors, errors or run.stdout[-3000:]
     for i, kind in ((1, "a number"), (2, "a string"), (3, "null")):
-        assert f"items[{i}] is {kind}, not an object: skipped" in run.stdout, run.stdout[-3000:]
+        said = f"items[{i}] is {kind}, not an object: skipped"
+        assert said in run.stdout, run.stdout[-3000:]
+        assert any(said in w for w in run.report["run"]["warnings"]), run.report["run"]

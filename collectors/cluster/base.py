@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from collectors.cluster.resources import Resource
 from collectors.errors import FactError, InputError
 from collectors.memo import Memo
+from collectors.runwarnings import RUN_WARNINGS
 
 Obj = dict[str, Any]
 
@@ -128,6 +129,12 @@ class SkippedItems(UserWarning):
     """List items that are not objects were skipped (each named by its list and index)."""
 
 
+def _skipped(reason: str) -> None:
+    """Say a skipped item in pytest's warnings summary and in the report's ``run.warnings``."""
+    RUN_WARNINGS.add(reason)
+    warnings.warn(SkippedItems(reason), stacklevel=3)
+
+
 class PartialListing(InputError):
     """A list where some files (or items) could not be read: ``objects`` were, ``broken``
     (namespace, object name or None for a list file or an item, file or API path, reason) were
@@ -228,11 +235,11 @@ class CachedSource:
             objs = self.inner.list(res, namespace)
         except PartialListing as exc:  # one bad file must not lose the others
             objs = [*exc.objects, *exc.placeholders()]
-            for reason in exc.skipped_items:  # said in the run's warnings summary
-                warnings.warn(SkippedItems(reason), stacklevel=2)
+            for reason in exc.skipped_items:
+                _skipped(reason)
         objs, skipped = split_items(objs, f"{self.name}: list {res.qualified}")
         for reason in skipped:  # a source that let one through: still named, never a crash
-            warnings.warn(SkippedItems(reason), stacklevel=2)
+            _skipped(reason)
         return sorted(objs, key=sort_key)
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:
