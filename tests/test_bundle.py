@@ -20,7 +20,7 @@ EXPECTED = {
     ("bootkube.manifest_failed", "bs", "cluster-ingress-02-config.yml"),
     ("haproxy.server_down", "lb", "machine_config/m3"),
     ("kubelet.node_not_found", "m2", "m2.ocp45.example.localdomain"),
-    ("unknown", "m1", ""),
+    ("crio.manifest_unknown", "m1", ""),
 }
 
 

@@ -168,12 +168,12 @@ def test_unknown_errors_grouped_by_shape_with_count_and_sample():
     c.feed_lines(
         [
             journal_json(
-                "Error pulling image r:5000/a@sha256:" + "ab" * 32 + ": manifest unknown",
+                "Error pulling image r:5000/a@sha256:" + "ab" * 32 + ": connection reset by peer",
                 "crio.service",
                 1,
             ),
             journal_json(
-                "Error pulling image r:5000/a@sha256:" + "cd" * 32 + ": manifest unknown",
+                "Error pulling image r:5000/a@sha256:" + "cd" * 32 + ": connection reset by peer",
                 "crio.service",
                 2,
             ),
@@ -184,10 +184,37 @@ def test_unknown_errors_grouped_by_shape_with_count_and_sample():
         source="crio.service",
         fmt="journal",
     )
-    groups = c.findings()["findings"]
+    groups = sorted(c.findings()["findings"], key=lambda g: -g["count"])
     assert [(g["kind"], g["count"]) for g in groups] == [("unknown", 2), ("unknown", 1)]
     assert groups[0]["sample"].startswith("Error pulling image r:5000/a@")
     assert groups[0]["first"] == "2020-09-28T13:38:00Z" and groups[1]["sample"] == "something odd"
+    assert groups[0]["id"].startswith("unknown-") and groups[0]["id"] != groups[1]["id"]
+
+
+def test_known_failures_are_findings_of_their_own_id_that_point_at_checks():
+    """A line of a known failure is never benign: it is a finding named by its catalog entry,
+    with the checks that prove it; a node registered as localhost is one too."""
+    c = Classifier()
+    c.feed_lines(
+        [
+            journal_json(
+                "Error pulling image r:5000/a@sha256:" + "ab" * 32 + ": manifest unknown",
+                "crio.service",
+                1,
+            ),
+            journal_json('node "localhost" not found', "kubelet.service", 2),
+            journal_json("Successfully registered node localhost", "kubelet.service", 3),
+        ],
+        host="m1",
+        source="kubelet.service",
+        fmt="journal",
+    )
+    by_id = {g["id"]: g for g in c.findings()["findings"]}
+    assert by_id["crio.manifest_unknown"]["kind"] == "failure"
+    assert "mirror.release" in by_id["crio.manifest_unknown"]["points_to"]
+    assert by_id["kubelet.registered_localhost"]["key"] == "localhost"
+    assert by_id["kubelet.node_not_found"]["kind"] == "unresolved"  # localhost never resolves it
+    assert "nodes.names" in by_id["kubelet.node_not_found"]["points_to"]
 
 
 def test_a_journal_that_is_not_json_is_counted_and_still_read():

@@ -26,6 +26,9 @@ SEED_ENTRIES = {
     "bootkube.some_manifests",
     "haproxy.bootstrap_down",
     "installer.waiting_for_api",
+    # seed 002 (oc get nodes / oc describe node: the node registered as localhost); no public
+    # journal holds the kubelet's own line, so its example is the line in klog form (said there)
+    "kubelet.registered_localhost",
 }
 
 

@@ -1,10 +1,10 @@
 """The benign-log catalog (``collectors/triage/catalog.yaml``) loaded and validated.
 
 >>> cat = load_catalog()
->>> [e.id for e in cat.rules_for("bootkube.service").entries][:2]
+>>> [e.id for e in cat.rules_for("bootkube.service").entries if not e.failure][:2]
 ['bootkube.failed_to_create', 'bootkube.manifest_failed']
->>> cat.rules_for("crio.service").entries
-()
+>>> [e for e in cat.rules_for("crio.service").entries if not e.failure]
+[]
 >>> len(cat.rules_for(ANY_SOURCE).entries) == len(cat.entries)
 True
 """
@@ -51,6 +51,10 @@ class Entry:
     resolve: Resolve | None = None
     when: dict[str, str] = field(default_factory=dict)
     examples: tuple[str, ...] = ()
+    #: a known failure: never benign, a finding of its own id (``kind: failure``)
+    failure: bool = False
+    #: the checks that prove or disprove a finding of this entry
+    points_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,12 @@ def _parse(path: str, data: Any) -> Catalog:
         key = f"entries[{i}] ({raw['id']})"
         if not raw.get("reason"):
             raise CatalogError(path, "needs the reason it is benign", key=f"{key}.reason")
+        failure = raw.get("failure", False)
+        if not isinstance(failure, bool) or (failure and raw.get("resolve") is not None):
+            raise CatalogError(path, "failure is true or false, without resolve", key=key)
+        points_to = raw.get("points_to") or []
+        if not isinstance(points_to, list) or not all(isinstance(c, str) for c in points_to):
+            raise CatalogError(path, "a list of check ids", key=f"{key}.points_to")
         pat = _compile(path, f"{key}.pattern", raw.get("pattern"))
         resolve = None
         if raw.get("resolve") is not None:
@@ -228,6 +238,8 @@ def _parse(path: str, data: Any) -> Catalog:
                 resolve,
                 dict(when),
                 tuple(raw.get("examples") or ()),
+                failure,
+                tuple(points_to),
             )
         )
     ids = [e.id for e in entries] + [e.id for e in events]

@@ -30,6 +30,7 @@ A file of several units (``journalctl -o short``, as in a log bundle) is read wi
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 import shutil
@@ -120,6 +121,7 @@ class Group:
         "last",
         "sample",
         "reason",
+        "points_to",
     )
 
     def __init__(
@@ -135,6 +137,7 @@ class Group:
     ) -> None:
         self.id, self.kind, self.pattern, self.key = id, kind, pattern, key
         self.host, self.unit, self.reason = host, unit, reason
+        self.points_to: list[str] = []
         self.count = 0
         self.first = rec.time
         self.last = rec.time
@@ -189,9 +192,20 @@ class Classifier:
         self.context = {k: frozenset(v) for k, v in (context or {}).items()}
         self.open: dict[tuple[str, str, str], Group] = {}
         self.unknown: dict[tuple[str, str, str], Group] = {}
+        self.failures: dict[tuple[str, str, str, str], Group] = {}
         self.events: set[str] = set()
         self.stats = dict.fromkeys(
-            ("lines", "examined", "benign", "resolved", "unknown", "not_json", "dropped"), 0
+            (
+                "lines",
+                "examined",
+                "benign",
+                "resolved",
+                "unknown",
+                "failure",
+                "not_json",
+                "dropped",
+            ),
+            0,
         )
         self.sources: list[dict[str, Any]] = []
         self._filters: dict[tuple[str, bool], _Prefilter] = {}
@@ -433,6 +447,9 @@ class Classifier:
                 and (m := entry.pattern.search(msg))
                 and self._when(entry, m)
             ):
+                if entry.failure:
+                    self._failure(entry, m.groupdict().get("key") or "", host, unit, rec)
+                    return "failure"
                 if entry.resolve is None:
                     self.stats["benign"] += 1
                     return "benign"
@@ -470,6 +487,20 @@ class Classifier:
             )
         group.add(rec)
 
+    def _failure(self, entry: Entry, key: str, host: str, unit: str, rec: LogRecord) -> None:
+        gkey = (entry.id, host, unit, key)
+        group = self.failures.get(gkey)
+        if group is None:
+            if len(self.failures) >= self.catalog.max_groups:
+                self.stats["dropped"] += 1
+                return
+            group = self.failures[gkey] = Group(
+                entry.id, "failure", entry.pattern.pattern, key, host, unit, rec, entry.reason
+            )
+            group.points_to = list(entry.points_to)
+        group.add(rec)
+        self.stats["failure"] += 1
+
     def _unknown(self, rec: LogRecord, host: str, unit: str) -> None:
         shape = template(rec.message)
         gkey = (shape, host, unit)
@@ -480,7 +511,7 @@ class Classifier:
                 group = self.unknown.get(gkey)
             if group is None:
                 group = self.unknown[gkey] = Group(
-                    "unknown",
+                    unknown_id(gkey[0]),
                     "unknown",
                     gkey[0],
                     "",
@@ -505,7 +536,9 @@ class Classifier:
                 continue
             item = group.as_json()
             item["reason"] = _unresolved_reason(entry)
+            item["points_to"] = list(entry.points_to)
             out.append(item)
+        out += [g.as_json() for g in self.failures.values()]
         out += [g.as_json() for g in self.unknown.values()]
         out.sort(key=lambda f: (f["host"], f["unit"], f["first"] or "", f["id"], f["key"]))
         stats = dict(self.stats)
@@ -518,6 +551,16 @@ class Classifier:
             "sources": self.sources,
             "findings": out,
         }
+
+
+def unknown_id(shape: str) -> str:
+    """The stable id of a group of unknown lines: a hash of its shape (the same shape gives the
+    same id in every run and bundle, so a cause or a fleet can name it).
+
+    >>> unknown_id('error: "*" timed out after N s')
+    'unknown-151f22cb0e'
+    """
+    return "unknown-" + hashlib.sha256(shape.encode("utf-8", "replace")).hexdigest()[:10]
 
 
 def _unresolved_reason(entry: Entry) -> str:
