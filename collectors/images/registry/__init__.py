@@ -21,10 +21,18 @@ Where a reference is pulled from under mirror rules:
 Every failure other than "not there" (404) raises :class:`RegistryError` (a FactError) whose
 message names the reference and the registry's answer, never a password or token.
 
+Credentials (Basic, or the token got with them) go only to the registry they are for (same
+scheme, host and effective port) and to the token realm that registry names in its own
+challenge over verified https: a redirect to another host is followed without them, and that
+host asking for authentication is an error naming it; a redirect from https to http is refused;
+at most ten redirects are followed. Every manifest used is checked against its digest (asked by
+digest: that one; by tag: the ``Docker-Content-Digest`` header), sha256 or sha512 only.
+
 The modules, by job: ``errors`` (RegistryError), ``auth`` (challenges, Basic credentials, Bearer
 tokens), ``manifests`` (media types, HEAD and GET), ``blobs`` (downloads, files from layers),
-``tags`` (tag listings) and ``client`` (RegistryClient: sessions, retries, ping;
-``client_for``). Every name is re-exported here.
+``tags`` (tag listings), ``redirects`` (redirects followed by hand), ``digests`` (content
+checked against ``algorithm:hex``) and ``client`` (RegistryClient: sessions, retries, ping;
+``client_for``). The names below are re-exported here.
 """
 
 from __future__ import annotations

@@ -11,12 +11,14 @@ import base64
 import json
 import re
 import threading
+from urllib.parse import urlencode
 
 import requests
 
 from collectors import settings
 from collectors.images.pullsecret import Auths, Credential
 from collectors.images.registry.errors import RegistryError, tls_reason
+from collectors.images.registry.redirects import follow, same_origin, shown
 from collectors.transport.httpbody import BodyError, read_body, release
 
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^",\s]+))')
@@ -109,26 +111,7 @@ class AuthMixin:
             query["scope"] = scope
         elif params.get("scope"):
             query["scope"] = params["scope"]
-        auth = (cred.username, cred.password) if cred else None
-        try:
-            resp = self.session.get(
-                params["realm"],
-                params=query,
-                auth=auth,
-                timeout=self.timeout,
-                verify=self.verify,
-                stream=True,  # the reply is read below, capped and under a deadline
-            )
-        except requests.exceptions.SSLError as exc:
-            raise RegistryError(
-                f"{what}: TLS to the token service {params['realm']} failed: {tls_reason(exc)}",
-                kind="tls",
-            ) from None
-        except requests.exceptions.RequestException as exc:
-            raise RegistryError(
-                f"{what}: token service {params['realm']} unreachable: {type(exc).__name__}",
-                kind="connect",
-            ) from None
+        resp, final = self._token_request(realm, query, cred, what)
         try:
             status, raw = resp.status_code, b""
             if status == 200:
@@ -148,6 +131,14 @@ class AuthMixin:
             ) from None
         finally:
             release(resp)
+        if resp.status_code in (401, 403) and not same_origin(final, params["realm"]):
+            raise RegistryError(
+                f"{what}: the token service {params['realm']} redirected to {shown(final)}, which "
+                f"refused (HTTP {resp.status_code}); the credentials for {host} are not sent to "
+                "another host",
+                kind="auth",
+                status=resp.status_code,
+            )
         if resp.status_code in (401, 403):
             raise RegistryError(
                 f"{what}: the token service {params['realm']} refused {self._describe_cred(cred)} "
@@ -174,3 +165,35 @@ class AuthMixin:
             self._tokens[(host, scope)] = _Redacted(f"Bearer {token}")
             self._bearer_hosts[host] = params
         del token
+
+    def _token_request(
+        self, realm: str, query: dict[str, str], cred: Credential | None, what: str
+    ) -> tuple[requests.Response, str]:
+        """``GET realm?query``, with ``cred`` as Basic credentials to the realm's own origin only
+        (a redirect elsewhere is followed without them); the reply (body unread) and its URL.
+        The realm is the one the registry named in its challenge, over verified https."""
+        auth = (cred.username, cred.password) if cred else None
+        url = realm + ("&" if "?" in realm else "?") + urlencode(query)
+
+        def send(target: str, trusted: bool) -> requests.Response:
+            return self.session.get(
+                target,
+                auth=auth if trusted else None,
+                timeout=self.timeout,
+                verify=self.verify,
+                stream=True,  # the reply is read by the caller, capped and under a deadline
+                allow_redirects=False,  # redirects.follow: credentials stay with the realm
+            )
+
+        try:
+            return follow(send, url, f"{what}: token service {shown(realm)}")
+        except requests.exceptions.SSLError as exc:
+            raise RegistryError(
+                f"{what}: TLS to the token service {realm} failed: {tls_reason(exc)}",
+                kind="tls",
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise RegistryError(
+                f"{what}: token service {realm} unreachable: {type(exc).__name__}",
+                kind="connect",
+            ) from None

@@ -3,7 +3,6 @@ digest, and a file read out of an image's layers."""
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 import time
 from typing import IO
@@ -14,6 +13,7 @@ import urllib3
 from collectors import settings
 from collectors.images.imageref import ImageRef
 from collectors.images.layers import LayerError, find_in_tar
+from collectors.images.registry.digests import hasher as digest_hasher
 from collectors.images.registry.errors import RegistryError
 from collectors.transport.httpbody import release
 
@@ -42,6 +42,7 @@ class BlobsMixin:
         limit = max_bytes if max_bytes is not None else settings.BLOB_MAX_BYTES
         budget = deadline if deadline is not None else settings.HTTP_TOTAL_TIMEOUT
         what = f"{ref.name}@{digest} (blob)"
+        hasher = digest_hasher(digest, what)  # before asking: a blob we cannot check is not read
         started = time.monotonic()
         resp = self.request(
             "GET",
@@ -66,7 +67,6 @@ class BlobsMixin:
                     "(UPI_BLOB_MAX_BYTES)",
                     kind="protocol",
                 )
-            hasher = hashlib.sha256()
             total = 0
             try:
                 while True:
@@ -100,8 +100,8 @@ class BlobsMixin:
             raise
         finally:
             release(resp)
-        got = "sha256:" + hasher.hexdigest()
-        if digest.startswith("sha256:") and got != digest:
+        got = f"{digest.partition(':')[0]}:{hasher.hexdigest()}"
+        if got != digest:
             out.close()
             raise RegistryError(
                 f"{what}: content hashes to {got}, not to its digest", kind="integrity"

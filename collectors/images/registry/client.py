@@ -26,6 +26,7 @@ from collectors.images.registry.auth import AuthMixin
 from collectors.images.registry.blobs import BlobsMixin
 from collectors.images.registry.errors import RegistryError, RegistryUnreachable, tls_reason
 from collectors.images.registry.manifests import ManifestsMixin
+from collectors.images.registry.redirects import follow, netloc, same_origin, shown
 from collectors.images.registry.tags import TagsMixin
 from collectors.inventory import split_host_port
 from collectors.transport.httpbody import release
@@ -200,63 +201,29 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
     ) -> requests.Response:
         """One API call with auth, retries on 5xx/429 and a timeout; returns a streamed response
         (``stream`` is accepted for callers; the body is always left to them, read capped) whose
-        status is in ``ok`` (or 404), else raises RegistryError naming ``what``."""
+        status is in ``ok`` (or 404), else raises RegistryError naming ``what``.
+
+        Redirects are followed by hand (``redirects.follow``): credentials go only to ``host``
+        itself, never to a host a redirect leads to, and never from https to plain http."""
         what = what or f"{method} https://{host}{path}"
         scope = f"repository:{repository}:pull" if repository else ""
         url = f"https://{host}{path}"
         authed = False
         attempt = 0
-        name, port = self._host_port(host)
-        refuse_if_silent(name, port, what=f"{what}: cannot reach", cls=RegistryUnreachable)
-        connect = min(settings.TCP_TIMEOUT, self.timeout)
-        while True:
+
+        def send(target: str, trusted: bool) -> requests.Response:
             hdrs = dict(headers or {})
-            auth = self._auth_header(host, scope)
+            auth = self._auth_header(host, scope) if trusted else None
             if auth:
                 hdrs["Authorization"] = auth
-            try:
-                resp = self.session.request(
-                    method,
-                    url,
-                    headers=hdrs,
-                    timeout=(connect, self.timeout),
-                    verify=self.verify,
-                    stream=True,  # bodies are read by the caller, capped (ping: never read)
-                    allow_redirects=True,
-                )
-            except requests.exceptions.SSLError as exc:
-                if why := no_answer(exc):
-                    raise self._unreachable(host, why, what) from None
-                trust = f"CA file {self.ca_file}" if self.ca_file else "the system trust store"
-                raise RegistryError(
-                    f"{what}: TLS to {host} failed ({tls_reason(exc)}); verified against {trust}",
-                    kind="tls",
-                ) from None
-            except requests.exceptions.ConnectTimeout:
-                remember_silent(name, connect)  # a dead server: its other requests not sent
-                why = f"no answer within {connect:g}s"
-                raise self._unreachable(host, why, what) from None
-            except requests.exceptions.ReadTimeout:
-                why = f"no answer within {self.timeout:g}s"
-                raise self._unreachable(host, why, what) from None
-            except requests.exceptions.ConnectionError as exc:
-                if why := no_answer(exc):
-                    raise self._unreachable(host, why, what) from None
-                reason = (
-                    "connection refused" if "refused" in str(exc).lower() else type(exc).__name__
-                )
-                if "timed out" in str(exc).lower():
-                    raise RegistryError(
-                        f"{what}: {host} did not answer within {self.timeout:g}s", kind="timeout"
-                    ) from None
-                raise RegistryError(
-                    f"{what}: cannot connect to {host} ({reason})", kind="connect"
-                ) from None
-            except requests.exceptions.RequestException as exc:
-                raise RegistryError(
-                    f"{what}: {type(exc).__name__} talking to {host}", kind="protocol"
-                ) from None
+            return self._send(method, target, hdrs, what)
+
+        while True:
+            resp, final = follow(send, url, what)
             status = resp.status_code
+            if not same_origin(final, url) and status in (401, 407):
+                release(resp)
+                raise self._foreign_auth_error(status, host, final, what)
             if status == 401 and not authed and resp.headers.get("WWW-Authenticate"):
                 challenge = resp.headers["WWW-Authenticate"]
                 release(resp)
@@ -275,7 +242,67 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
             if status in ok or status == 404:
                 return resp
             release(resp)
-            raise self._status_error(status, host, repository, what, attempt)
+            where = "" if same_origin(final, url) else f"{shown(final)} (redirected from {host})"
+            raise self._status_error(status, host, repository, what, attempt, where=where)
+
+    def _send(self, method: str, url: str, headers: dict[str, str], what: str) -> requests.Response:
+        """One HTTP request to ``url`` (no redirect followed), its failures as RegistryError
+        naming the host it went to (RegistryUnreachable when no answer came)."""
+        where = netloc(url)
+        name, port = self._host_port(where)
+        refuse_if_silent(name, port, what=f"{what}: cannot reach", cls=RegistryUnreachable)
+        connect = min(settings.TCP_TIMEOUT, self.timeout)
+        try:
+            return self.session.request(
+                method,
+                url,
+                headers=headers,
+                timeout=(connect, self.timeout),
+                verify=self.verify,
+                stream=True,  # bodies are read by the caller, capped (ping: never read)
+                allow_redirects=False,  # redirects.follow: credentials stay with their registry
+            )
+        except requests.exceptions.SSLError as exc:
+            if why := no_answer(exc):
+                raise self._unreachable(where, why, what) from None
+            trust = f"CA file {self.ca_file}" if self.ca_file else "the system trust store"
+            raise RegistryError(
+                f"{what}: TLS to {where} failed ({tls_reason(exc)}); verified against {trust}",
+                kind="tls",
+            ) from None
+        except requests.exceptions.ConnectTimeout:
+            remember_silent(name, connect)  # a dead server: its other requests not sent
+            why = f"no answer within {connect:g}s"
+            raise self._unreachable(where, why, what) from None
+        except requests.exceptions.ReadTimeout:
+            why = f"no answer within {self.timeout:g}s"
+            raise self._unreachable(where, why, what) from None
+        except requests.exceptions.ConnectionError as exc:
+            if why := no_answer(exc):
+                raise self._unreachable(where, why, what) from None
+            reason = "connection refused" if "refused" in str(exc).lower() else type(exc).__name__
+            if "timed out" in str(exc).lower():
+                raise RegistryError(
+                    f"{what}: {where} did not answer within {self.timeout:g}s", kind="timeout"
+                ) from None
+            raise RegistryError(
+                f"{what}: cannot connect to {where} ({reason})", kind="connect"
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise RegistryError(
+                f"{what}: {type(exc).__name__} talking to {where}", kind="protocol"
+            ) from None
+
+    @staticmethod
+    def _foreign_auth_error(status: int, host: str, url: str, what: str) -> RegistryError:
+        """A host reached by a redirect from ``host`` asks for authentication: never answered
+        with ``host``'s credentials."""
+        return RegistryError(
+            f"{what}: {host} redirected to {shown(url)}, which asks for authentication "
+            f"(HTTP {status}); the credentials for {host} are not sent to another host",
+            kind="auth",
+            status=status,
+        )
 
     @staticmethod
     def _host_port(host: str) -> tuple[str, int]:
@@ -296,8 +323,20 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
         )
 
     def _status_error(
-        self, status: int, host: str, repository: str | None, what: str, attempt: int
+        self,
+        status: int,
+        host: str,
+        repository: str | None,
+        what: str,
+        attempt: int,
+        *,
+        where: str = "",
     ) -> RegistryError:
+        """The error for ``status`` from ``host`` (or from ``where``, a host a redirect from
+        ``host`` led to, which got no credentials)."""
+        if where:
+            kind = "server" if status >= 500 or status == 429 else "http"
+            return RegistryError(f"{what}: HTTP {status} from {where}", kind=kind, status=status)
         cred = self._credential(host, repository)
         if status == 401:
             return RegistryError(

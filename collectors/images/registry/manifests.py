@@ -1,9 +1,9 @@
 """Manifests: the media types asked for, ``HEAD`` (is it there?) one or many references at once,
-``GET`` with a size cap and the digest verified, and a manifest list followed to one platform."""
+``GET`` with a size cap and the digest verified (by digest: the one asked for; by tag: the
+``Docker-Content-Digest`` header), and a manifest list followed to one platform."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,6 +15,7 @@ import urllib3
 from collectors import settings
 from collectors.errors import FactError
 from collectors.images.imageref import ImageRef
+from collectors.images.registry.digests import digest_of, matches
 from collectors.images.registry.errors import RegistryError
 from collectors.transport.httpbody import BodyError, read_body, release
 
@@ -32,7 +33,7 @@ MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Manifest:
-    """A manifest as served: media type, digest (verified when asked by digest), parsed JSON."""
+    """A manifest as served: media type, digest (verified against the bytes), parsed JSON."""
 
     ref: ImageRef
     media_type: str
@@ -48,11 +49,34 @@ class Manifest:
         return list(self.data.get("layers") or [])
 
 
-def _sha256_ok(digest: str, body: bytes) -> bool:
-    algo, _, hexpart = digest.partition(":")
-    if algo != "sha256":
-        return True  # other algorithms are not checked (none is in use on these registries)
-    return hashlib.sha256(body).hexdigest() == hexpart
+def verified_digest(ref: ImageRef, body: bytes, header: str) -> str:
+    """The digest of the manifest ``body`` served for ``ref``, checked: asked by digest, the
+    body must hash to it; asked by tag, to the ``Docker-Content-Digest`` ``header`` when the
+    registry sent one. A mismatch is a RegistryError (kind ``integrity``) naming ``ref``.
+
+    >>> from collectors.images.imageref import parse_reference
+    >>> verified_digest(parse_reference("m:5000/a/b:v1"), b"{}", "")
+    'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a'
+    >>> verified_digest(parse_reference("m:5000/a/b:v1"), b"{}", "sha256:" + "0" * 64)
+    Traceback (most recent call last):
+    ...
+    collectors.images.registry.errors.RegistryError: m:5000/a/b:v1: the manifest served hashes \
+to sha256:4413...8a, not to sha256:0000...0000 (the Docker-Content-Digest header sent with it); \
+not used
+    """
+    if ref.digest:
+        expected, source = ref.digest, "the digest asked for"
+    elif header.strip():
+        expected, source = header.strip(), "the Docker-Content-Digest header sent with it"
+    else:
+        return digest_of(body)
+    if not matches(expected, body, str(ref)):
+        got = digest_of(body, expected.partition(":")[0])
+        raise RegistryError(
+            f"{ref}: the manifest served hashes to {got}, not to {expected} ({source}); not used",
+            kind="integrity",
+        )
+    return expected
 
 
 def _read_limited(resp: requests.Response, limit: int, what: str) -> bytes:
@@ -88,8 +112,10 @@ class ManifestsMixin:
         release(resp)
         if resp.status_code == 404:
             return None
-        return resp.headers.get("Content-Type", ""), resp.headers.get(
-            "Docker-Content-Digest", ref.digest or ""
+        # asked by digest, a 200 confirms that digest; by tag, the header is the registry's
+        # word (no bytes to check it against: get_manifest checks them)
+        return resp.headers.get("Content-Type", ""), ref.digest or resp.headers.get(
+            "Docker-Content-Digest", ""
         )
 
     def has_manifest(self, ref: ImageRef | str) -> bool:
@@ -128,12 +154,7 @@ class ManifestsMixin:
         finally:
             release(resp)
         media = resp.headers.get("Content-Type", "").split(";")[0].strip()
-        digest = "sha256:" + hashlib.sha256(body).hexdigest()
-        if ref.digest and not _sha256_ok(ref.digest, body):
-            raise RegistryError(
-                f"{ref}: the manifest served does not hash to {ref.digest} (got {digest})",
-                kind="integrity",
-            )
+        digest = verified_digest(ref, body, resp.headers.get("Docker-Content-Digest", ""))
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
@@ -149,9 +170,7 @@ class ManifestsMixin:
             raise RegistryError(
                 f"{ref}: schema 1 manifest (unsupported; re-push it as schema 2)", kind="protocol"
             )
-        return Manifest(
-            ref, media, ref.digest or resp.headers.get("Docker-Content-Digest") or digest, data
-        )
+        return Manifest(ref, media, digest, data)
 
     def image_manifest(
         self, ref: ImageRef | str, platform: tuple[str, str] = ("linux", "amd64")
