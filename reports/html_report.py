@@ -7,6 +7,8 @@
 - ``started``: when the run started (ISO 8601 text); ``duration``: seconds (float); optional.
 - ``run``: the result JSON's ``run`` object (tool, markers, -k, inventory, cluster source, host);
   shown in the header; its ``unreachable`` and ``warnings`` lists at the top; optional.
+- ``causes``: the root causes (result JSON ``causes``): "Start here" opens the page, and each
+  check's failures say the cause that explains them and the log findings that point at it.
 - ``checks``: check id -> ``{"title", "markers", "subject", "fails_when", "remediation"}``, from
   :func:`reports.catalog.catalog`; optional (titles and column order come from it).
 - ``samples``: the Samples Operator pattern, a dict with any of ``pattern`` (which of the four
@@ -41,6 +43,7 @@ from typing import Any
 from collectors.visible import visible
 from reports.results import OUTCOMES, natural_key
 from reports.runinfo import run_lines
+from reports.start_here import deadline_text
 
 NO_SUBJECT = "-"  # checks.base.NO_SUBJECT, repeated so this module imports nothing of the suite
 #: Subjects that name the whole site; they never tie checks together into one matrix.
@@ -389,6 +392,8 @@ def _failures(
     order: list[str],
     checks: dict[str, dict[str, Any]],
     anchors: dict[int, str],
+    findings: list[dict[str, Any]] | None = None,
+    causes: list[dict[str, Any]] | None = None,
 ) -> str:
     bad: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for i, rec in enumerate(results):
@@ -430,6 +435,7 @@ def _failures(
             '<table class="failures"><thead><tr><th>subject</th><th>expected</th>'
             f"<th>found</th>{remedy_head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         )
+        out.append(_beside(cid, bad[cid], findings or [], causes or []))
     return "".join(out)
 
 
@@ -532,6 +538,69 @@ def _samples(samples: dict[str, Any]) -> str:
 FINDING_COLUMNS = ("count", "host", "unit", "pattern", "key", "first", "last", "sample")
 
 
+def _beside(
+    check_id: str,
+    recs: list[tuple[int, dict[str, Any]]],
+    findings: list[dict[str, Any]],
+    causes: list[dict[str, Any]],
+) -> str:
+    """Under a check's failures: the causes that explain them and the log findings that point
+    at the check (the catalog's ``points_to``)."""
+    parts: list[str] = []
+    subjects = {str(r["subject"]) for _, r in recs}
+    for cause in causes:
+        hit = [
+            e["subject"]
+            for e in cause.get("explains", [])
+            if e.get("check") == check_id and str(e.get("subject")) in subjects
+        ]
+        if hit:
+            parts.append(
+                f'<div class="remedy"><b>cause:</b> <a href="#cause-{esc(cause["id"])}">'
+                f"{esc(cause['title'])}</a> ({esc(', '.join(map(str, hit)))})</div>"
+            )
+    pointing = [f for f in findings if check_id in (f.get("points_to") or [])]
+    if pointing:
+        items = "".join(
+            f'<li><span class="mono">{esc(f.get("id", ""))}</span> x{esc(f.get("count", ""))} '
+            f"{esc(f.get('host', ''))}/{esc(f.get('unit', ''))}: "
+            f'<span class="mono">{esc(str(f.get("sample", ""))[:200])}</span></li>'
+            for f in pointing[:10]
+        )
+        parts.append(f"<p>Log findings this check proves or disproves:</p><ul>{items}</ul>")
+    return "".join(parts)
+
+
+def _start_here(causes: list[dict[str, Any]]) -> str:
+    """The top of the page: the root causes, deadlines first, each with what shows it, what
+    it explains and its fix."""
+    if not causes:
+        return ""
+    items = []
+    for cause in causes:
+        hours = cause.get("deadline_hours")
+        when = f" ({deadline_text(float(hours))})" if hours is not None else ""
+        shown = ", ".join(_cause_item(i) for i in cause.get("evidence", []))
+        explains = ", ".join(_cause_item(i) for i in cause.get("explains", []))
+        items.append(
+            f'<li id="cause-{esc(cause["id"])}"><b>{esc(cause["title"])}</b>{esc(when)} '
+            f'<span class="mono">[{esc(cause["id"])}]</span><br>shown by: {shown}'
+            + (f"<br>explains: {explains}" if explains else "")
+            + f'<div class="remedy"><b>fix:</b> {esc(cause.get("fix", ""))}</div></li>'
+        )
+    return (
+        '<section id="start-here"><h2>Start here</h2><p>The root causes this run names, the '
+        "most urgent first; the failures they explain point back here.</p>"
+        f"<ol>{''.join(items)}</ol></section>"
+    )
+
+
+def _cause_item(item: dict[str, Any]) -> str:
+    if "check" in item:
+        return f'<span class="mono">{esc(item["check"])} [{esc(item.get("subject", ""))}]</span>'
+    return f'<span class="mono">log finding {esc(item.get("finding", ""))}</span>'
+
+
 def _findings(findings: list[dict[str, Any]], limit: int) -> str:
     def count(f: dict[str, Any]) -> int:
         try:
@@ -630,8 +699,10 @@ def render_html(data: dict[str, Any]) -> str:
         by_check[rec["check"]].append(rec)
     anchors = {i: f"f{i}" for i, r in enumerate(results) if r["outcome"] in ("failed", "error")}
     cluster = data.get("cluster") or ""
+    causes = list(data.get("causes") or [])
     parts = [
         _header(data),
+        _start_here(causes),
         _unreachable(list((data.get("run") or {}).get("unreachable") or [])),
         _warnings(list((data.get("run") or {}).get("warnings") or [])),
         _overview(by_check, order, checks),
@@ -639,7 +710,9 @@ def render_html(data: dict[str, Any]) -> str:
     ]
     if results:
         parts.append(_matrices(results, order, checks, anchors))
-    parts.append(_failures(results, order, checks, anchors))
+    parts.append(
+        _failures(results, order, checks, anchors, list(data.get("findings") or []), causes)
+    )
     if data.get("samples"):
         parts.append(_samples(dict(data["samples"])))
     if data.get("snapshot"):

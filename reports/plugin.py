@@ -26,9 +26,10 @@ from typing import Any
 import pytest
 
 from checks.base import LAST_VERDICT, NO_SUBJECT, CheckFailed, spec_of
-from collectors.errors import FactError
+from collectors.errors import FactError, InputError
 from collectors.runwarnings import RUN_WARNINGS
 from collectors.transport.deadsources import DEAD
+from collectors.triage.causes import link, load_rules
 from collectors.triage.redact import redact_text
 from collectors.visible import visible, visible_line
 from reports import logredact, terminal_guard, unreachable
@@ -36,9 +37,11 @@ from reports.html_report import render_html
 from reports.records import record_of
 from reports.results import Results, write_json_atomically, write_text_atomically
 from reports.runinfo import junit_properties, run_object, tool_version
-from reports.terminal import failure_summary, summary_table
+from reports.start_here import failure_lines, start_here_lines
+from reports.terminal import summary_table
 
 RESULTS_KEY = pytest.StashKey[Results]()
+_CAUSE_PROBLEMS_KEY = pytest.StashKey[list[str]]()
 #: Extra report data other plugins may fill during the run (see the module doc).
 EXTRAS_KEY = pytest.StashKey[dict[str, Any]]()
 _STARTED_KEY = pytest.StashKey[tuple[datetime, float]]()
@@ -108,6 +111,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STARTED_KEY] = (datetime.now(UTC), time.monotonic())
     if not hasattr(config, "workerinput"):  # xdist workers forward their reports instead
         config.pluginmanager.register(ResultCollector(config, results), "upi-results")
+        config.pluginmanager.register(TopOfSummary(config, results), "upi-start-here")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -241,9 +245,27 @@ def finding_lines(findings: list[dict[str, Any]], limit: int = 5) -> list[str]:
 
 
 def result_json(config: pytest.Config) -> dict[str, Any]:
-    """The result JSON (contract §4): ``summary``, ``run`` and ``results``."""
+    """The result JSON (contract §4): ``summary``, ``run``, ``results`` and ``causes``."""
     data = results_of(config).as_json()
-    return {"summary": data["summary"], "run": run_of(config), "results": data["results"]}
+    return {
+        "summary": data["summary"],
+        "run": run_of(config),
+        "results": data["results"],
+        "causes": causes_of(config),
+    }
+
+
+def causes_of(config: pytest.Config) -> list[dict[str, Any]]:
+    """The run's root causes (:mod:`collectors.triage.causes`) from its records and the log
+    findings the page shows; empty when the rules cannot be read (said in the summary)."""
+    try:
+        rules = load_rules()
+    except InputError as exc:
+        problems = config.stash.setdefault(_CAUSE_PROBLEMS_KEY, [])
+        if str(exc) not in problems:
+            problems.append(str(exc))
+        return []
+    return link(rules, results_of(config).as_json()["results"], report_findings(config))
 
 
 def report_data(config: pytest.Config) -> dict[str, Any]:
@@ -341,6 +363,30 @@ def _redact_report(report: pytest.TestReport) -> None:
     report.sections = [(name, visible(redact_text(body))) for name, body in report.sections]
 
 
+class TopOfSummary:
+    """What to read first, before pytest's own failure sections: "Start here" (the root causes,
+    deadlines first) and what this machine could not reach (said once)."""
+
+    def __init__(self, config: pytest.Config, results: Results) -> None:
+        self.config = config
+        self.results = results
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(self, terminalreporter: Any) -> Any:
+        if self.results.as_json()["results"]:
+            causes = causes_of(self.config)
+            if causes:
+                terminalreporter.write_sep("=", f"Start here ({len(causes)} root cause(s))")
+                for line in start_here_lines(causes):
+                    terminalreporter.write_line(line)
+            groups = run_of(self.config)["unreachable"]
+            if groups:
+                terminalreporter.write_sep("=", "not reachable from this machine (said once)")
+                for line in unreachable.terminal_lines(groups):
+                    terminalreporter.write_line(line, yellow=True)
+        return (yield)
+
+
 class ResultCollector:
     """Runs in the controller: every check report, from any worker, lands here once."""
 
@@ -370,16 +416,11 @@ class ResultCollector:
                 self.problems.append(f"could not write --report-html {path}: {exc}")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        for problem in self.problems:
-            terminalreporter.write_line(f"ERROR: {problem}", red=True)
+        for problem in [*self.problems, *self.config.stash.get(_CAUSE_PROBLEMS_KEY, [])]:
+            terminalreporter.write_line(f"ERROR: {visible(problem)}", red=True)
         data = self.results.as_json()
         if not data["results"]:
             return
-        causes = run_of(self.config)["unreachable"]
-        if causes:
-            terminalreporter.write_sep("=", "not reachable from this machine (said once)")
-            for line in unreachable.terminal_lines(causes):
-                terminalreporter.write_line(line, yellow=True)
         said = run_of(self.config)["warnings"]
         if said:
             terminalreporter.write_sep("=", f"run warnings ({len(said)})")
@@ -396,7 +437,7 @@ class ResultCollector:
                     # TerminalWriter emits colour only on a TTY (or with --color=yes)
                     markup = {colour: True} if colour and tw.hasmarkup else {}
                     terminalreporter.write_line(line, **markup)
-        lines = failure_summary(data["results"])
+        lines = failure_lines(data["results"], causes_of(self.config))
         if lines:
             terminalreporter.write_sep("=", "failures by check")
             for line in lines:

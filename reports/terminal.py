@@ -1,57 +1,16 @@
-"""The end-of-run summary: failures and errors grouped by check, each with its remediation.
+"""The end-of-run table by check (the failures themselves, each subject beside its fix, are
+:mod:`reports.start_here`).
 
->>> lines = failure_summary([{"check": "dns.reverse", "subject": "w2", "outcome": "failed",
-...     "message": "expected PTR w2; found NXDOMAIN", "remediation": "add the PTR"}])
->>> print("\\n".join(lines))
-dns.reverse: 1 failed
-  w2: expected PTR w2; found NXDOMAIN
-  remediation: add the PTR
+>>> summary_table([{"check": "dns.api", "subject": "api", "outcome": "passed"}])[1][1]
+'green'
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
-from collectors.visible import visible, visible_line
+from collectors.visible import visible_line
 from reports.results import natural_key
-
-
-def failure_summary(records: list[dict[str, Any]]) -> list[str]:
-    """Lines grouping failed and errored records by check."""
-    by_check: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for rec in records:
-        if rec["outcome"] in ("failed", "error"):
-            by_check[rec["check"]].append(rec)
-    lines: list[str] = []
-    for check_id in sorted(by_check):
-        recs = by_check[check_id]
-        counts = defaultdict(int)
-        for rec in recs:
-            counts[rec["outcome"]] += 1
-        lines.append(f"{check_id}: " + ", ".join(f"{n} {o}" for o, n in sorted(counts.items())))
-        remedies: list[str] = []
-        for rec in recs:
-            label = "ERROR " if rec["outcome"] == "error" else ""
-            subject, message = visible_line(rec["subject"]), visible_line(rec["message"])
-            lines.append(f"  {subject}: {label}{message}")
-            if rec.get("remediation") and rec["remediation"] not in remedies:
-                remedies.append(rec["remediation"])
-        for r in remedies:
-            lines.extend(paste_lines(r))
-    return lines
-
-
-def paste_lines(remediation: str, label: str = "  remediation: ") -> list[str]:
-    """A remediation as a user pastes it: every line after the first indented under the first.
-
-    >>> paste_lines("add to install-config.yaml:\\n- mirrors: [m:5000/ocp4]")
-    ['  remediation: add to install-config.yaml:', '               - mirrors: [m:5000/ocp4]']
-    """
-    parts = visible(remediation).split("\n")
-    pad = " " * len(label)
-    return [label + parts[0], *(pad + p for p in parts[1:])]
-
 
 #: Outcome columns of the summary table, with their short headings.
 COLUMNS = (("passed", "pass"), ("failed", "fail"), ("error", "error"), ("skipped", "skip"))

@@ -74,28 +74,18 @@ def test_fit_stays_within_width_and_counts_what_it_cut(subjects: list[str], widt
 def test_remediations_print_as_pasted() -> None:
     """Continuation lines sit under the first; a backslash-n in a name stays two characters."""
     from checks.base import failed
-    from reports.terminal import failure_summary
+    from reports.start_here import failure_lines
 
     v = failed(expected="x", found="y", remediation="add:\n- {mirrors: [m:5000/o], source: q}  ")
     assert v.remediation == "add:\n- {mirrors: [m:5000/o], source: q}"
     named = failed(expected="x", found="y", remediation="oc describe node 'w\\n1'")
     assert named.remediation == "oc describe node 'w\\n1'"
-    lines = failure_summary(
-        [
-            {
-                "check": "a.b",
-                "subject": "s",
-                "outcome": "failed",
-                "message": v.message,
-                "remediation": v.remediation,
-            }
-        ]
-    )
+    record = {"check": "a.b", "subject": "s", "outcome": "failed", "message": v.message}
+    lines = failure_lines([record | {"remediation": v.remediation}], [])
     assert lines[-2:] == [
-        "  remediation: add:",
-        "               - {mirrors: [m:5000/o], source: q}",
+        "  fix (s): add:",
+        "           - {mirrors: [m:5000/o], source: q}",
     ]
-    assert not any("\\n" in line for line in lines)
 
 
 def test_no_check_source_writes_a_literal_backslash_n_into_a_remediation() -> None:
