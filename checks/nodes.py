@@ -7,7 +7,13 @@ from __future__ import annotations
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.cluster import facts as F
 from collectors.cluster.base import Obj
-from collectors.facts.nodes import gather_node, node_names
+from collectors.facts.nodes import (
+    JoinFacts,
+    gather_joined,
+    gather_node,
+    joining_names,
+    node_names,
+)
 from collectors.inventory import Inventory
 from collectors.site import Site
 from collectors.visible import shell_word, shell_word_or
@@ -112,3 +118,50 @@ def test_nodes_ready(site: Site, facts: Obj) -> None:
 )
 def test_nodes_names(site: Site, facts: Obj) -> None:
     expect(evaluate_name(facts, site.inv))
+
+
+def evaluate_joined(facts: JoinFacts, inv: Inventory | None = None) -> Verdict:
+    """The inventory node has a Node object (by name, FQDN or its InternalIP).
+
+    >>> evaluate_joined(JoinFacts("w1", "w1.c.example", "10.0.0.31", "worker", None)).ok
+    False
+    """
+    if facts.node is not None:
+        return passed(f"Node {facts.node}")
+    where = f"{facts.role} {facts.name} ({facts.fqdn}, {facts.ip})"
+    target = next((n for n in inv.nodes if n.name == facts.name), None) if inv else None
+    if target is not None and target.ssh is not None:
+        login = f"ssh -p {target.ssh.port} {shell_word(f'{target.ssh.user}@{target.ssh.host}')}"
+    else:
+        user = inv.ssh.user if inv else "core"
+        login = f"ssh {shell_word(f'{user}@{facts.ip}')}"
+    csrs = (
+        f"its pending CSRs {', '.join(facts.pending_csrs)}: "
+        f"oc adm certificate approve {' '.join(shell_word(c) for c in facts.pending_csrs)}"
+        if facts.pending_csrs
+        else "its CSRs (oc get csr | grep -i pending; approve them with oc adm certificate approve)"
+    )
+    return failed(
+        expected=f"a Node for {where}",
+        found="no Node by that name, FQDN or InternalIP"
+        + ("; a pending CSR names it" if facts.pending_csrs else ""),
+        remediation=f"approve {csrs}; if none is pending, read the kubelet on the node: "
+        f"{login} journalctl -u kubelet -u crio --since -1h (did it boot its ignition? can it "
+        "reach api-int:22623 and 6443?)",
+    )
+
+
+@check(
+    "nodes.joined",
+    reads_site=False,  # the inventory and the cluster: runs on a must-gather
+    title="Every inventory node joined the cluster",
+    markers=["postinstall"],
+    subject="inventory node name (master, worker, infra)",
+    fails_when="no Node object for it (the message points at its CSRs and its kubelet journal)",
+    remediation="approve its pending CSRs; else read its kubelet journal",
+    subjects=joining_names,
+    gather=gather_joined,
+    requires=("nodes",),
+)
+def test_nodes_joined(site: Site, facts: JoinFacts) -> None:
+    expect(evaluate_joined(facts, site.inv))

@@ -432,3 +432,70 @@ def test_dns_failure_resolving_lb_servers_is_an_error_like_preflight(
         run.stdout[-3000:]
     )
     assert all(f"127.0.0.1:{dead}" in r["message"] for r in run.results), run.results
+
+
+# --------------------------------------------------------------------------- nodes.joined
+
+
+def node_csr(name: str) -> str:
+    """A kubelet client CSR's request (base64 PEM) for ``system:node:<name>``, as a node that
+    booted but was never approved sends it."""
+    import base64
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "system:nodes"),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"system:node:{name}"),
+        ]
+    )
+    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
+    return base64.b64encode(csr.public_bytes(serialization.Encoding.PEM)).decode()
+
+
+def test_a_node_that_never_joined_fails_nodes_joined_live_and_offline(
+    installed: Lab, tmp_path: Path
+) -> None:
+    """w3 booted but its CSR was never approved: no Node for it. nodes.joined fails for w3 alone,
+    naming the pending CSR to approve; the other inventory nodes pass, live and from the
+    snapshot alike."""
+    import lab.cluster_model as CM
+
+    model = copy.deepcopy(installed.cluster_model)
+    w3 = model.node("w3")
+    model.objects[CM.R.NODES.folder].remove(w3)
+    for pod in model.of("pods"):
+        if pod["spec"].get("nodeName") == w3["metadata"]["name"]:
+            pod["spec"]["nodeName"] = model.node("w1")["metadata"]["name"]
+    model.add(
+        CM.R.CSRS,
+        CM._obj(
+            CM.R.CSRS,
+            "csr-w3abc",
+            spec={
+                "signerName": "kubernetes.io/kube-apiserver-client-kubelet",
+                "username": "system:serviceaccount:openshift-machine-config-operator"
+                ":node-bootstrapper",
+                "request": node_csr(w3["metadata"]["name"]),
+            },
+        ),
+    )
+    snapshot = write_must_gather(model, tmp_path / "must-gather")
+    kubeconfig = serve_snapshot(installed, "apiserver-unjoined", 18, snapshot)
+    runs = {
+        "live": suite(installed, "-k", "nodes.joined", "--kubeconfig", str(kubeconfig)),
+        "offline": suite(installed, "-k", "nodes.joined", "--snapshot", str(snapshot)),
+    }
+    for how, run in runs.items():
+        outcomes = run.outcomes("nodes.joined")
+        assert len(outcomes) == 9, (how, outcomes)
+        assert {s for s, o in outcomes.items() if o != "passed"} == {"w3"}, (how, outcomes)
+        rec = run.record("nodes.joined", "w3")
+        assert rec["outcome"] == "failed", (how, rec)
+        assert "oc adm certificate approve csr-w3abc" in rec["remediation"], (how, rec)
+        assert "journalctl -u kubelet" in rec["remediation"], (how, rec)
