@@ -257,3 +257,55 @@ def cause_of(causes: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
             if "check" in item:
                 out.setdefault((item["check"], item["subject"]), cause["id"])
     return out
+
+
+# --------------------------------------------------------------------------- docs
+
+
+def _match_text(m: Match) -> str:
+    if m.check is not None:
+        narrowed = [f"subject ~ `{m.subject.pattern}`"] if m.subject else []
+        narrowed += [f"message ~ `{m.message.pattern}`"] if m.message else []
+        return f"`{m.check}`" + (f" ({', '.join(narrowed)})" if narrowed else "")
+    key = f" (key ~ `{m.key.pattern}`)" if m.key else ""
+    return f"log finding `{m.finding}`{key}"
+
+
+def markdown_rules(rules: tuple[Rule, ...]) -> str:
+    """docs/causes.md: every rule, what shows it, what it explains, why, from where.
+
+    >>> print(markdown_rules(load_rules()).splitlines()[0])
+    # Root causes
+    """
+    out = [
+        "# Root causes",
+        "",
+        "Generated from `collectors/triage/causes.yaml` by "
+        "`python -m collectors.triage.causes > docs/causes.md`; do not edit by hand.",
+        "",
+        "A run names a cause when one item of its evidence is there (a failed check, a log "
+        "finding); the cause then lists the failures, errors and findings of the same run it "
+        'explains, and the report says it first ("Start here"), deadlines first.',
+        "",
+    ]
+    for rule in rules:
+        out += [
+            f"## `{rule.id}`: {rule.title}",
+            "",
+            rule.reason,
+            "",
+            "- shown by: " + "; ".join(_match_text(m) for m in rule.evidence),
+            "- explains: " + "; ".join(_match_text(m) for m in rule.explains),
+            f"- linked: {'the same node' if rule.scope == 'node' else 'anywhere in the run'}",
+            f"- fix: {rule.fix}",
+            f"- source: {rule.source}",
+            f"- lab scenario: `{rule.scenario}`",
+            "",
+        ]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(markdown_rules(load_rules()))
