@@ -34,7 +34,8 @@ def item_text(item: dict[str, Any]) -> str:
     """
     if "check" in item:
         return visible_line(f"{item['check']} [{item['subject']}]")
-    return visible_line(f"log finding {item.get('finding')}")
+    where = "/".join(str(item[k]) for k in ("host", "key") if item.get(k))
+    return visible_line(f"log finding {item.get('finding')}" + (f" ({where})" if where else ""))
 
 
 def _items(items: list[dict[str, Any]]) -> str:

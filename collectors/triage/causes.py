@@ -198,13 +198,13 @@ def _cause(
             continue
         if rule.scope == "node" and _node(str(group.get("key", ""))) not in {*nodes, "localhost"}:
             continue
-        explains.append({"finding": str(group.get("id"))})
+        explains.append(finding_item(group))
     fix = next((str(r["remediation"]) for r in evidence if r.get("remediation")), rule.fix)
     cause: dict[str, Any] = {
         "id": rule.id,
         "title": rule.title,
         "evidence": [{"check": r["check"], "subject": r["subject"]} for r in evidence]
-        + [{"finding": str(g.get("id"))} for g in groups],
+        + [finding_item(g) for g in groups],
         "explains": _unique(explains),
         "fix": fix,
     }
@@ -212,6 +212,20 @@ def _cause(
     if hours is not None:
         cause["deadline_hours"] = hours
     return cause
+
+
+def finding_item(group: dict[str, Any]) -> dict[str, str]:
+    """How a cause names a findings.json group: its id, and its host and key when it has them
+    (one id may group lines of several hosts or keys).
+
+    >>> finding_item({"id": "kubelet.node_not_found", "host": "m1", "key": "localhost"})
+    {'finding': 'kubelet.node_not_found', 'host': 'm1', 'key': 'localhost'}
+    """
+    item = {"finding": str(group.get("id"))}
+    for field in ("host", "key"):
+        if group.get(field):
+            item[field] = str(group[field])
+    return item
 
 
 def _unique(items: list[dict[str, str]]) -> list[dict[str, str]]:
