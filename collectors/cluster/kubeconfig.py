@@ -49,10 +49,13 @@ def current_context(path: str | Path, limit: int = 4 * 1024 * 1024) -> str:
     """
     import yaml
 
+    from collectors import localfile
+    from collectors.errors import InputError
+
     try:
-        with open(Path(path).expanduser(), "rb") as handle:
+        with localfile.open_regular(Path(path).expanduser()) as handle:  # never a fifo
             data = yaml.safe_load(handle.read(limit))
-    except (OSError, yaml.YAMLError):
+    except (OSError, InputError, yaml.YAMLError):
         return ""
     value = data.get("current-context") if isinstance(data, dict) else None
     return value if isinstance(value, str) else ""
