@@ -207,6 +207,17 @@ def missing_by_repository(facts: OperatorsFacts, shown: int = 3) -> list[str]:
     return out
 
 
+def _skipped(facts: OperatorsFacts) -> str:
+    """The files of the catalog folder left unread (links pointing outside it), as a note.
+
+    >>> _skipped(OperatorsFacts("c", "/c", "oc-mirror", "a", 0, (), skipped=("/c/x.yaml: a link",)))
+    '; not read: /c/x.yaml: a link'
+    """
+    shown = "; ".join(facts.skipped[:3])
+    more = f" (and {len(facts.skipped) - 3} more)" if len(facts.skipped) > 3 else ""
+    return f"; not read: {shown}{more}" if facts.skipped else ""
+
+
 def evaluate_operators(facts: OperatorsFacts) -> Verdict:
     """Every image of the catalog's mapping and its index image are in the mirror; after
     install, the cluster's ICSP/IDMS cover every source repository and the CatalogSource applied
@@ -282,8 +293,9 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
         )
         return passed(
             f"{facts.layout}: all {facts.total} images and "
-            f"{len(facts.indexes)} index image(s) in the mirror{cluster}"
+            f"{len(facts.indexes)} index image(s) in the mirror{cluster}{_skipped(facts)}"
         )
+    details += [f"not read: {s}" for s in facts.skipped]
     return failed(
         expected=f"every image of {mapping} and the catalog's index image in the mirror"
         + ("" if facts.uncovered is None else ", mapped by the cluster's ICSP/IDMS and applied"),

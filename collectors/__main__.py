@@ -23,29 +23,18 @@ from collectors.triage.bundle import write_bundle
 from collectors.triage.cluster_dump import cluster_collector
 from collectors.visible import visible
 
-#: The largest zone file or haproxy.cfg draft-inventory reads.
-DRAFT_MAX_BYTES = 64 * 1024 * 1024
 
+def _read(path: str, cap: int | None = None) -> str:
+    """A site file's text through the bounded local reader (a regular file only, never a fifo
+    or a device, at most ``cap`` bytes); InputError naming it otherwise."""
+    from collectors import localfile
 
-def _read(path: str) -> str:
-    """A site file's text; InputError naming it when unreadable, not UTF-8 or too big."""
-    from collectors.errors import InputError
-
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(DRAFT_MAX_BYTES + 1)
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > DRAFT_MAX_BYTES:
-        raise InputError(path, f"larger than {DRAFT_MAX_BYTES} bytes: not a zone or haproxy.cfg")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 text: {exc}") from None
+    return localfile.read_text(path, cap)
 
 
 def draft_main(argv: list[str]) -> int:
     """``draft-inventory``: the draft on stdout; 2 naming the file when an input is bad."""
+    from collectors import settings
     from collectors.errors import InputError
     from collectors.install.draft import Zone, draft_inventory, trust_bundle
     from collectors.install.installconfig import load_install_config
@@ -77,7 +66,8 @@ def draft_main(argv: list[str]) -> int:
         zones = []
         for spec in args.zone:
             path, _, origin = spec.partition("=")
-            zones.append(Zone.parse(_read(path), str(Path(path).resolve()), origin or None))
+            text = _read(path, settings.ZONE_MAX_BYTES)
+            zones.append(Zone.parse(text, str(Path(path).resolve()), origin or None))
         cfg = None
         cfg_path = ""
         if args.haproxy:
@@ -102,7 +92,7 @@ def draft_main(argv: list[str]) -> int:
         print(f"draft-inventory: {visible(exc)}", file=sys.stderr)
         return 2
     if args.output:
-        Path(args.output).write_text(draft)
+        Path(args.output).write_text(draft, encoding="utf-8")
         try:
             load_inventory(args.output)
         except InventoryError as exc:  # a bug in the draft: say so, keep the file to look at

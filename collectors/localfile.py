@@ -10,7 +10,7 @@ only a regular file (never a fifo or a device, which would hang or never end), a
 >>> read_text("/dev/zero")
 Traceback (most recent call last):
 ...
-collectors.errors.InputError: /dev/zero: cannot read: not a regular file
+collectors.errors.InputError: /dev/zero: cannot read: not a regular file (a device)
 """
 
 from __future__ import annotations
@@ -24,17 +24,37 @@ from collectors import settings
 from collectors.errors import InputError
 
 
+def _kind(mode: int) -> str:
+    """What a non-regular file is, for the message.
+
+    >>> _kind(stat.S_IFIFO), _kind(stat.S_IFDIR)
+    ('a fifo', 'a folder')
+    """
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a fifo"), (stat.S_ISCHR, "a device"),
+             (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))  # fmt: skip
+    return next((name for test, name in kinds if test(mode)), "not a file")
+
+
 def open_regular(path: str | Path) -> BinaryIO:
-    """``path`` opened for reading in binary if it is a regular file (opened non-blocking, so a
-    fifo cannot hang the open); InputError naming it when it is missing or not a regular file."""
+    """``path`` opened for reading in binary if it is a regular file; InputError naming it when
+    it is missing or not a regular file. A fifo, a device or a folder is refused from its
+    ``stat`` without being opened; the open itself is non-blocking and checked to be the file
+    that was stat'ed, so a fifo swapped in meanwhile cannot hang it either."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        before = os.stat(path)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(before.st_mode):
+        raise InputError(str(path), f"cannot read: not a regular file ({_kind(before.st_mode)})")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
     handle = os.fdopen(fd, "rb")
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    now = os.fstat(fd)
+    if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
         handle.close()
-        raise InputError(str(path), "cannot read: not a regular file")
+        raise InputError(str(path), "cannot read: not a regular file (it changed while opened)")
     return handle
 
 

@@ -92,3 +92,9 @@ LOCAL_FILE_MAX_BYTES = int(_seconds("UPI_LOCAL_FILE_MAX_BYTES", 64 * 1024 * 1024
 RECORD_MAX_BYTES = int(_seconds("UPI_RECORD_MAX_BYTES", 64 * 1024 * 1024))
 #: ``python -m collectors --bundle``: the longest the checks may take gathering the record.
 RECORD_RUN_TIMEOUT = _seconds("UPI_RECORD_RUN_TIMEOUT", 1800.0)
+#: Zone files (``draft-inventory --zone``): the most names one zone may hold, ``$GENERATE``
+#: expansions counted before dnspython sees them and every record counted as it is read; and
+#: the most bytes the file and its ``$GENERATE`` lines expanded may make. Over either, an error
+#: naming the file and the line.
+ZONE_MAX_NAMES = int(_seconds("UPI_ZONE_MAX_NAMES", 100_000))
+ZONE_MAX_BYTES = int(_seconds("UPI_ZONE_MAX_BYTES", 16 * 1024 * 1024))

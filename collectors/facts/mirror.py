@@ -179,6 +179,8 @@ class OperatorsFacts:
     cluster_note: str = ""
     #: of the uncovered images, how many the mapping names by tag (ICSP/IDMS map digests only)
     uncovered_by_tag: int = 0
+    #: files of the catalog folder left unread: links pointing outside it
+    skipped: tuple[str, ...] = ()
 
 
 def catalog_folders(site: Site) -> dict[str, Path]:
@@ -280,7 +282,8 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
     path = manifests.folder / MAPPING
     total, missing, errors, error_count = 0, [], [], 0
     unreached: list[Unreachable] = []  # the first lookup that got no answer from here
-    for batch in _batches(iter_mapping(mapping_lines(path), str(path)), OPERATORS_BATCH):
+    lines = mapping_lines(path, root=manifests.root)
+    for batch in _batches(iter_mapping(lines, str(path)), OPERATORS_BATCH):
         entries = [e for e in batch if isinstance(e, MappingEntry)]
         bad = [e for e in batch if isinstance(e, InputError)]
         problem_count += len(bad)
@@ -337,6 +340,7 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
         uncovered=uncovered,
         cluster_note=note,
         uncovered_by_tag=by_tag,
+        skipped=manifests.skipped,
     )
 
 

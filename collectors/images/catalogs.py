@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -66,12 +66,47 @@ class CatalogManifests:
     rule_files: tuple[str, ...]
     catalog_sources: tuple[CatalogSourceDoc, ...]
     problems: tuple[InputError, ...]
+    #: files left unread: links pointing outside the configured folder (never opened)
+    skipped: tuple[str, ...] = ()
+    #: the configured folder, resolved: every file read lies inside it
+    root: str = ""
 
 
-def read_capped(path: Path, limit: int | None = None) -> str:
-    """A text file's content, refusing one larger than ``limit`` (InputError naming it)."""
+def inside(root: str, path: Path | str) -> bool:
+    """Whether ``path``, its links followed, lies in the folder ``root`` (a resolved path).
+
+    >>> inside("/srv/cat", "/srv/cat/mapping.txt"), inside("/srv/cat", "/srv/catalog/x")
+    (True, False)
+    """
+    real = os.path.realpath(path)
+    return real == root or real.startswith(root.rstrip("/") + "/")
+
+
+def outside(path: Path, root: str) -> InputError:
+    """The error of a link that leads out of the catalog folder ``root``: it is never read."""
+    return InputError(
+        str(path), f"a link pointing outside the catalog folder {root}: skipped, not read"
+    )
+
+
+def open_inside(path: Path, root: str | None) -> BinaryIO:
+    """``path`` opened (a regular file, see :func:`localfile.open_regular`) if it lies inside
+    ``root`` before and once opened; InputError naming it as a link pointing outside else."""
+    if root and not inside(root, path):
+        raise outside(path, root)
+    fh = localfile.open_regular(path)
+    opened = f"/proc/self/fd/{fh.fileno()}"
+    if root and os.path.exists(opened) and not inside(root, opened):  # swapped meanwhile
+        fh.close()
+        raise outside(path, root)
+    return fh
+
+
+def read_capped(path: Path, limit: int | None = None, root: str | None = None) -> str:
+    """A text file's content, refusing one larger than ``limit`` or, given ``root``, one whose
+    links lead outside it (InputError naming it)."""
     cap = limit if limit is not None else settings.CATALOG_FILE_MAX_BYTES
-    with localfile.open_regular(path) as fh:
+    with open_inside(path, root) as fh:
         try:
             data = fh.read(min(os.fstat(fh.fileno()).st_size, cap) + 1)  # never the whole cap
         except OSError as exc:
@@ -84,12 +119,14 @@ def read_capped(path: Path, limit: int | None = None) -> str:
         raise InputError(str(path), f"not UTF-8 text (byte {exc.start})") from None
 
 
-def _results(folder: Path) -> list[Path]:
+def _results(folder: Path, root: str) -> list[Path]:
+    """The ``results-*`` folders holding a mapping.txt, oldest first; one reached by a link out
+    of ``root`` is left out."""
     try:
         found = [
             p
             for p in folder.iterdir()
-            if _RESULTS.match(p.name) and p.is_dir() and (p / MAPPING).is_file()
+            if _RESULTS.match(p.name) and p.is_dir() and (p / MAPPING).is_file() and inside(root, p)
         ]
     except OSError:
         return []
@@ -102,10 +139,11 @@ def mapping_folder(configured: Path) -> Path:
     if not configured.is_dir():
         what = "does not exist" if not configured.exists() else "is not a folder"
         raise InputError(str(configured), f"mirror.catalogs: {what}")
-    if (configured / MAPPING).is_file():
+    if (configured / MAPPING).is_file() or (configured / MAPPING).is_symlink():
         return configured
+    root = os.path.realpath(configured)
     for base in (configured, configured / "oc-mirror-workspace"):
-        results = _results(base)
+        results = _results(base, root) if inside(root, base) else []
         if results:
             return results[-1]
     raise InputError(
@@ -124,8 +162,8 @@ def catalog_name(configured: Path) -> str:
         return configured.name
 
 
-def _documents(path: Path) -> list[Any]:
-    text = read_capped(path)
+def _documents(path: Path, root: str | None = None) -> list[Any]:
+    text = read_capped(path, root=root)
     try:
         return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
     except yaml.YAMLError as exc:
@@ -150,12 +188,13 @@ def _catalog_source(doc: dict[str, Any], file: str) -> CatalogSourceDoc:
     )
 
 
-def mapping_lines(path: Path, limit: int | None = None) -> Iterator[str]:
+def mapping_lines(path: Path, limit: int | None = None, root: str | None = None) -> Iterator[str]:
     """``mapping.txt`` one line at a time, so a mapping of any size costs one line of memory:
     a regular file only (a fifo would never end), at most ``limit`` bytes
-    (``settings.CATALOG_FILE_MAX_BYTES``), UTF-8; InputError naming the file otherwise."""
+    (``settings.CATALOG_FILE_MAX_BYTES``), UTF-8, inside ``root`` when given; InputError naming
+    the file otherwise."""
     cap = limit if limit is not None else settings.CATALOG_FILE_MAX_BYTES
-    with localfile.open_regular(path) as fh:
+    with open_inside(path, root) as fh:
         too_big = f"larger than {cap} bytes (UPI_CATALOG_FILE_MAX_BYTES)"
         if os.fstat(fh.fileno()).st_size > cap:
             raise InputError(str(path), too_big)
@@ -176,17 +215,24 @@ def read_catalog(configured: Path, *, mapping: bool = True) -> CatalogManifests:
     a bad line or YAML file is recorded in ``problems`` and the rest is read. With
     ``mapping=False`` mapping.txt is left for the caller to stream (``mapping_lines``)."""
     folder = mapping_folder(configured)
+    root = os.path.realpath(configured)
+    if not inside(root, folder / MAPPING):  # the file the check needs: an error, never read
+        raise outside(folder / MAPPING, root)
     problems: list[InputError] = []
     parsed = Mapping((), ())
     if mapping:
-        parsed = parse_mapping(read_capped(folder / MAPPING), str(folder / MAPPING))
+        parsed = parse_mapping(read_capped(folder / MAPPING, root=root), str(folder / MAPPING))
     problems += parsed.problems
     rules: list[MirrorRule] = []
     rule_files: list[str] = []
     sources: list[CatalogSourceDoc] = []
+    skipped: list[str] = []
     for path in sorted(folder.glob("*.y*ml")):
+        if not inside(root, path):
+            skipped.append(str(outside(path, root)))
+            continue
         try:
-            docs = _documents(path)
+            docs = _documents(path, root)
         except InputError as exc:
             problems.append(exc)
             continue
@@ -215,4 +261,6 @@ def read_catalog(configured: Path, *, mapping: bool = True) -> CatalogManifests:
         rule_files=tuple(dict.fromkeys(rule_files)),
         catalog_sources=tuple(sources),
         problems=tuple(problems),
+        skipped=tuple(skipped),
+        root=root,
     )

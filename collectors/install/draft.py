@@ -19,17 +19,20 @@ comment; nothing secret (pullSecret, the trust bundle's text) is copied.
 
 from __future__ import annotations
 
-import json
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dns.exception
+import dns.grange
 import dns.name
 import dns.rdatatype
 import dns.zone
+import yaml
 
+from collectors import settings, yamlio
 from collectors.errors import InputError
 from collectors.parsers.haproxy import HaproxyConfig
 
@@ -61,6 +64,84 @@ def role_from_name(name: str) -> str | None:
     return None
 
 
+#: The directives a zone may use: $INCLUDE is refused (it would read a file not given).
+DIRECTIVES = ("$ORIGIN", "$TTL", "$GENERATE")
+_GENERATE = re.compile(r"\$GENERATE[ \t]+(\S+)", re.I)
+_WIDTH = re.compile(r"\$\{[+-]?\d+,(\d+)")
+
+
+def _generated(line: str) -> tuple[int, int]:
+    """The names a ``$GENERATE`` line makes and the bytes they take at most, or (0, 0) when it
+    is not one (or its range does not parse: dnspython then names it).
+
+    >>> _generated("$GENERATE 1-100/2 h$ A 10.0.0.$"), _generated("a IN A 10.0.0.1")
+    ((50, 3050), (0, 0))
+    """
+    found = _GENERATE.match(line)
+    if not found:
+        return 0, 0
+    try:
+        start, stop, step = dns.grange.from_text(found.group(1))
+    except (dns.exception.DNSException, ValueError):
+        return 0, 0
+    names = len(range(start, stop + 1, max(step, 1)))
+    widths = sum(min(int(w), 127) for w in _WIDTH.findall(line))  # dnspython's own bound
+    return names, names * (len(line) + widths + 10 * line.count("$"))
+
+
+def check_generate(text: str, path: str) -> None:
+    """Refuse a zone whose ``$GENERATE`` lines make more than settings.ZONE_MAX_NAMES names or,
+    with the file, more than settings.ZONE_MAX_BYTES bytes: counted from their ranges before
+    dnspython expands anything; InputError naming the file and the line.
+
+    >>> check_generate("$GENERATE 1-4000000000 h$ A 10.0.0.1\\n", "db.x")
+    Traceback (most recent call last):
+    ...
+    collectors.errors.InputError: db.x:1: $GENERATE makes 4000000000 names (4000000000 in the zone \
+so far), more than the 100000 read from one zone (raise UPI_ZONE_MAX_NAMES to read it)
+    """
+    names, size = 0, len(text.encode("utf-8", "surrogateescape"))
+    for number, line in enumerate(text.split("\n"), 1):  # dnspython's lines end at \n only
+        more, more_bytes = _generated(line)
+        names, size = names + more, size + more_bytes
+        if names > settings.ZONE_MAX_NAMES:
+            what = f"$GENERATE makes {more} names ({names} in the zone so far)"
+            raise _over(path, number, what, f"{settings.ZONE_MAX_NAMES} read", "NAMES")
+        if size > settings.ZONE_MAX_BYTES:
+            what = "$GENERATE expands the zone"
+            raise _over(path, number, what, f"{settings.ZONE_MAX_BYTES} bytes read", "BYTES")
+
+
+def _over(path: str, line: int | None, what: str, cap: str, variable: str) -> InputError:
+    """The error of a zone over a cap: ``what``, more than ``cap`` from one zone."""
+    return InputError(
+        path,
+        f"{what}, more than the {cap} from one zone (raise UPI_ZONE_MAX_{variable} to read it)",
+        line=line,
+    )
+
+
+class _RecordCount:
+    """Counts the records dnspython stores while reading a zone and stops it past
+    settings.ZONE_MAX_NAMES (whatever made them: plain lines or an expansion)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.over = False
+
+    def setup(self, txn: Any) -> None:
+        txn.check_put_rdataset(self._put)
+
+    def _put(self, _txn: Any, _name: Any, _rdataset: Any) -> None:
+        self.count += 1
+        if self.count > settings.ZONE_MAX_NAMES:
+            self.over = True
+            raise dns.exception.SyntaxError("too many records")
+
+    def error(self, path: str, line: int | None) -> InputError:
+        return _over(path, line, "too many records", f"{settings.ZONE_MAX_NAMES} read", "NAMES")
+
+
 @dataclass
 class Zone:
     """One parsed zone file: its origin and its A and PTR records (absolute names, no dot)."""
@@ -86,6 +167,8 @@ class Zone:
         if not has_origin and not guess:
             raise InputError(path, "no $ORIGIN and the zone cannot be told from the file name; "
                              "give it as --zone FILE=ORIGIN")  # fmt: skip
+        check_generate(text, path)
+        counted = _RecordCount()
         try:
             zone = dns.zone.from_text(
                 text,
@@ -93,10 +176,14 @@ class Zone:
                 relativize=False,
                 check_origin=False,
                 filename=path,
+                allow_directives=DIRECTIVES,  # never $INCLUDE: it would read another file
+                transaction_setup=counted.setup,
             )
         except dns.exception.SyntaxError as exc:
             # dnspython's line is where its tokenizer stopped: the bad line or the one after
             found = re.search(r":(\d+): (.*)", str(exc))
+            if counted.over:
+                raise counted.error(path, int(found.group(1)) if found else None) from None
             where = f"near line {found.group(1)}: {found.group(2)}" if found else str(exc)
             raise InputError(path, f"not a zone file: {where}") from None
         except dns.exception.DNSException as exc:
@@ -159,23 +246,126 @@ def _origin_from_owners(text: str) -> str:
     return ".".join(common) if len(common) >= 2 else ""
 
 
+#: What a YAML comment may hold as it is: printable text on one line. Everything else (control
+#: characters, newlines, U+0085, U+2028/U+2029 that YAML 1.1 reads as line breaks, a BOM) is
+#: shown as an escape.
+_COMMENT_UNSAFE = re.compile(
+    "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: A string written plain (unquoted): YAML reads it back as this string in a block or a flow.
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@+-]*(:[A-Za-z0-9._/@+-]+)*")
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    return (
+        f"\\x{code:02x}"
+        if code < 0x100
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else (f"\\U{code:08x}")
+    )
+
+
+def comment_text(text: str) -> str:
+    """``text`` safe in a YAML comment: one line, every control or line-separator character
+    shown as an escape, so input can never end the comment.
+
+    >>> comment_text("a\\nb: {x: 1}\\u2028\\x1b]0;t\\x07 \\u00e9")
+    'a\\\\nb: {x: 1}\\\\u2028\\\\x1b]0;t\\\\x07 \u00e9'
+    """
+    return _COMMENT_UNSAFE.sub(lambda m: _escape(m.group()), text)
+
+
+class _ScalarDumper(yaml.SafeDumper):
+    """Writes a string plain when :data:`_PLAIN` and not :func:`yamlio.ambiguous`, else
+    double-quoted with every non-ASCII or control character escaped."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    plain = _PLAIN.fullmatch(data) is not None and (not yamlio.ambiguous(data) or _ipv4(data))
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=None if plain else '"')
+
+
+def _ipv4(text: str) -> bool:
+    """Whether ``text`` is a dotted IPv4 address (a string to YAML 1.1 and 1.2 alike)."""
+    try:
+        return isinstance(ipaddress.ip_address(text), ipaddress.IPv4Address)
+    except ValueError:
+        return False
+
+
+_ScalarDumper.add_representer(str, _represent_str)
+_DUMP = {"Dumper": _ScalarDumper, "width": 2**31 - 1, "allow_unicode": False}
+
+
+def scalar(value: str, flow: bool = False) -> str:
+    """One value as a YAML scalar by the YAML library, on one line, that reads back as
+    ``value`` as a mapping's value (``flow``: inside ``{...}`` or ``[...]``).
+
+    >>> scalar("m1"), scalar("registry:5000"), scalar("yes"), scalar("a\\nssh: {user: root}")
+    ('m1', 'registry:5000', '"yes"', '"a\\\\nssh: {user: root}"')
+    >>> scalar("x\\u2028y # z"), scalar("10.0.0.1", flow=True), scalar("a,b", flow=True)
+    ('"x\\\\Ly # z"', '10.0.0.1', '"a,b"')
+    """
+    if flow:
+        return yaml.dump([value], default_flow_style=True, **_DUMP).rstrip("\n")[1:-1]
+    return yaml.dump(value, default_flow_style=False, **_DUMP).removesuffix("\n...\n").rstrip("\n")
+
+
+def _note(text: str) -> str:
+    return f"  # {comment_text(text)}" if text else ""
+
+
 @dataclass
 class Draft:
-    """The drafted inventory as YAML lines, by section."""
+    """The drafted inventory: ``data``, what it holds, and its YAML lines by section, every
+    value written by :func:`scalar` and every comment through :func:`comment_text`."""
 
     head: list[str] = field(default_factory=list)
     nodes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def comment(self, text: str, indent: str = "") -> None:
+        """A comment line of the head (``text`` made one safe line)."""
+        self.head.append(f"{indent}# {comment_text(text)}")
+
+    def section(self, key: str, note: str = "") -> None:
+        """``key:`` at the top; null until an entry is put in it (as YAML reads it)."""
+        self.data[key] = None
+        self.head.append(f"{key}:{_note(note)}")
+
+    def entry(self, section: str, key: str, value: str | list[str], note: str = "") -> None:
+        """``key: value`` in ``section`` (or at the top when ``section`` is "")."""
+        written = (
+            "[" + ", ".join(scalar(v, flow=True) for v in value) + "]"
+            if isinstance(value, list)
+            else scalar(value)
+        )
+        if section and self.data[section] is None:
+            self.data[section] = {}
+        (self.data[section] if section else self.data)[key] = value
+        self.head.append(f"{'  ' if section else ''}{key}: {written}{_note(note)}")
+
+    def node(self, name: str, role: str, ip: str, note: str) -> None:
+        self.data["nodes"].append({"name": name, "role": role, "ip": ip})
+        pairs = (("name", name), ("role", role), ("ip", ip))
+        fields = ", ".join(f"{k}: {scalar(v, flow=True)}" for k, v in pairs)
+        self.nodes.append(f"- {{{fields}}}{_note(note)}")
 
     def text(self) -> str:
-        return "\n".join([*self.head, "nodes:", *self.nodes, *self.notes]) + "\n"
-
-
-def _q(value: str) -> str:
-    """A YAML scalar: plain when safe, else a JSON (double-quoted) string."""
-    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*", value) and not value.endswith(":"):
-        return value
-    return json.dumps(value)
+        """The draft's YAML; InputError if it would not read back as ``data`` (never expected:
+        a guard, so no input can add to or change the inventory it writes)."""
+        text = "\n".join([*self.head, "nodes:", *self.nodes, *self.notes]) + "\n"
+        if yaml.load(text, Loader=yaml.SafeLoader) != self.data:
+            raise InputError(
+                "draft-inventory", "the draft does not read back as built: not written"
+            )
+        return text
 
 
 def _mirror_hosts(doc: dict[str, Any]) -> list[str]:
@@ -201,6 +391,28 @@ def _backend_roles(cfg: HaproxyConfig) -> dict[str, set[int]]:
     return found
 
 
+def _cluster(
+    zones: list[Zone], cluster: tuple[str, str] | None, ic: dict[str, Any], ic_path: str
+) -> tuple[str, str, str]:
+    """(name, base domain, where they come from); InputError when nothing tells them."""
+    metadata = ic.get("metadata")
+    if cluster:
+        return cluster[0], cluster[1], "from given"
+    if isinstance(metadata, dict) and metadata.get("name") and ic.get("baseDomain"):
+        name, domain = str(metadata["name"]), str(ic["baseDomain"]).strip(".")
+        return name, domain, f"from metadata.name and baseDomain of {ic_path}"
+    a_records = [rec for z in zones for rec in z.a]
+    api = next((o for o, _ in a_records if o.startswith("api.") and o.count(".") >= 2), "")
+    if api:
+        name, domain = api.split(".", 2)[1:3]
+        return name, domain, f"guessed from the record {api}"
+    raise InputError(
+        ic_path or (zones[0].path if zones else "draft-inventory"),
+        "cannot tell the cluster's name and base domain: give --install-config, or a zone "
+        "with the api.<cluster>.<domain> record",
+    )
+
+
 def draft_inventory(
     *,
     zones: list[Zone],
@@ -211,36 +423,18 @@ def draft_inventory(
     haproxy_path: str = "",
     ca_file: str = "",
 ) -> Draft:
-    """The draft: every value from the files, every guess marked with a comment."""
+    """The draft: every value from the files, every guess marked with a comment. Built as data
+    (:class:`Draft`): a value from the files is always one YAML scalar, a comment one line."""
     draft = Draft()
     ic = install_config or {}
-    a_records = [rec for z in zones for rec in z.a]
-    name, domain, source = "", "", ""
-    if cluster:
-        (name, domain), source = cluster, "given"
-    elif ic.get("metadata", {}).get("name") and ic.get("baseDomain"):
-        name, domain = str(ic["metadata"]["name"]), str(ic["baseDomain"]).strip(".")
-        source = f"metadata.name and baseDomain of {install_config_path}"
-    else:
-        api = next((o for o, _ in a_records if o.startswith("api.") and o.count(".") >= 2), "")
-        if api:
-            name, domain = api.split(".", 2)[1:3]
-            source = f"# guessed from the record {api}"
-    if not name:
-        raise InputError(
-            install_config_path or (zones[0].path if zones else "draft-inventory"),
-            "cannot tell the cluster's name and base domain: give --install-config, or a zone "
-            "with the api.<cluster>.<domain> record",
-        )
+    name, domain, source = _cluster(zones, cluster, ic, install_config_path)
     cluster_domain = f"{name}.{domain}".lower()
-    comment = source if source.startswith("#") else f"# from {source}"
-    draft.head += [
-        f"# draft inventory for {cluster_domain}: check every line marked 'guessed', then run",
-        "#   pytest -m preflight --inventory THIS_FILE",
-        f"cluster:  {comment}",
-        f"  name: {_q(name)}",
-        f"  base_domain: {_q(domain)}",
-    ]
+    draft.comment(f"draft inventory for {cluster_domain}: check every line marked 'guessed', "
+                  "then run")  # fmt: skip
+    draft.comment("  pytest -m preflight --inventory THIS_FILE")
+    draft.section("cluster", source)
+    draft.entry("cluster", "name", name)
+    draft.entry("cluster", "base_domain", domain)
     by_name: dict[str, list[str]] = {}
     held_in: dict[str, str] = {}
     for z in zones:
@@ -248,13 +442,13 @@ def draft_inventory(
             by_name.setdefault(owner, []).append(address)
             held_in.setdefault(owner, z.path)
         if z.named and not z.named.endswith(z.origin) and not z.named.endswith("in-addr.arpa"):
-            draft.head.append(
-                f"# note: the name of {z.path} does not end with {z.origin}, the domain its "
+            draft.comment(
+                f"note: the name of {z.path} does not end with {z.origin}, the domain its "
                 "records lie under: check the zone's name in named.conf (BIND ignores records "
                 "outside its zone)"
             )
     if not any(z.ptr for z in zones):
-        draft.head.append("# note: no reverse zone given: the nodes' PTR records were not seen")
+        draft.comment("note: no reverse zone given: the nodes' PTR records were not seen")
 
     def first(owner: str) -> str:
         return (by_name.get(owner) or [""])[0]
@@ -262,52 +456,55 @@ def draft_inventory(
     servers = [first(ns) for z in zones for ns in z.ns if first(ns)]
     servers = list(dict.fromkeys(servers))
     if servers:
-        draft.head += [
-            "dns:  # guessed from the zones' NS records: the servers the nodes ask",
-            f"  servers: [{', '.join(servers)}]",
-        ]
+        draft.section("dns", "guessed from the zones' NS records: the servers the nodes ask")
+        draft.entry("dns", "servers", servers)
     else:
-        draft.head.append(
-            "# dns: {servers: [ADDRESS]}  # no NS record with an A record in the zones"
-        )
-    api, api_int = first(f"api.{cluster_domain}"), first(f"api-int.{cluster_domain}")
-    ingress = first(f"*.apps.{cluster_domain}")
-    draft.head.append("load_balancer:")
-    for key, value, record in (
-        ("api", api, "api"), ("api_int", api_int, "api-int"), ("ingress", ingress, "*.apps")
-    ):  # fmt: skip
-        if value:
-            draft.head.append(
-                f"  {key}: {value}  # guessed from {record}.{cluster_domain} in "
-                f"{held_in[f'{record}.{cluster_domain}']}"
-            )
+        draft.comment("dns: {servers: [ADDRESS]}  # no NS record with an A record in the zones")
+    draft.section("load_balancer")
+    for key, record in (("api", "api"), ("api_int", "api-int"), ("ingress", "*.apps")):
+        owner = f"{record}.{cluster_domain}"
+        if first(owner):
+            draft.entry("load_balancer", key, first(owner),
+                        f"guessed from {owner} in {held_in[owner]}")  # fmt: skip
         else:
-            draft.head.append(f"  # {key}: ADDRESS  # no {record}.{cluster_domain} record found")
+            draft.comment(f"{key}: ADDRESS  # no {owner} record found", indent="  ")
     if haproxy_path:
-        draft.head.append(
-            f"  config: {_q(haproxy_path)}  # a local copy; set ssh: to read it on the LB"
-        )
-
-    hosts = _mirror_hosts(ic)
-    if hosts:
-        draft.head += [
-            "mirror:",
-            f"  registry: {_q(hosts[0])}  # guessed from the first mirror in {install_config_path}"
-            + (f" (others: {', '.join(hosts[1:])})" if hosts[1:] else ""),
-            "  # auth_file: pull-secret.json  # its credentials (never copied from pullSecret)",
-        ]
-        if ca_file:
-            draft.head.append(
-                f"  ca_file: {_q(ca_file)}  # additionalTrustBundle of {install_config_path}"
-            )
-        elif ic.get("additionalTrustBundle"):
-            draft.head.append(
-                "  # ca_file: mirror-ca.pem  # additionalTrustBundle holds the CA: add --write-ca "
-                "FILE to save it there"
-            )
+        draft.entry("load_balancer", "config", haproxy_path,
+                    "a local copy; set ssh: to read it on the LB")  # fmt: skip
+    _mirror(draft, ic, install_config_path, ca_file)
     if install_config_path:
-        draft.head.append(f"install_config: {_q(install_config_path)}")
+        draft.entry("", "install_config", install_config_path)
+    _nodes(draft, zones, by_name, haproxy, cluster_domain)
+    return draft
 
+
+def _mirror(draft: Draft, ic: dict[str, Any], ic_path: str, ca_file: str) -> None:
+    """The mirror section, from the install-config's mirrors and trust bundle."""
+    hosts = _mirror_hosts(ic)
+    if not hosts:
+        return
+    others = f" (others: {', '.join(scalar(h) for h in hosts[1:])})" if hosts[1:] else ""
+    draft.section("mirror")
+    draft.entry("mirror", "registry", hosts[0],
+                f"guessed from the first mirror in {ic_path}{others}")  # fmt: skip
+    draft.comment("auth_file: pull-secret.json  # its credentials (never copied from pullSecret)",
+                  indent="  ")  # fmt: skip
+    if ca_file:
+        draft.entry("mirror", "ca_file", ca_file, f"additionalTrustBundle of {ic_path}")
+    elif ic.get("additionalTrustBundle"):
+        draft.comment("ca_file: mirror-ca.pem  # additionalTrustBundle holds the CA: add "
+                      "--write-ca FILE to save it there", indent="  ")  # fmt: skip
+
+
+def _nodes(
+    draft: Draft,
+    zones: list[Zone],
+    by_name: dict[str, list[str]],
+    haproxy: HaproxyConfig | None,
+    cluster_domain: str,
+) -> None:
+    """The nodes: A records directly under the cluster domain with a role by name or backend."""
+    draft.data["nodes"] = []
     ports = _backend_roles(haproxy) if haproxy is not None else {}
     ptr = {v: k for z in zones for k, v in z.ptr.items()}  # fqdn -> reverse name
     suffix = "." + cluster_domain
@@ -334,24 +531,23 @@ def draft_inventory(
             why.append(f"the haproxy {which} backend")
         role = by_label or by_lb
         if role is None:
-            skipped.append(f"#   {label} ({address}): no role in its name and in no backend")
+            skipped.append(f"  {label} ({address}): no role in its name and in no backend")
             continue
         note = f"guessed from {' and '.join(why)}"
         if by_label and by_lb and by_label != by_lb:
             note += f" (the backend says {by_lb}: check)"
         if zones and any(z.ptr for z in zones) and owner not in ptr:
             note += "; no PTR for it in the reverse zones given"
-        draft.nodes.append(f"- {{name: {_q(label)}, role: {role}, ip: {address}}}  # {note}")
         if len(addresses) > 1:
-            draft.nodes[-1] += f"; more A records: {', '.join(addresses[1:])}"
+            note += f"; more A records: {', '.join(addresses[1:])}"
+        draft.node(label, role, address, note)
     if not draft.nodes:
         draft.nodes.append("  []  # no A records under the cluster domain: add the nodes")
     if skipped:
         draft.notes += [
             "# A records under the cluster domain left out (add them if nodes):",
-            *skipped,
+            *(f"# {comment_text(line)}" for line in skipped),
         ]
-    return draft
 
 
 def trust_bundle(doc: dict[str, Any]) -> str:

@@ -18,8 +18,8 @@ import subprocess
 import time
 from typing import Protocol
 
-from collectors import settings
-from collectors.errors import CommandTimeout, FactError
+from collectors import localfile, settings
+from collectors.errors import CommandTimeout, FactError, InputError
 
 
 class Host(Protocol):
@@ -32,6 +32,15 @@ class Host(Protocol):
     def run(self, argv: list[str], timeout: float | None = None) -> tuple[int, str, str]: ...
 
 
+def _reason(exc: InputError) -> str:
+    """Why a local file was not read, without the path the caller names itself.
+
+    >>> _reason(InputError("/x", "cannot read: not a regular file (a fifo)"))
+    'not a regular file (a fifo)'
+    """
+    return exc.reason.removeprefix("cannot read: ")
+
+
 class LocalHost:
     """The machine the suite runs on (the bastion, usually)."""
 
@@ -42,8 +51,10 @@ class LocalHost:
         settings.SSH_MAX_OUTPUT_BYTES (the cap on what any host read may hold)."""
         cap = settings.SSH_MAX_OUTPUT_BYTES
         try:
-            with open(path, "rb") as fh:  # a fifo or /dev/zero: the cap still ends the read
+            with localfile.open_regular(path) as fh:  # never a fifo or a device: no hang
                 data = fh.read(cap + 1)
+        except InputError as exc:
+            raise FactError(f"cannot read {path} on {self.name}: {_reason(exc)}") from None
         except OSError as exc:
             raise FactError(f"cannot read {path} on {self.name}: {exc.strerror or exc}") from None
         if len(data) > cap:

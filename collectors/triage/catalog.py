@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from collectors import yamlio
+from collectors import localfile, yamlio
 from collectors.errors import InputError
 
 CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
@@ -263,7 +263,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     """Load and validate a catalog (the bundled one by default)."""
     path = Path(path or CATALOG_PATH)
     try:
-        data = yamlio.load(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError, InputError) as exc:
+        data = yamlio.load(localfile.read_text(path), str(path))
+    except (OSError, InputError) as exc:
         raise CatalogError(str(path), f"cannot load: {exc}") from None
     return _parse(str(path), data)

@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from collectors import settings
-from collectors.errors import CommandTimeout, FactError
+from collectors import localfile, settings
+from collectors.errors import CommandTimeout, FactError, InputError
 from collectors.transport.hosts import Host, LocalHost
 
 #: One host's whole collection (all its sources), in seconds.
@@ -261,12 +261,15 @@ def read_bytes(host: Host, path: str, timeout: float, tail: bool) -> tuple[bytes
     """A file's bytes (its last MAX_BYTES when ``tail``); returns (data, truncated)."""
     if isinstance(host, LocalHost):
         try:
-            with open(path, "rb") as fh:
+            with localfile.open_regular(path) as fh:  # never a fifo or a device: no hang
                 size = os.fstat(fh.fileno()).st_size
                 if tail and size > MAX_BYTES:
                     fh.seek(size - MAX_BYTES)
                     return fh.read(MAX_BYTES), True
                 return fh.read(MAX_BYTES + 1)[:MAX_BYTES], size > MAX_BYTES
+        except InputError as exc:
+            reason = exc.reason.removeprefix("cannot read: ")
+            raise FactError(f"cannot read {path} on {host.name}: {reason}") from None
         except OSError as exc:
             raise FactError(f"cannot read {path} on {host.name}: {exc.strerror or exc}") from None
     if not tail:
