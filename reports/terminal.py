@@ -6,6 +6,8 @@
 dns.reverse: 1 failed
   w2: expected PTR w2; found NXDOMAIN
   remediation: add the PTR
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

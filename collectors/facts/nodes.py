@@ -1,4 +1,7 @@
-"""What nodes.ready and nodes.names gather: the cluster's Node objects, by name."""
+"""What nodes.ready and nodes.names gather: the cluster's Node objects, by name.
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

@@ -25,6 +25,8 @@ The modules, by job: ``errors`` (RegistryError), ``auth`` (challenges, Basic cre
 tokens), ``manifests`` (media types, HEAD and GET), ``blobs`` (downloads, files from layers),
 ``tags`` (tag listings) and ``client`` (RegistryClient: sessions, retries, ping;
 ``client_for``). Every name is re-exported here.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

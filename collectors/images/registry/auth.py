@@ -3,6 +3,8 @@ Bearer tokens from the registry's token service, cached per host and scope, neve
 
 >>> parse_challenge('Bearer realm="https://a/token",service="reg",scope="repository:x:pull"')
 ('bearer', {'realm': 'https://a/token', 'service': 'reg', 'scope': 'repository:x:pull'})
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ import base64
 import json
 import re
 import threading
-
-import requests
+from typing import TYPE_CHECKING
 
 from collectors import settings
 from collectors.images.pullsecret import Auths, Credential
 from collectors.images.registry.errors import RegistryError, tls_reason
 from collectors.transport.httpbody import BodyError, read_body, release
+
+if TYPE_CHECKING:
+    import requests
 
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^",\s]+))')
 
@@ -74,6 +78,8 @@ class AuthMixin:
     def _authenticate(
         self, host: str, repository: str | None, scope: str, challenge: str, what: str
     ) -> None:
+        import requests
+
         scheme, params = parse_challenge(challenge)
         cred = self._credential(host, repository)
         if scheme == "basic":
