@@ -8,6 +8,8 @@ turn parsed facts into a :class:`Verdict`, and thin test functions that call :fu
 (False, 'expected A 10.0.0.1; found no A record')
 >>> passed("A 10.0.0.1").ok
 True
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

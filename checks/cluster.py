@@ -2,6 +2,8 @@
 
 Subjects come from the cluster (``--kubeconfig`` or ``--snapshot``), read once per process
 (``collectors.facts.cluster``).
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

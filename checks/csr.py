@@ -1,4 +1,7 @@
-"""Certificate signing requests after install: none pending (``collectors.facts.csr``)."""
+"""Certificate signing requests after install: none pending (``collectors.facts.csr``).
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

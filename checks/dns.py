@@ -4,6 +4,8 @@ Every server in ``dns.servers`` is asked directly.
 
 The evaluate functions are pure; the test functions feed them what ``gather_*`` in
 ``collectors.facts.dns`` collected.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

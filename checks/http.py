@@ -3,6 +3,8 @@
 The web root (``bastion.http_root``) is listed once per run (``collectors.facts.http``); each
 file is then a subject. A 403 or 404 is explained from the file's mode, owner and SELinux
 label, with the fix.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

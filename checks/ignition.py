@@ -6,6 +6,8 @@ Configs are parsed as Ignition spec 2.x (OCP 4.1 to 4.5) or 3.x (``collectors.fa
 every ``data:`` URL (base64, percent-encoded, gzip) is decoded and every PEM certificate in it
 read with its path on the node. Nothing of a config's content ever reaches a message: only
 paths, names and dates.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The image registry after install: Managed, with storage (``collectors.facts.imageregistry``)."""
+"""The image registry after install: Managed, with storage (``collectors.facts.imageregistry``).
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

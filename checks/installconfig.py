@@ -5,6 +5,8 @@ this site's cluster, domain, replicas, platform, sshKey and proxy exemptions (in
 
 Secrets in the file (pullSecret) are parsed, never shown: messages name keys and hosts only.
 The facts come from ``collectors.facts.installconfig``.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

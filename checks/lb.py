@@ -4,6 +4,8 @@ install the bootstrap node is out of the API and MCS backends.
 haproxy.cfg is read from the LB host (``load_balancer.ssh``) or a local path, parsed once, and
 its server names are resolved through the site's DNS so they compare with node IPs
 (``collectors.facts.lb``).
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ cluster trusts its CA under the key the cluster reads (mirror.cluster_trust).
 
 The evaluate functions are pure; gathering (``collectors.facts.mirror``) goes through the
 shared registry client.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
@@ -14,8 +16,7 @@ import datetime
 import ipaddress
 import json
 import re
-
-from cryptography import x509
+from typing import TYPE_CHECKING
 
 from checks._common import mirror_cmds, missing_text, skip_all
 from checks.base import Verdict, check, expect, failed, passed
@@ -43,6 +44,9 @@ from collectors.images.imageref import parse_reference
 from collectors.parsers.catalogmirror import MappingEntry
 from collectors.site import Site
 from collectors.visible import shell_word, shell_word_or
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 # --------------------------------------------------------------------------- mirror.access
 
@@ -311,6 +315,8 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
 def names_host(cert: x509.Certificate, host: str) -> bool:
     """The certificate's SAN holds ``host`` (an IP SAN for an address; a DNS name, or a wildcard
     for one left-most label, for a name). The CN is ignored, as Go clients do."""
+    from cryptography import x509
+
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -332,6 +338,8 @@ def names_host(cert: x509.Certificate, host: str) -> bool:
 
 
 def _san_text(cert: x509.Certificate) -> str:
+    from cryptography import x509
+
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:

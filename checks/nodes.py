@@ -1,5 +1,7 @@
 """Nodes after install: every node Ready, and registered under its inventory name (a node
 named ``localhost`` is a missing PTR record). Nodes come from ``collectors.facts.nodes``.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

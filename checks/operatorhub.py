@@ -1,6 +1,8 @@
 """OperatorHub in a disconnected cluster (``001_0a1346de1a4b89e1.txt``): the default sources
 are disabled and every image-based CatalogSource is served by a Running, ready pod from the
 mirror (an address-based one, ``spec.address``, has no pod by design).
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """Infra placement: router, registry, monitoring and logging on infra nodes; infra nodes tainted;
 router pods on nodes the load balancer fronts (``002_3305a96b10d962d7.txt`` §7.8.4, §8.2-8.7).
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

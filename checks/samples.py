@@ -1,6 +1,8 @@
 """Samples after install (``000_e22164954fbcaad6.txt``): every sample imagestream in
 ``openshift`` that cannot import from the mirror is skipped, and samplesRegistry points at the
 mirror. The facts (``collectors.facts.samples``) are shared with mirror.imagestreams.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

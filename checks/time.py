@@ -1,6 +1,9 @@
 """Time: this machine's clock is synchronised and every site NTP server answers with an offset
 under ``ntp.max_offset_s`` (``collectors.facts.time``); a clock that is off makes certificates
-"not yet valid" on the nodes."""
+"not yet valid" on the nodes.
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

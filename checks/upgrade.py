@@ -3,6 +3,8 @@ MachineConfigPool, every MachineHealthCheck that selects machines paused before 
 (one that selects none, such as the operator-owned ``machine-api-termination-handler`` on a site
 without spot instances, cannot remediate anything: see ``collectors.facts.upgrade``), and the
 next release (upgrade.target) mirrored, mapped, signed and allowed before the change window.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ manifest.json), 2 on bad usage or a bad inventory. A bundle is written in both f
 
 ``python -m collectors draft-inventory --install-config F --haproxy F --zone F ... > site.yaml``
 drafts an inventory from the site's files (see :mod:`collectors.install.draft`).
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

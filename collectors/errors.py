@@ -2,6 +2,8 @@
 
 >>> str(InputError("haproxy.cfg", "unknown keyword 'severr'", line=12))
 "haproxy.cfg:12: unknown keyword 'severr'"
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

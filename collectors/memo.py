@@ -3,6 +3,8 @@
 >>> memo = Memo()
 >>> memo.get("answer", lambda: 42), memo.get("answer", lambda: 0)
 (42, 42)
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ workers hand theirs to the controller) into the result JSON's ``run.warnings``.
 >>> notes.add("known_hosts /k:3: @cert-authority line skipped")
 >>> notes.report()
 ['known_hosts /k:3: @cert-authority line skipped']
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

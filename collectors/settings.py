@@ -5,6 +5,8 @@ Every network call the suite makes takes its timeout from here, and every read o
 machine. Each is read once at import from the ``UPI_*`` environment variable named beside it; to
 raise one for a run, set it in the environment, e.g. ``UPI_HTTP_MAX_BYTES=1073741824 pytest ...``
 (the README lists them all). A value that does not parse keeps the default.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@
 'w1\\\\x0aPASSED'
 >>> print(shell_word("w9;curl x|sh;#"), shell_word("w1.example.com"))
 'w9;curl x|sh;#' w1.example.com
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

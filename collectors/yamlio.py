@@ -23,6 +23,8 @@ refuses an alias bomb and nesting past a depth before anything walks the data, n
 Traceback (most recent call last):
 ...
 collectors.yamlio.YAMLLimitError: site.yaml:1: an alias refers to a node that contains it (a...
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -1,1 +1,4 @@
-"""Presentation: the result JSON, JUnit properties, and the terminal summary."""
+"""Presentation: the result JSON, JUnit properties, and the terminal summary.
+
+PYTEST_DONT_REWRITE
+"""

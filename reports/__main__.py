@@ -1,6 +1,8 @@
 """``python -m reports merge A.json B.tar.gz ... --html fleet.html [--json F] [--junit F]``.
 
 See :mod:`reports.merge` for what the merge holds and its exit status.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ x.y  [preflight]  A title
   subject:     node FQDN
   fails when:  it is wrong
   remediation: fix it
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
@@ -100,6 +102,32 @@ def selected(specs: list[CheckSpec], markexpr: str = "", keyword: str = "") -> l
     if keyword:
         out = [s for s in out if keyword.lower() in s.id.lower()]
     return out
+
+
+def list_checks(markexpr: str = "", keyword: str = "") -> int:
+    """``--list-checks``: print the selected checks to stdout; 0, or 3 (pytest's internal error)
+    naming each check module that cannot be imported. The pytest plugin and ``upi-conformance``
+    (which answers it before pytest loads its plugins) both call this.
+
+    Raises :class:`MarkExprError` for a ``-m`` that does not parse.
+
+    >>> list_checks(keyword="csr.pending")  # doctest: +ELLIPSIS
+    csr.pending  [postinstall]  No pending certificate signing requests
+    ...
+    1 check
+    0
+    """
+    import shutil
+
+    try:
+        specs = selected(load_checks(), markexpr, keyword)
+    except CatalogError as exc:
+        sys.stderr.write(f"ERROR: {exc}\n")
+        return 3
+    width = min(shutil.get_terminal_size((100, 24)).columns, 120)
+    sys.stdout.write(text_catalog(specs, width=width))
+    sys.stdout.flush()
+    return 0
 
 
 def _wrap(label: str, text: str, width: int) -> list[str]:

@@ -31,6 +31,8 @@ Every text from the data is escaped; control characters are shown as ``\\xNN``.
 ...                  "message": "expected A 1.2.3.4; found NXDOMAIN", "remediation": "add it"}]})
 >>> "<b>api</b>" in page, "&lt;b&gt;api&lt;/b&gt;" in page
 (False, True)
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ show a secret or a raw escape sequence: the message is formatted, redacted and m
 >>> record.getMessage()
 'token=REDACTED'
 >>> restore()
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

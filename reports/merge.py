@@ -18,6 +18,8 @@ on bad usage or an unwritable output.
 >>> fleet = merge_reports([SiteReport("a.json", a)])
 >>> fleet["sites"][0]["site"], fleet["summary"]["failed"], fleet["results"][0]["site"]
 ('ocp45.example.com', 1, 'ocp45.example.com')
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -12,13 +12,13 @@ Other plugins add sections to the HTML report in either of two ways (later ones 
 Keys understood (see :mod:`reports.html_report`): ``samples`` (the Samples Operator pattern, a
 dict), ``findings`` (a list of findings.json entries), ``findings_limit`` (int). A bundle writer
 builds the same page with ``render_html(report_data(config) | {"findings": ...})``.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
 
-import shutil
 import socket
-import sys
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -86,21 +86,11 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     """``--list-checks``: print the catalog and stop before any site is loaded."""
     if not config.getoption("--list-checks"):
         return None
-    from reports.catalog import CatalogError, load_checks, selected, text_catalog
+    from reports.catalog import list_checks
 
-    try:
-        specs = selected(
-            load_checks(),
-            config.getoption("markexpr", "") or "",
-            config.getoption("keyword", "") or "",
-        )
-    except CatalogError as exc:
-        sys.stderr.write(f"ERROR: {exc}\n")
-        return int(pytest.ExitCode.INTERNAL_ERROR)
-    width = min(shutil.get_terminal_size((100, 24)).columns, 120)
-    sys.stdout.write(text_catalog(specs, width=width))
-    sys.stdout.flush()
-    return 0
+    return list_checks(
+        config.getoption("markexpr", "") or "", config.getoption("keyword", "") or ""
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -12,6 +12,8 @@ the pytest wiring never knows the report's shape.
 >>> no_cluster = FactError("no cluster to read: give --kubeconfig FILE or --snapshot PATH")
 >>> record_of("nodes.ready", "cluster", "error", exc=no_cluster)["remediation"]
 'give --kubeconfig FILE or --snapshot PATH'
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

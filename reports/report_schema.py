@@ -15,6 +15,8 @@ reports.report_schema.SchemaError: results[0].check: expected a string, found a 
 Traceback (most recent call last):
 ...
 reports.report_schema.SchemaError: nested deeper than 16 levels
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@
 >>> r.add("checks/dns.py::t[a]", {**rec, "outcome": "failed", "message": "m"}, "call")
 >>> r.as_json()["summary"]
 {'passed': 0, 'failed': 1, 'error': 0, 'skipped': 0}
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@
 ('upi-conformance 0.1.0', 'preflight', '/etc/site.yaml', 12.3)
 >>> junit_properties(run)[:3]
 [('run.tool', 'upi-conformance 0.1.0'), ('run.markers', 'preflight'), ('run.keyword', '')]
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

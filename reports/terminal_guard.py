@@ -11,6 +11,8 @@ writer emits itself (SGR of foreground colours, bold, reset) pass, and only when
 'w1\\\\x1b]0;pwned\\\\x07\\\\x1b[2J ok'
 >>> shown("\\x1b[31mFAILED\\x1b[0m \\x1b[8mhidden\\x1b[0m", colour=True)
 '\\x1b[31mFAILED\\x1b[0m \\\\x1b[8mhidden\\x1b[0m'
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ entry per source with how many checks and subjects it stopped, first the one tha
 ... ]
 >>> group(recs)[0]["checks"], group(recs)[0]["subjects"]
 (2, 2)
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

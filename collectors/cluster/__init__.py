@@ -6,6 +6,8 @@ JSON-shaped dicts, so a verdict never depends on where the cluster came from.
 >>> from collectors.cluster.resources import NODES
 >>> NODES.folder, NODES.api_path()
 ('core/nodes', '/api/v1/nodes')
+
+PYTEST_DONT_REWRITE
 """
 
 from collectors.cluster.base import (

@@ -2,6 +2,8 @@
 
 >>> ClusterAccess(None, None, wanted=True).description
 'none (give --kubeconfig, KUBECONFIG or --snapshot)'
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

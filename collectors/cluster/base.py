@@ -8,6 +8,8 @@
 >>> from collectors.cluster.resources import NODES
 >>> [o["metadata"]["name"] for o in CachedSource(Two()).list(NODES)]
 ['a', 'b']
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

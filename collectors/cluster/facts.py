@@ -5,6 +5,8 @@
 ...                    "conditions": [{"type": "Ready", "status": "True"}]}}
 >>> roles(node), internal_ip(node), condition(node, "Ready")["status"]
 (['infra'], '10.0.0.41', 'True')
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ True
 ('/nope', None)
 >>> resolve_kubeconfig("kc", {}, base="/work")
 '/work/kc'
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

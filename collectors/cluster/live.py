@@ -10,6 +10,8 @@ empty list. The client is imported on first use: it is slow to import and prefli
 need it. The kubeconfig is read first without it: a user entry with an ``exec`` or
 ``auth-provider`` plugin (a command the client would run here) is an error unless
 ``allow_exec``.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

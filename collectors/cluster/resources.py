@@ -4,6 +4,8 @@
 '/apis/image.openshift.io/v1/namespaces/openshift/imagestreams/nodejs'
 >>> IMAGESTREAMS.folder, IMAGESTREAMS.qualified
 ('image.openshift.io/imagestreams', 'imagestreams.image.openshift.io')
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

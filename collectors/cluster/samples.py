@@ -15,6 +15,8 @@ cluster-samples-operator).
 'mirror:5000/rhscl/nginx-112-rhel7:latest'
 >>> pattern({"spec": {"managementState": "Managed", "skippedImagestreams": ["nodejs"]}}).number
 2
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ check asks for their resource. A resource (or a namespace) the snapshot lacks ra
 ('mg/quay-io-img', 'openshift', 'image.openshift.io', 'imagestreams', 'ruby')
 >>> split_layout_path("cluster-scoped-resources/core/nodes.yaml")
 ('', None, 'core', 'nodes', None)
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -8,4 +8,6 @@ module keeps only the metadata, the pure evaluate functions and the thin test fu
 Nothing here imports from ``checks``, ``fixtures`` or ``reports``; a check that does not apply
 raises :class:`collectors.errors.NotApplicable`, a fact that cannot be gathered
 :class:`collectors.errors.FactError`.
+
+PYTEST_DONT_REWRITE
 """

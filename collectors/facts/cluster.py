@@ -1,4 +1,7 @@
-"""What cluster.operators gathers: the ClusterOperators (``--kubeconfig`` or ``--snapshot``)."""
+"""What cluster.operators gathers: the ClusterOperators (``--kubeconfig`` or ``--snapshot``).
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

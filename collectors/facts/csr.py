@@ -1,4 +1,7 @@
-"""What csr.pending gathers: the CertificateSigningRequests that have no status yet."""
+"""What csr.pending gathers: the CertificateSigningRequests that have no status yet.
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

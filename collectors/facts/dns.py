@@ -1,7 +1,10 @@
 """What the dns.* checks gather: every server in ``dns.servers`` asked directly, for the nodes'
 forward and reverse records, the API names, the apps wildcard, a whole view per server, the
 mirror's host name (beside the address this machine reaches it at) and a random name directly
-under the cluster domain (no wildcard may answer it)."""
+under the cluster domain (no wildcard may answer it).
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

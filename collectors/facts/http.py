@@ -3,6 +3,8 @@
 
 The web root (``bastion.http_root``) is listed once per run over SSH (``bastion.ssh``; the
 local machine when it is not set); each file is then a subject.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

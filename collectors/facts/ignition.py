@@ -3,6 +3,8 @@ or 3.x), their certificates, the pointer configs' merge (append) sources and CAs
 copies' digests.
 
 Nothing of a config's content is kept beyond certificates, paths and digests.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""What imageregistry.storage gathers: the image registry operator's config."""
+"""What imageregistry.storage gathers: the image registry operator's config.
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ installconfig.site read the same parsed file (``collectors.install.installconfig
 inventory's addresses, names and roles.
 
 Secrets in the file (pullSecret) are parsed, never kept in the facts: only hosts and verdicts.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ import contextlib
 import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
-
-from cryptography.hazmat.primitives import hashes
 
 from collectors import localfile
 from collectors.errors import FactError, InputError, NotApplicable
@@ -66,6 +66,8 @@ def install_config_name(site: Site) -> list[str]:
 
 
 def _host_facts(site: Site, host: str, bundle: str, auths: Auths | None) -> HostFacts:
+    from cryptography.hazmat.primitives import hashes
+
     try:
         hostname, port = split_host_port(host, 443)
     except ValueError as exc:

@@ -3,6 +3,8 @@ backends and servers behind a port, with the server names resolved through the s
 
 haproxy.cfg is read from the LB host (``load_balancer.ssh``) or a local path, parsed once
 (``Site.lb_config``).
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ CatalogSources against them; the chain the mirror serves in a real handshake
 (mirror.cluster_trust).
 
 Lookups go through the shared registry client.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

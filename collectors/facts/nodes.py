@@ -1,5 +1,8 @@
 """What nodes.ready, nodes.names and nodes.joined gather: the cluster's Node objects, by name,
-and for each inventory node the Node that stands for it."""
+and for each inventory node the Node that stands for it.
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ CatalogSource with the pods serving it.
 An address-based CatalogSource (``spec.address``, grpc to a server elsewhere, no ``spec.image``)
 has no pod by design: its pods are not listed. Pods of a namespace the snapshot did not collect
 are "not collected" (an error saying how to collect them), never "no pod".
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

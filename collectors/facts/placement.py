@@ -1,6 +1,8 @@
 """What the placement.* checks gather: the infra component pods and the nodes they run on,
 the infra nodes and their taints, and each router pod's node next to the load balancer's 80 and
 443 backends (haproxy.cfg, servers resolved through the site's DNS, else by node name).
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """What selinux.http_content gathers: the SELinux context of every file in the web root, read
-in one ``stat -c %C`` per run (the listing is http.served's, memoized)."""
+in one ``stat -c %C`` per run (the listing is http.served's, memoized).
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

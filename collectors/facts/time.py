@@ -1,5 +1,8 @@
 """What time.sync gathers: this machine's synchronisation (``collectors.transport.clock``) and
-one NTP query of each ``ntp.servers`` entry (``collectors.transport.ntp``)."""
+one NTP query of each ``ntp.servers`` entry (``collectors.transport.ntp``).
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

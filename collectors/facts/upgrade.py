@@ -13,6 +13,8 @@
   ICSP/IDMS send them (the lookup mirror.release uses, ``lookup.find_components``), whether those
   rules map both release sources to the mirror, the signature ConfigMaps in
   ``openshift-config-managed``, and ClusterVersion's current version and Upgradeable condition.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

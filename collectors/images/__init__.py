@@ -1,1 +1,4 @@
-"""images"""
+"""images
+
+PYTEST_DONT_REWRITE
+"""

@@ -19,6 +19,8 @@ holding ``mapping.txt``.
 >>> c = read_catalog(d)
 >>> c.name, c.layout, len(c.mapping.entries), c.catalog_sources[0].image
 ('redhat-operators-manifests', 'oc adm catalog mirror', 1, 'm:5000/olm/index:v1')
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

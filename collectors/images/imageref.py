@@ -11,6 +11,8 @@ Docker Hub (``docker.io``) and a one-component name gets the ``library/`` namesp
 'docker.io/library/busybox:latest'
 >>> parse_reference("quay.io/a/b@sha256:" + "0" * 64).reference == "sha256:" + "0" * 64
 True
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

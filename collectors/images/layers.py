@@ -9,6 +9,8 @@ whiteout (``.wh.<name>``) that deletes it.
 >>> _ = buf.seek(0)
 >>> find_in_tar(buf, "release-manifests/x", "layer")
 b'hi'
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

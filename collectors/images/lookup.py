@@ -13,6 +13,8 @@ a release's components where mirror rules send them (mirror.release, upgrade.tar
 ['m:5000/ocp4/openshift4@s']
 >>> candidates("registry.redhat.io/rhscl/nginx:latest", rules, "m:5000")
 []
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ is pulled from under them (the semantics of containers-registries.conf that the 
 ['mirror:5000/ocp4/openshift4@sh', 'quay.io/openshift-release-dev/']
 >>> [str(c)[:28] for c in map_reference(ref, rules, include_source=False)]
 ['mirror:5000/ocp4/openshift4@']
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ Docker keys such as ``https://index.docker.io/v1/`` are normalised. Passwords ne
 ('mirror:5000/ocp4', 'mirror:5000')
 >>> "s3cret" in repr(a.lookup("mirror:5000/x"))
 False
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

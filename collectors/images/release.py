@@ -9,6 +9,8 @@ every component image (``from: {kind: DockerImage, name: quay.io/...@sha256:...}
 >>> refs = parse_image_references(text, "release")
 >>> refs.version, list(refs.components), refs.components["cli"].digest[:10]
 ('4.5.6', ['cli'], 'sha256:aaa')
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

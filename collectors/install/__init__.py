@@ -1,1 +1,4 @@
-"""install"""
+"""install
+
+PYTEST_DONT_REWRITE
+"""

@@ -3,6 +3,8 @@ and what nginx answers for them over HTTP.
 
 >>> url_for("http://172.16.0.101", "work/rhcos 4.raw.gz")
 'http://172.16.0.101/work/rhcos%204.raw.gz'
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
@@ -12,9 +14,6 @@ import posixpath
 import time
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
-
-import requests
-import urllib3
 
 from collectors import settings
 from collectors.errors import FactError, Unreachable
@@ -158,6 +157,9 @@ class HttpAnswer:
 
 def http_get(url: str, *, digest: bool = False, timeout: float | None = None) -> HttpAnswer:
     """GET ``url`` (no proxies from the environment); read the body only when ``digest``."""
+    import requests
+    import urllib3
+
     timeout = timeout or settings.HTTP_TIMEOUT
     total, cap = settings.HTTP_TOTAL_TIMEOUT, settings.HTTP_MAX_BYTES
     deadline = time.monotonic() + total

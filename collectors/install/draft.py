@@ -15,6 +15,8 @@ comment; nothing secret (pullSecret, the trust bundle's text) is copied.
 >>> draft = draft_inventory(zones=[zone], cluster=("c1", "example.com"))
 >>> print(draft.nodes[0])
 - {name: m1, role: master, ip: 10.0.0.21}  # guessed from the name m1
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

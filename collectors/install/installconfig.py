@@ -8,6 +8,8 @@
 ... except InputError as e:
 ...     print(str(e).replace(str(p), "install-config.yaml").split(":")[0:2])
 ['install-config.yaml', '3']
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

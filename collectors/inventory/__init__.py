@@ -4,6 +4,8 @@ The modules: ``model`` (Inventory and its parts, InventoryError, ``split_host_po
 ``yamlsource`` (YAML composed with the line of every key), ``sections`` (the Validator and one
 validation function per section, in the order of ``SECTIONS``) and ``loader``
 (``load_inventory``). The names other code uses are re-exported here.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

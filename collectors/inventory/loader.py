@@ -12,6 +12,8 @@ Every validation error names the file, the key and the line:
 ... except InventoryError as e:
 ...     print(str(e).replace(str(p), "site.yaml"))
 site.yaml:3: nodes[0].role: must be one of bootstrap, master, worker, infra (got 'boss')
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """What a validated inventory is: the dataclasses the checks read (Inventory and its parts), the
-error a bad inventory raises, and ``host[:port]`` splitting."""
+error a bad inventory raises, and ``host[:port]`` splitting.
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

@@ -11,6 +11,8 @@ Inventory (``model.py``).
 {'cluster_name': 'C', 'base_domain': 'example.com', 'platform': 'none'}
 >>> v.problems
 [(2, 'cluster.name', "must be a lower-case DNS label (got 'C')")]
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

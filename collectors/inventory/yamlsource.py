@@ -1,5 +1,8 @@
 """The inventory's YAML composed by hand, so that every key keeps the line it was written on (for
-messages that name the line) and a key given twice is an error, not a silent overwrite."""
+messages that name the line) and a key given twice is an error, not a silent overwrite.
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

@@ -11,6 +11,8 @@ A line that does not parse is recorded with its number and the rest is read on.
 >>> m = parse_mapping(text, "mapping.txt")
 >>> [str(e.wanted)[:25] for e in m.entries], [str(p) for p in m.problems]
 (['m:5000/ocs4/mcg@sha256:ee', 'm:5000/pusher/oauth2_prox'], ['mapping.txt:3: not SOURCE=DEST'])
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Only metadata leaves this module (subject, issuer, validity); never a certificat
 
 >>> pem_certificates(b"no certificate here", "/etc/motd")
 []
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import binascii
 import re
 from dataclasses import dataclass
 from datetime import datetime
-
-from cryptography import x509
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
 
 from collectors.errors import InputError
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 #: A block up to its END line, or to the end of the text when the END line is missing (then it
 #: does not parse and is reported).
@@ -44,6 +47,8 @@ class CertInfo:
 
 
 def _name(name: x509.Name) -> str:
+    from cryptography.x509.oid import NameOID
+
     cns = name.get_attributes_for_oid(NameOID.COMMON_NAME)
     if cns:
         return f"CN={cns[0].value}"
@@ -52,6 +57,8 @@ def _name(name: x509.Name) -> str:
 
 def cert_info(cert: x509.Certificate, where: str) -> CertInfo:
     """The metadata of one parsed certificate."""
+    from cryptography import x509
+
     try:
         is_ca = bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
     except (x509.ExtensionNotFound, ValueError):
@@ -76,6 +83,8 @@ def x509_certificates(data: bytes | str, where: str) -> list[x509.Certificate]:
     Traceback (most recent call last):
     collectors.errors.InputError: bundle: certificate #1 is not a valid X.509 PEM block
     """
+    from cryptography import x509
+
     if isinstance(data, str):
         data = data.encode()
     found: list[x509.Certificate] = []

@@ -11,6 +11,8 @@ b'abc'
 ... except DataUrlError as e:
 ...     print(e)
 bad base64 payload (1 character(s) past the last full group)
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ it: "please use the 'bind' keyword"); it reads as a bind of that section:
 >>> old = parse_haproxy("listen stats 0.0.0.0:9000\\n    mode http\\n", "old.cfg")
 >>> [(b.address, b.port, b.line) for b in old.sections[0].binds], old.sections[0].inline_bind
 ([(None, 9000, 1)], True)
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

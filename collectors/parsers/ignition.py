@@ -20,6 +20,8 @@ and the JSON path, never the content:
 ... except IgnitionError as e:
 ...     print(e)
 master.ign: $.ignition.version: spec 1.0.0 is neither Ignition 2.x nor 3.x
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ marker (it fails on them with a traceback), so the SSH transport sorts the lines
 [(5, 'unknown marker @what (sshd(8) knows @cert-authority and @revoked)')]
 >>> host_matches("*.example.com,!bad.example.com", "bad.example.com")
 False
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

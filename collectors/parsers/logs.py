@@ -24,6 +24,8 @@ Every parser takes bytes or text and never raises; ``parse_any_line`` picks the 
 >>> r = parse_any_line("[ALERT] 071/085241 (29884) : backend 'static' has no server available!")
 >>> r.level, r.message
 ('alert', "backend 'static' has no server available!")
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@
 >>> line += "rhcos.raw.gz"
 >>> parse_ls_z(line, "ls -lZ")["rhcos.raw.gz"].type
 'admin_home_t'
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ True
 Traceback (most recent call last):
 ...
 collectors.record.codec.CodecError: $: class os:system is not one of the suite's
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
@@ -29,9 +31,6 @@ import json
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePath
 from typing import Any
-
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 #: Modules whose classes a record may name.
 ALLOWED_PREFIX = "collectors."
@@ -57,6 +56,9 @@ def _class_name(cls: type) -> str:
 
 def encode(value: Any, _depth: int = 0) -> Any:
     """``value`` as plain JSON data (tagged dicts for what JSON lacks)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     if _depth > MAX_DEPTH:
         raise CodecError(f"nested deeper than {MAX_DEPTH}")
     d = _depth + 1
@@ -163,6 +165,8 @@ def decode(data: Any, where: str = "$", _depth: int = 0) -> Any:
 
 
 def _decode_tagged(tag: str, body: Any, data: dict[str, Any], where: str, d: int) -> Any:
+    from cryptography import x509
+
     if tag == "__dc__":
         cls = _allowed_class(body, where)
         if not dataclasses.is_dataclass(cls):

@@ -21,6 +21,8 @@ errors alone, naming the file.
 >>> merged = merge(folder)
 >>> merged["lb.port"]["facts"]["api:6443"]["value"]
 {'__tuple__': ['x', 1]}
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

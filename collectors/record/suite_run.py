@@ -4,6 +4,8 @@ replays like one made by a run with ``--bundle``.
 
 The child is the suite's own command line, started as a program (this package never imports
 the checks): its verdicts are thrown away, only the record folder is kept.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

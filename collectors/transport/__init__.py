@@ -1,1 +1,4 @@
-"""transport"""
+"""transport
+
+PYTEST_DONT_REWRITE
+"""

@@ -8,6 +8,8 @@ the clock; a container or a VM clocked by its host looks the same, so that case 
 
 >>> parse_tracking("Reference ID    : 7F000001 ()\\nLeap status     : Normal\\n").synchronised
 True
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

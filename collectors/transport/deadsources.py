@@ -15,6 +15,8 @@ waiting out the timeout again. Each process learns it once (an xdist worker too)
 no answer from DNS server 10.0.0.2:53 from this machine: no answer within 2 s; not asked again
 >>> dead.waits
 1
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ run so that a name asked by several checks is sent once per server.
 
 >>> reverse_name("172.16.0.21")
 '21.0.16.172.in-addr.arpa'
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
@@ -18,15 +20,6 @@ import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-
-import dns.exception
-import dns.flags
-import dns.message
-import dns.name
-import dns.query
-import dns.rcode
-import dns.rdatatype
-import dns.reversename
 
 from collectors import settings
 from collectors.errors import FactError
@@ -62,6 +55,8 @@ class Answer:
 @functools.lru_cache(maxsize=65536)
 def reverse_name(ip: str) -> str:
     """The in-addr.arpa / ip6.arpa name of an address, without the final dot."""
+    import dns.reversename  # dnspython loads on first use: listing checks needs none of it
+
     return dns.reversename.from_address(ip).to_text(omit_final_dot=True)
 
 
@@ -181,6 +176,14 @@ class DnsClient:
         return known
 
     def _ask(self, server: DnsServer, name: str, rdtype: str) -> Answer:
+        import dns.exception  # dnspython on first query (start-up; see reverse_name)
+        import dns.flags
+        import dns.message
+        import dns.name
+        import dns.query
+        import dns.rcode
+        import dns.rdatatype
+
         qname = dns.name.from_text(name)
         request = dns.message.make_query(qname, rdtype, id=self._next_id())
         request.flags &= ~dns.flags.RD

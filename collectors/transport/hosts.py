@@ -6,6 +6,8 @@ Checks read through :class:`Host` and never know which backend answered.
 0
 >>> LocalHost().run_bytes(["sh", "-c", "printf hi"])
 (0, b'hi', b'')
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

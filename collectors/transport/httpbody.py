@@ -14,6 +14,8 @@ b'xxxxxxxxxx'
 Traceback (most recent call last):
 ...
 collectors.transport.httpbody.BodyError: GET /v2/: the body is larger than 4 bytes; not read...
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

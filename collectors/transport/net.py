@@ -6,6 +6,8 @@ rest of the process: later probes to it, on any port, fail at once saying so
 
 >>> probe_tcp("127.0.0.1", 1, timeout=0.5).ok
 False
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 >>> query("127.0.0.1", 9, timeout=0.5)
 Traceback (most recent call last):
 collectors.errors.Unreachable: NTP server: cannot reach 127.0.0.1:9 from this machine: no ...
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ from __future__ import annotations
 import socket
 import struct
 from dataclasses import dataclass
-
-import ntplib
 
 from collectors import settings
 from collectors.errors import FactError
@@ -40,6 +40,8 @@ def query(host: str, port: int = 123, *, timeout: float | None = None) -> NtpAns
     """Ask ``host:port`` once (NTPv4). NoAnswer when it refuses (nothing listens); Unreachable
     when it stays silent or cannot be reached from here; FactError for a reply that is not
     NTP."""
+    import ntplib
+
     timeout = timeout if timeout is not None else settings.DNS_TIMEOUT
     server = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     try:

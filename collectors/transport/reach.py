@@ -14,6 +14,8 @@ True
 True
 >>> network_of("172.16.0.31")
 '172.16.0.0/24'
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

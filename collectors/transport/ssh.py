@@ -23,6 +23,8 @@ opened on first use and reused by every check (thread-safe), and ``pool.close()`
   ``UserKnownHostsFile`` and ``ProxyCommand``; the inventory's user and port win.
 - Every failure is a :class:`~collectors.errors.FactError` whose message starts with the
   target (``root@bastion:22: ...``). No key material is ever put into a message.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

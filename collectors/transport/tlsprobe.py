@@ -2,19 +2,23 @@
 
 >>> verify_tls("127.0.0.1", 1, "", timeout=0.5).reachable
 False
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass
-
-from cryptography import x509
+from typing import TYPE_CHECKING
 
 from collectors import settings
 from collectors.errors import FactError, InputError, Unreachable
 from collectors.parsers.certs import x509_certificates
 from collectors.transport.reach import connect, no_answer, unreachable
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class TlsResult:
 
 
 def _peer_issuer(host: str, port: int, timeout: float) -> str:
+    from cryptography import x509
+
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
@@ -137,6 +143,8 @@ def served_chain(
     FactError when it cannot be reached or the handshake fails; InputError when a certificate
     it sent does not parse.
     """
+    from cryptography import x509
+
     timeout = timeout if timeout is not None else settings.HTTP_TIMEOUT
     ctx = ssl.create_default_context()
     ctx.check_hostname = False

@@ -1,1 +1,4 @@
-"""triage"""
+"""triage
+
+PYTEST_DONT_REWRITE
+"""

@@ -10,6 +10,8 @@ always written - through a temporary file and a rename - whatever failed on the 
 >>> must_gather_path({"apiVersion": "v1", "kind": "Pod",
 ...                   "metadata": {"name": "p", "namespace": "ns"}})
 'namespaces/ns/core/pods/p.yaml'
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
@@ -23,13 +25,10 @@ import tarfile
 import tempfile
 import threading
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from collectors import localfile, yamlio
 from collectors.errors import FactError
@@ -168,6 +167,8 @@ class BundleWriter:
 
 def _junit(findings: dict[str, Any], report: dict[str, Any] | None) -> str:
     """results/junit.xml: the run's checks (when there was a run) and the findings."""
+    from junit_xml import TestCase, TestSuite, to_xml_report_string
+
     suites = []
     if report is not None:
         cases = []
@@ -202,6 +203,8 @@ def _junit(findings: dict[str, Any], report: dict[str, Any] | None) -> str:
 def _with_case_properties(xml: str, report: dict[str, Any] | None) -> str:
     """Give each check testcase the ``check`` and ``subject`` properties the contract promises
     (junit-xml writes properties per suite only)."""
+    import xml.etree.ElementTree as ET
+
     if not report:
         return xml
     root = ET.fromstring(xml)

@@ -7,6 +7,8 @@
 []
 >>> len(cat.rules_for(ANY_SOURCE).entries) == len(cat.entries)
 True
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ lists only records that failed or errored and findings that are there.
 ...      "message": "...", "remediation": "..."}]
 >>> [(c["id"], c["explains"]) for c in link(rules, records, [])]
 [('dns.missing_ptr', [{'check': 'nodes.ready', 'subject': 'localhost'}])]
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

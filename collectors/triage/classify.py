@@ -25,6 +25,8 @@ A file of several units (``journalctl -o short``, as in a log bundle) is read wi
 ... ], host="", source=ANY_SOURCE, fmt="journal-text")
 >>> [(f["id"], f["host"], f["unit"], f["key"]) for f in c.findings()["findings"]]
 [('kubelet.node_not_found', 'sno', 'kubenswrapper', 'sno')]
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +89,28 @@ def _blank_lines(block: bytes) -> int:
         blanks += 1
         pos = block.find(b"\n\n", pos + 1)
     return blanks
+
+
+def _line_starts(block: bytes, needle: bytes | re.Pattern[bytes]) -> Iterator[int]:
+    r"""Where each line of ``block`` holding ``needle`` (a word, or a pattern) starts.
+
+    >>> list(_line_starts(b"a e0\nb\nc e1 e1\n", re.compile(rb"e[01]")))
+    [0, 7]
+    """
+    find = block.find if isinstance(needle, bytes) else None
+    pos = 0
+    while True:
+        if find is not None:
+            at = find(needle, pos)  # type: ignore[arg-type]
+        else:
+            m = needle.search(block, pos)  # type: ignore[union-attr]
+            at = -1 if m is None else m.start()
+        if at == -1:
+            return
+        yield block.rfind(b"\n", 0, at) + 1
+        pos = block.find(b"\n", at)
+        if pos == -1:
+            return
 
 
 def template(message: str) -> str:
@@ -153,6 +177,9 @@ class Group:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
+SP = ("", " ")  # JSON with or without a space after the colon
+
+
 class _Prefilter:
     """A cheap test that a raw line could matter: a hint or an error word in it (any case).
 
@@ -163,13 +190,26 @@ class _Prefilter:
     def __init__(self, rules: SourceRules, error_hints: tuple[str, ...], journal: bool) -> None:
         words = [h.lower() for h in (*rules.hints, *error_hints)]
         # a klog error or fatal line after its syslog prefix ("kubenswrapper[1]: E0827 ...")
-        words += [f": {s}{m}" for s in "ef" for m in "01"]
+        families = [(rb": [ef][01]", [f": {s}{m}" for s in "ef" for m in "01"])]
         if journal:  # an error priority, or a binary (array-of-bytes) message
-            words += [f'"priority":{sp}"{p}"' for p in "0123" for sp in ("", " ")]
-            words += ['"message":[', '"message": [']
-            words += [f'"message":{sp}"{s}{m}' for s in "ef" for m in "01" for sp in ("", " ")]
-        self.literals = tuple(dict.fromkeys(words))
+            families += [
+                (rb'"priority": ?"[0-3]"', [f'"priority":{sp}"{p}"' for p in "0123" for sp in SP]),
+                (rb'"message": ?\[', ['"message":[', '"message": [']),
+                (
+                    rb'"message": ?"[ef][01]',
+                    [f'"message":{sp}"{s}{m}' for s in "ef" for m in "01" for sp in SP],
+                ),
+            ]
+        family_words = [w for _, group in families for w in group]
+        self.literals = tuple(dict.fromkeys(words + family_words))
         self.raw = tuple(w.encode() for w in self.literals)
+        #: What the block scan looks for: each word alone, each family (the same words) as one
+        #: regex with a literal prefix, one pass over the block instead of one per word.
+        plain = [w.encode() for w in dict.fromkeys(words) if w not in family_words]
+        self.needles: tuple[bytes | re.Pattern[bytes], ...] = (
+            *plain,
+            *(re.compile(pattern) for pattern, _ in families),
+        )
 
     def __call__(self, line: bytes | str) -> bool:
         low = line.lower()
@@ -354,12 +394,8 @@ class Classifier:
                         block += b"\n"
                 low = block.lower()
                 starts: set[int] = set()
-                for word in wanted.raw:
-                    pos = low.find(word)
-                    while pos != -1:
-                        start = low.rfind(b"\n", 0, pos) + 1
-                        starts.add(start)
-                        pos = low.find(word, low.find(b"\n", pos))
+                for needle in wanted.needles:
+                    starts.update(_line_starts(low, needle))
                 n = block.count(b"\n")
                 counts["lines"] += n
                 if journal:

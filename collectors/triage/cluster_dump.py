@@ -13,6 +13,8 @@ are stored under ``hosts/`` and classified into findings.json.
 
 >>> _item_path({"metadata": {"name": "p", "namespace": "a"}}, "core", "pods")
 'namespaces/a/core/pods/p.yaml'
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ its :class:`Source` and collection goes on. Whatever a source returned before it
 'journalctl -D /var/log/journal -u bootkube.service --no-pager -n 200000 -o json'
 >>> src.fallback.path
 'hosts/bs/journal/bootkube.service.log'
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

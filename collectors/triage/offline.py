@@ -12,6 +12,8 @@ marked truncated), as host collection does.
 ...                          "kubelet.service"))
 >>> src.path, src.catalog_source, src.fmt
 ('hosts/masters/journal/kubelet.service.log', 'kubelet.service', 'journal-text')
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ by kind as well: a Secret keeps its keys, never its values.
 'REDACTED'
 >>> redact_object({"kind": "Secret", "data": {"tls.key": "c2VjcmV0"}})["data"]
 {'tls.key': 'REDACTED'}
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -33,6 +33,8 @@ tokens), ``manifests`` (media types, HEAD and GET), ``blobs`` (downloads, files 
 ``tags`` (tag listings), ``redirects`` (redirects followed by hand), ``digests`` (content
 checked against ``algorithm:hex``) and ``client`` (RegistryClient: sessions, retries, ping;
 ``client_for``). The names below are re-exported here.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@ Bearer tokens from the registry's token service, cached per host and scope, neve
 
 >>> parse_challenge('Bearer realm="https://a/token",service="reg",scope="repository:x:pull"')
 ('bearer', {'realm': 'https://a/token', 'service': 'reg', 'scope': 'repository:x:pull'})
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
@@ -11,15 +13,17 @@ import base64
 import json
 import re
 import threading
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
-
-import requests
 
 from collectors import settings
 from collectors.images.pullsecret import Auths, Credential
 from collectors.images.registry.errors import RegistryError, tls_reason
 from collectors.images.registry.redirects import follow, same_origin, shown
 from collectors.transport.httpbody import BodyError, read_body, release
+
+if TYPE_CHECKING:
+    import requests
 
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^",\s]+))')
 
@@ -76,6 +80,8 @@ class AuthMixin:
     def _authenticate(
         self, host: str, repository: str | None, scope: str, challenge: str, what: str
     ) -> None:
+        import requests
+
         scheme, params = parse_challenge(challenge)
         cred = self._credential(host, repository)
         if scheme == "basic":
@@ -172,6 +178,8 @@ class AuthMixin:
         """``GET realm?query``, with ``cred`` as Basic credentials to the realm's own origin only
         (a redirect elsewhere is followed without them); the reply (body unread) and its URL.
         The realm is the one the registry named in its challenge, over verified https."""
+        import requests
+
         auth = (cred.username, cred.password) if cred else None
         url = realm + ("&" if "?" in realm else "?") + urlencode(query)
 

@@ -1,14 +1,14 @@
 """Blobs: a download into a temporary file under a deadline and a size cap, verified against its
-digest, and a file read out of an image's layers."""
+digest, and a file read out of an image's layers.
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 
 import tempfile
 import time
 from typing import IO
-
-import requests
-import urllib3
 
 from collectors import settings
 from collectors.images.imageref import ImageRef
@@ -38,6 +38,9 @@ class BlobsMixin:
         and stay under ``max_bytes`` (settings.BLOB_MAX_BYTES): each read returns what has arrived,
         so a server dripping bytes is cut off too.
         """
+        import requests
+        import urllib3
+
         ref = self._as_ref(ref)
         limit = max_bytes if max_bytes is not None else settings.BLOB_MAX_BYTES
         budget = deadline if deadline is not None else settings.HTTP_TOTAL_TIMEOUT

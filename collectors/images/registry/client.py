@@ -1,7 +1,10 @@
 """The client itself: one keep-alive pool per run, bounded concurrency, a timeout on every call,
 retries (with backoff) only on 5xx and 429, the HTTP status turned into a RegistryError, ``GET
 /v2/`` (ping), and the run's shared client (``client_for``). Authentication, manifests and blobs
-are in the sibling modules ``auth``, ``manifests`` and ``blobs``."""
+are in the sibling modules ``auth``, ``manifests`` and ``blobs``.
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 
@@ -12,11 +15,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
-
-import requests
-from requests.adapters import HTTPAdapter
+from typing import TYPE_CHECKING, Any
 
 from collectors import settings
 from collectors.errors import InputError
@@ -36,6 +35,9 @@ from collectors.transport.reach import (
     remember_silent,
     unreachable,
 )
+
+if TYPE_CHECKING:
+    import requests
 
 
 @dataclass(frozen=True)
@@ -61,51 +63,6 @@ def system_ca() -> str | bool:
         if candidate and Path(candidate).is_file():
             return candidate
     return True
-
-
-class PinnedAdapter(HTTPAdapter):
-    """An adapter that connects to the address ``resolve(name)`` gives for the names in
-    ``names`` (the site DNS's answer for the mirror, ``mirror.resolve_via_site_dns``) while
-    TLS keeps the name: SNI, hostname verification and the Host header all say ``name``.
-
-    >>> PinnedAdapter({"mirror.example"}, lambda n: "127.0.0.1").address("other.example")
-    """
-
-    def __init__(self, names: set[str], resolve: Callable[[str], str], **kw: Any) -> None:
-        super().__init__(**kw)
-        self.names = {n.lower() for n in names}
-        self._resolve = resolve
-        self._addresses: dict[str, str] = {}
-        self._pin_lock = threading.Lock()
-
-    def address(self, name: str | None) -> str | None:
-        """The address to connect to for ``name``, or None to resolve as usual."""
-        if not name or name.lower() not in self.names:
-            return None
-        with self._pin_lock:
-            known = self._addresses.get(name.lower())
-        if known is None:
-            known = self._resolve(name)  # FactError when the site DNS has no answer
-            with self._pin_lock:
-                self._addresses[name.lower()] = known
-        return known
-
-    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # type: ignore[no-untyped-def]
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
-            request, verify, cert
-        )
-        name = host_params.get("host")
-        ip = self.address(name)
-        if ip is not None:
-            host_params = {**host_params, "host": ip}
-            pool_kwargs = {**pool_kwargs, "server_hostname": name, "assert_hostname": name}
-        return host_params, pool_kwargs
-
-    def send(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        parts = urlsplit(request.url)
-        if self.address(parts.hostname) is not None:
-            request.headers["Host"] = parts.netloc
-        return super().send(request, *args, **kwargs)
 
 
 def site_dns_resolver(inv: Any) -> Callable[[str], str]:
@@ -141,6 +98,8 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
         max_workers: int | None = None,
         pinned: tuple[set[str], Callable[[str], str]] | None = None,
     ) -> None:
+        import requests
+
         self.auths = auths or Auths({}, "no auth file")
         self.ca_file = str(ca_file) if ca_file else None
         self.verify: str | bool = self.ca_file or system_ca()
@@ -156,6 +115,11 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
             "pool_block": True,
             "max_retries": 0,
         }
+
+        from requests.adapters import HTTPAdapter
+
+        from collectors.images.registry.pinned import PinnedAdapter
+
         adapter = PinnedAdapter(*pinned, **pool) if pinned else HTTPAdapter(**pool)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)

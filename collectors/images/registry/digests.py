@@ -10,6 +10,8 @@ Traceback (most recent call last):
 ...
 collectors.images.registry.errors.RegistryError: ref: digest 'md5:0123' cannot be checked \
 (algorithm md5; only sha256 and sha512 are)
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """What a registry call raises when the registry cannot answer, and the one-line reason a TLS
-failure is reported with."""
+failure is reported with.
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

@@ -1,16 +1,16 @@
 """Manifests: the media types asked for, ``HEAD`` (is it there?) one or many references at once,
 ``GET`` with a size cap and the digest verified (by digest: the one asked for; by tag: the
-``Docker-Content-Digest`` header), and a manifest list followed to one platform."""
+``Docker-Content-Digest`` header), and a manifest list followed to one platform.
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
-import requests
-import urllib3
+from typing import TYPE_CHECKING, Any
 
 from collectors import settings
 from collectors.errors import FactError
@@ -18,6 +18,9 @@ from collectors.images.imageref import ImageRef
 from collectors.images.registry.digests import digest_of, matches
 from collectors.images.registry.errors import RegistryError
 from collectors.transport.httpbody import BodyError, read_body, release
+
+if TYPE_CHECKING:
+    import requests
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -81,6 +84,9 @@ not used
 
 def _read_limited(resp: requests.Response, limit: int, what: str) -> bytes:
     """The manifest body: at most ``limit`` bytes, within settings.HTTP_TOTAL_TIMEOUT."""
+    import requests
+    import urllib3
+
     try:
         return read_body(
             resp, cap=limit, seconds=settings.HTTP_TOTAL_TIMEOUT, what=f"{what}: manifest"

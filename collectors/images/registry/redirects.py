@@ -9,17 +9,21 @@ True
 False
 >>> shown("https://user:pw@blobs.example/b/1?X-Amz-Signature=abc")
 'https://blobs.example/b/1'
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
-
-import requests
 
 from collectors.images.registry.errors import RegistryError
 from collectors.transport.httpbody import release
+
+if TYPE_CHECKING:
+    import requests
 
 #: The most redirects followed for one request.
 MAX_REDIRECTS = 10

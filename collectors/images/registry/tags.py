@@ -8,6 +8,8 @@ repository costs a page or two instead of one ``HEAD`` per tag.
 '/v2/a/b/tags/list?last=x&n=2'
 >>> next_page("") is None
 True
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
