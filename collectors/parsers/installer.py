@@ -65,7 +65,9 @@ def _lines(text: str, source: str) -> list[str]:
     return [line.strip() for line in text[:MAX_CHARS].splitlines()]
 
 
-def parse_installer_version(text: str, source: str = "openshift-install version") -> InstallerVersion:
+def parse_installer_version(
+    text: str, source: str = "openshift-install version"
+) -> InstallerVersion:
     """Parse ``openshift-install version``; InputError when no ``<binary> <version>`` line is
     followed by the lines of the format."""
     lines = _lines(text, source)

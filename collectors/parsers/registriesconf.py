@@ -37,7 +37,9 @@ class RegistryEntry:
     digest_only: bool = False
 
 
-def parse_registries_conf(data: str | bytes, source: str = "registries.conf") -> list[RegistryEntry]:
+def parse_registries_conf(
+    data: str | bytes, source: str = "registries.conf"
+) -> list[RegistryEntry]:
     """The ``[[registry]]`` entries; InputError for TOML that does not parse, a file over
     :data:`MAX_BYTES`, or entries that are not tables."""
     raw = data.encode("utf-8", "replace") if isinstance(data, str) else data
@@ -79,9 +81,9 @@ def mirrors_for(entries: list[RegistryEntry], repository: str) -> tuple[str, ...
     best: RegistryEntry | None = None
     for e in entries:
         s = e.source
-        if s and (repository == s or repository.startswith(s + "/")):
-            if best is None or len(s) > len(best.source):
-                best = e
+        matches = s and (repository == s or repository.startswith(s + "/"))
+        if matches and (best is None or len(s) > len(best.source)):
+            best = e
     if best is None:
         return ()
     rest = repository[len(best.source) :]
