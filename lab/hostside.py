@@ -59,6 +59,9 @@ class HostsideModel:
     node_trusts_mirror: bool = True
     #: the node's /etc/hosts names the mirror (used when the mirror is reached by name)
     node_resolves_mirror: bool = True
+    #: the node's registries.conf: "lab" (the release sources mapped to the mirror, as the MCO
+    #: writes it) or a real file's name under tests/real/registries.conf
+    registries_conf: str = "lab"
     #: the mirror's data disk (MiB) and what is already on it (MiB)
     disk_mb: int = 64
     disk_used_mb: int = 0
@@ -136,7 +139,21 @@ def _mounts(lab: LabContext, d: Path, mirror_host: str) -> tuple[str, Path]:
     if m.node_trusts_mirror:
         text += (lab.workdir / "registry" / "certs" / "ca.crt").read_text()
     bundle.write_text(text)
+    conf = d / "registries.conf"
+    if m.registries_conf == "lab":
+        mirror = f"{lab.inventory['mirror']['registry']}/{registry.LOCAL_REPOSITORY}"
+        conf.write_text(
+            "".join(
+                f'[[registry]]\n  prefix = ""\n  location = "{src}"\n'
+                f"  mirror-by-digest-only = true\n\n  [[registry.mirror]]\n"
+                f'    location = "{mirror}"\n\n'
+                for src in (registry.RELEASE_SOURCE, registry.CONTENT_SOURCE)
+            )
+        )
+    else:
+        conf.write_text((REAL / "registries.conf" / m.registries_conf).read_text())
     steps = [
+        f"mount --bind {conf} /etc/containers/registries.conf",
         f"mount -t tmpfs -o size={m.disk_mb}m tmpfs {data}",
         f"mount --bind {hosts} /etc/hosts",
         f"mount --bind {bundle} {SYSTEM_BUNDLE}",
@@ -249,6 +266,15 @@ def _untrusted(lab: LabContext) -> None:
 def _unresolved(lab: LabContext) -> None:
     registry.model_of(lab).by_name = True
     model(lab).node_resolves_mirror = False
+
+
+@scenario(
+    "node-registries-unmapped",
+    "m1's registries.conf is the OpenShift docs' example (real): no mirror for the release sources",
+    parts=_PARTS,
+)
+def _unmapped(lab: LabContext) -> None:
+    model(lab).registries_conf = "icsp-docs-example.conf"
 
 
 @scenario(
