@@ -21,16 +21,23 @@ from typing import TYPE_CHECKING
 from checks._common import mirror_cmds, missing_text, skip_all
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.facts.mirror import (
+    CURL_MAX_TIME,
     TRUST_NAMESPACE,
     AccessProbe,
+    CapacityFacts,
     CertificateFacts,
     ClusterTrustFacts,
+    FromNodeFacts,
     OperatorsFacts,
     ReleaseFacts,
+    capacity_subjects,
     catalog_subjects,
+    from_nodes_subjects,
     gather_access,
+    gather_capacity,
     gather_certificate,
     gather_cluster_trust,
+    gather_from_node,
     gather_imagestream,
     gather_operators,
     gather_release,
@@ -614,3 +621,150 @@ def test_mirror_certificate(facts: CertificateFacts) -> None:
 def test_mirror_cluster_trust(site: Site, facts: ClusterTrustFacts) -> None:
     ca = site.inv.mirror.ca_file
     expect(evaluate_cluster_trust(facts, ca.name if ca else "domain.crt"))
+
+
+# --------------------------------------------------------------------------- mirror.from_nodes
+
+#: curl exit codes that say why no HTTP answer came (curl(1) EXIT CODES).
+CURL_EXITS = {
+    6: "could not resolve the host",
+    7: "could not connect",
+    28: "timed out",
+    35: "TLS handshake failed",
+    51: "the certificate does not name the host",
+    60: "the certificate does not verify with the host's trust store",
+    77: "the host's CA bundle could not be read",
+}
+TRUST_FIX = (
+    "copy the mirror's CA (on the registry host: /opt/registry/certs/domain.crt) to {where}: "
+    "/etc/pki/ca-trust/source/anchors/ and run update-ca-trust (on RHCOS nodes: "
+    "install-config additionalTrustBundle, or a MachineConfig writing that file)"
+)
+
+
+def _conf_problem(f: FromNodeFacts) -> str | None:
+    conf = f.registries_conf
+    if conf is None or not conf.path:
+        return None
+    if conf.error:
+        return f"{conf.path}: {conf.error}"
+    host = f.registry
+    for what, mirrors in (
+        ("ocp-release", conf.release_mirrors),
+        ("ocp-v4.0-art-dev", conf.content_mirrors),
+    ):
+        if not any(m == host or m.startswith(host + "/") for m in mirrors):
+            found = ", ".join(mirrors) or "no mirror"
+            return f"{conf.path} maps quay.io/openshift-release-dev/{what} to {found}"
+    return None
+
+
+def evaluate_from_node(f: FromNodeFacts) -> Verdict:
+    """From the host: the mirror's name resolves, TLS verifies with its own trust store, GET
+    /v2/ answers 200 or 401; its pool's registries.conf maps the release sources to the mirror."""
+    name = f.registry.rsplit(":", 1)[0] if ":" in f.registry else f.registry
+    where = f"{f.subject} ({f.target})"
+    if not f.is_address and not f.resolved:
+        return failed(
+            expected=f"{name} to resolve on {where}",
+            found="getent hosts finds no address (the host's resolver does not know the name)",
+            remediation=f"add {shell_word(name)} to the site DNS the host uses (its "
+            "/etc/resolv.conf), or to its /etc/hosts; check with: getent hosts " + shell_word(name),
+        )
+    if f.http_code not in ("200", "401"):
+        why = CURL_EXITS.get(f.curl_rc, f"curl exit {f.curl_rc}")
+        found = f"curl from {where}: {why}"
+        if f.curl_error:
+            found += f" ({f.curl_error})"
+        elif f.curl_rc == 0:
+            found = f"GET /v2/ from {where} answered {f.http_code}"
+        fix = (
+            TRUST_FIX.format(where=f.subject)
+            if f.curl_rc in (35, 51, 60, 77)
+            else f"let {f.subject} reach {f.registry}: open the registry's port "
+            "(firewall-cmd --add-port=PORT/tcp --permanent && firewall-cmd --reload on the "
+            "registry host) and check routes; test with: curl -v "
+            + shell_word(f"https://{f.registry}/v2/")
+        )
+        return failed(
+            expected=f"GET https://{f.registry}/v2/ from {where} to answer 200 or 401 over TLS "
+            "verified by the host's system trust store",
+            found=found,
+            remediation=fix,
+        )
+    problem = _conf_problem(f)
+    if problem:
+        return failed(
+            expected=f"the release sources mirrored to {f.registry} in the nodes' registries.conf",
+            found=problem,
+            remediation="add imageContentSources (install-config) or an "
+            "ImageContentSourcePolicy/ImageDigestMirrorSet mapping quay.io/openshift-release-dev/"
+            f"ocp-release and ocp-v4.0-art-dev to {shell_word(f.registry)}/<repository>",
+        )
+    via = "" if f.is_address else f"{name} -> {', '.join(f.resolved[:3])}; "
+    conf = (
+        f"; {f.registries_conf.path} maps the release sources"
+        if (f.registries_conf and f.registries_conf.path)
+        else ""
+    )
+    return passed(f"from {where}: {via}GET /v2/ {f.http_code} over verified TLS{conf}")
+
+
+# --------------------------------------------------------------------------- mirror.capacity
+
+GIB = 1024**3
+
+
+def evaluate_capacity(f: CapacityFacts) -> Verdict:
+    """Free space under mirror.data_dir is at least mirror.min_free_gb GiB."""
+    free = f.available_bytes / GIB
+    if free >= f.min_free_gb:
+        return passed(
+            f"{f.data_dir} on {f.target}: {free:.3g} GiB free of {f.size_bytes / GIB:.3g} GiB "
+            f"({f.filesystem} on {f.mount}); at least {f.min_free_gb:g} GiB needed"
+        )
+    return failed(
+        expected=f"at least {f.min_free_gb:g} GiB free under {f.data_dir} on {f.target} "
+        "(mirror.min_free_gb)",
+        found=f"{free:.3g} GiB free of {f.size_bytes / GIB:.3g} GiB ({f.filesystem} on {f.mount})",
+        remediation=f"grow the file system holding {shell_word(f.data_dir)} ({f.mount}), or "
+        "prune unused images from the mirror (registry garbage-collect) before mirroring the "
+        "release",
+    )
+
+
+@check(
+    "mirror.from_nodes",
+    title="The nodes reach and trust the mirror",
+    markers=["preflight", "postinstall"],
+    subject="the inventory node name of each node with ssh (bastion for the bastion)",
+    fails_when=(
+        "from that host, the mirror's name does not resolve, TLS to it does not verify with the "
+        f"host's system trust store, or GET /v2/ (curl, --max-time {CURL_MAX_TIME}) does not "
+        "answer 200 or 401; or the first node of its pool has a registries.conf that does not "
+        "map ocp-release and ocp-v4.0-art-dev to the mirror"
+    ),
+    remediation="the site DNS or /etc/hosts for the name; the mirror's CA in the host's trust "
+    "store (update-ca-trust); imageContentSources for registries.conf",
+    subjects=from_nodes_subjects,
+    gather=gather_from_node,
+    requires=("mirror.registry",),
+)
+def test_mirror_from_nodes(facts: FromNodeFacts) -> None:
+    expect(evaluate_from_node(facts))
+
+
+@check(
+    "mirror.capacity",
+    title="Room on the mirror's disk",
+    markers=["preflight"],
+    subject="the registry host name (mirror.registry without its port)",
+    fails_when="free space under mirror.data_dir on mirror.ssh (df -P) is below "
+    "mirror.min_free_gb (GiB, default 100)",
+    remediation="grow the file system or prune the registry",
+    subjects=capacity_subjects,
+    gather=gather_capacity,
+    requires=("mirror.registry", "mirror.ssh"),
+)
+def test_mirror_capacity(facts: CapacityFacts) -> None:
+    expect(evaluate_capacity(facts))

@@ -22,6 +22,7 @@ PACKAGES = {
     "systemd-journal-remote": "/lib/systemd/systemd-journal-remote",
     "skopeo": "/usr/bin/skopeo",
     "iproute2": "/usr/sbin/ip",
+    "curl": "/usr/bin/curl",
     # a namespace where the site is silent (tests/test_verdicts_anywhere.py: packets dropped)
     "iptables": "/usr/sbin/iptables",
     # NTP servers for time.sync (lab/ntp.py); libfaketime runs one 30 s ahead

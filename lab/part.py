@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from lab.bastion import BastionModel
     from lab.cluster_model import ClusterModel
+    from lab.hostside import HostsideModel
     from lab.model import NetworkModel
     from lab.ntp import NtpModel
     from lab.procs import ProcessTable
@@ -45,6 +46,7 @@ class LabContext(Protocol):
     bastion_model: BastionModel | None
     registry_model: RegistryModel | None
     ntp_model: NtpModel | None
+    hostside_model: HostsideModel | None
     cluster_edits: list[Callable[[LabContext, ClusterModel], None]]
 
     # what parts leave for tests after they start

@@ -491,3 +491,158 @@ def gather_cluster_trust(site: Site, subject: str) -> ClusterTrustFacts:
     return ClusterTrustFacts(
         host, port, wanted, str(name), True, tuple(data), key, result, tuple(bad)
     )
+
+
+# --------------------------------------------------------------------------- mirror.from_nodes
+
+#: How long curl may take on the node (``--max-time``); the SSH command gets a little more.
+CURL_MAX_TIME = 10
+REGISTRIES_CONF = "/etc/containers/registries.conf"
+#: The pools registries.conf is read on: the first node with ssh of each.
+POOLS = ("bootstrap", "master", "worker", "infra")
+
+
+def from_nodes_subjects(site: Site) -> list[str]:
+    """Every inventory node with ssh, then ``bastion`` when bastion.ssh is set."""
+    names = [n.name for n in site.inv.nodes if n.ssh is not None]
+    return names + (["bastion"] if site.inv.bastion.ssh is not None else [])
+
+
+@dataclass(frozen=True)
+class NodeRegistriesConf:
+    """The release sources' mirrors in a node's registries.conf ("" path: none there)."""
+
+    path: str
+    release_mirrors: tuple[str, ...] = ()
+    content_mirrors: tuple[str, ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class FromNodeFacts:
+    """What one host sees of the mirror: its resolver's answer, and curl's verdict on
+    ``https://<mirror>/v2/`` with the host's own trust store."""
+
+    subject: str
+    target: str  # the ssh target
+    registry: str  # host:port as the nodes pull from it
+    resolved: tuple[str, ...]  # getent hosts addresses; () when it does not resolve
+    is_address: bool
+    curl_rc: int
+    http_code: str  # "000" when no HTTP answer
+    curl_error: str  # curl's stderr, first line, cut
+    registries_conf: NodeRegistriesConf | None = None
+
+
+def _registries_conf(site: Site, host: Any) -> NodeRegistriesConf:
+    from collectors.parsers.registriesconf import mirrors_for, parse_registries_conf
+
+    rc, out, err = host.run(["cat", "--", REGISTRIES_CONF])
+    if rc != 0:
+        return NodeRegistriesConf("", error=(err.strip().splitlines() or [f"exit {rc}"])[-1])
+    try:
+        entries = parse_registries_conf(out, f"{REGISTRIES_CONF} on {host.name}")
+    except InputError as exc:
+        return NodeRegistriesConf(REGISTRIES_CONF, error=str(exc))
+    return NodeRegistriesConf(
+        REGISTRIES_CONF,
+        mirrors_for(entries, RELEASE_SOURCE),
+        mirrors_for(entries, CONTENT_SOURCE),
+    )
+
+
+def gather_from_node(site: Site, subject: str) -> FromNodeFacts:
+    registry = site.inv.mirror.registry or ""
+    if subject == "bastion":
+        target, node = site.inv.bastion.ssh, None
+    else:
+        node = site.inv.node_by_name(subject)
+        target = node.ssh if node else None
+    if target is None:
+        raise NotApplicable(f"{subject} has no ssh in the inventory")
+    host = site.host(target)
+    name, port = split_host_port(registry, 443)
+    is_address = _is_address(name)
+    resolved: tuple[str, ...] = (name,)
+    if not is_address:
+        rc, out, _ = host.run(["getent", "hosts", name])
+        resolved = tuple(line.split()[0] for line in out.splitlines()[:20] if line.split())
+        if rc != 0:
+            resolved = ()
+    url = f"https://{registry}/v2/"
+    argv = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}"]
+    argv += ["--max-time", str(CURL_MAX_TIME), url]
+    rc, out, err = host.run(argv, timeout=CURL_MAX_TIME + 10)
+    if rc == 127:
+        raise NotApplicable(f"curl is not installed on {subject} ({target}): cannot GET {url}")
+    first = (err.strip().splitlines() or [""])[0][:300]
+    conf = None
+    if node is not None and node.role in POOLS:
+        first_of_pool = next(n for n in site.inv.nodes if n.role == node.role and n.ssh)
+        if first_of_pool.name == node.name:
+            conf = _registries_conf(site, host)
+    return FromNodeFacts(
+        subject, str(target), registry, resolved, is_address, rc, out.strip()[:3], first, conf
+    )
+
+
+def _is_address(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- mirror.capacity
+
+
+def capacity_subjects(site: Site) -> list[str]:
+    registry = site.inv.mirror.registry or ""
+    return [split_host_port(registry, 443)[0]] if registry else []
+
+
+@dataclass(frozen=True)
+class CapacityFacts:
+    """``df -P`` of mirror.data_dir on mirror.ssh."""
+
+    host: str
+    target: str
+    data_dir: str
+    filesystem: str
+    mount: str
+    available_bytes: int
+    size_bytes: int
+    min_free_gb: float
+
+
+def gather_capacity(site: Site, subject: str) -> CapacityFacts:
+    from collectors.parsers.df import parse_df
+
+    mirror = site.inv.mirror
+    if mirror.ssh is None:
+        raise NotApplicable("inventory has no mirror.ssh (the registry host, for df)")
+    host = site.host(mirror.ssh)
+    rc, out, err = host.run(["df", "-P", "--", mirror.data_dir])
+    if rc != 0:
+        reason = (err.strip().splitlines() or [f"exit {rc}"])[-1][:300]
+        raise FactError(f"df -P {mirror.data_dir} on {mirror.ssh}: {reason}").with_remediation(
+            f"create mirror.data_dir on the registry host or correct it (mkdir -p "
+            f"{mirror.data_dir}; the seed's layout is /opt/registry/{{auth,certs,data}})"
+        )
+    rows = parse_df(out, f"df -P on {mirror.ssh}")
+    if len(rows) != 1:
+        raise FactError(f"df -P {mirror.data_dir} on {mirror.ssh}: {len(rows)} rows, not 1")
+    row = rows[0]
+    return CapacityFacts(
+        subject,
+        str(mirror.ssh),
+        mirror.data_dir,
+        row.filesystem,
+        row.mount,
+        row.available_bytes,
+        row.size_bytes,
+        mirror.min_free_gb,
+    )

@@ -132,6 +132,19 @@ class Mirror:
     #: mirror.resolve_via_site_dns: reach the registry at the address dns.servers give for its
     #: name (what the nodes see) instead of this machine's resolver (/etc/hosts)
     resolve_via_site_dns: bool = False
+    #: mirror.capacity: the registry host over SSH, its storage folder, and the free space needed
+    ssh: SshTarget | None = None
+    data_dir: str = "/opt/registry/data"
+    min_free_gb: float = 100.0
+
+
+@dataclass(frozen=True)
+class Installer:
+    """``installer``: the binaries the install will run (None: ``openshift-install`` and ``oc``
+    on PATH where the bastion checks run)."""
+
+    path: str | None = None
+    oc_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +184,7 @@ class Inventory:
     #: cluster.platform: the install-config platform the site uses (default "none": UPI)
     platform: str = "none"
     ntp: Ntp = field(default_factory=Ntp)
+    installer: Installer = field(default_factory=Installer)
 
     @property
     def cluster_domain(self) -> str:

@@ -30,6 +30,7 @@ from collectors.inventory.model import (
     Bastion,
     DnsServer,
     Ignition,
+    Installer,
     LoadBalancer,
     Mirror,
     Node,
@@ -343,6 +344,7 @@ def mirror(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[st
         release_image=v.string(mirror_raw, "mirror.release_image"),
         catalogs=_catalogs(v, mirror_raw),
         **_mirror_certificate_keys(v, mirror_raw),
+        **_mirror_capacity_keys(v, mirror_raw, built),
     )
     return {"mirror": result}
 
@@ -384,7 +386,42 @@ MIRROR_KEYS = {
     "min_valid_days",
     "resolve_via_site_dns",
     "catalogs",
+    "ssh",
+    "data_dir",
+    "min_free_gb",
 }
+
+
+def _mirror_capacity_keys(
+    v: Validator, raw: dict[str, Any], built: dict[str, Any]
+) -> dict[str, Any]:
+    """``mirror.ssh`` (the registry host), ``mirror.data_dir`` (an absolute path on it, default
+    /opt/registry/data) and ``mirror.min_free_gb`` (GiB > 0, default 100)."""
+    data_dir = v.path_string(raw, "mirror.data_dir") or "/opt/registry/data"
+    if not data_dir.startswith("/"):
+        v.problem("mirror.data_dir", f"must be an absolute path on mirror.ssh (got {data_dir!r})")
+        data_dir = "/opt/registry/data"
+    free = raw.get("min_free_gb", 100)
+    if isinstance(free, bool) or not isinstance(free, int | float) or free <= 0:
+        v.problem("mirror.min_free_gb", f"must be a number of GiB > 0 (got {free!r})")
+        free = 100
+    return {
+        "ssh": v.ssh_target(raw, "mirror.ssh", built["ssh"]),
+        "data_dir": data_dir,
+        "min_free_gb": float(free),
+    }
+
+
+def installer(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
+    """``installer``: the openshift-install and oc binaries the install uses (paths where the
+    bastion checks run: over bastion.ssh when set, else here; default: PATH there)."""
+    raw = v.mapping(data.get("installer"), "installer", {"path", "oc_path"})
+    return {
+        "installer": Installer(
+            path=v.path_string(raw, "installer.path"),
+            oc_path=v.path_string(raw, "installer.oc_path"),
+        )
+    }
 
 
 def _mirror_certificate_keys(v: Validator, raw: dict[str, Any]) -> dict[str, Any]:
@@ -448,4 +485,5 @@ SECTIONS: tuple[tuple[str, Section], ...] = (
     ("install_config", install_config),
     ("upgrade", upgrade),
     ("ntp", ntp),
+    ("installer", installer),
 )
