@@ -1,5 +1,8 @@
 """The installer that will run: its release and oc's minor match the mirrored release
-(``collectors.facts.installer``)."""
+(``collectors.facts.installer``).
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ run where the bastion checks run (over ``bastion.ssh`` when set, else on this ma
 
 Both binaries are found as the session finds them (``command -v``) and named as resolved; the
 inventory's ``installer.path``/``installer.oc_path`` are used as given.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

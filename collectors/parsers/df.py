@@ -7,6 +7,8 @@
 (32159825920, '/opt/registry data')
 
 A mount point may hold spaces (the rest of the line is it); the file system name may not.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@
 
 Input is cut at :data:`MAX_CHARS`; lines the formats do not have are ignored, so a banner or a
 warning printed before them loses nothing.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

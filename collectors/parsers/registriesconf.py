@@ -12,6 +12,8 @@
 ('quay.io/openshift-release-dev/ocp-release', ('registry.example.com:5000/ocp4/openshift4',))
 >>> mirrors_for(entries, "quay.io/openshift-release-dev/ocp-release")
 ('registry.example.com:5000/ocp4/openshift4',)
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
