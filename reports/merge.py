@@ -34,10 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from collectors import settings
+from collectors.errors import InputError
+from collectors.triage.causes import link, load_rules
 from reports import report_schema
 from reports.html_report import CSS, GLYPH, esc, format_duration
 from reports.results import OUTCOMES, natural_key
 from reports.runinfo import run_lines
+from reports.start_here import deadline_text
 
 #: Where a bundle keeps the run's result JSON (contract §5).
 BUNDLE_REPORT = "results/report.json"
@@ -206,9 +209,37 @@ def merge_reports(reports: list[SiteReport], unreadable: list[str] | None = None
             total[rec["outcome"]] += 1
             results.append({"site": r.name, **rec})
         sites.append(
-            {"site": r.name, "source": r.source, "summary": summary, "run": r.data.get("run")}
+            {
+                "site": r.name,
+                "source": r.source,
+                "summary": summary,
+                "run": r.data.get("run"),
+                "causes": site_causes(r.data),
+            }
         )
     return {"summary": total, "sites": sites, "results": results, "unreadable": unreadable or []}
+
+
+def site_causes(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """A report's root causes: its own ``causes`` when they have the shape the suite writes,
+    else worked out from its results (a report of an older version of the suite).
+
+    >>> site_causes({"results": [], "causes": [{"id": "x", "title": "t", "fix": "f",
+    ...     "evidence": [], "explains": []}]})[0]["id"]
+    'x'
+    """
+    given = data.get("causes")
+    if isinstance(given, list) and all(
+        isinstance(c, dict)
+        and all(isinstance(c.get(k), str) for k in ("id", "title", "fix"))
+        and all(isinstance(c.get(k), list) for k in ("evidence", "explains"))
+        for c in given
+    ):
+        return given
+    try:
+        return link(load_rules(), list(data.get("results") or []), [])
+    except InputError:
+        return []
 
 
 def _worst(outcomes: Counter[str]) -> str:
@@ -301,6 +332,7 @@ def _site_section(site: dict[str, Any], results: list[dict[str, Any]], anchor: s
         )
     meta += [f"<span>{esc(label)} <b>{esc(text)}</b></span>" for label, text in run_lines(run)]
     counts = ", ".join(f"{s[o]} {o}" for o in OUTCOMES)
+    causes = _site_causes_html(list(site.get("causes") or []))
     bad = sorted(
         (r for r in results if r["site"] == name and r["outcome"] in ("failed", "error")),
         key=lambda r: (r["check"], natural_key(r["subject"])),
@@ -321,8 +353,25 @@ def _site_section(site: dict[str, Any], results: list[dict[str, Any]], anchor: s
         body = '<p class="verdict good">no failures and no errors</p>'
     return (
         f'<section class="site" id="{anchor}" data-site="{esc(name)}"><h2>{esc(name)}</h2>'
-        f'<div class="meta">{"".join(meta)}</div><p>{esc(counts)}</p>{body}</section>'
+        f'<div class="meta">{"".join(meta)}</div><p>{esc(counts)}</p>{causes}{body}</section>'
     )
+
+
+def _site_causes_html(causes: list[dict[str, Any]]) -> str:
+    """A site's root causes, first in its section: title (deadline), what it explains, fix."""
+    if not causes:
+        return ""
+    items = []
+    for cause in causes:
+        hours = cause.get("deadline_hours")
+        when = f" ({deadline_text(float(hours))})" if isinstance(hours, int | float) else ""
+        n = len(cause.get("explains") or [])
+        explains = f"; explains {n} failure(s) or finding(s)" if n else ""
+        items.append(
+            f"<li><b>{esc(cause['title'])}</b>{esc(when)}{esc(explains)}"
+            f'<div class="remedy"><b>fix:</b> {esc(cause["fix"])}</div></li>'
+        )
+    return f'<h3>Start here</h3><ol class="causes">{"".join(items)}</ol>'
 
 
 def fleet_junit(fleet: dict[str, Any]) -> str:

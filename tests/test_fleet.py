@@ -212,3 +212,24 @@ def load_report_from(tmp_path: Path, data: dict[str, Any]):  # noqa: ANN201
     path = tmp_path / "r.json"
     path.write_text(json.dumps(data))
     return load_report(path)
+
+
+def test_each_site_says_its_causes_first() -> None:
+    """A site's section opens with its root causes (Start here), before its failures; a report
+    written before the suite had causes gets them worked out from its results."""
+    from reports.merge import SiteReport, merge_reports, render_fleet_html
+
+    old = {"results": [
+        {"check": "dns.apps_wildcard", "subject": "apps", "outcome": "failed", "message": "m",
+         "remediation": "add the wildcard"},
+        {"check": "cluster.operators", "subject": "console", "outcome": "failed",
+         "message": "Degraded", "remediation": "oc describe clusteroperator console"}]}  # fmt: skip
+    new = {"results": [], "causes": [{"id": "x.y", "title": "Certificates <expire>", "fix": "f",
+           "evidence": [], "explains": [], "deadline_hours": 0.5}]}  # fmt: skip
+    fleet = merge_reports([SiteReport("old.json", old), SiteReport("new.json", new)])
+    assert [c["id"] for c in fleet["sites"][0]["causes"]] == ["dns.apps_wildcard_missing"]
+    page = render_fleet_html(fleet)
+    old_section = page[page.index('data-site="old.json"><h2>') :]
+    assert old_section.index("Start here") < old_section.index('<table class="failures">')
+    assert "explains 1 failure(s)" in old_section
+    assert "<b>Certificates &lt;expire&gt;</b> (0.5 h left)" in page
