@@ -121,10 +121,12 @@ def _fix_lines(key: str, members: list[dict[str, Any]]) -> list[str]:
     first = members[0]
     if not first.get("remediation"):
         return []
+    same = [m for m in members if m.get("remediation") == first["remediation"]]
+    named = ", ".join(visible_line(m["subject"]) for m in same)
     fix = visible(first["remediation"]).split("\n")
-    pad = " " * (len(f"  fix ({subjects[0]}): "))
-    lines = [f"  fix ({subjects[0]}): {fix[0]}", *(pad + line for line in fix[1:])]
-    if len(members) > 1:
-        rest = ", ".join(subjects[1:])
-        lines.append(f"  fix ({rest}): as for {subjects[0]}, each with its own values")
+    pad = " " * (len(f"  fix ({named}): "))
+    lines = [f"  fix ({named}): {fix[0]}", *(pad + line for line in fix[1:])]
+    rest = [visible_line(m["subject"]) for m in members if m not in same]
+    if rest:
+        lines.append(f"  fix ({', '.join(rest)}): as for {subjects[0]}, each with its own values")
     return lines

@@ -157,7 +157,7 @@ def test_junit_carries_check_and_subject_properties(runs: dict[str, SuiteRun]) -
 
 def test_report_json_shape(runs: dict[str, SuiteRun]) -> None:
     report = runs["missing-ptr"].report
-    assert set(report) == {"summary", "run", "results"}
+    assert set(report) == {"summary", "run", "results", "causes"}
     assert report["summary"]["failed"] == 1 and report["summary"]["error"] == 0
     assert report["summary"]["passed"] >= 32
     for rec in report["results"]:

@@ -34,7 +34,7 @@ def test_json_html_and_junit_say_what_ran(tmp_path: Path, workers: list[str]) ->
     )  # fmt: skip
     assert run.returncode in (0, 1), run.stdout[-3000:] + run.stderr[-3000:]
     ran = run.report["run"]
-    assert list(run.report) == ["summary", "run", "results"]
+    assert list(run.report) == ["summary", "run", "results", "causes"]
     assert ran["tool"] == f"upi-conformance {tool_version()}" and ran["version"] != ""
     assert ran["inventory"] == {
         "path": str(inventory.resolve()),

@@ -212,6 +212,8 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
     def _send(self, method: str, url: str, headers: dict[str, str], what: str) -> requests.Response:
         """One HTTP request to ``url`` (no redirect followed), its failures as RegistryError
         naming the host it went to (RegistryUnreachable when no answer came)."""
+        import requests
+
         where = netloc(url)
         name, port = self._host_port(where)
         refuse_if_silent(name, port, what=f"{what}: cannot reach", cls=RegistryUnreachable)
