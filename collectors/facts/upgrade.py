@@ -391,10 +391,10 @@ def _read_target_release(site: Site, subject: str) -> TargetRelease:
     refs = parse_image_references(data, str(found_at))
     metadata = client.read_file(found_at, RELEASE_METADATA)
     version = parse_release_metadata(metadata, str(found_at)) if metadata else refs.version
-    if not refs.kubernetes:
+    if minor_of(refs.kubernetes) is None:
         raise InputError(
             f"{found_at}: {IMAGE_REFERENCES}",
-            f"no {BUILD_VERSIONS} annotation names kubernetes=<version> (oc adm release info "
+            f"no {BUILD_VERSIONS} annotation names kubernetes=<major.minor> (oc adm release info "
             "shows it as the kubernetes component version)",
         )
     current, _, _ = _cluster_version(site)
@@ -437,6 +437,12 @@ def api_subjects(site: Site) -> list[str]:
 def gather_api(site: Site, subject: str) -> ApiFacts:
     obj = F.named(F.listing(site, APIREQUESTCOUNTS), subject)
     use = summarize(obj)
+    if minor_of(use.removed_in) is None:
+        raise InputError(
+            f"apirequestcount {subject}",
+            f"{use.removed_in[:40]!r} is not a Kubernetes version",
+            key="status.removedInRelease",
+        )
     return ApiFacts(use, target_release(site))
 
 
@@ -566,6 +572,8 @@ class BackupFacts:
     max_age_hours: float
     exists: bool
     listing: BackupListing
+    #: the node's FQDN (its Node object's name, for ``oc debug node/...``)
+    fqdn: str = ""
 
 
 def backup_subjects(site: Site) -> list[str]:
@@ -615,4 +623,5 @@ def gather_backup(site: Site, subject: str) -> BackupFacts:
     node = next(n for n in site.inv.nodes if n.name == subject)
     folder = site.inv.upgrade.etcd_backup_dir
     exists, listing = list_backups(site.host(node.ssh), folder)
-    return BackupFacts(subject, folder, site.inv.upgrade.max_backup_age_hours, exists, listing)
+    hours = site.inv.upgrade.max_backup_age_hours
+    return BackupFacts(subject, folder, hours, exists, listing, node.fqdn)
