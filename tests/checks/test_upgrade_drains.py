@@ -77,3 +77,12 @@ def test_a_paused_and_degraded_pool_names_both() -> None:
 def test_a_healthy_pool_passes() -> None:
     ok = pool(conditions=[{"type": "Degraded", "status": "False"}], degradedMachineCount=0)
     assert evaluate_upgrade("machineconfigpool", ok).ok
+
+
+def test_the_kind_specific_evaluators_agree_with_the_dispatch() -> None:
+    from checks.upgrade import evaluate_pdb, evaluate_pool
+
+    assert evaluate_pdb(pdb(2, 2, 2, 0)) == evaluate_upgrade("poddisruptionbudget", pdb(2, 2, 2, 0))
+    assert evaluate_pool(pool(degradedMachineCount=1)) == evaluate_upgrade(
+        "machineconfigpool", pool(degradedMachineCount=1)
+    )
