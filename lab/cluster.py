@@ -591,6 +591,30 @@ def pull_secret_without_mirror(lab: LabContext, model: ClusterModel) -> None:
     secret["data"] = fresh["data"]
 
 
+def samples_pattern4(lab: LabContext, model: ClusterModel) -> None:
+    """Samples pattern 4 (seed 000): Removed, redis and nodejs kept through skippedImagestreams;
+    the operator deleted the other sample streams. nodejs was never mirrored."""
+    cfg = model.objects["samples.operator.openshift.io/configs"][0]
+    cfg["spec"].update(managementState="Removed", skippedImagestreams=["redis", "nodejs"])
+    cfg["status"]["managementState"] = "Removed"
+    folder = CM.R.IMAGESTREAMS.folder
+    model.objects[folder] = [
+        s for s in model.objects[folder] if s["metadata"]["name"] not in ("nginx", "httpd")
+    ]
+    for name in ("redis", "nodejs"):
+        model.one("imagestreams", name)["metadata"]["labels"][S.MANAGED_LABEL] = "false"
+
+
+@scenario(
+    "samples-pattern4-unmirrored",
+    "Samples Removed keeping redis and nodejs (pattern 4); nodejs is not in the mirror",
+    parts=PARTS,
+)
+def _samples_pattern4(lab: LabContext) -> None:
+    remove_bootstrap(lab)
+    edit(lab, samples_pattern4)
+
+
 @scenario(
     "update-api-in-use",
     "a client used an API the target's Kubernetes removed in the last 24 hours",

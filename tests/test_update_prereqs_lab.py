@@ -26,6 +26,7 @@ from lab.cluster import (
     pdb_blocks_drain,
     pool_degraded,
     pull_secret_without_mirror,
+    samples_pattern4,
     serve_snapshot,
 )
 from lab.cluster_model import FAKE_PULL_AUTH, write_must_gather
@@ -42,7 +43,16 @@ UPDATE = {
     "upgrade.pull_secret",
     "upgrade.etcd_backup",
 }
-SELECT = ("-m", "postinstall", "-k", "upgrade", "-p", "no:randomly")
+SELECT = (
+    "-m",
+    "postinstall",
+    "-k",
+    "upgrade or imagestreams or skip_coverage",
+    "-p",
+    "no:randomly",
+)
+#: Samples pattern 4 is judged by these two: the streams it keeps must import from the mirror.
+SAMPLES = {"mirror.imagestreams", "samples.skip_coverage"}
 #: What must never be in an output: the auth value and what it decodes to.
 SECRETS = (FAKE_PULL_AUTH, "NotAR3alSecret-7f3c9e")
 BROKEN_FAILS = {
@@ -61,12 +71,21 @@ BROKEN_FAILS = {
         "name(s) the host with another port or none (nodes match host and port literally)"
     ),
     ("upgrade.etcd_backup", "m1"): "the newest, snapshot_2026-01-01_010000.db, is",
+    ("mirror.imagestreams", "nodejs"): "kept by Samples pattern 4",
+    ("samples.skip_coverage", "nodejs"): "expected nodejs, kept by skippedImagestreams while",
 }
-EDITS = (api_in_use, operator_capped, pdb_blocks_drain, pool_degraded, pull_secret_without_mirror)
+EDITS = (
+    api_in_use,
+    operator_capped,
+    pdb_blocks_drain,
+    pool_degraded,
+    pull_secret_without_mirror,
+    samples_pattern4,
+)
 
 
 def update(run: SuiteRun) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(r["check"], r["subject"]): r for r in run.results if r["check"] in UPDATE}
+    return {(r["check"], r["subject"]): r for r in run.results if r["check"] in UPDATE | SAMPLES}
 
 
 def write_backups(folder: Path, stamp: str, hours_old: float) -> None:
@@ -118,7 +137,7 @@ def test_the_ready_cluster_passes_live_and_offline(lab: Lab, clean_inventory: Pa
     offline = suite(clean_inventory, "--snapshot", str(lab.snapshot))
     for run in (live, offline):
         got = update(run)
-        assert {c for c, _ in got} == UPDATE, run.stdout[-3000:]
+        assert {c for c, _ in got} == UPDATE | SAMPLES, run.stdout[-3000:]
         bad = {
             k: (r["outcome"], r["message"][:300])
             for k, r in got.items()
@@ -180,6 +199,9 @@ def test_each_prerequisite_fails_for_its_reason_live_offline_and_from_the_bundle
     backup = update(live)[("upgrade.etcd_backup", "m1")]
     assert "snapshot_2026-12-06_000000.db (link to /etc/hostname)" in backup["message"]
     assert "cluster-backup.sh" in backup["remediation"]
+    kept = update(live)[("mirror.imagestreams", "redis")]  # kept, and mirrored: passes
+    assert kept["outcome"] == "passed" and "kept by Samples pattern 4" in kept["message"]
+    assert ("mirror.imagestreams", "nginx") not in update(live)  # deleted by Removed
     api = update(live)[("upgrade.apis", "deployments.v1beta1.extensions")]
     assert "ack-4.5-kube-1.18-api-removals-in-4.5" in api["remediation"]
     verdicts = lambda run: {k: (r["outcome"], r["message"]) for k, r in update(run).items()}  # noqa: E731
