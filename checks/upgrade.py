@@ -90,7 +90,9 @@ def evaluate_pool(obj: Obj) -> Verdict:
 
 def evaluate_pdb(obj: Obj) -> Verdict:
     """A PodDisruptionBudget that selects pods, all healthy, and still allows no disruption
-    blocks every drain of their nodes for ever; one that selects none blocks nothing."""
+    blocks every drain of their nodes for ever; one that selects none blocks nothing. "All
+    healthy": as many as it desires, or every pod it selects (a budget of minAvailable 2 over
+    one pod desires more than can ever be)."""
     meta = obj.get("metadata") or {}
     ns, name = str(meta.get("namespace", "")), str(meta.get("name", ""))
     status = obj.get("status") or {}
@@ -101,11 +103,12 @@ def evaluate_pdb(obj: Obj) -> Verdict:
         return passed("selects no pod: blocks no drain")
     if allowed > 0:
         return passed(f"allows {allowed} disruption(s) of its {expected} pod(s)")
-    if current < desired:
+    if current < desired and current < expected:
         return passed(
             f"{current} of {desired} desired pod(s) healthy: it waits for its own pods, and "
             "allows a disruption once they are"
         )
+    # all its pods healthy (as many as desired, or every one it selects): nothing will change
     spec = obj.get("spec") or {}
     bounds = (
         ", ".join(f"{k} {spec[k]}" for k in ("minAvailable", "maxUnavailable") if k in spec)

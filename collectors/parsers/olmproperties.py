@@ -83,12 +83,17 @@ def max_openshift_version(annotations: dict[str, Any], where: str) -> MaxVersion
             key = f"properties[{i}].value"
             value = prop.get("value")
             if isinstance(value, bool) or not isinstance(value, str | int | float):
-                raise InputError(source, f"{PROPERTY} is not a version", key=key)
+                raise InputError(
+                    source, f"{PROPERTY} is not a version (OLM blocks the update on it)", key=key
+                )
             text_value = str(value)
             minor = minor_of(text_value)
             if minor is None:
                 raise InputError(
-                    source, f"{PROPERTY} {text_value[:40]!r} is not a version", key=key
+                    source,
+                    f"{PROPERTY} {text_value[:40]!r} is not a version (OLM blocks the update on "
+                    "it)",
+                    key=key,
                 )
             if found is not None and found.minor != minor:
                 raise InputError(

@@ -86,3 +86,11 @@ def test_the_kind_specific_evaluators_agree_with_the_dispatch() -> None:
     assert evaluate_pool(pool(degradedMachineCount=1)) == evaluate_upgrade(
         "machineconfigpool", pool(degradedMachineCount=1)
     )
+
+
+def test_a_budget_desiring_more_than_it_selects_blocks_for_ever() -> None:
+    """minAvailable 2 over one pod (healthy): it never allows a disruption."""
+    v = evaluate_upgrade("poddisruptionbudget", pdb(1, 1, 2, 0))
+    assert not v.ok and "disruptionsAllowed 0 with 1 of 1 pod(s) healthy (desiredHealthy 2" in (
+        v.message
+    )
