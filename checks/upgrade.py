@@ -353,9 +353,13 @@ def admin_ack_key(target: TargetRelease) -> str:
 
     >>> admin_ack_key(TargetRelease("t", "4.9.10", "1.22.3", "4.8.20"))
     'ack-4.8-kube-1.22-api-removals-in-4.9'
+    >>> admin_ack_key(TargetRelease("t", "4.9.10", "1.22.3", "4.9.2"))
+    'ack-4.8-kube-1.22-api-removals-in-4.9'
     """
     to = target.minor
-    since = target.current_minor or ((to[0], to[1] - 1) if to else None)
+    since = target.current_minor
+    if to and (since is None or since >= to):  # a z-stream target: the key of its minor
+        since = (to[0], to[1] - 1)
     return (
         f"ack-{_minor_text(since)}-kube-{_minor_text(target.kube_minor)}"
         f"-api-removals-in-{_minor_text(to)}"
