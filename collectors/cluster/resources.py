@@ -95,6 +95,8 @@ CSVS = Resource(
 )
 #: upgrade.readiness: budgets that may stop a node drain
 PDBS = Resource("policy", "v1", "poddisruptionbudgets", True, "PodDisruptionBudget")
+#: what OpenShift 4.7 and earlier (Kubernetes < 1.21) serve instead (same folder in a snapshot)
+PDBS_V1BETA1 = Resource("policy", "v1beta1", "poddisruptionbudgets", True, "PodDisruptionBudget")
 #: upgrade.pull_secret reads one Secret, openshift-config/pull-secret, and keeps its auths keys
 #: only. Deliberately not in KNOWN: a bundle never dumps Secrets (collectors.triage.cluster_dump
 #: dumps KNOWN); the check's recorded facts (host names) answer for it offline.

@@ -41,6 +41,7 @@ from collectors.cluster.resources import (
     MHCS,
     NODES,
     PDBS,
+    PDBS_V1BETA1,
     SECRETS,
 )
 from collectors.errors import FactError, InputError, NotApplicable
@@ -102,14 +103,20 @@ RELEASE_SOURCES = (RELEASE_SOURCE, CONTENT_SOURCE)
 def upgrade_subjects(site: Site) -> list[str]:
     subjects = [f"machineconfigpool/{F.name_of(p)}" for p in F.listing(site, MCPS, optional=True)]
     subjects += [f"machinehealthcheck/{F.ns_name(m)}" for m in F.listing(site, MHCS, optional=True)]
-    subjects += [
-        f"poddisruptionbudget/{F.ns_name(p)}" for p in F.listing(site, PDBS, optional=True)
-    ]
+    subjects += [f"poddisruptionbudget/{F.ns_name(p)}" for p in budgets(site, optional=True)]
     if not subjects:
         raise NotApplicable(
             "no MachineConfigPool, MachineHealthCheck or PodDisruptionBudget in the cluster"
         )
     return subjects
+
+
+def budgets(site: Site, namespace: str | None = None, *, optional: bool = False) -> F.Listing:
+    """PodDisruptionBudgets: policy/v1, else policy/v1beta1 (OpenShift 4.7 and earlier)."""
+    try:
+        return F.listing(site, PDBS, namespace)
+    except ResourceMissing:
+        return F.listing(site, PDBS_V1BETA1, namespace, optional=optional)
 
 
 def _labelled(objs: list[Obj], key: str) -> int:
@@ -150,7 +157,7 @@ def gather_upgrade(site: Site, subject: str) -> tuple[str, Obj] | tuple[str, Obj
         return kind, F.named(F.listing(site, MCPS), rest)
     if kind == "poddisruptionbudget":
         ns, name = rest.split("/", 1)
-        return kind, F.named(F.listing(site, PDBS, ns), name, ns)
+        return kind, F.named(budgets(site, ns), name, ns)
     ns, name = rest.split("/", 1)
     mhc = F.named(F.listing(site, MHCS), name, ns)
     return kind, mhc, selection(site, mhc)

@@ -114,3 +114,16 @@ def test_without_a_target_or_the_resources_they_skip_naming_why() -> None:
         api_subjects(site({}))
     with pytest.raises(NotApplicable, match="OLM not installed"):
         operator_subjects(site({}))
+
+
+def test_budgets_fall_back_to_policy_v1beta1() -> None:
+    from collectors.cluster.resources import PDBS_V1BETA1
+    from collectors.facts.upgrade import gather_upgrade, upgrade_subjects
+
+    pdb = {
+        "metadata": {"name": "ledger", "namespace": "payments"},
+        "status": {"expectedPods": 2, "currentHealthy": 2, "desiredHealthy": 2},
+    }
+    s = site({PDBS_V1BETA1: [pdb]})
+    assert upgrade_subjects(s) == ["poddisruptionbudget/payments/ledger"]
+    assert gather_upgrade(s, "poddisruptionbudget/payments/ledger")[1] is pdb
