@@ -19,6 +19,7 @@ from collectors.facts.samples import (
     gather_stream,
     samples_stream_names,
 )
+from collectors.visible import shell_word
 
 
 def degraded_note(facts: StreamFacts) -> str:
@@ -36,8 +37,12 @@ def degraded_note(facts: StreamFacts) -> str:
 
 
 def evaluate_skip_coverage(facts: StreamFacts) -> Verdict:
-    """Managed Samples: a stream that cannot import must be in skippedImagestreams."""
+    """Managed Samples: a stream that cannot import must be in skippedImagestreams. Pattern 4
+    (Removed, skippedImagestreams): the skipped streams are the ones kept and used, so each must
+    import from the mirror like a managed one."""
     pat = facts.pattern
+    if facts.kept:
+        return evaluate_kept(facts)
     if not pat.managed:
         return passed(degraded_note(facts))
     if facts.skipped:
@@ -55,6 +60,25 @@ def evaluate_skip_coverage(facts: StreamFacts) -> Verdict:
         remediation=skip_all(facts)
         + (f"; or mirror it: {mirror_cmds(facts)}" if facts.missing else ""),
         details=(degraded_note(facts),),
+    )
+
+
+def evaluate_kept(facts: StreamFacts) -> Verdict:
+    """A stream pattern 4 keeps: every tag in the mirror, and no import failure."""
+    problems = [missing_text(facts)] if facts.missing else []
+    if facts.import_failure:
+        problems.append(f"import failed: {facts.import_failure}")
+    kept = f"kept and used ({facts.pattern.describe()})"
+    if not problems:
+        return passed(f"{kept}; imports from the mirror")
+    return failed(
+        expected=f"{facts.name}, kept by skippedImagestreams while Samples is Removed, "
+        "importable from the mirror",
+        found="; ".join(problems),
+        remediation=(f"{mirror_cmds(facts)}; then " if facts.missing else "")
+        + f"oc import-image -n openshift {shell_word(facts.name)} --all (or, if it is not used, "
+        "drop it from skippedImagestreams: Removed then deletes it)",
+        details=(kept,),
     )
 
 
@@ -109,7 +133,8 @@ def report_section(pat: S.Pattern, failing: list[str]) -> dict[str, Any]:
     subject="imagestream name",
     fails_when=(
         "Samples is Managed, the stream is not in skippedImagestreams, and it cannot import "
-        "(mirror lacks a tag, or import failed)"
+        "(mirror lacks a tag, or import failed); or Samples is Removed with skippedImagestreams "
+        "(pattern 4: the skipped streams are kept and used) and a skipped stream cannot import"
     ),
     remediation="oc patch configs.samples.operator.openshift.io/cluster skippedImagestreams, "
     "or mirror the image",

@@ -1,8 +1,12 @@
-"""Upgrade readiness of a disconnected cluster (``003_3beb5915e9cef39c.txt``): no paused
-MachineConfigPool, every MachineHealthCheck that selects machines paused before the update
-(one that selects none, such as the operator-owned ``machine-api-termination-handler`` on a site
-without spot instances, cannot remediate anything: see ``collectors.facts.upgrade``), and the
-next release (upgrade.target) mirrored, mapped, signed and allowed before the change window.
+"""Upgrade readiness of a disconnected cluster (``003_3beb5915e9cef39c.txt``), every
+prerequisite in one place: no paused or Degraded MachineConfigPool, every MachineHealthCheck
+that selects machines paused before the update (one that selects none, such as the
+operator-owned ``machine-api-termination-handler`` on a site without spot instances, cannot
+remediate anything: see ``collectors.facts.upgrade``), no PodDisruptionBudget that would hold a
+drain for ever (upgrade.readiness); the next release (upgrade.target) mirrored, mapped, signed
+and allowed; no API the target removes still in use (upgrade.apis); no operator that caps the
+OpenShift version below the target (upgrade.operators); the mirror in the global pull secret
+(upgrade.pull_secret); a recent etcd backup on the masters (upgrade.etcd_backup).
 
 PYTEST_DONT_REWRITE
 """
@@ -10,38 +14,128 @@ PYTEST_DONT_REWRITE
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from typing import Any
 
-from checks.base import Verdict, check, expect, failed, passed
+from checks.base import Verdict, check, expect, fact_time, failed, passed
 from collectors.cluster import facts as F
 from collectors.cluster.base import Obj
 from collectors.facts.upgrade import (
+    ApiFacts,
+    BackupFacts,
+    OperatorFacts,
+    PullSecretFacts,
     Selection,
     TargetFacts,
+    TargetRelease,
+    api_subjects,
+    backup_subjects,
+    gather_api,
+    gather_backup,
+    gather_operator,
+    gather_pull_secret,
     gather_target,
     gather_upgrade,
+    operator_subjects,
+    pull_secret_subjects,
     target_subjects,
     upgrade_subjects,
 )
+from collectors.images.pullsecret import normalize_key
 from collectors.images.release import version_key
+from collectors.parsers.apirequestcount import ApiUse
+from collectors.parsers.etcdbackup import incomplete, pairs
+from collectors.parsers.olmproperties import minor_of
 from collectors.visible import shell_word
 
 PAUSED = "cluster.x-k8s.io/paused"
 
 
+def _int(value: Any) -> int:
+    """A status count, 0 for anything that is not one."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def evaluate_pool(obj: Obj) -> Verdict:
+    """A pool must be neither paused (its nodes would be skipped) nor Degraded (the update
+    stops at its nodes)."""
+    name = F.name_of(obj)
+    found: list[str] = []
+    fixes: list[str] = []
+    if (obj.get("spec") or {}).get("paused"):
+        found.append("spec.paused: true")
+        fixes.append(
+            f"oc patch {shell_word(f'mcp/{name}')} --type merge "
+            '--patch \'{"spec":{"paused":false}}\''
+        )
+    cond = F.condition(obj, "Degraded") or {}
+    degraded_count = _int((obj.get("status") or {}).get("degradedMachineCount"))
+    if str(cond.get("status")) == "True" or degraded_count > 0:
+        why = ": ".join(str(cond.get(k)) for k in ("reason", "message") if cond.get(k))
+        found.append(
+            f"Degraded ({degraded_count} degraded machine(s)" + (f"; {why}" if why else "") + ")"
+        )
+        fixes.append(
+            f"oc describe {shell_word(f'mcp/{name}')} names the node and the reason; fix it "
+            "(oc -n openshift-machine-config-operator logs -l k8s-app=machine-config-daemon "
+            "-c machine-config-daemon on that node), then wait for Degraded=False"
+        )
+    if not found:
+        return passed("not paused, not Degraded")
+    return failed(
+        expected=f"MachineConfigPool {name} not paused (its nodes would be skipped by the "
+        "update) and not Degraded (the update stops at its nodes)",
+        found="; ".join(found),
+        remediation=" ; ".join(fixes),
+    )
+
+
+def evaluate_pdb(obj: Obj) -> Verdict:
+    """A PodDisruptionBudget that selects pods, all healthy, and still allows no disruption
+    blocks every drain of their nodes for ever; one that selects none blocks nothing. "All
+    healthy": as many as it desires, or every pod it selects (a budget of minAvailable 2 over
+    one pod desires more than can ever be)."""
+    meta = obj.get("metadata") or {}
+    ns, name = str(meta.get("namespace", "")), str(meta.get("name", ""))
+    status = obj.get("status") or {}
+    expected = _int(status.get("expectedPods"))
+    current, desired = _int(status.get("currentHealthy")), _int(status.get("desiredHealthy"))
+    allowed = _int(status.get("disruptionsAllowed"))
+    if expected == 0:
+        return passed("selects no pod: blocks no drain")
+    if allowed > 0:
+        return passed(f"allows {allowed} disruption(s) of its {expected} pod(s)")
+    if current < desired and current < expected:
+        return passed(
+            f"{current} of {desired} desired pod(s) healthy: it waits for its own pods, and "
+            "allows a disruption once they are"
+        )
+    # all its pods healthy (as many as desired, or every one it selects): nothing will change
+    spec = obj.get("spec") or {}
+    bounds = (
+        ", ".join(f"{k} {spec[k]}" for k in ("minAvailable", "maxUnavailable") if k in spec)
+        or "no bounds in spec"
+    )
+    target = f"pdb/{name}"
+    return failed(
+        expected=f"PodDisruptionBudget {ns}/{name} to allow at least one disruption while its "
+        f"{expected} pod(s) are healthy (a node drain waits for it, for ever)",
+        found=f"disruptionsAllowed 0 with {current} of {expected} pod(s) healthy (desiredHealthy "
+        f"{desired}; {bounds})",
+        remediation=f"oc -n {shell_word(ns)} patch {shell_word(target)} --type merge "
+        '--patch \'{"spec":{"minAvailable":null,"maxUnavailable":1}}\'  (or scale the '
+        "workload above minAvailable, spread over nodes)",
+    )
+
+
 def evaluate_upgrade(kind: str, obj: Obj, selected: Selection | None = None) -> Verdict:
-    """A pool must not be paused; an MHC that selects machines (or may: ``selected`` unknown)
-    must carry the paused annotation."""
+    """A pool must be neither paused nor Degraded; an MHC that selects machines (or may:
+    ``selected`` unknown) must carry the paused annotation; a PDB must not block drains."""
     name = F.name_of(obj)
     if kind == "machineconfigpool":
-        if (obj.get("spec") or {}).get("paused"):
-            return failed(
-                expected=f"MachineConfigPool {name} not paused "
-                "(its nodes would be skipped by the update)",
-                found="spec.paused: true",
-                remediation=f"oc patch {shell_word(f'mcp/{name}')} --type merge "
-                '--patch \'{"spec":{"paused":false}}\'',
-            )
-        return passed("not paused")
+        return evaluate_pool(obj)
+    if kind == "poddisruptionbudget":
+        return evaluate_pdb(obj)
     ns = obj["metadata"].get("namespace", "openshift-machine-api")
     if selected is not None and selected.selects_nothing:
         return passed(f"selects no machine ({selected.basis}): nothing to pause")
@@ -66,10 +160,13 @@ def evaluate_upgrade(kind: str, obj: Obj, selected: Selection | None = None) -> 
     reads_site=False,  # the cluster only: runs on a must-gather
     title="Ready for a disconnected update",
     markers=["postinstall"],
-    subject="machineconfigpool/<name>, machinehealthcheck/<namespace>/<name>",
-    fails_when="a MachineConfigPool is paused, or a MachineHealthCheck that selects machines "
-    "lacks cluster.x-k8s.io/paused",
-    remediation="unpause the pool; annotate the MHC cluster.x-k8s.io/paused",
+    subject="machineconfigpool/<name>, machinehealthcheck/<namespace>/<name>, "
+    "poddisruptionbudget/<namespace>/<name>",
+    fails_when="a MachineConfigPool is paused or Degraded, a MachineHealthCheck that selects "
+    "machines lacks cluster.x-k8s.io/paused, or a PodDisruptionBudget that selects pods, all "
+    "healthy, allows no disruption (a drain would wait for ever)",
+    remediation="unpause the pool and repair what degrades it; annotate the MHC "
+    "cluster.x-k8s.io/paused; let the PDB allow one disruption (maxUnavailable: 1)",
     subjects=upgrade_subjects,
     gather=gather_upgrade,
 )
@@ -243,3 +340,272 @@ def evaluate_target(facts: TargetFacts) -> Verdict:
 )
 def test_upgrade_target(facts: TargetFacts) -> None:
     expect(evaluate_target(facts))
+
+
+# --------------------------------------------------------------------------- upgrade.apis
+
+
+def _minor_text(minor: tuple[int, int] | None) -> str:
+    return f"{minor[0]}.{minor[1]}" if minor else "?"
+
+
+def admin_ack_key(target: TargetRelease) -> str:
+    """The admin-acks key the target asks for: ``ack-<from>-kube-<kube>-api-removals-in-<to>``
+    (from the current minor, else the one before the target).
+
+    >>> admin_ack_key(TargetRelease("t", "4.9.10", "1.22.3", "4.8.20"))
+    'ack-4.8-kube-1.22-api-removals-in-4.9'
+    >>> admin_ack_key(TargetRelease("t", "4.9.10", "1.22.3", "4.9.2"))
+    'ack-4.8-kube-1.22-api-removals-in-4.9'
+    """
+    to = target.minor
+    since = target.current_minor
+    if to and (since is None or since >= to):  # a z-stream target: the key of its minor
+        since = (to[0], to[1] - 1)
+    return (
+        f"ack-{_minor_text(since)}-kube-{_minor_text(target.kube_minor)}"
+        f"-api-removals-in-{_minor_text(to)}"
+    )
+
+
+def api_users_command(name: str) -> str:
+    """The ``oc`` line that lists who requested ``name`` in the last 24 hours.
+
+    >>> print(api_users_command("flowschemas.v1beta1.flowcontrol.apiserver.k8s.io"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    oc get apirequestcounts flowschemas.v1beta1.flowcontrol.apiserver.k8s.io -o
+    jsonpath='{range .status.last24h..byUser[*]}{.username}{"\\t"}{.userAgent}{"\\n"}{end}'
+    | sort -u
+    """
+    path = '{range .status.last24h..byUser[*]}{.username}{"\\t"}{.userAgent}{"\\n"}{end}'
+    return f"oc get apirequestcounts {shell_word(name)} -o jsonpath={shell_word(path)} | sort -u"
+
+
+def users_text(use: ApiUse) -> str:
+    """The top users as ``user (agent): n``, and how many others."""
+    parts = [
+        f"{u.username or '?'} ({u.user_agent or 'no user agent'}): {u.requests}" for u in use.users
+    ]
+    if use.other_users:
+        parts.append(f"{use.other_users} other user(s): {use.other_requests}")
+    return "; ".join(parts) or "no user named in status.last24h"
+
+
+def evaluate_api(facts: ApiFacts) -> Verdict:
+    """An API removed at or before the target's Kubernetes version must not have been requested
+    in the last 24 hours."""
+    use, target = facts.use, facts.target
+    removed, kube = minor_of(use.removed_in), target.kube_minor
+    ships = f"the target {target.version} ships Kubernetes {target.kubernetes}"
+    if removed is None or kube is None or removed > kube:
+        return passed(f"removed in Kubernetes {use.removed_in}; {ships}: still served after it")
+    if use.requests == 0:
+        return passed(
+            f"removed in Kubernetes {use.removed_in} ({ships}), not requested in the last 24 "
+            f"hours; acknowledge when ready: admin-acks {admin_ack_key(target)}"
+        )
+    ack = json.dumps({"data": {admin_ack_key(target): "true"}}, separators=(",", ":"))
+    return failed(
+        expected=f"no request in the last 24 hours to {use.name}, which Kubernetes "
+        f"{use.removed_in} removes ({ships})",
+        found=f"{use.requests} request(s) in the last 24 hours; top users: {users_text(use)}",
+        details=tuple(
+            f"{u.username} (user agent {u.user_agent or '-'}): {u.requests} request(s)"
+            for u in use.users
+        ),
+        remediation=f"find its users: {api_users_command(use.name)} ; move them to the API "
+        "that replaces it, then acknowledge the removals: oc -n openshift-config patch cm "
+        f"admin-acks --patch {shell_word(ack)} --type=merge",
+    )
+
+
+@check(
+    "upgrade.apis",
+    title="No API the target removes is still in use",
+    markers=["postinstall"],
+    subject="APIRequestCount name, e.g. flowschemas.v1beta2.flowcontrol.apiserver.k8s.io",
+    fails_when="the API is removed (status.removedInRelease) at or before the target release's "
+    "Kubernetes version (its payload's io.openshift.build.versions kubernetes=) and was "
+    "requested in the last 24 hours (the message names the users and agents)",
+    remediation="migrate the users the message names, then patch admin-acks with the "
+    "ack-<from>-kube-<kube>-api-removals-in-<to> key",
+    subjects=api_subjects,
+    gather=gather_api,
+)
+def test_upgrade_apis(facts: ApiFacts) -> None:
+    expect(evaluate_api(facts))
+
+
+# --------------------------------------------------------------------------- upgrade.operators
+
+
+def evaluate_operator(facts: OperatorFacts) -> Verdict:
+    """An installed operator's olm.maxOpenShiftVersion must not be below the target's minor."""
+    found, target = facts.max_version, facts.target
+    ns, name = facts.subject.split("/", 1)
+    if found is None:
+        return passed(
+            f"{facts.display_name}: no olm.maxOpenShiftVersion; OLM does not hold it back"
+        )
+    if target.minor is None or found.minor >= target.minor:
+        return passed(
+            f"{facts.display_name}: olm.maxOpenShiftVersion {found.value} allows {target.version}"
+        )
+    return failed(
+        expected=f"operator {facts.display_name} ({facts.subject}) to allow OpenShift "
+        f"{_minor_text(target.minor)} (the target {target.version}): olm.maxOpenShiftVersion "
+        f"{_minor_text(target.minor)} or more, or none",
+        found=f"olm.maxOpenShiftVersion {found.value} (annotation {found.annotation}); OLM "
+        f"keeps the cluster Upgradeable=False past {_minor_text(found.minor)}",
+        remediation=f"update the operator to a version that supports {target.version}: mirror "
+        "its newer bundle into the catalog, then oc -n "
+        f"{shell_word(ns)} get subscriptions.operators.coreos.com,installplans (approve the "
+        f"InstallPlan); or uninstall it: oc -n {shell_word(ns)} delete csv {shell_word(name)}",
+    )
+
+
+@check(
+    "upgrade.operators",
+    title="Installed operators allow the target release",
+    markers=["postinstall"],
+    subject="<namespace>/<csv>",
+    fails_when="an installed operator's olm.maxOpenShiftVersion (a property in the CSV's "
+    "operatorframework.io/properties or olm.properties annotation) is below the target's minor",
+    remediation="update the operator (mirror its newer bundle) or uninstall it",
+    subjects=operator_subjects,
+    gather=gather_operator,
+)
+def test_upgrade_operators(facts: OperatorFacts) -> None:
+    expect(evaluate_operator(facts))
+
+
+# --------------------------------------------------------------------------- upgrade.pull_secret
+
+
+def pull_secret_command(mirror: str) -> str:
+    """How to add the mirror's credentials to the global pull secret (OpenShift docs)."""
+    return (
+        "oc get secret/pull-secret -n openshift-config "
+        "--template='{{index .data \".dockerconfigjson\" | base64decode}}' > pull-secret.json && "
+        f"oc registry login --registry={shell_word(mirror)} --auth-basic='<user>:<password>' "
+        "--to=pull-secret.json && oc set data secret/pull-secret -n openshift-config "
+        "--from-file=.dockerconfigjson=pull-secret.json"
+    )
+
+
+def evaluate_pull_secret(facts: PullSecretFacts) -> Verdict:
+    """The global pull secret must hold an auths key for the mirror, host and port as the
+    mirror sets name it (nodes match them literally; a ``host:port/namespace`` key counts)."""
+    mirror = facts.mirror.lower()
+    keys = [(k, normalize_key(k)) for k in facts.keys]
+    hits = [k for k, n in keys if n == mirror or n.startswith(mirror + "/")]
+    if hits:
+        return passed(f"auths holds {', '.join(hits)} for the mirror {facts.mirror}")
+    host = mirror.rsplit(":", 1)[0] if mirror.count(":") == 1 else mirror
+    near = [k for k, n in keys if n.split("/", 1)[0].rsplit(":", 1)[0] == host]
+    note = (
+        f"; {', '.join(near)} name(s) the host with another port or none (nodes match host and "
+        "port literally)"
+        if near
+        else ""
+    )
+    return failed(
+        expected=f"an auths entry for the mirror {facts.mirror} in openshift-config/pull-secret "
+        "(the nodes pull the release and operator images with it)",
+        found=f"{len(facts.keys)} auths key(s): {', '.join(facts.keys) or 'none'}{note}",
+        remediation=pull_secret_command(facts.mirror),
+    )
+
+
+@check(
+    "upgrade.pull_secret",
+    reads_site=False,  # the cluster only (and the inventory's mirror name)
+    title="The global pull secret has the mirror",
+    markers=["postinstall"],
+    subject="openshift-config/pull-secret",
+    fails_when="the cluster's global pull secret has no auths entry for the mirror as the "
+    "mirror sets name it (nodes match the key's host and port literally; host names only are "
+    "read into the report)",
+    remediation="oc registry login --registry=<mirror> into the pull secret, then oc set data "
+    "secret/pull-secret -n openshift-config",
+    subjects=pull_secret_subjects,
+    gather=gather_pull_secret,
+)
+def test_upgrade_pull_secret(facts: PullSecretFacts) -> None:
+    expect(evaluate_pull_secret(facts))
+
+
+# --------------------------------------------------------------------------- upgrade.etcd_backup
+
+
+def _age(seconds: float) -> str:
+    """``3.5 h`` / ``2.1 days``.
+
+    >>> _age(3600 * 30), _age(600)
+    ('30.0 h', '0.2 h')
+    """
+    hours = seconds / 3600
+    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} h"
+
+
+def backup_command(facts: BackupFacts) -> str:
+    node = facts.fqdn or facts.node
+    return (
+        f"oc debug {shell_word(f'node/{node}')} -- chroot /host "
+        f"/usr/local/bin/cluster-backup.sh {shell_word(facts.folder)}"
+    )
+
+
+def evaluate_backup(facts: BackupFacts, now: datetime) -> Verdict:
+    """The newest complete snapshot pair in the folder must be younger than the limit."""
+    limit = facts.max_age_hours
+    where = f"{facts.folder} on {facts.node}"
+    expected = (
+        f"an etcd snapshot (snapshot_*.db with its static_kuberesources_*.tar.gz) in {where} "
+        f"younger than {limit:g} h (upgrade.max_backup_age_hours)"
+    )
+    if not facts.exists:
+        return failed(
+            expected=expected, found=f"no folder {facts.folder}", remediation=backup_command(facts)
+        )
+    listing = facts.listing
+    found = pairs(listing.files)
+    links = [
+        f"{f.name} ({'link to ' + f.target if f.kind == 'l' else 'type ' + f.kind})"
+        for f in listing.skipped
+    ]
+    notes = (f"; not read (links are not followed): {', '.join(links[:5])}" if links else "") + (
+        f"; {listing.malformed} unreadable listing record(s)" if listing.malformed else ""
+    )
+    stamp = now.timestamp()
+    if found and stamp - found[0].mtime <= limit * 3600:
+        newest = found[0]
+        return passed(
+            f"{newest.snapshot.name} with its {newest.resources.name}, "
+            f"{_age(max(0.0, stamp - newest.mtime))} old{notes}"
+        )
+    lone = incomplete(listing.files)
+    if found:
+        what = f"the newest, {found[0].snapshot.name}, is {_age(stamp - found[0].mtime)} old"
+    else:
+        what = "no complete snapshot pair"
+    if lone:
+        what += f"; incomplete: {', '.join(lone[:5])}"
+    return failed(expected=expected, found=what + notes, remediation=backup_command(facts))
+
+
+@check(
+    "upgrade.etcd_backup",
+    title="A recent etcd backup on the masters",
+    markers=["postinstall"],
+    subject="each master's node name (masters with ssh)",
+    fails_when="no etcd snapshot (snapshot_*.db with its static_kuberesources_*.tar.gz) in "
+    "upgrade.etcd_backup_dir (default /home/core/assets/backup) younger than "
+    "upgrade.max_backup_age_hours (default 24)",
+    remediation="oc debug node/<master> -- chroot /host /usr/local/bin/cluster-backup.sh "
+    "/home/core/assets/backup",
+    subjects=backup_subjects,
+    gather=gather_backup,
+)
+def test_upgrade_etcd_backup(facts: BackupFacts) -> None:
+    expect(evaluate_backup(facts, fact_time()))

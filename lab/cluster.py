@@ -530,3 +530,128 @@ def _trust_file_key(lab: LabContext) -> None:
 def _trust_other_ca(lab: LabContext) -> None:
     remove_bootstrap(lab)
     edit(lab, trust_other_ca)
+
+
+# --------------------------------------------------------------------------- update prerequisites
+
+
+def api_in_use(lab: LabContext, model: ClusterModel) -> None:
+    """A client still lists Deployments through extensions/v1beta1, gone since Kubernetes 1.16."""
+    model.add(
+        CM.R.APIREQUESTCOUNTS,
+        CM.api_request_count(
+            "deployments.v1beta1.extensions",
+            "1.16",
+            [
+                ("system:serviceaccount:legacy:deployer", "helm/v2.16.1", 40),
+                ("kube:admin", "oc/4.2.0 (linux/amd64)", 2),
+            ],
+        ),
+    )
+
+
+def operator_capped(lab: LabContext, model: ClusterModel) -> None:
+    """The etcd operator caps OpenShift at 4.4 (olm.maxOpenShiftVersion), below the 4.5 target."""
+    for csv in model.of("clusterserviceversions"):
+        if csv["metadata"]["name"].startswith("etcdoperator"):
+            props = json.loads(csv["metadata"]["annotations"]["operatorframework.io/properties"])
+            for prop in props["properties"]:
+                if prop["type"] == "olm.maxOpenShiftVersion":
+                    prop["value"] = "4.4"
+            csv["metadata"]["annotations"]["operatorframework.io/properties"] = json.dumps(props)
+
+
+def pdb_blocks_drain(lab: LabContext, model: ClusterModel) -> None:
+    """A budget of minAvailable 2 over 2 healthy pods: no drain of their nodes ever ends."""
+    model.add(CM.R.PDBS, CM._pdb("payments", "ledger", 2, 2, 2, 0))
+
+
+def pool_degraded(lab: LabContext, model: ClusterModel) -> None:
+    """The master pool is Degraded (a node's on-disk state differs from its rendered config)."""
+    pool = model.one("machineconfigpools", "master")
+    pool["status"]["degradedMachineCount"] = 1
+    next(c for c in pool["status"]["conditions"] if c["type"] == "Degraded").update(
+        status="True",
+        reason="1 nodes are reporting degraded status on sync",
+        message="Node m2 is reporting: unexpected on-disk state validating against "
+        "rendered-master-5c2b4b1d",
+    )
+
+
+def pull_secret_without_mirror(lab: LabContext, model: ClusterModel) -> None:
+    """The global pull secret names the mirror's host without its port (nodes match both)."""
+    host = model.mirror.rsplit(":", 1)[0]
+    secret = next(s for s in model.of("secrets") if s["metadata"]["name"] == "pull-secret")
+    fresh = CM.pull_secret(
+        {
+            "cloud.openshift.com": {"auth": CM.FAKE_PULL_AUTH, "email": "admin@example.com"},
+            host: {"auth": CM.FAKE_PULL_AUTH},
+        }
+    )
+    secret["data"] = fresh["data"]
+
+
+def samples_pattern4(lab: LabContext, model: ClusterModel) -> None:
+    """Samples pattern 4 (seed 000): Removed, redis and nodejs kept through skippedImagestreams;
+    the operator deleted the other sample streams. nodejs was never mirrored."""
+    cfg = model.objects["samples.operator.openshift.io/configs"][0]
+    cfg["spec"].update(managementState="Removed", skippedImagestreams=["redis", "nodejs"])
+    cfg["status"]["managementState"] = "Removed"
+    folder = CM.R.IMAGESTREAMS.folder
+    model.objects[folder] = [
+        s for s in model.objects[folder] if s["metadata"]["name"] not in ("nginx", "httpd")
+    ]
+    for name in ("redis", "nodejs"):
+        model.one("imagestreams", name)["metadata"]["labels"][S.MANAGED_LABEL] = "false"
+
+
+@scenario(
+    "samples-pattern4-unmirrored",
+    "Samples Removed keeping redis and nodejs (pattern 4); nodejs is not in the mirror",
+    parts=PARTS,
+)
+def _samples_pattern4(lab: LabContext) -> None:
+    remove_bootstrap(lab)
+    edit(lab, samples_pattern4)
+
+
+@scenario(
+    "update-api-in-use",
+    "a client used an API the target's Kubernetes removed in the last 24 hours",
+    parts=PARTS,
+)
+def _update_api_in_use(lab: LabContext) -> None:
+    remove_bootstrap(lab)
+    edit(lab, api_in_use)
+
+
+@scenario("update-operator-capped", "an operator's olm.maxOpenShiftVersion is 4.4", parts=PARTS)
+def _update_operator_capped(lab: LabContext) -> None:
+    remove_bootstrap(lab)
+    edit(lab, operator_capped)
+
+
+@scenario(
+    "update-pdb-blocks-drain",
+    "a PodDisruptionBudget allows no disruption while its pods are healthy",
+    parts=PARTS,
+)
+def _update_pdb_blocks_drain(lab: LabContext) -> None:
+    remove_bootstrap(lab)
+    edit(lab, pdb_blocks_drain)
+
+
+@scenario("update-pool-degraded", "the master MachineConfigPool is Degraded", parts=PARTS)
+def _update_pool_degraded(lab: LabContext) -> None:
+    remove_bootstrap(lab)
+    edit(lab, pool_degraded)
+
+
+@scenario(
+    "update-pull-secret-no-mirror",
+    "the global pull secret names the mirror's host without its port",
+    parts=PARTS,
+)
+def _update_pull_secret_no_mirror(lab: LabContext) -> None:
+    remove_bootstrap(lab)
+    edit(lab, pull_secret_without_mirror)

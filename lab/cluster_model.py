@@ -15,8 +15,10 @@ out on disk.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
+import json
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -537,7 +539,139 @@ def seed_cluster(net: NetworkModel, mirror: str) -> ClusterModel:
             spec={"selector": {"matchLabels": {"role": "worker"}}, "maxUnhealthy": "40%"},
         ),
     )
+    update_prerequisites(model, mirror)
     return model
+
+
+#: The global pull secret's credentials in the lab: made up, and never to be seen in an output.
+FAKE_PULL_AUTH = base64.b64encode(b"lab-pull:NotAR3alSecret-7f3c9e").decode()
+#: Operators installed through OLM: (namespace, CSV, display name, olm.maxOpenShiftVersion).
+INSTALLED_OPERATORS = [
+    ("openshift-operators", "etcdoperator.v0.9.4", "etcd", "4.6"),
+    (
+        "openshift-local-storage",
+        "local-storage-operator.4.5.0-202010081312.p0",
+        "Local Storage",
+        None,
+    ),
+]
+
+
+def _csv(ns: str, name: str, display: str, max_version: str | None, **meta: Any) -> Obj:
+    props = [{"type": "olm.package", "value": {"packageName": name.split(".")[0]}}]
+    if max_version:
+        props.append({"type": "olm.maxOpenShiftVersion", "value": max_version})
+    meta.setdefault("annotations", {})["operatorframework.io/properties"] = json.dumps(
+        {"properties": props}
+    )
+    return _obj(
+        R.CSVS,
+        name,
+        ns,
+        metadata=meta,
+        spec={"displayName": display, "version": name.split(".v")[-1]},
+        status={"phase": "Succeeded", "reason": meta.pop("reason", "InstallSucceeded")},
+    )
+
+
+def _pdb(ns: str, name: str, expected: int, healthy: int, desired: int, allowed: int) -> Obj:
+    return _obj(
+        R.PDBS,
+        name,
+        ns,
+        spec={"minAvailable": desired, "selector": {"matchLabels": {"app": name}}},
+        status={
+            "expectedPods": expected,
+            "currentHealthy": healthy,
+            "desiredHealthy": desired,
+            "disruptionsAllowed": allowed,
+        },
+    )
+
+
+def api_request_count(name: str, removed: str, users: list[tuple[str, str, int]]) -> Obj:
+    """An APIRequestCount whose last 24 hours hold ``users`` (username, agent, requests)."""
+    hour = {
+        "byNode": [
+            {
+                "nodeName": "m1",
+                "requestCount": sum(n for _, _, n in users),
+                "byUser": [
+                    {
+                        "username": u,
+                        "userAgent": a,
+                        "requestCount": n,
+                        "byVerb": [{"verb": "list", "requestCount": n}],
+                    }
+                    for u, a, n in users
+                ],
+            }
+        ],
+        "requestCount": sum(n for _, _, n in users),
+    }
+    status: Obj = {"requestCount": sum(n for _, _, n in users), "last24h": [hour] if users else []}
+    if removed:
+        status["removedInRelease"] = removed
+    return _obj(R.APIREQUESTCOUNTS, name, status=status)
+
+
+def pull_secret(auths: dict[str, Obj]) -> Obj:
+    doc = json.dumps({"auths": auths}).encode()
+    return _obj(
+        R.SECRETS,
+        "pull-secret",
+        "openshift-config",
+        type="kubernetes.io/dockerconfigjson",
+        data={".dockerconfigjson": base64.b64encode(doc).decode()},
+    )
+
+
+def update_prerequisites(model: ClusterModel, mirror: str) -> None:
+    """What upgrade.apis, upgrade.operators, upgrade.readiness's budgets and
+    upgrade.pull_secret read, all ready for the update: APIs due for removal after the target's
+    Kubernetes (1.18), operators that allow 4.5, budgets that allow a disruption or select
+    nothing, the mirror in the global pull secret."""
+    for name, removed, users in (
+        (
+            "flowschemas.v1beta1.flowcontrol.apiserver.k8s.io",
+            "1.26",
+            [
+                (
+                    "system:serviceaccount:openshift-cluster-version:default",
+                    "cluster-version-operator/v0.0.0",
+                    12,
+                )
+            ],
+        ),
+        ("cronjobs.v1beta1.batch", "1.25", []),
+        ("pods.v1", "", [("system:node:m1", "kubelet/v1.18.3", 900)]),
+    ):
+        model.add(R.APIREQUESTCOUNTS, api_request_count(name, removed, users))
+    for ns, name, display, top in INSTALLED_OPERATORS:
+        model.add(R.CSVS, _csv(ns, name, display, top))
+    # OLM's copy of the AllNamespaces operator in another namespace: the same operator
+    model.add(
+        R.CSVS,
+        _csv(
+            "my-app",
+            "etcdoperator.v0.9.4",
+            "etcd",
+            "4.6",
+            reason="Copied",
+            labels={"olm.copiedFrom": "openshift-operators"},
+        ),
+    )
+    model.add(R.PDBS, _pdb("openshift-ingress", "router-default", 3, 3, 2, 1))
+    model.add(R.PDBS, _pdb("my-app", "idle", 0, 0, 1, 0))
+    model.add(
+        R.SECRETS,
+        pull_secret(
+            {
+                "cloud.openshift.com": {"auth": FAKE_PULL_AUTH, "email": "admin@example.com"},
+                mirror: {"auth": FAKE_PULL_AUTH, "email": "admin@example.com"},
+            }
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- writing

@@ -85,6 +85,13 @@ compose(
     "install-logs",
     "time-server-off",
 )
+compose(
+    "update-ready",
+    "the installed cluster ready for its update, and the bastion's sshd standing in for a master "
+    "that holds etcd backups (tests point nodes[].ssh of a master at it)",
+    "installed",
+    "bastion-clean",
+)
 SLOTS = 40
 SLOT_DIR = Path(tempfile.gettempdir()) / "upi-lab-slots"
 

@@ -44,6 +44,8 @@ PACKAGES = ["docker-registry", "apache2-utils"]
 
 RELEASE_VERSION = "4.5.6"
 RELEASE_TAG = f"{RELEASE_VERSION}-x86_64"
+#: The Kubernetes version of the lab's 4.5 payloads (upgrade.apis compares removals with it).
+KUBERNETES_VERSION = "1.18.3"
 LOCAL_REPOSITORY = "ocp4/openshift4"
 RELEASE_SOURCE = "quay.io/openshift-release-dev/ocp-release"
 CONTENT_SOURCE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev"
@@ -270,7 +272,13 @@ def image_references(components: dict[str, str]) -> dict[str, Any]:
                 {
                     "name": name,
                     "annotations": {
-                        "io.openshift.build.source-location": f"https://github.com/openshift/{name}"
+                        "io.openshift.build.source-location": f"https://github.com/openshift/{name}",
+                        # what a 4.5 payload's hyperkube says (oc adm release info: kubernetes)
+                        **(
+                            {"io.openshift.build.versions": f"kubernetes={KUBERNETES_VERSION}"}
+                            if name == "hyperkube"
+                            else {}
+                        ),
                     },
                     "from": {"kind": "DockerImage", "name": f"{CONTENT_SOURCE}@{digest}"},
                     "generation": None,

@@ -442,6 +442,34 @@ def _failures(
 
 
 UPGRADE_PREFIX = "upgrade."
+#: What to do first, for a change board: take the backup, then clear what blocks the target,
+#: then what would stop the nodes from draining. (group title, the checks in it, in order)
+UPDATE_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("First, the backup to restore from", ("upgrade.etcd_backup",)),
+    (
+        "Then, what blocks the target release",
+        ("upgrade.target", "upgrade.pull_secret", "upgrade.apis", "upgrade.operators"),
+    ),
+    ("Then, what would stop the nodes from draining", ("upgrade.readiness",)),
+)
+_KIND_ORDER = ("machineconfigpool/", "machinehealthcheck/", "poddisruptionbudget/")
+
+
+def update_step(rec: dict[str, Any]) -> tuple[int, int, int, str]:
+    """Where a blocker goes in the list: its step, its check within the step, then pools before
+    health checks before budgets, then its subject.
+
+    >>> update_step({"check": "upgrade.etcd_backup", "subject": "m1"})
+    (0, 0, 0, 'm1')
+    >>> update_step({"check": "upgrade.readiness", "subject": "poddisruptionbudget/a/b"})[:3]
+    (2, 0, 2)
+    """
+    check_id, subject = str(rec.get("check", "")), str(rec.get("subject", ""))
+    for step, (_, checks) in enumerate(UPDATE_STEPS):
+        if check_id in checks:
+            kind = next((i for i, k in enumerate(_KIND_ORDER) if subject.startswith(k)), 0)
+            return step, checks.index(check_id), kind, subject
+    return len(UPDATE_STEPS), 0, 0, f"{check_id} {subject}"
 
 
 def update_readiness(results: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]] | None:
@@ -482,7 +510,8 @@ def _update(results: list[dict[str, Any]], anchors: dict[int, str]) -> str:
         )
     index = {id(r): i for i, r in enumerate(results)}
     items = []
-    for rec in recs:
+    steps: dict[int, list[str]] = {}
+    for rec in sorted(recs, key=update_step):
         _, found = split_message(rec.get("message", ""))
         text = found if rec["outcome"] == "failed" else rec.get("message", "")
         link = anchors.get(index.get(id(rec), -1))
@@ -490,16 +519,23 @@ def _update(results: list[dict[str, Any]], anchors: dict[int, str]) -> str:
         if link:
             subject = f'<a href="#{link}">{subject}</a>'
         fix = rec.get("remediation", "")
-        items.append(
+        item = (
             f"<li><code>{esc(rec['check'])}</code> {subject} ({esc(rec['outcome'])}): "
             f"{esc(text)}"
             + (f'<div class="remedy"><b>fix:</b> {esc(fix)}</div>' if fix else "")
             + "</li>"
         )
+        items.append(item)
+        steps.setdefault(update_step(rec)[0], []).append(item)
     if state == "blocked":
+        groups = "".join(
+            f"<li><b>{esc(UPDATE_STEPS[step][0] if step < len(UPDATE_STEPS) else 'Other')}"
+            f"</b><ul>{''.join(lines)}</ul></li>"
+            for step, lines in steps.items()
+        )
         return (
-            f'{head}<p class="verdict bad">Not ready to update: {len(recs)} blocker(s)</p>'
-            f"<ul>{''.join(items)}</ul>"
+            f'{head}<p class="verdict bad">Not ready to update: {len(recs)} blocker(s), in '
+            f"the order to clear them</p><ol>{groups}</ol>"
         )
     why = "".join(items) or (
         "<li><code>upgrade.target</code> did not run: give --to-image or upgrade.to_image</li>"

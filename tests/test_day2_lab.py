@@ -329,6 +329,9 @@ def test_the_report_page_says_what_blocks_the_update(installed: Lab, tmp_path: P
     snap = snapshot_with(installed, tmp_path, drop_signatures)
     suite(installed.inventory_path, "--snapshot", str(snap), "--report-html", str(page))
     section = page.read_text().split('<h2 id="update">Update readiness</h2>')[1].split("<h2")[0]
-    assert '<p class="verdict bad">Not ready to update: 1 blocker(s)</p>' in section
+    assert (
+        '<p class="verdict bad">Not ready to update: 1 blocker(s), in the order to clear them</p>'
+        in section
+    )
     assert "release.openshift.io/verification-signatures holds binaryData sha256-" in section
     assert "oc apply -f ./release-signatures/" in section

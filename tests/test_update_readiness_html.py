@@ -43,7 +43,10 @@ def test_blocked_lists_each_blocker_with_its_fix_and_a_link() -> None:
         "remediation": "oc apply -f ./release-signatures/",
     }
     html = page(POOL, mhc, target)
-    assert '<p class="verdict bad">Not ready to update: 2 blocker(s)</p>' in html
+    assert (
+        '<p class="verdict bad">Not ready to update: 2 blocker(s), in the order to clear them</p>'
+        in html
+    )
     section = html.split('<h2 id="update">')[1].split("<h2")[0]
     assert "found no cluster.x-k8s.io/paused" not in section  # the found part only
     assert "no cluster.x-k8s.io/paused" in section
@@ -58,3 +61,50 @@ def test_not_assessed_without_a_target_and_absent_without_upgrade_checks() -> No
     skipped = {**TARGET, "outcome": "skipped", "message": "no target release: give --to-image"}
     assert update_readiness([POOL, skipped]) == ("not assessed", [skipped])
     assert 'id="update"' not in page({"check": "dns.api", "subject": "a", "outcome": "passed"})
+
+
+def test_blockers_come_in_the_order_to_clear_them_each_with_its_fix() -> None:
+    """Backup first, then what blocks the target, then what would stop the drains, whatever
+    order the records came in."""
+    pdb = {
+        "check": "upgrade.readiness",
+        "subject": "poddisruptionbudget/payments/ledger",
+        "outcome": "failed",
+        "message": "expected a disruption allowed; found disruptionsAllowed 0",
+        "remediation": "oc -n payments patch pdb/ledger",
+    }
+    pool = {
+        **POOL,
+        "outcome": "failed",
+        "message": "expected x; found Degraded",
+        "remediation": "oc describe mcp/worker",
+    }
+    api = {
+        "check": "upgrade.apis",
+        "subject": "deployments.v1beta1.extensions",
+        "outcome": "failed",
+        "message": "expected no request; found 42 request(s)",
+        "remediation": "oc -n openshift-config patch cm admin-acks",
+    }
+    backup = {
+        "check": "upgrade.etcd_backup",
+        "subject": "m1",
+        "outcome": "failed",
+        "message": "expected a snapshot; found no complete snapshot pair",
+        "remediation": "oc debug node/m1 -- chroot /host /usr/local/bin/cluster-backup.sh",
+    }
+    section = page(pdb, TARGET, api, pool, backup).split('<h2 id="update">')[1].split("<h2")[0]
+    assert "4 blocker(s), in the order to clear them" in section
+    order = [
+        section.index(x)
+        for x in (
+            "First, the backup",
+            "cluster-backup.sh",
+            "what blocks the target release",
+            "admin-acks",
+            "stop the nodes from draining",
+            "oc describe mcp/worker",
+            "patch pdb/ledger",
+        )
+    ]
+    assert order == sorted(order)

@@ -87,6 +87,22 @@ IMAGE_CONFIGS = Resource("config.openshift.io", "v1", "images", False, "Image")
 CATALOGSOURCES = Resource(
     "operators.coreos.com", "v1alpha1", "catalogsources", True, "CatalogSource"
 )
+#: upgrade.apis: requests to each API version in the last 24 hours (OpenShift 4.8 and later)
+APIREQUESTCOUNTS = Resource(
+    "apiserver.openshift.io", "v1", "apirequestcounts", False, "APIRequestCount"
+)
+#: upgrade.operators: installed operators (their olm.maxOpenShiftVersion)
+CSVS = Resource(
+    "operators.coreos.com", "v1alpha1", "clusterserviceversions", True, "ClusterServiceVersion"
+)
+#: upgrade.readiness: budgets that may stop a node drain
+PDBS = Resource("policy", "v1", "poddisruptionbudgets", True, "PodDisruptionBudget")
+#: what OpenShift 4.7 and earlier (Kubernetes < 1.21) serve instead (same folder in a snapshot)
+PDBS_V1BETA1 = Resource("policy", "v1beta1", "poddisruptionbudgets", True, "PodDisruptionBudget")
+#: upgrade.pull_secret reads one Secret, openshift-config/pull-secret, and keeps its auths keys
+#: only. Deliberately not in KNOWN: a bundle never dumps Secrets (collectors.triage.cluster_dump
+#: dumps KNOWN); the check's recorded facts (host names) answer for it offline.
+SECRETS = Resource("", "v1", "secrets", True, "Secret")
 
 #: Every resource the suite knows, by ``<group|core>/<plural>``.
 KNOWN: dict[str, Resource] = {
@@ -111,5 +127,8 @@ KNOWN: dict[str, Resource] = {
         CATALOGSOURCES,
         CLUSTERVERSIONS,
         IMAGE_CONFIGS,
+        APIREQUESTCOUNTS,
+        CSVS,
+        PDBS,
     )
 }

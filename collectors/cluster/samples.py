@@ -47,6 +47,12 @@ class Pattern:
     def managed(self) -> bool:
         return self.state == "Managed"
 
+    @property
+    def keeps_skipped(self) -> bool:
+        """Pattern 4: Removed deletes the managed streams; the skipped ones stay, unmanaged,
+        and are the ones the site keeps and uses (they must import from the mirror)."""
+        return self.number == 4
+
     def describe(self) -> str:
         skip = (
             f"{len(self.skipped)} skipped imagestream(s)"

@@ -57,6 +57,11 @@ class StreamFacts:
         return self.name in self.pattern.skipped
 
     @property
+    def kept(self) -> bool:
+        """Skipped under pattern 4 (Removed): kept and used, so checked like a managed one."""
+        return self.skipped and self.pattern.keeps_skipped
+
+    @property
     def missing(self) -> list[TagFacts]:
         return [t for t in self.tags if not t.present]
 

@@ -7,6 +7,13 @@
   on the spot-instance label (``machine.openshift.io/interruptible-instance``, the
   operator-owned ``machine-api-termination-handler``) selects nothing only when no Node carries
   that label either; any other selector is taken to select machines.
+- upgrade.readiness also lists every PodDisruptionBudget (``poddisruptionbudget/<ns>/<name>``).
+- upgrade.apis, upgrade.operators: the target's version and Kubernetes version, read from the
+  target release in the mirror (:func:`target_release`, once per run), beside each
+  APIRequestCount's use (``collectors.parsers.apirequestcount``) or each installed CSV's
+  olm.maxOpenShiftVersion (``collectors.parsers.olmproperties``; copied CSVs skipped).
+- upgrade.pull_secret: the auths keys of ``openshift-config/pull-secret`` and nothing else.
+- upgrade.etcd_backup: a bounded listing of upgrade.etcd_backup_dir on each master over SSH.
 - upgrade.target: the next release (``--to-image`` or ``upgrade.to_image``, by digest, as
   ``003_3beb5915e9cef39c.txt`` updates a disconnected cluster): the release image and every
   component of its image-references looked up in the mirror where the CLUSTER's
@@ -19,18 +26,35 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
+from typing import Any
 
 from collectors.cluster import facts as F
 from collectors.cluster.base import Obj, ObjectMissing, ResourceMissing
-from collectors.cluster.resources import CLUSTERVERSIONS, CONFIGMAPS, MACHINES, MCPS, MHCS, NODES
+from collectors.cluster.resources import (
+    APIREQUESTCOUNTS,
+    CLUSTERVERSIONS,
+    CONFIGMAPS,
+    CSVS,
+    MACHINES,
+    MCPS,
+    MHCS,
+    NODES,
+    PDBS,
+    PDBS_V1BETA1,
+    SECRETS,
+)
 from collectors.errors import FactError, InputError, NotApplicable
 from collectors.facts.samples import mirror_rules
 from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
 from collectors.images.lookup import ComponentLookup, find_components
 from collectors.images.mirrors import MirrorRule, map_reference
+from collectors.images.pullsecret import auth_keys
 from collectors.images.registry import RegistryClient, client_for
 from collectors.images.release import (
+    BUILD_VERSIONS,
     IMAGE_REFERENCES,
     RELEASE_METADATA,
     SIGNATURE_LABEL,
@@ -40,7 +64,13 @@ from collectors.images.release import (
     parse_release_metadata,
     read_signature_configmap,
 )
+from collectors.parsers.apirequestcount import ApiUse, summarize
+from collectors.parsers.etcdbackup import FIELDS, FIND_FORMAT, parse_listing
+from collectors.parsers.etcdbackup import Listing as BackupListing
+from collectors.parsers.olmproperties import MaxVersion, max_openshift_version, minor_of
 from collectors.site import Site
+from collectors.transport.hosts import Host
+from collectors.triage.redact import REDACTED
 
 #: The label of spot / preemptible machines (and their nodes) that the termination handler's MHC
 #: selects.
@@ -75,9 +105,20 @@ RELEASE_SOURCES = (RELEASE_SOURCE, CONTENT_SOURCE)
 def upgrade_subjects(site: Site) -> list[str]:
     subjects = [f"machineconfigpool/{F.name_of(p)}" for p in F.listing(site, MCPS, optional=True)]
     subjects += [f"machinehealthcheck/{F.ns_name(m)}" for m in F.listing(site, MHCS, optional=True)]
+    subjects += [f"poddisruptionbudget/{F.ns_name(p)}" for p in budgets(site, optional=True)]
     if not subjects:
-        raise NotApplicable("no MachineConfigPool and no MachineHealthCheck in the cluster")
+        raise NotApplicable(
+            "no MachineConfigPool, MachineHealthCheck or PodDisruptionBudget in the cluster"
+        )
     return subjects
+
+
+def budgets(site: Site, namespace: str | None = None, *, optional: bool = False) -> F.Listing:
+    """PodDisruptionBudgets: policy/v1, else policy/v1beta1 (OpenShift 4.7 and earlier)."""
+    try:
+        return F.listing(site, PDBS, namespace)
+    except ResourceMissing:
+        return F.listing(site, PDBS_V1BETA1, namespace, optional=optional)
 
 
 def _labelled(objs: list[Obj], key: str) -> int:
@@ -116,6 +157,9 @@ def gather_upgrade(site: Site, subject: str) -> tuple[str, Obj] | tuple[str, Obj
     kind, rest = subject.split("/", 1)
     if kind == "machineconfigpool":
         return kind, F.named(F.listing(site, MCPS), rest)
+    if kind == "poddisruptionbudget":
+        ns, name = rest.split("/", 1)
+        return kind, F.named(budgets(site, ns), name, ns)
     ns, name = rest.split("/", 1)
     mhc = F.named(F.listing(site, MHCS), name, ns)
     return kind, mhc, selection(site, mhc)
@@ -295,3 +339,298 @@ def gather_target(site: Site, subject: str) -> TargetFacts:
 def _rules_from(rules: list[MirrorRule]) -> str:
     names = sorted({r.origin.split(" ", 1)[0] for r in rules if r.origin})
     return ", ".join(names) if names else "no ImageContentSourcePolicy / ImageDigestMirrorSet"
+
+
+# --------------------------------------------------------------------------- the target release
+
+
+@dataclass(frozen=True)
+class TargetRelease:
+    """The target as its own payload says (release-metadata, image-references), and the
+    cluster's current version.
+
+    >>> t = TargetRelease("m/r@sha256:..", "4.9.10", "1.22.3", "4.8.20")
+    >>> t.minor, t.kube_minor, t.current_minor
+    ((4, 9), (1, 22), (4, 8))
+    """
+
+    target: str
+    version: str
+    kubernetes: str
+    current_version: str = ""
+
+    @property
+    def minor(self) -> tuple[int, int] | None:
+        return minor_of(self.version)
+
+    @property
+    def kube_minor(self) -> tuple[int, int] | None:
+        return minor_of(self.kubernetes)
+
+    @property
+    def current_minor(self) -> tuple[int, int] | None:
+        return minor_of(self.current_version)
+
+
+def target_release(site: Site) -> TargetRelease:
+    """The target release's versions, read from the mirror once per run (NotApplicable naming
+    ``--to-image`` and upgrade.to_image without a target)."""
+    subject = target_subjects(site)[0]
+    return site.memo("upgrade-target-release", lambda: _read_target_release(site, subject))
+
+
+def _read_target_release(site: Site, subject: str) -> TargetRelease:
+    target = parse_target(subject, target_where(site))
+    rules = mirror_rules(site)
+    mirror_host = site.inv.mirror.registry or target.registry
+    client: RegistryClient = client_for(site)
+    release = find_components(client, {"release image": target}, rules, (mirror_host,), subject)[0]
+    if not release.found:
+        where = ", ".join(str(c) for c in release.candidates) or "nowhere on the mirror"
+        raise FactError(
+            f"the target {subject} is not in the mirror (looked up at {where}): its version and "
+            "Kubernetes version cannot be read"
+        ).with_remediation("mirror the target first (upgrade.target says how)")
+    found_at = next(c for c in release.candidates if client.has_manifest(c))
+    data = client.read_file(found_at, IMAGE_REFERENCES)
+    if data is None:
+        raise FactError(
+            f"{found_at}: no layer holds {IMAGE_REFERENCES}; is {subject} an OpenShift release?"
+        )
+    refs = parse_image_references(data, str(found_at))
+    metadata = client.read_file(found_at, RELEASE_METADATA)
+    version = parse_release_metadata(metadata, str(found_at)) if metadata else refs.version
+    if minor_of(refs.kubernetes) is None:
+        raise InputError(
+            f"{found_at}: {IMAGE_REFERENCES}",
+            f"no {BUILD_VERSIONS} annotation names kubernetes=<major.minor> (oc adm release info "
+            "shows it as the kubernetes component version)",
+        )
+    current, _, _ = _cluster_version(site)
+    return TargetRelease(subject, version, refs.kubernetes, current)
+
+
+# --------------------------------------------------------------------------- upgrade.apis
+
+
+@dataclass(frozen=True)
+class ApiFacts:
+    """One API due for removal: who used it in the last 24 hours, and the target."""
+
+    use: ApiUse
+    target: TargetRelease
+
+
+def _status(obj: Obj) -> dict[str, Any]:
+    status = obj.get("status")
+    return status if isinstance(status, dict) else {}
+
+
+def api_subjects(site: Site) -> list[str]:
+    """APIRequestCounts that name a ``removedInRelease`` (a target is needed to judge them)."""
+    target_subjects(site)
+    try:
+        objs = F.listing(site, APIREQUESTCOUNTS)
+    except ResourceMissing:
+        raise NotApplicable(
+            "the cluster keeps no APIRequestCount (apiserver.openshift.io/v1, OpenShift 4.8 "
+            "and later)"
+        ) from None
+    names = [F.name_of(o) for o in objs if _status(o).get("removedInRelease")]
+    names += [F.name_of(b) for b in objs.broken if F.name_of(b)]  # they error, naming why
+    if not names:
+        raise NotApplicable("no APIRequestCount names a removedInRelease: no API due for removal")
+    return sorted(set(names))
+
+
+def gather_api(site: Site, subject: str) -> ApiFacts:
+    obj = F.named(F.listing(site, APIREQUESTCOUNTS), subject)
+    use = summarize(obj)
+    if minor_of(use.removed_in) is None:
+        raise InputError(
+            f"apirequestcount {subject}",
+            f"{use.removed_in[:40]!r} is not a Kubernetes version",
+            key="status.removedInRelease",
+        )
+    return ApiFacts(use, target_release(site))
+
+
+# --------------------------------------------------------------------------- upgrade.operators
+
+COPIED_LABEL = "olm.copiedFrom"
+
+
+def is_copied(csv: Obj) -> bool:
+    """A copy OLM made of a CSV in every namespace its operator watches (the same operator).
+
+    >>> is_copied({"metadata": {"labels": {"olm.copiedFrom": "openshift-operators"}}})
+    True
+    """
+    return _status(csv).get("reason") == "Copied" or COPIED_LABEL in F.labels(csv)
+
+
+@dataclass(frozen=True)
+class OperatorFacts:
+    """An installed operator's olm.maxOpenShiftVersion (None: not set) and the target."""
+
+    subject: str
+    display_name: str
+    max_version: MaxVersion | None
+    target: TargetRelease
+
+
+def operator_subjects(site: Site) -> list[str]:
+    """``<namespace>/<csv>`` of each installed CSV, copies left out (judged once, at home)."""
+    target_subjects(site)
+    try:
+        csvs = F.listing(site, CSVS)
+    except ResourceMissing:
+        raise NotApplicable("no ClusterServiceVersion in the cluster (OLM not installed)") from None
+    subjects = [F.ns_name(c) for c in csvs if not is_copied(c)]
+    subjects += [F.ns_name(b) for b in csvs.broken if F.name_of(b)]
+    if not subjects:
+        raise NotApplicable("no operator installed through OLM (no ClusterServiceVersion)")
+    return sorted(set(subjects))
+
+
+def gather_operator(site: Site, subject: str) -> OperatorFacts:
+    ns, name = subject.split("/", 1)
+    csv = F.named(F.listing(site, CSVS, ns), name, ns)
+    spec = csv.get("spec") if isinstance(csv.get("spec"), dict) else {}
+    found = max_openshift_version(F.annotations(csv), f"clusterserviceversion {subject}")
+    return OperatorFacts(
+        subject, str(spec.get("displayName") or name)[:200], found, target_release(site)
+    )
+
+
+# --------------------------------------------------------------------------- upgrade.pull_secret
+
+PULL_SECRET = "openshift-config/pull-secret"
+DOCKERCONFIG = ".dockerconfigjson"
+
+
+@dataclass(frozen=True)
+class PullSecretFacts:
+    """The auths keys of the global pull secret (host names only) and the mirror as named."""
+
+    mirror: str
+    keys: tuple[str, ...]
+
+
+def pull_secret_subjects(site: Site) -> list[str]:
+    if not site.inv.mirror.registry:
+        raise NotApplicable("no mirror.registry in the inventory: no mirror to hold an entry for")
+    return [PULL_SECRET]
+
+
+def pull_secret_keys(obj: Obj, where: str) -> tuple[str, ...]:
+    """The auths keys of a pull-secret Secret; never its credentials (see
+    :func:`collectors.images.pullsecret.auth_keys`)."""
+    data = obj.get("data")
+    raw = data.get(DOCKERCONFIG) if isinstance(data, dict) else None
+    if not isinstance(raw, str) or not raw:
+        raise InputError(where, f"has no data[{DOCKERCONFIG}]", key=f"data.{DOCKERCONFIG}")
+    if raw == REDACTED:
+        raise FactError(
+            f"{where}: data[{DOCKERCONFIG}] is {REDACTED} in this snapshot (a bundle never "
+            "carries Secret values), so its host names cannot be read here"
+        ).with_remediation(
+            "run against the cluster (--kubeconfig), or from a bundle made live: its record "
+            "keeps the host names"
+        )
+    try:
+        text = base64.b64decode(raw, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        raise InputError(where, "is not base64 of UTF-8 text", key=f"data.{DOCKERCONFIG}") from None
+    return auth_keys(text, f"{where} data[{DOCKERCONFIG}]")
+
+
+def gather_pull_secret(site: Site, subject: str) -> PullSecretFacts:
+    ns, name = subject.split("/", 1)
+    source = F.source(site)
+    reader = getattr(source, "inner", source)  # uncached: the Secret is held no longer than this
+    try:
+        obj = reader.get(SECRETS, name, ns)
+    except (ObjectMissing, ResourceMissing) as exc:
+        raise FactError(f"secret {subject}: not readable ({exc})").with_remediation(
+            "read it live with a user that may get secrets in openshift-config; a must-gather "
+            "does not collect Secrets"
+        ) from None
+    keys = pull_secret_keys(obj, f"secret {subject}")
+    del obj
+    return PullSecretFacts(str(site.inv.mirror.registry), keys)
+
+
+# --------------------------------------------------------------------------- upgrade.etcd_backup
+
+#: The most backup files listed per master; a folder holding more is an error naming it.
+MAX_BACKUP_ENTRIES = 2000
+_LIST_BACKUPS = (
+    '[ -d "$1" ] || exit 3; '
+    "find -H \"$1\" -mindepth 1 -maxdepth 1 \\( -name 'snapshot_*' -o "
+    '-name \'static_kuberesources_*\' \\) -printf "$2" | head -z -n "$3"'
+)
+
+
+@dataclass(frozen=True)
+class BackupFacts:
+    """What a master's backup folder holds (``exists`` False: no such folder)."""
+
+    node: str
+    folder: str
+    max_age_hours: float
+    exists: bool
+    listing: BackupListing
+    #: the node's FQDN (its Node object's name, for ``oc debug node/...``)
+    fqdn: str = ""
+
+
+def backup_subjects(site: Site) -> list[str]:
+    """Masters with ssh (the snapshots are on them)."""
+    masters = [n for n in site.inv.nodes if n.role == "master"]
+    names = [n.name for n in masters if n.ssh is not None]
+    if not names:
+        raise NotApplicable(
+            "no master has nodes[].ssh in the inventory: the etcd backups (upgrade."
+            "etcd_backup_dir) are on the masters; give their ssh (e.g. core@m1) to check them"
+        )
+    return names
+
+
+def list_backups(host: Host, folder: str) -> tuple[bool, BackupListing]:
+    """(whether ``folder`` exists, its snapshot files) on ``host``: one bounded ``find``."""
+    argv = ["sh", "-c", _LIST_BACKUPS, "sh", folder, FIND_FORMAT]
+    argv.append(str(FIELDS * (MAX_BACKUP_ENTRIES + 1)))
+    run_bytes = getattr(host, "run_bytes", None)
+    if run_bytes is not None:
+        rc, out, err = run_bytes(argv)
+    else:
+        rc, text, err_text = host.run(argv)
+        out, err = text.encode(), err_text.encode()
+    if rc == 3:
+        return False, BackupListing(())
+    if rc != 0:
+        reason = err.decode("utf-8", errors="replace").strip().splitlines()
+        raise FactError(
+            f"cannot list {folder} on {host.name}: {reason[-1][:300] if reason else f'exit {rc}'}"
+        )
+    listing = parse_listing(out)
+    entries = len(listing.files) + len(listing.skipped) + listing.malformed
+    if entries > MAX_BACKUP_ENTRIES:
+        raise FactError(
+            f"{folder} on {host.name} holds more than {MAX_BACKUP_ENTRIES} snapshot_* / "
+            "static_kuberesources_* entries: the listing was cut there, so the newest may not be "
+            "among them"
+        ).with_remediation(
+            f"prune old backups in {folder} on {host.name} (keep the newest pairs), then run "
+            "the check again"
+        )
+    return True, listing
+
+
+def gather_backup(site: Site, subject: str) -> BackupFacts:
+    node = next(n for n in site.inv.nodes if n.name == subject)
+    folder = site.inv.upgrade.etcd_backup_dir
+    exists, listing = list_backups(site.host(node.ssh), folder)
+    hours = site.inv.upgrade.max_backup_age_hours
+    return BackupFacts(subject, folder, hours, exists, listing, node.fqdn)

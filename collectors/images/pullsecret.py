@@ -127,3 +127,23 @@ def parse_auths(text: str, source: str = "auth file") -> Auths:
 def load_auths(path: str | Path) -> Auths:
     """Read an auth file; a missing or unreadable file is an InputError naming it."""
     return parse_auths(localfile.read_text(path), str(path))
+
+
+def auth_keys(text: str, source: str) -> tuple[str, ...]:
+    """The ``auths`` keys of a pull secret, as written, and nothing else of it: no credential
+    is decoded, and no error quotes the text (only where it went wrong).
+
+    >>> auth_keys('{"auths": {"m:5000": {"auth": "eDp5"}, "quay.io": {}}}', "ps")
+    ('m:5000', 'quay.io')
+    >>> auth_keys('{"auths": [1]}', "ps")
+    Traceback (most recent call last):
+    ...
+    collectors.errors.InputError: ps: must be a JSON object with an "auths" object
+    """
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise InputError(source, "is not JSON") from None
+    if not isinstance(data, dict) or not isinstance(data.get("auths"), dict):
+        raise InputError(source, 'must be a JSON object with an "auths" object')
+    return tuple(str(k)[:255] for k in data["auths"])

@@ -32,6 +32,40 @@ class ReleaseReferences:
 
     version: str
     components: dict[str, ImageRef]
+    #: the Kubernetes version the release ships (``io.openshift.build.versions``), "" unknown
+    kubernetes: str = ""
+
+
+BUILD_VERSIONS = "io.openshift.build.versions"
+
+
+def build_version(annotation: Any, component: str) -> str:
+    """The version of ``component`` in an ``io.openshift.build.versions`` annotation
+    (``kubernetes=1.25.4,kubectl=1.25.4``); "" when it is not named.
+
+    >>> build_version("kubernetes=1.18.3, kubernetes-tests=1.18.3", "kubernetes")
+    '1.18.3'
+    """
+    if not isinstance(annotation, str):
+        return ""
+    for part in annotation.split(","):
+        key, sep, value = part.strip().partition("=")
+        if sep and key.strip() == component:
+            return value.strip()[:40]
+    return ""
+
+
+def _kubernetes(doc: dict[str, Any], tags: list[Any]) -> str:
+    """The release's Kubernetes version: the ImageStream's own annotation, else the first tag
+    (hyperkube, kube-apiserver ...) whose annotation names it."""
+    holders = [doc.get("metadata"), *tags]
+    for holder in holders:
+        annotations = holder.get("annotations") if isinstance(holder, dict) else None
+        if isinstance(annotations, dict):
+            found = build_version(annotations.get(BUILD_VERSIONS), "kubernetes")
+            if found:
+                return found
+    return ""
 
 
 def parse_image_references(data: bytes, where: str) -> ReleaseReferences:
@@ -67,7 +101,7 @@ def parse_image_references(data: bytes, where: str) -> ReleaseReferences:
             raise InputError(
                 source, f"tag {tag['name']!r}: {exc}", key=f"{key}.from.name"
             ) from None
-    return ReleaseReferences(version, components)
+    return ReleaseReferences(version, components, _kubernetes(doc, tags))
 
 
 # --------------------------------------------------------------------------- release metadata

@@ -153,6 +153,10 @@ class Upgrade:
     takes in a disconnected cluster)."""
 
     to_image: str | None = None
+    #: upgrade.etcd_backup: the folder cluster-backup.sh writes to on each master
+    etcd_backup_dir: str = "/home/core/assets/backup"
+    #: upgrade.etcd_backup: the newest complete snapshot must be younger than this
+    max_backup_age_hours: float = 24.0
 
 
 @dataclass(frozen=True)

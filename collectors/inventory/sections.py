@@ -372,9 +372,29 @@ def _catalogs(v: Validator, mirror_raw: dict[str, Any]) -> tuple[Path, ...]:
 
 def upgrade(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
     """``upgrade.to_image``: the next release, a digest reference (upgrade.target says so when
-    it is not one; the rest of the run goes on)."""
-    raw = v.mapping(data.get("upgrade"), "upgrade", {"to_image"})
-    return {"upgrade": Upgrade(to_image=v.string(raw, "upgrade.to_image"))}
+    it is not one; the rest of the run goes on). ``upgrade.etcd_backup_dir`` (an absolute path on
+    the masters, default ``/home/core/assets/backup``, where the docs run cluster-backup.sh) and
+    ``upgrade.max_backup_age_hours`` (a number > 0, default 24): upgrade.etcd_backup."""
+    raw = v.mapping(
+        data.get("upgrade"),
+        "upgrade",
+        {"to_image", "etcd_backup_dir", "max_backup_age_hours"},
+    )
+    folder = v.string(raw, "upgrade.etcd_backup_dir") or Upgrade.etcd_backup_dir
+    if not folder.startswith("/") or "\0" in folder:
+        v.problem("upgrade.etcd_backup_dir", f"must be an absolute path (got {folder!r})")
+        folder = Upgrade.etcd_backup_dir
+    hours = raw.get("max_backup_age_hours", Upgrade.max_backup_age_hours)
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours < 1e6:
+        v.problem("upgrade.max_backup_age_hours", f"must be a number of hours > 0 (got {hours!r})")
+        hours = Upgrade.max_backup_age_hours
+    return {
+        "upgrade": Upgrade(
+            to_image=v.string(raw, "upgrade.to_image"),
+            etcd_backup_dir=folder,
+            max_backup_age_hours=float(hours),
+        )
+    }
 
 
 #: The keys of ``mirror``: min_valid_days and resolve_via_site_dns (issue 14), catalogs (13).
