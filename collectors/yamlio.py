@@ -29,7 +29,10 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
+import functools
+import gc
 import re
+import threading
 from typing import Any
 
 import yaml
@@ -179,26 +182,79 @@ def _limit(source: str, node: Any, problem: str, variable: str) -> YAMLLimitErro
 
 
 def check_depth(data: Any, source: str) -> None:
-    """Refuse built data nested deeper than settings.YAML_MAX_DEPTH (an iterative walk).
+    """Refuse built data nested deeper than settings.YAML_MAX_DEPTH (an iterative walk over the
+    containers only: scalars are never pushed).
 
     >>> check_depth({"a": [{"b": 1}]}, "x.yaml")
-    >>> check_depth([[[[1]]]], "x.yaml")
     >>> check_depth([[[[1]]]] * 2, "deep.yaml") is None
     True
     """
     limit = settings.YAML_MAX_DEPTH
+    if not isinstance(data, dict | list):
+        return
     stack: list[tuple[Any, int]] = [(data, 1)]
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, dict):
-            kids: Any = node.values()
-        elif isinstance(node, list):
-            kids = node
-        else:
-            continue
         if depth > limit:
             raise YAMLLimitError(source, f"nested deeper than {limit} levels")
-        stack.extend((kid, depth + 1) for kid in kids)
+        kids = node.values() if isinstance(node, dict) else node
+        stack.extend((kid, depth + 1) for kid in kids if isinstance(kid, dict | list))
+
+
+def flow_depth_bound(text: str) -> int:
+    """An upper bound on the nesting of flow collections (``[...]``, ``{...}``; all of JSON):
+    every collection but the innermost of a chain is a non-empty one, opened by a bracket not
+    followed by its closer (brackets inside strings only raise the bound).
+
+    >>> flow_depth_bound('{"a": [1, {}], "b": []}'), flow_depth_bound("a: b")
+    (3, 0)
+    """
+    openers = text.count("[") + text.count("{")
+    if openers <= 1:
+        return openers
+    empty = text.count("[]") + text.count("{}")
+    return openers - empty + (1 if empty else 0)
+
+
+@functools.lru_cache(maxsize=16)
+def _deep_line(width: int, any_break: bool) -> re.Pattern[str]:
+    r"""A line starting with ``width`` characters that can only be indentation or block
+    indicators (``-``, ``?``, ``:``): a block collection may start that far right. The pattern
+    for ``\n`` alone is the fast one; ``any_break`` sees the start and a lone CR too."""
+    if any_break:
+        return re.compile(rf"(?:\A|[\r\n])[ ?:-]{{{width}}}")
+    return re.compile(rf"\n[ ?:-]{{{width}}}")
+
+
+def _has_deep_line(text: str, width: int) -> bool:
+    r"""Whether any line's indentation and block indicators span ``width`` columns or more
+    (True for any text with a tab: a parser may count a tab as several columns).
+
+    >>> _has_deep_line("a:\n  - - b\n", 4), _has_deep_line("a:\n  - - b\n", 7)
+    (True, False)
+    """
+    if width <= 0 or "\t" in text:
+        return True
+    if "\r" in text or text[:1] in (" ", "-", "?", ":"):
+        return _deep_line(width, True).search(text) is not None
+    return _deep_line(width, False).search(text) is not None
+
+
+def shallow(text: str, limit: int | None = None) -> bool:
+    r"""Whether YAML (or JSON) ``text`` cannot nest deeper than ``limit`` (a cheap scan of the
+    text, no parsing): block collections need a new column at least every second level, flow
+    ones a bracket each. False means "maybe deep": walk the built data (:func:`check_depth`).
+
+    >>> shallow("a:\n  b:\n  - {c: [1]}\n", 100), shallow("[" * 150 + "]" * 150, 100)
+    (True, False)
+    >>> shallow("x:\n" + "".join("  " * i + "k:\n" for i in range(1, 60)), 100)
+    False
+    """
+    limit = settings.YAML_MAX_DEPTH if limit is None else limit
+    # no line reaching column ``width`` bounds every block collection's column at width - 1,
+    # so block nesting <= 2 * width; the flow collections inside add flow_depth_bound at most
+    width = (limit - flow_depth_bound(text)) // 2
+    return not _has_deep_line(text, width)
 
 
 def _yaml_error(exc: yaml.YAMLError, source: str) -> InputError:
@@ -241,6 +297,35 @@ def load(text: str, source: str) -> Any:
         parser.dispose()
 
 
+class paused_gc:  # noqa: N801 - used as a context manager, like contextlib's
+    """The cyclic garbage collector off while a parser builds data that has no cycles (JSON,
+    YAML without anchors): with many objects already kept, its passes cost more than the parse.
+    Nested and threaded uses keep it off until the last one ends; it is never turned on if it
+    was off before the first.
+
+    >>> with paused_gc():
+    ...     gc.isenabled()
+    False
+    """
+
+    _lock = threading.Lock()
+    _holders = 0
+    _was_on = True
+
+    def __enter__(self) -> None:
+        with paused_gc._lock:
+            if paused_gc._holders == 0:
+                paused_gc._was_on = gc.isenabled()
+                gc.disable()
+            paused_gc._holders += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with paused_gc._lock:
+            paused_gc._holders -= 1
+            if paused_gc._holders == 0 and paused_gc._was_on:
+                gc.enable()
+
+
 #: An anchor (``&name``) where YAML allows one; without one no alias can follow.
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]", re.M)
 
@@ -260,10 +345,11 @@ def load_fast(text: str, source: str) -> Any:
     >>> load_fast("{kind: Node, metadata: {name: m1}}", "nodes/m1.yaml")
     {'kind': 'Node', 'metadata': {'name': 'm1'}}
     """
-    if yaml_rs is None or _ANCHOR.search(text):
+    if yaml_rs is None or ("&" in text and _ANCHOR.search(text)):
         return load(text, source)
     try:
-        data = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=_LAST_WINS)
+        with paused_gc():
+            data = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=_LAST_WINS)
     except yaml_rs.YAMLDecodeError as exc:
         lines = str(exc).splitlines()
         found = _RS_LINE.search(lines[0]) if lines else None
@@ -273,5 +359,6 @@ def load_fast(text: str, source: str) -> Any:
         ) from None
     except (ValueError, TypeError, RecursionError):
         return load(text, source)  # anything it cannot represent: let PyYAML decide
-    check_depth(data, source)
+    if not shallow(text):
+        check_depth(data, source)
     return data

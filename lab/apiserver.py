@@ -33,7 +33,7 @@ class Api:
     """The snapshot seen as an API: resources by (group, version, plural)."""
 
     def __init__(self, snapshot: str, forbid: list[str]) -> None:
-        self.source = SnapshotSource(snapshot)
+        self.source = SnapshotSource(snapshot, slim=False)  # an API answers whole objects
         self.forbid = set(forbid)
         self.resources: dict[tuple[str, str, str], Resource] = {}
         for (group_folder, plural), entries in self.source.index.items():

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from collectors import yamlio
+from collectors import settings, yamlio
 from collectors.cluster.base import (
     ITEMS_REMEDIATION,
     NotCollected,
@@ -41,6 +41,7 @@ from collectors.cluster.base import (
     split_items,
 )
 from collectors.cluster.resources import Resource
+from collectors.cluster.slim import slim
 from collectors.cluster.tree import Budget, Tree, open_tree
 from collectors.errors import FactError, InputError
 from collectors.yamlio import yaml_rs  # noqa: F401 - bench/snapshot.py names the parser
@@ -91,13 +92,15 @@ def _parse(data: bytes, label: str) -> Any:
     text = data.decode("utf-8", errors="replace")
     if text.lstrip().startswith("{"):
         try:
-            doc = json.loads(text)
+            with yamlio.paused_gc():
+                doc = json.loads(text)
         except RecursionError:
             raise yamlio.YAMLLimitError(label, "nested too deeply to read") from None
         except ValueError:
             pass  # YAML flow style, or broken: let the YAML parser say where
         else:
-            yamlio.check_depth(doc, label)
+            if yamlio.flow_depth_bound(text) > settings.YAML_MAX_DEPTH:
+                yamlio.check_depth(doc, label)  # maybe deep: walk it
             return doc
     return yamlio.load_fast(text, label)
 
@@ -297,8 +300,13 @@ class SnapshotSource:
     """Get and list from a snapshot (must-gather, inspect, Insights archive, log bundle, this
     suite's bundle; a folder or an archive), the way the API would answer."""
 
-    def __init__(self, path: str | Path, budget: Budget | None = None) -> None:
+    def __init__(
+        self, path: str | Path, budget: Budget | None = None, *, slim: bool = True
+    ) -> None:
+        """``slim``: listed objects keep only what the checks read (:mod:`.slim`); the lab's
+        stand-in API server serves them whole."""
         path = Path(path).expanduser()
+        self.slim = slim
         self.path = path
         self.tree: Tree = open_tree(path, wanted, budget)
         self.name = f"snapshot {path}"
@@ -316,8 +324,9 @@ class SnapshotSource:
                 "namespaces/ folders), nor an Insights archive's config/ or a log bundle's "
                 f"resources/ and journals{detail}"
             )
-        self._parsed: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._failed: dict[str, FactError] = {}  # path -> why it cannot be read (kept)
+        self._listed: dict[str, tuple[list[Obj], list[str]] | FactError] = {}  # path -> objects
+        self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ indexing
 
@@ -410,33 +419,47 @@ class SnapshotSource:
         return self.tree.where(rel)
 
     def parsed(self, entry: Entry) -> Any:
-        """The file's data (parsed once); InputError / FactError naming the file."""
+        """The file's whole data, parsed anew on each call (the bundle writer reads each file
+        once; the checks' objects are kept by :meth:`_items_in`); InputError / FactError naming
+        the file, the same error again on a later call."""
         with self._lock:
-            if entry.path not in self._parsed:
-                try:
-                    data = self.tree.read(entry.path)
-                    if not data.strip() and split_log_bundle_path(entry.path):
-                        raise FactError(
-                            f"{self._label(entry.path)} is empty: the API did not answer when "
-                            "the log bundle was gathered (its gather.log says why)"
-                        ).with_remediation(
-                            "gather again once the API answers (openshift-install gather "
-                            "bootstrap), or run the post-install gate with --kubeconfig"
-                        )
-                    self._parsed[entry.path] = _parse(data, self._label(entry.path))
-                except FactError as exc:
-                    self._parsed[entry.path] = exc
-            found = self._parsed[entry.path]
-        if isinstance(found, FactError):
-            raise found
-        return found
+            if entry.path in self._failed:
+                raise self._failed[entry.path]
+            try:
+                data = self.tree.read(entry.path)
+                if not data.strip() and split_log_bundle_path(entry.path):
+                    raise FactError(
+                        f"{self._label(entry.path)} is empty: the API did not answer when "
+                        "the log bundle was gathered (its gather.log says why)"
+                    ).with_remediation(
+                        "gather again once the API answers (openshift-install gather "
+                        "bootstrap), or run the post-install gate with --kubeconfig"
+                    )
+                return _parse(data, self._label(entry.path))
+            except FactError as exc:
+                self._failed[entry.path] = exc
+                raise
 
     def _objects_in(self, entry: Entry, res: Resource) -> list[Obj]:
         return self._items_in(entry, res)[0]
 
     def _items_in(self, entry: Entry, res: Resource) -> tuple[list[Obj], list[str]]:
-        """The file's objects, and the reasons of the list items that are not objects (named by
-        file and index, skipped); InputError when the file or an object in it is wrong."""
+        """The file's objects (kept, slim unless ``slim=False``), and the reasons of the list
+        items that are not objects (named by file and index, skipped); InputError when the file
+        or an object in it is wrong. The file's whole data is dropped once its objects are cut."""
+        with self._lock:
+            if entry.path not in self._listed:
+                try:
+                    with yamlio.paused_gc():  # the whole data is built and dropped: no cycles
+                        self._listed[entry.path] = self._read_items(entry, res)
+                except FactError as exc:
+                    self._listed[entry.path] = exc
+            found = self._listed[entry.path]
+        if isinstance(found, FactError):
+            raise found
+        return found
+
+    def _read_items(self, entry: Entry, res: Resource) -> tuple[list[Obj], list[str]]:
         data = self.parsed(entry)
         label = self._label(entry.path)
         if not isinstance(data, dict):
@@ -468,7 +491,7 @@ class SnapshotSource:
                 raise InputError(label, "an object without metadata.name", key=where)
             if res.namespaced and entry.namespace and not obj["metadata"].get("namespace"):
                 obj["metadata"]["namespace"] = entry.namespace
-            out.append(obj)
+            out.append(slim(obj, entry.group, entry.plural) if self.slim else obj)
         return out, skipped
 
     def _entries(self, res: Resource) -> list[Entry]:
