@@ -42,7 +42,12 @@ from collectors.facts.upgrade import (
     upgrade_subjects,
 )
 from collectors.images.pullsecret import normalize_key
-from collectors.images.release import version_key
+from collectors.images.release import (
+    SIGNATURE_LABEL,
+    SIGNATURE_NAMESPACE,
+    VERIFICATION_CONFIGMAP,
+    version_key,
+)
 from collectors.parsers.apirequestcount import ApiUse
 from collectors.parsers.etcdbackup import incomplete, pairs
 from collectors.parsers.olmproperties import minor_of
@@ -218,6 +223,51 @@ def icsp_command(sources: tuple[str, ...], mirror_repository: str) -> str:
     return f"oc apply -f - <<< {shell_word(json.dumps(icsp))}"
 
 
+def _signature_blockers(facts: TargetFacts) -> list[tuple[str, str, tuple[str, ...]]]:
+    """No trusted keyring, or a trusted keyring without a good signature of the target (the CVO
+    needs one from each), each signature that does not count saying why."""
+    hexpart = facts.digest.split(":", 1)[-1]
+    fix = f"{release_mirror_command(facts)}; then oc apply -f ./release-signatures/"
+    bad_rings = tuple(f"{k.name}: {k.problem}" for k in facts.keyrings if k.problem)
+    if not any(not k.problem for k in facts.keyrings):
+        why = "; ".join(bad_rings) or (
+            f"no ConfigMap {SIGNATURE_NAMESPACE}/{VERIFICATION_CONFIGMAP} with "
+            "verifier-public-key-* entries in the cluster"
+        )
+        return [
+            (
+                f"the cluster trusts no release key, so no signature can verify ({why})",
+                f"oc get configmap -n {SIGNATURE_NAMESPACE} {VERIFICATION_CONFIGMAP} -o yaml "
+                "(the cluster-version operator restores it from the release payload; a "
+                "changed one is reconciled back)",
+                bad_rings,
+            )
+        ]
+    if not facts.unsigned_keyrings:
+        return []
+    details = bad_rings + tuple(
+        f"{c.where}: {c.problem}" + (f" (verified by {c.verified_by})" if c.verified_by else "")
+        for c in facts.checked
+        if c.problem
+    )
+    if not facts.checked:
+        odd = [f"{s.name}: {', '.join(s.unexpected)}" for s in facts.signatures if s.unexpected]
+        note = f" (keys of another shape: {'; '.join(odd)})" if odd else ""
+        what = (
+            f"no ConfigMap in {SIGNATURE_NAMESPACE} labelled {SIGNATURE_LABEL} holds binaryData "
+            f"sha256-{hexpart}-<n> ({len(facts.signatures)} signature ConfigMap(s) read){note}"
+        )
+    else:
+        bad = [c for c in facts.checked if c.problem]
+        what = (
+            f"no signature of the target verifies with trusted keyring "
+            f"{' and '.join(facts.unsigned_keyrings)} and names {facts.digest}: "
+            + "; ".join(f"{c.where}: {c.problem}" for c in bad[:3])
+            + (f" (and {len(bad) - 3} more)" if len(bad) > 3 else "")
+        )
+    return [(what, fix, details)]
+
+
 def target_blockers(facts: TargetFacts) -> list[tuple[str, str, tuple[str, ...]]]:
     """What stops the update to the target: (what was found, the command that fixes it,
     details), in the order to fix them."""
@@ -256,19 +306,7 @@ def target_blockers(facts: TargetFacts) -> list[tuple[str, str, tuple[str, ...]]
                 details,
             )
         )
-    if not facts.signed_by:
-        odd = [f"{s.name}: {', '.join(s.unexpected)}" for s in facts.signatures if s.unexpected]
-        note = f" (keys of another shape: {'; '.join(odd)})" if odd else ""
-        out.append(
-            (
-                f"no ConfigMap in openshift-config-managed labelled "
-                f"release.openshift.io/verification-signatures holds binaryData "
-                f"sha256-{facts.digest.split(':', 1)[1]}-<n> "
-                f"({len(facts.signatures)} signature ConfigMap(s) read){note}",
-                f"{release_mirror_command(facts)}; then oc apply -f ./release-signatures/",
-                (),
-            )
-        )
+    out += _signature_blockers(facts)
     if facts.not_upgradeable is not None:
         reason = facts.not_upgradeable.get("reason") or "no reason given"
         message = facts.not_upgradeable.get("message") or ""
@@ -311,7 +349,8 @@ def evaluate_target(facts: TargetFacts) -> Verdict:
         return passed(
             f"release {name} (from {facts.current_version or '?'}): release and all "
             f"{len(facts.components)} components in the mirror, both release sources mapped, "
-            f"signed in {', '.join(facts.signed_by)}{note}"
+            f"signed in {', '.join(facts.signed_by)} (verified by "
+            f"{', '.join(dict.fromkeys(c.verified_by for c in facts.good_signatures))}){note}"
         )
     details = tuple(d for _, _, ds in blockers for d in ds)
     remedies = list(dict.fromkeys(cmd for _, cmd, _ in blockers))
@@ -331,8 +370,10 @@ def evaluate_target(facts: TargetFacts) -> Verdict:
     markers=["postinstall"],
     subject="the target release (--to-image or upgrade.to_image)",
     fails_when="the target or a component is missing from the mirror, ICSP/IDMS do not map the "
-    "release sources, no signature ConfigMap holds the target digest, Upgradeable=False, or "
-    "the target is not newer",
+    "release sources, no signature of the target digest (binaryData sha256-<hex>-<n> of a "
+    "signature ConfigMap) verifies with the keys the cluster trusts "
+    "(openshift-config-managed/release-verification) and names the target digest, "
+    "Upgradeable=False, or the target is not newer",
     remediation="oc adm release mirror the target with its signatures, oc apply -f the "
     "signature, add the ICSP for both release sources",
     subjects=target_subjects,

@@ -100,3 +100,12 @@ RECORD_RUN_TIMEOUT = _seconds("UPI_RECORD_RUN_TIMEOUT", 1800.0)
 #: naming the file and the line.
 ZONE_MAX_NAMES = int(_seconds("UPI_ZONE_MAX_NAMES", 100_000))
 ZONE_MAX_BYTES = int(_seconds("UPI_ZONE_MAX_BYTES", 16 * 1024 * 1024))
+#: GnuPG (``collectors.images.gpg``: release signatures): the longest one ``gpg`` run may take;
+#: the largest signature read (the CVO reads 50 KiB of one); the largest keyring entry of
+#: ``release-verification`` and the most keys it may hold (more: that entry is not used, named);
+#: the most bytes ``gpg`` may write (plaintext and status each; a file limit kills it beyond).
+GPG_TIMEOUT = _seconds("UPI_GPG_TIMEOUT", 20.0)
+SIGNATURE_MAX_BYTES = int(_seconds("UPI_SIGNATURE_MAX_BYTES", 64 * 1024))
+KEYRING_MAX_BYTES = int(_seconds("UPI_KEYRING_MAX_BYTES", 1024 * 1024))
+KEYRING_MAX_KEYS = int(_seconds("UPI_KEYRING_MAX_KEYS", 32))
+GPG_MAX_OUTPUT = int(_seconds("UPI_GPG_MAX_OUTPUT", 1024 * 1024))

@@ -449,6 +449,28 @@ def drop_signatures(lab: LabContext, model: ClusterModel) -> None:
     ]
 
 
+def _swap_signature(lab: LabContext, model: ClusterModel, name: str) -> None:
+    """Put the lab's ``<name>.sig`` (lab.signing) in place of the target's signature."""
+    from lab.day2_content import signatures_dir
+
+    blob = base64.b64encode((signatures_dir(lab.workdir) / f"{name}.sig").read_bytes()).decode()
+    for cm in model.of("configmaps"):
+        if "release.openshift.io/verification-signatures" in cm["metadata"].get("labels", {}):
+            cm["binaryData"] = {k: blob for k in cm.get("binaryData") or {}}
+
+
+def sign_other_digest(lab: LabContext, model: ClusterModel) -> None:
+    """The target's signature (binaryData sha256-<target>-1) is a good signature by the trusted
+    key of ANOTHER release's digest (a signature file copied under the wrong name)."""
+    _swap_signature(lab, model, "other-digest")
+
+
+def sign_untrusted(lab: LabContext, model: ClusterModel) -> None:
+    """The target's signature names the target but is signed by a key release-verification does
+    not trust."""
+    _swap_signature(lab, model, "untrusted")
+
+
 def drop_release_content_source(lab: LabContext, model: ClusterModel) -> None:
     """The release ICSP maps ocp-release but not ocp-v4.0-art-dev."""
     icsp = model.one("imagecontentsourcepolicies", "mirror-ocp")
@@ -480,6 +502,26 @@ def drop_operator_source(lab: LabContext, model: ClusterModel) -> None:
 def _signature_missing(lab: LabContext) -> None:
     remove_bootstrap(lab)
     edit(lab, drop_signatures)
+
+
+@scenario(
+    "upgrade-signature-other-digest",
+    "the next release's signature ConfigMap holds a signature of another digest",
+    parts=PARTS,
+)
+def _signature_other_digest(lab: LabContext) -> None:
+    remove_bootstrap(lab)
+    edit(lab, sign_other_digest)
+
+
+@scenario(
+    "upgrade-signature-untrusted",
+    "the next release's signature is made by a key release-verification does not trust",
+    parts=PARTS,
+)
+def _signature_untrusted(lab: LabContext) -> None:
+    remove_bootstrap(lab)
+    edit(lab, sign_untrusted)
 
 
 @scenario(

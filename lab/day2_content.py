@@ -3,7 +3,9 @@
 - the next release (``TARGET_VERSION``) pushed the way ``oc adm release mirror`` leaves it (the
   release and every component by digest into ``ocp4/openshift4``), some components left out
   when a scenario says so, and its signature ConfigMap (``oc adm release mirror
-  --release-image-signature-to-dir`` form: binaryData ``sha256-<hex>-1``);
+  --release-image-signature-to-dir`` form: binaryData ``sha256-<hex>-1``) holding a real
+  GnuPG signature by a key the lab generates, which ``openshift-config-managed/
+  release-verification`` trusts (``lab.signing``);
 - two mirrored operator catalogs: ``redhat-operators-manifests/`` as ``oc adm catalog mirror``
   writes it (mapping.txt, repository-level imageContentSourcePolicy.yaml, catalogSource.yaml)
   and an oc-mirror results folder ``oc-mirror-workspace/results-1700000000/`` (mapping.txt,
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from lab.imagebuild import Image, Pusher, build_image, tar_layer
+from lab.signing import make_signatures, release_verification
 
 if TYPE_CHECKING:
     from lab.part import LabContext
@@ -91,11 +94,10 @@ def push_target(pusher: Pusher, model: RegistryModel) -> tuple[str, list[str]]:
     return release.digest, list(digests)
 
 
-def signature_configmap(digest: str) -> dict[str, Any]:
-    """The release signature ConfigMap ``oc adm release mirror`` writes (a made-up signature:
-    the lab's CVO never verifies it)."""
+def signature_configmap(digest: str, signature: bytes) -> dict[str, Any]:
+    """The release signature ConfigMap ``oc adm release mirror`` writes, holding ``signature``
+    (a binary OpenPGP message, ``lab.signing``)."""
     hexpart = digest.split(":", 1)[1]
-    fake = base64.b64encode(hashlib.sha256(b"lab signature " + digest.encode()).digest()).decode()
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -104,8 +106,13 @@ def signature_configmap(digest: str) -> dict[str, Any]:
             "namespace": "openshift-config-managed",
             "labels": {SIGNATURE_LABEL: ""},
         },
-        "binaryData": {f"sha256-{hexpart}-1": fake},
+        "binaryData": {f"sha256-{hexpart}-1": base64.b64encode(signature).decode()},
     }
+
+
+def signatures_dir(workdir: Path) -> Path:
+    """Where the registry part leaves the lab's signatures (``lab.signing.make_signatures``)."""
+    return workdir / "registry" / "signatures"
 
 
 def _dest(host: str, source_repo: str, kind: str, image: Image) -> str:
@@ -178,7 +185,14 @@ def push_day2(lab: LabContext, pusher: Pusher, host: str, model: RegistryModel) 
     """Push the target release and the catalogs; return the inventory keys they give."""
     digest, _ = push_target(pusher, model)
     folders, applied = push_catalogs(lab, pusher, host, model)
-    applied.append(signature_configmap(digest))
+    sigs = make_signatures(
+        signatures_dir(lab.workdir),
+        digest,
+        "sha256:" + hashlib.sha256(b"another release").hexdigest(),
+        f"quay.io/openshift-release-dev/ocp-release:{TARGET_VERSION}-x86_64",
+    )
+    applied.append(signature_configmap(digest, sigs["good.sig"].read_bytes()))
+    applied.append(release_verification(sigs["trusted.asc"].read_text()))
     out = lab.workdir / "registry"
     (out / "target.json").write_text(json.dumps({"digest": digest, "version": TARGET_VERSION}))
     (out / "cluster-objects.json").write_text(json.dumps(applied, indent=1))

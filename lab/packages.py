@@ -30,6 +30,8 @@ PACKAGES = {
     "libfaketime": "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
     # a site's own dnsmasq config served on loopback (lab/dnsmasq.py, tests/test_dnsmasq_real.py)
     "dnsmasq-base": "/usr/sbin/dnsmasq",
+    # release signatures: the lab signs with a test key (lab/signing.py); upgrade.target verifies
+    "gnupg": "/usr/bin/gpg",
     # headless browser for the HTML report's rendering test (tests/test_report_lab.py)
     "chromium": "/usr/bin/chromium",
 }

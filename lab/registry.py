@@ -40,7 +40,7 @@ from lab.scenarios import scenario
 if TYPE_CHECKING:
     from lab.part import LabContext
 
-PACKAGES = ["docker-registry", "apache2-utils"]
+PACKAGES = ["docker-registry", "apache2-utils", "gnupg"]  # gnupg: lab.signing
 
 RELEASE_VERSION = "4.5.6"
 RELEASE_TAG = f"{RELEASE_VERSION}-x86_64"

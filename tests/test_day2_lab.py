@@ -26,6 +26,8 @@ from lab.cluster import (
     drop_release_content_source,
     drop_signatures,
     not_upgradeable,
+    sign_other_digest,
+    sign_untrusted,
 )
 from lab.cluster_model import write_must_gather
 from lab.day2_content import LOCAL_REPOSITORY
@@ -154,6 +156,20 @@ def test_the_registry_client_only_reads_and_lists_tags_per_repository(installed:
             "release.openshift.io/verification-signatures holds binaryData sha256-",
         ),
         (
+            sign_other_digest,
+            "upgrade.target",
+            None,
+            "no signature of the target verifies with trusted keyring "
+            "release-verification/verifier-public-key-upi-lab and names sha256:",
+        ),
+        (
+            sign_untrusted,
+            "upgrade.target",
+            None,
+            "a key no trusted keyring holds (the cluster trusts "
+            "release-verification/verifier-public-key-upi-lab (",
+        ),
+        (
             drop_release_content_source,
             "upgrade.target",
             None,
@@ -213,6 +229,12 @@ def test_an_older_target_is_not_newer(installed: Lab) -> None:
     assert rec["outcome"] == "failed"
     assert "the target 4.5.6 is not newer than the current 4.5.11" in rec["message"]
     assert "no ConfigMap in openshift-config-managed" in rec["message"]  # not signed either
+
+
+def test_the_clean_target_is_verified_by_the_labs_key(installed: Lab) -> None:
+    run = suite(installed.inventory_path, "--snapshot", str(installed.snapshot))
+    message = run.record("upgrade.target", target_subject(installed))["message"]
+    assert "(verified by release-verification/verifier-public-key-upi-lab)" in message
 
 
 def _digest_of_tag(lab: Lab, tag: str) -> str:

@@ -16,6 +16,8 @@ holds. Every object loses ``metadata.managedFields`` (no check reads it); a pod 
 'status': {'phase': 'Running', 'containerStatuses': [{'name': 'c'}]}}
 >>> slim({"metadata": {"name": "n", "managedFields": [{}]}, "spec": {}}, "core", "nodes")
 {'metadata': {'name': 'n'}, 'spec': {}}
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@
   component of its image-references looked up in the mirror where the CLUSTER's
   ICSP/IDMS send them (the lookup mirror.release uses, ``lookup.find_components``), whether those
   rules map both release sources to the mirror, the signature ConfigMaps in
-  ``openshift-config-managed``, and ClusterVersion's current version and Upgradeable condition.
+  ``openshift-config-managed`` (each signature of the target verified with GnuPG against the
+  keyrings of ``openshift-config-managed/release-verification``, and its signed JSON read:
+  ``collectors.images.gpg``), and ClusterVersion's current version and Upgradeable condition.
 
 PYTEST_DONT_REWRITE
 """
@@ -48,6 +50,7 @@ from collectors.cluster.resources import (
 )
 from collectors.errors import FactError, InputError, NotApplicable
 from collectors.facts.samples import mirror_rules
+from collectors.images.gpg import Keyring, SignatureCheck, Verifier
 from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
 from collectors.images.lookup import ComponentLookup, find_components
 from collectors.images.mirrors import MirrorRule, map_reference
@@ -63,6 +66,8 @@ from collectors.images.release import (
     parse_image_references,
     parse_release_metadata,
     read_signature_configmap,
+    signature_blobs,
+    trusted_keys,
 )
 from collectors.parsers.apirequestcount import ApiUse, summarize
 from collectors.parsers.etcdbackup import FIELDS, FIND_FORMAT, parse_listing
@@ -191,11 +196,26 @@ class TargetFacts:
     current_image: str = ""
     #: ClusterVersion's Upgradeable condition when it is False
     not_upgradeable: dict[str, str] | None = None
+    #: the keyrings the cluster trusts (release-verification's verifier-public-key-* entries)
+    keyrings: tuple[Keyring, ...] = ()
+    #: each signature of the target digest, verified with those keyrings
+    checked: tuple[SignatureCheck, ...] = ()
+
+    @property
+    def good_signatures(self) -> tuple[SignatureCheck, ...]:
+        """Signatures verified by a trusted keyring whose signed JSON names the target."""
+        return tuple(c for c in self.checked if c.verified_by and not c.problem)
 
     @property
     def signed_by(self) -> tuple[str, ...]:
-        """ConfigMaps holding a signature for the target digest."""
-        return tuple(s.name for s in self.signatures if self.digest in s.digests)
+        """ConfigMaps holding a good signature for the target digest."""
+        return tuple(dict.fromkeys(c.configmap for c in self.good_signatures))
+
+    @property
+    def unsigned_keyrings(self) -> tuple[str, ...]:
+        """Usable trusted keyrings with no good signature (the CVO needs one from each)."""
+        done = {c.verified_by for c in self.good_signatures}
+        return tuple(k.name for k in self.keyrings if not k.problem and k.name not in done)
 
 
 def target_where(site: Site) -> str:
@@ -260,12 +280,41 @@ def unmapped_sources(rules: list[MirrorRule], mirror_host: str) -> tuple[str, ..
     return tuple(out)
 
 
-def _signatures(site: Site) -> tuple[SignatureMap, ...]:
+def _signature_configmaps(site: Site) -> list[Obj]:
     try:
-        cms = F.listing(site, CONFIGMAPS, SIGNATURE_NAMESPACE)
+        return list(F.listing(site, CONFIGMAPS, SIGNATURE_NAMESPACE))
     except ResourceMissing:
-        return ()
+        return []
+
+
+def _signatures(cms: list[Obj]) -> tuple[SignatureMap, ...]:
     return tuple(read_signature_configmap(cm) for cm in cms if SIGNATURE_LABEL in F.labels(cm))
+
+
+def verify_signatures(
+    cms: list[Obj], digest: str
+) -> tuple[tuple[Keyring, ...], tuple[SignatureCheck, ...]]:
+    """The keyrings ``cms`` trust and every signature of ``digest`` they hold, checked with gpg
+    (no keyring: no gpg run, nothing checked)."""
+    keys = trusted_keys(cms)
+    blobs = [
+        (F.name_of(cm), key, blob)
+        for cm in cms
+        if SIGNATURE_LABEL in F.labels(cm)
+        for key, blob in signature_blobs(cm, digest)
+    ]
+    if not keys:
+        return (), tuple(
+            SignatureCheck(cm, key, problem="no trusted keyring") for cm, key, _ in blobs
+        )
+    with Verifier(keys) as verifier:
+        checks = tuple(
+            SignatureCheck(cm, key, problem=blob)
+            if isinstance(blob, str)
+            else verifier.check(cm, key, blob, digest)
+            for cm, key, blob in blobs
+        )
+        return tuple(verifier.keyrings), checks
 
 
 def _cluster_version(site: Site) -> tuple[str, str, dict[str, str] | None]:
@@ -298,6 +347,8 @@ def gather_target(site: Site, subject: str) -> TargetFacts:
     current_version, current_image, blocked = _cluster_version(site)
     client: RegistryClient = client_for(site)
     hosts = (mirror_host,)
+    cms = _signature_configmaps(site)
+    keyrings, checked = verify_signatures(cms, target.digest)
     release = find_components(client, {"release image": target}, rules, hosts, subject)[0]
     base = TargetFacts(
         target=subject,
@@ -309,7 +360,9 @@ def gather_target(site: Site, subject: str) -> TargetFacts:
         rules_from=_rules_from(rules),
         unmapped_sources=unmapped_sources(rules, mirror_host),
         mirror_repository=_mirror_repository(rules, mirror_host, target),
-        signatures=_signatures(site),
+        signatures=_signatures(cms),
+        keyrings=keyrings,
+        checked=checked,
         current_version=current_version,
         current_image=current_image,
         not_upgradeable=blocked,

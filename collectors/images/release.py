@@ -184,3 +184,71 @@ def read_signature_configmap(obj: dict[str, Any]) -> SignatureMap:
     for key in obj.get("data") or {}:
         unexpected.append(f"data.{key} (signatures belong in binaryData)")
     return SignatureMap(name, frozenset(digests), tuple(unexpected))
+
+
+def signature_blobs(obj: dict[str, Any], digest: str) -> list[tuple[str, bytes | str]]:
+    """The signatures of ``digest`` in one signature ConfigMap, as the CVO picks them: binaryData
+    keys ``sha256-<hex>`` and ``sha256-<hex>-<n>``, each decoded from base64 (the API and
+    must-gather YAML both carry ``[]byte`` as base64); a value that is not base64 comes back as
+    the reason (a str).
+
+    >>> cm = {"binaryData": {"sha256-" + "a" * 64 + "-1": "b3du", "sha256-" + "a" * 64 + "-2": "%"}}
+    >>> [(k[-2:], v) for k, v in signature_blobs(cm, "sha256:" + "a" * 64)]
+    [('-1', b'own'), ('-2', 'not base64 (Error)')]
+    """
+    import base64
+    import binascii
+
+    hexpart = digest.split(":", 1)[-1]
+    binary = obj.get("binaryData") or {}
+    if not isinstance(binary, dict):
+        return []
+    out: list[tuple[str, bytes | str]] = []
+    for key, value in sorted(binary.items(), key=lambda kv: str(kv[0])):
+        m = _SIGNATURE_KEY.match(str(key))
+        if not m or m.group(1) != hexpart:
+            continue
+        try:
+            out.append((str(key), base64.b64decode(str(value), validate=True)))
+        except (binascii.Error, ValueError) as exc:
+            out.append((str(key), f"not base64 ({exc.__class__.__name__})"))
+    return out
+
+
+#: The ConfigMap holding the keys the CVO trusts (openshift/cluster-update-keys), and the
+#: annotation that marks such ConfigMaps; their ``verifier-public-key-*`` entries are keyrings.
+VERIFICATION_CONFIGMAP = "release-verification"
+VERIFICATION_ANNOTATION = "release.openshift.io/verification-config-map"
+
+
+def trusted_keys(configmaps: list[dict[str, Any]]) -> dict[str, str | bytes]:
+    """``<configmap>/<key>`` -> key data for every ``verifier-public-key-*`` entry (data or
+    binaryData) of ``release-verification`` and of ConfigMaps annotated
+    ``release.openshift.io/verification-config-map``.
+
+    >>> cm = {"metadata": {"name": "release-verification"},
+    ...       "data": {"verifier-public-key-redhat": "K", "store-x": "https://x"}}
+    >>> trusted_keys([cm])
+    {'release-verification/verifier-public-key-redhat': 'K'}
+    """
+    import base64
+    import binascii
+
+    out: dict[str, str | bytes] = {}
+    for cm in configmaps:
+        meta = cm.get("metadata") or {}
+        name = str(meta.get("name", "?"))
+        if name != VERIFICATION_CONFIGMAP and VERIFICATION_ANNOTATION not in (
+            meta.get("annotations") or {}
+        ):
+            continue
+        for key, value in sorted((cm.get("data") or {}).items()):
+            if str(key).startswith("verifier-public-key-"):
+                out[f"{name}/{key}"] = str(value)
+        for key, value in sorted((cm.get("binaryData") or {}).items()):
+            if str(key).startswith("verifier-public-key-"):
+                try:
+                    out[f"{name}/{key}"] = base64.b64decode(str(value))
+                except (binascii.Error, ValueError):
+                    out[f"{name}/{key}"] = b""
+    return out

@@ -19,6 +19,7 @@ from collectors.facts.upgrade import (
     selection,
     unmapped_sources,
 )
+from collectors.images.gpg import Keyring, SignatureCheck
 from collectors.images.imageref import parse_reference
 from collectors.images.lookup import ComponentLookup
 from collectors.images.mirrors import MirrorRule
@@ -170,6 +171,17 @@ READY = TargetFacts(
     mirror_repository="m:5000/ocp4/openshift4",
     signatures=(SignatureMap("sha256-abab", frozenset({DIGEST}), ()),),
     current_version="4.5.11",
+    keyrings=(Keyring("release-verification/verifier-public-key-redhat", ("567E",)),),
+    checked=(
+        SignatureCheck(
+            "sha256-abab",
+            f"sha256-{'ab' * 32}-1",
+            "release-verification/verifier-public-key-redhat",
+            "567E",
+            DIGEST,
+            "quay.io/openshift-release-dev/ocp-release:4.5.13-x86_64",
+        ),
+    ),
 )
 
 
@@ -194,7 +206,7 @@ def test_a_target_missing_from_the_mirror_fails() -> None:
 
 def test_no_signature_names_the_key_and_the_apply() -> None:
     odd = SignatureMap("release-image-4.5.13", frozenset(), ("binaryData.sha256-xyz",))
-    v = evaluate_target(replace(READY, signatures=(odd,)))
+    v = evaluate_target(replace(READY, signatures=(odd,), checked=()))
     assert f"binaryData sha256-{'ab' * 32}-<n>" in v.message
     assert "keys of another shape: release-image-4.5.13: binaryData.sha256-xyz" in v.message
     assert v.remediation.endswith("oc apply -f ./release-signatures/")
@@ -240,9 +252,57 @@ def test_every_blocker_is_listed_once_with_one_command_each() -> None:
         unmapped_sources=(ART,),
         components=(_component("etcd", False),),
         signatures=(),
+        checked=(),
         not_upgradeable={"reason": "X", "message": ""},
         version="4.5.1",
     )
     v = evaluate_target(worst)
     assert "found 5 blocker(s):" in v.message
     assert len(target_blockers(worst)) == 5
+
+
+RING = "release-verification/verifier-public-key-redhat"
+
+
+def test_a_signature_naming_another_digest_fails_naming_the_configmap_and_key() -> None:
+    other = "sha256:" + "cd" * 32
+    wrong = replace(
+        READY.checked[0], digest=other, problem=f"signs {other} (q:4.5.12), not the target {DIGEST}"
+    )
+    v = evaluate_target(replace(READY, checked=(wrong,)))
+    assert not v.ok
+    assert f"no signature of the target verifies with trusted keyring {RING}" in v.message
+    assert f"ConfigMap sha256-abab binaryData sha256-{'ab' * 32}-1: signs {other}" in v.message
+    assert any(f"(verified by {RING})" in d for d in v.details)
+    assert v.remediation.endswith("oc apply -f ./release-signatures/")
+
+
+def test_a_signature_by_an_untrusted_key_fails_naming_the_key() -> None:
+    untrusted = SignatureCheck(
+        "sha256-abab",
+        f"sha256-{'ab' * 32}-1",
+        problem="signed by key 0123ABCD, a key no trusted keyring holds "
+        f"(the cluster trusts {RING} (567E))",
+    )
+    v = evaluate_target(replace(READY, checked=(untrusted,)))
+    assert not v.ok and "signed by key 0123ABCD, a key no trusted keyring holds" in v.message
+
+
+def test_each_trusted_keyring_needs_a_good_signature() -> None:
+    two = (*READY.keyrings, Keyring("release-verification/verifier-public-key-beta", ("B08B",)))
+    v = evaluate_target(replace(READY, keyrings=two))
+    assert not v.ok and "keyring release-verification/verifier-public-key-beta" in v.message
+
+
+def test_no_trusted_keyring_fails_saying_so() -> None:
+    v = evaluate_target(replace(READY, keyrings=()))
+    assert "the cluster trusts no release key" in v.message
+    assert "openshift-config-managed/release-verification" in v.message
+    bad = (Keyring(RING, problem="holds no public key gpg can import (not an OpenPGP key)"),)
+    v = evaluate_target(replace(READY, keyrings=bad))
+    assert f"{RING}: holds no public key gpg can import" in v.message
+
+
+def test_an_unusable_keyring_beside_a_good_one_still_passes() -> None:
+    bad = Keyring("release-verification/verifier-public-key-junk", problem="not an OpenPGP key")
+    assert evaluate_target(replace(READY, keyrings=(*READY.keyrings, bad))).ok
