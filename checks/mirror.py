@@ -47,7 +47,7 @@ from collectors.facts.mirror import (
     trust_subject,
 )
 from collectors.facts.samples import NAMESPACE, StreamFacts
-from collectors.images.imageref import parse_reference
+from collectors.images.imageref import parse_reference, under_registry
 from collectors.parsers.catalogmirror import MappingEntry
 from collectors.site import Site
 from collectors.visible import shell_word, shell_word_or
@@ -653,7 +653,7 @@ def _conf_problem(f: FromNodeFacts) -> str | None:
         ("ocp-release", conf.release_mirrors),
         ("ocp-v4.0-art-dev", conf.content_mirrors),
     ):
-        if not any(m == host or m.startswith(host + "/") for m in mirrors):
+        if not any(under_registry(m, host) for m in mirrors):
             found = ", ".join(mirrors) or "no mirror"
             return f"{conf.path} maps quay.io/openshift-release-dev/{what} to {found}"
     return None

@@ -35,7 +35,7 @@ from collectors.images.catalogs import (
     mapping_lines,
     read_catalog,
 )
-from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
+from collectors.images.imageref import ImageRef, ImageRefError, parse_reference, registry_key
 from collectors.images.lookup import ComponentLookup, find_components
 from collectors.images.mirrors import MirrorRule, map_reference
 from collectors.images.registry import Ping, RegistryClient, RegistryError, client_for, system_ca
@@ -217,7 +217,7 @@ class _ClusterView:
             routes = map_reference(entry.source, self.rules, include_source=False)
             if entry.source.registry != mirror_host and not any(
                 c.registry == mirror_host for c in routes
-            ):
+            ):  # both in registry_key form (parse_reference, gather_operators)
                 self.uncovered[entry.source.name] = self.uncovered.get(entry.source.name, 0) + 1
                 self.by_tag += not entry.source.digest
 
@@ -270,7 +270,7 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
     if folder is None:
         raise FactError(f"mirror.catalogs: no folder gives the catalog {subject}")
     manifests = read_catalog(folder, mapping=False)  # InputError (a FactError) naming the folder
-    mirror_host = site.inv.mirror.registry or ""
+    mirror_host = registry_key(site.inv.mirror.registry or "")
     index_refs: list[tuple[CatalogSourceDoc, ImageRef | None]] = []
     problems = list(manifests.problems)
     for doc in manifests.catalog_sources:
@@ -479,7 +479,10 @@ def gather_cluster_trust(site: Site, subject: str) -> ClusterTrustFacts:
                 bad.append(key)
         except InputError:
             bad.append(key)
-    key = next((k for k in wanted if k in data), None)
+    mine = registry_key(registry)
+    key = next((k for k in wanted if k in data), None) or next(
+        (k for k in data if registry_key(k) == mine), None
+    )  # Registry.Example..443 and registry.example are one registry
     result = None
     if key is not None and key not in bad:
         result = verify_tls(host, port, data[key], connect_to=mirror_address(site, host)).answered()
