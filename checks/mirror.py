@@ -301,6 +301,12 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
             f"; {facts.cluster_note}"
             if facts.uncovered is None
             else "; the cluster's ICSP/IDMS cover every source and the CatalogSource is applied"
+            + (
+                f" ({facts.index_lines} index image line(s) of the mapping covered by their "
+                "applied CatalogSource, no mirror rule needed)"
+                if facts.index_lines
+                else ""
+            )
         )
         return passed(
             f"{facts.layout}: all {facts.total} images and "
@@ -578,7 +584,9 @@ def test_mirror_imagestreams(facts: StreamFacts) -> None:
     markers=["preflight", "postinstall"],
     subject="catalog (mapping folder name)",
     fails_when="an image of the catalog's mapping.txt or its index image is missing from the "
-    "mirror; postinstall: ICSP/IDMS miss a source of the mapping",
+    "mirror; postinstall: ICSP/IDMS miss a source of the mapping (an index image is covered by "
+    "an applied CatalogSource or ClusterCatalog naming its mirror copy, never by a mirror rule), "
+    "or the CatalogSource is not applied",
     remediation="oc image mirror -f mapping.txt again; oc apply -f the catalog's ICSP and "
     "CatalogSource",
     subjects=catalog_subjects,

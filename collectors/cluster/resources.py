@@ -87,6 +87,10 @@ IMAGE_CONFIGS = Resource("config.openshift.io", "v1", "images", False, "Image")
 CATALOGSOURCES = Resource(
     "operators.coreos.com", "v1alpha1", "catalogsources", True, "CatalogSource"
 )
+#: OLM v1 catalogs (spec.source.image.ref): an index image applied the OLM v1 way (mirror.operators)
+CLUSTERCATALOGS = Resource(
+    "olm.operatorframework.io", "v1", "clustercatalogs", False, "ClusterCatalog"
+)
 
 #: Every resource the suite knows, by ``<group|core>/<plural>``.
 KNOWN: dict[str, Resource] = {
@@ -109,6 +113,7 @@ KNOWN: dict[str, Resource] = {
         MHCS,
         MACHINES,
         CATALOGSOURCES,
+        CLUSTERCATALOGS,
         CLUSTERVERSIONS,
         IMAGE_CONFIGS,
     )

@@ -23,7 +23,12 @@ from typing import Any
 
 from collectors import localfile
 from collectors.cluster import facts as F
-from collectors.cluster.resources import CATALOGSOURCES, CONFIGMAPS, IMAGE_CONFIGS
+from collectors.cluster.resources import (
+    CATALOGSOURCES,
+    CLUSTERCATALOGS,
+    CONFIGMAPS,
+    IMAGE_CONFIGS,
+)
 from collectors.errors import FactError, InputError, NotApplicable, Unreachable
 from collectors.facts import samples
 from collectors.facts.samples import StreamFacts
@@ -183,6 +188,8 @@ class OperatorsFacts:
     uncovered_by_tag: int = 0
     #: files of the catalog folder left unread: links pointing outside it
     skipped: tuple[str, ...] = ()
+    #: mapping lines that are index images, covered by their CatalogSource (no mirror rule)
+    index_lines: int = 0
 
 
 def catalog_folders(site: Site) -> dict[str, Path]:
@@ -202,18 +209,44 @@ def catalog_subjects(site: Site) -> list[str]:
 OPERATORS_BATCH = 4096
 
 
+def index_key(image: str | ImageRef) -> str | None:
+    """How an index image is compared: its reference in canonical form (``host:443`` is
+    ``host``), None when it does not parse.
+
+    >>> index_key("Mirror.Example:443/olm/redhat-operator-index:v4.14")
+    'mirror.example/olm/redhat-operator-index:v4.14'
+    """
+    if isinstance(image, ImageRef):
+        return str(image)
+    try:
+        return str(parse_reference(image))
+    except ImageRefError:
+        return None
+
+
 @dataclass
 class _ClusterView:
-    """Postinstall: the cluster's mirror rules and applied CatalogSources, and the mapping's
-    source repositories they leave uncovered (counted as the batches go by)."""
+    """Postinstall: the cluster's mirror rules and applied CatalogSources (and OLM v1
+    ClusterCatalogs), and the mapping's source repositories they leave uncovered (counted as
+    the batches go by). An index image is covered by the CatalogSource (or ClusterCatalog) that
+    names its mirror copy, never by a mirror rule: a mapping line whose mirror copy is the image
+    of an applied catalog, or of a CatalogSource the mirroring wrote (whether that one is applied
+    is judged on its own, ``indexes``), is not counted."""
 
     rules: list[MirrorRule]
     applied: dict[tuple[str | None, str], str]
     uncovered: dict[str, int]
     by_tag: int = 0
+    #: index images (canonical) the catalogs cover: applied ones and those the mirroring wrote
+    index_images: frozenset[str] = frozenset()
+    #: mapping lines left out as index images (counted, for the message)
+    indexes_seen: int = 0
 
     def count(self, entries: list[MappingEntry], mirror_host: str) -> None:
         for entry in entries:
+            if self.index_images and str(entry.wanted) in self.index_images:
+                self.indexes_seen += 1
+                continue
             routes = map_reference(entry.source, self.rules, include_source=False)
             if entry.source.registry != mirror_host and not any(
                 c.registry == mirror_host for c in routes
@@ -223,11 +256,13 @@ class _ClusterView:
 
     def indexes(self, indexes: list[IndexLookup]) -> list[IndexLookup]:
         """The index lookups with the image of the CatalogSource applied under each name."""
-        images = set(self.applied.values())
+        images = {index_key(v): v for v in self.applied.values()}
         seen = []
         for i in indexes:
             image = self.applied.get((i.source.namespace, i.source.name))
-            if image != i.source.image and i.source.image in images:
+            if image is not None and index_key(image) == index_key(i.source.image):
+                image = i.source.image  # the same image, spelled another way (host:443)
+            elif index_key(i.source.image) in images:
                 image = i.source.image  # applied under another name (as the seed's own catalog)
             seen.append(IndexLookup(i.source, i.found, image))
         return seen
@@ -246,9 +281,24 @@ def _cluster_view(site: Site) -> _ClusterView | str:
             )
             for c in F.listing(site, CATALOGSOURCES, optional=True)
         }
+        for c in F.listing(site, CLUSTERCATALOGS, optional=True):
+            applied[(None, c["metadata"]["name"])] = cluster_catalog_image(c)
     except NotApplicable as exc:
         return f"the cluster side was not checked: {exc}"
     return _ClusterView(rules, applied, {})
+
+
+def cluster_catalog_image(obj: dict[str, Any]) -> str:
+    """An OLM v1 ClusterCatalog's index image (``spec.source.image.ref``), "" when none.
+
+    >>> cluster_catalog_image({"spec": {"source": {"type": "Image", "image": {"ref": "m/i:1"}}}})
+    'm/i:1'
+    """
+    spec = obj.get("spec") if isinstance(obj, dict) else None
+    source = spec.get("source") if isinstance(spec, dict) else None
+    image = source.get("image") if isinstance(source, dict) else None
+    ref = image.get("ref") if isinstance(image, dict) else None
+    return ref if isinstance(ref, str) else ""
 
 
 def _batches(items: Iterator[MappingEntry | InputError], size: int) -> Iterator[list[Any]]:
@@ -280,6 +330,10 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
             problems.append(InputError(doc.file, f"spec.image: {exc}", key="spec.image"))
     problem_count = len(problems)
     view = _cluster_view(site)
+    if isinstance(view, _ClusterView):
+        keys = [index_key(v) for v in view.applied.values()]
+        keys += [index_key(r) for _, r in index_refs if r]
+        view.index_images = frozenset(k for k in keys if k)
     client = client_for(site)
     path = manifests.folder / MAPPING
     total, missing, errors, error_count = 0, [], [], 0
@@ -314,9 +368,11 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
     indexes = [
         IndexLookup(doc, bool(ref) and index_answers[str(ref)] is True) for doc, ref in index_refs
     ]
+    index_lines = 0
     if isinstance(view, _ClusterView):
         uncovered, note, by_tag = tuple(sorted(view.uncovered.items())), "", view.by_tag
         indexes = view.indexes(indexes)
+        index_lines = view.indexes_seen
     else:
         uncovered, note, by_tag = None, view, 0
     if problems:
@@ -343,6 +399,7 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
         cluster_note=note,
         uncovered_by_tag=by_tag,
         skipped=manifests.skipped,
+        index_lines=index_lines,
     )
 
 
