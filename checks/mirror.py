@@ -229,6 +229,23 @@ def _skipped(facts: OperatorsFacts) -> str:
     return f"; not read: {shown}{more}" if facts.skipped else ""
 
 
+def _v2_again(facts: OperatorsFacts) -> str:
+    """Run oc-mirror v2 again with the same workspace: it mirrors only what the mirror lacks.
+
+    >>> f = OperatorsFacts("w", "/m/working-dir", "oc-mirror v2", "/a", 1, (), mirror="m:5000")
+    >>> _v2_again(f)[:78]
+    'oc-mirror --v2 -c <imageset-config.yaml> --workspace file:///m docker://m:5000'
+    """
+    parent = facts.folder.rsplit("/", 1)[0] if "/" in facts.folder else "."
+    mirror = facts.mirror or "<mirror>"
+    return (
+        f"oc-mirror --v2 -c <imageset-config.yaml> --workspace {shell_word(f'file://{parent}')} "
+        f"{shell_word(f'docker://{mirror}')} (the mirror-to-mirror run; "
+        "after a mirror-to-disk run: --from file://<archive folder>; images already in the "
+        "mirror are skipped)"
+    )
+
+
 def evaluate_operators(facts: OperatorsFacts) -> Verdict:
     """Every image of the catalog's mapping and its index image are in the mirror; after
     install, the cluster's ICSP/IDMS cover every source repository and the CatalogSource applied
@@ -236,6 +253,7 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
     problems: list[str] = []
     remedies: list[str] = []
     details: list[str] = []
+    v2 = facts.layout == "oc-mirror v2"
     mapping = f"{facts.folder}/mapping.txt"
     if facts.missing:
         groups = missing_by_repository(facts)
@@ -245,12 +263,28 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
             + (f"; and {len(groups) - 5} more repositories" if len(groups) > 5 else "")
             + f" ({facts.total - len(facts.missing)} present)"
         )
-        details += [f"line {e.line}: {e.source} -> {e.wanted}" for e in facts.missing[:50]]
+        details += [
+            f"line {e.line}: {e.source} -> {e.wanted}" if e.line else f"{e.source} -> {e.wanted}"
+            for e in facts.missing[:50]
+        ]
         remedies.append(
-            f"oc image mirror -a {shell_word(facts.auth_file)} "
-            f"{shell_word(f'--filename={mapping}')} --continue-on-error "
-            "--filter-by-os='.*' (images already in the mirror are skipped)"
+            _v2_again(facts)
+            if v2
+            else (
+                f"oc image mirror -a {shell_word(facts.auth_file)} "
+                f"{shell_word(f'--filename={mapping}')} --continue-on-error "
+                "--filter-by-os='.*' (images already in the mirror are skipped)"
+            )
         )
+    if facts.not_mirrored_count:
+        more = facts.not_mirrored_count - len(facts.not_mirrored[:5])
+        problems.append(
+            f"the workspace says {facts.not_mirrored_count} image(s) were not mirrored: "
+            + "; ".join(facts.not_mirrored[:5])
+            + (f"; and {more} more" if more > 0 else "")
+        )
+        details += [f"not mirrored: {n}" for n in facts.not_mirrored]
+        remedies.append(_v2_again(facts))
     for index in facts.indexes:
         if not index.found:
             problems.append(
@@ -313,8 +347,14 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
             f"{len(facts.indexes)} index image(s) in the mirror{cluster}{_skipped(facts)}"
         )
     details += [f"not read: {s}" for s in facts.skipped]
+    what = (
+        f"every image the oc-mirror v2 workspace {facts.folder} mirrored (filtered catalogs' "
+        "bundles and related images, dry-run mapping.txt)"
+        if v2
+        else f"every image of {mapping}"
+    )
     return failed(
-        expected=f"every image of {mapping} and the catalog's index image in the mirror"
+        expected=f"{what} and the catalog's index image in the mirror"
         + ("" if facts.uncovered is None else ", mapped by the cluster's ICSP/IDMS and applied"),
         found="; ".join(problems),
         details=tuple(details),
