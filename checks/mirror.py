@@ -319,9 +319,10 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
     for index in facts.indexes:
         if facts.uncovered is None or index.in_cluster == index.source.image:
             continue
-        where = f"{index.source.namespace}/{index.source.name}"
+        ns = index.source.namespace
+        where = f"{ns}/{index.source.name}" if ns else index.source.name
         problems.append(
-            f"CatalogSource {where} "
+            f"{'CatalogSource' if ns else 'ClusterCatalog'} {where} "
             + (
                 "is not in the cluster"
                 if index.in_cluster is None

@@ -59,7 +59,7 @@ DRY_RUN = "dry-run"
 LOGS = "logs"
 ERRORS_GLOB = "mirroring_errors_*.txt"
 _MARKERS = (CLUSTER_RESOURCES, OPERATOR_CATALOGS, LOGS, DRY_RUN)
-_ERROR = re.compile(r"^error mirroring image (\S+)(?: \(Operator bundles: .*?\))? error: (.*)$")
+_ERROR = re.compile(r"^error mirroring image (\S+)(?: \(Operator bundles: .*?\))? error:\s*(.*)$")
 #: files walked under operator-catalogs at most (a workspace holds a few hundred)
 MAX_CATALOG_FILES = 20000
 
@@ -158,7 +158,7 @@ def _files(folder: Path, pattern: str, root: str, skipped: list[str]) -> list[Pa
     for path in found:
         if not inside(root, path):
             skipped.append(str(outside(path, root)))
-        elif path.is_file():
+        elif not path.is_dir():  # a fifo or device too: refused when opened, named
             out.append(path)
     return out
 
