@@ -623,9 +623,11 @@ def test_mirror_imagestreams(facts: StreamFacts) -> None:
     "mirror.operators",
     title="Operator catalogs complete in the mirror",
     markers=["preflight", "postinstall"],
-    subject="catalog (mapping folder name)",
-    fails_when="an image of the catalog's mapping.txt or its index image is missing from the "
-    "mirror; postinstall: ICSP/IDMS miss a source of the mapping (an index image is covered by "
+    subject="catalog (mapping folder name; an oc-mirror v2 workspace's folder as named)",
+    fails_when="an image of the catalog's mapping.txt (v2: of the filtered catalogs, the "
+    "dry-run mapping) or its index image is missing from the mirror, or a v2 workspace's "
+    "missing.txt or mirroring_errors log names an image; postinstall: ICSP/IDMS miss a source "
+    "of the mapping (an index image is covered by "
     "an applied CatalogSource or ClusterCatalog naming its mirror copy, never by a mirror rule), "
     "or the CatalogSource is not applied",
     remediation="oc image mirror -f mapping.txt again; oc apply -f the catalog's ICSP and "
