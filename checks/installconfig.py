@@ -23,7 +23,7 @@ from collectors.facts.installconfig import (
     gather_site,
     install_config_name,
 )
-from collectors.images.imageref import parse_reference
+from collectors.images.imageref import parse_reference, same_registry
 from collectors.install.installconfig import IPNetwork
 from collectors.visible import shell_word
 
@@ -44,7 +44,7 @@ def evaluate_install_config(f: InstallConfigFacts) -> Verdict:
                 "(the lines oc adm release mirror prints)"
             )
         elif f.expected_host and not any(
-            parse_reference(m).registry == f.expected_host for m in mirrors
+            same_registry(parse_reference(m).registry, f.expected_host) for m in mirrors
         ):
             problems.append(
                 f"{source} mirrors to {', '.join(mirrors)}, "

@@ -47,7 +47,7 @@ from collectors.facts.mirror import (
     trust_subject,
 )
 from collectors.facts.samples import NAMESPACE, StreamFacts
-from collectors.images.imageref import parse_reference
+from collectors.images.imageref import parse_reference, under_registry
 from collectors.parsers.catalogmirror import MappingEntry
 from collectors.site import Site
 from collectors.visible import shell_word, shell_word_or
@@ -236,6 +236,23 @@ def _skipped(facts: OperatorsFacts) -> str:
     return f"; not read: {shown}{more}" if facts.skipped else ""
 
 
+def _v2_again(facts: OperatorsFacts) -> str:
+    """Run oc-mirror v2 again with the same workspace: it mirrors only what the mirror lacks.
+
+    >>> f = OperatorsFacts("w", "/m/working-dir", "oc-mirror v2", "/a", 1, (), mirror="m:5000")
+    >>> _v2_again(f)[:78]
+    'oc-mirror --v2 -c <imageset-config.yaml> --workspace file:///m docker://m:5000'
+    """
+    parent = facts.folder.rsplit("/", 1)[0] if "/" in facts.folder else "."
+    mirror = facts.mirror or "<mirror>"
+    return (
+        f"oc-mirror --v2 -c <imageset-config.yaml> --workspace {shell_word(f'file://{parent}')} "
+        f"{shell_word(f'docker://{mirror}')} (the mirror-to-mirror run; "
+        "after a mirror-to-disk run: --from file://<archive folder>; images already in the "
+        "mirror are skipped)"
+    )
+
+
 def evaluate_operators(facts: OperatorsFacts) -> Verdict:
     """Every image of the catalog's mapping and its index image are in the mirror; after
     install, the cluster's ICSP/IDMS cover every source repository and the CatalogSource applied
@@ -243,6 +260,7 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
     problems: list[str] = []
     remedies: list[str] = []
     details: list[str] = []
+    v2 = facts.layout == "oc-mirror v2"
     mapping = f"{facts.folder}/mapping.txt"
     if facts.missing:
         groups = missing_by_repository(facts)
@@ -252,12 +270,28 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
             + (f"; and {len(groups) - 5} more repositories" if len(groups) > 5 else "")
             + f" ({facts.total - len(facts.missing)} present)"
         )
-        details += [f"line {e.line}: {e.source} -> {e.wanted}" for e in facts.missing[:50]]
+        details += [
+            f"line {e.line}: {e.source} -> {e.wanted}" if e.line else f"{e.source} -> {e.wanted}"
+            for e in facts.missing[:50]
+        ]
         remedies.append(
-            f"oc image mirror -a {shell_word(facts.auth_file)} "
-            f"{shell_word(f'--filename={mapping}')} --continue-on-error "
-            "--filter-by-os='.*' (images already in the mirror are skipped)"
+            _v2_again(facts)
+            if v2
+            else (
+                f"oc image mirror -a {shell_word(facts.auth_file)} "
+                f"{shell_word(f'--filename={mapping}')} --continue-on-error "
+                "--filter-by-os='.*' (images already in the mirror are skipped)"
+            )
         )
+    if facts.not_mirrored_count:
+        more = facts.not_mirrored_count - len(facts.not_mirrored[:5])
+        problems.append(
+            f"the workspace says {facts.not_mirrored_count} image(s) were not mirrored: "
+            + "; ".join(facts.not_mirrored[:5])
+            + (f"; and {more} more" if more > 0 else "")
+        )
+        details += [f"not mirrored: {n}" for n in facts.not_mirrored]
+        remedies.append(_v2_again(facts))
     for index in facts.indexes:
         if not index.found:
             problems.append(
@@ -292,9 +326,10 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
     for index in facts.indexes:
         if facts.uncovered is None or index.in_cluster == index.source.image:
             continue
-        where = f"{index.source.namespace}/{index.source.name}"
+        ns = index.source.namespace
+        where = f"{ns}/{index.source.name}" if ns else index.source.name
         problems.append(
-            f"CatalogSource {where} "
+            f"{'CatalogSource' if ns else 'ClusterCatalog'} {where} "
             + (
                 "is not in the cluster"
                 if index.in_cluster is None
@@ -308,14 +343,26 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
             f"; {facts.cluster_note}"
             if facts.uncovered is None
             else "; the cluster's ICSP/IDMS cover every source and the CatalogSource is applied"
+            + (
+                f" ({facts.index_lines} index image line(s) of the mapping covered by their "
+                "applied CatalogSource, no mirror rule needed)"
+                if facts.index_lines
+                else ""
+            )
         )
         return passed(
             f"{facts.layout}: all {facts.total} images and "
             f"{len(facts.indexes)} index image(s) in the mirror{cluster}{_skipped(facts)}"
         )
     details += [f"not read: {s}" for s in facts.skipped]
+    what = (
+        f"every image the oc-mirror v2 workspace {facts.folder} mirrored (filtered catalogs' "
+        "bundles and related images, dry-run mapping.txt)"
+        if v2
+        else f"every image of {mapping}"
+    )
     return failed(
-        expected=f"every image of {mapping} and the catalog's index image in the mirror"
+        expected=f"{what} and the catalog's index image in the mirror"
         + ("" if facts.uncovered is None else ", mapped by the cluster's ICSP/IDMS and applied"),
         found="; ".join(problems),
         details=tuple(details),
@@ -584,9 +631,13 @@ def test_mirror_imagestreams(facts: StreamFacts) -> None:
     "mirror.operators",
     title="Operator catalogs complete in the mirror",
     markers=["preflight", "postinstall"],
-    subject="catalog (mapping folder name)",
-    fails_when="an image of the catalog's mapping.txt or its index image is missing from the "
-    "mirror; postinstall: ICSP/IDMS miss a source of the mapping",
+    subject="catalog (mapping folder name; an oc-mirror v2 workspace's folder as named)",
+    fails_when="an image of the catalog's mapping.txt (v2: of the filtered catalogs, the "
+    "dry-run mapping) or its index image is missing from the mirror, or a v2 workspace's "
+    "missing.txt or mirroring_errors log names an image; postinstall: ICSP/IDMS miss a source "
+    "of the mapping (an index image is covered by "
+    "an applied CatalogSource or ClusterCatalog naming its mirror copy, never by a mirror rule), "
+    "or the CatalogSource is not applied",
     remediation="oc image mirror -f mapping.txt again; oc apply -f the catalog's ICSP and "
     "CatalogSource",
     subjects=catalog_subjects,
@@ -661,7 +712,7 @@ def _conf_problem(f: FromNodeFacts) -> str | None:
         ("ocp-release", conf.release_mirrors),
         ("ocp-v4.0-art-dev", conf.content_mirrors),
     ):
-        if not any(m == host or m.startswith(host + "/") for m in mirrors):
+        if not any(under_registry(m, host) for m in mirrors):
             found = ", ".join(mirrors) or "no mirror"
             return f"{conf.path} maps quay.io/openshift-release-dev/{what} to {found}"
     return None

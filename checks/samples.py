@@ -19,6 +19,7 @@ from collectors.facts.samples import (
     gather_stream,
     samples_stream_names,
 )
+from collectors.images.imageref import same_registry
 from collectors.visible import shell_word
 
 
@@ -86,7 +87,7 @@ def evaluate_samples_registry(config: dict[str, Any], mirror: str) -> Verdict:
     pat = S.pattern(config)
     if not pat.managed:
         return passed(f"{pat.describe()}; samplesRegistry unused")
-    if pat.registry == mirror:
+    if pat.registry and same_registry(pat.registry, mirror):
         return passed(f"samplesRegistry {mirror}; {pat.describe()}")
     return failed(
         expected=f"samplesRegistry {mirror} (the mirror) while Samples is Managed",

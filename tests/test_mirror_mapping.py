@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collectors.errors import InputError
-from collectors.images.imageref import parse_reference
+from collectors.images.imageref import canonical_name, parse_reference, registry_key
 from collectors.images.mirrors import (
     NEVER_CONTACT_SOURCE,
     MirrorRule,
@@ -44,7 +44,8 @@ def test_mapping_keeps_rest_and_digest_and_order(parts: list[str], cut: int, mir
     rule = MirrorRule(source, tuple(targets))
     got = map_reference(ref, [rule])
     rest = "/".join(parts[cut:])
-    assert [c.name for c in got[:-1]] == [f"{t}/{rest}" for t in targets]
+    # host:443 is the registry host (imageref.registry_key)
+    assert [c.name for c in got[:-1]] == [canonical_name(f"{t}/{rest}") for t in targets]
     assert all(c.digest == DIGEST and c.tag is None for c in got)
     assert got[-1] == ref
     assert map_reference(ref, [rule], include_source=False) == got[:-1]
@@ -101,7 +102,7 @@ def test_same_source_rules_merge_in_order_without_duplicates(groups: list[list[s
     ref = parse_reference(f"quay.io/a/b@{DIGEST}")
     rules = [MirrorRule("quay.io/a", tuple(g)) for g in groups]
     got = [c.registry for c in map_reference(ref, rules, include_source=False)]
-    want = list(dict.fromkeys(h for g in groups for h in g))
+    want = list(dict.fromkeys(registry_key(h) for g in groups for h in g))
     assert got == want
 
 

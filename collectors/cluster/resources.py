@@ -103,6 +103,10 @@ PDBS_V1BETA1 = Resource("policy", "v1beta1", "poddisruptionbudgets", True, "PodD
 #: only. Deliberately not in KNOWN: a bundle never dumps Secrets (collectors.triage.cluster_dump
 #: dumps KNOWN); the check's recorded facts (host names) answer for it offline.
 SECRETS = Resource("", "v1", "secrets", True, "Secret")
+#: OLM v1 catalogs (spec.source.image.ref): an index image applied the OLM v1 way (mirror.operators)
+CLUSTERCATALOGS = Resource(
+    "olm.operatorframework.io", "v1", "clustercatalogs", False, "ClusterCatalog"
+)
 
 #: Every resource the suite knows, by ``<group|core>/<plural>``.
 KNOWN: dict[str, Resource] = {
@@ -125,6 +129,7 @@ KNOWN: dict[str, Resource] = {
         MHCS,
         MACHINES,
         CATALOGSOURCES,
+        CLUSTERCATALOGS,
         CLUSTERVERSIONS,
         IMAGE_CONFIGS,
         APIREQUESTCOUNTS,

@@ -17,13 +17,18 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from collectors import localfile
 from collectors.cluster import facts as F
-from collectors.cluster.resources import CATALOGSOURCES, CONFIGMAPS, IMAGE_CONFIGS
+from collectors.cluster.resources import (
+    CATALOGSOURCES,
+    CLUSTERCATALOGS,
+    CONFIGMAPS,
+    IMAGE_CONFIGS,
+)
 from collectors.errors import FactError, InputError, NotApplicable, Unreachable
 from collectors.facts import samples
 from collectors.facts.samples import StreamFacts
@@ -32,12 +37,20 @@ from collectors.images.catalogs import (
     MAPPING,
     CatalogSourceDoc,
     catalog_name,
+    mapping_folder,
     mapping_lines,
     read_catalog,
 )
-from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
+from collectors.images.imageref import ImageRef, ImageRefError, parse_reference, registry_key
 from collectors.images.lookup import ComponentLookup, find_components
 from collectors.images.mirrors import MirrorRule, map_reference
+from collectors.images.ocmirror2 import (
+    Workspace,
+    cluster_catalog_image,
+    find_working_dir,
+    read_workspace,
+    related_images,
+)
 from collectors.images.registry import Ping, RegistryClient, RegistryError, client_for, system_ca
 from collectors.images.registry.client import pinned_mirror
 from collectors.images.release import IMAGE_REFERENCES, parse_image_references
@@ -183,13 +196,32 @@ class OperatorsFacts:
     uncovered_by_tag: int = 0
     #: files of the catalog folder left unread: links pointing outside it
     skipped: tuple[str, ...] = ()
+    #: mapping lines that are index images, covered by their CatalogSource (no mirror rule)
+    index_lines: int = 0
+    #: oc-mirror v2: "file:line: image: why" per missing.txt line, logged mirroring error, or
+    #: image no IDMS/ITMS of cluster-resources sends to the mirror (first 50), and their count
+    not_mirrored: tuple[str, ...] = ()
+    not_mirrored_count: int = 0
+    #: the mirror registry (registry_key form), for the remediation
+    mirror: str = ""
+
+
+def _is_v2(path: Path) -> bool:
+    """A folder with no v1 mapping (manifests, results-*/) that holds an oc-mirror v2
+    working-dir (or is one)."""
+    try:
+        mapping_folder(path)
+    except InputError:
+        return find_working_dir(path) is not None
+    return False
 
 
 def catalog_folders(site: Site) -> dict[str, Path]:
-    """Subject (the mapping folder's name; its parent too when two share a name) -> folder."""
+    """Subject (the mapping folder's name, or a v2 workspace's folder as named; its parent too
+    when two share a name) -> folder."""
     out: dict[str, Path] = {}
     for path in site.inv.mirror.catalogs:
-        name = catalog_name(path)
+        name = path.name if _is_v2(path) else catalog_name(path)
         out[f"{path.parent.name}/{name}" if name in out else name] = path
     return out
 
@@ -202,32 +234,60 @@ def catalog_subjects(site: Site) -> list[str]:
 OPERATORS_BATCH = 4096
 
 
+def index_key(image: str | ImageRef) -> str | None:
+    """How an index image is compared: its reference in canonical form (``host:443`` is
+    ``host``), None when it does not parse.
+
+    >>> index_key("Mirror.Example:443/olm/redhat-operator-index:v4.14")
+    'mirror.example/olm/redhat-operator-index:v4.14'
+    """
+    if isinstance(image, ImageRef):
+        return str(image)
+    try:
+        return str(parse_reference(image))
+    except ImageRefError:
+        return None
+
+
 @dataclass
 class _ClusterView:
-    """Postinstall: the cluster's mirror rules and applied CatalogSources, and the mapping's
-    source repositories they leave uncovered (counted as the batches go by)."""
+    """Postinstall: the cluster's mirror rules and applied CatalogSources (and OLM v1
+    ClusterCatalogs), and the mapping's source repositories they leave uncovered (counted as
+    the batches go by). An index image is covered by the CatalogSource (or ClusterCatalog) that
+    names its mirror copy, never by a mirror rule: a mapping line whose mirror copy is the image
+    of an applied catalog, or of a CatalogSource the mirroring wrote (whether that one is applied
+    is judged on its own, ``indexes``), is not counted."""
 
     rules: list[MirrorRule]
     applied: dict[tuple[str | None, str], str]
     uncovered: dict[str, int]
     by_tag: int = 0
+    #: index images (canonical) the catalogs cover: applied ones and those the mirroring wrote
+    index_images: frozenset[str] = frozenset()
+    #: mapping lines left out as index images (counted, for the message)
+    indexes_seen: int = 0
 
     def count(self, entries: list[MappingEntry], mirror_host: str) -> None:
         for entry in entries:
+            if self.index_images and str(entry.wanted) in self.index_images:
+                self.indexes_seen += 1
+                continue
             routes = map_reference(entry.source, self.rules, include_source=False)
             if entry.source.registry != mirror_host and not any(
                 c.registry == mirror_host for c in routes
-            ):
+            ):  # both in registry_key form (parse_reference, gather_operators)
                 self.uncovered[entry.source.name] = self.uncovered.get(entry.source.name, 0) + 1
                 self.by_tag += not entry.source.digest
 
     def indexes(self, indexes: list[IndexLookup]) -> list[IndexLookup]:
         """The index lookups with the image of the CatalogSource applied under each name."""
-        images = set(self.applied.values())
+        images = {index_key(v): v for v in self.applied.values()}
         seen = []
         for i in indexes:
             image = self.applied.get((i.source.namespace, i.source.name))
-            if image != i.source.image and i.source.image in images:
+            if image is not None and index_key(image) == index_key(i.source.image):
+                image = i.source.image  # the same image, spelled another way (host:443)
+            elif index_key(i.source.image) in images:
                 image = i.source.image  # applied under another name (as the seed's own catalog)
             seen.append(IndexLookup(i.source, i.found, image))
         return seen
@@ -246,6 +306,8 @@ def _cluster_view(site: Site) -> _ClusterView | str:
             )
             for c in F.listing(site, CATALOGSOURCES, optional=True)
         }
+        for c in F.listing(site, CLUSTERCATALOGS, optional=True):
+            applied[("", c["metadata"]["name"])] = cluster_catalog_image(c)
     except NotApplicable as exc:
         return f"the cluster side was not checked: {exc}"
     return _ClusterView(rules, applied, {})
@@ -269,23 +331,38 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
     folder = catalog_folders(site).get(subject)
     if folder is None:
         raise FactError(f"mirror.catalogs: no folder gives the catalog {subject}")
-    manifests = read_catalog(folder, mapping=False)  # InputError (a FactError) naming the folder
-    mirror_host = site.inv.mirror.registry or ""
+    mirror_host = registry_key(site.inv.mirror.registry or "")
+    ws: Workspace | None = None
+    lines: Iterator[MappingEntry | InputError]
+    if _is_v2(folder):
+        ws = read_workspace(folder)  # InputError (a FactError) naming the folder
+        docs, problems, skipped = ws.catalog_sources, list(ws.problems), ws.skipped
+        layout, rule_files, where = "oc-mirror v2", ws.rule_files, ws.working_dir
+        unmapped = _Unmapped()
+        lines = _workspace_entries(ws, mirror_host, unmapped)
+    else:
+        manifests = read_catalog(folder, mapping=False)  # InputError naming the folder
+        docs, problems, skipped = manifests.catalog_sources, list(manifests.problems), ()
+        layout, rule_files, where = manifests.layout, manifests.rule_files, manifests.folder
+        skipped = manifests.skipped
+        path = manifests.folder / MAPPING
+        lines = iter_mapping(mapping_lines(path, root=manifests.root), str(path))
     index_refs: list[tuple[CatalogSourceDoc, ImageRef | None]] = []
-    problems = list(manifests.problems)
-    for doc in manifests.catalog_sources:
+    for doc in docs:
         try:
             index_refs.append((doc, parse_reference(doc.image)))
         except ImageRefError as exc:
             problems.append(InputError(doc.file, f"spec.image: {exc}", key="spec.image"))
     problem_count = len(problems)
     view = _cluster_view(site)
+    if isinstance(view, _ClusterView):
+        keys = [index_key(v) for v in view.applied.values()]
+        keys += [index_key(r) for _, r in index_refs if r]
+        view.index_images = frozenset(k for k in keys if k)
     client = client_for(site)
-    path = manifests.folder / MAPPING
     total, missing, errors, error_count = 0, [], [], 0
     unreached: list[Unreachable] = []  # the first lookup that got no answer from here
-    lines = mapping_lines(path, root=manifests.root)
-    for batch in _batches(iter_mapping(lines, str(path)), OPERATORS_BATCH):
+    for batch in _batches(lines, OPERATORS_BATCH):
         entries = [e for e in batch if isinstance(e, MappingEntry)]
         bad = [e for e in batch if isinstance(e, InputError)]
         problem_count += len(bad)
@@ -314,11 +391,14 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
     indexes = [
         IndexLookup(doc, bool(ref) and index_answers[str(ref)] is True) for doc, ref in index_refs
     ]
+    index_lines = 0
     if isinstance(view, _ClusterView):
         uncovered, note, by_tag = tuple(sorted(view.uncovered.items())), "", view.by_tag
         indexes = view.indexes(indexes)
+        index_lines = view.indexes_seen
     else:
         uncovered, note, by_tag = None, view, 0
+    tool = "oc-mirror --v2" if ws else "oc adm catalog mirror"
     if problems:
         shown = "; ".join(str(p) for p in problems[:5])
         more = f" (and {problem_count - 5} more)" if problem_count > 5 else ""
@@ -327,23 +407,91 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
             f"{shown}{more}; the other {total} mapping line(s) were "
             f"looked up: {len(missing)} missing from the mirror"
         ).with_remediation(
-            f"correct or remove the lines named (or run oc adm catalog mirror again into "
-            f"{manifests.folder}), then run the check again"
+            f"correct or remove the lines named (or run {tool} again into {where}), then run "
+            "the check again"
         )
+    not_mirrored: list[str] = list(ws.not_mirrored) if ws else []
+    not_count = ws.not_mirrored_count if ws else 0
+    if ws:
+        not_mirrored += unmapped.shown[: max(0, 50 - len(not_mirrored))]
+        not_count += unmapped.count
     return OperatorsFacts(
         catalog=subject,
-        folder=str(manifests.folder),
-        layout=manifests.layout,
+        folder=str(where),
+        layout=layout,
         auth_file=str(site.inv.mirror.auth_file or "<pull-secret>"),
         total=total,
         missing=tuple(missing),
         indexes=tuple(indexes),
-        rule_files=manifests.rule_files,
+        rule_files=rule_files,
         uncovered=uncovered,
         cluster_note=note,
         uncovered_by_tag=by_tag,
-        skipped=manifests.skipped,
+        skipped=tuple(skipped),
+        index_lines=index_lines,
+        not_mirrored=tuple(not_mirrored),
+        not_mirrored_count=not_count,
+        mirror=mirror_host,
     )
+
+
+@dataclass
+class _Unmapped:
+    """Images of a v2 workspace that no IDMS/ITMS of its cluster-resources sends to the mirror:
+    the first 50 named, all counted."""
+
+    shown: list[str] = field(default_factory=list)
+    count: int = 0
+
+
+def _workspace_entries(
+    ws: Workspace, mirror_host: str, unmapped: _Unmapped
+) -> Iterator[MappingEntry | InputError]:
+    """What a v2 workspace says it mirrored, as mapping entries (source -> the copy on the
+    mirror), each once: the dry run's mapping.txt lines whose destination is the mirror, then
+    every bundle and related image of the filtered catalogs sent to the mirror by the
+    workspace's own IDMS/ITMS (one no rule sends there is noted in ``unmapped``)."""
+    import hashlib
+
+    seen: set[bytes] = set()
+
+    def first(key: str) -> bool:
+        h = hashlib.blake2b(key.encode(), digest_size=8).digest()
+        if h in seen:
+            return False
+        seen.add(h)
+        return True
+
+    if ws.dry_run_mapping is not None:
+        path = ws.dry_run_mapping
+        for item in iter_mapping(mapping_lines(path, root=ws.root), str(path)):
+            on_mirror = not isinstance(item, InputError) and item.wanted.registry == mirror_host
+            if isinstance(item, InputError) or (on_mirror and first(str(item.wanted))):
+                yield item
+    for ref in related_images(ws):
+        if isinstance(ref, InputError):
+            yield ref
+            continue
+        routes = [
+            c
+            for c in map_reference(ref, ws.rules, include_source=False)
+            if c.registry == mirror_host
+        ]
+        if ref.registry == mirror_host:
+            routes = [ref]
+        if not routes:
+            unmapped.count += 1
+            if len(unmapped.shown) < 50:
+                unmapped.shown.append(
+                    f"{CLUSTER_RESOURCES_NAME}: {ref}: no IDMS/ITMS there sends it to the mirror "
+                    f"{mirror_host}"
+                )
+            continue
+        if first(str(routes[0])):
+            yield MappingEntry(ref, routes[0], 0)
+
+
+CLUSTER_RESOURCES_NAME = "cluster-resources"
 
 
 # --------------------------------------------------------------------------- mirror.certificate
@@ -479,7 +627,10 @@ def gather_cluster_trust(site: Site, subject: str) -> ClusterTrustFacts:
                 bad.append(key)
         except InputError:
             bad.append(key)
-    key = next((k for k in wanted if k in data), None)
+    mine = registry_key(registry)
+    key = next((k for k in wanted if k in data), None) or next(
+        (k for k in data if registry_key(k) == mine), None
+    )  # Registry.Example..443 and registry.example are one registry
     result = None
     if key is not None and key not in bad:
         result = verify_tls(host, port, data[key], connect_to=mirror_address(site, host)).answered()

@@ -51,7 +51,7 @@ from collectors.cluster.resources import (
 from collectors.errors import FactError, InputError, NotApplicable
 from collectors.facts.samples import mirror_rules
 from collectors.images.gpg import Keyring, SignatureCheck, Verifier
-from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
+from collectors.images.imageref import ImageRef, ImageRefError, parse_reference, same_registry
 from collectors.images.lookup import ComponentLookup, find_components
 from collectors.images.mirrors import MirrorRule, map_reference
 from collectors.images.pullsecret import auth_keys
@@ -254,11 +254,11 @@ def parse_target(target: str, where: str) -> ImageRef:
 
 
 def _mirror_repository(rules: list[MirrorRule], mirror_host: str, target: ImageRef) -> str:
-    if target.registry == mirror_host:
+    if same_registry(target.registry, mirror_host):
         return target.name
     probe = parse_reference(f"{RELEASE_SOURCE}@sha256:" + "0" * 64)
     for c in map_reference(probe, rules, include_source=False):
-        if c.registry == mirror_host:
+        if same_registry(c.registry, mirror_host):
             return c.name
     return f"{mirror_host}/ocp4/openshift4"
 
@@ -274,7 +274,8 @@ def unmapped_sources(rules: list[MirrorRule], mirror_host: str) -> tuple[str, ..
     for source in RELEASE_SOURCES:
         probe = parse_reference(f"{source}@sha256:" + "0" * 64)
         if not any(
-            c.registry == mirror_host for c in map_reference(probe, rules, include_source=False)
+            same_registry(c.registry, mirror_host)
+            for c in map_reference(probe, rules, include_source=False)
         ):
             out.append(source)
     return tuple(out)

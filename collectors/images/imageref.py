@@ -12,17 +12,28 @@ Docker Hub (``docker.io``) and a one-component name gets the ``library/`` namesp
 >>> parse_reference("quay.io/a/b@sha256:" + "0" * 64).reference == "sha256:" + "0" * 64
 True
 
+One registry whatever its spelling: ``Registry.Example:443`` is ``registry.example`` (https's
+default port dropped, the host lower-cased) in every reference, mirror rule, auth key, trust key
+and the inventory; :func:`registry_key` is the one function that says so.
+
+>>> parse_reference("Registry.Example:443/ocp4/openshift4:4.5").registry
+'registry.example'
+
 PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
 DOCKER_HUB = "docker.io"
 #: Where Docker Hub's v2 API really answers.
 DOCKER_HUB_API = "registry-1.docker.io"
+#: The port a registry named without one is reached at (https).
+DEFAULT_PORT = 443
+_DOCKER_HUB_ALIASES = ("index.docker.io", "registry-1.docker.io")
 
 _COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")
@@ -78,6 +89,92 @@ class ImageRef:
         return text
 
 
+@functools.lru_cache(maxsize=4096)
+def registry_key(host: str) -> str:
+    """The one spelling of a registry ``host[:port]``, used wherever two registries are compared:
+    scheme and trailing ``/`` dropped, the host lower-cased, the port written without leading
+    zeros and left out when it is https's default (443), Docker Hub's aliases as ``docker.io``.
+    A trust-bundle key ``host..port`` reads as ``host:port``.
+
+    >>> registry_key("Registry.Example:443"), registry_key("https://m.example:05000/")
+    ('registry.example', 'm.example:5000')
+    >>> registry_key("[::1]:443"), registry_key("mirror.example..443")
+    ('[::1]', 'mirror.example')
+    >>> registry_key("index.docker.io")
+    'docker.io'
+    """
+    text = host.strip()
+    lowered = text.lower()
+    for scheme in ("docker://", "https://", "http://"):
+        if lowered.startswith(scheme):
+            text, lowered = text[len(scheme) :], lowered[len(scheme) :]
+    text = lowered.rstrip("/")
+    if ".." in text and not text.startswith("["):
+        name, _, port = text.rpartition("..")
+        if port.isdigit() and name:
+            text = f"{name}:{port}"
+    if text.startswith("["):
+        name, close, rest = text.partition("]")
+        name, port = name + close, rest[1:] if rest.startswith(":") else ""
+    elif text.count(":") == 1:
+        name, _, port = text.partition(":")
+    else:
+        name, port = text, ""
+    if port.isdigit() and port.isascii():
+        number = int(port)
+        text = name if number == DEFAULT_PORT else f"{name}:{number}"
+    if text in _DOCKER_HUB_ALIASES:
+        text = DOCKER_HUB
+    return text
+
+
+def same_registry(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` name one registry (see :func:`registry_key`).
+
+    >>> same_registry("registry.example", "REGISTRY.example:443"), same_registry("m:5000", "m")
+    (True, False)
+    """
+    return registry_key(a) == registry_key(b)
+
+
+@functools.lru_cache(maxsize=4096)
+def canonical_name(name: str) -> str:
+    """``host[:port][/path]`` (a mirror rule's source or mirror, an auth key, a registries.conf
+    location) with its registry in :func:`registry_key` form; a wildcard ``*.domain`` lower-cased;
+    a name without a registry (Docker Hub's short form) unchanged.
+
+    >>> canonical_name("Registry.Example:443/ocp4/openshift4"), canonical_name("*.Example.COM")
+    ('registry.example/ocp4/openshift4', '*.example.com')
+    """
+    name = name.strip()
+    if name.startswith("*."):
+        return name.lower()
+    for scheme in ("docker://", "https://", "http://"):
+        if name.lower().startswith(scheme):
+            name = name[len(scheme) :]
+    first, sep, rest = name.partition("/")
+    if not sep:
+        is_host = "." in first or ":" in first or first == "localhost"
+        return registry_key(first) if is_host else name
+    registry, path = split_registry(name)
+    if registry is None:
+        return name
+    return f"{registry_key(registry)}/{path}"
+
+
+def under_registry(name: str, host: str) -> bool:
+    """Whether ``name`` (``host[:port][/path]``) lies on the registry ``host``.
+
+    >>> under_registry("registry.example:443/ocp4/x", "registry.example")
+    True
+    >>> under_registry("m:5000", "m")
+    False
+    """
+    key = registry_key(host)
+    canon = canonical_name(name)
+    return canon == key or canon.startswith(key + "/")
+
+
 def split_registry(name: str) -> tuple[str | None, str]:
     """Split off the registry if the first component names one.
 
@@ -116,8 +213,7 @@ def parse_reference(text: str) -> ImageRef:
         registry = DOCKER_HUB
     elif not _HOST.match(registry):
         raise ImageRefError(f"{original!r}: bad registry host {registry!r}")
-    if registry in ("index.docker.io", "registry-1.docker.io"):
-        registry = DOCKER_HUB
+    registry = registry_key(registry)
     if not path:
         raise ImageRefError(f"{original!r}: no repository name")
     components = path.split("/")

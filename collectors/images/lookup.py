@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from collectors.errors import FactError, InputError
-from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
+from collectors.images.imageref import ImageRef, ImageRefError, parse_reference, registry_key
 from collectors.images.mirrors import MirrorRule, map_reference, matching_rules
 from collectors.images.registry import client_for
 
@@ -35,7 +35,8 @@ def candidates(ref: str, rules: Iterable[MirrorRule], mirror_host: str) -> list[
         parsed = parse_reference(ref)
     except ImageRefError as exc:
         raise InputError(ref, f"not an image reference: {exc}") from None
-    return [c for c in map_reference(parsed, list(rules)) if c.registry == mirror_host]
+    host = registry_key(mirror_host)
+    return [c for c in map_reference(parsed, list(rules)) if c.registry == host]
 
 
 def lookups(site: Any, refs: Iterable[ImageRef]) -> dict[str, bool | FactError]:

@@ -4,7 +4,8 @@ is pulled from under them (the semantics of containers-registries.conf that the 
 
 - A source is ``host[:port]``, ``host[:port]/namespace...[/repo]`` or ``*.domain``; it matches
   a reference on registry/namespace/repository boundaries (``quay.io/a`` matches
-  ``quay.io/a/b`` but not ``quay.io/ab``).
+  ``quay.io/a/b`` but not ``quay.io/ab``). Sources and mirrors are read in
+  ``imageref.registry_key`` form: ``host:443`` is ``host``.
 - Only the most specific matching source applies (longest prefix; an exact prefix beats a
   wildcard); rules with that same source are merged, mirror order kept, duplicates dropped.
 - Digest-only rules (imageContentSources, imageDigestSources, ICSP, IDMS) apply only to a
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from collectors.errors import InputError
-from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
+from collectors.images.imageref import ImageRef, ImageRefError, canonical_name, parse_reference
 
 NEVER_CONTACT_SOURCE = "NeverContactSource"
 ALLOW_CONTACTING_SOURCE = "AllowContactingSource"
@@ -69,11 +70,13 @@ def source_matches(source: str, ref: ImageRef) -> bool:
     """Whether ``source`` matches ``ref`` on a registry/namespace/repository boundary.
 
     >>> r = parse_reference("quay.io/a/b:1")
-    >>> sources = ("quay.io", "quay.io/a", "quay.io/a/b", "quay.io/ab", "*.io", "quay.io:443")
+    >>> sources = ("quay.io", "quay.io/a", "quay.io/a/b", "quay.io/ab", "*.io", "quay.io:5000")
     >>> [source_matches(s, r) for s in sources]
     [True, True, True, False, True, False]
+    >>> source_matches("Quay.io:443/a", r)  # https's default port: the same registry
+    True
     """
-    source = source.strip().rstrip("/")
+    source = canonical_name(source.strip().rstrip("/"))
     if source.startswith("*."):
         return _host(ref.registry).endswith(source[1:])
     name = ref.name
@@ -156,8 +159,8 @@ def _entries(value: Any, where: str, key: str) -> list[dict[str, Any]]:
 
 def _rule(item: dict[str, Any], *, digest_only: bool, policy_key: str, origin: str) -> MirrorRule:
     return MirrorRule(
-        source=item["source"].strip().rstrip("/"),
-        mirrors=tuple(m.strip().rstrip("/") for m in item.get("mirrors") or []),
+        source=canonical_name(item["source"].strip().rstrip("/")),
+        mirrors=tuple(canonical_name(m.strip().rstrip("/")) for m in item.get("mirrors") or []),
         digest_only=digest_only,
         source_policy=str(item.get(policy_key) or ""),
         origin=origin,

@@ -2,7 +2,8 @@
 
 Keys are ``host[:port]`` or a longer ``host[:port]/namespace[/repo]`` prefix (the containers
 auth.json rule: the longest key that matches the repository on a path boundary wins); old
-Docker keys such as ``https://index.docker.io/v1/`` are normalised. Passwords never appear in
+Docker keys such as ``https://index.docker.io/v1/`` are normalised, and a key's registry is read
+in ``imageref.registry_key`` form (``host:443`` is ``host``). Passwords never appear in
 ``repr`` or in any error message.
 
 >>> import base64, json
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from collectors import localfile
 from collectors.errors import InputError
+from collectors.images.imageref import registry_key
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,12 @@ class Credential:
 
 
 def normalize_key(key: str) -> str:
-    """``https://index.docker.io/v1/`` -> ``docker.io``; ``https://h:5000/`` -> ``h:5000``."""
+    """``https://index.docker.io/v1/`` -> ``docker.io``; ``https://h:5000/`` -> ``h:5000``;
+    ``H.example:443/ns`` -> ``h.example/ns`` (one registry whatever its port's spelling).
+
+    >>> normalize_key("https://index.docker.io/v1/"), normalize_key("Mirror.Example:443/ocp4")
+    ('docker.io', 'mirror.example/ocp4')
+    """
     key = key.strip()
     for scheme in ("https://", "http://"):
         if key.lower().startswith(scheme):
@@ -52,10 +59,7 @@ def normalize_key(key: str) -> str:
     if key.endswith("/v1") or key.endswith("/v2"):
         key = key[:-3]
     host, sep, rest = key.partition("/")
-    host = host.lower()
-    if host in ("index.docker.io", "registry-1.docker.io"):
-        host = "docker.io"
-    return host + (sep + rest if rest else "")
+    return registry_key(host) + (sep + rest if rest else "")
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,7 @@ class Ignition:
 
 @dataclass(frozen=True)
 class Mirror:
+    #: host[:port] in ``imageref.registry_key`` form (``host:443`` is read as ``host``)
     registry: str | None
     auth_file: Path | None
     ca_file: Path | None

@@ -23,6 +23,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
+from collectors.images.imageref import registry_key
 from collectors.inventory.model import (
     DEFAULT_PORTS,
     HOST_KEY_POLICIES,
@@ -337,8 +338,10 @@ def ignition(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[
 def mirror(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
     """``mirror``: the mirror registry, its credentials and CA, and the release image."""
     mirror_raw = v.mapping(data.get("mirror"), "mirror", MIRROR_KEYS)
+    registry = v.string(mirror_raw, "mirror.registry")
     result = Mirror(
-        registry=v.string(mirror_raw, "mirror.registry"),
+        # one spelling of the registry (host:443 is host): imageref.registry_key
+        registry=registry_key(registry) if registry else registry,
         auth_file=v.path_value(mirror_raw, "mirror.auth_file"),
         ca_file=v.path_value(mirror_raw, "mirror.ca_file"),
         release_image=v.string(mirror_raw, "mirror.release_image"),

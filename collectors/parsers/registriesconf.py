@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from collectors.errors import InputError
+from collectors.images.imageref import canonical_name
 
 #: The most read: a node's file is a few KiB; an MCO-written one with every ICSP under 1 MiB.
 MAX_BYTES = 1024 * 1024
@@ -64,13 +65,18 @@ def parse_registries_conf(
         )
         found.append(
             RegistryEntry(
-                _text(reg.get("prefix")) or location,
-                location,
-                tuple(m for m in mirrors if m),
+                _name(_text(reg.get("prefix")) or location),
+                _name(location),
+                tuple(_name(m) for m in mirrors if m),
                 reg.get("mirror-by-digest-only") is True,
             )
         )
     return found
+
+
+def _name(text: str) -> str:
+    """A location in ``imageref.registry_key`` form (``host:443`` is ``host``)."""
+    return canonical_name(text) if text else text
 
 
 def _text(value: Any) -> str:
