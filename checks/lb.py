@@ -46,12 +46,48 @@ def validate_hint(cfg_path: str) -> str:
 # --------------------------------------------------------------------------- lb.port
 
 
+def selinux_port_hint(port: int, labels: dict[int, tuple[str, ...]] | None = None) -> str:
+    """How to let haproxy bind ``port`` under SELinux: nothing for a port the stock policy
+    labels for it (80, 443, ...); ``-a`` for a port without a label, ``-m`` for one labelled
+    another type. ``labels`` (port: types, from lb.host's ``semanage port -l``) when known; else
+    the command is conditional on ``semanage port -l``.
+
+    >>> selinux_port_hint(443)
+    ''
+    >>> print(selinux_port_hint(6443))
+    if "semanage port -l" does not list 6443/tcp: "semanage port -a -t http_port_t -p tcp 6443"
+    >>> print(selinux_port_hint(22623, {22623: ("unreserved_port_t",)}))
+    "semanage port -m -t http_port_t -p tcp 22623" (it is unreserved_port_t now)
+    """
+    from collectors.parsers.selinuxtools import HAPROXY_PORT_TYPES, stock_haproxy_port
+
+    if labels is None:
+        if stock_haproxy_port(port):
+            return ""
+        return (
+            f'if "semanage port -l" does not list {port}/tcp: '
+            f'"semanage port -a -t http_port_t -p tcp {port}"'
+        )
+    types = labels.get(port, ())
+    if any(t in HAPROXY_PORT_TYPES for t in types):
+        return ""
+    if types:
+        return f'"semanage port -m -t http_port_t -p tcp {port}" (it is {", ".join(types)} now)'
+    return f'"semanage port -a -t http_port_t -p tcp {port}"'
+
+
 def evaluate_port(
     vip_key: str, probe: TcpProbe, config_path: str = "/etc/haproxy/haproxy.cfg"
 ) -> Verdict:
     """The VIP must accept a TCP connection on the port."""
     if probe.ok:
         return passed(f"{probe.host}:{probe.port} accepts TCP connections")
+    selinux = selinux_port_hint(probe.port)
+    selinux = (
+        f'let haproxy bind it under SELinux ({selinux}, or "setsebool -P haproxy_connect_any 1")'
+        if selinux
+        else "check that SELinux lets haproxy bind it (see lb.host)"
+    )
     return failed(
         expected=f"a TCP connection to {probe.host}:{probe.port} (load_balancer.{vip_key})",
         found=probe.error,
@@ -60,9 +96,7 @@ def evaluate_port(
             f'"bind *:{probe.port}" in the frontend of {config_path}), '
             f"{validate_hint(config_path)}; open it in the firewall "
             f'("firewall-cmd --permanent --add-port={probe.port}/tcp && firewall-cmd --reload") '
-            "and let haproxy bind it under SELinux "
-            f'("semanage port -a -t http_port_t -p tcp {probe.port}" '
-            f'or "setsebool -P haproxy_connect_any 1")'
+            f"and {selinux}"
         ),
     )
 
@@ -118,21 +152,91 @@ def evaluate_backends(
     missing = [n for n in nodes if n.ip not in served_ips]
     unresolved = sorted({s.address for _, s in servers if not facts.addresses.get(s.address)})
     backend_names = ", ".join(b.name for b in facts.backends)
-    if not missing:
-        return passed(f"{backend_names} hold every one of the {what}")
-    target = facts.backends[0]
-    lines = [f'"server {n.name} {n.fqdn}:{facts.port} check"' for n in missing]
-    found = f"{backend_names} ({len(servers)} active server(s)) lacks " + ", ".join(
-        f"{n.role} {n.name} ({n.ip})" for n in missing
-    )
-    if unresolved:
-        found += f"; server addresses that do not resolve in the site DNS: {', '.join(unresolved)}"
+    problems: list[tuple[str, str, str]] = []  # (expected, found, fix)
+    if missing:
+        target = facts.backends[0]
+        lines = [f'"server {n.name} {n.fqdn}:{facts.port} check"' for n in missing]
+        found = f"{backend_names} ({len(servers)} active server(s)) lacks " + ", ".join(
+            f"{n.role} {n.name} ({n.ip})" for n in missing
+        )
+        if unresolved:
+            found += (
+                f"; server addresses that do not resolve in the site DNS: {', '.join(unresolved)}"
+            )
+        problems.append(
+            (
+                f"the {what} as servers behind port {facts.port}",
+                found,
+                f"add {', '.join(lines)} to backend {target.name} (line {target.line}) in "
+                f"{facts.config_path}",
+            )
+        )
+    problems += _mode_problems(facts) + _check_problems(facts)
+    if not problems:
+        return passed(
+            f"{backend_names} hold every one of the {what}, in mode tcp, every server checked"
+        )
     return failed(
-        expected=f"the {what} as servers behind port {facts.port}",
-        found=found,
-        remediation=f"add {', '.join(lines)} to backend {target.name} (line {target.line}) in "
-        f"{facts.config_path}, " + validate_hint(facts.config_path),
+        expected="; ".join(dict.fromkeys(p[0] for p in problems)),
+        found="; ".join(p[1] for p in problems),
+        remediation="; ".join(p[2] for p in problems) + ", " + validate_hint(facts.config_path),
     )
+
+
+def _where(section: Section) -> str:
+    """Where a proxy's mode was set, for a message.
+
+    >>> _where(Section("backend", "web", 7, mode="http", mode_line=3, mode_section="defaults"))
+    'defaults (line 3)'
+    """
+    if section.mode_line is None:
+        return section.mode_section or "haproxy's default"
+    return f"{section.mode_section} (line {section.mode_line})"
+
+
+def _mode_problems(facts: BackendFacts) -> list[tuple[str, str, str]]:
+    """Every proxy on the port must be ``mode tcp``: TLS passes through to the nodes (the API,
+    the MCS and the routers terminate it themselves)."""
+    proxies = list({id(p): p for p in (*facts.frontends, *facts.backends)}.values())
+    wrong = [p for p in proxies if p.mode != "tcp"]
+    if not wrong:
+        return []
+    found = ", ".join(
+        f"{p.kind} {p.name} (line {p.line}) is mode {p.mode}, set in {_where(p)}" for p in wrong
+    )
+    fixes = []
+    for p in wrong:
+        if p.mode_line is not None and p.mode_section == f"{p.kind} {p.name}":
+            fixes.append(f'change line {p.mode_line} of {p.kind} {p.name} to "mode tcp"')
+        else:
+            fixes.append(f'add "mode tcp" to {p.kind} {p.name} (line {p.line})')
+    return [
+        (
+            f"mode tcp for every proxy on port {facts.port} (TLS passes through to the nodes)",
+            found,
+            "; ".join(fixes) + f" in {facts.config_path}",
+        )
+    ]
+
+
+def _check_problems(facts: BackendFacts) -> list[tuple[str, str, str]]:
+    """Every active server must be health-checked, else a dead node keeps getting traffic."""
+    unchecked = [(b, s) for b, s in active_servers(facts.backends) if not s.check]
+    if not unchecked:
+        return []
+    found = ", ".join(
+        f"server {s.name} of {b.kind} {b.name} (line {s.line}) has no check" for b, s in unchecked
+    )
+    return [
+        (
+            f'"check" on every server behind port {facts.port} (a dead node must leave the '
+            "rotation)",
+            found,
+            'append " check" to line(s) '
+            + ", ".join(str(s.line) for _, s in unchecked)
+            + f" of {facts.config_path}",
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- lb.bootstrap_removed
@@ -238,9 +342,11 @@ def test_lb_port(site: Site, facts: tuple[str, TcpProbe]) -> None:
     fails_when=(
         "the backend lacks a master (preflight: or the bootstrap) for 6443/22623, or lacks an "
         "ingress node (infra nodes if any, else workers, else the masters of a compact cluster) "
-        "for 80/443"
+        "for 80/443; a proxy on those ports (frontend, backend, or the defaults it inherits) "
+        "is not mode tcp; a server has no check"
     ),
-    remediation="add the missing server line to the backend and validate with haproxy -c -f",
+    remediation="add the missing server line, set mode tcp, add check to every server, and "
+    "validate with haproxy -c -f",
     subjects=backend_ports,
     gather=gather_backends,
     requires=("load_balancer.config", "nodes"),
