@@ -15,13 +15,16 @@ from collectors.facts.lb import (
     BackendFacts,
     BootstrapFacts,
     ConfigCheck,
+    LbHostFacts,
     backend_ports,
     config_subjects,
     control_ports,
     gather_backends,
     gather_bootstrap,
     gather_config_check,
+    gather_lbhost,
     gather_port,
+    lbhost_subjects,
     port_subjects,
 )
 from collectors.inventory import Inventory, Node
@@ -384,3 +387,150 @@ def test_lb_bootstrap_removed(facts: BootstrapFacts) -> None:
 )
 def test_lb_config(facts: ConfigCheck) -> None:
     expect(evaluate_config(facts))
+
+
+# --------------------------------------------------------------------------- lb.host
+
+#: systemctl is-active states in which haproxy serves
+SERVING = ("active", "reloading", "process")
+
+
+def host_problems(f: LbHostFacts) -> list[tuple[str, str, str]]:
+    """(expected, found, fix) for each thing wrong on the LB host."""
+    from collectors.parsers.selinuxtools import HAPROXY_PORT_TYPES
+
+    out: list[tuple[str, str, str]] = []
+    if f.running and f.running not in SERVING:
+        out.append(
+            (
+                "haproxy running",
+                f"{f.running_how} says {f.running}",
+                'start it ("systemctl enable --now haproxy"; "journalctl -u haproxy -b" says '
+                "why it stopped)",
+            )
+        )
+    if f.selinux == "Enforcing" and not f.connect_any and f.port_types:
+        denied = [
+            (port, where, line)
+            for port, where, line in f.ports
+            if not set(f.port_types.get(port, ())) & set(HAPROXY_PORT_TYPES)
+        ]
+        if denied:
+            out.append(
+                (
+                    "every frontend port labelled for haproxy under SELinux (http_port_t or "
+                    "http_cache_port_t) or haproxy_connect_any on",
+                    "SELinux is Enforcing, haproxy_connect_any is off, and "
+                    + ", ".join(
+                        f"port {port} ({where}, line {line}) is "
+                        + (", ".join(f.port_types.get(port, ())) or "not labelled")
+                        for port, where, line in denied
+                    ),
+                    "; ".join(selinux_port_hint(port, f.port_types) for port, _, _ in denied)
+                    + ' (or "setsebool -P haproxy_connect_any 1")',
+                )
+            )
+    if f.firewalld:
+        lost = [p for p, _, _ in f.ports if p in f.runtime_ports and p not in f.permanent_ports]
+        closed = [
+            p for p, _, _ in f.ports if p not in f.runtime_ports and p not in f.permanent_ports
+        ]
+        if lost:
+            out.append(
+                (
+                    "every frontend port open in firewalld's permanent configuration",
+                    ", ".join(
+                        f"{p} is open only in the runtime configuration ({f.how_open.get(p)}): "
+                        "lost at the next reboot or reload"
+                        for p in lost
+                    ),
+                    "make it permanent: "
+                    + "; ".join(f'"firewall-cmd --permanent --add-port={p}/tcp"' for p in lost)
+                    + ' (or "firewall-cmd --runtime-to-permanent")',
+                )
+            )
+        if closed:
+            ports = " ".join(f"--add-port={p}/tcp" for p in closed)
+            out.append(
+                (
+                    "every frontend port open in firewalld",
+                    f"{', '.join(map(str, closed))} open in neither the runtime nor the "
+                    "permanent configuration",
+                    f'"firewall-cmd --permanent {ports} && firewall-cmd --reload"',
+                )
+            )
+    if f.bind_failures:
+        out.append(
+            (
+                "no bind failure in haproxy's journal since it started",
+                f"{len(f.bind_failures)} line(s) in {f.journal_scope}, the last: "
+                f"{f.bind_failures[-1]}",
+                "let haproxy bind the port the line names (SELinux port label, nothing else "
+                "listening there), then reload haproxy",
+            )
+        )
+    return out
+
+
+def unjudged(f: LbHostFacts) -> str:
+    """Why part of the host could not be judged ("" when all of it was).
+
+    >>> f = LbHostFacts("root@lb", "/h.cfg", (), "active", "", None, None, {}, None, (), (), {},
+    ...     (), "", ("getenforce", "firewall-cmd"), ())
+    >>> unjudged(f)
+    'getenforce, firewall-cmd not installed on root@lb'
+    """
+    parts = []
+    if f.missing:
+        parts.append(f"{', '.join(f.missing)} not installed on {f.host}")
+    parts += list(f.unreadable)
+    return "; ".join(parts)
+
+
+def evaluate_host(f: LbHostFacts) -> Verdict:
+    """haproxy runs and can keep binding every frontend port: SELinux, firewalld, its journal."""
+    problems = host_problems(f)
+    if problems:
+        return failed(
+            expected="; ".join(p[0] for p in problems),
+            found="; ".join(p[1] for p in problems),
+            remediation="; ".join(p[2] for p in problems),
+            details=f.bind_failures,
+        )
+    ports = ", ".join(str(p) for p, _, _ in f.ports)
+    said = [
+        f"haproxy {f.running}" if f.running else "",
+        f"SELinux {f.selinux}" if f.selinux else "",
+    ]
+    if f.firewalld is not None:
+        said.append("firewalld " + ("opens them permanently" if f.firewalld else "not running"))
+    said.append(f"no bind failure in {f.journal_scope}" if f.journal_scope else "")
+    return passed(f"{f.host}: ports {ports}: " + ", ".join(s for s in said if s))
+
+
+@check(
+    "lb.host",
+    title="The LB host lets haproxy serve every frontend port",
+    markers=["preflight"],
+    subject="the LB host as load_balancer.ssh names it (host part)",
+    fails_when=(
+        "haproxy is not running (systemctl is-active haproxy, else no haproxy process); SELinux "
+        "enforcing and a frontend port neither labelled for haproxy nor allowed by "
+        "haproxy_connect_any; a frontend port open in firewalld's runtime but not its permanent "
+        "configuration (lost at reboot), or in neither; haproxy logged a bind failure since it "
+        "started. A missing tool is a skip naming it"
+    ),
+    remediation="semanage port -a -t http_port_t -p tcp PORT; firewall-cmd --permanent "
+    "--add-port=PORT/tcp; systemctl enable --now haproxy",
+    subjects=lbhost_subjects,
+    gather=gather_lbhost,
+    requires=("load_balancer.ssh", "load_balancer.config"),
+)
+def test_lb_host(facts: LbHostFacts) -> None:
+    import pytest
+
+    verdict = evaluate_host(facts)
+    why = unjudged(facts)
+    if verdict.ok and why:
+        pytest.skip(f"cannot judge all of {facts.host}: {why}")
+    expect(verdict)
