@@ -472,6 +472,20 @@ def host_problems(f: LbHostFacts) -> list[tuple[str, str, str]]:
     return out
 
 
+def _open_arg(f: LbHostFacts, port: int) -> str:
+    """The firewall-cmd argument that opens ``port`` the way the runtime does.
+
+    >>> f = LbHostFacts("lb", "/h.cfg", (), "", "", None, None, {}, True, (1,), (),
+    ...     {1: "service a b"}, (), "", (), ())
+    >>> _open_arg(f, 1), _open_arg(f, 2)
+    ("--add-service='a b'", '--add-port=2/tcp')
+    """
+    how = f.how_open.get(port, "")
+    if how.startswith("service "):
+        return f"--add-service={shell_word(how.removeprefix('service '))}"
+    return f"--add-port={port}/tcp"
+
+
 def unjudged(f: LbHostFacts) -> str:
     """Why part of the host could not be judged ("" when all of it was).
 
