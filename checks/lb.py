@@ -445,7 +445,7 @@ def host_problems(f: LbHostFacts) -> list[tuple[str, str, str]]:
                         for p in lost
                     ),
                     "make it permanent: "
-                    + "; ".join(f'"firewall-cmd --permanent --add-port={p}/tcp"' for p in lost)
+                    + "; ".join(f'"firewall-cmd --permanent {_open_arg(f, p)}"' for p in lost)
                     + ' (or "firewall-cmd --runtime-to-permanent")',
                 )
             )
