@@ -176,9 +176,7 @@ def evaluate_backends(
         )
     problems += _mode_problems(facts) + _check_problems(facts)
     if not problems:
-        return passed(
-            f"{backend_names} hold every one of the {what}, in mode tcp, every server checked"
-        )
+        return passed(f"{backend_names} hold every one of the {what}")
     return failed(
         expected="; ".join(dict.fromkeys(p[0] for p in problems)),
         found="; ".join(p[1] for p in problems),
