@@ -15,13 +15,16 @@ from collectors.facts.lb import (
     BackendFacts,
     BootstrapFacts,
     ConfigCheck,
+    LbHostFacts,
     backend_ports,
     config_subjects,
     control_ports,
     gather_backends,
     gather_bootstrap,
     gather_config_check,
+    gather_lbhost,
     gather_port,
+    lbhost_subjects,
     port_subjects,
 )
 from collectors.inventory import Inventory, Node
@@ -46,12 +49,48 @@ def validate_hint(cfg_path: str) -> str:
 # --------------------------------------------------------------------------- lb.port
 
 
+def selinux_port_hint(port: int, labels: dict[int, tuple[str, ...]] | None = None) -> str:
+    """How to let haproxy bind ``port`` under SELinux: nothing for a port the stock policy
+    labels for it (80, 443, ...); ``-a`` for a port without a label, ``-m`` for one labelled
+    another type. ``labels`` (port: types, from lb.host's ``semanage port -l``) when known; else
+    the command is conditional on ``semanage port -l``.
+
+    >>> selinux_port_hint(443)
+    ''
+    >>> print(selinux_port_hint(6443))
+    if "semanage port -l" does not list 6443/tcp: "semanage port -a -t http_port_t -p tcp 6443"
+    >>> print(selinux_port_hint(22623, {22623: ("unreserved_port_t",)}))
+    "semanage port -m -t http_port_t -p tcp 22623" (it is unreserved_port_t now)
+    """
+    from collectors.parsers.selinuxtools import HAPROXY_PORT_TYPES, stock_haproxy_port
+
+    if labels is None:
+        if stock_haproxy_port(port):
+            return ""
+        return (
+            f'if "semanage port -l" does not list {port}/tcp: '
+            f'"semanage port -a -t http_port_t -p tcp {port}"'
+        )
+    types = labels.get(port, ())
+    if any(t in HAPROXY_PORT_TYPES for t in types):
+        return ""
+    if types:
+        return f'"semanage port -m -t http_port_t -p tcp {port}" (it is {", ".join(types)} now)'
+    return f'"semanage port -a -t http_port_t -p tcp {port}"'
+
+
 def evaluate_port(
     vip_key: str, probe: TcpProbe, config_path: str = "/etc/haproxy/haproxy.cfg"
 ) -> Verdict:
     """The VIP must accept a TCP connection on the port."""
     if probe.ok:
         return passed(f"{probe.host}:{probe.port} accepts TCP connections")
+    selinux = selinux_port_hint(probe.port)
+    selinux = (
+        f'let haproxy bind it under SELinux ({selinux}, or "setsebool -P haproxy_connect_any 1")'
+        if selinux
+        else "check that SELinux lets haproxy bind it (see lb.host)"
+    )
     return failed(
         expected=f"a TCP connection to {probe.host}:{probe.port} (load_balancer.{vip_key})",
         found=probe.error,
@@ -60,9 +99,7 @@ def evaluate_port(
             f'"bind *:{probe.port}" in the frontend of {config_path}), '
             f"{validate_hint(config_path)}; open it in the firewall "
             f'("firewall-cmd --permanent --add-port={probe.port}/tcp && firewall-cmd --reload") '
-            "and let haproxy bind it under SELinux "
-            f'("semanage port -a -t http_port_t -p tcp {probe.port}" '
-            f'or "setsebool -P haproxy_connect_any 1")'
+            f"and {selinux}"
         ),
     )
 
@@ -118,21 +155,89 @@ def evaluate_backends(
     missing = [n for n in nodes if n.ip not in served_ips]
     unresolved = sorted({s.address for _, s in servers if not facts.addresses.get(s.address)})
     backend_names = ", ".join(b.name for b in facts.backends)
-    if not missing:
+    problems: list[tuple[str, str, str]] = []  # (expected, found, fix)
+    if missing:
+        target = facts.backends[0]
+        lines = [f'"server {n.name} {n.fqdn}:{facts.port} check"' for n in missing]
+        found = f"{backend_names} ({len(servers)} active server(s)) lacks " + ", ".join(
+            f"{n.role} {n.name} ({n.ip})" for n in missing
+        )
+        if unresolved:
+            found += (
+                f"; server addresses that do not resolve in the site DNS: {', '.join(unresolved)}"
+            )
+        problems.append(
+            (
+                f"the {what} as servers behind port {facts.port}",
+                found,
+                f"add {', '.join(lines)} to backend {target.name} (line {target.line}) in "
+                f"{facts.config_path}",
+            )
+        )
+    problems += _mode_problems(facts) + _check_problems(facts)
+    if not problems:
         return passed(f"{backend_names} hold every one of the {what}")
-    target = facts.backends[0]
-    lines = [f'"server {n.name} {n.fqdn}:{facts.port} check"' for n in missing]
-    found = f"{backend_names} ({len(servers)} active server(s)) lacks " + ", ".join(
-        f"{n.role} {n.name} ({n.ip})" for n in missing
-    )
-    if unresolved:
-        found += f"; server addresses that do not resolve in the site DNS: {', '.join(unresolved)}"
     return failed(
-        expected=f"the {what} as servers behind port {facts.port}",
-        found=found,
-        remediation=f"add {', '.join(lines)} to backend {target.name} (line {target.line}) in "
-        f"{facts.config_path}, " + validate_hint(facts.config_path),
+        expected="; ".join(dict.fromkeys(p[0] for p in problems)),
+        found="; ".join(p[1] for p in problems),
+        remediation="; ".join(p[2] for p in problems) + ", " + validate_hint(facts.config_path),
     )
+
+
+def _where(section: Section) -> str:
+    """Where a proxy's mode was set, for a message.
+
+    >>> _where(Section("backend", "web", 7, mode="http", mode_line=3, mode_section="defaults"))
+    'defaults (line 3)'
+    """
+    if section.mode_line is None:
+        return section.mode_section or "haproxy's default"
+    return f"{section.mode_section} (line {section.mode_line})"
+
+
+def _mode_problems(facts: BackendFacts) -> list[tuple[str, str, str]]:
+    """Every proxy on the port must be ``mode tcp``: TLS passes through to the nodes (the API,
+    the MCS and the routers terminate it themselves)."""
+    proxies = list({id(p): p for p in (*facts.frontends, *facts.backends)}.values())
+    wrong = [p for p in proxies if p.mode != "tcp"]
+    if not wrong:
+        return []
+    found = ", ".join(
+        f"{p.kind} {p.name} (line {p.line}) is mode {p.mode}, set in {_where(p)}" for p in wrong
+    )
+    fixes = []
+    for p in wrong:
+        if p.mode_line is not None and p.mode_section == f"{p.kind} {p.name}":
+            fixes.append(f'change line {p.mode_line} of {p.kind} {p.name} to "mode tcp"')
+        else:
+            fixes.append(f'add "mode tcp" to {p.kind} {p.name} (line {p.line})')
+    return [
+        (
+            f"mode tcp for every proxy on port {facts.port} (TLS passes through to the nodes)",
+            found,
+            "; ".join(fixes) + f" in {facts.config_path}",
+        )
+    ]
+
+
+def _check_problems(facts: BackendFacts) -> list[tuple[str, str, str]]:
+    """Every active server must be health-checked, else a dead node keeps getting traffic."""
+    unchecked = [(b, s) for b, s in active_servers(facts.backends) if not s.check]
+    if not unchecked:
+        return []
+    found = ", ".join(
+        f"server {s.name} of {b.kind} {b.name} (line {s.line}) has no check" for b, s in unchecked
+    )
+    return [
+        (
+            f'"check" on every server behind port {facts.port} (a dead node must leave the '
+            "rotation)",
+            found,
+            'append " check" to line(s) '
+            + ", ".join(str(s.line) for _, s in unchecked)
+            + f" of {facts.config_path}",
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- lb.bootstrap_removed
@@ -238,9 +343,11 @@ def test_lb_port(site: Site, facts: tuple[str, TcpProbe]) -> None:
     fails_when=(
         "the backend lacks a master (preflight: or the bootstrap) for 6443/22623, or lacks an "
         "ingress node (infra nodes if any, else workers, else the masters of a compact cluster) "
-        "for 80/443"
+        "for 80/443; a proxy on those ports (frontend, backend, or the defaults it inherits) "
+        "is not mode tcp; a server has no check"
     ),
-    remediation="add the missing server line to the backend and validate with haproxy -c -f",
+    remediation="add the missing server line, set mode tcp, add check to every server, and "
+    "validate with haproxy -c -f",
     subjects=backend_ports,
     gather=gather_backends,
     requires=("load_balancer.config", "nodes"),
@@ -278,3 +385,164 @@ def test_lb_bootstrap_removed(facts: BootstrapFacts) -> None:
 )
 def test_lb_config(facts: ConfigCheck) -> None:
     expect(evaluate_config(facts))
+
+
+# --------------------------------------------------------------------------- lb.host
+
+#: systemctl is-active states in which haproxy serves
+SERVING = ("active", "reloading", "process")
+
+
+def host_problems(f: LbHostFacts) -> list[tuple[str, str, str]]:
+    """(expected, found, fix) for each thing wrong on the LB host."""
+    from collectors.parsers.selinuxtools import HAPROXY_PORT_TYPES
+
+    out: list[tuple[str, str, str]] = []
+    if f.running and f.running not in SERVING:
+        out.append(
+            (
+                "haproxy running",
+                f"{f.running_how} says {f.running}",
+                'start it ("systemctl enable --now haproxy"; "journalctl -u haproxy -b" says '
+                "why it stopped)",
+            )
+        )
+    if f.selinux == "Enforcing" and not f.connect_any and f.port_types:
+        denied = [
+            (port, where, line)
+            for port, where, line in f.ports
+            if not set(f.port_types.get(port, ())) & set(HAPROXY_PORT_TYPES)
+        ]
+        if denied:
+            out.append(
+                (
+                    "every frontend port labelled for haproxy under SELinux (http_port_t or "
+                    "http_cache_port_t) or haproxy_connect_any on",
+                    "SELinux is Enforcing, haproxy_connect_any is off, and "
+                    + ", ".join(
+                        f"port {port} ({where}, line {line}) is "
+                        + (", ".join(f.port_types.get(port, ())) or "not labelled")
+                        for port, where, line in denied
+                    ),
+                    "; ".join(selinux_port_hint(port, f.port_types) for port, _, _ in denied)
+                    + ' (or "setsebool -P haproxy_connect_any 1")',
+                )
+            )
+    if f.firewalld:
+        lost = [p for p, _, _ in f.ports if p in f.runtime_ports and p not in f.permanent_ports]
+        closed = [
+            p for p, _, _ in f.ports if p not in f.runtime_ports and p not in f.permanent_ports
+        ]
+        if lost:
+            out.append(
+                (
+                    "every frontend port open in firewalld's permanent configuration",
+                    ", ".join(
+                        f"{p} is open only in the runtime configuration ({f.how_open.get(p)}): "
+                        "lost at the next reboot or reload"
+                        for p in lost
+                    ),
+                    "make it permanent: "
+                    + "; ".join(f'"firewall-cmd --permanent {_open_arg(f, p)}"' for p in lost)
+                    + ' (or "firewall-cmd --runtime-to-permanent")',
+                )
+            )
+        if closed:
+            ports = " ".join(f"--add-port={p}/tcp" for p in closed)
+            out.append(
+                (
+                    "every frontend port open in firewalld",
+                    f"{', '.join(map(str, closed))} open in neither the runtime nor the "
+                    "permanent configuration",
+                    f'"firewall-cmd --permanent {ports} && firewall-cmd --reload"',
+                )
+            )
+    if f.bind_failures:
+        out.append(
+            (
+                "no bind failure in haproxy's journal since it started",
+                f"{len(f.bind_failures)} line(s) in {f.journal_scope}, the last: "
+                f"{f.bind_failures[-1]}",
+                "let haproxy bind the port the line names (SELinux port label, nothing else "
+                "listening there), then reload haproxy",
+            )
+        )
+    return out
+
+
+def _open_arg(f: LbHostFacts, port: int) -> str:
+    """The firewall-cmd argument that opens ``port`` the way the runtime does.
+
+    >>> f = LbHostFacts("lb", "/h.cfg", (), "", "", None, None, {}, True, (1,), (),
+    ...     {1: "service a b"}, (), "", (), ())
+    >>> _open_arg(f, 1), _open_arg(f, 2)
+    ("--add-service='a b'", '--add-port=2/tcp')
+    """
+    how = f.how_open.get(port, "")
+    if how.startswith("service "):
+        return f"--add-service={shell_word(how.removeprefix('service '))}"
+    return f"--add-port={port}/tcp"
+
+
+def unjudged(f: LbHostFacts) -> str:
+    """Why part of the host could not be judged ("" when all of it was).
+
+    >>> f = LbHostFacts("root@lb", "/h.cfg", (), "active", "", None, None, {}, None, (), (), {},
+    ...     (), "", ("getenforce", "firewall-cmd"), ())
+    >>> unjudged(f)
+    'getenforce, firewall-cmd not installed on root@lb'
+    """
+    parts = []
+    if f.missing:
+        parts.append(f"{', '.join(f.missing)} not installed on {f.host}")
+    parts += list(f.unreadable)
+    return "; ".join(parts)
+
+
+def evaluate_host(f: LbHostFacts) -> Verdict:
+    """haproxy runs and can keep binding every frontend port: SELinux, firewalld, its journal."""
+    problems = host_problems(f)
+    if problems:
+        return failed(
+            expected="; ".join(p[0] for p in problems),
+            found="; ".join(p[1] for p in problems),
+            remediation="; ".join(p[2] for p in problems),
+            details=f.bind_failures,
+        )
+    ports = ", ".join(str(p) for p, _, _ in f.ports)
+    said = [
+        f"haproxy {f.running}" if f.running else "",
+        f"SELinux {f.selinux}" if f.selinux else "",
+    ]
+    if f.firewalld is not None:
+        said.append("firewalld " + ("opens them permanently" if f.firewalld else "not running"))
+    said.append(f"no bind failure in {f.journal_scope}" if f.journal_scope else "")
+    return passed(f"{f.host}: ports {ports}: " + ", ".join(s for s in said if s))
+
+
+@check(
+    "lb.host",
+    title="The LB host lets haproxy serve every frontend port",
+    markers=["preflight"],
+    subject="the LB host as load_balancer.ssh names it (host part)",
+    fails_when=(
+        "haproxy is not running (systemctl is-active haproxy, else no haproxy process); SELinux "
+        "enforcing and a frontend port neither labelled for haproxy nor allowed by "
+        "haproxy_connect_any; a frontend port open in firewalld's runtime but not its permanent "
+        "configuration (lost at reboot), or in neither; haproxy logged a bind failure since it "
+        "started. A missing tool is a skip naming it"
+    ),
+    remediation="semanage port -a -t http_port_t -p tcp PORT; firewall-cmd --permanent "
+    "--add-port=PORT/tcp; systemctl enable --now haproxy",
+    subjects=lbhost_subjects,
+    gather=gather_lbhost,
+    requires=("load_balancer.ssh", "load_balancer.config"),
+)
+def test_lb_host(facts: LbHostFacts) -> None:
+    import pytest
+
+    verdict = evaluate_host(facts)
+    why = unjudged(facts)
+    if verdict.ok and why:
+        pytest.skip(f"cannot judge all of {facts.host}: {why}")
+    expect(verdict)

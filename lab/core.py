@@ -8,7 +8,7 @@ and registers their scenarios in that order; a part sees the lab only as a
 >>> "clean" in SCENARIOS and "missing-ptr" in SCENARIOS and "field-day" in SCENARIOS
 True
 >>> list(PARTS)
-['network', 'bastion', 'registry', 'cluster', 'journals', 'time', 'hostside']
+['network', 'bastion', 'registry', 'cluster', 'journals', 'time', 'hostside', 'lbhost']
 """
 
 from __future__ import annotations
@@ -24,10 +24,22 @@ from typing import Any
 
 import yaml
 
-from lab import bastion, cluster, hostside, journals, network, ntp, packages, registry, scenarios
+from lab import (
+    bastion,
+    cluster,
+    hostside,
+    journals,
+    lbhost,
+    network,
+    ntp,
+    packages,
+    registry,
+    scenarios,
+)
 from lab.bastion import BastionModel
 from lab.cluster_model import ClusterModel
 from lab.hostside import HostsideModel
+from lab.lbhost import LbHostModel
 from lab.model import NetworkModel, seed_model
 from lab.ntp import NtpModel
 from lab.part import LabContext, Part
@@ -46,6 +58,7 @@ PARTS: dict[str, Part] = {
     "journals": journals,
     "time": ntp,
     "hostside": hostside,
+    "lbhost": lbhost,
 }
 for _part in PARTS.values():
     scenarios.register(_part)
@@ -176,6 +189,7 @@ class Lab:
         self.journals: dict[str, Any] | None = None
         self.ntp_model: NtpModel | None = None
         self.hostside_model: HostsideModel | None = None
+        self.lbhost_model: LbHostModel | None = None
 
     @staticmethod
     def _take_slot() -> tuple[int, Any]:

@@ -57,6 +57,9 @@ class Proxy:
     default_backend: str = ""
     servers: list[tuple[str, str, int]] = field(default_factory=list)  # name, address, port
     balance: str = "roundrobin"
+    mode: str = "tcp"
+    #: servers written without ``check``
+    unchecked: list[str] = field(default_factory=list)
 
 
 @dataclass

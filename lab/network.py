@@ -127,7 +127,7 @@ def render_haproxy(model: NetworkModel, dns_port: int) -> str:
     for f in model.frontends:
         out.append(f"frontend {f.name}")
         out.append(f"    default_backend {f.default_backend}")
-        out.append("    mode tcp")
+        out.append(f"    mode {f.mode}")
         out += [f"    bind {host}:{port}" for host, port in f.binds]
         out.append("")
     out += [
@@ -140,11 +140,14 @@ def render_haproxy(model: NetworkModel, dns_port: int) -> str:
     for b in model.backends:
         out += [
             f"backend {b.name}",
-            "    mode tcp",
+            f"    mode {b.mode}",
             f"    balance {b.balance}",
             "    default-server inter 1s fall 2 rise 1 resolvers site init-addr none",
         ]
-        out += [f"    server {name} {addr}:{port} check" for name, addr, port in b.servers]
+        out += [
+            f"    server {name} {addr}:{port}" + ("" if name in b.unchecked else " check")
+            for name, addr, port in b.servers
+        ]
         out.append("")
     return "\n".join(out)
 
@@ -353,6 +356,25 @@ def _compact_cluster(lab: LabContext) -> None:
     masters = [n for n in net.nodes if n.role == "master"]
     for name, port in (("infra_http", 80), ("infra_https", 443)):
         net.backend(name).servers = [(n.name, n.fqdn, port) for n in masters]
+
+
+@scenario(
+    "api-mode-http",
+    "the API frontend kubeapi and its backend kube_api are mode http: TLS no longer passes "
+    "through to the masters",
+)
+def _api_mode_http(lab: LabContext) -> None:
+    net = lab.network
+    next(f for f in net.frontends if f.name == "kubeapi").mode = "http"
+    net.backend("kube_api").mode = "http"
+
+
+@scenario(
+    "server-without-check",
+    "m2's server line in kube_api has no check: a dead m2 would keep getting API traffic",
+)
+def _server_without_check(lab: LabContext) -> None:
+    lab.network.backend("kube_api").unchecked.append("m2")
 
 
 def _listen_1x_without_final_lf(text: str) -> str:

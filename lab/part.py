@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from lab.bastion import BastionModel
     from lab.cluster_model import ClusterModel
     from lab.hostside import HostsideModel
+    from lab.lbhost import LbHostModel
     from lab.model import NetworkModel
     from lab.ntp import NtpModel
     from lab.procs import ProcessTable
@@ -47,6 +48,7 @@ class LabContext(Protocol):
     registry_model: RegistryModel | None
     ntp_model: NtpModel | None
     hostside_model: HostsideModel | None
+    lbhost_model: LbHostModel | None
     cluster_edits: list[Callable[[LabContext, ClusterModel], None]]
 
     # what parts leave for tests after they start

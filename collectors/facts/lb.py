@@ -13,7 +13,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from collectors.errors import NotApplicable, Unreachable
+from collectors.errors import InputError, NotApplicable, Unreachable
 from collectors.inventory import Node
 from collectors.parsers.haproxy import HaproxyConfig, Section, Server
 from collectors.site import Site
@@ -203,3 +203,262 @@ def gather_config_check(site: Site, subject: str) -> ConfigCheck:
 
 #: haproxy -c's complaint about a server name it could not resolve.
 _UNRESOLVED = re.compile(r"could not resolve address '([^']+)'")
+
+
+# --------------------------------------------------------------------------- lb.host
+
+#: Where the RHEL tools are looked for after PATH (a non-login SSH session may lack /usr/sbin).
+SBIN = "/usr/sbin:/sbin:/usr/bin:/bin"
+#: A ``sh -c`` script running ``$@`` as found on PATH then SBIN; exit 127 and NOT_FOUND on stderr
+#: when there is no such command. Every argument arrives quoted, never inside the script.
+TOOL_SCRIPT = (
+    f'PATH="$PATH:{SBIN}"; command -v "$1" >/dev/null 2>&1 || '
+    '{ echo NOT_FOUND >&2; exit 127; }; exec "$@"'
+)
+#: How long one tool may take (they answer at once; semanage reads the policy: a few seconds).
+TOOL_TIMEOUT = 60.0
+#: haproxy's journal: at most this many of its last lines are read; bind failures kept.
+JOURNAL_LINES = 2000
+SHOWN_JOURNAL_LINES = 5
+JOURNAL_LINE_CHARS = 400
+#: Services named in the zone whose ports are asked (firewall-cmd --service=NAME --get-ports).
+MAX_SERVICES = 32
+#: What a bind failure of haproxy says (2.x: "cannot bind socket (Permission denied) for
+#: [0.0.0.0:80]"; 2.4: "... [0.0.0.0:80]"; tests/real/haproxy-journal).
+BIND_FAILURE = re.compile(r"cannot bind|[Bb]ind\w*\b.*Permission denied|Permission denied.*\bbind")
+
+
+def lbhost_subjects(site: Site) -> list[str]:
+    ssh = site.inv.load_balancer.ssh
+    return [ssh.host] if ssh else []
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One command as run on the LB host: its exit code and (capped) output, or missing."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    out: str
+    err: str
+
+    @property
+    def missing(self) -> bool:
+        return self.returncode == 127 and "NOT_FOUND" in self.err
+
+    @property
+    def command(self) -> str:
+        return " ".join(self.argv)
+
+
+@dataclass(frozen=True)
+class LbHostFacts:
+    """What the LB host says about haproxy, SELinux and firewalld, for the frontend ports."""
+
+    host: str  # the ssh target as the inventory names it
+    config_path: str
+    #: (port, "frontend NAME", bind line) per bound TCP port of haproxy.cfg
+    ports: tuple[tuple[int, str, int], ...]
+    running: str  # "active", "inactive", "failed", ... (systemctl) or "process"/"no process"
+    running_how: str  # the command that said so
+    selinux: str | None  # Enforcing/Permissive/Disabled; None when not known
+    connect_any: bool | None
+    port_types: dict[int, tuple[str, ...]]  # per frontend port, its SELinux types
+    firewalld: bool | None  # running; None when not known
+    runtime_ports: tuple[int, ...]  # the frontend ports open in the runtime configuration
+    permanent_ports: tuple[int, ...]
+    how_open: dict[int, str]  # port: "22623/tcp" or "service machine-config"
+    bind_failures: tuple[str, ...]  # journal lines since haproxy started, capped
+    journal_scope: str  # which part of the journal was read
+    missing: tuple[str, ...]  # tools the host lacks
+    unreadable: tuple[str, ...]  # "tool: why" for outputs that were not the tool's
+
+
+def _tool(host, *argv: str) -> Tool:  # noqa: ANN001 - a Host
+    rc, out, err = host.run(["sh", "-c", TOOL_SCRIPT, "sh", *argv], timeout=TOOL_TIMEOUT)
+    return Tool(tuple(argv), rc, out, err)
+
+
+def _frontend_ports(cfg: HaproxyConfig) -> tuple[tuple[int, str, int], ...]:
+    seen: dict[int, tuple[int, str, int]] = {}
+    for s in cfg.sections:
+        if s.kind in ("frontend", "listen"):
+            for b in s.binds:
+                seen.setdefault(b.port, (b.port, f"{s.kind} {s.name}", b.line))
+    return tuple(sorted(seen.values()))
+
+
+def _running(host) -> tuple[str, str, list[str]]:  # noqa: ANN001
+    """haproxy's state by systemctl, else by pgrep; and the tools that were missing."""
+    missing: list[str] = []
+    t = _tool(host, "systemctl", "is-active", "haproxy")
+    state = t.out.strip().splitlines()[0][:40] if t.out.strip() else ""
+    if not t.missing and state in (
+        "active",
+        "inactive",
+        "failed",
+        "activating",
+        "deactivating",
+        "reloading",
+        "unknown",
+    ):
+        return state, t.command, missing
+    if t.missing:
+        missing.append("systemctl")
+    p = _tool(host, "pgrep", "-x", "haproxy")
+    if p.missing:
+        missing.append("pgrep")
+        return "", "", missing
+    return ("process" if p.returncode == 0 else "no process"), p.command, missing
+
+
+def _journal(host) -> tuple[tuple[str, ...], str, list[str]]:  # noqa: ANN001
+    """Bind failure lines of haproxy's journal since it started (its current invocation when
+    systemd names it, else this boot)."""
+    inv = _tool(host, "systemctl", "show", "-p", "InvocationID", "--value", "haproxy")
+    invocation = inv.out.strip() if inv.returncode == 0 else ""
+    if not re.fullmatch(r"[0-9a-f]{32}", invocation):
+        invocation = ""
+    base = ("journalctl", "--no-pager", "-o", "short-iso", "-n", str(JOURNAL_LINES))
+    if invocation:
+        argv = (*base, f"_SYSTEMD_INVOCATION_ID={invocation}")
+        scope = f"haproxy's journal since it started (invocation {invocation[:12]}…)"
+    else:
+        argv = (*base, "-u", "haproxy", "-b")
+        scope = "haproxy's journal of this boot"
+    t = _tool(host, *argv)
+    if t.missing:
+        return (), "", ["journalctl"]
+    from collectors.visible import visible_line
+
+    hits = [
+        visible_line(line)[:JOURNAL_LINE_CHARS]
+        for line in t.out.splitlines()
+        if BIND_FAILURE.search(line)
+    ]
+    return tuple(hits[-SHOWN_JOURNAL_LINES:]), scope, []
+
+
+def _service_ports(host, services: set[str], unreadable: list[str]) -> dict[str, tuple]:  # noqa: ANN001
+    from collectors.parsers.firewalld import parse_ports
+
+    out: dict[str, tuple] = {}
+    for name in sorted(services)[:MAX_SERVICES]:
+        t = _tool(host, "firewall-cmd", "--permanent", f"--service={name}", "--get-ports")
+        if t.returncode != 0:
+            continue  # an unknown service opens nothing
+        try:
+            out[name] = parse_ports(t.out, t.command)
+        except InputError as exc:
+            unreadable.append(str(exc))
+    return out
+
+
+def _firewall(host, ports: list[int], missing: list[str], unreadable: list[str]):  # noqa: ANN001, ANN202
+    """(firewalld running, runtime open ports, permanent open ports, how each is open)."""
+    from collectors.parsers.firewalld import covers, parse_ports, parse_services, parse_state
+
+    state = _tool(host, "firewall-cmd", "--state")
+    if state.missing:
+        missing.append("firewall-cmd")
+        return None, (), (), {}
+    try:
+        running = parse_state(state.out + state.err, state.returncode, state.command)
+    except InputError as exc:
+        unreadable.append(str(exc))
+        return None, (), (), {}
+    if not running:
+        return False, (), (), {}
+    lists = {}
+    for key, extra in (("runtime", ()), ("permanent", ("--permanent",))):
+        p = _tool(host, "firewall-cmd", *extra, "--list-ports")
+        s = _tool(host, "firewall-cmd", *extra, "--list-services")
+        try:
+            lists[key] = (parse_ports(p.out, p.command), parse_services(s.out, s.command))
+        except InputError as exc:
+            unreadable.append(str(exc))
+            return None, (), (), {}
+    services = set(lists["runtime"][1]) | set(lists["permanent"][1])
+    by_service = _service_ports(host, services, unreadable)
+    how: dict[int, str] = {}
+    open_in: dict[str, list[int]] = {"runtime": [], "permanent": []}
+    for key, (port_list, service_list) in lists.items():
+        for port in ports:
+            via = f"{port}/tcp" if covers(port_list, port) else ""
+            via = via or next(
+                (f"service {n}" for n in service_list if covers(by_service.get(n, ()), port)), ""
+            )
+            if via:
+                open_in[key].append(port)
+                how.setdefault(port, via)
+    return True, tuple(open_in["runtime"]), tuple(open_in["permanent"]), how
+
+
+def gather_lbhost(site: Site, subject: str) -> LbHostFacts:
+    """Ask the LB host (load_balancer.ssh) about haproxy, SELinux, firewalld and the journal."""
+    from collectors.parsers.selinuxtools import (
+        parse_getenforce,
+        parse_getsebool,
+        parse_semanage_ports,
+        types_of,
+    )
+
+    lb = site.inv.load_balancer
+    if lb.ssh is None:
+        raise NotApplicable("inventory has no load_balancer.ssh (the LB host)")
+    cfg = site.lb_config()
+    ports = _frontend_ports(cfg)
+    numbers = [p for p, _, _ in ports]
+    host = site.host(lb.ssh)
+    running, running_how, missing = _running(host)
+    unreadable: list[str] = []
+
+    selinux = connect_any = None
+    port_types: dict[int, tuple[str, ...]] = {}
+    t = _tool(host, "getenforce")
+    if t.missing:
+        missing.append("getenforce")
+    else:
+        try:
+            selinux = parse_getenforce(t.out, t.command)
+        except InputError as exc:
+            unreadable.append(str(exc))
+    if selinux == "Enforcing":
+        t = _tool(host, "getsebool", "haproxy_connect_any")
+        if t.missing:
+            missing.append("getsebool")
+        else:
+            try:
+                connect_any = parse_getsebool(t.out, t.command).get("haproxy_connect_any")
+            except InputError as exc:
+                unreadable.append(str(exc))
+        if not connect_any:
+            t = _tool(host, "semanage", "port", "-l")
+            if t.missing:
+                missing.append("semanage")
+            else:
+                try:
+                    labels = parse_semanage_ports(t.out, t.command)
+                    port_types = {p: types_of(labels, p) for p in numbers}
+                except InputError as exc:
+                    unreadable.append(str(exc))
+    firewalld, runtime, permanent, how = _firewall(host, numbers, missing, unreadable)
+    failures, scope, jmissing = _journal(host)
+    return LbHostFacts(
+        str(lb.ssh),
+        cfg.path,
+        ports,
+        running,
+        running_how,
+        selinux,
+        connect_any,
+        port_types,
+        firewalld,
+        runtime,
+        permanent,
+        how,
+        failures,
+        scope,
+        tuple(dict.fromkeys(missing + jmissing)),
+        tuple(unreadable),
+    )

@@ -22,6 +22,28 @@ it: "please use the 'bind' keyword"); it reads as a bind of that section:
 >>> [(b.address, b.port, b.line) for b in old.sections[0].binds], old.sections[0].inline_bind
 ([(None, 9000, 1)], True)
 
+A proxy without its own ``mode`` takes the mode of the last ``defaults`` section above it (or
+the one its ``from NAME`` names); haproxy's own default is tcp. ``check`` on a server comes
+from its line, or from a ``default-server check`` before it (its proxy's or its defaults'):
+
+>>> cfg = parse_haproxy('''
+... defaults
+...     mode http
+...     default-server check
+... backend web
+...     server w1 w1:80
+...     server w2 w2:80 no-check
+... defaults tcpdefs
+...     mode tcp
+... frontend api
+...     bind *:6443
+... ''', "h.cfg")
+>>> web, api = cfg.sections[1], cfg.sections[3]
+>>> (web.mode, web.mode_line, web.mode_section), (api.mode, api.mode_line, api.mode_section)
+(('http', 3, 'defaults'), ('tcp', 9, 'defaults tcpdefs'))
+>>> [(s.name, s.check) for s in web.servers]
+[('w1', True), ('w2', False)]
+
 PYTEST_DONT_REWRITE
 """
 
@@ -73,6 +95,8 @@ class Server:
     line: int
     active: bool = True
     backup: bool = False
+    #: health-checked: ``check`` on the line, or a ``default-server check`` above it
+    check: bool = True
 
 
 @dataclass
@@ -87,6 +111,14 @@ class Section:
     use_backends: list[tuple[str, int]] = field(default_factory=list)
     #: the 1.x form: the bind address on the section line (``listen NAME ADDR:PORT``)
     inline_bind: bool = False
+    #: the proxy mode in effect: its own ``mode`` line, else its defaults' (haproxy: tcp)
+    mode: str = "tcp"
+    #: the line that set it (None: haproxy's default) and the section it is in
+    #: (``frontend api``, ``defaults``, ``defaults NAME``)
+    mode_line: int | None = None
+    mode_section: str = ""
+    #: ``default-server check`` in effect (its own, else its defaults')
+    default_check: bool = False
 
     @property
     def backend_names(self) -> list[str]:
@@ -197,6 +229,8 @@ def parse_haproxy(text: str, source: str = "haproxy.cfg") -> HaproxyConfig:
     """Parse haproxy.cfg text; raise InputError naming ``source`` and the line on bad input."""
     sections: list[Section] = []
     current: Section | None = None
+    last_defaults: Section | None = None
+    named_defaults: dict[str, Section] = {}
     for number, raw in enumerate(text.split("\n"), start=1):  # haproxy splits on LF only
         raw = raw.removesuffix("\r")
         if "\x00" in raw:
@@ -221,15 +255,37 @@ def parse_haproxy(text: str, source: str = "haproxy.cfg") -> HaproxyConfig:
         if keyword in PROXY_SECTIONS or keyword in OTHER_SECTIONS:
             if keyword in PROXY_SECTIONS and not args:
                 raise InputError(source, f"{keyword} section without a name", line=number)
+            args, parent_name = _from_clause(args)
             current = Section(keyword, args[0] if args else "", number)
             if keyword in ("listen", "frontend") and len(args) > 1:
                 current.binds.extend(_parse_binds(args[1:], source, number))
                 current.inline_bind = True
+            # a defaults section resets to haproxy's documented defaults unless it says "from"
+            implicit = None if keyword == "defaults" else last_defaults
+            parent = named_defaults.get(parent_name) if parent_name else implicit
+            if parent_name and parent is None:
+                raise InputError(source, f"no defaults section named {parent_name!r}", line=number)
+            if keyword in PROXY_SECTIONS or keyword == "defaults":
+                _inherit(current, parent)
+            if keyword == "defaults":
+                last_defaults = current
+                if current.name:
+                    named_defaults[current.name] = current
             sections.append(current)
             continue
         if current is None:
             raise InputError(source, f"keyword {keyword!r} outside any section", line=number)
-        if current.kind not in PROXY_SECTIONS:
+        if current.kind not in (*PROXY_SECTIONS, "defaults"):
+            continue
+        if keyword == "mode" and args:
+            current.mode, current.mode_line = args[0], number
+            current.mode_section = f"{current.kind} {current.name}".strip()
+        elif keyword == "default-server":
+            if "check" in args:
+                current.default_check = True
+            elif "no-check" in args:
+                current.default_check = False
+        if current.kind == "defaults":
             continue
         if keyword == "bind":
             if current.kind == "backend":
@@ -250,6 +306,7 @@ def parse_haproxy(text: str, source: str = "haproxy.cfg") -> HaproxyConfig:
                     number,
                     active="disabled" not in params,
                     backup="backup" in params,
+                    check="no-check" not in params and ("check" in params or current.default_check),
                 )
             )
         elif keyword == "default_backend":
@@ -261,6 +318,23 @@ def parse_haproxy(text: str, source: str = "haproxy.cfg") -> HaproxyConfig:
                 raise InputError(source, "use_backend needs a backend name", line=number)
             current.use_backends.append((args[0], number))
     return HaproxyConfig(source, sections)
+
+
+def _from_clause(args: list[str]) -> tuple[list[str], str]:
+    """A section line's arguments without its ``from NAME`` (haproxy 2.4+), and NAME."""
+    if len(args) >= 2 and args[-2] == "from":
+        return args[:-2], args[-1]
+    return args, ""
+
+
+def _inherit(section: Section, parent: Section | None) -> None:
+    """What a proxy (or a defaults section) takes from the defaults section it follows."""
+    if parent is None:
+        section.mode_section = "haproxy's default"
+        return
+    section.mode, section.mode_line = parent.mode, parent.mode_line
+    section.mode_section = parent.mode_section
+    section.default_check = parent.default_check
 
 
 def check_references(cfg: HaproxyConfig) -> list[str]:

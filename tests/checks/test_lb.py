@@ -71,7 +71,7 @@ def test_port_closed_names_bind_firewall_and_selinux() -> None:
 
 def test_backends_with_every_node_pass() -> None:
     v = evaluate_backends(INV, backend_facts(6443))
-    assert v.ok and v.message == "api hold every one of the masters and the bootstrap"
+    assert v.ok and v.message == ("api hold every one of the masters and the bootstrap")
 
 
 def test_backend_lacking_a_worker_names_the_server_line() -> None:
@@ -231,3 +231,85 @@ def test_missing_lf_fix_names_the_file() -> None:
     line = "[ALERT]    (7) : config : parsing [/x/h.cfg:40]: Missing LF on last line, file might"
     v = evaluate_config(ConfigCheck("/x/h.cfg", "this machine", 1, "", (line,)))
     assert not v.ok and v.remediation.startswith("end the file with a newline: echo >> /x/h.cfg")
+
+
+# ------------------------------------------------------------------- lb.backends: mode, check
+
+
+def _facts_of(text: str, port: int) -> BackendFacts:
+    cfg = parse_haproxy(text, "/lb.cfg")
+    backends = tuple(cfg.backends_for_port(port))
+    addresses = {s.address: (s.address,) for b in backends for s in b.servers}
+    return BackendFacts(port, cfg.path, tuple(cfg.frontends_for_port(port)), backends, addresses)
+
+
+def test_mode_http_inherited_from_the_last_defaults_above_fails_naming_it() -> None:
+    text = (
+        "defaults\n mode tcp\n"
+        "defaults\n mode http\n"  # line 3-4: the one the proxies below inherit
+        "frontend api\n bind *:6443\n default_backend api\n"
+        "backend api\n mode tcp\n server m1 10.0.0.21:6443 check\n server bs 10.0.0.11:6443 check\n"
+    )
+    v = evaluate_backends(INV, _facts_of(text, 6443))
+    assert not v.ok
+    assert "frontend api (line 5) is mode http, set in defaults (line 4)" in v.message
+    assert "backend api" not in v.message.split("found", 1)[1]
+    assert 'add "mode tcp" to frontend api (line 5)' in v.remediation
+
+
+def test_mode_http_on_the_backend_line_names_the_line() -> None:
+    text = (
+        "defaults\n mode tcp\n"
+        "frontend api\n bind *:6443\n default_backend api\n"
+        "backend api\n mode http\n"
+        " server m1 10.0.0.21:6443 check\n server bs 10.0.0.11:6443 check\n"
+    )
+    v = evaluate_backends(INV, _facts_of(text, 6443))
+    assert (
+        not v.ok and "backend api (line 6) is mode http, set in backend api (line 7)" in v.message
+    )
+    assert 'change line 7 of backend api to "mode tcp"' in v.remediation
+
+
+def test_server_without_check_fails_naming_server_and_line() -> None:
+    text = (
+        "frontend api\n bind *:6443\n default_backend api\n"
+        "backend api\n server m1 10.0.0.21:6443\n server bs 10.0.0.11:6443 check\n"
+    )
+    v = evaluate_backends(INV, _facts_of(text, 6443))
+    assert not v.ok
+    assert "server m1 of backend api (line 5) has no check" in v.message
+    assert "bs" not in v.message.split("found", 1)[1]
+    assert 'append " check" to line(s) 5 of /lb.cfg' in v.remediation
+
+
+def test_default_server_check_counts_and_no_check_does_not() -> None:
+    text = (
+        "defaults\n default-server check\n"
+        "frontend api\n bind *:6443\n default_backend api\n"
+        "backend api\n server m1 10.0.0.21:6443\n server bs 10.0.0.11:6443 no-check\n"
+    )
+    v = evaluate_backends(INV, _facts_of(text, 6443))
+    assert not v.ok and "server bs of backend api (line 8) has no check" in v.message
+    assert "server m1" not in v.message
+
+
+def test_missing_node_and_unchecked_server_are_both_said() -> None:
+    text = (
+        "frontend api\n bind *:6443\n default_backend api\nbackend api\n server m1 10.0.0.21:6443\n"
+    )
+    v = evaluate_backends(INV, _facts_of(text, 6443))
+    assert not v.ok
+    assert "lacks bootstrap bs (10.0.0.11)" in v.message and "has no check" in v.message
+    assert v.remediation.startswith('add "server bs ')
+
+
+def test_port_fix_names_semanage_only_for_ports_selinux_does_not_define() -> None:
+    for port in (80, 443):
+        v = evaluate_port("ingress", TcpProbe("10.0.0.112", port, False, "refused"))
+        assert "semanage" not in v.remediation and "see lb.host" in v.remediation
+    v = evaluate_port("api", TcpProbe("10.0.0.111", 6443, False, "refused"))
+    assert (
+        'if "semanage port -l" does not list 6443/tcp: '
+        '"semanage port -a -t http_port_t -p tcp 6443"' in v.remediation
+    )
