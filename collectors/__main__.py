@@ -34,7 +34,7 @@ def _read(path: str, cap: int | None = None) -> str:
     return localfile.read_text(path, cap)
 
 
-def draft_main(argv: list[str]) -> int:
+def draft_main(argv: list[str], prog: str = "python -m collectors draft-inventory") -> int:
     """``draft-inventory``: the draft on stdout; 2 naming the file when an input is bad."""
     from collectors import settings
     from collectors.errors import InputError
@@ -44,7 +44,7 @@ def draft_main(argv: list[str]) -> int:
     from collectors.parsers.haproxy import parse_haproxy
 
     parser = argparse.ArgumentParser(
-        prog="python -m collectors draft-inventory",
+        prog=prog,
         description="draft a site inventory from install-config.yaml, haproxy.cfg and zone files",
     )
     parser.add_argument("--install-config", metavar="FILE", help="install-config.yaml")
