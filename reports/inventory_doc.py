@@ -67,7 +67,7 @@ def example_yaml() -> list[str]:
     for section, keys in KEYS.items():
         if section == "nodes":
             out.append("nodes:")
-            item = ", ".join(f"{k.key[len('nodes[].'):]}: {k.example}" for k in keys[1:4])
+            item = ", ".join(f"{k.key[len('nodes[].') :]}: {k.example}" for k in keys[1:4])
             out.append(f"  - {{{item}}}")
             continue
         if section == "install_config":
@@ -91,10 +91,11 @@ def markdown(specs: list[CheckSpec]) -> str:
         "",
         "<!-- Generated from the validators' key metadata (collectors/inventory/sections.py) and",
         "     the checks' requires by `python -m reports.inventory_doc > docs/inventory.md`;",
-        "     tests/test_inventory_doc.py fails when this file and the code disagree. Do not edit. -->",
+        "     tests/test_inventory_doc.py fails when this file and the code disagree.",
+        "     Do not edit. -->",
         "",
-        "The site inventory is the YAML file given with `--inventory FILE`. Relative paths in it are",
-        "relative to that file. Only `cluster` (its `name` and `base_domain`) is required; a check",
+        "The site inventory is the YAML file given with `--inventory FILE`. Relative paths in it",
+        "are relative to that file. Only `cluster` (its `name` and `base_domain`) is required; a check",
         "that needs a key the inventory lacks is *skipped*, naming the key. A key that is not",
         "listed here, or a bad value, stops the run with a usage error (exit 4) naming the file,",
         "the key and the line. `upi-conformance draft-inventory` writes a first draft from the",
@@ -102,8 +103,8 @@ def markdown(specs: list[CheckSpec]) -> str:
         "",
         "Columns: **default** (what the suite uses when the key is absent; empty: none, the checks",
         "that need it skip), **needed by** (the checks skipped without it: their `requires`),",
-        "**read in** (the files of the checks and their gather functions that read it; SSH keys are",
-        "read by the SSH transport, `collectors/transport/ssh.py`, for every target).",
+        "**read in** (the files of the checks and their gather functions that read it; SSH keys",
+        "are read by the SSH transport, `collectors/transport/ssh.py`, for every target).",
         "",
         "## Every key at once",
         "",

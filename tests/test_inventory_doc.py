@@ -17,7 +17,7 @@ DOC = ROOT / "docs" / "inventory.md"
 
 def test_docs_inventory_md_is_in_step_with_the_code() -> None:
     assert DOC.read_text(encoding="utf-8") == markdown(load_checks()), (
-        "docs/inventory.md is out of date: run `python -m reports.inventory_doc > docs/inventory.md`"
+        "docs/inventory.md is stale: run `python -m reports.inventory_doc > docs/inventory.md`"
     )
 
 
