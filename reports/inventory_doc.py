@@ -95,7 +95,7 @@ def markdown(specs: list[CheckSpec]) -> str:
         "     Do not edit. -->",
         "",
         "The site inventory is the YAML file given with `--inventory FILE`. Relative paths in it",
-        "are relative to that file. Only `cluster` (its `name` and `base_domain`) is required; a check",
+        "are relative to that file. Only `cluster` (`name`, `base_domain`) is required; a check",
         "that needs a key the inventory lacks is *skipped*, naming the key. A key that is not",
         "listed here, or a bad value, stops the run with a usage error (exit 4) naming the file,",
         "the key and the line. `upi-conformance draft-inventory` writes a first draft from the",
