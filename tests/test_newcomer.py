@@ -183,3 +183,25 @@ def test_the_demo_never_cuts_a_fix() -> None:
     lines = _summary_lines("t", report, Path("out/report.json"))
     assert any(line.endswith(fix) for line in lines)
     assert any(line.endswith("… (whole in out/report.json)") for line in lines)
+
+
+def test_fleet_columns_of_one_cluster_say_markers_source_and_start() -> None:
+    from reports.merge import SiteReport, _unique_names
+
+    def run(markers: str, kind: str, started: str, source: str) -> SiteReport:
+        cluster_source = {"kind": kind, "path": "/b/bundle.tar.gz"} if kind else None
+        return SiteReport(source, {"run": {"cluster": "ocp45.example.localdomain",
+                                           "markers": markers, "cluster_source": cluster_source,
+                                           "started": started}})  # fmt: skip
+
+    reports = [
+        run("preflight", "", "2026-12-06T09:00:00+00:00", "/r/report.json"),
+        run("postinstall", "live", "2026-12-06T10:00:00+00:00", "/p/report.json"),
+        run("postinstall", "live", "2026-12-06T11:30:00+00:00", "/q/report.json"),
+        run("postinstall", "snapshot", "2026-12-06T12:00:00+00:00", "/o/off.json"),
+    ]
+    _unique_names(reports)
+    names = [r.name for r in reports]
+    assert len(set(names)) == 4 and not any("#" in n or "(" in n for n in names), names
+    assert names[1] == "ocp45.example.localdomain · postinstall · live · 2026-12-06 10:00:00"
+    assert names[3].split(" · ")[2] == "bundle" and names[0].split(" · ")[1] == "preflight"
