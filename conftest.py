@@ -1,9 +1,5 @@
-"""Plugin wiring only: the suite's options, fixtures and reports live in their own packages."""
+"""Plugin wiring only: the suite's options, fixtures and reports live in their own packages,
+registered through the one plugin ``upi_conformance`` (also what ``-p upi_conformance`` and the
+``upi-conformance`` command load)."""
 
-pytest_plugins = [
-    "fixtures.plugin",
-    "fixtures.ssh",
-    "fixtures.cluster",
-    "reports.plugin",
-    "fixtures.bundle",
-]
+pytest_plugins = ["upi_conformance"]

@@ -147,6 +147,84 @@ def covering_network(ips: list[str]) -> IPNetwork | None:
     return None
 
 
+#: The installer's defaults, avoided by a suggested machineNetwork when the file sets none.
+DEFAULT_CLUSTER = ipaddress.ip_network("10.128.0.0/14")
+DEFAULT_SERVICE = ipaddress.ip_network("172.30.0.0/16")
+#: A suggested machineNetwork is never wider than this (per family): no site's nodes need more.
+_WIDEST = {4: 8, 6: 32}
+_SUSPECTS_AT_MOST = 3
+
+
+def _fits(net: IPNetwork, avoid: list[IPNetwork]) -> bool:
+    return net.prefixlen >= _WIDEST[net.version] and not any(_overlaps(net, a) for a in avoid)
+
+
+def suggest_machine_network(
+    addresses: list[tuple[str, str]], avoid: list[IPNetwork]
+) -> tuple[IPNetwork | None, list[tuple[str, str]]]:
+    """``(network, suspects)``: the smallest network holding every address that overlaps none
+    of ``avoid`` (the cluster and service networks) and is no wider than /8 (IPv4), with no
+    suspects; else None and the fewest addresses (at most 3) without which the others fit (none
+    when no such few exist).
+
+    >>> service = [ipaddress.ip_network("172.30.0.0/16")]
+    >>> suggest_machine_network([("m1", "172.16.0.21"), ("w1", "172.16.0.31")], service)
+    (IPv4Network('172.16.0.16/28'), [])
+    >>> suggest_machine_network([("m1", "172.16.0.21"), ("w9", "192.168.0.31")], service)
+    (None, [('w9', '192.168.0.31')])
+    """
+    family = [(label, ip) for label, ip in addresses if ipaddress.ip_address(ip).version == 4]
+    if len(family) * 2 < len(addresses):
+        family = [(label, ip) for label, ip in addresses if ipaddress.ip_address(ip).version == 6]
+    others = [pair for pair in addresses if pair not in family]
+    ranked = sorted(family, key=lambda pair: int(ipaddress.ip_address(pair[1])))
+    if not ranked:
+        return None, others
+    cover = covering_network([ranked[0][1], ranked[-1][1]])
+    if not others and cover is not None and _fits(cover, avoid):
+        return cover, []
+    # the cover depends only on the lowest and the highest address: drop a few from either end
+    for dropped in range(1, min(_SUSPECTS_AT_MOST, len(ranked) - 1) + 1):
+        best: tuple[IPNetwork, list[tuple[str, str]]] | None = None
+        for low in range(dropped + 1):
+            kept = ranked[low : len(ranked) - (dropped - low)]
+            net = covering_network([kept[0][1], kept[-1][1]])
+            if (
+                net is not None
+                and _fits(net, avoid)
+                and (best is None or net.prefixlen > best[0].prefixlen)
+            ):
+                best = (net, ranked[:low] + ranked[len(ranked) - (dropped - low) :])
+        if best is not None:
+            return None, [*others, *best[1]]
+    return None, others
+
+
+def _machine_remedy(inside: list[tuple[str, str]], avoid: list[IPNetwork]) -> str:
+    """What to set machineNetwork to; or which address looks wrong when no network holds them
+    all without swallowing the cluster or service network."""
+    net, suspects = suggest_machine_network(inside, avoid)
+    if net is not None:
+        return (
+            f"set networking.machineNetwork to the nodes' subnet: machineNetwork: [{{cidr: {net}}}]"
+        )
+    shown_avoid = ", ".join(map(str, avoid))
+    if suspects:
+        rest = [pair for pair in inside if pair not in suspects]
+        fit, _ = suggest_machine_network(rest, avoid)
+        wrong = ", ".join(f"{label} {ip}" for label, ip in suspects)
+        return (
+            f"{wrong} {'looks' if len(suspects) == 1 else 'look'} wrong: no network holds it with "
+            f"the other addresses without overlapping the cluster or service network "
+            f"({shown_avoid}); correct it in the inventory (or the site), then machineNetwork: "
+            f"[{{cidr: {fit}}}] holds the rest"
+        )
+    return (
+        "no single network holds the node and LB addresses without overlapping the cluster or "
+        f"service network ({shown_avoid}): list each nodes' subnet in networking.machineNetwork"
+    )
+
+
 def _free_range(candidates: tuple[str, ...], taken: list[IPNetwork]) -> str:
     for text in candidates:
         net = ipaddress.ip_network(text)
@@ -174,11 +252,9 @@ def evaluate_networks(f: NetworksFacts) -> Verdict:
             f"machineNetwork {shown_machine} misses "
             + ", ".join(f"{label} {ip}" for label, ip in outside)
         )
-        cover = covering_network([ip for _, ip in inside])
-        remedies.append(
-            "set networking.machineNetwork to the nodes' subnet: "
-            f"machineNetwork: [{{cidr: {cover or '<the nodes subnet>'}}}]"
-        )
+        avoid = [c for c, _ in n.cluster] or [DEFAULT_CLUSTER]
+        avoid += list(n.service) or [DEFAULT_SERVICE]
+        remedies.append(_machine_remedy(inside, avoid))
     pod_service = [("clusterNetwork", c) for c, _ in n.cluster] + [
         ("serviceNetwork", s) for s in n.service
     ]

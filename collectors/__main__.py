@@ -34,7 +34,20 @@ def _read(path: str, cap: int | None = None) -> str:
     return localfile.read_text(path, cap)
 
 
-def draft_main(argv: list[str]) -> int:
+def _stdout_file() -> str:
+    """The file stdout is redirected to (``> site.yaml``), else "" (a terminal or a pipe)."""
+    import os
+    import stat
+
+    try:
+        if stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode):
+            return os.readlink(f"/proc/self/fd/{sys.stdout.fileno()}")
+    except (OSError, ValueError, AttributeError):
+        pass
+    return ""
+
+
+def draft_main(argv: list[str], prog: str = "python -m collectors draft-inventory") -> int:
     """``draft-inventory``: the draft on stdout; 2 naming the file when an input is bad."""
     from collectors import settings
     from collectors.errors import InputError
@@ -44,7 +57,7 @@ def draft_main(argv: list[str]) -> int:
     from collectors.parsers.haproxy import parse_haproxy
 
     parser = argparse.ArgumentParser(
-        prog="python -m collectors draft-inventory",
+        prog=prog,
         description="draft a site inventory from install-config.yaml, haproxy.cfg and zone files",
     )
     parser.add_argument("--install-config", metavar="FILE", help="install-config.yaml")
@@ -89,6 +102,7 @@ def draft_main(argv: list[str]) -> int:
             haproxy=cfg,
             haproxy_path=cfg_path,
             ca_file=ca_file,
+            file_name=args.output or _stdout_file(),
         ).text()
     except (InputError, OSError) as exc:
         print(f"draft-inventory: {visible(exc)}", file=sys.stderr)

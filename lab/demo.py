@@ -40,23 +40,44 @@ def _no_network() -> tuple[str, ...]:
     return ("unshare", "-n") if ok else ()
 
 
+#: A message longer than this is cut in the demo's summary, with an ellipsis and where to read it
+#: whole; a fix (a command to paste) is never cut.
+MESSAGE_AT_MOST = 300
+
+
+def shown(text: str, where: Path, limit: int = MESSAGE_AT_MOST) -> str:
+    """``text`` whole, or its first ``limit`` characters, an ellipsis and where it is whole.
+
+    >>> shown("short", Path("r.json"))
+    'short'
+    >>> shown("x" * 12, Path("out/report.json"), limit=5)
+    'xxxxx… (whole in out/report.json)'
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit].rstrip()}… (whole in {where})"
+
+
+def command_line(marker: str, *args: str) -> list[str]:
+    """The ``upi-conformance`` command a user types for this run (what the demo shows)."""
+    return ["upi-conformance", "-m", marker, *args]
+
+
 def _run(out: Path, marker: str, *args: str, wrap: tuple[str, ...] = ()) -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    argv = [
-        *wrap,
-        sys.executable,
-        "-m",
-        "pytest",
-        "-m",
+    shown_argv = command_line(
         marker,
         *args,
         f"--report-json={out / 'report.json'}",
         f"--junitxml={out / 'junit.xml'}",
         f"--report-html={out / 'report.html'}",
         "-q",
-    ]
+    )
+    # the console script as this checkout has it (fixtures.cli is what upi-conformance runs)
+    argv = [*wrap, sys.executable, "-m", "fixtures.cli", *shown_argv[1:]]
+    print("$ " + " ".join(shown_argv), flush=True)
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
-    (out / "summary.txt").write_text(done.stdout + done.stderr)
+    (out / "summary.txt").write_text("$ " + " ".join(shown_argv) + "\n" + done.stdout + done.stderr)
     report = out / "report.json"
     if not report.exists():
         raise RuntimeError(
@@ -66,7 +87,7 @@ def _run(out: Path, marker: str, *args: str, wrap: tuple[str, ...] = ()) -> dict
     return json.loads(report.read_text())
 
 
-def _summary_lines(title: str, report: dict) -> list[str]:
+def _summary_lines(title: str, report: dict, where: Path) -> list[str]:
     s = report["summary"]
     lines = [
         f"{title}: {s['passed']} passed, {s['failed']} failed, {s['error']} error, "
@@ -76,10 +97,10 @@ def _summary_lines(title: str, report: dict) -> list[str]:
         if rec["outcome"] in ("failed", "error"):
             lines.append(
                 f"  {rec['outcome'].upper():6} {rec['check']} [{rec['subject']}]: "
-                f"{rec['message'][:300]}"
+                f"{shown(rec['message'], where)}"
             )
-            if rec.get("remediation"):
-                lines.append(f"         fix: {rec['remediation'][:300]}")
+            if rec.get("remediation"):  # a command to paste: whole, never cut
+                lines.append(f"         fix: {rec['remediation']}")
     return lines
 
 
@@ -107,7 +128,9 @@ def run_demo(out: Path, scenario: str = "field-day", quick: bool = False) -> int
     for name, target in ((broken_name, out), (clean_name, out / "clean")):
         with _lab(name, out) as lab:
             report = _run(target, "preflight", f"--inventory={lab.inventory_path}")
-        lines += _summary_lines(f"preflight, scenario {name} ({target})", report) + [""]
+        lines += _summary_lines(
+            f"preflight, scenario {name} ({target})", report, target / "report.json"
+        ) + [""]
         s = report["summary"]
         ok &= (s["failed"] > 0) if name == broken_name else (s["failed"] == s["error"] == 0)
 
@@ -132,7 +155,9 @@ def run_demo(out: Path, scenario: str = "field-day", quick: bool = False) -> int
             wrap=wrap,
         )
         lines += _summary_lines(
-            f"postinstall, scenario day-one, live ({out / 'postinstall'})", live
+            f"postinstall, scenario day-one, live ({out / 'postinstall'})",
+            live,
+            out / "postinstall" / "report.json",
         ) + [""]
         live_v, offline_v = _verdicts(live), _verdicts(offline)
         differ = sorted(
@@ -146,6 +171,12 @@ def run_demo(out: Path, scenario: str = "field-day", quick: bool = False) -> int
                 if not differ
                 else f"{len(differ)} verdicts DIFFER from the live run: "
                 + ", ".join(f"{c} [{s}]" for c, s in differ[:5])
+                + (
+                    f", … ({len(differ) - 5} more: compare {out / 'postinstall' / 'report.json'} "
+                    f"with {out / 'offline' / 'report.json'})"
+                    if len(differ) > 5
+                    else ""
+                )
             )
         )
         ok &= not differ and live["summary"]["failed"] > 0

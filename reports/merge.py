@@ -183,12 +183,56 @@ def site_name(report: SiteReport) -> str:
     return Path(report.source).name
 
 
+def source_kind(report: SiteReport) -> str:
+    """Where the run read its cluster: ``live``, ``snapshot``, ``bundle`` (a suite bundle: its
+    recorded facts, or the merged input itself) or ``no cluster``.
+
+    >>> source_kind(SiteReport("/r/a.json", {"run": {"cluster_source": {"kind": "live"}}}))
+    'live'
+    >>> source_kind(SiteReport("/r/b.tar.gz", {"run": {}}))
+    'bundle'
+    """
+    run = report.data.get("run") or {}
+    source = run.get("cluster_source") if isinstance(run, dict) else None
+    kind = source.get("kind") if isinstance(source, dict) else None
+    if kind == "snapshot":
+        path = str(source.get("path", ""))
+        recorded = source.get("record") or source.get("facts") or "bundle" in Path(path).name
+        return "bundle" if recorded else "snapshot"
+    if kind == "live":
+        return "live"
+    if report.source.endswith((".tar.gz", ".tgz")):
+        return "bundle"
+    return "no cluster"
+
+
+def run_label(report: SiteReport) -> str:
+    """A column's label for a cluster run more than once: cluster, markers, cluster source and
+    start time.
+
+    >>> run_label(SiteReport("/r/x.json", {"run": {"cluster": "ocp45.example", "markers":
+    ...     "postinstall", "cluster_source": {"kind": "live"},
+    ...     "started": "2026-12-06T10:00:05.123+00:00"}}))
+    'ocp45.example · postinstall · live · 2026-12-06 10:00:05'
+    """
+    run = report.data.get("run") or {}
+    run = run if isinstance(run, dict) else {}
+    markers = str(run.get("markers") or "all checks")
+    started = str(run.get("started") or "")[:19].replace("T", " ") or "start unknown"
+    return " · ".join([site_name(report), markers, source_kind(report), started])
+
+
 def _unique_names(reports: list[SiteReport]) -> None:
-    """Label each report; two runs of one cluster (a preflight and a gate) get the file name."""
+    """Label each report: its cluster; runs of one cluster (a preflight, a gate, the gate
+    offline) by cluster, markers, cluster source and start time, then file name if still alike."""
     counts = Counter(site_name(r) for r in reports)
     for r in reports:
         name = site_name(r)
-        r.name = name if counts[name] == 1 else f"{name} ({Path(r.source).name})"
+        r.name = name if counts[name] == 1 else run_label(r)
+    labels = Counter(r.name for r in reports)
+    for r in reports:
+        if labels[r.name] > 1:
+            r.name = f"{r.name} ({Path(r.source).name})"
     seen: Counter[str] = Counter()
     for r in reports:  # the same file given twice
         seen[r.name] += 1

@@ -26,10 +26,18 @@ TOOL = "upi-conformance"
 
 
 def tool_version() -> str:
-    """The installed distribution's version, else ``unknown`` (a bare checkout)."""
+    """The installed distribution's version, else the checkout's pyproject.toml's, else
+    ``unknown``."""
     try:
         return metadata.version(TOOL)
     except metadata.PackageNotFoundError:
+        pass
+    try:
+        import tomllib
+
+        project = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        return str(tomllib.loads(project.read_text(encoding="utf-8"))["project"]["version"])
+    except (OSError, KeyError, ValueError):
         return "unknown"
 
 

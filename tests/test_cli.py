@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -33,6 +34,7 @@ STRAY = {
 def upi(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG" and not k.startswith("UPI_")}
     env["PYTHONPATH"] = str(ROOT)
+    env["XDG_CACHE_HOME"] = str(Path(tempfile.gettempdir()) / "upi-conformance-test-cache")
     env["UPI_DNS_TIMEOUT"] = "0.3"  # 127.0.0.1:1 answers no DNS query: an error, soon
     env.pop("PYTEST_ADDOPTS", None)
     return subprocess.run(
@@ -84,7 +86,7 @@ def test_passes_every_pytest_option_through(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     ids = [line for line in done.stdout.splitlines() if "::" in line]
-    assert ids == ["checks/dns.py::test_dns_forward[m1.ocp45.example.localdomain]"]
+    assert ids == ["checks/dns.py::dns.forward[m1.ocp45.example.localdomain]"]
     junit = upi(
         "-m",
         "preflight",
@@ -139,7 +141,17 @@ def test_pytest_from_the_repository_root_checks_markers_too(tmp_path: Path) -> N
     inventory = tmp_path / "site.yaml"  # no stray configuration: pytest would read it from here
     inventory.write_text(GOOD)
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-m", "prefligt", "--inventory", str(inventory)],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "upi_conformance",
+            "-m",
+            "prefligt",
+            "--inventory",
+            str(inventory),
+        ],  # fmt: skip
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -149,7 +149,7 @@ def test_ingress_missing_infra_expects_infra_nodes(runs: dict[str, SuiteRun]) ->
 def test_junit_carries_check_and_subject_properties(runs: dict[str, SuiteRun]) -> None:
     tree = ET.fromstring(runs["missing-ptr"].junit)  # type: ignore[attr-defined]
     cases = {c.get("name"): c for c in tree.iter("testcase")}
-    case = cases["test_dns_reverse[i1.ocp45.example.localdomain]"]
+    case = cases["dns.reverse[i1.ocp45.example.localdomain]"]
     props = {p.get("name"): p.get("value") for p in case.iter("property")}
     assert props == {"check": "dns.reverse", "subject": fqdn("i1")}
     assert case.find("failure") is not None

@@ -424,6 +424,7 @@ def draft_inventory(
     haproxy: HaproxyConfig | None = None,
     haproxy_path: str = "",
     ca_file: str = "",
+    file_name: str = "",
 ) -> Draft:
     """The draft: every value from the files, every guess marked with a comment. Built as data
     (:class:`Draft`): a value from the files is always one YAML scalar, a comment one line."""
@@ -432,8 +433,8 @@ def draft_inventory(
     name, domain, source = _cluster(zones, cluster, ic, install_config_path)
     cluster_domain = f"{name}.{domain}".lower()
     draft.comment(f"draft inventory for {cluster_domain}: check every line marked 'guessed', "
-                  "then run")  # fmt: skip
-    draft.comment("  pytest -m preflight --inventory THIS_FILE")
+                  "then run, from this file's folder (every path in it is absolute):")  # fmt: skip
+    draft.comment(f"  upi-conformance -m preflight --inventory {next_name(file_name)}")
     draft.section("cluster", source)
     draft.entry("cluster", "name", name)
     draft.entry("cluster", "base_domain", domain)
@@ -478,6 +479,18 @@ def draft_inventory(
         draft.entry("", "install_config", install_config_path)
     _nodes(draft, zones, by_name, haproxy, cluster_domain)
     return draft
+
+
+def next_name(file_name: str) -> str:
+    """The draft's file name as its header's command names it (a shell word; THIS_FILE when the
+    draft goes to a terminal or a pipe).
+
+    >>> next_name("/tmp/x/site-draft.yaml"), next_name(""), next_name("my site.yaml")
+    ('site-draft.yaml', 'THIS_FILE', "'my site.yaml'")
+    """
+    import shlex
+
+    return shlex.quote(Path(file_name).name) if file_name else "THIS_FILE"
 
 
 def _mirror(draft: Draft, ic: dict[str, Any], ic_path: str, ca_file: str) -> None:

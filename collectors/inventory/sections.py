@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,35 @@ from collectors.inventory.model import (
     Upgrade,
     split_host_port,
 )
+
+
+@dataclass(frozen=True)
+class Key:
+    """One inventory key, documented next to the validator that reads it (docs/inventory.md is
+    generated from these and the checks' ``requires``: ``python -m reports.inventory_doc >
+    docs/inventory.md``).
+
+    ``key`` is dotted (``nodes[].ip`` for a field of each list item); ``default`` is what the
+    suite uses when it is absent ("" when none: a check that needs it is skipped, naming it);
+    ``example`` a YAML value; ``reads`` the attribute path the suite's code reads it by
+    (``site.inv.<reads>``), searched for in the checks' code for the "read in" column."""
+
+    key: str
+    meaning: str
+    example: str
+    default: str = ""
+    required: bool = False
+    reads: str = ""
+
+
+def names_under(keys: tuple[Key, ...], prefix: str) -> set[str]:
+    """The names a mapping at ``prefix`` may hold, by its documented keys.
+
+    >>> sorted(names_under(CLUSTER_KEYS, "cluster"))
+    ['base_domain', 'name', 'platform']
+    """
+    start = prefix + "."
+    return {k.key[len(start) :].split(".")[0] for k in keys if k.key.startswith(start)}
 
 
 def _is_ip(text: str) -> bool:
@@ -159,10 +189,20 @@ class Validator:
 Section = Callable[[Validator, dict[str, Any], dict[str, Any]], dict[str, Any]]
 
 
+CLUSTER_KEYS = (
+    Key("cluster.name", "the cluster's name (metadata.name of install-config.yaml)", "ocp45",
+        required=True, reads="cluster_name|cluster_domain"),
+    Key("cluster.base_domain", "its base domain: a node's FQDN is <name>.<cluster.name>."
+        "<base_domain>", "example.localdomain", required=True, reads="base_domain"),
+    Key("cluster.platform", "the install-config's platform", "none", default="none",
+        reads="platform"),
+)  # fmt: skip
+
+
 def cluster(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
     """``cluster``: required, with a DNS label ``name`` and a DNS domain ``base_domain``; an
     optional ``platform`` (the install-config's, default ``none``: UPI on any infrastructure)."""
-    raw = v.mapping(data.get("cluster"), "cluster", {"name", "base_domain", "platform"})
+    raw = v.mapping(data.get("cluster"), "cluster", names_under(CLUSTER_KEYS, "cluster"))
     if "cluster" not in data:
         v.problem("cluster", "is required")
     name = v.string(raw, "cluster.name", required="cluster" in data)
@@ -181,13 +221,25 @@ def cluster(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[s
     }
 
 
+SSH_KEYS = (
+    Key("ssh.user", "the user every SSH target logs in as unless it names one", "core",
+        default="core", reads="ssh.user"),
+    Key("ssh.port", "the port of every SSH target unless it names one", "22", default="22",
+        reads="ssh.port"),
+    Key("ssh.key", "the private key (relative to the inventory)", "~/.ssh/id_rsa",
+        default="the SSH agent and ~/.ssh's keys", reads="ssh.key"),
+    Key("ssh.known_hosts", "the known_hosts file host keys are checked against",
+        "~/.ssh/known_hosts", default="~/.ssh/known_hosts", reads="known_hosts"),
+    Key("ssh.host_key_policy", f"what an unknown host key does: {', '.join(HOST_KEY_POLICIES)}",
+        "strict", default="strict", reads="host_key_policy"),
+    Key("ssh.journal_dir", "where the nodes' journals are read (a triage bundle)",
+        "/var/log/journal", default="the journal's own", reads="journal_dir"),
+)  # fmt: skip
+
+
 def ssh(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
     """``ssh``: the defaults every SSH target (load balancer, nodes, bastion) starts from."""
-    ssh_raw = v.mapping(
-        data.get("ssh"),
-        "ssh",
-        {"user", "port", "key", "known_hosts", "host_key_policy", "journal_dir"},
-    )
+    ssh_raw = v.mapping(data.get("ssh"), "ssh", names_under(SSH_KEYS, "ssh"))
     policy = v.string(ssh_raw, "ssh.host_key_policy") or "strict"
     if policy not in HOST_KEY_POLICIES:
         v.problem(
@@ -205,9 +257,15 @@ def ssh(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, 
     return {"ssh": defaults}
 
 
+DNS_KEYS = (
+    Key("dns.servers", "the DNS servers the nodes ask: host or IP, optional :port",
+        '["172.16.0.102", "172.16.0.103:53"]', reads="dns_servers"),
+)  # fmt: skip
+
+
 def dns(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
     """``dns.servers``: host names or IP addresses, each with an optional port."""
-    dns_raw = v.mapping(data.get("dns"), "dns", {"servers"})
+    dns_raw = v.mapping(data.get("dns"), "dns", names_under(DNS_KEYS, "dns"))
     servers: list[DnsServer] = []
     raw_servers = dns_raw.get("servers") or []
     if not isinstance(raw_servers, list):
@@ -227,15 +285,37 @@ def dns(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, 
     return {"dns_servers": tuple(servers)}
 
 
+LB_KEYS = (
+    Key("load_balancer.api", "what api.<cluster>.<domain> must resolve to", "172.16.0.111",
+        reads="load_balancer.api"),
+    Key("load_balancer.api_int", "what api-int.<cluster>.<domain> must resolve to",
+        "172.16.0.110", reads="load_balancer.api_int"),
+    Key("load_balancer.ingress", "what *.apps.<cluster>.<domain> must resolve to",
+        "172.16.0.111", reads="load_balancer.ingress"),
+    Key("load_balancer.ports.api", "the API port", "6443", default="6443", reads="ports"),
+    Key("load_balancer.ports.machine_config", "the machine config server's port", "22623",
+        default="22623", reads="ports"),
+    Key("load_balancer.ports.http", "ingress HTTP", "80", default="80", reads="ports"),
+    Key("load_balancer.ports.https", "ingress HTTPS", "443", default="443", reads="ports"),
+    Key("load_balancer.ssh", "[user@]host[:port] of the LB: config and log are read there",
+        "root@lb1.example.localdomain:22", reads="load_balancer.ssh|lb.ssh"),
+    Key("load_balancer.config", "haproxy.cfg: on the LB host with ssh, else a local path "
+        "(relative to the inventory)", "/etc/haproxy/haproxy.cfg", reads="load_balancer.config"),
+    Key("load_balancer.log", "HAProxy's log on the LB host", "/var/log/haproxy.log",
+        default="journalctl -u haproxy there", reads="load_balancer.log"),
+)  # fmt: skip
+
+
 def load_balancer(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
     """``load_balancer``: its addresses, ports, and where its config and log are (local files are
     relative to the inventory)."""
     lb_raw = v.mapping(
         data.get("load_balancer"),
         "load_balancer",
-        {"api", "api_int", "ingress", "ports", "ssh", "config", "log"},
+        names_under(LB_KEYS, "load_balancer"),
     )
-    ports_raw = v.mapping(lb_raw.get("ports"), "load_balancer.ports", set(DEFAULT_PORTS))
+    allowed_ports = names_under(LB_KEYS, "load_balancer.ports")
+    ports_raw = v.mapping(lb_raw.get("ports"), "load_balancer.ports", allowed_ports)
     ports = dict(DEFAULT_PORTS)
     for k, value in ports_raw.items():
         if k in DEFAULT_PORTS:
@@ -261,6 +341,21 @@ def load_balancer(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> 
     return {"load_balancer": lb}
 
 
+NODE_KEYS = (
+    Key("nodes", "the cluster's machines, one mapping each",
+        "[{name: m1, role: master, ip: 172.16.0.21}]", reads="nodes"),
+    Key("nodes[].name", "its short name: its FQDN is <name>.<cluster.name>.<base_domain>", "m1",
+        required=True, reads="fqdn"),
+    Key("nodes[].role", f"one of {', '.join(ROLES)}", "master", required=True, reads="role"),
+    Key("nodes[].ip", "its address (what its A and PTR records must say)", "172.16.0.21",
+        required=True, reads=".ip"),
+    Key("nodes[].ssh", "[user@]host[:port]: where its files and commands are read",
+        "core@172.16.0.21:22", reads="node.ssh"),
+    Key("nodes[].journal_dir", "its journal folder, for a triage bundle", "/var/log/journal",
+        default="ssh.journal_dir", reads="journal_dir"),
+)  # fmt: skip
+
+
 def nodes(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
     """``nodes``: a list of {name, role, ip}, names and addresses unique; FQDNs under the
     cluster's domain."""
@@ -278,7 +373,7 @@ def nodes(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str
         if not isinstance(item, dict):
             v.problem(key, "must be a mapping with name, role and ip")
             continue
-        v.mapping(item, key, {"name", "role", "ip", "ssh", "journal_dir"})
+        v.mapping(item, key, names_under(NODE_KEYS, "nodes[]"))
         node_name = v.string(item, f"{key}.name", required=True)
         role = v.string(item, f"{key}.role", required=True)
         ip = v.ip(item, f"{key}.ip", required=True)
@@ -306,9 +401,19 @@ def nodes(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str
     return {"nodes": tuple(found)}
 
 
+BASTION_KEYS = (
+    Key("bastion.ssh", "[user@]host[:port] of the bastion", "root@bastion.example.localdomain",
+        default="this machine", reads="bastion.ssh"),
+    Key("bastion.http_root", "the web root the nodes fetch ignition files from (on the bastion)",
+        "/var/www/html/ocp", reads="bastion.http_root"),
+    Key("bastion.http_url", "the URL that web root is served at", "http://172.16.0.100:8080/ocp/",
+        reads="bastion.http_url"),
+)  # fmt: skip
+
+
 def bastion(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
     """``bastion``: how to reach it, the web root it serves and the URL it serves it at."""
-    bastion_raw = v.mapping(data.get("bastion"), "bastion", {"ssh", "http_root", "http_url"})
+    bastion_raw = v.mapping(data.get("bastion"), "bastion", names_under(BASTION_KEYS, "bastion"))
     result = Bastion(
         ssh=v.ssh_target(bastion_raw, "bastion.ssh", built["ssh"]),
         http_root=v.path_string(bastion_raw, "bastion.http_root"),
@@ -321,9 +426,17 @@ def bastion(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[s
     return {"bastion": result}
 
 
+IGNITION_KEYS = (
+    Key("ignition.dir", "openshift-install's folder holding the *.ign files (relative to the "
+        "inventory)", "install/", reads="ignition.dir"),
+    Key("ignition.min_valid_hours", "hours the ignition certificates must stay valid", "2",
+        default="2", reads="min_valid_hours"),
+)  # fmt: skip
+
+
 def ignition(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
     """``ignition``: the install directory and how long its certificates must stay valid."""
-    ign_raw = v.mapping(data.get("ignition"), "ignition", {"dir", "min_valid_hours"})
+    ign_raw = v.mapping(data.get("ignition"), "ignition", names_under(IGNITION_KEYS, "ignition"))
     hours = ign_raw.get("min_valid_hours", 2)
     if isinstance(hours, bool) or not isinstance(hours, int | float) or hours < 0:
         v.problem("ignition.min_valid_hours", f"must be a number of hours >= 0 (got {hours!r})")
@@ -333,6 +446,31 @@ def ignition(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[
             dir=v.path_value(ign_raw, "ignition.dir"), min_valid_hours=float(hours)
         )
     }
+
+
+MIRROR_KEYS_DOC = (
+    Key("mirror.registry", "the mirror registry, host[:port]", "registry.example.local:5000",
+        reads="mirror.registry"),
+    Key("mirror.auth_file", "a pull secret (JSON) with its credentials", "pull-secret.json",
+        reads="auth_file"),
+    Key("mirror.ca_file", "the CA that signed its certificate (PEM)", "mirror-ca.pem",
+        default="the system's trust store", reads="ca_file"),
+    Key("mirror.release_image", "the mirrored release, by digest",
+        "registry.example.local:5000/ocp4/openshift4@sha256:...", reads="release_image"),
+    Key("mirror.catalogs", "what oc adm catalog mirror or oc-mirror wrote, one folder each",
+        "[redhat-operators-manifests]", reads="catalogs"),
+    Key("mirror.min_valid_days", "days its certificate must stay valid", "30", default="30",
+        reads="min_valid_days"),
+    Key("mirror.resolve_via_site_dns", "reach it at the address dns.servers give (what the "
+        "nodes see), not this machine's resolver", "true", default="false",
+        reads="resolve_via_site_dns"),
+    Key("mirror.ssh", "[user@]host[:port] of the registry host", "root@registry.example.local",
+        reads="mirror.ssh"),
+    Key("mirror.data_dir", "where the registry stores blobs (on mirror.ssh)",
+        "/opt/registry/data", default="/opt/registry/data", reads="data_dir"),
+    Key("mirror.min_free_gb", "GiB that must be free there", "100", default="100",
+        reads="min_free_gb"),
+)  # fmt: skip
 
 
 def mirror(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
@@ -373,16 +511,23 @@ def _catalogs(v: Validator, mirror_raw: dict[str, Any]) -> tuple[Path, ...]:
     return tuple(found)
 
 
+UPGRADE_KEYS = (
+    Key("upgrade.to_image", "the release to update to, by digest (--to-image wins)",
+        "registry.example.local:5000/ocp4/openshift4@sha256:...", reads="to_image"),
+    Key("upgrade.etcd_backup_dir", "where cluster-backup.sh writes on each master "
+        "(upgrade.etcd_backup)", "/home/core/assets/backup",
+        default="/home/core/assets/backup", reads="etcd_backup_dir"),
+    Key("upgrade.max_backup_age_hours", "the newest etcd snapshot pair must be younger",
+        "24", default="24", reads="max_backup_age_hours"),
+)  # fmt: skip
+
+
 def upgrade(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
     """``upgrade.to_image``: the next release, a digest reference (upgrade.target says so when
     it is not one; the rest of the run goes on). ``upgrade.etcd_backup_dir`` (an absolute path on
     the masters, default ``/home/core/assets/backup``, where the docs run cluster-backup.sh) and
     ``upgrade.max_backup_age_hours`` (a number > 0, default 24): upgrade.etcd_backup."""
-    raw = v.mapping(
-        data.get("upgrade"),
-        "upgrade",
-        {"to_image", "etcd_backup_dir", "max_backup_age_hours"},
-    )
+    raw = v.mapping(data.get("upgrade"), "upgrade", names_under(UPGRADE_KEYS, "upgrade"))
     folder = v.string(raw, "upgrade.etcd_backup_dir") or Upgrade.etcd_backup_dir
     if not folder.startswith("/") or "\0" in folder:
         v.problem("upgrade.etcd_backup_dir", f"must be an absolute path (got {folder!r})")
@@ -400,19 +545,8 @@ def upgrade(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[s
     }
 
 
-#: The keys of ``mirror``: min_valid_days and resolve_via_site_dns (issue 14), catalogs (13).
-MIRROR_KEYS = {
-    "registry",
-    "auth_file",
-    "ca_file",
-    "release_image",
-    "min_valid_days",
-    "resolve_via_site_dns",
-    "catalogs",
-    "ssh",
-    "data_dir",
-    "min_free_gb",
-}
+#: The keys of ``mirror``.
+MIRROR_KEYS = names_under(MIRROR_KEYS_DOC, "mirror")
 
 
 def _mirror_capacity_keys(
@@ -435,10 +569,19 @@ def _mirror_capacity_keys(
     }
 
 
+INSTALLER_KEYS = (
+    Key("installer.path", "the openshift-install binary (where the bastion checks run)",
+        "/usr/local/bin/openshift-install", default="openshift-install on PATH",
+        reads="installer.path"),
+    Key("installer.oc_path", "the oc binary", "/usr/local/bin/oc", default="oc on PATH",
+        reads="oc_path"),
+)  # fmt: skip
+
+
 def installer(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
     """``installer``: the openshift-install and oc binaries the install uses (paths where the
     bastion checks run: over bastion.ssh when set, else here; default: PATH there)."""
-    raw = v.mapping(data.get("installer"), "installer", {"path", "oc_path"})
+    raw = v.mapping(data.get("installer"), "installer", names_under(INSTALLER_KEYS, "installer"))
     return {
         "installer": Installer(
             path=v.path_string(raw, "installer.path"),
@@ -464,9 +607,17 @@ def _mirror_certificate_keys(v: Validator, raw: dict[str, Any]) -> dict[str, Any
     return {"min_valid_days": float(days), "resolve_via_site_dns": via}
 
 
+NTP_KEYS = (
+    Key("ntp.servers", "NTP servers: host or host:port", '["172.16.0.102", "172.16.0.103:123"]',
+        reads="ntp.servers"),
+    Key("ntp.max_offset_s", "the most a server may differ from this machine, seconds", "1",
+        default="1", reads="max_offset_s"),
+)  # fmt: skip
+
+
 def ntp(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
     """``ntp``: ``servers`` (host or host:port, port 123) and ``max_offset_s`` (default 1)."""
-    raw = v.mapping(data.get("ntp"), "ntp", {"servers", "max_offset_s"})
+    raw = v.mapping(data.get("ntp"), "ntp", names_under(NTP_KEYS, "ntp"))
     servers: list[tuple[str, int]] = []
     raw_servers = raw.get("servers") or []
     if not isinstance(raw_servers, list):
@@ -487,6 +638,12 @@ def ntp(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, 
         v.problem("ntp.max_offset_s", f"must be a number of seconds > 0 (got {offset!r})")
         offset = 1
     return {"ntp": Ntp(tuple(servers), float(offset))}
+
+
+INSTALL_CONFIG_KEYS = (
+    Key("install_config", "the install-config.yaml the install uses (relative to the "
+        "inventory)", "install-config.yaml", reads="install_config"),
+)  # fmt: skip
 
 
 def install_config(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[str, Any]:
@@ -510,3 +667,19 @@ SECTIONS: tuple[tuple[str, Section], ...] = (
     ("ntp", ntp),
     ("installer", installer),
 )
+
+#: Every documented key, by section (the order of :data:`SECTIONS`).
+KEYS: dict[str, tuple[Key, ...]] = {
+    "cluster": CLUSTER_KEYS,
+    "ssh": SSH_KEYS,
+    "dns": DNS_KEYS,
+    "load_balancer": LB_KEYS,
+    "nodes": NODE_KEYS,
+    "bastion": BASTION_KEYS,
+    "ignition": IGNITION_KEYS,
+    "mirror": MIRROR_KEYS_DOC,
+    "install_config": INSTALL_CONFIG_KEYS,
+    "upgrade": UPGRADE_KEYS,
+    "ntp": NTP_KEYS,
+    "installer": INSTALLER_KEYS,
+}

@@ -153,6 +153,44 @@ def test_a_node_outside_the_machine_network_fails_with_the_covering_cidr() -> No
     assert "machineNetwork: [{cidr: 10.0.0.0/23}]" in v.remediation
 
 
+def test_a_far_off_node_is_named_as_wrong_never_a_cidr_swallowing_the_service_network() -> None:
+    seed = {"networking": {**GOOD["networking"], "machineNetwork": [{"cidr": "172.16.0.0/24"}]}}
+    site = tuple((f"node m{i}", f"172.16.0.{20 + i}") for i in (1, 2, 3))
+    lb = (("load_balancer.api", "172.16.0.111"),)
+    facts = NetworksFacts(
+        "install-config.yaml",
+        networking_of(seed, "install-config.yaml"),
+        (*site, ("node w2", "192.168.0.32")),
+        (("node bs", "172.16.0.11"),),
+        lb,
+        (),
+    )
+    v = evaluate_networks(facts)
+    assert not v.ok
+    assert "128.0.0.0/1" not in v.remediation and "cidr: 0.0.0.0" not in v.remediation
+    assert "node w2 192.168.0.32 looks wrong" in v.remediation
+    assert "machineNetwork: [{cidr: 172.16.0.0/25}] holds the rest" in v.remediation
+
+
+@pytest.mark.parametrize(
+    ("ips", "expected"),
+    [
+        (["10.0.0.21", "10.0.1.32"], "10.0.0.0/23"),
+        (["172.16.0.11", "172.31.255.1"], None),  # the cover 172.16.0.0/12 holds 172.30.0.0/16
+        (["10.0.0.1", "11.0.0.1"], None),  # wider than /8: no site's machine network
+    ],
+)
+def test_suggested_machine_network_is_the_smallest_that_overlaps_nothing(ips, expected) -> None:  # noqa: ANN001
+    from checks.installconfig import suggest_machine_network
+
+    avoid = [ipaddress.ip_network("10.128.0.0/14"), ipaddress.ip_network("172.30.0.0/16")]
+    net, suspects = suggest_machine_network([(f"node n{i}", ip) for i, ip in enumerate(ips)], avoid)
+    assert (str(net) if net else None) == expected
+    if expected is None:
+        assert suspects  # which address looks wrong
+        assert all(not n.overlaps(a) for n in [net] if n for a in avoid)
+
+
 def test_service_network_overlapping_the_dns_server_fails_and_offers_a_free_range() -> None:
     v = evaluate_networks(networks(GOOD, others=[("dns.servers[1]", "172.30.0.10")]))
     assert not v.ok
