@@ -117,16 +117,23 @@ def test_last_failed_uses_the_users_cache_and_node_ids_are_the_same_anywhere(
 
 
 def test_plain_pytest_outside_the_repository_says_how_to_run_the_suite(tmp_path: Path) -> None:
-    # as installed: only the hint's entry point loads (autoload off, the hint named instead)
+    """As installed (only the hint's entry point loads): plain pytest with nothing to collect
+    says how to run the suite; given the suite's options it runs the suite, the inventory's path
+    in any folder (pytest would otherwise take it for a test path)."""
     quiet = env(tmp_path, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
-    for args in ([], ["-m", "preflight", "--inventory", "site.yaml"]):
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "fixtures.hint", *args],
-            cwd=folder(tmp_path) if args else tmp_path,
-            env=quiet, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        assert "upi-conformance -m preflight --inventory site.yaml" in done.stdout + done.stderr
-        assert done.returncode == (4 if args else 5)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "fixtures.hint"],
+        cwd=tmp_path, env=quiet, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert "upi-conformance -m preflight --inventory site.yaml" in done.stdout + done.stderr
+    assert done.returncode == 5
+    site = folder(tmp_path) / "site.yaml"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "fixtures.hint", "-m", "preflight",
+         "--inventory", str(site), "--co", "-q"],
+        cwd=ROOT, env=quiet, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0 and "dns.forward[" in done.stdout, done.stdout + done.stderr
 
 
 def test_packaging_registers_the_suite_only_when_asked_for() -> None:
