@@ -30,6 +30,7 @@ import dns.reversename
 from collectors import settings
 from collectors.errors import FactError
 from collectors.inventory import DnsServer
+from collectors.parsers.dnswire import CNAME, Reply, parse_reply, query_wire
 from collectors.transport.deadsources import DEAD, DeadSources
 from collectors.transport.dnsbatch import WINDOW, ask_batch
 from collectors.transport.reach import no_answer, unreachable
@@ -57,6 +58,10 @@ class Answer:
         if self.records:
             return f"{self.rdtype} {', '.join(self.records)}"
         return self.rcode if self.rcode != "NOERROR" else f"no {self.rdtype} record"
+
+
+#: The types whose replies :mod:`collectors.parsers.dnswire` reads (the nodes' questions).
+_PLAIN_TYPES = {"A": 1, "PTR": 12}
 
 
 @functools.lru_cache(maxsize=65536)
@@ -160,40 +165,91 @@ class DnsClient:
         batch = self._batchable(server, questions) if window > 1 else []
         if batch:
             address = self._address(server)
-            requests = [request for _, request in batch]
+            requests = [(qid, wire) for _, _, qid, wire in batch]
             replies = ask_batch(address, server.port, requests, self.timeout, window)
-            for index, reply in replies.items():
-                (name, rdtype), request = batch[index]
-                answer = self._answer_of(server, name, rdtype, request.question[0].name, reply)
-                with self._lock:
-                    self._cache.setdefault(self._key(server, name, rdtype), answer)
+            for index, wire in replies.items():
+                name, rdtype, qid, _ = batch[index]
+                answer = self._read_reply(server, name, rdtype, qid, wire)
+                if answer is not None:
+                    with self._lock:
+                        self._cache.setdefault(self._key(server, name, rdtype), answer)
         for question in questions:
             if not self.has(server, *question):
                 self._ask_silently(server, *question)
 
     def _batchable(
         self, server: DnsServer, questions: Sequence[tuple[str, str]]
-    ) -> list[tuple[tuple[str, str], dns.message.Message]]:
-        """The questions with their requests, when ``server`` answered this process before and
-        its address is known; the questions whose name does not parse are left out."""
-        if not self.dead.answered(f"DNS server {server}") or self.dead.is_dead(
-            f"DNS server {server}"
-        ):
+    ) -> list[tuple[str, str, int, bytes]]:
+        """``(name, rdtype, query id, query wire)`` of the questions, when ``server`` answered
+        this process before and its address is known; a name that does not parse is left out."""
+        source = f"DNS server {server}"
+        if not self.dead.answered(source) or self.dead.is_dead(source):
             return []
         try:
             self._address(server)
         except FactError:
             return []
         batch = []
-        for name, rdtype in questions:
-            key = self._key(server, name, rdtype)
-            with contextlib.suppress(Exception):
-                batch.append(((key[1], rdtype), self._request(key[1], rdtype)))
+        for question in questions:
+            _, name, rdtype = self._key(server, *question)
+            qid = self._next_id()
+            code = _PLAIN_TYPES.get(rdtype)
+            wire = query_wire(qid, name, code) if code else None
+            if wire is None:
+                try:
+                    wire = self._request(name, rdtype, qid).to_wire()
+                except Exception:  # noqa: BLE001 - query() raises it again, uncached
+                    continue
+            batch.append((name, rdtype, qid, wire))
         return batch
 
-    def _request(self, name: str, rdtype: str) -> dns.message.Message:
-        """A query for ``name``/``rdtype`` without recursion, with a fresh random id."""
-        request = dns.message.make_query(dns.name.from_text(name), rdtype, id=self._next_id())
+    def _read_reply(
+        self, server: DnsServer, name: str, rdtype: str, qid: int, wire: bytes
+    ) -> Answer | None:
+        """The Answer in a batched reply; None when it does not answer the question (asked
+        again one by one). Plain replies are read by :mod:`collectors.parsers.dnswire`, the
+        others by dnspython, as :meth:`_ask` reads them."""
+        code = _PLAIN_TYPES.get(rdtype)
+        plain = parse_reply(wire, name, code) if code else None
+        if plain is not None:
+            return self._answer_of_plain(server, name, rdtype, plain) if plain.id == qid else None
+        request = self._request(name, rdtype, qid)
+        try:
+            response = dns.message.from_wire(wire)
+        except dns.exception.DNSException:
+            return None
+        if not request.is_response(response) or response.flags & dns.flags.TC:
+            return None
+        return self._answer_of(server, name, rdtype, request.question[0].name, response)
+
+    @staticmethod
+    def _answer_of_plain(server: DnsServer, name: str, rdtype: str, reply: Reply) -> Answer:
+        """:meth:`_answer_of` for a reply read by :func:`parse_reply`: the same records, CNAME
+        chain, SOA and rcode."""
+        wanted = _PLAIN_TYPES[rdtype]
+        target = name.lower().rstrip(".")
+        for _ in range(8):
+            cname = next((d for o, t, d in reply.answer if o == target and t == CNAME), None)
+            if cname is None:
+                break
+            target = cname
+        records = sorted({d for o, t, d in reply.answer if t == wanted and o == target})
+        zone, serial = reply.soa if reply.soa else (None, None)
+        return Answer(
+            server=str(server),
+            name=name,
+            rdtype=rdtype,
+            rcode=dns.rcode.to_text(reply.rcode),
+            records=tuple(records),
+            zone=zone,
+            serial=serial,
+        )
+
+    def _request(self, name: str, rdtype: str, qid: int | None = None) -> dns.message.Message:
+        """A query for ``name``/``rdtype`` without recursion, with ``qid`` or a fresh random
+        id."""
+        qid = self._next_id() if qid is None else qid
+        request = dns.message.make_query(dns.name.from_text(name), rdtype, id=qid)
         request.flags &= ~dns.flags.RD
         return request
 

@@ -2,13 +2,11 @@
 
 Asking one question at a time costs a socket, a system call round and a wait per question; a
 thread pool on two cores adds lock hand-offs on top. Here the next questions are sent while the
-server answers the previous ones, and the replies are matched to their question by id and
-question section. Only clean replies are returned: a reply that is truncated, does not parse or
-does not match, and a question whose reply did not come within the timeout, are left out, so
-the caller asks those again one by one on its ordinary path (UDP, TCP on truncation, the
-dead-source rules), exactly as if there had been no batch.
+server answers the previous ones, and each reply is matched to its question by id. The caller
+reads the replies (and keeps only those that answer the question, untruncated); a question whose
+reply did not come within the timeout is left out, so the caller asks it again one by one on its
+ordinary path (UDP, TCP on truncation, the dead-source rules), as if there had been no batch.
 
->>> import dns.message
 >>> ask_batch("127.0.0.1", 9, [], timeout=0.1)
 {}
 """
@@ -19,10 +17,7 @@ import socket
 import time
 from collections.abc import Sequence
 
-import dns.exception
-import dns.flags
 import dns.inet
-import dns.message
 
 #: Questions in flight at once: enough to keep a server busy, few enough for its socket buffer.
 WINDOW = 32
@@ -31,11 +26,12 @@ WINDOW = 32
 def ask_batch(
     address: str,
     port: int,
-    requests: Sequence[dns.message.Message],
+    requests: Sequence[tuple[int, bytes]],
     timeout: float,
     window: int = WINDOW,
-) -> dict[int, dns.message.Message]:
-    """Send ``requests`` to ``address``:``port``; return the clean replies by request index.
+) -> dict[int, bytes]:
+    """Send each ``(query id, wire)`` of ``requests`` to ``address``:``port``; return the reply
+    datagrams by request index.
 
     Each request waits at most ``timeout`` after it was sent; a socket error ends the batch
     (what was answered until then is returned).
@@ -46,19 +42,19 @@ def ask_batch(
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         try:
             sock.connect((address, port))  # replies from any other source are not delivered
-            return _exchange(sock, requests, timeout, max(1, window))
         except OSError:
             return {}
+        return _exchange(sock, requests, timeout, max(1, window))
 
 
 def _exchange(
     sock: socket.socket,
-    requests: Sequence[dns.message.Message],
+    requests: Sequence[tuple[int, bytes]],
     timeout: float,
     window: int,
-) -> dict[int, dns.message.Message]:
+) -> dict[int, bytes]:
     """The send/receive loop of :func:`ask_batch` on a connected socket."""
-    replies: dict[int, dns.message.Message] = {}
+    replies: dict[int, bytes] = {}
     pending: dict[int, tuple[int, float]] = {}  # query id -> (request index, deadline)
     following = 0
     try:
@@ -66,7 +62,7 @@ def _exchange(
             following = _send_more(sock, requests, following, pending, window, timeout)
             _expire(pending)
             if pending:
-                _receive(sock, requests, pending, replies)
+                _receive(sock, pending, replies)
     except OSError:
         pass  # e.g. an ICMP port unreachable: the rest are asked one by one
     return replies
@@ -74,7 +70,7 @@ def _exchange(
 
 def _send_more(
     sock: socket.socket,
-    requests: Sequence[dns.message.Message],
+    requests: Sequence[tuple[int, bytes]],
     following: int,
     pending: dict[int, tuple[int, float]],
     window: int,
@@ -83,10 +79,10 @@ def _send_more(
     """Fill the window; a request whose id is already in flight is skipped (asked later, one by
     one). Returns the index of the next request to send."""
     while following < len(requests) and len(pending) < window:
-        request = requests[following]
-        if request.id not in pending:
-            sock.send(request.to_wire())
-            pending[request.id] = (following, time.monotonic() + timeout)
+        qid, wire = requests[following]
+        if qid not in pending:
+            sock.send(wire)
+            pending[qid] = (following, time.monotonic() + timeout)
         following += 1
     return following
 
@@ -100,25 +96,19 @@ def _expire(pending: dict[int, tuple[int, float]]) -> None:
 
 def _receive(
     sock: socket.socket,
-    requests: Sequence[dns.message.Message],
     pending: dict[int, tuple[int, float]],
-    replies: dict[int, dns.message.Message],
+    replies: dict[int, bytes],
 ) -> None:
-    """Wait for one datagram (until the earliest deadline) and keep it if it is a clean reply."""
+    """Wait for one datagram (until the earliest deadline); keep it under its request's index
+    when its id is one in flight."""
     wait = min(deadline for _, deadline in pending.values()) - time.monotonic()
-    sock.settimeout(max(wait, 0.0))
+    if wait <= 0:
+        return
+    sock.settimeout(wait)
     try:
         wire = sock.recv(65535)
     except TimeoutError:
         return
-    try:
-        reply = dns.message.from_wire(wire)
-    except dns.exception.DNSException:  # truncated or malformed: asked again one by one
-        pending.pop(int.from_bytes(wire[:2], "big"), None)
-        return
-    found = pending.get(reply.id)
-    if found is None or not requests[found[0]].is_response(reply):
-        return
-    del pending[reply.id]
-    if not reply.flags & dns.flags.TC:
-        replies[found[0]] = reply
+    found = pending.pop(int.from_bytes(wire[:2], "big"), None) if len(wire) >= 12 else None
+    if found is not None:
+        replies[found[0]] = wire
