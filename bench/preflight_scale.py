@@ -148,6 +148,8 @@ def main() -> None:
             "new serial": (ROOT, ()),
             "base -n": (base, ("-n", "auto")),
             "new -n": (ROOT, ("-n", "auto")),
+            "base -n 2": (base, ("-n", "2")),
+            "new -n 2": (ROOT, ("-n", "2")),
             "base collect": (base, ("--collect-only",)),
             "new collect": (ROOT, ("--collect-only",)),
         }
@@ -166,6 +168,7 @@ def _print(nodes: int, commit: str, repeat: int, best: dict, network: float) -> 
     for label, key, aim in (
         ("wall, serial:", "serial", "(aim < 10 s at 4,000 nodes)"),
         ("wall, -n auto:", "-n", "(aim: not slower than serial)"),
+        ("wall, -n 2:", "-n 2", "(two workers, whatever the cores)"),
         ("startup + collection:", "collect", ""),
     ):
         new, old = best[f"new {key}"][0], best[f"base {key}"][0]
