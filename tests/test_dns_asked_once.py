@@ -14,6 +14,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import dns.flags
 import dns.message
@@ -21,9 +22,12 @@ import dns.rcode
 import dns.rrset
 import pytest
 
+import checks.dns  # noqa: F401 - registers the dns checks
+from checks.base import REGISTRY
 from collectors.inventory import DnsServer
 from collectors.transport.deadsources import DeadSources
 from collectors.transport.dns import DnsClient, reverse_name
+from fixtures.prefetch import selected
 from tests.suite import run_suite
 
 HOST = "127.0.0.1"
@@ -129,3 +133,24 @@ def test_prefetch_asks_each_question_once_and_keeps_what_query_gets() -> None:
     assert asked == {(name.lower(), rdtype): 1 for name, rdtype in questions}
     assert [batched.query(target, *q) for q in questions] == expected
     assert expected[0].records == ("127.251.9.21",) and expected[-1].rcode == "NXDOMAIN"
+
+
+@pytest.mark.parametrize(
+    ("markexpr", "keyword", "expected"),
+    [
+        ("preflight", "", True),
+        ("postinstall", "", False),
+        ("preflight or postinstall", "dns.forward", True),
+        ("preflight", "csr", False),
+        ("preflight", "not dns", False),
+        ("preflight", "m1", True),  # a subject's name
+        ("", "test_dns_forward", True),
+    ],
+)
+def test_the_controller_prefetches_only_for_selected_checks(
+    markexpr: str, keyword: str, expected: bool
+) -> None:
+    config = SimpleNamespace(option=SimpleNamespace(markexpr=markexpr, keyword=keyword))
+    spec = REGISTRY["dns.forward"]
+    assert spec.prefetch is not None
+    assert selected(config, spec, ["m1.once.example.test", "w1.once.example.test"]) is expected
