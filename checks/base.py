@@ -142,6 +142,11 @@ class CheckSpec:
     #: Whether the check reads the site beyond the cluster (its network, hosts or local files):
     #: such a check is replayed from a bundle's record, or skipped on a snapshot without one.
     reads_site: bool = True
+    #: Asks the site, once per run, what every subject's gather will ask (``prefetch(site)``):
+    #: under xdist the controller runs it and hands the answers to every worker.
+    prefetch: Callable[[Any], None] | None = field(default=None, compare=False)
+    #: The test function's name (``test_dns_forward``), for matching ``-k`` before collection.
+    function: str = field(default="", compare=False)
 
 
 def check(
@@ -156,6 +161,7 @@ def check(
     gather: Callable[[Any, str], Any] | None = None,
     requires: tuple[str, ...] | list[str] = (),
     reads_site: bool = True,
+    prefetch: Callable[[Any], None] | None = None,
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Declare a test function as the check ``check_id``.
 
@@ -163,7 +169,9 @@ def check(
     ``gather(site, subject)`` collects the facts during setup, so a fact that cannot be
     gathered is an *error* while a wrong site is a *failure*; ``requires`` names inventory keys
     without which the check is skipped; ``reads_site=False`` says the check reads only the
-    cluster (API or snapshot), so it runs on a must-gather without the site's network.
+    cluster (API or snapshot), so it runs on a must-gather without the site's network;
+    ``prefetch(site)`` asks in one go what the gathers of all subjects will ask (under xdist,
+    once in the controller for every worker).
     """
     unknown = set(markers) - set(MARKERS)
     if unknown:
@@ -184,6 +192,8 @@ def check(
             requires=tuple(requires),
             module=fn.__module__,
             reads_site=reads_site,
+            prefetch=prefetch,
+            function=fn.__name__,
         )
         REGISTRY[check_id] = spec
         fn.check_spec = spec  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ from collectors.facts.dns import (
     gather_reverse,
     mirror_registry,
     node_fqdns,
+    node_questions,
     secondary_servers,
 )
 from collectors.inventory import Node
@@ -166,6 +167,7 @@ _FIX_REQUIRES = ("dns.servers", "nodes")
     subjects=node_fqdns,
     gather=gather_forward,
     requires=_FIX_REQUIRES,
+    prefetch=node_questions,
 )
 def test_dns_forward(facts: tuple[Node, dict[str, Answer]]) -> None:
     expect(evaluate_forward(*facts))
@@ -181,6 +183,7 @@ def test_dns_forward(facts: tuple[Node, dict[str, Answer]]) -> None:
     subjects=node_fqdns,
     gather=gather_reverse,
     requires=_FIX_REQUIRES,
+    prefetch=node_questions,
 )
 def test_dns_reverse(facts: tuple[Node, dict[str, Answer]]) -> None:
     expect(evaluate_reverse(*facts))

@@ -68,10 +68,12 @@ def _reverse_question(node: Node) -> tuple[str, str]:
     return reverse_name(node.ip), "PTR"
 
 
-def _node_questions(site: Site) -> None:
-    """Ask every server the forward and reverse question of every node, once per run (per
-    process), in parallel: the first dns.forward or dns.reverse subject pays for all of them,
-    the others read the answers (or errors) from the DNS client's cache."""
+def node_questions(site: Site) -> None:
+    """Ask every server the forward and reverse question of every node, once per process, in
+    one batch per server: the first dns.forward or dns.reverse subject pays for all of them,
+    the others read the answers (or errors) from the DNS client's cache. Under xdist the
+    controller runs it (the checks' ``prefetch``) and seeds every worker's cache, so no
+    question is asked twice in a run."""
 
     def produce() -> bool:
         nodes = site.inv.nodes
@@ -84,13 +86,13 @@ def _node_questions(site: Site) -> None:
 
 def gather_forward(site: Site, fqdn: str) -> tuple[Node, dict[str, Answer]]:
     node = _node(site, fqdn)
-    _node_questions(site)
+    node_questions(site)
     return node, _ask_all(site, *_forward_question(node))
 
 
 def gather_reverse(site: Site, fqdn: str) -> tuple[Node, dict[str, Answer]]:
     node = _node(site, fqdn)
-    _node_questions(site)
+    node_questions(site)
     return node, _ask_all(site, *_reverse_question(node))
 
 
