@@ -81,7 +81,7 @@ def draft_main(
         "dns for a DNS server the nodes ask)",
     )  # fmt: skip
     parser.add_argument(
-        "--agent-config", metavar="FILE", help="agent-config.yaml: its hosts' names, roles, addresses"
+        "--agent-config", metavar="FILE", help="agent-config.yaml: its hosts' names, roles, IPs"
     )
     parser.add_argument(
         "--write-ca", metavar="FILE", help="save additionalTrustBundle there as mirror.ca_file"

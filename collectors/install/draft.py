@@ -465,8 +465,10 @@ class Draft:
             for key, why, checks in self.unfilled:
                 lines.append(f"  {key}: {why}")
                 if checks:
-                    lines += textwrap.wrap(", ".join(checks), 96, initial_indent="    skips: ",
-                                           subsequent_indent="      ", break_on_hyphens=False)  # fmt: skip
+                    lines += textwrap.wrap(
+                        ", ".join(checks), 96, initial_indent="    skips: ",
+                        subsequent_indent="      ", break_on_hyphens=False,
+                    )  # fmt: skip
         return lines
 
     def text(self) -> str:

@@ -195,15 +195,18 @@ def agent_config_hosts(doc: Any, path: str) -> tuple[list[TableNode], list[str],
         network = _mapping(host.get("networkConfig"), path, f"{key}.networkConfig")
         resolver = _mapping(network.get("dns-resolver"), path, f"{key}.networkConfig.dns-resolver")
         config = _mapping(resolver.get("config"), path, f"{key}.networkConfig.dns-resolver.config")
-        for j, server in enumerate(_list(config.get("server"), path, f"{key}...server")):
-            ip = _ip(str(server), path, None, f"{key}.networkConfig.dns-resolver.config.server[{j}]")
+        where = f"{key}.networkConfig.dns-resolver.config.server"
+        for j, server in enumerate(_list(config.get("server"), path, where)):
+            ip = _ip(str(server), path, None, f"{where}[{j}]")
             if ip not in servers:
                 servers.append(ip)
         if not host.get("hostname"):
             notes.append(f"{path} {key}: no hostname (named by the DHCP server): left out")
             continue
         name = _name(str(host["hostname"]), path, None, f"{key}.hostname")
-        role = _role(str(host["role"]), path, None, ("master", "worker")) if host.get("role") else ""
+        role = ""
+        if host.get("role"):
+            role = _role(str(host["role"]), path, None, ("master", "worker"))
         macs = {}
         for j, iface in enumerate(_list(host.get("interfaces"), path, f"{key}.interfaces")):
             iface = _mapping(iface, path, f"{key}.interfaces[{j}]")
