@@ -41,7 +41,9 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return out
 
 
-def upi(*args: str, cwd: Path, tmp_path: Path, wrap: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:  # noqa: E501
+def upi(
+    *args: str, cwd: Path, tmp_path: Path, wrap: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
     """``upi-conformance ARGS`` as the console script runs it (``python -m fixtures.cli``)."""
     return subprocess.run(
         [*wrap, sys.executable, "-m", "fixtures.cli", *args],
@@ -71,7 +73,8 @@ def test_seed_002_drafts_an_inventory_that_needs_no_edit_and_its_command_collect
     site = tmp_path / "site"
     site.mkdir()
     made = upi(
-        "draft-inventory", "--nodes", str(SEED / "nodes.csv"), "--haproxy", str(SEED / "haproxy.cfg"),
+        "draft-inventory", "--nodes", str(SEED / "nodes.csv"),
+        "--haproxy", str(SEED / "haproxy.cfg"),
         "--zone", str(FORWARD), "--zone", str(REVERSE), "-o", "site.yaml",
         cwd=site, tmp_path=tmp_path,
     )  # fmt: skip
@@ -134,8 +137,10 @@ def test_a_ptr_to_a_name_no_forward_zone_holds_is_warned_with_its_file_and_line(
     zones = [Zone.parse(ZONE, "db.example.com"), Zone.parse(REVERSE_TYPO, "db.10.0.0")]
     draft = draft_inventory(zones=zones, cluster=("c1", "example.com"))
     (warning,) = draft.warnings
-    assert warning == ("db.10.0.0:5: PTR 31.0.0.10.in-addr.arpa -> w1.c1.exmaple.com (a typo "
-                       "for w1.c1.example.com?): no forward zone given holds that name")  # fmt: skip
+    assert warning == (
+        "db.10.0.0:5: PTR 31.0.0.10.in-addr.arpa -> w1.c1.exmaple.com (a typo for "
+        "w1.c1.example.com?): no forward zone given holds that name"
+    )
     assert f"#   {warning}" in draft.text()
     (w1,) = [line for line in draft.nodes if "name: w1," in line]
     assert "no PTR for it" in w1
@@ -143,8 +148,8 @@ def test_a_ptr_to_a_name_no_forward_zone_holds_is_warned_with_its_file_and_line(
 
 def test_where_the_table_and_the_zone_disagree_the_draft_keeps_the_table_and_says_so() -> None:
     rows = parse_nodes_csv("m1,master,10.0.0.22,52:54:00:00:00:01\nx9,worker,10.0.0.99\n", "n.csv")
-    draft = draft_inventory(zones=[Zone.parse(ZONE, "db.example.com")], cluster=("c1", "example.com"),
-                            table=rows)  # fmt: skip
+    zones = [Zone.parse(ZONE, "db.example.com")]
+    draft = draft_inventory(zones=zones, cluster=("c1", "example.com"), table=rows)
     data = yaml.safe_load(draft.text())
     assert data["nodes"] == [
         {"name": "m1", "role": "master", "ip": "10.0.0.22"},
@@ -188,11 +193,14 @@ def test_agent_config_hosts_and_resolvers_fill_nodes_and_dns(tmp_path: Path) -> 
     (tmp_path / "agent-config.yaml").write_text(AGENT)
     (tmp_path / "db.example.com").write_text(ZONE.replace("  IN NS ns1\n", ""))
     out = tmp_path / "site.yaml"
-    assert collectors_main(["draft-inventory", "--agent-config", str(tmp_path / "agent-config.yaml"),
-                            "--zone", str(tmp_path / "db.example.com"), "-o", str(out)]) == 0  # fmt: skip
+    agent, zone = str(tmp_path / "agent-config.yaml"), str(tmp_path / "db.example.com")
+    args = ["draft-inventory", "--agent-config", agent, "--zone", zone, "-o", str(out)]
+    assert collectors_main(args) == 0
     inv = load_inventory(out)
     assert [(n.name, n.role, n.ip) for n in inv.nodes] == [
-        ("m1", "master", "10.0.0.21"), ("worker-7", "worker", "10.0.0.37"), ("w1", "worker", "10.0.0.31"),
+        ("m1", "master", "10.0.0.21"),
+        ("worker-7", "worker", "10.0.0.37"),
+        ("w1", "worker", "10.0.0.31"),
     ]  # fmt: skip
     assert [s.host for s in inv.dns_servers] == ["10.0.0.2"]  # no NS: the nodes' resolver
     text = out.read_text()
