@@ -47,30 +47,49 @@ def _stdout_file() -> str:
     return ""
 
 
-def draft_main(argv: list[str], prog: str = "python -m collectors draft-inventory") -> int:
-    """``draft-inventory``: the draft on stdout; 2 naming the file when an input is bad."""
-    from collectors import settings
+def draft_main(
+    argv: list[str],
+    prog: str = "python -m collectors draft-inventory",
+    checks: list[tuple[str, tuple[str, ...]]] | None = None,
+) -> int:
+    """``draft-inventory``: the draft on stdout; 2 naming the file when an input is bad. Its
+    warnings and what it could not fill go to stderr too; ``checks`` (check id, the keys it
+    requires), handed in by the command line layer (collectors never import the checks), say
+    which checks skip for each key not filled."""
+    from collectors import settings, yamlio
     from collectors.errors import InputError
     from collectors.install.draft import Zone, draft_inventory, trust_bundle
     from collectors.install.installconfig import load_install_config
+    from collectors.install.nodetable import TableNode, agent_config_hosts, parse_nodes_csv
     from collectors.inventory import InventoryError, load_inventory
     from collectors.parsers.haproxy import parse_haproxy
 
     parser = argparse.ArgumentParser(
         prog=prog,
-        description="draft a site inventory from install-config.yaml, haproxy.cfg and zone files",
+        description="draft a site inventory from install-config.yaml, haproxy.cfg, zone files, a "
+        "node table and agent-config.yaml",
     )
     parser.add_argument("--install-config", metavar="FILE", help="install-config.yaml")
     parser.add_argument("--haproxy", metavar="FILE", help="the load balancer's haproxy.cfg")
     parser.add_argument(
-        "--zone", action="append", default=[], metavar="FILE[=ORIGIN]", required=True,
+        "--zone", action="append", default=[], metavar="FILE[=ORIGIN]",
         help="a BIND zone file, forward or reverse; repeat for each",
     )  # fmt: skip
+    parser.add_argument(
+        "--nodes", metavar="CSV",
+        help="a node table: name,role,ip[,mac] a line (roles master, worker, infra, bootstrap; "
+        "dns for a DNS server the nodes ask)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--agent-config", metavar="FILE", help="agent-config.yaml: its hosts' names, roles, IPs"
+    )
     parser.add_argument(
         "--write-ca", metavar="FILE", help="save additionalTrustBundle there as mirror.ca_file"
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write here, not to stdout")
     args = parser.parse_args(argv)
+    if not (args.zone or args.nodes or args.agent_config):
+        parser.error("give --zone, --nodes or --agent-config (each as many as the site has)")
     try:
         ic: dict = {}
         ic_path = ""
@@ -88,6 +107,19 @@ def draft_main(argv: list[str], prog: str = "python -m collectors draft-inventor
         if args.haproxy:
             cfg_path = str(Path(args.haproxy).resolve())
             cfg = parse_haproxy(_read(cfg_path), cfg_path)
+        table: list[TableNode] = []
+        if args.nodes:
+            nodes_path = str(Path(args.nodes).resolve())
+            table += parse_nodes_csv(_read(nodes_path), nodes_path)
+        resolvers: tuple[list[str], str] = ([], "")
+        agent_notes: list[str] = []
+        if args.agent_config:
+            agent_path = str(Path(args.agent_config).resolve())
+            hosts, servers, agent_notes = agent_config_hosts(
+                yamlio.load(_read(agent_path), agent_path), agent_path
+            )
+            table += hosts
+            resolvers = (servers, agent_path)
         ca_file = ""
         if args.write_ca:
             bundle = trust_bundle(ic)
@@ -95,7 +127,7 @@ def draft_main(argv: list[str], prog: str = "python -m collectors draft-inventor
                 raise InputError(ic_path or "--write-ca", "no additionalTrustBundle to write")
             Path(args.write_ca).write_text(bundle if bundle.endswith("\n") else bundle + "\n")
             ca_file = str(Path(args.write_ca).resolve())
-        draft = draft_inventory(
+        drafted = draft_inventory(
             zones=zones,
             install_config=ic,
             install_config_path=ic_path,
@@ -103,10 +135,20 @@ def draft_main(argv: list[str], prog: str = "python -m collectors draft-inventor
             haproxy_path=cfg_path,
             ca_file=ca_file,
             file_name=args.output or _stdout_file(),
-        ).text()
+            table=table,
+            table_dns=resolvers,
+            checks=checks,
+        )
+        drafted.warnings += agent_notes
+        draft = drafted.text()
     except (InputError, OSError) as exc:
         print(f"draft-inventory: {visible(exc)}", file=sys.stderr)
         return 2
+    for line in drafted.report():
+        print(f"draft-inventory: {visible(line)}", file=sys.stderr)
+    if checks is None and drafted.unfilled:
+        print("draft-inventory: (`upi-conformance draft-inventory` names the checks that skip)",
+              file=sys.stderr)  # fmt: skip
     if args.output:
         Path(args.output).write_text(draft, encoding="utf-8")
         try:

@@ -70,6 +70,12 @@ def catalog() -> dict[str, dict[str, Any]]:
     }
 
 
+def check_requirements() -> list[tuple[str, tuple[str, ...]]]:
+    """(check id, the inventory keys it requires) of every check, in catalog order: what
+    ``draft-inventory`` is handed to say which checks skip for a key it could not fill."""
+    return [(s.id, tuple(s.requires)) for s in load_checks()]
+
+
 class MarkExprError(ValueError):
     """A ``-m`` expression that does not parse."""
 
