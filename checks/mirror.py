@@ -845,7 +845,7 @@ SIGSTORE_WHERE = (
 def _sig_line(item: SignatureLookup) -> str:
     where = ", ".join(item.looked_in)
     return (
-        f"{item.role} {item.image}: looked in {where}: no tag {item.tag} and no sigstore referrer"
+        f"{item.what} {item.image}: looked in {where}: no tag {item.tag} and no sigstore referrer"
     )
 
 
@@ -930,7 +930,7 @@ def evaluate_sigstore(f: SigstoreFacts) -> Verdict:
             + (f" and {len(repos) - 5} more" if len(repos) > 5 else "")
         )
         details += [
-            f"{x.role} {x.image}: no mirror rule sends {x.repository} to {f.mirror_host}"
+            f"{x.what} {x.image}: no mirror rule sends {x.repository} to {f.mirror_host}"
             for x in unmapped
         ]
         remedies.append(

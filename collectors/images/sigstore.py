@@ -48,10 +48,10 @@ def signature_tag(digest: str) -> str:
 class Wanted:
     """One image to find a signature for: how the cluster (or the inventory) names it, what it
     is (``release 4.20.1``, ``component etcd``), the scope covering it, and where it comes from
-    upstream (for ``cosign copy``; "" when unknown)."""
+    upstream (for the ``oc image mirror`` fix; "" when unknown)."""
 
     image: ImageRef
-    role: str
+    what: str
     scope: str = ""
     source: str = ""
 
@@ -61,7 +61,7 @@ class SignatureLookup:
     """Where the signature of one image was looked for in the mirror, and what was found."""
 
     image: str
-    role: str
+    what: str
     scope: str
     #: mirror repositories (registry/repository) the mirror rules send the image to
     looked_in: tuple[str, ...]
@@ -190,7 +190,7 @@ def find_signatures(
         out.append(
             SignatureLookup(
                 image=str(w.image),
-                role=w.role,
+                what=w.what,
                 scope=w.scope,
                 looked_in=tuple(c.name for c in cands),
                 tag_in=tag_in,
