@@ -938,6 +938,8 @@ def running_images(site: Site) -> tuple[list[tuple[str, ImageRef, str]], list[st
             releases.append(("update target", parse_target(target, target_where(site))))
         except NotApplicable:
             notes.append("no update target (--to-image or upgrade.to_image): not weighed")
+        except InputError as exc:  # upgrade.target errors for it, naming it
+            notes.append(f"the update target is not weighed: {exc}")
         counts = []
         for role, ref in releases:
             images.append((role, ref, _upstream(ref, mirror_host, RELEASE_SOURCE)))
