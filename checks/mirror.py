@@ -30,6 +30,7 @@ from collectors.facts.mirror import (
     FromNodeFacts,
     OperatorsFacts,
     ReleaseFacts,
+    SigstoreFacts,
     capacity_subjects,
     catalog_subjects,
     from_nodes_subjects,
@@ -41,13 +42,16 @@ from collectors.facts.mirror import (
     gather_imagestream,
     gather_operators,
     gather_release,
+    gather_sigstore,
     imagestream_names,
     registry_host,
     release_image,
+    sigstore_subjects,
     trust_subject,
 )
 from collectors.facts.samples import NAMESPACE, StreamFacts
 from collectors.images.imageref import parse_reference, under_registry
+from collectors.images.sigstore import SignatureLookup
 from collectors.parsers.catalogmirror import MappingEntry
 from collectors.site import Site
 from collectors.visible import shell_word, shell_word_or
@@ -827,3 +831,153 @@ def test_mirror_from_nodes(facts: FromNodeFacts) -> None:
 )
 def test_mirror_capacity(facts: CapacityFacts) -> None:
     expect(evaluate_capacity(facts))
+
+
+# --------------------------------------------------------------------------- mirror.sigstore
+
+#: Why the signature's repository is the image's (said in every verdict that looked one up).
+SIGSTORE_WHERE = (
+    "a node reads an image's sigstore signature from the mirror repository it pulled the image "
+    "from, so the mirror rule that maps the image's repository maps its signature's"
+)
+
+
+def _sig_line(item: SignatureLookup) -> str:
+    where = ", ".join(item.looked_in)
+    return (
+        f"{item.what} {item.image}: looked in {where}: no tag {item.tag} and no sigstore referrer"
+    )
+
+
+def _sig_copy(item: SignatureLookup, auth_file: str) -> str:
+    """The command that brings one image's signature tag to the mirror repository (the form
+    OpenShift's documentation gives: ``oc image mirror <src>:sha256-<hex>.sig <dst>:...``)."""
+    source = (item.source or item.image).split("@", 1)[0]
+    dest = item.looked_in[0] if item.looked_in else "<mirror repository>"
+    return (
+        f"oc image mirror -a {shell_word_or(auth_file, '<pull-secret>')} "
+        f"{shell_word(f'{source}:{item.tag}')} {shell_word(f'{dest}:{item.tag}')}"
+    )
+
+
+def evaluate_sigstore(f: SigstoreFacts) -> Verdict:
+    """Every image the policy covers (the cluster runs or will run it) has a sigstore signature
+    in the mirror, where the mirror rules send the image; the preflight ``release`` likewise
+    for mirror.release_image and its components."""
+    notes = f"; {'; '.join(f.notes)}" if f.notes else ""
+    if f.kind == "":
+        why = (
+            "ClusterImagePolicy/ImagePolicy are not served (no CRD: OpenShift before 4.20 or "
+            "the feature off)"
+            if f.no_crd
+            else "no ClusterImagePolicy or ImagePolicy in the cluster"
+        )
+        return passed(f"{why}: no policy covers anything, no sigstore signature is required")
+    what = (
+        "mirror.release_image" if f.kind == "release" else f"{f.kind} {f.subject.split('/', 1)[1]}"
+    )
+    if f.kind == "release" and not f.considered:
+        return failed(
+            expected="the release image and its sigstore signature in the mirror "
+            "(mirror.require_sigstore)",
+            found=f.notes[0] if f.notes else "the release image is not in the mirror",
+            remediation="mirror the release first (mirror.release says how), with oc-mirror "
+            "--v2 (it copies the release's sigstore signatures unless --remove-signatures)",
+        )
+    if not f.lookups:
+        scopes = ", ".join(f.scopes) or "none"
+        return passed(
+            f"{what}: its scopes ({scopes}) cover none of what the cluster runs or will run "
+            f"({f.considered_what}){notes}"
+        )
+    missing = [x for x in f.lookups if not x.found and not x.unmapped]
+    unmapped = [x for x in f.lookups if x.unmapped]
+    total = len(f.lookups)
+    if not missing and not unmapped:
+        tags = sum(1 for x in f.lookups if x.tag_in)
+        refs = total - tags
+        kinds = f"{tags} as sha256-<hex>.sig tags" + (f", {refs} as OCI referrers" if refs else "")
+        repos = ", ".join(sorted({x.repository for x in f.lookups if x.looked_in and x.rule}))
+        mapped = f" ({f.rules_from} map {repos})" if repos else ""
+        return passed(
+            f"{what}: all {total} covered images have a sigstore signature in the mirror "
+            f"({kinds}); {SIGSTORE_WHERE}{mapped}{notes}"
+        )
+    problems, remedies, details = [], [], []
+    if missing:
+        shown = "; ".join(_sig_line(x) for x in missing[:3])
+        more = f"; and {len(missing) - 3} more" if len(missing) > 3 else ""
+        problems.append(
+            f"{len(missing)} of {total} without a signature in the mirror: {shown}{more}"
+        )
+        details += [_sig_line(x) for x in missing]
+        mirror = f.mirror_host
+        remedies.append(
+            "copy the signatures into the mirror: "
+            + "; ".join(_sig_copy(x, f.auth_file) for x in missing[:3])
+            + ("; the same for the others (details)" if len(missing) > 3 else "")
+            + " (or cosign copy --sig-only <image> <mirror repository>; or mirror again with "
+            "oc-mirror --v2 -c <imageset-config.yaml> "
+            + shell_word(f"docker://{mirror}")
+            + ": it copies the release's sigstore signatures unless --remove-signatures)"
+        )
+    if unmapped:
+        repos = sorted({x.repository for x in unmapped})
+        problems.append(
+            f"{len(unmapped)} of {total} come from repositories no mirror rule ({f.rules_from}) "
+            f"sends to the mirror {f.mirror_host}, so neither they nor their signatures can be "
+            f"read there: {', '.join(repos[:5])}"
+            + (f" and {len(repos) - 5} more" if len(repos) > 5 else "")
+        )
+        details += [
+            f"{x.what} {x.image}: no mirror rule sends {x.repository} to {f.mirror_host}"
+            for x in unmapped
+        ]
+        remedies.append(
+            "map each repository to the mirror with an ImageDigestMirrorSet (the signature "
+            "follows its image): oc apply -f idms.yaml with spec.imageDigestMirrors "
+            + shell_word(
+                json.dumps(
+                    [
+                        {"source": r, "mirrors": [f"{f.mirror_host}/<repository>"]}
+                        for r in repos[:3]
+                    ],
+                    separators=(",", ":"),
+                )
+            )
+        )
+    covered = (
+        f"each of the {total} images {what}'s scopes cover (of {f.considered_what})"
+        if f.kind != "release"
+        else f"each of the {total} images of {f.considered_what}"
+    )
+    return failed(
+        expected=f"a sigstore signature in the mirror for {covered}: cosign's "
+        "<repo>:sha256-<hex>.sig tag or an OCI referrer, in the mirror repository the mirror "
+        f"rules send the image to ({SIGSTORE_WHERE})",
+        found="; ".join(problems) + notes,
+        details=tuple(details[:100]),
+        remediation="; then ".join(remedies),
+    )
+
+
+@check(
+    "mirror.sigstore",
+    title="Sigstore signatures in the mirror",
+    markers=["preflight", "postinstall"],
+    subject="clusterimagepolicy/<name>, imagepolicy/<ns>/<name> (postinstall; cluster when "
+    "there is none); release (preflight, with mirror.require_sigstore)",
+    fails_when="an image a ClusterImagePolicy/ImagePolicy's scopes cover (most specific scope "
+    "wins) that the cluster runs or will run (the release payload, its components, the update "
+    "target and its components) has no sigstore signature in the mirror (<repo>:sha256-<hex>.sig "
+    "or an OCI referrer) where the mirror rules send it, or no mirror rule maps the image's "
+    "repository (the signature's); preflight: the same for mirror.release_image and its "
+    "components",
+    remediation="cosign copy --sig-only <image> <mirror repository>, or oc-mirror --v2 again; "
+    "an ImageDigestMirrorSet for an unmapped repository",
+    subjects=sigstore_subjects,
+    gather=gather_sigstore,
+    requires=("mirror.registry",),
+)
+def test_mirror_sigstore(facts: SigstoreFacts) -> None:
+    expect(evaluate_sigstore(facts))

@@ -238,6 +238,30 @@ def trust_key(mirror: str) -> str:
     return f"{host}..{port}" if host and port != "443" else (host or mirror)
 
 
+def apply_sigstore(lab: LabContext, model: ClusterModel) -> None:
+    """OpenShift 4.20+: the ``openshift`` ClusterImagePolicy (the real one's scopes, trusting the
+    lab's sigstore key), and ClusterVersion naming the release the registry part pushed (by
+    digest, as quay.io's ocp-release: what the cluster installed from the mirror)."""
+    from lab.sigstore import cluster_image_policy
+
+    root = lab.workdir / "registry"
+    if not (root / "sigstore.pub").exists():
+        return
+    policy = cluster_image_policy((root / "sigstore.pub").read_bytes())
+    model.add(
+        CM.R.CLUSTERIMAGEPOLICIES,
+        CM._obj(CM.R.CLUSTERIMAGEPOLICIES, "openshift", spec=policy["spec"]),
+    )
+    digest = json.loads((root / "release.json").read_text())["digest"]
+    cv = model.one("clusterversions", "version")
+    cv["status"]["desired"]["image"] = f"quay.io/openshift-release-dev/ocp-release@{digest}"
+
+
+def drop_sigstore_policies(lab: LabContext, model: ClusterModel) -> None:
+    """No ClusterImagePolicy (a cluster before 4.20, without the CRD)."""
+    model.objects.pop(CM.R.CLUSTERIMAGEPOLICIES.folder, None)
+
+
 def trust_mirror(lab: LabContext, model: ClusterModel) -> None:
     """What day 2 does for the mirror's CA (seed 000): the registry-config ConfigMap in
     openshift-config keyed ``host..port``, named by image.config.openshift.io/cluster."""
@@ -293,6 +317,7 @@ def start(lab: LabContext) -> dict[str, Any]:
         push_samples(lab, model)
         apply_day2(lab, model)
         trust_mirror(lab, model)
+        apply_sigstore(lab, model)
     for fn in lab.cluster_edits:
         fn(lab, model)
     snapshot = CM.write_must_gather(model, root / "must-gather")
@@ -492,6 +517,16 @@ def drop_operator_source(lab: LabContext, model: ClusterModel) -> None:
     """The redhat-operators ICSP leaves out its first source repository."""
     icsp = model.one("imagecontentsourcepolicies", "redhat-operators")
     icsp["spec"]["repositoryDigestMirrors"] = icsp["spec"]["repositoryDigestMirrors"][1:]
+
+
+@scenario(
+    "mirror-sigstore-unmapped",
+    "the cluster's ICSP no longer maps ocp-v4.0-art-dev: the components' sigstore signatures "
+    "(read where each image is pulled from) cannot be read from the mirror",
+    parts=PARTS,
+)
+def _sigstore_unmapped(lab: LabContext) -> None:
+    edit(lab, drop_release_content_source)
 
 
 @scenario(

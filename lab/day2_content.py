@@ -91,6 +91,23 @@ def push_target(pusher: Pusher, model: RegistryModel) -> tuple[str, list[str]]:
     refs["metadata"]["name"] = TARGET_VERSION
     release = release_image(json.dumps(refs, indent=2).encode(), version=TARGET_VERSION)
     pusher.image(LOCAL_REPOSITORY, release, f"{TARGET_VERSION}-x86_64")
+    if model.signer is not None:
+        from lab.registry import CONTENT_SOURCE, RELEASE_SOURCE
+        from lab.sigstore import push_signatures
+
+        signed = [(f"{RELEASE_SOURCE}:{TARGET_VERSION}-x86_64", release.digest, "release")]
+        signed += [(f"{CONTENT_SOURCE}@{d}", d, n) for n, d in digests.items()]
+        missing = {m.split(":", 1)[1] for m in model.sigstore_missing if m.startswith("target:")}
+        push_signatures(
+            pusher,
+            LOCAL_REPOSITORY,
+            [
+                (ref, d)
+                for ref, d, n in signed
+                if n not in missing and n not in model.target_missing
+            ],
+            model.signer,
+        )
     return release.digest, list(digests)
 
 

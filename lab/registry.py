@@ -36,6 +36,7 @@ from lab.day2_content import push_day2
 from lab.imagebuild import Image, Pusher, build_image, manifest_list, raw_blob, tar_layer
 from lab.model import Record
 from lab.scenarios import scenario
+from lab.sigstore import public_pem, push_signatures, signing_key
 
 if TYPE_CHECKING:
     from lab.part import LabContext
@@ -104,6 +105,12 @@ class RegistryModel:
     by_name: bool = False
     #: Top-level install-config keys replaced (installconfig.* scenarios), applied last.
     install_config_edits: dict[str, Any] = field(default_factory=dict)
+    #: Images pushed without their sigstore ``sha256-<hex>.sig`` tag (lab.sigstore): "release",
+    #: a component's name, or "target:<component>" for the next release's.
+    sigstore_missing: tuple[str, ...] = ()
+    #: The sigstore signing key (made at start) and the release digest pushed.
+    signer: Any = None
+    release_digest: str = ""
 
 
 def model_of(lab: LabContext) -> RegistryModel:
@@ -338,6 +345,16 @@ def push_payload(pusher: Pusher, model: RegistryModel) -> dict[str, str]:
     refs = json.dumps(image_references(digests), indent=2).encode()
     release = release_image(refs)
     pusher.image(LOCAL_REPOSITORY, release, RELEASE_TAG)
+    model.release_digest = release.digest
+    if model.signer is not None:
+        signed = [(f"{RELEASE_SOURCE}:{RELEASE_TAG}", release.digest, "release")]
+        signed += [(f"{CONTENT_SOURCE}@{d}", d, n) for n, d in digests.items()]
+        push_signatures(
+            pusher,
+            LOCAL_REPOSITORY,
+            [(ref, d) for ref, d, n in signed if n not in model.sigstore_missing],
+            model.signer,
+        )
     body, media = manifest_list([(release, "amd64")])
     pusher.manifest(LOCAL_REPOSITORY, MULTI_TAG, body, media)
     oci_component = component_image("oci-index-member", 2)  # an OCI manifest under an OCI index
@@ -582,8 +599,11 @@ def start(lab: LabContext) -> dict[str, Any]:
     pusher = Pusher(f"{ip}:{port}", model.user, model.password, str(ready_ca))
     if model.leaf == "no-san":
         pusher.session.verify = False  # the lab's own push: the chain is ours, the name absent
+    model.signer = signing_key()
     digests = push_payload(pusher, model)
     (root / "payload.json").write_text(json.dumps(digests, indent=1))
+    (root / "sigstore.pub").write_bytes(public_pem(model.signer))
+    (root / "release.json").write_text(json.dumps({"digest": model.release_digest}))
 
     host = f"{ip}:{port}"
     if model.front == "proxy":
@@ -720,6 +740,15 @@ def _icsp_incomplete(lab: LabContext) -> None:
 )
 def _target_missing(lab: LabContext) -> None:
     model_of(lab).target_missing = ("etcd", "console")
+
+
+@scenario(
+    "mirror-sigstore-missing",
+    "the mirror lacks the sigstore signature tag (sha256-<hex>.sig) of the etcd component",
+    parts=("network", "registry", "cluster"),
+)
+def _sigstore_missing(lab: LabContext) -> None:
+    model_of(lab).sigstore_missing = ("etcd",)
 
 
 @scenario(

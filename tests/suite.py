@@ -67,7 +67,12 @@ def run_suite(
     ``wrap`` goes before it (e.g. ``("unshare", "-n")`` for an inventory of real addresses)."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
-        argv = [*wrap, sys.executable, "-m", "pytest", *args, "--report-json", str(report)]
+        # the suite's plugin named: an inventory outside the repository, given as two words
+        # (--inventory PATH), makes pytest read PATH before the repository's conftest
+        # (docs/architecture.md, "Packaging"), which then never loads the suite
+        plugin = () if "upi_conformance" in args else ("-p", "upi_conformance")
+        argv = [*wrap, sys.executable, "-m", "pytest", *plugin, *args]
+        argv += ["--report-json", str(report)]
         if inventory is not None:
             argv += ["--inventory", str(inventory)]
         done = subprocess.run(

@@ -107,6 +107,18 @@ SECRETS = Resource("", "v1", "secrets", True, "Secret")
 CLUSTERCATALOGS = Resource(
     "olm.operatorframework.io", "v1", "clustercatalogs", False, "ClusterCatalog"
 )
+#: mirror.sigstore: sigstore image policies (OpenShift 4.20+ v1; the v1alpha1 of the tech preview
+#: is read where v1 is not served: the same folder in a snapshot)
+CLUSTERIMAGEPOLICIES = Resource(
+    "config.openshift.io", "v1", "clusterimagepolicies", False, "ClusterImagePolicy"
+)
+CLUSTERIMAGEPOLICIES_V1ALPHA1 = Resource(
+    "config.openshift.io", "v1alpha1", "clusterimagepolicies", False, "ClusterImagePolicy"
+)
+IMAGEPOLICIES = Resource("config.openshift.io", "v1", "imagepolicies", True, "ImagePolicy")
+IMAGEPOLICIES_V1ALPHA1 = Resource(
+    "config.openshift.io", "v1alpha1", "imagepolicies", True, "ImagePolicy"
+)
 
 #: Every resource the suite knows, by ``<group|core>/<plural>``.
 KNOWN: dict[str, Resource] = {
@@ -132,6 +144,8 @@ KNOWN: dict[str, Resource] = {
         CLUSTERCATALOGS,
         CLUSTERVERSIONS,
         IMAGE_CONFIGS,
+        CLUSTERIMAGEPOLICIES,
+        IMAGEPOLICIES,
         APIREQUESTCOUNTS,
         CSVS,
         PDBS,

@@ -54,6 +54,7 @@ from collectors.images.ocmirror2 import (
 from collectors.images.registry import Ping, RegistryClient, RegistryError, client_for, system_ca
 from collectors.images.registry.client import pinned_mirror
 from collectors.images.release import IMAGE_REFERENCES, parse_image_references
+from collectors.images.sigstore import SignatureLookup
 from collectors.install.installconfig import install_config
 from collectors.inventory import split_host_port
 from collectors.parsers.catalogmirror import MappingEntry, iter_mapping
@@ -796,4 +797,296 @@ def gather_capacity(site: Site, subject: str) -> CapacityFacts:
         row.available_bytes,
         row.size_bytes,
         mirror.min_free_gb,
+    )
+
+
+# --------------------------------------------------------------------------- mirror.sigstore
+
+#: The subject when the cluster has no ClusterImagePolicy or ImagePolicy at all.
+NO_POLICY = "cluster"
+#: The preflight subject (mirror.require_sigstore): the release of mirror.release_image.
+RELEASE_SUBJECT = "release"
+
+
+@dataclass(frozen=True)
+class SigstoreFacts:
+    """One policy (or the preflight release) against the mirror: the images it covers among
+    those the cluster runs or will run, and where each one's signature was looked for."""
+
+    subject: str
+    kind: str  # ClusterImagePolicy, ImagePolicy, "release" (preflight), "" (no policy at all)
+    mirror_host: str
+    scopes: tuple[str, ...] = ()
+    api_version: str = ""
+    #: how many images the cluster runs or will run were weighed, and what they are
+    considered: int = 0
+    considered_what: str = ""
+    lookups: tuple[SignatureLookup, ...] = ()
+    rules_from: str = ""
+    #: what was not weighed and why (no update target, a release not in the mirror, ...)
+    notes: tuple[str, ...] = ()
+    auth_file: str = ""
+    #: the CRD is not served / not in the snapshot (kind "")
+    no_crd: bool = False
+
+
+def _policy_listing(site: Site, *resources: Any) -> tuple[list[Any], bool]:
+    """Objects of the first of ``resources`` the cluster serves (v1, else v1alpha1); whether
+    any was served."""
+    from collectors.cluster.base import ResourceMissing
+
+    for res in resources:
+        try:
+            return list(F.listing(site, res)), True
+        except ResourceMissing:
+            continue
+    return [], False
+
+
+def image_policies(site: Site) -> tuple[list[Any], bool]:
+    """Every ClusterImagePolicy and ImagePolicy (``collectors.images.policy.ImagePolicyDoc``),
+    once per run, and whether the cluster serves either kind."""
+    from collectors.cluster.resources import (
+        CLUSTERIMAGEPOLICIES,
+        CLUSTERIMAGEPOLICIES_V1ALPHA1,
+        IMAGEPOLICIES,
+        IMAGEPOLICIES_V1ALPHA1,
+    )
+    from collectors.images.policy import CLUSTER_KIND, NAMESPACED_KIND, read_policy
+
+    def produce() -> tuple[list[Any], bool]:
+        cips, served = _policy_listing(site, CLUSTERIMAGEPOLICIES, CLUSTERIMAGEPOLICIES_V1ALPHA1)
+        ips, served2 = _policy_listing(site, IMAGEPOLICIES, IMAGEPOLICIES_V1ALPHA1)
+        docs = [read_policy(o, CLUSTER_KIND) for o in cips]
+        docs += [read_policy(o, NAMESPACED_KIND) for o in ips]
+        return docs, served or served2
+
+    return site.memo("sigstore_policies", produce)
+
+
+def sigstore_subjects(site: Site) -> list[str]:
+    """``release`` with mirror.require_sigstore (preflight); after install, each policy
+    (``clusterimagepolicy/<name>``, ``imagepolicy/<ns>/<name>``), or ``cluster`` when there is
+    none."""
+    subjects = []
+    if site.inv.mirror.require_sigstore and site.inv.mirror.release_image:
+        subjects.append(RELEASE_SUBJECT)
+    access = site.cluster
+    if access is not None and access.wanted:
+        try:
+            docs, _ = image_policies(site)
+        except NotApplicable:
+            if not subjects:
+                raise
+            docs = None
+        if docs is not None:
+            subjects += [d.subject for d in docs] or [NO_POLICY]
+    if not subjects:
+        raise NotApplicable(
+            "mirror.require_sigstore is not true (preflight) and no cluster is read "
+            "(postinstall): nothing asks for sigstore signatures"
+        )
+    return subjects
+
+
+def _payload_components(
+    client: RegistryClient, release: ImageRef, rules: list[MirrorRule], mirror_host: str
+) -> tuple[dict[str, ImageRef], str]:
+    """The components a release names (its image-references, read where the rules send it in
+    the mirror), or {} and why they were not read."""
+    found = find_components(client, {"release": release}, rules, (mirror_host,), str(release))[0]
+    if not found.found:
+        where = ", ".join(str(c) for c in found.candidates) or "nowhere on the mirror"
+        return {}, f"{release} is not in the mirror (looked up at {where}): its components unread"
+    at = next(c for c in found.candidates if client.has_manifest(c))
+    data = client.read_file(at, IMAGE_REFERENCES)
+    if data is None:
+        return {}, f"{at}: no layer holds {IMAGE_REFERENCES}: its components unread"
+    return dict(parse_image_references(data, str(at)).components), ""
+
+
+def running_images(site: Site) -> tuple[list[tuple[str, ImageRef, str]], list[str], str]:
+    """What the cluster runs or will run, once per run: (role, image, upstream source) for the
+    current release (ClusterVersion status.desired.image) and its components, the update target
+    (--to-image / upgrade.to_image) and its components; notes on what was left out; what the
+    list holds."""
+    from collectors.facts.samples import mirror_rules
+    from collectors.facts.upgrade import (
+        _cluster_version,
+        parse_target,
+        target_subjects,
+        target_where,
+    )
+
+    def produce() -> tuple[list[tuple[str, ImageRef, str]], list[str], str]:
+        rules = mirror_rules(site)
+        mirror_host = registry_key(site.inv.mirror.registry or "")
+        client = client_for(site)
+        version, current, _ = _cluster_version(site)
+        images: list[tuple[str, ImageRef, str]] = []
+        notes: list[str] = []
+        releases: list[tuple[str, ImageRef]] = []
+        try:
+            ref = parse_reference(current)
+            if not ref.digest:
+                raise ImageRefError("not by digest")
+            releases.append((f"release {version}".strip(), ref))
+        except ImageRefError as exc:
+            notes.append(f"ClusterVersion status.desired.image {current!r}: {exc}")
+        try:
+            target = target_subjects(site)[0]
+            releases.append(("update target", parse_target(target, target_where(site))))
+        except NotApplicable:
+            notes.append("no update target (--to-image or upgrade.to_image): not weighed")
+        except InputError as exc:  # upgrade.target errors for it, naming it
+            notes.append(f"the update target is not weighed: {exc}")
+        counts = []
+        for role, ref in releases:
+            images.append((role, ref, _upstream(ref, mirror_host, RELEASE_SOURCE)))
+            components, why = _payload_components(client, ref, rules, mirror_host)
+            if why:
+                notes.append(why)
+            prefix = "component" if role.startswith("release") else "target component"
+            for name, comp in components.items():
+                source = _upstream(comp, mirror_host, CONTENT_SOURCE)
+                images.append((f"{prefix} {name}", comp, source))
+            counts.append(f"the {role} and its {len(components)} components")
+        what = " and ".join(counts) or "nothing (no release named)"
+        return images, notes, what
+
+    return site.memo("sigstore_running_images", produce)
+
+
+def _upstream(ref: ImageRef, mirror_host: str, source: str) -> str:
+    """Where ``ref`` comes from upstream: itself unless it names the mirror, then ``source``
+    (quay.io's release repositories) by the same digest."""
+    if ref.registry != registry_key(mirror_host) or not ref.digest:
+        return str(ref)
+    return f"{source}@{ref.digest}"
+
+
+def _pods_digests(site: Site, namespace: str) -> set[str] | None:
+    """The digests of the images the pods of ``namespace`` run (None: pods not readable)."""
+    from collectors.cluster.resources import PODS
+
+    try:
+        pods = F.listing(site, PODS, namespace, optional=True)
+    except FactError:
+        return None
+    digests = set()
+    for pod in pods:
+        spec = pod.get("spec") or {}
+        status = pod.get("status") or {}
+        for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+            image = str((c or {}).get("image") or "")
+            if "@" in image:
+                digests.add(image.rsplit("@", 1)[1])
+        for c in status.get("containerStatuses") or []:
+            image_id = str((c or {}).get("imageID") or "")
+            if "@" in image_id:
+                digests.add(image_id.rsplit("@", 1)[1])
+    return digests
+
+
+def gather_sigstore(site: Site, subject: str) -> SigstoreFacts:
+    """The policy's covered images (or the preflight release) and their signatures' lookups."""
+    from collectors.images.policy import CLUSTER_KIND, covering
+    from collectors.images.sigstore import Wanted, find_signatures
+
+    mirror_host = registry_key(site.inv.mirror.registry or "")
+    auth = str(site.inv.mirror.auth_file or "<pull-secret>")
+    client = client_for(site)
+    if subject == RELEASE_SUBJECT:
+        return _gather_release_sigstore(site, client, mirror_host, auth)
+    from collectors.facts.samples import mirror_rules
+
+    docs, served = image_policies(site)
+    if subject == NO_POLICY:
+        return SigstoreFacts(subject, "", mirror_host, no_crd=not served, auth_file=auth)
+    policy = next((d for d in docs if d.subject == subject), None)
+    if policy is None:
+        raise FactError(f"{subject} is gone from the cluster listing")
+    images, notes, what = running_images(site)
+    cluster_policies = [d for d in docs if d.kind == CLUSTER_KIND]
+    wanted: list[Wanted] = []
+    in_namespace = _pods_digests(site, policy.namespace) if policy.kind != CLUSTER_KIND else None
+    for role, ref, source in images:
+        scope = covering(policy, ref, cluster_policies)
+        if scope is None:
+            continue
+        if policy.kind != CLUSTER_KIND and (in_namespace is None or ref.digest not in in_namespace):
+            continue  # an ImagePolicy applies to the pods of its own namespace only
+        wanted.append(Wanted(ref, role, scope, source))
+    if policy.kind != CLUSTER_KIND:
+        notes = [
+            *notes,
+            f"an ImagePolicy applies to the pods of {policy.namespace} only: "
+            "images they do not run are not weighed",
+        ]
+    rules = mirror_rules(site)
+    lookups = find_signatures(client, wanted, rules, mirror_host, subject)
+    return SigstoreFacts(
+        subject,
+        policy.kind,
+        mirror_host,
+        policy.scopes,
+        policy.api_version,
+        len(images),
+        what,
+        lookups,
+        _rules_origin(rules),
+        tuple(notes),
+        auth,
+    )
+
+
+def _rules_origin(rules: list[MirrorRule]) -> str:
+    names = sorted({r.origin.split(" ", 1)[0] for r in rules if r.origin})
+    return ", ".join(names) if names else "no ImageContentSourcePolicy / ImageDigestMirrorSet"
+
+
+def _gather_release_sigstore(
+    site: Site, client: RegistryClient, mirror_host: str, auth: str
+) -> SigstoreFacts:
+    """Preflight: mirror.release_image (its digest as the mirror says) and the components it
+    names, where the install-config's mirror rules send them."""
+    from collectors.images.sigstore import Wanted, find_signatures
+
+    text = site.inv.mirror.release_image or ""
+    try:
+        release = parse_reference(text)
+    except ImageRefError as exc:
+        raise FactError(f"mirror.release_image: {exc}") from None
+    notes: list[str] = []
+    if release.digest is None:
+        manifest = client.get_manifest(release)
+        if manifest is None:
+            return SigstoreFacts(
+                RELEASE_SUBJECT,
+                RELEASE_SUBJECT,
+                mirror_host,
+                auth_file=auth,
+                notes=(f"the release image {text} itself is not in the mirror",),
+            )
+        release = release.with_digest(manifest.digest)
+    rules, rules_from = _rules(site, release)
+    wanted = [Wanted(release, "release", "", _upstream(release, mirror_host, RELEASE_SOURCE))]
+    components, why = _payload_components(client, release, rules, mirror_host)
+    if why:
+        notes.append(why)
+    for name, comp in components.items():
+        wanted.append(
+            Wanted(comp, f"component {name}", "", _upstream(comp, mirror_host, CONTENT_SOURCE))
+        )
+    lookups = find_signatures(client, wanted, rules, mirror_host, RELEASE_SUBJECT)
+    return SigstoreFacts(
+        RELEASE_SUBJECT,
+        RELEASE_SUBJECT,
+        mirror_host,
+        considered=len(wanted),
+        considered_what=f"mirror.release_image {text} ({len(wanted)} images)",
+        lookups=lookups,
+        rules_from=rules_from,
+        notes=tuple(notes),
+        auth_file=auth,
     )

@@ -137,6 +137,8 @@ class Mirror:
     ssh: SshTarget | None = None
     data_dir: str = "/opt/registry/data"
     min_free_gb: float = 100.0
+    #: mirror.sigstore (preflight): the release's sigstore signatures must be in the mirror
+    require_sigstore: bool = False
 
 
 @dataclass(frozen=True)

@@ -470,6 +470,10 @@ MIRROR_KEYS_DOC = (
         "/opt/registry/data", default="/opt/registry/data", reads="data_dir"),
     Key("mirror.min_free_gb", "GiB that must be free there", "100", default="100",
         reads="min_free_gb"),
+    Key("mirror.require_sigstore", "true: the release's sigstore signatures "
+        "(<repo>:sha256-<hex>.sig or an OCI referrer) must be in the mirror before install "
+        "(OpenShift 4.20+ verifies the payload when a ClusterImagePolicy covers it)", "true",
+        default="false", reads="require_sigstore"),
 )  # fmt: skip
 
 
@@ -486,8 +490,18 @@ def mirror(v: Validator, data: dict[str, Any], built: dict[str, Any]) -> dict[st
         catalogs=_catalogs(v, mirror_raw),
         **_mirror_certificate_keys(v, mirror_raw),
         **_mirror_capacity_keys(v, mirror_raw, built),
+        require_sigstore=_require_sigstore(v, mirror_raw),
     )
     return {"mirror": result}
+
+
+def _require_sigstore(v: Validator, raw: dict[str, Any]) -> bool:
+    """``mirror.require_sigstore``: a boolean (default false)."""
+    value = raw.get("require_sigstore", False)
+    if not isinstance(value, bool):
+        v.problem("mirror.require_sigstore", f"must be true or false (got {value!r})")
+        return False
+    return value
 
 
 def _catalogs(v: Validator, mirror_raw: dict[str, Any]) -> tuple[Path, ...]:
