@@ -239,7 +239,7 @@ def test_bundle_option_on_a_pytest_run_carries_its_results(lab, tmp_path):
         "-m",
         "preflight",
         "-k",
-        "dns_api or lb_port",
+        "dns.api or lb.port",
         "--bundle",
         str(out),
         f"--report-html={page}",

@@ -665,3 +665,19 @@ def test_feed_streams_keeps_apis_of_feed_lines_and_names_each_origin(tmp_path):
 )
 def test_fast_error_search_agrees_with_the_catalog_pattern(message):
     assert CATALOG.error_search(message) == (CATALOG.error_pattern.search(message) is not None)
+
+
+def test_a_node_registered_under_a_name_the_inventory_lacks_is_a_finding():
+    """With the inventory's names as context, a registration under another name is a finding;
+    an inventory node's is not; without an inventory nothing is judged."""
+    lines = [
+        journal_json("Successfully registered node w1.c.example", "kubelet.service", 1),
+        journal_json('"Successfully registered node" node="oddname"', "kubelet.service", 2),
+    ]
+    c = Classifier(context={"nodes": ["w1", "w1.c.example", "10.0.0.31"]})
+    c.feed_lines(lines, host="w1", source="kubelet.service", fmt="journal")
+    found = [(g["id"], g["key"]) for g in c.findings()["findings"]]
+    assert found == [("kubelet.registered_unknown", "oddname")]
+    blind = Classifier()
+    blind.feed_lines(lines, host="w1", source="kubelet.service", fmt="journal")
+    assert blind.findings()["findings"] == []

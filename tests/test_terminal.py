@@ -100,6 +100,8 @@ def test_no_check_source_writes_a_literal_backslash_n_into_a_remediation() -> No
             code = line.split("#", 1)[0]
             if ">>>" in code or "..." in code.lstrip()[:3]:
                 continue
+            if "{range " in code:  # oc's own "\\n" escape inside a jsonpath template
+                continue
             assert not re.search(r"\\\\n", code), f"{path.name}:{number}: a literal \\n"
     for spec in load_checks():
         assert "\\n" not in spec.remediation and "\n" not in spec.remediation, spec.id

@@ -605,7 +605,13 @@ def gather_pull_secret(site: Site, subject: str) -> PullSecretFacts:
     reader = getattr(source, "inner", source)  # uncached: the Secret is held no longer than this
     try:
         obj = reader.get(SECRETS, name, ns)
-    except (ObjectMissing, ResourceMissing) as exc:
+    except ResourceMissing:  # a snapshot: must-gathers and bundles never hold a Secret
+        raise NotApplicable(
+            "the snapshot holds no Secret (must-gathers and bundles never collect them): "
+            "upgrade.pull_secret reads the live cluster (--kubeconfig), or a bundle's record of "
+            "a live run"
+        ) from None
+    except ObjectMissing as exc:
         raise FactError(f"secret {subject}: not readable ({exc})").with_remediation(
             "read it live with a user that may get secrets in openshift-config; a must-gather "
             "does not collect Secrets"

@@ -232,7 +232,11 @@ def _context(inv: Any) -> dict[str, list[str]]:
     if inv is None:
         return {}
     boot = inv.nodes_with_role("bootstrap")
-    return {"bootstrap": [v for n in boot for v in (n.name, n.fqdn, n.ip)]}
+    return {
+        "bootstrap": [v for n in boot for v in (n.name, n.fqdn, n.ip)],
+        # a node that registers under another name is a finding (kubelet.registered_unknown)
+        "nodes": [v.lower() for n in inv.nodes for v in (n.name, n.fqdn, n.ip)],
+    }
 
 
 def _tar_atomically(staging: Path, out: Path) -> None:

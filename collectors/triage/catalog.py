@@ -224,9 +224,11 @@ def _parse(path: str, data: Any) -> Catalog:
             hint = _hint(path, f"{key}.resolve.hint", r.get("hint")) if rpat else ()
             resolve = Resolve(rpat, hint, r.get("event"))
         when = raw.get("when") or {}
-        if set(when) - {"server_in"}:
-            raise CatalogError(path, "only server_in is understood", key=f"{key}.when")
-        if when and "server" not in pat.groupindex:
+        if set(when) - {"server_in", "key_not_in"}:
+            raise CatalogError(path, "server_in and key_not_in are understood", key=f"{key}.when")
+        if "key_not_in" in when and "key" not in pat.groupindex:
+            raise CatalogError(path, "key_not_in needs a (?P<key>...) group", key=f"{key}.pattern")
+        if "server_in" in when and "server" not in pat.groupindex:
             raise CatalogError(
                 path, "server_in needs a (?P<server>...) group", key=f"{key}.pattern"
             )

@@ -497,6 +497,11 @@ class Classifier:
         return verdict
 
     def _when(self, entry: Entry, m: re.Match[str]) -> bool:
+        outside = entry.when.get("key_not_in")
+        if outside is not None:  # only with the context to tell (an inventory): else never
+            known = self.context.get(outside, frozenset())
+            key = (m.group("key") or "").lower()
+            return bool(known) and key not in known and key.split(".", 1)[0] not in known
         group = entry.when.get("server_in")
         if group is None:
             return True
