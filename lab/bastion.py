@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lab.ignition_files import bootstrap_config, installer_certs, pointer_config, write_json
 from lab.procs import tcp_ready
@@ -193,6 +193,47 @@ http {{
 """
 
 
+def host_access(lab: LabContext, d: Path, ip: str, port: int, comment: str) -> dict[str, Any]:
+    """Let the lab's ssh client into another lab host's sshd (config and keys in ``d``): the
+    inventory's key when it has one, else a key of its own; the host key added to known_hosts.
+    Returns the ssh settings (user, key, known_hosts, policy) an inventory entry names."""
+    ssh = dict(lab.inventory.get("ssh") or {})
+    if ssh.get("key"):
+        authorized = Path(str(ssh["key"])).with_suffix(".pub").read_text()
+        known_hosts = Path(str(ssh["known_hosts"]))
+    else:
+        key = d / "id_ed25519"
+        authorized = _keygen(key, "lab-admin")
+        known_hosts = d / "known_hosts"
+        known_hosts.write_text("")
+        ssh = {"user": "root", "key": str(key), "known_hosts": str(known_hosts)}
+        ssh["host_key_policy"] = "strict"
+    (d / "authorized_keys").write_text(authorized.strip() + "\n")
+    host_pub = _keygen(d / "ssh_host_ed25519_key", comment)
+    kind, blob = host_pub.split()[:2]
+    with open(known_hosts, "a") as fh:
+        fh.write(f"[{ip}]:{port} {kind} {blob}\n")
+    return ssh
+
+
+def trust_bundle(lab: LabContext) -> Path:
+    """The bastion's system trust store as its ssh sessions see it (curl reads
+    ``CURL_CA_BUNDLE``): this machine's CAs, and the lab registry's CA once the registry part
+    adds it (:func:`trust_ca`), as an admin installs the mirror's CA on the bastion."""
+    bundle = lab.workdir / "trust" / "ca-bundle.crt"
+    if not bundle.exists():
+        bundle.parent.mkdir(parents=True, exist_ok=True)
+        system = Path("/etc/ssl/certs/ca-certificates.crt")
+        bundle.write_bytes(system.read_bytes() if system.is_file() else b"")
+    return bundle
+
+
+def trust_ca(lab: LabContext, pem: bytes) -> None:
+    """Add a CA to the bastion's trust store (:func:`trust_bundle`)."""
+    with trust_bundle(lab).open("ab") as out:
+        out.write(b"\n" + pem)
+
+
 def start_sshd(lab: LabContext, ip: str, port: int) -> tuple[Path, Path]:
     """sshd for root with the lab's key; returns (client key, known_hosts)."""
     d = lab.workdir / "sshd"
@@ -205,7 +246,12 @@ def start_sshd(lab: LabContext, ip: str, port: int) -> tuple[Path, Path]:
     kind, blob = host_pub.split()[:2]
     known_hosts.write_text(f"[{ip}]:{port} {kind} {blob}\n")
     conf = d / "sshd_config"
-    conf.write_text(render_sshd_config(d, ip, port))
+    bundle = trust_bundle(lab)
+    conf.write_text(
+        render_sshd_config(d, ip, port).replace(
+            f"SetEnv HOME={d}/home", f"SetEnv HOME={d}/home CURL_CA_BUNDLE={bundle}"
+        )
+    )
     Path("/run/sshd").mkdir(parents=True, exist_ok=True)
     valid = subprocess.run(
         ["/usr/sbin/sshd", "-t", "-f", str(conf)], capture_output=True, text=True, check=False

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from lab import registry
-from lab.bastion import _keygen, render_sshd_config
+from lab.bastion import host_access, render_sshd_config
 from lab.procs import tcp_ready
 from lab.scenarios import scenario
 
@@ -172,22 +172,7 @@ def start(lab: LabContext) -> dict[str, Any]:
     installer, oc = write_binaries(lab, d, release_digest(lab, host))
     node = next(n for n in lab.network.nodes if n.name == NODE)
     port = lab.port(13)
-    ssh = dict(lab.inventory.get("ssh") or {})
-    if ssh.get("key"):
-        authorized = Path(str(ssh["key"])).with_suffix(".pub").read_text()
-        known_hosts = Path(str(ssh["known_hosts"]))
-    else:
-        key = d / "id_ed25519"
-        authorized = _keygen(key, "lab-admin")
-        known_hosts = d / "known_hosts"
-        known_hosts.write_text("")
-        ssh = {"user": "root", "key": str(key), "known_hosts": str(known_hosts)}
-        ssh["host_key_policy"] = "strict"
-    (d / "authorized_keys").write_text(authorized.strip() + "\n")
-    host_pub = _keygen(d / "ssh_host_ed25519_key", "lab-node-host")
-    kind, blob = host_pub.split()[:2]
-    with open(known_hosts, "a") as fh:
-        fh.write(f"[{node.ip}]:{port} {kind} {blob}\n")
+    ssh = host_access(lab, d, node.ip, port, "lab-node-host")
     conf = d / "sshd_config"
     conf.write_text(render_sshd_config(d, node.ip, port))
     Path("/run/sshd").mkdir(parents=True, exist_ok=True)

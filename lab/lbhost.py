@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lab.bastion import _keygen, render_sshd_config
+from lab.bastion import host_access, render_sshd_config
 from lab.journals import JOURNAL_REMOTE, T0
 from lab.procs import tcp_ready
 from lab.scenarios import scenario
@@ -192,22 +192,7 @@ def start(lab: LabContext) -> dict[str, Any]:
     bindir = write_tools(lab, d)
     ip = lab.network.api_vip
     port = lab.port(14)
-    ssh = dict(lab.inventory.get("ssh") or {})
-    if ssh.get("key"):
-        authorized = Path(str(ssh["key"])).with_suffix(".pub").read_text()
-        known_hosts = Path(str(ssh["known_hosts"]))
-    else:
-        key = d / "id_ed25519"
-        authorized = _keygen(key, "lab-admin")
-        known_hosts = d / "known_hosts"
-        known_hosts.write_text("")
-        ssh = {"user": "root", "key": str(key), "known_hosts": str(known_hosts)}
-        ssh["host_key_policy"] = "strict"
-    (d / "authorized_keys").write_text(authorized.strip() + "\n")
-    host_pub = _keygen(d / "ssh_host_ed25519_key", "lab-lb-host")
-    kind, blob = host_pub.split()[:2]
-    with open(known_hosts, "a") as fh:
-        fh.write(f"[{ip}]:{port} {kind} {blob}\n")
+    ssh = host_access(lab, d, ip, port, "lab-lb-host")
     conf = d / "sshd_config"
     conf.write_text(
         render_sshd_config(d, ip, port).replace(

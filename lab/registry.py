@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from lab.bastion import trust_ca
 from lab.day2_content import push_day2
 from lab.imagebuild import Image, Pusher, build_image, manifest_list, raw_blob, tar_layer
 from lab.model import Record
@@ -517,6 +518,7 @@ def start(lab: LabContext) -> dict[str, Any]:
         "upi-lab registry CA", path_length=1 if model.leaf == "intermediate" else 0
     )
     (certs / "ca.crt").write_bytes(_pem(ca_cert))
+    trust_ca(lab, _pem(ca_cert))  # the bastion trusts the mirror (mirror.from_nodes [bastion])
     ready_ca = certs / "ca.crt"  # what the lab itself verifies the registry with
     if model.leaf == "intermediate":
         int_key, int_cert = make_intermediate(ca_key, ca_cert)
