@@ -202,6 +202,16 @@ def push_day2(lab: LabContext, pusher: Pusher, host: str, model: RegistryModel) 
     """Push the target release and the catalogs; return the inventory keys they give."""
     digest, _ = push_target(pusher, model)
     folders, applied = push_catalogs(lab, pusher, host, model)
+    if model.ocmirror2:
+        from lab.ocmirror2_content import push_workspace
+
+        # a site that moved from oc-mirror v1 to v2: the v2 workspace replaces the results
+        # folder in mirror.catalogs, and its idms-operator-0 replaces v1's of the same name
+        folder, v2_applied = push_workspace(lab, pusher, host, model)
+        folders = [folders[0], folder]
+        names = {(o["kind"], o["metadata"]["name"]) for o in v2_applied}
+        applied = [o for o in applied if (o["kind"], o["metadata"]["name"]) not in names]
+        applied += v2_applied
     sigs = make_signatures(
         signatures_dir(lab.workdir),
         digest,

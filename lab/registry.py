@@ -109,6 +109,8 @@ class RegistryModel:
     #: Images pushed without their sigstore ``sha256-<hex>.sig`` tag (lab.sigstore): "release",
     #: a component's name, or "target:<component>" for the next release's.
     sigstore_missing: tuple[str, ...] = ()
+    #: An oc-mirror v2 workspace in mirror.catalogs (lab.ocmirror2_content.MODES): "" none.
+    ocmirror2: str = ""
     #: The sigstore signing key (made at start) and the release digest pushed.
     signer: Any = None
     release_digest: str = ""
@@ -760,6 +762,57 @@ def _sigstore_missing(lab: LabContext) -> None:
 )
 def _operators_missing(lab: LabContext) -> None:
     model_of(lab).operators_missing = (0, 1, 2, 5, 9)
+
+
+# --------------------------------------------------------------------------- oc-mirror v2
+
+_V2_PARTS = ("network", "registry", "cluster")
+
+
+@scenario(
+    "ocmirror2-clean",
+    "an oc-mirror v2 workspace (mirror-v2/working-dir) in mirror.catalogs: every image its "
+    "filtered catalogs name pushed, its IDMS, ITMS and CatalogSource applied",
+    parts=_V2_PARTS,
+)
+def _ocmirror2_clean(lab: LabContext) -> None:
+    model_of(lab).ocmirror2 = "clean"
+
+
+@scenario(
+    "ocmirror2-image-missing",
+    "the v2 workspace's catalog names openshift4/ose-kube-rbac-proxy, never pushed to the mirror",
+    parts=_V2_PARTS,
+)
+def _ocmirror2_image_missing(lab: LabContext) -> None:
+    model_of(lab).ocmirror2 = "image-missing"
+
+
+@scenario(
+    "ocmirror2-missing-txt",
+    "the v2 workspace's dry-run/missing.txt lists openshift4/ose-kube-rbac-proxy",
+    parts=_V2_PARTS,
+)
+def _ocmirror2_missing_txt(lab: LabContext) -> None:
+    model_of(lab).ocmirror2 = "missing-txt"
+
+
+@scenario(
+    "ocmirror2-error-log",
+    "the v2 workspace's logs/mirroring_errors_<ts>.txt names noo/node-observability-agent-rhel8",
+    parts=_V2_PARTS,
+)
+def _ocmirror2_error_log(lab: LabContext) -> None:
+    model_of(lab).ocmirror2 = "error-log"
+
+
+@scenario(
+    "ocmirror2-not-applied",
+    "the v2 workspace's cluster-resources (IDMS, ITMS, CatalogSource) were never applied",
+    parts=_V2_PARTS,
+)
+def _ocmirror2_not_applied(lab: LabContext) -> None:
+    model_of(lab).ocmirror2 = "not-applied"
 
 
 # --------------------------------------------------------------------------- installconfig.*
