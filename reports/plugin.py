@@ -47,6 +47,7 @@ EXTRAS_KEY = pytest.StashKey[dict[str, Any]]()
 _STARTED_KEY = pytest.StashKey[tuple[datetime, float]]()
 _RUN_KEY = pytest.StashKey[dict[str, Any]]()
 _DEAD_KEY = pytest.StashKey[list[dict[str, Any]]]()
+_DEAD_DIR_KEY = pytest.StashKey[str]()
 _WARNINGS_KEY = pytest.StashKey[list[str]]()
 
 
@@ -102,6 +103,28 @@ def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):  # xdist workers forward their reports instead
         config.pluginmanager.register(ResultCollector(config, results), "upi-results")
         config.pluginmanager.register(TopOfSummary(config, results), "upi-start-here")
+    else:  # a worker: refuse at once what the controller or another worker waited for
+        DEAD.share(config.workerinput.get(_DEAD_DIR, None))
+
+
+#: The key, in a worker's ``workerinput``, of the folder the run's processes share dead sources in.
+_DEAD_DIR = "upi_dead_dir"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller: one folder for the run's dead sources, shared with every worker (the
+    controller's prefetch may have found some already), removed at the end."""
+    config = node.config
+    folder = config.stash.get(_DEAD_DIR_KEY, None)
+    if folder is None:
+        import shutil
+        import tempfile
+
+        folder = config.stash[_DEAD_DIR_KEY] = tempfile.mkdtemp(prefix="upi-dead-")
+        DEAD.share(folder)
+        config.add_cleanup(lambda: (DEAD.share(None), shutil.rmtree(folder, ignore_errors=True)))
+    node.workerinput[_DEAD_DIR] = folder
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -183,7 +206,7 @@ def dead_sources(config: pytest.Config) -> list[dict[str, Any]]:
             item["source"],
             {"source": item["source"], "timeout_s": item["timeout_s"], "waits": 0, "refused": 0},
         )
-        entry["waits"] += 1
+        entry["waits"] += 1 if item.get("waited", True) else 0  # learned from another: no wait
         entry["refused"] += item["refused"]
     return [merged[k] for k in sorted(merged)]
 

@@ -82,7 +82,7 @@ def inventory(tmp_path: Path) -> Path:
 DEAD = (
     {f"DNS server {h}:5353" for h in DNS}
     | {f"address {a}" for a in LB.values()}
-    | {f"SSH host {BASTION}:2222"}
+    | {f"SSH host {BASTION}:2222", f"address {BASTION}"}  # SSH's connect shares the address memo
 )
 ENV = {
     "UPI_DNS_TIMEOUT": str(TIMEOUT),
@@ -160,3 +160,56 @@ def test_a_server_that_answered_before_is_not_dead_after_one_lost_reply() -> Non
         again = probe_tcp(LB["api"], PORTS["http"], timeout=0.3, dead=dead)
     assert not probe.ok and not again.ok and again.seconds >= 0.25  # asked again: it answered once
     assert dead.report() == [] and dead.waits == 2
+
+
+MIRROR = "127.250.0.30"
+NTP = "127.250.0.40"
+
+
+@contextlib.contextmanager
+def silent_mirror_and_ntp() -> Iterator[None]:
+    """A registry address whose accept queue drops every SYN and an NTP server that never
+    replies, on loopback; closed at the end."""
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener = socket.socket()
+    socks = [udp, listener]
+    try:
+        udp.bind((NTP, 5123))
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((MIRROR, 18444))
+        listener.listen(0)
+        socks.append(socket.create_connection((MIRROR, 18444), timeout=2))
+        yield
+    finally:
+        for s in socks:
+            s.close()
+
+
+def test_every_kind_of_silent_source_is_listed_once_in_run_dead_sources(tmp_path: Path) -> None:
+    """DNS (UDP), the LB addresses (TCP probes), the mirror (registry HTTP and TLS), the NTP
+    server (UDP) and the bastion (SSH): each that let a request time out is in
+    ``run.dead_sources``, waited for once in a serial run (a count, not a time)."""
+    path = inventory(tmp_path)
+    path.write_text(
+        path.read_text()
+        + f"mirror:\n  registry: {MIRROR}:18444\n"
+        + f"  release_image: {MIRROR}:18444/ocp4/openshift4:4.5.6-x86_64\n"
+        + f"ntp:\n  servers: ['{NTP}:5123']\n"
+    )
+    with silent_site(), silent_mirror_and_ntp():
+        run = run_suite("-m", "preflight", inventory=path, env=ENV)
+    dead = {d["source"]: d for d in run.report["run"]["dead_sources"]}
+    expected = {
+        f"DNS server {DNS[0]}:5353",
+        f"address {LB['api']}",
+        f"address {LB['api_int']}",
+        f"address {MIRROR}",  # the registry's and the TLS probe's connects share it
+        f"NTP server {NTP}:5123",
+        f"SSH host {BASTION}:2222",
+    }
+    assert expected <= set(dead), sorted(dead)
+    assert {s: dead[s]["waits"] for s in expected} == dict.fromkeys(expected, 1), dead
+    mirror = [r for r in run.results if r["check"].startswith("mirror.")]
+    assert mirror and {r["outcome"] for r in mirror} <= {"error", "skipped"}, mirror
+    ntp = [r for r in run.results if r["check"] == "time.sync"]
+    assert any(r["outcome"] == "error" for r in ntp), ntp

@@ -2,8 +2,10 @@
 
 A DNS server, an LB address or an SSH host that lets a request time out is one root cause; the
 other subjects that need it error (or fail) at once with a message naming it, instead of each
-waiting out the timeout again. Each process learns it once (an xdist worker too): a run with
-``-n 4`` waits at most four times per dead source, a serial run once.
+waiting out the timeout again. A serial run waits once per dead source. Under xdist the processes
+share what they learn through a folder the controller makes (:meth:`DeadSources.share`): a
+source one process waited for is refused at once by the others; only processes that were already
+waiting for it at the same moment wait too.
 
 >>> dead = DeadSources()
 >>> dead.check("DNS server 10.0.0.2:53")
@@ -21,8 +23,12 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from collectors.errors import FactError, Unreachable
@@ -36,6 +42,7 @@ class DeadSource:
     timeout: float
     remediation: str
     refused: int = 0  # later requests answered at once with the remembered error
+    waited: bool = True  # False: learned from another process (``share``), not waited for here
 
     def error(self) -> FactError:
         error = Unreachable(
@@ -53,13 +60,55 @@ class DeadSources:
         self._dead: dict[str, DeadSource] = {}
         self._alive: set[str] = set()
         self._lock = threading.Lock()
+        self._shared: Path | None = None
         #: How many timeouts were waited for (the cost of dead sources in this process).
         self.waits = 0
 
-    def check(self, source: str) -> None:
-        """Raise the remembered FactError when ``source`` timed out before; else return."""
+    def share(self, folder: str | Path | None) -> None:
+        """Share dead sources with the other processes of the run through ``folder`` (one small
+        file per source): what this process learned so far is written there, and a source
+        another process wrote is then dead here too. None stops sharing."""
         with self._lock:
-            found = self._dead.get(source)
+            self._shared = Path(folder) if folder else None
+            known = [d for d in self._dead.values() if d.waited]
+        for found in known:
+            self._publish(found)
+
+    def _file(self, source: str) -> Path | None:
+        if self._shared is None:
+            return None
+        return self._shared / (hashlib.sha256(source.encode()).hexdigest()[:32] + ".json")
+
+    def _publish(self, found: DeadSource) -> None:
+        path = self._file(found.source)
+        if path is None:
+            return
+        data = {"source": found.source, "timeout": found.timeout, "remediation": found.remediation}
+        try:
+            temp = path.with_suffix(f".{os.getpid()}.tmp")
+            temp.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(temp, path)
+        except OSError:
+            pass  # sharing is an optimisation: this process still knows
+
+    def _learned(self, source: str) -> DeadSource | None:
+        """The source as another process wrote it, adopted here (caller holds the lock)."""
+        path = self._file(source)
+        if path is None or source in self._alive:
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        found = DeadSource(source, float(data["timeout"]), str(data["remediation"]), waited=False)
+        self._dead[source] = found
+        return found
+
+    def check(self, source: str) -> None:
+        """Raise the remembered FactError when ``source`` timed out before (in this process,
+        or in another that shares the folder); else return."""
+        with self._lock:
+            found = self._dead.get(source) or self._learned(source)
             if found is not None:
                 found.refused += 1
         if found is not None:
@@ -67,7 +116,7 @@ class DeadSources:
 
     def is_dead(self, source: str) -> bool:
         with self._lock:
-            return source in self._dead
+            return source in self._dead or self._learned(source) is not None
 
     def alive(self, source: str) -> None:
         """Record that ``source`` answered (a later timeout of one request is then not a dead
@@ -89,14 +138,26 @@ class DeadSources:
                     source, f"no answer within {timeout:g} s", what="no answer from"
                 )
                 return with_hint(error, remediation)
-            found = self._dead.setdefault(source, DeadSource(source, timeout, remediation))
+            found = self._dead.get(source)
+            fresh = found is None or not found.waited
+            if fresh:
+                found = self._dead[source] = DeadSource(
+                    source, timeout, remediation, refused=found.refused if found else 0
+                )
+        if fresh:
+            self._publish(found)
         return found.error()
 
     def report(self) -> list[dict[str, Any]]:
         """What the run's ``run.dead_sources`` shows: each dead source, its wait and refusals."""
         with self._lock:
             return [
-                {"source": d.source, "timeout_s": d.timeout, "refused": d.refused}
+                {
+                    "source": d.source,
+                    "timeout_s": d.timeout,
+                    "refused": d.refused,
+                    "waited": d.waited,
+                }
                 for d in sorted(self._dead.values(), key=lambda d: d.source)
             ]
 
@@ -104,6 +165,7 @@ class DeadSources:
         with self._lock:
             self._dead.clear()
             self._alive.clear()
+            self._shared = None
             self.waits = 0
 
 

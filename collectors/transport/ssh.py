@@ -47,7 +47,7 @@ from pathlib import Path
 import paramiko
 
 from collectors import settings
-from collectors.errors import CommandTimeout, FactError
+from collectors.errors import CommandTimeout, FactError, Unreachable
 from collectors.inventory import SshTarget
 from collectors.localfile import read_text
 from collectors.parsers.knownhosts import (
@@ -59,7 +59,7 @@ from collectors.parsers.knownhosts import (
 )
 from collectors.runwarnings import RUN_WARNINGS
 from collectors.transport.deadsources import DEAD
-from collectors.transport.reach import no_answer, unreachable
+from collectors.transport.reach import connect, no_answer, unreachable
 
 # paramiko logs a failed handshake with a traceback; the suite reports it as a FactError instead
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
@@ -291,7 +291,10 @@ class SshPool:
                 slot.client = _connect(endpoint)
             except FactError as exc:
                 exc.with_source(f"ssh {endpoint.label}")
-                if time.monotonic() - started >= settings.SSH_CONNECT_TIMEOUT * 0.9:
+                connect_wait = min(settings.TCP_TIMEOUT, settings.SSH_CONNECT_TIMEOUT)
+                if isinstance(exc, Unreachable) and exc.reason.startswith("no answer within"):
+                    DEAD.mark(source, connect_wait, _DEAD_HINT.format(ep=endpoint))
+                elif time.monotonic() - started >= settings.SSH_CONNECT_TIMEOUT * 0.9:
                     DEAD.mark(source, settings.SSH_CONNECT_TIMEOUT, _DEAD_HINT.format(ep=endpoint))
                 slot.error = exc
                 raise
@@ -332,7 +335,21 @@ def _connect(ep: Endpoint) -> paramiko.SSHClient:
     for warning in known.warnings:
         RUN_WARNINGS.add(warning)
     client.set_missing_host_key_policy(_Policy(ep, known.revoked))
-    sock = paramiko.ProxyCommand(ep.proxy_command) if ep.proxy_command else None
+    try:
+        # the TCP connect waits UPI_TCP_TIMEOUT (at most ``timeout``) and shares the memo of
+        # silent addresses with every other transport: a host that let a probe, HTTP or TLS
+        # connect time out is not waited for again, and one that lets this one is not either
+        sock = paramiko.ProxyCommand(ep.proxy_command) if ep.proxy_command else None
+        if sock is None:
+            sock = connect(ep.hostname, ep.port, timeout)
+    except Unreachable as exc:
+        client.close()
+        error = unreachable(ep.hostname, ep.port, exc.reason, what=f"SSH {ep.label}: cannot reach")
+        error.source = f"ssh {ep.label}"
+        raise error from None
+    except OSError as exc:
+        client.close()
+        raise FactError(_connect_error(ep, exc, timeout)) from None
     try:
         client.connect(
             ep.hostname,
