@@ -9,6 +9,7 @@ run per lab shows the verdicts reach the report."""
 from __future__ import annotations
 
 import copy
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -201,7 +202,8 @@ def test_service_network_on_the_nodes_subnet_names_every_clash(
             "time-server-off",
             1,
             "failed",
-            "within 1 s of this machine (ntp.max_offset_s); found offset +30.0",
+            # libfaketime's 30 s ahead, as measured: +29.9x or +30.0x
+            r"within 1 s of this machine \(ntp.max_offset_s\); found offset \+(29\.9|30\.0)",
         ),
         ("time-server-silent", 1, "error", "no answer within"),  # silence: no verdict
     ],
@@ -215,7 +217,7 @@ def test_time_sync_against_chrony_on_loopback(
         servers = lab.inventory["ntp"]["servers"]
         assert lab.inventory["ntp"]["servers"][0].startswith(lab.ip(123))
         got, message = in_process(lab.inventory_path, "time.sync", servers[index])
-        assert (got, words in message) == (outcome, True), message
+        assert (got, bool(re.search(words, message))) == (outcome, True), message
         if index:  # the good server still passes beside the broken one
             assert in_process(lab.inventory_path, "time.sync", servers[0])[0] == "passed"
     finally:
