@@ -124,3 +124,32 @@ def check_module(pytester: Any, module: str, inventory: str) -> Iterator[Any]:
     finally:
         REGISTRY.clear()
         REGISTRY.update(before)
+
+
+def live_then_offline(
+    lab: Any,
+    bundle: Path,
+    *args: str,
+    live: tuple[str, ...] = (),
+    offline: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> tuple[SuiteRun, SuiteRun]:
+    """The started ``lab`` checked live with ``--bundle``, then stopped (its slot held, so no
+    other lab answers at its addresses), then the bundle replayed with no network
+    (``unshare -n``); the slot is released after. ``args`` go to both runs, ``live`` and
+    ``offline`` to one each."""
+    try:
+        live_run = run_suite(
+            *args, *live, "--bundle", str(bundle), inventory=lab.inventory_path, env=env
+        )
+    finally:
+        lab.stop(keep_slot=True)
+    try:
+        assert bundle.is_file(), live_run.stdout[-3000:]
+        offline_run = run_suite(
+            *args, *offline, "--snapshot", str(bundle), inventory=lab.inventory_path, env=env,
+            wrap=("unshare", "-n"),
+        )  # fmt: skip
+    finally:
+        lab.release_slot()
+    return live_run, offline_run

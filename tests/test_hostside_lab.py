@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lab import Lab
-from tests.suite import run_suite
+from tests.suite import live_then_offline
 
 pytestmark = pytest.mark.lab  # starts the lab's servers
 
@@ -25,22 +25,7 @@ def _outcomes(run) -> dict[str, tuple[str, str]]:  # noqa: ANN001
 
 def _live_and_offline(tmp_path: Path, scenario: str) -> tuple[dict, dict]:
     lab = Lab(tmp_path / "lab", scenario, max_seconds=600).start()
-    bundle = tmp_path / "live.tar.gz"
-    try:
-        live = run_suite(*PLUGINS, *CHECKS, "--bundle", str(bundle), inventory=lab.inventory_path)
-    finally:
-        lab.stop(keep_slot=True)
-    try:
-        offline = run_suite(
-            *PLUGINS,
-            *CHECKS,
-            "--snapshot",
-            str(bundle),
-            inventory=lab.inventory_path,
-            wrap=("unshare", "-n"),
-        )
-    finally:
-        lab.release_slot()
+    live, offline = live_then_offline(lab, tmp_path / "live.tar.gz", *PLUGINS, *CHECKS)
     return _outcomes(live), _outcomes(offline)
 
 

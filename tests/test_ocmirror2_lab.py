@@ -19,7 +19,7 @@ import pytest
 
 from lab import Lab
 from lab.ocmirror2_content import AGENT, BROKEN, CATALOG_SOURCE, ERRORS_FILE, lab_image
-from tests.suite import SuiteRun, run_suite
+from tests.suite import SuiteRun, live_then_offline
 
 pytestmark = pytest.mark.lab  # starts the lab's servers
 
@@ -39,39 +39,15 @@ def records(run: SuiteRun) -> dict[tuple[str, str], tuple[str, str, str]]:
     }
 
 
-def live_then_offline(tmp_path: Path, scenario: str) -> tuple[Lab, SuiteRun, SuiteRun]:
+def lab_live_then_offline(tmp_path: Path, scenario: str) -> tuple[Lab, SuiteRun, SuiteRun]:
     """The scenario's lab checked live with ``--bundle``, stopped, then the bundle replayed
     with no network; the lab's slot is held until the replay is done."""
     lab = Lab(tmp_path / "lab", scenario, max_seconds=600).start()
-    bundle = tmp_path / "live.tar.gz"
-    try:
-        live = run_suite(
-            *PLUGINS,
-            *SELECT,
-            "--kubeconfig",
-            str(lab.workdir / "kubeconfig"),
-            "--bundle",
-            str(bundle),
-            inventory=lab.inventory_path,
-            env=FAST,
-        )
-    finally:
-        lab.stop(keep_slot=True)  # no other lab answers at these addresses meanwhile
-    try:
-        assert bundle.is_file(), live.stdout[-3000:]
-        offline = run_suite(
-            *PLUGINS,
-            "-p",
-            "tests.socketguard",
-            *SELECT,
-            "--snapshot",
-            str(bundle),
-            inventory=lab.inventory_path,
-            env=FAST,
-            wrap=("unshare", "-n"),
-        )
-    finally:
-        lab.release_slot()
+    live, offline = live_then_offline(
+        lab, tmp_path / "live.tar.gz", *PLUGINS, *SELECT, env=FAST,
+        live=("--kubeconfig", str(lab.workdir / "kubeconfig")),
+        offline=("-p", "tests.socketguard"),
+    )  # fmt: skip
     return lab, live, offline
 
 
@@ -145,7 +121,7 @@ def _expect(lab: Lab) -> dict[str, dict[str, Any]]:
 def test_each_v2_scenario_gives_its_verdict_live_and_offline_from_the_bundle(
     tmp_path: Path, scenario: str
 ) -> None:
-    lab, live, offline = live_then_offline(tmp_path, scenario)
+    lab, live, offline = lab_live_then_offline(tmp_path, scenario)
     got = records(live)
     assert set(got) == {("mirror.operators", V2), ("mirror.operators", V1)}, live.stdout[-3000:]
     # the oc adm catalog mirror folder beside the workspace is untouched by the scenario
