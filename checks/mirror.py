@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import json
 import re
 from typing import TYPE_CHECKING
 
@@ -54,7 +53,7 @@ from collectors.images.imageref import parse_reference, under_registry
 from collectors.images.sigstore import SignatureLookup
 from collectors.parsers.catalogmirror import MappingEntry
 from collectors.site import Site
-from collectors.visible import shell_word, shell_word_or
+from collectors.visible import json_word, shell_word, shell_word_or
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -492,11 +491,6 @@ def evaluate_certificate(f: CertificateFacts) -> Verdict:
     )
 
 
-def _json(value: object) -> str:
-    """Compact JSON, as a patch is written on one line."""
-    return json.dumps(value, separators=(",", ":"))
-
-
 def _is_ip(text: str) -> bool:
     try:
         ipaddress.ip_address(text.strip("[]"))
@@ -520,7 +514,7 @@ def evaluate_cluster_trust(f: ClusterTrustFacts, ca_file: str = "domain.crt") ->
     )
     patch = (
         "oc patch image.config.openshift.io/cluster --type=merge "
-        f"-p {shell_word(_json({'spec': {'additionalTrustedCA': {'name': cm}}}))}"
+        f"-p {json_word({'spec': {'additionalTrustedCA': {'name': cm}}})}"
     )
     expected = (
         f"image.config.openshift.io/cluster spec.additionalTrustedCA naming a ConfigMap in "
@@ -936,14 +930,8 @@ def evaluate_sigstore(f: SigstoreFacts) -> Verdict:
         remedies.append(
             "map each repository to the mirror with an ImageDigestMirrorSet (the signature "
             "follows its image): oc apply -f idms.yaml with spec.imageDigestMirrors "
-            + shell_word(
-                json.dumps(
-                    [
-                        {"source": r, "mirrors": [f"{f.mirror_host}/<repository>"]}
-                        for r in repos[:3]
-                    ],
-                    separators=(",", ":"),
-                )
+            + json_word(
+                [{"source": r, "mirrors": [f"{f.mirror_host}/<repository>"]} for r in repos[:3]]
             )
         )
     covered = (

@@ -22,7 +22,7 @@ from collectors.facts.placement import (
     infra_pod_subjects,
     router_subjects,
 )
-from collectors.visible import shell_word
+from collectors.visible import json_word, shell_word
 
 INFRA_LABEL = "node-role.kubernetes.io/infra"
 
@@ -39,16 +39,12 @@ def tolerations_json(taints: list[dict[str, str]]) -> str:
     return json.dumps(tols, separators=(",", ":"))
 
 
-def _compact(data: object) -> str:
-    return json.dumps(data, separators=(",", ":"))
-
-
 def placement_remedy(component: str, key: str, taints: list[dict[str, str]]) -> str:
     """The exact change that moves ``component`` onto the infra nodes."""
     tols = tolerations_json(taints)
     tol_list = json.loads(tols)
     if key == "ingresscontroller":
-        patch = _compact(
+        patch = json_word(
             {
                 "spec": {
                     "nodePlacement": {
@@ -60,13 +56,12 @@ def placement_remedy(component: str, key: str, taints: list[dict[str, str]]) -> 
         )
         return (
             "oc patch ingresscontroller/default -n openshift-ingress-operator --type=merge "
-            f"-p {shell_word(patch)}"
+            f"-p {patch}"
         )
     if key == "registry":
-        patch = _compact({"spec": {"nodeSelector": {INFRA_LABEL: ""}, "tolerations": tol_list}})
+        patch = json_word({"spec": {"nodeSelector": {INFRA_LABEL: ""}, "tolerations": tol_list}})
         return (
-            "oc patch configs.imageregistry.operator.openshift.io/cluster --type=merge "
-            f"-p {shell_word(patch)}"
+            f"oc patch configs.imageregistry.operator.openshift.io/cluster --type=merge -p {patch}"
         )
     if key in ("logStore", "visualization"):
         where = "spec.logStore.elasticsearch" if key == "logStore" else "spec.visualization.kibana"

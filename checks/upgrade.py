@@ -51,7 +51,7 @@ from collectors.images.release import (
 from collectors.parsers.apirequestcount import ApiUse
 from collectors.parsers.etcdbackup import incomplete, pairs
 from collectors.parsers.olmproperties import minor_of
-from collectors.visible import shell_word
+from collectors.visible import json_word, shell_word
 
 PAUSED = "cluster.x-k8s.io/paused"
 
@@ -445,7 +445,7 @@ def evaluate_api(facts: ApiFacts) -> Verdict:
             f"removed in Kubernetes {use.removed_in} ({ships}), not requested in the last 24 "
             f"hours; acknowledge when ready: admin-acks {admin_ack_key(target)}"
         )
-    ack = json.dumps({"data": {admin_ack_key(target): "true"}}, separators=(",", ":"))
+    ack = json_word({"data": {admin_ack_key(target): "true"}})
     return failed(
         expected=f"no request in the last 24 hours to {use.name}, which Kubernetes "
         f"{use.removed_in} removes ({ships})",
@@ -456,7 +456,7 @@ def evaluate_api(facts: ApiFacts) -> Verdict:
         ),
         remediation=f"find its users: {api_users_command(use.name)} ; move them to the API "
         "that replaces it, then acknowledge the removals: oc -n openshift-config patch cm "
-        f"admin-acks --patch {shell_word(ack)} --type=merge",
+        f"admin-acks --patch {ack} --type=merge",
     )
 
 

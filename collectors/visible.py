@@ -72,3 +72,15 @@ def shell_word_or(value: Any, placeholder: str) -> str:
     ('<pull-secret>', "'my ps.json'")
     """
     return placeholder if value in (None, "", placeholder) else shell_word(value)
+
+
+def json_word(value: Any) -> str:
+    """``value`` as compact JSON (one line, no blanks, as a patch is pasted) in one shell word:
+    the names inside it come from outside input too.
+
+    >>> print(json_word({"spec": {"name": "it's"}}))
+    '{"spec":{"name":"it'"'"'s"}}'
+    """
+    import json
+
+    return shell_word(json.dumps(value, separators=(",", ":")))

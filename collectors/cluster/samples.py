@@ -21,11 +21,10 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from collectors.visible import shell_word
+from collectors.visible import json_word
 
 MANAGED_LABEL = "samples.operator.openshift.io/managed"
 ERROR_LABEL = "samples.openshift.io/imagestream-error"
@@ -151,23 +150,15 @@ def import_failures(
     return out
 
 
-def _compact(value: object) -> str:
-    """JSON on one line without blanks, as a patch is pasted."""
-    return json.dumps(value, separators=(",", ":"))
-
-
 def skip_patch(skipped: tuple[str, ...] | list[str], add: str) -> str:
     """The ``oc patch`` that adds ``add`` to skippedImagestreams (keeping the others)."""
     names = list(dict.fromkeys([*skipped, add]))
-    patch = _compact({"spec": {"skippedImagestreams": names}})
-    return (
-        "oc patch configs.samples.operator.openshift.io/cluster --type merge "
-        f"--patch {shell_word(patch)}"
-    )
+    patch = json_word({"spec": {"skippedImagestreams": names}})
+    return f"oc patch configs.samples.operator.openshift.io/cluster --type merge --patch {patch}"
 
 
 def registry_patch(mirror: str) -> str:
     return (
         "oc patch configs.samples.operator.openshift.io/cluster --type merge "
-        f"--patch {shell_word(_compact({'spec': {'samplesRegistry': mirror}}))}"
+        f"--patch {json_word({'spec': {'samplesRegistry': mirror}})}"
     )
