@@ -202,3 +202,19 @@ def test_insecure_cluster_is_a_run_warning_in_json_page_and_terminal(tmp_path: P
         "-m", "postinstall", "-k", "csr", "--kubeconfig", str(plain), inventory=inventory
     )
     assert quiet.report["run"]["warnings"] == []
+
+
+def test_an_alias_bomb_in_a_kubeconfig_is_refused_naming_it(tmp_path: Path) -> None:
+    """A few hundred bytes that would expand to billions of nodes: refused before they are
+    built, by the same YAML reader as every other outside file; the header's context lookup
+    says nothing rather than hanging."""
+    from collectors.cluster.kubeconfig import current_context
+
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)]
+    kc = tmp_path / "kc"
+    kc.write_text("current-context: c\n" + "\n".join(lines) + "\n")
+    with pytest.raises(InputError) as err:
+        LiveSource(kc)
+    assert str(err.value).startswith(f"{kc}:") and "alias bomb" in str(err.value)
+    assert current_context(kc) == ""

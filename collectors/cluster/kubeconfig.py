@@ -56,13 +56,13 @@ def current_context(path: str | Path, limit: int = 4 * 1024 * 1024) -> str:
     >>> current_context(f.name), current_context("/nope")
     ('admin', '')
     """
-    import yaml
-
+    from collectors import yamlio
     from collectors.localfile import read_text
 
-    try:  # a regular file only: a fifo would hang the run's header
-        data = yaml.safe_load(read_text(Path(path).expanduser(), cap=limit, errors="replace"))
-    except (FactError, yaml.YAMLError, RecursionError):
+    try:  # a regular file only (a fifo would hang the run's header); no alias bomb either
+        where = Path(path).expanduser()
+        data = yamlio.load(read_text(where, cap=limit, errors="replace"), str(where))
+    except FactError:
         return ""
     value = data.get("current-context") if isinstance(data, dict) else None
     return value if isinstance(value, str) else ""
@@ -179,20 +179,14 @@ def insecure_warning(use: KubeconfigUse) -> str:
 
 
 def _load_yaml(text: str, where: str) -> dict[str, Any]:
-    """The kubeconfig's top mapping; InputError naming ``where`` (and the line, never the text)."""
-    import yaml
+    """The kubeconfig's top mapping; InputError naming ``where`` (and the line, never the text).
+    Read by :func:`collectors.yamlio.load`: an alias bomb or deep nesting is refused too."""
+    from collectors import yamlio
 
     try:
-        doc = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise InputError(
-            where, f"not a kubeconfig: malformed YAML ({exc.problem})", line=line
-        ) from None
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise InputError(
-            where, f"not a kubeconfig: malformed YAML ({type(exc).__name__})"
-        ) from None
+        doc = yamlio.load(text, where)
+    except InputError as exc:
+        raise InputError(where, f"not a kubeconfig: {exc.reason}", line=exc.line) from None
     if not isinstance(doc, dict):
         raise InputError(where, f"not a kubeconfig: a YAML {type(doc).__name__}, not a mapping")
     return doc
