@@ -268,3 +268,13 @@ def test_no_trusted_keys_runs_no_gpg_and_says_so() -> None:
     }
     rings, checked = verify_signatures([cm], D3)
     assert rings == () and checked[0].problem == "no trusted keyring"
+
+
+def test_signed_content_nested_past_the_parser_is_named_not_a_traceback() -> None:
+    """A signature whose signed content is JSON nested 200,000 deep (a valid signature over a
+    hostile document): an error naming where, never a RecursionError."""
+    from collectors.errors import InputError
+    from collectors.images.gpg import parse_atomic_signature
+
+    with pytest.raises(InputError, match="cm/sha256-x-1: the signed content is not JSON"):
+        parse_atomic_signature(b"[" * 200_000, "cm/sha256-x-1")

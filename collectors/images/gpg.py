@@ -164,7 +164,7 @@ def parse_atomic_signature(data: bytes, where: str) -> AtomicSignature:
     ``where`` and the key otherwise."""
     try:
         doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InputError(
             where, f"the signed content is not JSON ({exc.__class__.__name__})"
         ) from None

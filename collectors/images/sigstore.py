@@ -134,7 +134,7 @@ def referrer_signatures(client: Any, ref: ImageRef) -> bool | None:
     try:
         doc = json.loads(body)
         manifests = doc.get("manifests") or []
-    except (ValueError, AttributeError, UnicodeDecodeError):
+    except (ValueError, AttributeError, UnicodeDecodeError, RecursionError):
         return None
     return any(
         isinstance(m, dict) and str(m.get("artifactType") or "") in SIGNATURE_ARTIFACT_TYPES
