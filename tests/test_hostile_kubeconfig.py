@@ -125,6 +125,42 @@ def test_auth_provider_is_refused_naming_provider_not_config(tmp_path: Path) -> 
     assert SECRET not in str(err.value) and not marker.exists()
 
 
+def test_the_kubeconfig_checked_is_the_one_loaded(tmp_path: Path, monkeypatch) -> None:
+    """The file is read once: swapped for one with an exec plugin after it was checked (a race
+    with whoever can write it), the client still loads what was checked and runs nothing."""
+    import collectors.localfile as localfile
+
+    marker = tmp_path / "ran"
+    kc = write(tmp_path / "kc", kubeconfig({"token": SECRET}))
+    read = localfile.read_text
+
+    def swap_after_read(*args: Any, **kwargs: Any) -> Any:
+        text = read(*args, **kwargs)
+        write(kc, kubeconfig(exec_user(marker)))
+        return text
+
+    monkeypatch.setattr(localfile, "read_text", swap_after_read)
+    source = LiveSource(kc)
+    assert not marker.exists() and source.host.startswith("https://127.0.0.1:")
+    assert source.api.configuration.api_key["BearerToken"] == f"Bearer {SECRET}"
+
+
+def test_relative_certificate_paths_are_read_from_the_kubeconfig_folder(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """As kubectl does: ``certificate-authority: ca.crt`` is next to the kubeconfig, whatever
+    the working folder; the kubeconfig is never written back."""
+    (tmp_path / "ca.crt").write_text("not read until a connection is made\n")
+    doc = kubeconfig({"token": SECRET})
+    doc["clusters"][0]["cluster"]["certificate-authority"] = "ca.crt"
+    kc = write(tmp_path / "kc", doc)
+    before = kc.read_bytes()
+    monkeypatch.chdir("/")
+    source = LiveSource(kc)
+    assert source.api.configuration.ssl_ca_cert == str(tmp_path / "ca.crt")
+    assert kc.read_bytes() == before
+
+
 def test_only_the_user_of_the_context_in_use_counts(tmp_path: Path) -> None:
     kc = write(tmp_path / "kc", kubeconfig({"token": SECRET}, extra_users=2))
     assert LiveSource(kc).host.startswith("https://127.0.0.1:")

@@ -106,10 +106,26 @@ def inspect_kubeconfig(path: str | Path, context: str | None = None) -> Kubeconf
     >>> use.plugin, use.insecure, use.server
     ('exec command "aws"', True, 'https://api:6443')
     """
+    where = str(Path(path).expanduser())
+    return describe(load_kubeconfig(where), where, context)
+
+
+def load_kubeconfig(path: str | Path) -> dict[str, Any]:
+    """The kubeconfig's data, read once (bounded, by :mod:`collectors.yamlio`): what
+    :func:`describe` inspects is what the client then loads, never a second read of a file
+    that may have changed in between. Holds credentials: never report it."""
     from collectors.localfile import read_text
 
     where = str(Path(path).expanduser())
-    doc = _load_yaml(read_text(where, errors="replace"), where)
+    return _load_yaml(read_text(where, errors="replace"), where)
+
+
+def describe(doc: dict[str, Any], where: str, context: str | None = None) -> KubeconfigUse:
+    """What a run takes from the kubeconfig data ``doc`` (read from ``where``).
+
+    >>> describe({"current-context": "c"}, "/k").context
+    'c'
+    """
     name = context or _text(doc.get("current-context"))
     ctx = _mapping(_named(doc.get("contexts"), name).get("context"))
     cluster_name, user_name = _text(ctx.get("cluster")), _text(ctx.get("user"))

@@ -33,7 +33,7 @@ from collectors.cluster.base import (
     kind_of,
     split_items,
 )
-from collectors.cluster.kubeconfig import inspect_kubeconfig, plugin_error
+from collectors.cluster.kubeconfig import describe, load_kubeconfig, plugin_error
 from collectors.cluster.resources import Resource
 from collectors.errors import FactError
 from collectors.transport.httpbody import BodyError, read_body, release
@@ -65,17 +65,23 @@ class LiveSource:
         if not os.path.isfile(self.kubeconfig):
             raise FactError(f"kubeconfig {self.kubeconfig} does not exist")
         # Before the client reads it: loading runs the user's exec/auth-provider plugin
-        use = inspect_kubeconfig(self.kubeconfig, context)
+        # The data inspected is the data loaded (one read: no window for the file to change),
+        # relative paths from the kubeconfig's folder, and never written back (no persister).
+        doc = load_kubeconfig(self.kubeconfig)
+        use = describe(doc, self.kubeconfig, context)
         if use.plugin and not allow_exec:
             raise plugin_error(use)
-        from kubernetes import client, config
+        from kubernetes import client
         from kubernetes.config.config_exception import ConfigException
+        from kubernetes.config.kube_config import KubeConfigLoader
 
         conf = client.Configuration()
         try:
-            config.load_kube_config(
-                config_file=self.kubeconfig, context=context, client_configuration=conf
-            )
+            KubeConfigLoader(
+                config_dict=doc,
+                active_context=context,
+                config_base_path=os.path.dirname(os.path.abspath(self.kubeconfig)),
+            ).load_and_set(conf)
         except (ConfigException, OSError, ValueError, TypeError) as exc:
             raise FactError(f"kubeconfig {self.kubeconfig}: {exc}") from None
         except Exception as exc:  # yaml errors and the like: the file is the problem
