@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from collectors.cluster import shape
 from collectors.cluster.resources import Resource
 from collectors.errors import FactError, InputError
 from collectors.memo import Memo
@@ -242,13 +243,37 @@ class CachedSource:
         objs, skipped = split_items(objs, f"{self.name}: list {res.qualified}")
         for reason in skipped:  # a source that let one through: still named, never a crash
             _skipped(reason)
-        return sorted(objs, key=sort_key)
+        return sorted((self._shaped(res, o) for o in objs), key=sort_key)
+
+    def _shaped(self, res: Resource, obj: Obj) -> Obj:
+        """``obj``, or the placeholder of an unreadable one when a field the checks read has
+        the wrong shape (see :mod:`collectors.cluster.shape`): its subjects error naming it."""
+        if UNREADABLE in obj:
+            return obj
+        wrong = shape.problem(obj, res.kind)
+        if wrong is None:
+            return obj
+        meta = obj.get("metadata") or {}
+        name, ns = str(meta.get("name") or ""), meta.get("namespace")
+        return {
+            "metadata": {"name": name, **({"namespace": ns} if ns else {})},
+            UNREADABLE: f"{self.name}: {res.kind} {f'{ns}/' if ns else ''}{name}: {wrong}",
+            "file": "",
+        }
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj:
         return self._memo.get(
             f"get {res.folder} {namespace or '-'} {name}",
-            lambda: self.inner.get(res, name, namespace),
+            lambda: self._get(res, name, namespace),
         )
+
+    def _get(self, res: Resource, name: str, namespace: str | None) -> Obj:
+        obj = self.inner.get(res, name, namespace)
+        wrong = shape.problem(obj, res.kind)
+        if wrong is not None:
+            where = f"{namespace}/{name}" if namespace else name
+            raise InputError(self.name, f"{res.kind} {where}: {wrong}")
+        return obj
 
     def keys(self) -> list[str]:
         """Every read cached so far."""

@@ -10,8 +10,9 @@ import base64
 from dataclasses import dataclass
 
 from collectors.cluster import facts as F
-from collectors.cluster.base import Obj
+from collectors.cluster.base import UNREADABLE, Obj
 from collectors.cluster.resources import CSRS, NODES
+from collectors.errors import FactError
 from collectors.site import Site
 
 
@@ -55,6 +56,15 @@ def gather_joined(site: Site, subject: str) -> JoinFacts:
     at_ip = [n for n in nodes if F.internal_ip(n) == known.ip]
     if match is None and at_ip:
         match = F.name_of(at_ip[0])
+    if match is None and nodes.broken:  # it may be a Node that could not be read
+        raise (
+            nodes.error_for(known.fqdn)
+            or nodes.error_for(known.name)
+            or FactError(
+                f"no readable Node stands for {known.name}, and {len(nodes.broken)} Node(s) could "
+                f"not be read (one may be it), e.g. {nodes.broken[0][UNREADABLE]}"
+            ).with_remediation("repair or regenerate the Nodes named (oc get nodes -o yaml)")
+        )
     localhost = any(F.name_of(n).split(".")[0] == "localhost" for n in at_ip)
     csrs = F.listing(site, CSRS, optional=True)
     names = {*wanted, "localhost", "localhost.localdomain"}

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from collectors.cluster import facts as F
-from collectors.cluster.base import Obj, ResourceMissing
+from collectors.cluster.base import UNREADABLE, Obj, ResourceMissing
 from collectors.cluster.resources import CATALOGSOURCES, OPERATORHUBS, PODS
 from collectors.errors import FactError
 from collectors.site import Site
+from collectors.visible import shell_word
 
 
 def operatorhub_subjects(site: Site) -> list[str]:
@@ -59,7 +60,15 @@ def catalog_pods(site: Site, ns: str, name: str) -> tuple[Obj, ...]:
             f"collect the namespace with `oc adm inspect ns/{ns} --dest-dir=inspect-{ns}` and give "
             "that folder (or a must-gather that holds it) to --snapshot"
         ) from None
-    return tuple(p for p in pods if F.labels(p).get("olm.catalogSource") == name)
+    found = tuple(p for p in pods if F.labels(p).get("olm.catalogSource") == name)
+    if not found and pods.broken:  # its pod may be one that could not be read
+        raise FactError(
+            f"no readable pod of CatalogSource {ns}/{name}, and {len(pods.broken)} pod(s) of "
+            f"{ns} could not be read (one may be it), e.g. {pods.broken[0][UNREADABLE]}"
+        ).with_remediation(
+            f"repair or regenerate the pods named (oc get pods -n {shell_word(ns)} -o yaml)"
+        )
+    return found
 
 
 def gather_operatorhub(site: Site, subject: str) -> Any:
