@@ -998,7 +998,10 @@ def _pods_digests(site: Site, namespace: str) -> set[str] | None:
 
 
 def gather_sigstore(site: Site, subject: str) -> SigstoreFacts:
-    """The policy's covered images (or the preflight release) and their signatures' lookups."""
+    """The policy's covered images (or the preflight release) and their signatures' lookups;
+    for a PublicKey policy, each signature found by its tag weighed against the policy's key
+    (``collectors.images.cosign``), the outcome per layer kept in the fact so a bundle replays
+    the same verdict."""
     from collectors.images.cosign import load_key
     from collectors.images.policy import CLUSTER_KIND, PUBLIC_KEY, covering
     from collectors.images.sigstore import Wanted, find_signatures, weigh_signatures

@@ -8,6 +8,10 @@ signature's repository is the image's repository and the ICSP/IDMS rule that map
 its signature too; an image whose repository no rule sends to the mirror has no signature
 the node can read there.
 
+For a PublicKey policy, :func:`weigh_signatures` reads each found tag's manifest and signature
+layers (through the registry client: its credentials, caps and digest checks) and weighs them
+with ``collectors.images.cosign``; referrers are found, not read.
+
 >>> signature_tag("sha256:" + "ab" * 32)
 'sha256-abababababababababababababababababababababababababababababababab.sig'
 
