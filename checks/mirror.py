@@ -49,7 +49,15 @@ from collectors.facts.mirror import (
     trust_subject,
 )
 from collectors.facts.samples import NAMESPACE, StreamFacts
+from collectors.images.cosign import (
+    NOT_COSIGN,
+    OTHER_DIGEST,
+    OTHER_IDENTITY,
+    OTHER_KEY,
+    UNREADABLE,
+)
 from collectors.images.imageref import parse_reference, under_registry
+from collectors.images.policy import FULCIO, PKI, PUBLIC_KEY
 from collectors.images.sigstore import SignatureLookup
 from collectors.parsers.catalogmirror import MappingEntry
 from collectors.site import Site
@@ -843,6 +851,62 @@ def _sig_line(item: SignatureLookup) -> str:
     )
 
 
+#: What keeps a signature from being accepted, closest to accepted first, in words.
+REFUSED_WORDS = {
+    OTHER_DIGEST: "signed for another digest",
+    OTHER_IDENTITY: "signed as an identity signedIdentity refuses",
+    OTHER_KEY: "signed by another key",
+    NOT_COSIGN: "not a cosign signature",
+    UNREADABLE: "unreadable",
+}
+
+
+def _refused_reason(item: SignatureLookup) -> str:
+    """The outcome that best says why none of ``item``'s signatures is accepted."""
+    outcomes = {c.outcome for c in item.checks}
+    return next((o for o in REFUSED_WORDS if o in outcomes), UNREADABLE)
+
+
+def _refused_line(item: SignatureLookup) -> str:
+    said = "; ".join(
+        f"layer {c.layer}: {c.detail}" if c.layer >= 0 else c.detail for c in item.checks[:4]
+    )
+    return f"{item.what} {item.image}: {item.tag_in}:{item.tag}: {said}"
+
+
+def _policy_edit(f: SigstoreFacts) -> str:
+    """``oc edit`` of the policy the facts are about."""
+    _, _, rest = f.subject.partition("/")
+    if f.kind == "ImagePolicy":
+        namespace, _, name = rest.partition("/")
+        return f"oc edit imagepolicy -n {shell_word(namespace)} {shell_word(name)}"
+    return f"oc edit clusterimagepolicy {shell_word(rest)}"
+
+
+def _verified_text(f: SigstoreFacts, tags: int, refs: int) -> str:
+    """What the pass says about verification: done with the key, or why not."""
+    if f.kind == "release":
+        return "; presence only: before install no policy names the key to verify them with"
+    if f.policy_type != PUBLIC_KEY:
+        trusts = {
+            FULCIO: "trusts Fulcio certificates logged in Rekor, which the suite does not check",
+            PKI: "trusts certificates of your own PKI, which the suite does not check",
+        }.get(f.policy_type, "is none the suite verifies (it verifies PublicKey)")
+        return (
+            f"; not verified: policyType {f.policy_type or 'unset'} {trusts}: only that the "
+            "signatures are there"
+        )
+    text = (
+        f"; each sha256-<hex>.sig holds a signature that verifies with its publicKey ({f.key}), "
+        f"names the image's digest and is signed as signedIdentity {f.identity} accepts"
+    )
+    if f.rekor:
+        text += " (the Rekor SET that rekorKeyData asks for is not checked)"
+    if refs:
+        text += f"; the {refs} OCI referrers are there, not verified (sigstore bundles unread)"
+    return text
+
+
 def _sig_copy(item: SignatureLookup, auth_file: str) -> str:
     """The command that brings one image's signature tag to the mirror repository (the form
     OpenShift's documentation gives: ``oc image mirror <src>:sha256-<hex>.sig <dst>:...``)."""
@@ -886,8 +950,9 @@ def evaluate_sigstore(f: SigstoreFacts) -> Verdict:
         )
     missing = [x for x in f.lookups if not x.found and not x.unmapped]
     unmapped = [x for x in f.lookups if x.unmapped]
+    refused = [x for x in f.lookups if x.verified is False]
     total = len(f.lookups)
-    if not missing and not unmapped:
+    if not missing and not unmapped and not refused and not f.key_problem:
         tags = sum(1 for x in f.lookups if x.tag_in)
         refs = total - tags
         kinds = f"{tags} as sha256-<hex>.sig tags" + (f", {refs} as OCI referrers" if refs else "")
@@ -895,9 +960,44 @@ def evaluate_sigstore(f: SigstoreFacts) -> Verdict:
         mapped = f" ({f.rules_from} map {repos})" if repos else ""
         return passed(
             f"{what}: all {total} covered images have a sigstore signature in the mirror "
-            f"({kinds}); {SIGSTORE_WHERE}{mapped}{notes}"
+            f"({kinds}){_verified_text(f, tags, refs)}; {SIGSTORE_WHERE}{mapped}{notes}"
         )
     problems, remedies, details = [], [], []
+    if f.key_problem:
+        problems.append(
+            f"its spec.policy.rootOfTrust.publicKey.keyData cannot be used: {f.key_problem}: "
+            "a node refuses every image its scopes cover, signed or not"
+        )
+        remedies.append(
+            "put the base64 of the signer's PEM public key (base64 -w0 cosign.pub) in "
+            f"spec.policy.rootOfTrust.publicKey.keyData: {_policy_edit(f)}"
+        )
+    if refused:
+        counts: dict[str, int] = {}
+        for x in refused:
+            counts[_refused_reason(x)] = counts.get(_refused_reason(x), 0) + 1
+        why = ", ".join(f"{n} {REFUSED_WORDS[o]}" for o, n in counts.items())
+        shown = "; ".join(_refused_line(x) for x in refused[:3])
+        more = f"; and {len(refused) - 3} more" if len(refused) > 3 else ""
+        problems.append(
+            f"{len(refused)} of {total} have signatures in the mirror a node refuses ({why}; "
+            f"policy key {f.key}, signedIdentity {f.identity}): {shown}{more}"
+        )
+        details += [_refused_line(x) for x in refused]
+        remedy = (
+            "copy the signatures again from where the images come from (signed with the key the "
+            "policy trusts): "
+            + "; ".join(_sig_copy(x, f.auth_file) for x in refused[:3])
+            + ("; the same for the others (details)" if len(refused) > 3 else "")
+            + "; or, if the signer's key is another, put it in publicKey.keyData: "
+            + _policy_edit(f)
+        )
+        if OTHER_IDENTITY in counts:
+            remedy += (
+                " (signatures cosign made name the repository only: set "
+                "spec.policy.signedIdentity.matchPolicy to MatchRepository)"
+            )
+        remedies.append(remedy)
     if missing:
         shown = "; ".join(_sig_line(x) for x in missing[:3])
         more = f"; and {len(missing) - 3} more" if len(missing) > 3 else ""
@@ -939,10 +1039,16 @@ def evaluate_sigstore(f: SigstoreFacts) -> Verdict:
         if f.kind != "release"
         else f"each of the {total} images of {f.considered_what}"
     )
+    verify = (
+        f", whose signature verifies with the policy's publicKey, names the image's digest and "
+        f"is signed as signedIdentity {f.identity} accepts"
+        if f.policy_type == PUBLIC_KEY
+        else ""
+    )
     return failed(
         expected=f"a sigstore signature in the mirror for {covered}: cosign's "
         "<repo>:sha256-<hex>.sig tag or an OCI referrer, in the mirror repository the mirror "
-        f"rules send the image to ({SIGSTORE_WHERE})",
+        f"rules send the image to ({SIGSTORE_WHERE}){verify}",
         found="; ".join(problems) + notes,
         details=tuple(details[:100]),
         remediation="; then ".join(remedies),
@@ -959,10 +1065,14 @@ def evaluate_sigstore(f: SigstoreFacts) -> Verdict:
     "wins) that the cluster runs or will run (the release payload, its components, the update "
     "target and its components) has no sigstore signature in the mirror (<repo>:sha256-<hex>.sig "
     "or an OCI referrer) where the mirror rules send it, or no mirror rule maps the image's "
-    "repository (the signature's); preflight: the same for mirror.release_image and its "
-    "components",
+    "repository (the signature's); for a PublicKey policy, no signature of its .sig tag "
+    "verifies with publicKey.keyData (ECDSA, RSA, Ed25519), is a cosign container image "
+    "signature naming the image's digest and is signed as signedIdentity accepts, or keyData is "
+    "no usable key (FulcioCAWithRekor, PKI and OCI referrers: presence only, said so); "
+    "preflight: the same presence for mirror.release_image and its components",
     remediation="cosign copy --sig-only <image> <mirror repository>, or oc-mirror --v2 again; "
-    "an ImageDigestMirrorSet for an unmapped repository",
+    "an ImageDigestMirrorSet for an unmapped repository; the signer's key in the policy's "
+    "publicKey.keyData",
     subjects=sigstore_subjects,
     gather=gather_sigstore,
     requires=("mirror.registry",),

@@ -140,7 +140,15 @@ def push_samples(lab: LabContext, model: ClusterModel) -> None:
 
 #: kind -> resource, for what an admin applied from the mirroring (lab.day2_content).
 APPLIED_KINDS = {
-    r.kind: r for r in (CM.R.ICSPS, CM.R.IDMS, CM.R.ITMS, CM.R.CATALOGSOURCES, CM.R.CONFIGMAPS)
+    r.kind: r
+    for r in (
+        CM.R.ICSPS,
+        CM.R.IDMS,
+        CM.R.ITMS,
+        CM.R.CATALOGSOURCES,
+        CM.R.CLUSTERCATALOGS,
+        CM.R.CONFIGMAPS,
+    )
 }
 
 

@@ -10,7 +10,8 @@ layout (``collectors/images/ocmirror2.py`` names the openshift/oc-mirror sources
   lab-written package whose operand is named by tag (so the run writes an ITMS as v2 does);
 - ``cluster-resources/``: ``idms-oc-mirror.yaml`` (``idms-operator-0``: every digest source
   repository to the mirror), ``itms-oc-mirror.yaml`` (``itms-operator-0``: the by-tag
-  repository), ``cs-redhat-operator-index-v4-14.yaml`` (the CatalogSource of the mirrored index);
+  repository), ``cs-redhat-operator-index-v4-14.yaml`` (the CatalogSource of the mirrored index)
+  and ``cc-redhat-operator-index-v4-14.yaml`` (the OLM v1 ClusterCatalog of the same index);
 - ``dry-run/mapping.txt`` (``docker://SOURCE=docker://DEST``, by-digest images under their
   digest's hex as tag) and, when a scenario says so, ``dry-run/missing.txt``;
 - ``logs/`` and, when a scenario says so, ``logs/mirroring_errors_<ts>.txt`` (the real line's
@@ -47,6 +48,8 @@ FOLDER = "mirror-v2"
 CATALOG, CATALOG_TAG = "redhat-operator-index", "v4.14"
 INDEX_REPO = f"redhat/{CATALOG}"
 CATALOG_SOURCE = f"cs-{CATALOG}-{CATALOG_TAG.replace('.', '-')}"
+#: the OLM v1 ClusterCatalog v2 writes beside the CatalogSource (same index image)
+CLUSTER_CATALOG = f"cc-{CATALOG}-{CATALOG_TAG.replace('.', '-')}"
 PACKAGE = "node-observability-operator"
 TAGGED_PACKAGE = "lab-tagged-operator"
 SOURCE = "registry.redhat.io"
@@ -219,9 +222,16 @@ def push_workspace(
         "metadata": {"name": CATALOG_SOURCE, "namespace": "openshift-marketplace"},
         "spec": {"image": index, "sourceType": "grpc"},
     }
+    catalog = {
+        "apiVersion": "olm.operatorframework.io/v1",
+        "kind": "ClusterCatalog",
+        "metadata": {"name": CLUSTER_CATALOG},
+        "spec": {"source": {"type": "Image", "image": {"ref": index}}},
+    }
     _yaml(cr / "idms-oc-mirror.yaml", idms)
     _yaml(cr / "itms-oc-mirror.yaml", itms)
     _yaml(cr / f"{CATALOG_SOURCE}.yaml", source)
+    _yaml(cr / f"{CLUSTER_CATALOG}.yaml", catalog)
     dry = wd / "dry-run"
     dry.mkdir(exist_ok=True)
     (dry / "mapping.txt").write_text("\n".join(mapping) + "\n")
@@ -237,5 +247,5 @@ def push_workspace(
             f"error mirroring image docker://{refs[AGENT]} (Operator bundles: "
             f"[{PACKAGE}.v0.2.0] - Operators: [{PACKAGE}]) error: {why}\n"
         )
-    applied = [] if mode == "not-applied" else [idms, itms, source]
+    applied = [] if mode == "not-applied" else [idms, itms, source, catalog]
     return str(folder), applied

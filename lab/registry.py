@@ -109,6 +109,9 @@ class RegistryModel:
     #: Images pushed without their sigstore ``sha256-<hex>.sig`` tag (lab.sigstore): "release",
     #: a component's name, or "target:<component>" for the next release's.
     sigstore_missing: tuple[str, ...] = ()
+    #: Images whose signature tag is signed with another key than the policy trusts (the
+    #: ``signer``'s): "release" or a component's name.
+    sigstore_wrong_key: tuple[str, ...] = ()
     #: An oc-mirror v2 workspace in mirror.catalogs (lab.ocmirror2_content.MODES): "" none.
     ocmirror2: str = ""
     #: The sigstore signing key (made at start) and the release digest pushed.
@@ -352,12 +355,15 @@ def push_payload(pusher: Pusher, model: RegistryModel) -> dict[str, str]:
     if model.signer is not None:
         signed = [(f"{RELEASE_SOURCE}:{RELEASE_TAG}", release.digest, "release")]
         signed += [(f"{CONTENT_SOURCE}@{d}", d, n) for n, d in digests.items()]
+        kept = [(ref, d, n) for ref, d, n in signed if n not in model.sigstore_missing]
+        wrong = set(model.sigstore_wrong_key)
         push_signatures(
-            pusher,
-            LOCAL_REPOSITORY,
-            [(ref, d) for ref, d, n in signed if n not in model.sigstore_missing],
-            model.signer,
+            pusher, LOCAL_REPOSITORY, [(r, d) for r, d, n in kept if n not in wrong], model.signer
         )
+        if wrong:
+            push_signatures(
+                pusher, LOCAL_REPOSITORY, [(r, d) for r, d, n in kept if n in wrong], signing_key()
+            )
     body, media = manifest_list([(release, "amd64")])
     pusher.manifest(LOCAL_REPOSITORY, MULTI_TAG, body, media)
     oci_component = component_image("oci-index-member", 2)  # an OCI manifest under an OCI index
@@ -753,6 +759,16 @@ def _target_missing(lab: LabContext) -> None:
 )
 def _sigstore_missing(lab: LabContext) -> None:
     model_of(lab).sigstore_missing = ("etcd",)
+
+
+@scenario(
+    "mirror-sigstore-wrong-key",
+    "the etcd component's sigstore signature in the mirror is signed with another key than the "
+    "ClusterImagePolicy's",
+    parts=("network", "registry", "cluster"),
+)
+def _sigstore_wrong_key(lab: LabContext) -> None:
+    model_of(lab).sigstore_wrong_key = ("etcd",)
 
 
 @scenario(

@@ -1,11 +1,11 @@
 """oc-mirror v2 workspaces against the lab (issue "Today's mirror workflows"): the lab writes a
 v2 workspace in v2's layout (lab/ocmirror2_content.py: the real filtered catalog of
-tests/real/oc-mirror-v2 naming images the lab really pushes, cluster-resources with IDMS, ITMS
-and CatalogSource, a dry-run mapping.txt) into mirror.catalogs. Each ``ocmirror2-*`` scenario
-fails mirror.operators for its reason, naming the image and the file; the clean one passes.
-Every verdict is given live (the lab's registry and stand-in API, ``--bundle``) and again
-offline from that bundle with the lab stopped, in a namespace without network
-(``unshare -n``) and with the socket guard, as tests/test_verdicts_anywhere.py does.
+tests/real/oc-mirror-v2 naming images the lab really pushes, cluster-resources with IDMS, ITMS,
+CatalogSource and ClusterCatalog, a dry-run mapping.txt) into mirror.catalogs. Each
+``ocmirror2-*`` scenario fails mirror.operators for its reason, naming the image and the file;
+the clean one passes. Every verdict is given live (the lab's registry and stand-in API,
+``--bundle``) and again offline from that bundle with the lab stopped, in a namespace without
+network (``unshare -n``) and with the socket guard, as tests/test_verdicts_anywhere.py does.
 
 PYTEST_DONT_REWRITE
 """
@@ -18,7 +18,14 @@ from typing import Any
 import pytest
 
 from lab import Lab
-from lab.ocmirror2_content import AGENT, BROKEN, CATALOG_SOURCE, ERRORS_FILE, lab_image
+from lab.ocmirror2_content import (
+    AGENT,
+    BROKEN,
+    CATALOG_SOURCE,
+    CLUSTER_CATALOG,
+    ERRORS_FILE,
+    lab_image,
+)
 from tests.suite import SuiteRun, live_then_offline
 
 pytestmark = pytest.mark.lab  # starts the lab's servers
@@ -64,7 +71,9 @@ def _expect(lab: Lab) -> dict[str, dict[str, Any]]:
         "ocmirror2-clean": {
             "outcome": "passed",
             "says": [
-                "oc-mirror v2: all 7 images and 1 index image(s) in the mirror; the cluster's "
+                # one index image, looked up for each catalog naming it (CatalogSource and
+                # ClusterCatalog), as tests/test_ocmirror_v2.py counts it
+                "oc-mirror v2: all 7 images and 2 index image(s) in the mirror; the cluster's "
                 "ICSP/IDMS cover every source and the CatalogSource is applied"
             ],
             "not": [],
@@ -102,6 +111,7 @@ def _expect(lab: Lab) -> dict[str, dict[str, Any]]:
                 f"registry.redhat.io/{BROKEN} (1)",
                 "(1 image(s) by tag: ICSP/IDMS map digests only, a tag needs an ImageTagMirrorSet)",
                 f"CatalogSource openshift-marketplace/{CATALOG_SOURCE} is not in the cluster",
+                f"ClusterCatalog {CLUSTER_CATALOG} is not in the cluster",
             ],
             "not": ["images missing in", NOT_MIRRORED],
         },
@@ -139,7 +149,12 @@ def test_each_v2_scenario_gives_its_verdict_live_and_offline_from_the_bundle(
         assert remediation
     if scenario == "ocmirror2-not-applied":
         resources = workspace / "working-dir" / "cluster-resources"
-        for name in ("idms-oc-mirror.yaml", "itms-oc-mirror.yaml", f"{CATALOG_SOURCE}.yaml"):
+        for name in (
+            "idms-oc-mirror.yaml",
+            "itms-oc-mirror.yaml",
+            f"{CATALOG_SOURCE}.yaml",
+            f"{CLUSTER_CATALOG}.yaml",
+        ):
             assert str(resources / name) in remediation, remediation
     elif outcome == "failed":
         assert remediation.startswith("oc-mirror --v2 -c <imageset-config.yaml> --workspace ")
@@ -152,7 +167,8 @@ def test_the_workspace_is_written_in_v2s_layout_from_the_real_catalog(
     start_lab: Any,
 ) -> None:
     """What the lab writes reads as a v2 workspace: the real package's bundle and relatedImages
-    (digests the lab's own), the lab's by-tag package, IDMS and ITMS, one CatalogSource."""
+    (digests the lab's own), the lab's by-tag package, IDMS and ITMS, one CatalogSource and one
+    ClusterCatalog of the same index."""
     from collectors.images.ocmirror2 import read_workspace, related_images
 
     lab = start_lab("ocmirror2-clean")
@@ -162,7 +178,11 @@ def test_the_workspace_is_written_in_v2s_layout_from_the_real_catalog(
         "cluster-resources/idms-oc-mirror.yaml",
         "cluster-resources/itms-oc-mirror.yaml",
     )
-    assert [c.name for c in ws.catalog_sources] == [CATALOG_SOURCE]
+    assert [(c.name, c.namespace) for c in ws.catalog_sources] == [
+        (CLUSTER_CATALOG, ""),
+        (CATALOG_SOURCE, "openshift-marketplace"),
+    ]
+    assert len({c.image for c in ws.catalog_sources}) == 1  # one index, two catalogs
     images = sorted(str(r) for r in related_images(ws))
     assert len(images) == 6, images
     assert f"registry.redhat.io/{AGENT}@{_digest(AGENT)}" in images

@@ -3,7 +3,9 @@ for the release, its components and the next release's components, and the clust
 applies the ``openshift`` ClusterImagePolicy (the real one's scopes); the clean site passes
 live and the same offline from a bundle of the live run; each scenario fails for its reason (a
 missing signature tag; a repository the mirror sets no longer map); no policy at all passes
-saying so; the preflight ``release`` with mirror.require_sigstore."""
+saying so; the preflight ``release`` with mirror.require_sigstore. The ``openshift`` policy is
+PublicKey: each signature is verified with its key, and one signed with another key fails, live
+and offline the same (the verification is in the recorded fact)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import yaml
 from lab import Lab
 from lab.cluster import drop_release_content_source, drop_sigstore_policies
 from lab.cluster_model import write_must_gather
-from tests.suite import SuiteRun, run_suite
+from tests.suite import SuiteRun, live_then_offline, run_suite
 
 pytestmark = pytest.mark.lab
 
@@ -27,22 +29,14 @@ POLICY = "clusterimagepolicy/openshift"
 ART = "quay.io/openshift-release-dev/ocp-v4.0-art-dev"
 
 
-def suite(inventory: Path, *args: str, marker: str = "postinstall") -> SuiteRun:
+def selection(marker: str = "postinstall") -> tuple[str, ...]:
     # -p upi_conformance: the inventory lies outside the repository (--inventory PATH, two
     # words: pytest reads the path before the repository's conftest; docs/architecture.md)
-    return run_suite(
-        "-p",
-        "upi_conformance",
-        "-m",
-        marker,
-        "-k",
-        "sigstore",
-        "-p",
-        "no:randomly",
-        *args,
-        inventory=inventory,
-        env=FAST,
-    )
+    return ("-p", "upi_conformance", "-m", marker, "-k", "sigstore", "-p", "no:randomly")
+
+
+def suite(inventory: Path, *args: str, marker: str = "postinstall") -> SuiteRun:
+    return run_suite(*selection(marker), *args, inventory=inventory, env=FAST)
 
 
 def sigstore(run: SuiteRun) -> dict[str, dict[str, Any]]:
@@ -80,9 +74,14 @@ def test_clean_site_passes_live_and_the_same_offline_from_its_bundle(
     assert rec["outcome"] == "passed", rec
     assert rec["message"].startswith(
         "ClusterImagePolicy openshift: all 25 covered images have a sigstore signature in the "
-        "mirror (25 as sha256-<hex>.sig tags); a node reads an image's sigstore signature from "
-        "the mirror repository it pulled the image from"
+        "mirror (25 as sha256-<hex>.sig tags); each sha256-<hex>.sig holds a signature that "
+        "verifies with its publicKey (ECDSA secp256r1 key sha256:"
     ), rec["message"]
+    assert (
+        "names the image's digest and is signed as signedIdentity MatchRepoDigestOrExact "
+        "accepts; a node reads an image's sigstore signature from the mirror repository it "
+        "pulled the image from"
+    ) in rec["message"]
     assert f"map quay.io/openshift-release-dev/ocp-release, {ART})" in rec["message"]
     for key in ("outcome", "message", "remediation"):
         assert got_offline[POLICY][key] == rec[key], got_offline[POLICY]
@@ -144,3 +143,38 @@ def test_a_missing_signature_tag_fails_naming_image_repository_and_tag(
     assert f": looked in {mirror}/ocp4/openshift4: no tag sha256-" in rec["message"]
     assert rec["remediation"].startswith("copy the signatures into the mirror: oc image mirror -a ")
     assert f"{mirror}/ocp4/openshift4:sha256-" in rec["remediation"]
+
+
+def test_a_signature_made_with_another_key_fails_live_and_the_same_offline(
+    start_lab: Callable[..., Lab], tmp_path: Path
+) -> None:
+    lab = start_lab("mirror-sigstore-wrong-key")
+    mirror = lab.inventory["mirror"]["registry"]
+    live, offline = live_then_offline(
+        lab,
+        tmp_path / "live.tar.gz",
+        *selection(),
+        live=("--kubeconfig", str(lab.kubeconfig)),
+        env=FAST,
+    )
+    rec = sigstore(live)[POLICY]
+    assert rec["outcome"] == "failed", rec
+    assert (
+        "1 of 25 have signatures in the mirror a node refuses (1 signed by another key; policy "
+        "key ECDSA secp256r1 key sha256:"
+    ) in rec["message"]
+    assert (
+        f"component etcd {ART}@sha256:" in rec["message"]
+        and f"{mirror}/ocp4/openshift4:sha256-" in rec["message"]
+        and ".sig: layer 0: signed by another key (it does not verify with the policy's key)"
+        in rec["message"]
+    ), rec["message"]
+    assert "without a signature" not in rec["message"]  # it is there, only refused
+    assert rec["remediation"].startswith(
+        "copy the signatures again from where the images come from (signed with the key the "
+        "policy trusts): oc image mirror -a "
+    )
+    assert "oc edit clusterimagepolicy openshift" in rec["remediation"]
+    back = sigstore(offline)[POLICY]
+    for key in ("outcome", "message", "remediation"):
+        assert back[key] == rec[key], back

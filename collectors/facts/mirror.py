@@ -828,6 +828,15 @@ class SigstoreFacts:
     auth_file: str = ""
     #: the CRD is not served / not in the snapshot (kind "")
     no_crd: bool = False
+    #: spec.policy.rootOfTrust.policyType ("" for the preflight release and no policy)
+    policy_type: str = ""
+    #: PublicKey: the key the signatures were weighed against (type, size, fingerprint), or why
+    #: publicKey.keyData cannot be used; whether it names a Rekor key (its SET is not weighed)
+    key: str = ""
+    key_problem: str = ""
+    rekor: bool = False
+    #: spec.policy.signedIdentity as weighed (``MatchRepoDigestOrExact`` by default)
+    identity: str = ""
 
 
 def _policy_listing(site: Site, *resources: Any) -> tuple[list[Any], bool]:
@@ -989,9 +998,13 @@ def _pods_digests(site: Site, namespace: str) -> set[str] | None:
 
 
 def gather_sigstore(site: Site, subject: str) -> SigstoreFacts:
-    """The policy's covered images (or the preflight release) and their signatures' lookups."""
-    from collectors.images.policy import CLUSTER_KIND, covering
-    from collectors.images.sigstore import Wanted, find_signatures
+    """The policy's covered images (or the preflight release) and their signatures' lookups;
+    for a PublicKey policy, each signature found by its tag weighed against the policy's key
+    (``collectors.images.cosign``), the outcome per layer kept in the fact so a bundle replays
+    the same verdict."""
+    from collectors.images.cosign import load_key
+    from collectors.images.policy import CLUSTER_KIND, PUBLIC_KEY, covering
+    from collectors.images.sigstore import Wanted, find_signatures, weigh_signatures
 
     mirror_host = registry_key(site.inv.mirror.registry or "")
     auth = str(site.inv.mirror.auth_file or "<pull-secret>")
@@ -1025,6 +1038,14 @@ def gather_sigstore(site: Site, subject: str) -> SigstoreFacts:
         ]
     rules = mirror_rules(site)
     lookups = find_signatures(client, wanted, rules, mirror_host, subject)
+    key, key_problem = "", ""
+    if policy.policy_type == PUBLIC_KEY and lookups:
+        try:
+            public, key = load_key(policy.key_data, "spec.policy.rootOfTrust.publicKey.keyData")
+        except InputError as exc:
+            key_problem = exc.reason
+        else:
+            lookups = weigh_signatures(client, lookups, public, policy.identity, subject)
     return SigstoreFacts(
         subject,
         policy.kind,
@@ -1037,6 +1058,11 @@ def gather_sigstore(site: Site, subject: str) -> SigstoreFacts:
         _rules_origin(rules),
         tuple(notes),
         auth,
+        policy_type=policy.policy_type,
+        key=key,
+        key_problem=key_problem,
+        rekor=policy.rekor,
+        identity=policy.identity.describe(),
     )
 
 

@@ -32,10 +32,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from collectors.images.imageref import ImageRef, canonical_name, parse_reference
+from collectors.images.imageref import ImageRef, ImageRefError, canonical_name, parse_reference
 
 CLUSTER_KIND = "ClusterImagePolicy"
 NAMESPACED_KIND = "ImagePolicy"
+#: ``spec.policy.rootOfTrust.policyType`` values (openshift/api ``PolicyType``).
+PUBLIC_KEY = "PublicKey"
+FULCIO = "FulcioCAWithRekor"
+PKI = "PKI"
+#: ``spec.policy.signedIdentity.matchPolicy`` values; the first is the default.
+MATCH_REPO_DIGEST_OR_EXACT = "MatchRepoDigestOrExact"
+MATCH_REPOSITORY = "MatchRepository"
+EXACT_REPOSITORY = "ExactRepository"
+REMAP_IDENTITY = "RemapIdentity"
 
 
 def lookup_order(ref: ImageRef | str) -> list[str]:
@@ -94,8 +103,87 @@ def best_scope(scopes: Iterable[str], ref: ImageRef) -> str | None:
 
 
 @dataclass(frozen=True)
+class SignedIdentity:
+    """``spec.policy.signedIdentity``: which identity (``critical.identity.docker-reference``) a
+    signature may claim for an image; ``MatchRepoDigestOrExact`` when the policy says nothing.
+
+    >>> SignedIdentity(REMAP_IDENTITY, prefix="m:5000/ocp4", signed_prefix="quay.io/ocp").describe()
+    'RemapIdentity m:5000/ocp4 -> quay.io/ocp'
+    """
+
+    match_policy: str = MATCH_REPO_DIGEST_OR_EXACT
+    exact_repository: str = ""
+    prefix: str = ""
+    signed_prefix: str = ""
+
+    def describe(self) -> str:
+        if self.match_policy == EXACT_REPOSITORY:
+            return f"{EXACT_REPOSITORY} {self.exact_repository}"
+        if self.match_policy == REMAP_IDENTITY:
+            return f"{REMAP_IDENTITY} {self.prefix} -> {self.signed_prefix}"
+        return self.match_policy
+
+
+def _repo_digest_or_exact(intended: ImageRef, signed: ImageRef) -> bool:
+    """containers/image's ``matchRepoDigestOrExactReferenceValues``: an image by tag must be
+    signed as exactly that; by digest only, as any reference in its repository; a claim naming
+    neither tag nor digest never (cosign's own, ``quay.io/a/b``, needs MatchRepository)."""
+    if not (signed.tag or signed.digest):
+        return False
+    if intended.tag:
+        return str(signed) == str(intended)
+    return signed.name == intended.name
+
+
+def identity_matches(identity: SignedIdentity, image: ImageRef, signed: str) -> bool:
+    """Whether a signature claiming ``signed`` is accepted for ``image`` (as the node names it)
+    under ``identity``, as containers/image's ``policy_reference_match.go`` decides; a claim
+    that is not a reference is never accepted.
+
+    >>> img = parse_reference("quay.io/ocp/art@sha256:" + "a" * 64)
+    >>> identity_matches(SignedIdentity(), img, "quay.io/ocp/art:4.20")
+    True
+    >>> identity_matches(SignedIdentity(), img, "m:5000/ocp/art:4.20")
+    False
+    >>> identity_matches(SignedIdentity(), img, "quay.io/ocp/art")  # as cosign signs
+    False
+    >>> identity_matches(SignedIdentity(MATCH_REPOSITORY), img, "quay.io/ocp/art")
+    True
+    >>> remap = SignedIdentity(REMAP_IDENTITY, prefix="quay.io/ocp", signed_prefix="m:5000/x")
+    >>> identity_matches(remap, img, "m:5000/x/art@sha256:" + "b" * 64)
+    True
+    """
+    try:
+        claim = parse_reference(signed)
+    except ImageRefError:
+        return False
+    policy = identity.match_policy or MATCH_REPO_DIGEST_OR_EXACT
+    if policy == MATCH_REPO_DIGEST_OR_EXACT:
+        return _repo_digest_or_exact(image, claim)
+    if policy == MATCH_REPOSITORY:
+        return claim.name == image.name
+    if policy == EXACT_REPOSITORY:
+        try:
+            return claim.name == parse_reference(identity.exact_repository).name
+        except ImageRefError:
+            return False
+    if policy == REMAP_IDENTITY:
+        prefix, signed_prefix = normal_scope(identity.prefix), normal_scope(identity.signed_prefix)
+        name = image.name
+        if prefix and (name == prefix or name.startswith(prefix + "/")):
+            try:
+                image = parse_reference(str(image).replace(prefix, signed_prefix, 1))
+            except ImageRefError:
+                return False
+        return _repo_digest_or_exact(image, claim)
+    return False
+
+
+@dataclass(frozen=True)
 class ImagePolicyDoc:
-    """A ClusterImagePolicy (``namespace`` "") or an ImagePolicy: its scopes and root of trust."""
+    """A ClusterImagePolicy (``namespace`` "") or an ImagePolicy: its scopes and root of trust
+    (``key_data``: ``publicKey.keyData`` as written, base64 of a PEM public key; ``rekor``:
+    whether it also names a Rekor key), and the identity its signatures must claim."""
 
     kind: str
     name: str
@@ -103,6 +191,9 @@ class ImagePolicyDoc:
     scopes: tuple[str, ...]
     policy_type: str = ""
     api_version: str = ""
+    key_data: str = ""
+    rekor: bool = False
+    identity: SignedIdentity = SignedIdentity()
 
     @property
     def subject(self) -> str:
@@ -129,7 +220,9 @@ def read_policy(obj: dict[str, Any], kind: str = "") -> ImagePolicyDoc:
     meta = obj.get("metadata") or {}
     spec = obj.get("spec") or {}
     scopes = spec.get("scopes") or []
-    trust = ((spec.get("policy") or {}).get("rootOfTrust") or {}) if isinstance(spec, dict) else {}
+    policy = _mapping(spec, "policy")
+    trust = _mapping(policy, "rootOfTrust")
+    public = _mapping(trust, "publicKey")
     return ImagePolicyDoc(
         kind=str(obj.get("kind") or kind),
         name=str(meta.get("name") or ""),
@@ -137,8 +230,33 @@ def read_policy(obj: dict[str, Any], kind: str = "") -> ImagePolicyDoc:
         scopes=tuple(str(s) for s in scopes if isinstance(s, str))
         if isinstance(scopes, list)
         else (),
-        policy_type=str(trust.get("policyType") or "") if isinstance(trust, dict) else "",
+        policy_type=str(trust.get("policyType") or ""),
         api_version=str(obj.get("apiVersion") or ""),
+        key_data=str(public.get("keyData") or ""),
+        rekor=bool(public.get("rekorKeyData")),
+        identity=read_identity(_mapping(policy, "signedIdentity")),
+    )
+
+
+def _mapping(obj: Any, key: str) -> dict[str, Any]:
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def read_identity(doc: dict[str, Any]) -> SignedIdentity:
+    """``spec.policy.signedIdentity`` (``{}``: the default, MatchRepoDigestOrExact).
+
+    >>> read_identity({"matchPolicy": "ExactRepository",
+    ...                "exactRepository": {"repository": "quay.io/a/b"}}).describe()
+    'ExactRepository quay.io/a/b'
+    """
+    exact = _mapping(doc, "exactRepository")
+    remap = _mapping(doc, "remapIdentity")
+    return SignedIdentity(
+        str(doc.get("matchPolicy") or MATCH_REPO_DIGEST_OR_EXACT),
+        str(exact.get("repository") or ""),
+        str(remap.get("prefix") or ""),
+        str(remap.get("signedPrefix") or ""),
     )
 
 

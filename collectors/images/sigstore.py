@@ -8,6 +8,10 @@ signature's repository is the image's repository and the ICSP/IDMS rule that map
 its signature too; an image whose repository no rule sends to the mirror has no signature
 the node can read there.
 
+For a PublicKey policy, :func:`weigh_signatures` reads each found tag's manifest and signature
+layers (through the registry client: its credentials, caps and digest checks) and weighs them
+with ``collectors.images.cosign``; referrers are found, not read.
+
 >>> signature_tag("sha256:" + "ab" * 32)
 'sha256-abababababababababababababababababababababababababababababababab.sig'
 
@@ -18,13 +22,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from collectors.errors import FactError
-from collectors.images.imageref import ImageRef, registry_key
+from collectors.errors import FactError, Unreachable
+from collectors.images.cosign import (
+    MAX_PAYLOAD_BYTES,
+    MAX_SIGNATURE_LAYERS,
+    NOT_COSIGN,
+    SIMPLESIGNING,
+    UNREADABLE,
+    LayerCheck,
+    weigh,
+)
+from collectors.images.imageref import ImageRef, parse_reference, registry_key
 from collectors.images.lookup import check_images
 from collectors.images.mirrors import MirrorRule, map_reference, matching_rules
+from collectors.images.policy import SignedIdentity
 from collectors.images.registry.manifests import _read_limited
 from collectors.transport.httpbody import release
 
@@ -73,6 +87,9 @@ class SignatureLookup:
     source: str = ""
     #: the image's repository (the signature's), as the cluster names it
     repository: str = ""
+    #: the signature tag's layers weighed against the policy's key (collectors.images.cosign);
+    #: () when not weighed (no PublicKey policy, a referrer, nothing found)
+    checks: tuple[LayerCheck, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -82,6 +99,11 @@ class SignatureLookup:
     def unmapped(self) -> bool:
         """No mirror rule sends the image's repository (its signature's) to the mirror."""
         return not self.looked_in
+
+    @property
+    def verified(self) -> bool | None:
+        """Whether one of its signatures verified (None: not weighed)."""
+        return any(c.verified for c in self.checks) if self.checks else None
 
     @property
     def tag(self) -> str:
@@ -201,3 +223,117 @@ def find_signatures(
             )
         )
     return tuple(out)
+
+
+#: RegistryError kinds that are the mirror's answer about one signature (a manifest that is not
+#: JSON, a blob it lacks or that does not hash to its digest, one too large): the signature is
+#: unreadable. Any other kind (unreachable, timeout, TLS, auth, 5xx) is an error: no verdict.
+ANSWERED_KINDS = ("protocol", "integrity", "http")
+
+
+def _read_payload(
+    client: Any, at: ImageRef, layer: dict[str, Any], index: int
+) -> bytes | LayerCheck:
+    """The payload bytes of one signature layer, or why they cannot be weighed."""
+    from collectors.images.registry.errors import RegistryError
+
+    digest, size = layer.get("digest"), layer.get("size")
+    if not isinstance(digest, str) or not digest:
+        return LayerCheck(index, UNREADABLE, "the layer names no digest")
+    if isinstance(size, int) and size > MAX_PAYLOAD_BYTES:
+        return LayerCheck(
+            index, UNREADABLE, f"{size} bytes, more than the {MAX_PAYLOAD_BYTES} a payload may be"
+        )
+    try:
+        with client.open_blob(at, digest, max_bytes=MAX_PAYLOAD_BYTES) as blob:
+            return bytes(blob.read(MAX_PAYLOAD_BYTES + 1))
+    except RegistryError as exc:
+        if exc.kind in ANSWERED_KINDS and not isinstance(exc, Unreachable):
+            return LayerCheck(index, UNREADABLE, str(exc)[:300])
+        raise
+
+
+def weigh_lookup(
+    client: Any, lookup: SignatureLookup, key: Any, identity: SignedIdentity
+) -> tuple[LayerCheck, ...]:
+    """The signature manifest ``<tag_in>:sha256-<hex>.sig`` of one image read, and its
+    signature layers (at most MAX_SIGNATURE_LAYERS, each at most MAX_PAYLOAD_BYTES) weighed
+    against ``key`` until one verifies. Layers of other media types (attestations) are not
+    signatures, as containers/image counts them. RegistryError when the mirror cannot tell."""
+    from collectors.images.registry.errors import RegistryError
+
+    image = parse_reference(lookup.image)
+    repo = parse_reference(lookup.tag_in)
+    at = ImageRef(repo.registry, repo.repository, tag=lookup.tag)
+    try:
+        manifest = client.get_manifest(at)
+    except RegistryError as exc:
+        if exc.kind in ANSWERED_KINDS and not isinstance(exc, Unreachable):
+            return (LayerCheck(-1, UNREADABLE, str(exc)[:300]),)
+        raise
+    if manifest is None:
+        return (LayerCheck(-1, UNREADABLE, f"{at}: gone since the tag was listed"),)
+    layers = manifest.data.get("layers")
+    if manifest.is_index or not isinstance(layers, list):
+        return (LayerCheck(-1, NOT_COSIGN, f"{at}: an index or a manifest without layers"),)
+    signed = [(i, la) for i, la in enumerate(layers) if isinstance(la, dict)]
+    signed = [(i, la) for i, la in signed if la.get("mediaType") == SIMPLESIGNING]
+    if not signed:
+        types = sorted({str(la.get("mediaType"))[:80] for la in layers if isinstance(la, dict)})
+        return (
+            LayerCheck(
+                -1,
+                NOT_COSIGN,
+                f"none of its {len(layers)} layers is a signature ({SIMPLESIGNING}): "
+                + (", ".join(types[:3]) or "no media type"),
+            ),
+        )
+    out: list[LayerCheck] = []
+    for index, layer in signed[:MAX_SIGNATURE_LAYERS]:
+        payload = _read_payload(client, at, layer, index)
+        check = (
+            payload
+            if isinstance(payload, LayerCheck)
+            else weigh(key, payload, layer.get("annotations"), image, identity, index)
+        )
+        out.append(check)
+        if check.verified:
+            return tuple(out)
+    if len(signed) > MAX_SIGNATURE_LAYERS:
+        out.append(
+            LayerCheck(
+                -1,
+                UNREADABLE,
+                f"{len(signed) - MAX_SIGNATURE_LAYERS} more signature layers not read (the "
+                f"first {MAX_SIGNATURE_LAYERS} are)",
+            )
+        )
+    return tuple(out)
+
+
+def weigh_signatures(
+    client: Any,
+    lookups: Iterable[SignatureLookup],
+    key: Any,
+    identity: SignedIdentity,
+    where: str,
+) -> tuple[SignatureLookup, ...]:
+    """Every lookup found by its tag, with its signatures weighed (``checks``) against ``key``;
+    the others as they are. FactError naming ``where`` when the mirror could not tell."""
+    items = list(lookups)
+    todo = [x for x in items if x.tag_in]
+
+    def one(x: SignatureLookup) -> tuple[LayerCheck, ...] | FactError:
+        try:
+            return weigh_lookup(client, x, key, identity)
+        except FactError as exc:
+            return exc
+
+    results = dict(zip([id(x) for x in todo], client.map(one, todo), strict=True))
+    errors = [(x, r) for x in todo if isinstance(r := results[id(x)], FactError)]
+    if errors:
+        shown = "; ".join(f"{x.tag_in}:{x.tag}: {e}" for x, e in errors[:3])
+        raise FactError(
+            f"{where}: could not read {len(errors)} signature(s) to verify: {shown}"
+        ).because(errors[0][1])
+    return tuple(replace(x, checks=results[id(x)]) if x.tag_in else x for x in items)
