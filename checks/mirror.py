@@ -361,9 +361,15 @@ def evaluate_operators(facts: OperatorsFacts) -> Verdict:
                 else ""
             )
         )
+        images = len({i.source.image for i in facts.indexes})  # a CatalogSource and a
+        named = (  # ClusterCatalog of one index are one image
+            f" (named by {len(facts.indexes)} catalog resources)"
+            if len(facts.indexes) > images
+            else ""
+        )
         return passed(
             f"{facts.layout}: all {facts.total} images and "
-            f"{len(facts.indexes)} index image(s) in the mirror{cluster}{_skipped(facts)}"
+            f"{images} index image(s){named} in the mirror{cluster}{_skipped(facts)}"
         )
     details += [f"not read: {s}" for s in facts.skipped]
     what = (

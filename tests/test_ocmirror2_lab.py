@@ -71,9 +71,9 @@ def _expect(lab: Lab) -> dict[str, dict[str, Any]]:
         "ocmirror2-clean": {
             "outcome": "passed",
             "says": [
-                # one index image, looked up for each catalog naming it (CatalogSource and
-                # ClusterCatalog), as tests/test_ocmirror_v2.py counts it
-                "oc-mirror v2: all 7 images and 2 index image(s) in the mirror; the cluster's "
+                # one index image, named by a CatalogSource and a ClusterCatalog
+                "oc-mirror v2: all 7 images and 1 index image(s) (named by 2 catalog resources) "
+                "in the mirror; the cluster's "
                 "ICSP/IDMS cover every source and the CatalogSource is applied"
             ],
             "not": [],

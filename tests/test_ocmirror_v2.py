@@ -171,7 +171,12 @@ def test_a_complete_workspace_passes(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert (f.layout, f.total, f.missing, f.not_mirrored_count) == ("oc-mirror v2", 4, (), 0)
     assert all(a.startswith(f"{MIRROR}/") for a in fake.asked)  # looked up on the mirror
     v = evaluate_operators(f)
-    assert v.ok and "oc-mirror v2: all 4 images and 2 index image(s) in the mirror" in v.message
+    assert (
+        v.ok
+        and "oc-mirror v2: all 4 images and 1 index image(s) (named by 2 catalog resources) "
+        "in the mirror"
+        in v.message
+    )
 
 
 def test_an_image_missing_from_the_mirror_fails_naming_it(
