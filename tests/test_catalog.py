@@ -10,9 +10,11 @@ import pytest
 
 from checks.base import REGISTRY, CheckSpec
 from reports.catalog import (
+    MarkExprError,
     check_module_names,
     load_checks,
     markdown_catalog,
+    markexpr_matches,
     selected,
     text_catalog,
 )
@@ -76,6 +78,58 @@ def test_list_checks_honours_marker_and_keyword() -> None:
     assert not any(f"{c}  [" in done.stdout for c in unwanted)
     done = list_checks("-k", "dns.")
     assert "dns.reverse  [" in done.stdout and "lb.port  [" not in done.stdout
+
+
+LISTED_BY_THE_SCRIPT = """
+import sys
+from fixtures.cli import main
+status = main(sys.argv[1:])
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("pytest", "_pytest"))
+sys.stderr.write(f"pytest modules: {loaded}\\n")
+sys.exit(status)
+"""
+
+
+@pytest.mark.parametrize("args", [(), ("-m", "preflight"), ("-k", "dns.")])
+def test_upi_conformance_lists_checks_as_pytest_does_without_importing_it(
+    args: tuple[str, ...],
+) -> None:
+    """``upi-conformance --list-checks`` answers before pytest is imported (start-up time), and
+    prints what the plugin prints under pytest."""
+    script = subprocess.run(
+        [sys.executable, "-c", LISTED_BY_THE_SCRIPT, "--list-checks", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert script.returncode == 0, script.stderr
+    assert "pytest modules: []" in script.stderr
+    assert script.stdout == list_checks(*args).stdout
+
+
+@pytest.mark.parametrize(
+    "expr",
+    ["preflight", "not preflight", " \tpostinstall\t", "notpreflight", "not  postinstall ", "x_1"]
+    + ["not", "and", "or", "preflight\n", "pre-flight", "preflight or not postinstall"],
+)
+def test_marker_expressions_read_as_pytest_reads_them(expr: str) -> None:
+    """The plain ``-m NAME`` / ``-m "not NAME"`` answered without pytest agree with its grammar."""
+    from _pytest.mark.expression import Expression
+
+    for markers in [(), ("preflight",), ("postinstall",), ("preflight", "postinstall")]:
+        try:
+            want: bool | None = Expression.compile(expr).evaluate(
+                lambda name, *_, **__: name in markers  # noqa: B023 - used at once
+            )
+        except Exception:  # noqa: BLE001 - pytest's ParseError (a private type)
+            want = None
+        try:
+            got: bool | None = markexpr_matches(expr, markers)
+        except MarkExprError:
+            got = None
+        assert got == want, (expr, markers)
 
 
 def spec(check_id: str, markers: tuple[str, ...], **kw: str) -> CheckSpec:
