@@ -21,7 +21,7 @@ import importlib
 import re
 import sys
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -122,10 +122,13 @@ def selected(specs: list[CheckSpec], markexpr: str = "", keyword: str = "") -> l
     return out
 
 
-def list_checks(markexpr: str = "", keyword: str = "") -> int:
+def list_checks(
+    markexpr: str = "", keyword: str = "", load: Callable[[], list[CheckSpec]] = load_checks
+) -> int:
     """``--list-checks``: print the selected checks to stdout; 0, or 3 (pytest's internal error)
     naming each check module that cannot be imported. The pytest plugin and ``upi-conformance``
-    (which answers it before pytest loads its plugins) both call this.
+    (which answers it before pytest loads its plugins, with the catalog kept between runs:
+    ``load``, :mod:`reports.catalogcache`) both call this.
 
     Raises :class:`MarkExprError` for a ``-m`` that does not parse.
 
@@ -138,7 +141,7 @@ def list_checks(markexpr: str = "", keyword: str = "") -> int:
     import shutil
 
     try:
-        specs = selected(load_checks(), markexpr, keyword)
+        specs = selected(load(), markexpr, keyword)
     except CatalogError as exc:
         sys.stderr.write(f"ERROR: {exc}\n")
         return 3
