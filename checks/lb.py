@@ -25,7 +25,6 @@ from collectors.facts.lb import (
     gather_lbhost,
     gather_port,
     lbhost_subjects,
-    port_probes,
     port_subjects,
 )
 from collectors.inventory import Inventory, Node
@@ -331,7 +330,6 @@ def evaluate_config(facts: ConfigCheck) -> Verdict:
     subjects=port_subjects,
     gather=gather_port,
     requires=("load_balancer",),
-    prefetch=port_probes,
 )
 def test_lb_port(site: Site, facts: tuple[str, TcpProbe]) -> None:
     expect(evaluate_port(*facts, site.inv.load_balancer.config or "/etc/haproxy/haproxy.cfg"))

@@ -39,9 +39,10 @@ def port_subjects(site: Site) -> list[str]:
 def port_probes(site: Site) -> dict[str, TcpProbe]:
     """The probe of every lb.port subject, asked once per process with the distinct addresses
     at the same time (:func:`probe_tcp_all`): the first subject pays for all, so a silent
-    ``api`` and a silent ``api_int`` cost one connect timeout, not two in turn. Under xdist the
-    controller runs it (the check's ``prefetch``): the silent addresses are then refused at
-    once by every worker (``DEAD``, shared), whose own probes of the others answer at once."""
+    ``api`` and a silent ``api_int`` cost one connect timeout, not two in turn. Under xdist
+    each worker asks for itself when its first lb.port subject runs (not the controller, as a
+    ``prefetch``: it would hold up every worker for that timeout, 2026-12-06), and refuses at
+    once an address another process wrote down as silent (``DEAD``, shared)."""
 
     def produce() -> dict[str, TcpProbe]:
         endpoints = {}
