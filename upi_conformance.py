@@ -25,7 +25,7 @@ pytest_plugins = list(PLUGINS)
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """``--lf``/``--ff`` remember the checks' last run in the user's cache folder
-    (:func:`fixtures.plugin.user_cache_dir`). Registered after pytest's cacheprovider, this
+    (:func:`fixtures.cli.user_cache_dir`). Registered after pytest's cacheprovider, this
     runs before it reads ``cache_dir``."""
     from fixtures.plugin import use_user_cache
 

@@ -15,12 +15,11 @@ PYTEST_DONT_REWRITE
 from __future__ import annotations
 
 import contextvars
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-
-import pytest
 
 from collectors.errors import NotApplicable
 from collectors.visible import visible, visible_line
@@ -81,17 +80,39 @@ def as_pasted(remediation: str) -> str:
     return "\n".join(line.rstrip() for line in remediation.split("\n"))
 
 
-class CheckFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]
-    """Raised by :func:`expect` for a failing verdict; the report plugin reads the verdict."""
+@functools.cache
+def check_failed_type() -> type[BaseException]:
+    """``CheckFailed``, pytest's failure with the verdict on it, made on first use: pytest is
+    imported by whatever raises or catches it (a test run), never by importing the checks, so
+    ``upi-conformance --list-checks`` starts without pytest. ``checks.base.CheckFailed`` is it.
 
-    def __init__(self, verdict: Verdict) -> None:
-        text = visible_line(verdict.message)  # one line each: no input can forge another
-        if verdict.details:
-            text += "\n" + "\n".join(f"  - {visible_line(d)}" for d in verdict.details)
-        if verdict.remediation:
-            text += f"\nremediation: {visible(verdict.remediation)}"
-        super().__init__(msg=text, pytrace=False)
-        self.verdict = verdict
+    >>> import checks.base
+    >>> checks.base.CheckFailed is check_failed_type(), checks.base.CheckFailed.__name__
+    (True, 'CheckFailed')
+    """
+    import pytest
+
+    class CheckFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]
+        """Raised by :func:`expect` for a failing verdict; the report plugin reads the verdict."""
+
+        def __init__(self, verdict: Verdict) -> None:
+            text = visible_line(verdict.message)  # one line each: no input can forge another
+            if verdict.details:
+                text += "\n" + "\n".join(f"  - {visible_line(d)}" for d in verdict.details)
+            if verdict.remediation:
+                text += f"\nremediation: {visible(verdict.remediation)}"
+            super().__init__(msg=text, pytrace=False)
+            self.verdict = verdict
+
+    CheckFailed.__module__, CheckFailed.__qualname__ = __name__, "CheckFailed"  # as if top-level
+    return CheckFailed
+
+
+def __getattr__(name: str) -> Any:
+    """``CheckFailed`` (:func:`check_failed_type`), made when first asked for."""
+    if name == "CheckFailed":
+        return check_failed_type()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: When the facts of the check running in this process were gathered (a replayed check: when the
@@ -122,7 +143,7 @@ def expect(verdict: Verdict) -> None:
     __tracebackhide__ = True
     LAST_VERDICT.set(verdict)
     if not verdict.ok:
-        raise CheckFailed(verdict)
+        raise check_failed_type()(verdict)
 
 
 @dataclass(frozen=True)
@@ -197,11 +218,32 @@ def check(
         )
         REGISTRY[check_id] = spec
         fn.check_spec = spec  # type: ignore[attr-defined]
-        for name in spec.markers:
-            fn = getattr(pytest.mark, name)(fn)
-        return fn
+        return fn  # its markers become pytest marks when collected (with_marks)
 
     return decorate
+
+
+def with_marks(fn: Callable[..., None]) -> Callable[..., None]:
+    """A check's test function with its markers as pytest marks (``-m preflight`` selects
+    it), each added once. The plugin calls it as it collects the function, so importing the
+    checks (``--list-checks``, ``draft-inventory``, the catalog) never imports pytest.
+
+    >>> @check("x.marks", title="t", markers=["preflight"], subject="s", fails_when="f",
+    ...        remediation="r", subjects=lambda site: [])
+    ... def test_x_marks() -> None: ...
+    >>> _ = with_marks(with_marks(test_x_marks))
+    >>> [m.name for m in test_x_marks.pytestmark]
+    ['preflight']
+    >>> del REGISTRY["x.marks"]
+    """
+    import pytest
+
+    spec = spec_of(fn)
+    have = {mark.name for mark in getattr(fn, "pytestmark", [])}
+    for name in spec.markers if spec is not None else ():
+        if name not in have:
+            fn = getattr(pytest.mark, name)(fn)
+    return fn
 
 
 def spec_of(function: Any) -> CheckSpec | None:

@@ -198,15 +198,18 @@ def run_of(config: pytest.Config) -> dict[str, Any]:
 
 def dead_sources(config: pytest.Config) -> list[dict[str, Any]]:
     """Sources that did not answer, over this process and every xdist worker: each with its
-    timeout, how many processes waited for it (``waits``), and how many requests were then
-    refused at once (``refused``)."""
+    timeout, how many requests waited for it until their timeout (``waits``: one in a serial
+    run; under xdist one per process that asked before it learned, more when several were
+    already waiting at the same moment), and how many requests were then refused at once
+    (``refused``)."""
     merged: dict[str, dict[str, Any]] = {}
     for item in [*config.stash.get(_DEAD_KEY, []), *DEAD.report()]:
         entry = merged.setdefault(
             item["source"],
             {"source": item["source"], "timeout_s": item["timeout_s"], "waits": 0, "refused": 0},
         )
-        entry["waits"] += 1 if item.get("waited", True) else 0  # learned from another: no wait
+        # learned from another process: no wait (a record without ``waits`` is one that did)
+        entry["waits"] += item.get("waits", 1 if item.get("waited", True) else 0)
         entry["refused"] += item["refused"]
     return [merged[k] for k in sorted(merged)]
 

@@ -3,16 +3,22 @@ without an inventory."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from checks.base import REGISTRY, CheckSpec
+from reports import catalogcache
 from reports.catalog import (
+    MarkExprError,
     check_module_names,
     load_checks,
     markdown_catalog,
+    markexpr_matches,
     selected,
     text_catalog,
 )
@@ -21,10 +27,11 @@ from tests.suite import ROOT
 DOC = ROOT / "docs" / "checks.md"
 
 
-def list_checks(*args: str) -> subprocess.CompletedProcess[str]:
+def list_checks(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "--list-checks", *args],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -76,6 +83,101 @@ def test_list_checks_honours_marker_and_keyword() -> None:
     assert not any(f"{c}  [" in done.stdout for c in unwanted)
     done = list_checks("-k", "dns.")
     assert "dns.reverse  [" in done.stdout and "lb.port  [" not in done.stdout
+
+
+LISTED_BY_THE_SCRIPT = """
+import sys
+from fixtures.cli import main
+status = main(sys.argv[1:])
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("pytest", "_pytest", "checks"))
+sys.stderr.write(f"loaded: {loaded}\\n")
+sys.exit(status)
+"""
+
+
+def listing_env(cache: Path) -> dict[str, str]:
+    """One environment for both listings: the same width (COLUMNS may be in the process's
+    environment without being in ``os.environ``), the cache in ``cache``."""
+    return {**os.environ, "COLUMNS": "100", "XDG_CACHE_HOME": str(cache)}
+
+
+def listed_by_the_script(cache: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", LISTED_BY_THE_SCRIPT, "--list-checks", *args],
+        cwd=ROOT,
+        env=listing_env(cache),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("args", [(), ("-m", "preflight"), ("-k", "dns.")])
+def test_upi_conformance_lists_checks_as_pytest_does_without_importing_it(
+    args: tuple[str, ...], tmp_path: Path
+) -> None:
+    """``upi-conformance --list-checks`` answers before pytest is imported, and from the second
+    time on without importing the checks either (start-up time); it prints what the plugin
+    prints under pytest."""
+    want = list_checks(*args, env=listing_env(tmp_path)).stdout
+    first = listed_by_the_script(tmp_path, *args)
+    assert first.returncode == 0, first.stderr
+    assert "'pytest'" not in first.stderr and "'checks.dns'" in first.stderr
+    assert first.stdout == want
+    again = listed_by_the_script(tmp_path, *args)
+    assert again.returncode == 0, again.stderr
+    assert "loaded: ['checks', 'checks.base']" in again.stderr
+    assert again.stdout == want
+
+
+def test_a_kept_catalog_that_does_not_read_back_is_made_again(tmp_path: Path) -> None:
+    kept = tmp_path / "upi-conformance" / catalogcache.FILE_NAME
+    want = listed_by_the_script(tmp_path).stdout
+    for text in ("{", kept.read_text().replace('"checks":[{', '"checks":[{"x":1,'), ""):
+        kept.write_text(text)
+        done = listed_by_the_script(tmp_path)
+        assert done.stdout == want and "'checks.dns'" in done.stderr  # imported again
+        assert catalogcache.decode(kept.read_text(), catalogcache.fingerprint()) is not None
+
+
+def test_a_kept_catalog_is_for_the_sources_it_was_made_from(tmp_path: Path) -> None:
+    """Any change to a check or a collector (whose constants a check's text may name) is
+    another catalog."""
+    stamp = catalogcache.fingerprint()
+    copies = []
+    for root in catalogcache.SOURCES:
+        copies.append(tmp_path / root.name)
+        shutil.copytree(root, copies[-1], ignore=shutil.ignore_patterns("__pycache__"))
+    assert catalogcache.fingerprint(copies) == stamp
+    constant = copies[1] / "facts" / "mirror.py"
+    constant.write_text(constant.read_text().replace("CURL_MAX_TIME = 10", "CURL_MAX_TIME = 11"))
+    assert catalogcache.fingerprint(copies) != stamp
+    constant.unlink()
+    assert catalogcache.fingerprint(copies) != stamp
+
+
+@pytest.mark.parametrize(
+    "expr",
+    ["preflight", "not preflight", " \tpostinstall\t", "notpreflight", "not  postinstall ", "x_1"]
+    + ["not", "and", "or", "preflight\n", "pre-flight", "preflight or not postinstall"],
+)
+def test_marker_expressions_read_as_pytest_reads_them(expr: str) -> None:
+    """The plain ``-m NAME`` / ``-m "not NAME"`` answered without pytest agree with its grammar."""
+    from _pytest.mark.expression import Expression
+
+    for markers in [(), ("preflight",), ("postinstall",), ("preflight", "postinstall")]:
+        try:
+            want: bool | None = Expression.compile(expr).evaluate(
+                lambda name, *_, **__: name in markers  # noqa: B023 - used at once
+            )
+        except Exception:  # noqa: BLE001 - pytest's ParseError (a private type)
+            want = None
+        try:
+            got: bool | None = markexpr_matches(expr, markers)
+        except MarkExprError:
+            got = None
+        assert got == want, (expr, markers)
 
 
 def spec(check_id: str, markers: tuple[str, ...], **kw: str) -> CheckSpec:

@@ -17,7 +17,7 @@ from collectors.errors import InputError, NotApplicable, Unreachable
 from collectors.inventory import Node
 from collectors.parsers.haproxy import HaproxyConfig, Section, Server
 from collectors.site import Site
-from collectors.transport.net import TcpProbe, probe_tcp, require_answer
+from collectors.transport.net import TcpProbe, probe_tcp, probe_tcp_all, require_answer
 
 #: lb.port subjects: (VIP key, port key), as ``api:6443`` once the port is known.
 PORT_SUBJECTS = (
@@ -36,12 +36,34 @@ def port_subjects(site: Site) -> list[str]:
     return [f"{vip}:{ports[port]}" for vip, port in PORT_SUBJECTS]
 
 
+def port_probes(site: Site) -> dict[str, TcpProbe]:
+    """The probe of every lb.port subject, asked once per process with the distinct addresses
+    at the same time (:func:`probe_tcp_all`): the first subject pays for all, so a silent
+    ``api`` and a silent ``api_int`` cost one connect timeout, not two in turn. Under xdist
+    each worker asks for itself when its first lb.port subject runs (not the controller, as a
+    ``prefetch``: it would hold up every worker for that timeout, 2026-12-06), and refuses at
+    once an address another process wrote down as silent (``DEAD``, shared)."""
+
+    def produce() -> dict[str, TcpProbe]:
+        endpoints = {}
+        for subject in port_subjects(site):
+            vip_key, port = subject.rsplit(":", 1)
+            address = getattr(site.inv.load_balancer, vip_key)
+            if address:
+                endpoints[subject] = (address, int(port))
+        probes = probe_tcp_all(list(endpoints.values()))
+        return {subject: probes[endpoint] for subject, endpoint in endpoints.items()}
+
+    return site.memo("lb-port-probes", produce)
+
+
 def gather_port(site: Site, subject: str) -> tuple[str, TcpProbe]:
     vip_key, port = subject.rsplit(":", 1)
     address = getattr(site.inv.load_balancer, vip_key)
     if not address:
         raise NotApplicable(f"inventory has no load_balancer.{vip_key}")
-    return vip_key, require_answer(probe_tcp(address, int(port)))
+    probe = port_probes(site).get(subject) or probe_tcp(address, int(port))
+    return vip_key, require_answer(probe)
 
 
 # --------------------------------------------------------------------------- lb.backends

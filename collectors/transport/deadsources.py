@@ -43,6 +43,9 @@ class DeadSource:
     remediation: str
     refused: int = 0  # later requests answered at once with the remembered error
     waited: bool = True  # False: learned from another process (``share``), not waited for here
+    #: Requests of this process that waited for it until their timeout: 1, more only when
+    #: several were already waiting at the same moment; 0 when learned from another process.
+    waits: int = 1
 
     def error(self) -> FactError:
         error = Unreachable(
@@ -100,7 +103,9 @@ class DeadSources:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        found = DeadSource(source, float(data["timeout"]), str(data["remediation"]), waited=False)
+        found = DeadSource(
+            source, float(data["timeout"]), str(data["remediation"]), waited=False, waits=0
+        )
         self._dead[source] = found
         return found
 
@@ -144,12 +149,21 @@ class DeadSources:
                 found = self._dead[source] = DeadSource(
                     source, timeout, remediation, refused=found.refused if found else 0
                 )
+            else:
+                found.waits += 1  # it was waited for at the same moment by another request
         if fresh:
             self._publish(found)
         return found.error()
 
     def report(self) -> list[dict[str, Any]]:
-        """What the run's ``run.dead_sources`` shows: each dead source, its wait and refusals."""
+        """What the run's ``run.dead_sources`` shows: each dead source, how many requests
+        waited for it and how many were then refused at once.
+
+        >>> dead = DeadSources()
+        >>> _ = dead.mark("address 10.0.0.5", 3.0, ""), dead.mark("address 10.0.0.5", 3.0, "")
+        >>> [(d["source"], d["waits"]) for d in dead.report()]
+        [('address 10.0.0.5', 2)]
+        """
         with self._lock:
             return [
                 {
@@ -157,6 +171,7 @@ class DeadSources:
                     "timeout_s": d.timeout,
                     "refused": d.refused,
                     "waited": d.waited,
+                    "waits": d.waits,
                 }
                 for d in sorted(self._dead.values(), key=lambda d: d.source)
             ]

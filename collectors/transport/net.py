@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from collectors import settings
@@ -93,3 +94,32 @@ def probe_tcp(
         )
     dead.alive(source)
     return TcpProbe(host, port, True, "", time.monotonic() - start)
+
+
+def probe_tcp_all(
+    endpoints: Sequence[tuple[str, int]],
+    timeout: float | None = None,
+    dead: DeadSources | None = None,
+) -> dict[tuple[str, int], TcpProbe]:
+    """:func:`probe_tcp` of every ``(host, port)``, the distinct hosts at the same time: the
+    first endpoint of each host at once (one wait however many hosts are silent), then the
+    others (at once refused on a host whose first let its connect time out: one wait per host).
+
+    >>> probes = probe_tcp_all([("127.0.0.1", 1), ("127.0.0.1", 1)], timeout=0.5)
+    >>> [(host, port, probe.ok) for (host, port), probe in probes.items()]
+    [('127.0.0.1', 1, False)]
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    todo = list(dict.fromkeys(endpoints))
+    hosts: dict[str, tuple[str, int]] = {}
+    for host, port in todo:
+        hosts.setdefault(host, (host, port))
+    first = list(hosts.values())
+    out: dict[tuple[str, int], TcpProbe] = {}
+    workers = max(1, min(len(first), settings.MAX_CONCURRENCY))
+    with ThreadPoolExecutor(workers, thread_name_prefix="probe-tcp") as pool:
+        for batch in (first, [e for e in todo if e not in first]):
+            results = pool.map(lambda e: probe_tcp(e[0], e[1], timeout, dead), batch)
+            out.update(zip(batch, results, strict=True))
+    return {e: out[e] for e in todo}
