@@ -60,7 +60,11 @@ def test_one_unreadable_node_errors_only_its_own_subjects(tmp_path: Path, worker
         timeout=300,
     )
     errors = {(r["check"], r["subject"]) for r in run.results if r["outcome"] == "error"}
-    assert errors == {("nodes.ready", fqdn["w2"]), ("nodes.names", fqdn["w2"])}, run.stdout[-3000:]
+    # nodes.joined's subject is the inventory's name: the Node standing for it is unreadable
+    expected = {("nodes.ready", fqdn["w2"]), ("nodes.names", fqdn["w2"]), ("nodes.joined", "w2")}
+    assert errors == expected, run.stdout[-3000:]
+    joined = run.record("nodes.joined", "w2")
+    assert str(bad) in joined["message"] and "not valid YAML" in joined["message"], joined
     rec = run.record("nodes.ready", fqdn["w2"])
     assert str(bad) in rec["message"] and "not valid YAML" in rec["message"], rec
     assert rec["remediation"], rec
