@@ -54,6 +54,7 @@ from collectors.images.ocmirror2 import (
 from collectors.images.registry import Ping, RegistryClient, RegistryError, client_for, system_ca
 from collectors.images.registry.client import pinned_mirror
 from collectors.images.release import IMAGE_REFERENCES, parse_image_references
+from collectors.images.seen import Seen
 from collectors.images.sigstore import SignatureLookup
 from collectors.install.installconfig import install_config
 from collectors.inventory import split_host_port
@@ -460,17 +461,7 @@ def _workspace_entries(
     mirror), each once: the dry run's mapping.txt lines whose destination is the mirror, then
     every bundle and related image of the filtered catalogs sent to the mirror by the
     workspace's own IDMS/ITMS (one no rule sends there is noted in ``unmapped``)."""
-    import hashlib
-
-    seen: set[bytes] = set()
-
-    def first(key: str) -> bool:
-        h = hashlib.blake2b(key.encode(), digest_size=8).digest()
-        if h in seen:
-            return False
-        seen.add(h)
-        return True
-
+    first = Seen().first  # each mirror copy once, in about 12 bytes
     if ws.dry_run_mapping is not None:
         path = ws.dry_run_mapping
         for item in iter_mapping(mapping_lines(path, root=ws.root), str(path)):
