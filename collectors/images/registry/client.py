@@ -224,14 +224,20 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
         refuse_if_silent(name, port, what=f"{what}: cannot reach", cls=RegistryUnreachable)
         connect = min(settings.TCP_TIMEOUT, self.timeout)
         try:
-            return self.session.request(
-                method,
-                url,
-                headers=headers,
+            # The session's adapter, without the session's per-request work (cookie jars
+            # merged and filled, hooks, environment settings, redirect plumbing: about a
+            # fifth of the client's CPU per HEAD), which the suite does not use: no cookies,
+            # trust_env off, redirects followed by hand. The session's headers are sent as
+            # before. Bodies are read by the caller, capped (ping: never read).
+            prepared = requests.PreparedRequest()
+            prepared.prepare(method=method, url=url, headers={**self.session.headers, **headers})
+            return self.session.get_adapter(url).send(
+                prepared,
+                stream=True,
                 timeout=(connect, self.timeout),
                 verify=self.verify,
-                stream=True,  # bodies are read by the caller, capped (ping: never read)
-                allow_redirects=False,  # redirects.follow: credentials stay with their registry
+                cert=None,
+                proxies={},
             )
         except requests.exceptions.SSLError as exc:
             if why := no_answer(exc):
