@@ -54,6 +54,7 @@ from collectors.images.ocmirror2 import (
 from collectors.images.registry import Ping, RegistryClient, RegistryError, client_for, system_ca
 from collectors.images.registry.client import pinned_mirror
 from collectors.images.release import IMAGE_REFERENCES, parse_image_references
+from collectors.images.seen import Seen
 from collectors.images.sigstore import SignatureLookup
 from collectors.install.installconfig import install_config
 from collectors.inventory import split_host_port
@@ -232,7 +233,9 @@ def catalog_subjects(site: Site) -> list[str]:
 
 
 #: mapping lines looked up per batch: memory stays that of one batch whatever the mapping's size
-OPERATORS_BATCH = 4096
+#: (about 0.5 kB a line in flight); the lookups of one batch go out a window at a time
+#: (``RegistryClient.map``), so a smaller batch costs only a short wait at its end
+OPERATORS_BATCH = 1024
 
 
 def index_key(image: str | ImageRef) -> str | None:
@@ -268,9 +271,13 @@ class _ClusterView:
     #: mapping lines left out as index images (counted, for the message)
     indexes_seen: int = 0
 
-    def count(self, entries: list[MappingEntry], mirror_host: str) -> None:
-        for entry in entries:
-            if self.index_images and str(entry.wanted) in self.index_images:
+    def count(
+        self, entries: list[MappingEntry], mirror_host: str, wanted: list[ImageRef] | None = None
+    ) -> None:
+        """Count the entries' sources no rule sends to the mirror (``wanted``: their
+        ``.wanted``, when the caller has them already)."""
+        for entry, want in zip(entries, wanted or [e.wanted for e in entries], strict=True):
+            if self.index_images and str(want) in self.index_images:
                 self.indexes_seen += 1
                 continue
             routes = map_reference(entry.source, self.rules, include_source=False)
@@ -368,15 +375,17 @@ def gather_operators(site: Site, subject: str) -> OperatorsFacts:
         bad = [e for e in batch if isinstance(e, InputError)]
         problem_count += len(bad)
         problems += bad[: max(0, 5 - len(problems))]
-        answers = mirror_lookup.check_images(client, [e.wanted for e in entries])
+        wanted = [e.wanted for e in entries]  # made once: each is a new ImageRef
+        answers = mirror_lookup.check_images(client, wanted)
         failed = [f"{ref}: {a}" for ref, a in answers.items() if isinstance(a, FactError)]
         unreached += [a for a in answers.values() if isinstance(a, Unreachable)][:1]
         error_count += len(failed)
         errors += failed[: max(0, 3 - len(errors))]
-        missing += [e for e in entries if answers[e.wanted] is not True]
+        missing += [e for e, w in zip(entries, wanted, strict=True) if answers[w] is not True]
         total += len(entries)
         if isinstance(view, _ClusterView):
-            view.count(entries, mirror_host)
+            view.count(entries, mirror_host, wanted)
+        del batch, entries, wanted, answers  # not held while the next batch is read
     index_answers = mirror_lookup.lookups(site, [r for _, r in index_refs if r])
     index_errors = [f"{ref}: {a}" for ref, a in index_answers.items() if isinstance(a, FactError)]
     unreached += [a for a in index_answers.values() if isinstance(a, Unreachable)][:1]
@@ -452,17 +461,7 @@ def _workspace_entries(
     mirror), each once: the dry run's mapping.txt lines whose destination is the mirror, then
     every bundle and related image of the filtered catalogs sent to the mirror by the
     workspace's own IDMS/ITMS (one no rule sends there is noted in ``unmapped``)."""
-    import hashlib
-
-    seen: set[bytes] = set()
-
-    def first(key: str) -> bool:
-        h = hashlib.blake2b(key.encode(), digest_size=8).digest()
-        if h in seen:
-            return False
-        seen.add(h)
-        return True
-
+    first = Seen().first  # each mirror copy once, in about 12 bytes
     if ws.dry_run_mapping is not None:
         path = ws.dry_run_mapping
         for item in iter_mapping(mapping_lines(path, root=ws.root), str(path)):

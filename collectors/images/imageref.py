@@ -47,9 +47,10 @@ class ImageRefError(ValueError):
     """An image reference that does not parse; the message says which part is wrong."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class ImageRef:
-    """A parsed image reference. ``name`` is ``registry/repository``; ``str()`` is canonical."""
+    """A parsed image reference. ``name`` is ``registry/repository``; ``str()`` is canonical.
+    Slotted (no ``__dict__``): a mapping of 80,000 lines holds thousands of them at a time."""
 
     registry: str
     repository: str
@@ -73,7 +74,7 @@ class ImageRef:
 
     def with_digest(self, digest: str) -> ImageRef:
         """The same repository pinned to ``digest`` (the tag is dropped)."""
-        return replace(self, tag=None, digest=digest)
+        return ImageRef(self.registry, self.repository, None, digest)
 
     def with_name(self, name: str) -> ImageRef:
         """The same tag/digest in another ``registry/repository``."""

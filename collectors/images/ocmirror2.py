@@ -31,7 +31,6 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -51,6 +50,7 @@ from collectors.images.catalogs import (
 )
 from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
 from collectors.images.mirrors import MirrorRule, rules_from_resource
+from collectors.images.seen import Seen
 
 WORKING_DIR = "working-dir"
 CLUSTER_RESOURCES = "cluster-resources"
@@ -323,10 +323,10 @@ def _objects(text: str, source: str) -> Iterator[Any]:
 
 
 def related_images(ws: Workspace) -> Iterator[ImageRef | InputError]:
-    """Every bundle image and related image of the filtered catalogs, each once (a set of
-    8-byte hashes remembers what was given), or the InputError of a file or image that does not
-    read; file by file, so memory is one file's."""
-    seen: set[bytes] = set()
+    """Every bundle image and related image of the filtered catalogs, each once (``Seen``: 8-byte
+    hashes, about 12 bytes an image, remember what was given), or the InputError of a file or
+    image that does not read; file by file, so memory is one file's (and the hashes)."""
+    seen = Seen()
     cap = settings.CATALOG_FILE_MAX_BYTES
     for path in ws.catalog_files:
         try:
@@ -344,10 +344,8 @@ def related_images(ws: Workspace) -> Iterator[ImageRef | InputError]:
             for image in images:
                 if not isinstance(image, str) or not image:
                     continue
-                key = hashlib.blake2b(image.encode(), digest_size=8).digest()
-                if key in seen:
+                if not seen.first(image):
                     continue
-                seen.add(key)
                 try:
                     yield parse_reference(image)
                 except ImageRefError as exc:

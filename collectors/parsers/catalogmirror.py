@@ -24,7 +24,7 @@ from collectors.errors import InputError
 from collectors.images.imageref import ImageRef, ImageRefError, parse_reference
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MappingEntry:
     """One line: where the image came from, where it was pushed, and the line number."""
 
@@ -36,7 +36,7 @@ class MappingEntry:
     def wanted(self) -> ImageRef:
         """What the mirror must hold: the destination at the source's digest, else its tag."""
         if self.source.digest:
-            return self.dest.with_digest(self.source.digest)
+            return ImageRef(self.dest.registry, self.dest.repository, None, self.source.digest)
         return self.dest
 
 
