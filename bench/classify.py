@@ -36,6 +36,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 T0 = 1601300280_000000
+#: The previous round's classifier (the last commit to it before this round's changes).
+BASELINE = "6f03b6d"
+
+
+def checkout(rev: str, into: Path) -> Path:
+    """``rev``'s ``collectors/`` extracted under ``into`` (no worktree registered)."""
+    into.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(
+        ["git", "archive", rev, "collectors"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
 
 
 def _line(rnd: random.Random, i: int) -> str:
@@ -146,8 +158,10 @@ def measure(argv: list[str], stdout: Any = subprocess.PIPE) -> tuple[float, floa
     return wall, peak, out
 
 
-def classifier(path: Path, python_only: bool = False) -> tuple[float, float, dict]:
-    code = CLASSIFY.format(root=str(ROOT), path=str(path), python_only=python_only)
+def classifier(
+    path: Path, python_only: bool = False, root: Path = ROOT
+) -> tuple[float, float, dict]:
+    code = CLASSIFY.format(root=str(root), path=str(path), python_only=python_only)
     wall, rss, out = measure([sys.executable, "-c", code])
     return wall, rss, json.loads(out.strip().splitlines()[-1])
 
@@ -312,6 +326,13 @@ def main() -> None:
         "--grow", default="1000000,2000000,5000000", help="line counts for the RSS series"
     )
     ap.add_argument("--only", choices=["json", "hsl"], help="run one of the two inputs")
+    ap.add_argument(
+        "--baseline",
+        default=BASELINE,
+        help="commit whose collectors/ runs the no-grep fallback beside this tree's "
+        "(default: the previous round's, where the issue measured 4.7 s per 1M lines)",
+    )
+    ap.add_argument("--repeat", type=int, default=3, help="best of N for the fallback pair")
     args = ap.parse_args()
     grow = sorted(int(n) for n in args.grow.split(",") if n)
     with tempfile.TemporaryDirectory(prefix="bench-classify-") as tmp:
@@ -330,11 +351,24 @@ def main() -> None:
         print(f"patterns: {len(load_catalog().patterns())} catalog patterns (grep -v -E -f)")
         gw, grss = grep(data, patterns)
         cw, crss, summary = classifier(data)
-        pw, prss, _ = classifier(data, python_only=True)
-        print(f"{'':22} {'wall s':>8} {'peak RSS MiB':>13} {'lines/s':>12}")
-        print(f"{'grep -v -E -f':22} {gw:8.2f} {grss:13.1f} {args.lines / gw:12,.0f}")
-        print(f"{'classifier (feed_file)':22} {cw:8.2f} {crss:13.1f} {args.lines / cw:12,.0f}")
-        print(f"{'classifier, no grep':22} {pw:8.2f} {prss:13.1f} {args.lines / pw:12,.0f}")
+        base = checkout(args.baseline, Path(tmp) / "base")
+        runs: dict[str, list[tuple[float, float]]] = {"this tree": [], args.baseline: []}
+        for _ in range(args.repeat):  # interleaved: the machine may be shared
+            for label, root in (("this tree", ROOT), (args.baseline, base)):
+                w, r, _ = classifier(data, python_only=True, root=root)
+                runs[label].append((w, r))
+        (pw, prss), (bw, brss) = (min(runs[k]) for k in runs)
+        print(f"{'':30} {'wall s':>8} {'peak RSS MiB':>13} {'lines/s':>12}")
+        print(f"{'grep -v -E -f':30} {gw:8.2f} {grss:13.1f} {args.lines / gw:12,.0f}")
+        print(f"{'classifier (feed_file)':30} {cw:8.2f} {crss:13.1f} {args.lines / cw:12,.0f}")
+        print(f"{'classifier, no grep':30} {pw:8.2f} {prss:13.1f} {args.lines / pw:12,.0f}")
+        label = f"  same, {args.baseline}"
+        print(f"{label:30} {bw:8.2f} {brss:13.1f} {args.lines / bw:12,.0f}")
+        print(
+            f"no grep, this tree / {args.baseline}: {pw / bw:.2f}x wall, {prss / brss:.2f}x RSS "
+            f"(best of {args.repeat}, interleaved; aim: <= 1.0x, i.e. <= 4.7 s and 24 MiB "
+            "on the machine the issue measured)"
+        )
         print(f"classifier / grep wall time: {cw / gw:.1f}x (aim: within 5x)")
         print(
             f"classifier result: {summary['groups']} finding groups, {summary['open']} open keys, "

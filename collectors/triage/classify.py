@@ -32,7 +32,6 @@ PYTEST_DONT_REWRITE
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 import shutil
@@ -601,7 +600,20 @@ def unknown_id(shape: str) -> str:
     >>> unknown_id('error: "*" timed out after N s')
     'unknown-151f22cb0e'
     """
-    return "unknown-" + hashlib.sha256(shape.encode("utf-8", "replace")).hexdigest()[:10]
+    return "unknown-" + _sha256(shape.encode("utf-8", "replace")).hexdigest()[:10]
+
+
+def _sha256(data: bytes) -> Any:
+    """SHA-256 from CPython's own module when it has one: hashlib loads OpenSSL's libcrypto,
+    3.5 MiB of resident memory for a ten-character id."""
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found]  # Python >= 3.12
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found, no-redef]
+        except ImportError:
+            from hashlib import sha256  # type: ignore[assignment]
+    return sha256(data)
 
 
 def _unresolved_reason(entry: Entry) -> str:
