@@ -33,6 +33,7 @@ import functools
 import gc
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -209,10 +210,11 @@ def flow_depth_bound(text: str) -> int:
     >>> flow_depth_bound('{"a": [1, {}], "b": []}'), flow_depth_bound("a: b")
     (3, 0)
     """
-    openers = text.count("[") + text.count("{")
+    brackets, braces = text.count("["), text.count("{")
+    openers = brackets + braces
     if openers <= 1:
         return openers
-    empty = text.count("[]") + text.count("{}")
+    empty = (text.count("[]") if brackets else 0) + (text.count("{}") if braces else 0)
     return openers - empty + (1 if empty else 0)
 
 
@@ -326,8 +328,21 @@ class paused_gc:  # noqa: N801 - used as a context manager, like contextlib's
                 gc.enable()
 
 
-#: An anchor (``&name``) where YAML allows one; without one no alias can follow.
-_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]", re.M)
+#: An anchor (``&name``) where YAML allows one; without one no alias can follow. The ``&`` comes
+#: first, so a search skips from one ``&`` to the next (a text full of ``&&`` in scripts too).
+_ANCHOR = re.compile(r"&(?<=[\s\[{,:-]&)(?=[^\s,\[\]{}])")
+
+
+def _anchored(text: str) -> bool:
+    """Whether ``text`` may hold an anchor.
+
+    >>> _anchored("a: &x 1"), _anchored("&x [1]"), _anchored("q: a & b"), _anchored("u: a&b")
+    (True, True, False, False)
+    """
+    return "&" in text and bool(_ANCHOR.search(text) or _ANCHOR_FIRST.match(text))
+
+
+_ANCHOR_FIRST = re.compile(r"&[^\s,\[\]{}]")
 
 try:  # yaml-rs (Rust) is about 9x faster than libyaml for the objects oc writes
     import yaml_rs
@@ -338,18 +353,29 @@ except ImportError:  # pragma: no cover - optional speed-up
 _RS_LINE = re.compile(r"line (\d+)")
 
 
-def load_fast(text: str, source: str) -> Any:
-    """:func:`load` with the same limits, through yaml-rs when it is installed and ``text`` has
+def load_fast(text: str, source: str, cut: Callable[[str], str | None] | None = None) -> Any:
+    r""":func:`load` with the same limits, through yaml-rs when it is installed and ``text`` has
     no anchor (a duplicate key: the last wins, as the API server does).
+
+    ``cut``: the caller keeps only part of the data, and ``cut(text)`` is a shorter text whose
+    data is the same once the caller cuts it (or None). It is parsed instead when ``text`` is
+    :func:`shallow` (its depth bounds the cut's); if yaml-rs refuses it, the whole text is parsed
+    and says what is wrong, and where.
 
     >>> load_fast("{kind: Node, metadata: {name: m1}}", "nodes/m1.yaml")
     {'kind': 'Node', 'metadata': {'name': 'm1'}}
+    >>> load_fast("a: 1\nb: [2]\n", "x.yaml", cut=lambda t: t.split("\n")[0])
+    {'a': 1}
     """
-    if yaml_rs is None or ("&" in text and _ANCHOR.search(text)):
+    if yaml_rs is None or _anchored(text):
         return load(text, source)
+    if cut is not None and shallow(text) and (short := cut(text)) is not None:
+        try:
+            return _rs_loads(short)
+        except (ValueError, TypeError, RecursionError):  # YAMLDecodeError is a ValueError
+            pass
     try:
-        with paused_gc():
-            data = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=_LAST_WINS)
+        data = _rs_loads(text)
     except yaml_rs.YAMLDecodeError as exc:
         lines = str(exc).splitlines()
         found = _RS_LINE.search(lines[0]) if lines else None
@@ -362,3 +388,8 @@ def load_fast(text: str, source: str) -> Any:
     if not shallow(text):
         check_depth(data, source)
     return data
+
+
+def _rs_loads(text: str) -> Any:
+    with paused_gc():
+        return yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=_LAST_WINS)

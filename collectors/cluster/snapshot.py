@@ -38,10 +38,11 @@ from collectors.cluster.base import (
     Obj,
     ObjectMissing,
     PartialListing,
+    kind_of,
     split_items,
 )
 from collectors.cluster.resources import Resource
-from collectors.cluster.slim import slim
+from collectors.cluster.slim import cut_pod_list, slim
 from collectors.cluster.tree import Budget, Tree, open_tree
 from collectors.errors import FactError, InputError
 from collectors.yamlio import yaml_rs  # noqa: F401 - bench/snapshot.py names the parser
@@ -86,9 +87,10 @@ def split_layout_path(path: str) -> tuple[str, str | None, str, str, str | None]
     return None
 
 
-def _parse(data: bytes, label: str) -> Any:
+def _parse(data: bytes, label: str, cut: Any = None) -> Any:
     """One snapshot file's JSON or YAML; InputError naming ``label`` when it is broken, nested
-    past settings.YAML_MAX_DEPTH or an alias bomb (yamlio's limits)."""
+    past settings.YAML_MAX_DEPTH or an alias bomb (yamlio's limits). ``cut``: what the caller
+    keeps of YAML may be parsed from a shorter text (:func:`collectors.yamlio.load_fast`)."""
     text = data.decode("utf-8", errors="replace")
     if text.lstrip().startswith("{"):
         try:
@@ -102,7 +104,7 @@ def _parse(data: bytes, label: str) -> Any:
             if yamlio.flow_depth_bound(text) > settings.YAML_MAX_DEPTH:
                 yamlio.check_depth(doc, label)  # maybe deep: walk it
             return doc
-    return yamlio.load_fast(text, label)
+    return yamlio.load_fast(text, label, cut)
 
 
 # --------------------------------------------------------------------------- other layouts
@@ -422,6 +424,10 @@ class SnapshotSource:
         """The file's whole data, parsed anew on each call (the bundle writer reads each file
         once; the checks' objects are kept by :meth:`_items_in`); InputError / FactError naming
         the file, the same error again on a later call."""
+        return self._data(entry)
+
+    def _data(self, entry: Entry, cut: Any = None) -> Any:
+        """:meth:`parsed`, or with ``cut`` only what the caller keeps of it (the same error)."""
         with self._lock:
             if entry.path in self._failed:
                 raise self._failed[entry.path]
@@ -435,7 +441,7 @@ class SnapshotSource:
                         "gather again once the API answers (openshift-install gather "
                         "bootstrap), or run the post-install gate with --kubeconfig"
                     )
-                return _parse(data, self._label(entry.path))
+                return _parse(data, self._label(entry.path), cut)
             except FactError as exc:
                 self._failed[entry.path] = exc
                 raise
@@ -460,7 +466,8 @@ class SnapshotSource:
         return found
 
     def _read_items(self, entry: Entry, res: Resource) -> tuple[list[Obj], list[str]]:
-        data = self.parsed(entry)
+        pods = self.slim and entry.name is None and (entry.group, entry.plural) == ("core", "pods")
+        data = self._data(entry, cut_pod_list if pods else None)
         label = self._label(entry.path)
         if not isinstance(data, dict):
             raise InputError(
@@ -489,6 +496,12 @@ class SnapshotSource:
                 )
             if not obj["metadata"].get("name"):
                 raise InputError(label, "an object without metadata.name", key=where)
+            for field in ("name", "namespace"):  # they name the object: text, never a list
+                value = obj["metadata"].get(field)
+                if value is not None and not isinstance(value, str):
+                    raise InputError(
+                        label, f"metadata.{field} is {kind_of(value)}, not text", key=where
+                    )
             if res.namespaced and entry.namespace and not obj["metadata"].get("namespace"):
                 obj["metadata"]["namespace"] = entry.namespace
             out.append(slim(obj, entry.group, entry.plural) if self.slim else obj)
@@ -509,6 +522,10 @@ class SnapshotSource:
             entries = [e for e in entries if e.namespace in (namespace, None)]
             if not entries and (res.group or "core", res.plural) not in self.all_namespaces:
                 raise NotCollected(res, f"the snapshot {self.tree.label}", namespace=namespace)
+        with yamlio.paused_gc():  # tens of thousands of objects, no cycles: no collector passes
+            return self._list(res, namespace, entries)
+
+    def _list(self, res: Resource, namespace: str | None, entries: list[Entry]) -> list[Obj]:
         seen: dict[tuple[str, str], Obj] = {}
         broken: list[tuple[str | None, str | None, str, str]] = []
         skipped: list[str] = []

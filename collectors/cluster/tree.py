@@ -143,6 +143,22 @@ class Tree:
         raise NotImplementedError
 
 
+def _opened_path(fd: int) -> str:
+    """Where the open file ``fd`` is, as the kernel resolved it when it was opened (a link swapped
+    in after the walk shows); one readlink, where realpath would stat every folder on the way.
+
+    >>> fd = os.open("/", os.O_RDONLY)
+    >>> _opened_path(fd)
+    '/'
+    >>> os.close(fd)
+    """
+    link = f"/proc/self/fd/{fd}"
+    try:
+        return os.readlink(link)
+    except OSError:  # no /proc: what realpath makes of the link (outside: refused)
+        return os.path.realpath(link)
+
+
 class DirTree(Tree):
     """A folder: walked without following links out of it; files opened only when read."""
 
@@ -226,7 +242,7 @@ class DirTree(Tree):
             problem = "no longer a regular file"
         elif st.st_nlink > 1:
             problem = "now a hard link"
-        elif not self._inside(os.path.realpath(f"/proc/self/fd/{fd}")):
+        elif not self._inside(_opened_path(fd)):
             problem = "now resolves outside the snapshot"
         if problem:
             os.close(fd)
