@@ -369,7 +369,8 @@ def load_fast(text: str, source: str, cut: Callable[[str], str | None] | None = 
     """
     if yaml_rs is None or _anchored(text):
         return load(text, source)
-    if cut is not None and shallow(text) and (short := cut(text)) is not None:
+    flat = None if cut is None else shallow(text)
+    if flat and cut is not None and (short := cut(text)) is not None:
         try:
             return _rs_loads(short)
         except (ValueError, TypeError, RecursionError):  # YAMLDecodeError is a ValueError
@@ -385,7 +386,7 @@ def load_fast(text: str, source: str, cut: Callable[[str], str | None] | None = 
         ) from None
     except (ValueError, TypeError, RecursionError):
         return load(text, source)  # anything it cannot represent: let PyYAML decide
-    if not shallow(text):
+    if not (shallow(text) if flat is None else flat):
         check_depth(data, source)
     return data
 
