@@ -10,17 +10,18 @@ must-gather`` does) as a folder and as a .tar.gz (kept in ``--dir`` and reused b
 then in a fresh process per form, code and load: opens the snapshot and lists every node, then
 either the pods of the namespaces the postinstall checks list (``CHECKED``: the placement
 components' namespaces and openshift-marketplace, each holding 1/100 of the pods, as every
-namespace does) or every pod of every namespace, and reports the wall time and the process's
-peak RSS (``VmHWM``: ``ru_maxrss`` outlives ``exec`` and would count the parent that wrote
-the files). The baselines are the same load run by other commits' ``collectors/`` (``git
-archive`` into a temporary folder): by default the previous round's (the parent of the commit
-that added ``check_depth`` to ``collectors/yamlio.py``) and ``main``. The machine is shared, so
-each figure is the best of ``--repeat`` runs, the codes interleaved. Then the offline gate
-(``pytest -m postinstall --snapshot X --report-html``, the journal findings included) on the
-real SNO must-gather of ``tests/real/must-gather`` inside ``oc adm must-gather``'s image
-folder, with ``host_service_logs/masters/{kubelet,crio}_service.log`` grown to ``--log-mb`` MB
-each from the real kubelet journal lines of the corpus, as a folder and as a .tar.xz (run inside
-``unshare -n``: the inventory has the cluster's real address).
+namespace does) or every pod of every namespace, and reports the wall time, the CPU time (what
+the load costs whatever else the machine runs) and the process's peak RSS (``VmHWM``:
+``ru_maxrss`` outlives ``exec`` and would count the parent that wrote the files). The baselines
+are the same load run by other commits' ``collectors/`` (``git archive`` into a temporary
+folder): by default the previous round's (the parent of the commit that added ``check_depth`` to
+``collectors/yamlio.py``) and ``main``. The machine is shared, so each figure is the best of
+``--repeat`` runs, the codes interleaved. Then the offline gate (``pytest -m postinstall
+--snapshot X --report-html``, the journal findings included) on the real SNO must-gather of
+``tests/real/must-gather`` inside ``oc adm must-gather``'s image folder, with
+``host_service_logs/masters/{kubelet,crio}_service.log`` grown to ``--log-mb`` MB each from the
+real kubelet journal lines of the corpus, as a folder and as a .tar.xz (run inside ``unshare
+-n``: the inventory has the cluster's real address).
 """
 
 from __future__ import annotations
@@ -139,15 +140,17 @@ if {checked!r} is None:
 else:
     pods = [p for ns in {checked!r} for p in src.list(R.PODS, ns)]
 elapsed = time.perf_counter() - t
+usage = resource.getrusage(resource.RUSAGE_SELF)
 from collectors.cluster import snapshot
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = usage.ru_maxrss / 1024
 try:
     with open("/proc/self/status") as status:
         peak = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:")) / 1024
 except (OSError, StopIteration, ValueError):
     pass
 print(json.dumps({{"parser": "yaml-rs" if getattr(snapshot, "yaml_rs", None) else "PyYAML",
-                  "seconds": elapsed, "nodes": len(nodes), "pods": len(pods), "peak_mb": peak}}))
+                  "seconds": elapsed, "cpu": usage.ru_utime + usage.ru_stime,
+                  "nodes": len(nodes), "pods": len(pods), "peak_mb": peak}}))
 """
 #: What a load lists besides every node: the checks' namespaces' pods, or every pod.
 LOADS = {"checks read": CHECKED, "every pod": None}
@@ -295,7 +298,7 @@ def load_figures(args: argparse.Namespace, work: Path, roots: dict[str, Path]) -
         wanted = sum(1 for i in range(pods) if namespace_of(i) in CHECKED)
         print(
             f"  {'form':<8} {'code':<14} {'load':<12} {'pods':>6} {'open+list s':>11} "
-            f"{'peak RSS MB':>12}  parser"
+            f"{'cpu s':>6} {'peak RSS MB':>12}  parser"
         )
         for form, path in (("folder", folder), ("tar.gz", tarball)):
             for load, checked in LOADS.items():
@@ -305,7 +308,8 @@ def load_figures(args: argparse.Namespace, work: Path, roots: dict[str, Path]) -
                     ), r
                     print(
                         f"  {form:<8} {label:<14} {load:<12} {r['pods']:>6} "
-                        f"{r['seconds']:>11.2f} {r['peak_mb']:>12.0f}  {r['parser']}"
+                        f"{r['seconds']:>11.2f} {r['cpu']:>6.2f} {r['peak_mb']:>12.0f}  "
+                        f"{r['parser']}"
                     )
 
 
