@@ -152,9 +152,9 @@ def _alone(indent: str) -> str:
     return rf"(?!(?:\n *)*\n{indent} )"
 
 
-#: Markers, directives, aliases and tags: the text goes to the whole parse.
-_ALIAS = re.compile(r"[*!](?<=[\s\[{,:-][*!])(?=[^\s,\[\]{}])")
-_ITEMS = re.compile(r"\nitems:[ ]*\n( *)-[ \n]")
+#: Aliases and tags (the text goes to the whole parse), and the items' column.
+_ALIAS = r"[*!](?<=[\s\[{,:-][*!])(?=[^\s,\[\]{}])"
+_ITEMS = r"\nitems:[ ]*\n( *)-[ \n]"
 #: The keys a pod keeps under metadata, spec or status: a line cannot tell which it is under.
 _KEPT = "|".join(sorted({k for part in ("metadata", "spec", "status") for k in POD[part]}))
 
@@ -224,9 +224,9 @@ def cut_pod_list(text: str) -> str | None:
     if "\r" in text or "\t" in text or text.startswith(("---", "...", "%")):
         return None
     whole = "\n" + text
-    if ("*" in text or "!" in text) and _ALIAS.search(whole):
+    if ("*" in text or "!" in text) and re.search(_ALIAS, whole):
         return None
-    found = _ITEMS.search(whole)
+    found = re.search(_ITEMS, whole)
     if found is None:
         return None
     d = len(found.group(1))

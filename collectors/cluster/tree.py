@@ -22,21 +22,21 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-import lzma
 import os
 import posixpath
 import stat
-import tarfile
 import time
-import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from collectors import settings
 from collectors.errors import FactError, InputError
+
+if TYPE_CHECKING:
+    import tarfile
 
 #: What a snapshot keeps of an archive member: "object" (whole, up to the member cap), "log"
 #: (its last ``log_bytes``), or None (streamed past).
@@ -45,7 +45,6 @@ CHUNK = 1 << 20
 #: Skipped entries recorded one by one; beyond this they are only counted.
 MAX_RECORDED = 1000
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
-_ARCHIVE_ERRORS = (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError)
 
 
 def safe_member_name(name: str) -> str | None:
@@ -316,6 +315,11 @@ class TarTree(Tree):
         budget: Budget | None = None,
         log_bytes: int | None = None,
     ) -> None:
+        import lzma  # here: a folder snapshot never pays for tarfile and its compressors
+        import tarfile
+        import zlib
+
+        archive_errors = (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError)
         super().__init__(budget)
         self.label = str(path)
         self.log_bytes = settings.COLLECT_MAX_BYTES if log_bytes is None else log_bytes
@@ -338,7 +342,7 @@ class TarTree(Tree):
                         )
                         break
                     self._member(tar, member, wanted, links)
-        except _ARCHIVE_ERRORS as exc:
+        except archive_errors as exc:
             if count == 0 and not self.files:
                 raise FactError(f"{path}: not a readable tar archive ({exc})") from None
             self.damaged = (
@@ -391,6 +395,8 @@ class TarTree(Tree):
         cap = self._cap(want) if want else 0
         while chunk := handle.read(CHUNK):
             if self.budget.expired():
+                import tarfile
+
                 raise tarfile.ReadError(f"{rel}: {self.budget.over_time()}")
             if not want:
                 continue  # streamed past: time, never memory
