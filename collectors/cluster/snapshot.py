@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,8 @@ from collectors.errors import FactError, InputError
 from collectors.yamlio import yaml_rs  # noqa: F401 - bench/snapshot.py names the parser
 
 SUFFIXES = (".yaml", ".yml", ".json")
+#: A shorter text whose data is the same once slim (collectors.yamlio.load_fast), or None.
+Cut = Callable[[str], str | None]
 MARKERS = ("cluster-scoped-resources", "namespaces")
 
 
@@ -87,7 +90,7 @@ def split_layout_path(path: str) -> tuple[str, str | None, str, str, str | None]
     return None
 
 
-def _parse(data: bytes, label: str, cut: Any = None) -> Any:
+def _parse(data: bytes, label: str, cut: Cut | None = None) -> Any:
     """One snapshot file's JSON or YAML; InputError naming ``label`` when it is broken, nested
     past settings.YAML_MAX_DEPTH or an alias bomb (yamlio's limits). ``cut``: what the caller
     keeps of YAML may be parsed from a shorter text (:func:`collectors.yamlio.load_fast`)."""
@@ -426,7 +429,7 @@ class SnapshotSource:
         the file, the same error again on a later call."""
         return self._data(entry)
 
-    def _data(self, entry: Entry, cut: Any = None) -> Any:
+    def _data(self, entry: Entry, cut: Cut | None = None) -> Any:
         """:meth:`parsed`, or with ``cut`` only what the caller keeps of it (the same error)."""
         with self._lock:
             if entry.path in self._failed:
