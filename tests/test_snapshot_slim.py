@@ -57,12 +57,37 @@ def test_listed_pods_keep_what_the_checks_read_and_the_file_is_read_whole_elsewh
     assert labels(pod) == {"app": "router"} and owner_kind(pod) == "ReplicaSet"
     assert condition(pod, "Ready") == {"type": "Ready", "status": "True"}
     assert pod["status"]["containerStatuses"] == [
-        {"name": "router", "ready": True, "state": {"running": {}}}
+        {"name": "router", "ready": True, "image": "r", "state": {"running": {}}}
     ]
     (entry,) = source.entries()
     assert source.parsed(entry)["items"] == [POD]  # what the bundle writer copies
     (whole,) = SnapshotSource(snap, slim=False).list(R.PODS)
     assert whole == POD
+
+
+def test_a_namespaces_pod_digests_are_read_from_a_snapshot(tmp_path: Path) -> None:
+    """mirror.sigstore's namespaced ImagePolicy covers what the namespace's pods run: on a
+    snapshot, whose listed pods keep no spec.containers, the digests come from each container
+    status (the running one's imageID, a waiting one's image)."""
+    from types import SimpleNamespace
+
+    from collectors.cluster.base import CachedSource
+    from collectors.facts.mirror import _pods_digests
+
+    d1, d2 = "sha256:" + "1" * 64, "sha256:" + "2" * 64
+    running = {"name": "a", "image": "q.io/a:1", "imageID": f"q.io/a@{d1}"}
+    waiting = {"name": "b", "image": f"q.io/b@{d2}", "imageID": "", "state": {"waiting": {}}}
+    pod = {
+        **POD,
+        "metadata": {**POD["metadata"], "namespace": "apps"},
+        "status": {**POD["status"], "containerStatuses": [running, waiting]},
+    }
+    pods = tmp_path / "mg" / "namespaces" / "apps" / "core" / "pods.yaml"
+    pods.parent.mkdir(parents=True)
+    pods.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "PodList", "items": [pod]}))
+    cached = CachedSource(SnapshotSource(tmp_path / "mg"))
+    site = SimpleNamespace(cluster=SimpleNamespace(source=lambda: cached))
+    assert _pods_digests(site, "apps") == {d1, d2}
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ A pod list in block style (as ``oc`` writes it) is also cut before it is parsed
 ...        "status": {"phase": "Running", "containerStatuses": [{"name": "c", "image": "x"}]}}
 >>> slim(pod, "core", "pods")
 {'kind': 'Pod', 'metadata': {'name': 'p'}, 'spec': {'nodeName': 'n1'}, \
-'status': {'phase': 'Running', 'containerStatuses': [{'name': 'c'}]}}
+'status': {'phase': 'Running', 'containerStatuses': [{'name': 'c', 'image': 'x'}]}}
 >>> slim({"metadata": {"name": "n", "managedFields": [{}]}, "spec": {}}, "core", "nodes")
 {'metadata': {'name': 'n'}, 'spec': {}}
 
@@ -54,7 +54,11 @@ POD: dict[str, Shape] = {
     "spec": {"nodeName": _WHOLE},
     "status": {
         **dict.fromkeys(("phase", "reason", "message", "conditions"), _WHOLE),
-        "containerStatuses": [dict.fromkeys(("name", "ready", "restartCount", "state"), _WHOLE)],
+        # image and imageID: the digests a namespace's pods run (mirror.sigstore's ImagePolicy
+        # scopes); a waiting container's status names its image too
+        "containerStatuses": [
+            dict.fromkeys(("name", "ready", "restartCount", "state", "image", "imageID"), _WHOLE)
+        ],
     },
 }
 

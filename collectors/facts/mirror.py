@@ -989,10 +989,10 @@ def _pods_digests(site: Site, namespace: str) -> set[str] | None:
             image = str((c or {}).get("image") or "")
             if "@" in image:
                 digests.add(image.rsplit("@", 1)[1])
-        for c in status.get("containerStatuses") or []:
-            image_id = str((c or {}).get("imageID") or "")
-            if "@" in image_id:
-                digests.add(image_id.rsplit("@", 1)[1])
+        for c in status.get("containerStatuses") or []:  # a snapshot's pods keep only these
+            for ref in ((c or {}).get("imageID"), (c or {}).get("image")):
+                if "@" in str(ref or ""):
+                    digests.add(str(ref).rsplit("@", 1)[1])
     return digests
 
 
