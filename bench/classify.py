@@ -35,19 +35,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.baseline import checkout  # noqa: E402
+
 T0 = 1601300280_000000
 #: The previous round's classifier (the last commit to it before this round's changes).
 BASELINE = "6f03b6d"
-
-
-def checkout(rev: str, into: Path) -> Path:
-    """``rev``'s ``collectors/`` extracted under ``into`` (no worktree registered)."""
-    into.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(
-        ["git", "archive", rev, "collectors"], cwd=ROOT, capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
 
 
 def _line(rnd: random.Random, i: int) -> str:

@@ -38,6 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.baseline import checkout  # noqa: E402
 from collectors.cluster import resources as R  # noqa: E402
 from collectors.facts import placement  # noqa: E402
 from lab.cluster_model import ClusterModel, _node, _pod, write_must_gather  # noqa: E402
@@ -180,16 +181,6 @@ def _git(*args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
-
-
-def checkout(rev: str, into: Path) -> Path:
-    """``rev``'s ``collectors/`` extracted under ``into`` (no worktree registered)."""
-    into.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(
-        ["git", "archive", rev, "collectors"], cwd=ROOT, capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
 
 
 def best(
