@@ -19,6 +19,16 @@ from collectors.visible import shell_word
 HTTPD_TYPE = "httpd_sys_content_t"
 
 
+def in_web_root(root: str, name: str) -> str:
+    """Where the web server finds ``name`` (a URL path under ``root``): always under ``root``,
+    even for a name that starts with ``/`` (posixpath.join would drop the root).
+
+    >>> in_web_root("/var/www/html/", "/etc/x"), in_web_root("/var/www/html", "rhcos.iso")
+    ('/var/www/html//etc/x', '/var/www/html/rhcos.iso')
+    """
+    return f"{root.rstrip('/')}/{name}"
+
+
 def relabel_fix(root: str) -> str:
     """The seed's remedy for a web root whose files are not labeled for httpd."""
     pattern = shell_word(root.rstrip("/") + "(/.*)?")

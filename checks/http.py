@@ -9,9 +9,7 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-import posixpath
-
-from checks._common import HTTPD_TYPE, relabel_fix
+from checks._common import HTTPD_TYPE, in_web_root, relabel_fix
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.facts.http import ServedFacts, gather_served, web_root_files
 from collectors.visible import shell_word
@@ -19,7 +17,7 @@ from collectors.visible import shell_word
 
 def _explain_forbidden(facts: ServedFacts) -> tuple[str, str]:
     """(why, fix) for a 403 from what the host says about the file and its folders."""
-    path = posixpath.join(facts.root, facts.name)
+    path = in_web_root(facts.root, facts.name)
     if not facts.chain:
         return (
             f"the host could not be inspected ({facts.inspect_error})",
@@ -70,7 +68,7 @@ def evaluate_served(facts: ServedFacts) -> Verdict:
         why, fix = _explain_forbidden(facts)
         return failed(expected=expected, found=f"HTTP 403 Forbidden: {why}", remediation=fix)
     if answer.status == 404:
-        path = posixpath.join(facts.root, facts.name)
+        path = in_web_root(facts.root, facts.name)
         return failed(
             expected=expected,
             found=f"HTTP 404 although {path} exists: the URL does not map to bastion.http_root",

@@ -8,9 +8,7 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-import posixpath
-
-from checks._common import HTTPD_TYPE, relabel_fix
+from checks._common import HTTPD_TYPE, in_web_root, relabel_fix
 from checks.base import Verdict, check, expect, failed, passed
 from collectors.facts.selinux import gather_context, web_root_files
 from collectors.parsers.selinux import SelinuxContext
@@ -22,7 +20,7 @@ def evaluate_context(root: str, name: str, context: SelinuxContext | None) -> Ve
         return passed(str(context))
     found = "no SELinux label" if context is None else f"{context} (type {context.type})"
     return failed(
-        expected=f"SELinux type {HTTPD_TYPE} on {posixpath.join(root, name)}",
+        expected=f"SELinux type {HTTPD_TYPE} on {in_web_root(root, name)}",
         found=found + "; httpd is denied reading it (HTTP 403 once SELinux enforces)",
         remediation=relabel_fix(root),
     )
