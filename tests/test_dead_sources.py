@@ -5,7 +5,9 @@ per subject; the other subjects error at once naming it, and each remediation pr
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,8 +32,11 @@ NODES = [("bs", "bootstrap", 11), ("m1", "master", 21), ("m2", "master", 22), ("
 @contextlib.contextmanager
 def silent_site() -> Iterator[None]:
     """UDP sockets that never reply, and TCP listeners whose full accept queue drops every SYN
-    (listen(0) with one connection parked), on loopback; all closed at the end."""
+    (listen(0) with one connection parked), on loopback; all closed at the end. Its addresses
+    are fixed: a lock keeps two xdist workers from making it at the same time."""
     socks: list[socket.socket] = []
+    lock = open(Path(tempfile.gettempdir()) / "upi-tests-silent-site.lock", "w")  # noqa: SIM115
+    fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         for host in DNS:
             udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -48,6 +53,7 @@ def silent_site() -> Iterator[None]:
     finally:
         for s in socks:
             s.close()
+        lock.close()  # releases the lock
 
 
 def inventory(tmp_path: Path) -> Path:
@@ -233,3 +239,20 @@ def test_every_kind_of_silent_source_is_listed_once_in_run_dead_sources(tmp_path
     assert mirror and {r["outcome"] for r in mirror} <= {"error", "skipped"}, mirror
     ntp = [r for r in run.results if r["check"] == "time.sync"]
     assert any(r["outcome"] == "error" for r in ntp), ntp
+
+
+def test_a_silent_ssh_host_is_one_cause_with_its_address() -> None:
+    """An SSH host learned dead (from this process or another xdist worker) is grouped in
+    run.unreachable under its address, as a silent TCP connect to it is: one cause per silent
+    server whether the run is serial or not (the bench showed the bastion twice under -n 2)."""
+    from collectors.transport.deadsources import DeadSources
+
+    dead = DeadSources()
+    dead.mark("SSH host 127.20.0.101:20002", 3, "check sshd")
+    with pytest.raises(FactError) as raised:
+        dead.check("SSH host 127.20.0.101:20002")
+    assert raised.value.cause["source"] == "127.20.0.101"
+    dead.mark("DNS server 127.20.0.2:53", 2, "check named")
+    with pytest.raises(FactError) as raised:
+        dead.check("DNS server 127.20.0.2:53")
+    assert raised.value.cause["source"] == "DNS server 127.20.0.2:53"

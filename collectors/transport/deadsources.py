@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,9 +52,26 @@ class DeadSource:
         error = Unreachable(
             self.source,
             f"no answer within {self.timeout:g} s; not asked again",
+            group=server_of(self.source),
             what="no answer from",
         )
         return with_hint(error, self.remediation)
+
+
+#: A source that is one port of a server: ``SSH host <host>:<port>``.
+_SSH_SOURCE = re.compile(r"SSH host (?P<host>.+):[0-9]+")
+
+
+def server_of(source: str) -> str:
+    """The server ``run.unreachable`` names for ``source`` (every port of a silent server is
+    one cause, as for a TCP connect to it), ``""`` for a source that is its own cause. Under
+    xdist a worker that learns the SSH host is dead from another then names the same cause.
+
+    >>> server_of("SSH host 10.0.0.9:22"), server_of("DNS server 10.0.0.2:53")
+    ('10.0.0.9', '')
+    """
+    found = _SSH_SOURCE.fullmatch(source)
+    return found["host"] if found else ""
 
 
 class DeadSources:
@@ -140,7 +158,10 @@ class DeadSources:
             self.waits += 1
             if source in self._alive:
                 error = Unreachable(
-                    source, f"no answer within {timeout:g} s", what="no answer from"
+                    source,
+                    f"no answer within {timeout:g} s",
+                    group=server_of(source),
+                    what="no answer from",
                 )
                 return with_hint(error, remediation)
             found = self._dead.get(source)
