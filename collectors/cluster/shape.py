@@ -113,7 +113,7 @@ BY_KIND: dict[str, dict[str, str]] = {
     "Config": {"spec.skippedImagestreams": STRINGS, "spec.storage": OBJECT},
 }
 
-_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+_NAMES = {dict: "an object", list: "a list", str: "a string"}
 
 
 def problem(obj: Mapping[str, Any], kind: str) -> str | None:
