@@ -344,12 +344,19 @@ def _anchored(text: str) -> bool:
 
 _ANCHOR_FIRST = re.compile(r"&[^\s,\[\]{}]")
 
-try:  # yaml-rs (Rust) is about 9x faster than libyaml for the objects oc writes
-    import yaml_rs
 
-    _LAST_WINS = yaml_rs.DuplicateKeyPolicy.LastWins
-except ImportError:  # pragma: no cover - optional speed-up
-    yaml_rs = None
+@functools.cache
+def rust_parser() -> Any:
+    """yaml-rs (Rust, about 9x faster than libyaml for the objects oc writes), or None when it
+    is not installed. Imported on first use: it costs ~5 MiB resident, which a run that only
+    reads its own small YAML (the log catalog) does not need."""
+    try:
+        import yaml_rs
+    except ImportError:  # pragma: no cover - optional speed-up
+        return None
+    return yaml_rs
+
+
 _RS_LINE = re.compile(r"line (\d+)")
 
 
@@ -367,6 +374,7 @@ def load_fast(text: str, source: str, cut: Callable[[str], str | None] | None = 
     >>> load_fast("a: 1\nb: [2]\n", "x.yaml", cut=lambda t: t.split("\n")[0])
     {'a': 1}
     """
+    yaml_rs = rust_parser()
     if yaml_rs is None or _anchored(text):
         return load(text, source)
     flat = None if cut is None else shallow(text)
@@ -392,5 +400,7 @@ def load_fast(text: str, source: str, cut: Callable[[str], str | None] | None = 
 
 
 def _rs_loads(text: str) -> Any:
+    yaml_rs = rust_parser()
+    last_wins = yaml_rs.DuplicateKeyPolicy.LastWins
     with paused_gc():
-        return yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=_LAST_WINS)
+        return yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=last_wins)

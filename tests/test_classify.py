@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import string
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +18,7 @@ from collectors.parsers.logs import (
     parse_journal_text_line,
     parse_syslog_line,
 )
+from collectors.triage import classify as classify_module
 from collectors.triage.catalog import CatalogError, load_catalog
 from collectors.triage.classify import ANY_SOURCE, Classifier
 from lab.journals import HAPROXY_LOG, INSTALLER_LOG, T0, bootstrap_lines
@@ -406,15 +408,18 @@ def test_installer_logfmt_lines_give_back_their_message(message, level):
         max_size=40,
     ),
     st.sampled_from(["journal", "text"]),
+    st.sampled_from([1, 7, 64, classify_module.BLOCK]),
 )
-def test_feed_file_with_grep_or_blocks_agrees_with_feed_lines(tmp_path_factory, lines, fmt):
+def test_feed_file_with_grep_or_blocks_agrees_with_feed_lines(tmp_path_factory, lines, fmt, block):
+    """Blocks smaller than a line, and lines across blocks, give the same findings."""
     path = tmp_path_factory.mktemp("ff") / "log"
     path.write_bytes("".join(ln + "\n" for ln in lines).encode("latin-1", "replace"))
     a, b, c = Classifier(), Classifier(), Classifier()
     with open(path, "rb") as fh:
         ca = a.feed_lines(fh, host="h", source="bootkube.service", fmt=fmt)
     cb = b.feed_file(path, host="h", source="bootkube.service", fmt=fmt)
-    cc = c.feed_file(path, host="h", source="bootkube.service", fmt=fmt, use_grep=False)
+    with mock.patch.object(classify_module, "BLOCK", block):
+        cc = c.feed_file(path, host="h", source="bootkube.service", fmt=fmt, use_grep=False)
     assert (b.sources[0]["prefilter"], c.sources[0]["prefilter"]) == ("grep", "python")
     assert ca == cb == cc
     assert a.findings()["findings"] == b.findings()["findings"] == c.findings()["findings"]

@@ -46,9 +46,11 @@ from collectors.cluster.resources import Resource
 from collectors.cluster.slim import cut_pod_list, slim
 from collectors.cluster.tree import Budget, Tree, open_tree
 from collectors.errors import FactError, InputError
-from collectors.yamlio import yaml_rs  # noqa: F401 - bench/snapshot.py names the parser
+from collectors.yamlio import rust_parser
 
 SUFFIXES = (".yaml", ".yml", ".json")
+#: The parser a snapshot's objects go through (bench/snapshot.py names it): None is PyYAML.
+yaml_rs = rust_parser()
 #: A shorter text whose data is the same once slim (collectors.yamlio.load_fast), or None.
 Cut = Callable[[str], str | None]
 MARKERS = ("cluster-scoped-resources", "namespaces")
