@@ -78,10 +78,14 @@ def copy_tree(dest: Path) -> Path:
 
 def timed(tree: Path, args: list[str], *, cache: bool, kept: bool = True) -> float:
     """Wall seconds of one ``upi-conformance ARGS`` run from ``tree``; ``kept=False``: with an
-    empty user cache folder (no check catalog kept)."""
-    folder = tree.parent / "xdg-cache" if kept else Path(tempfile.mkdtemp(dir=tree.parent))
+    empty user cache folder (no check catalog kept). Each tree keeps its own catalog: in one
+    folder the trees, alternating, would replace each other's."""
+    own = tree.parent / f"xdg-cache-{tree.name}"
+    folder = own if kept else Path(tempfile.mkdtemp(dir=tree.parent))
     env = {**os.environ, "PYTHONPATH": str(tree), "XDG_CACHE_HOME": str(folder)}
-    if not cache:
+    if cache:  # a shell that exports it (CI images do) would make every run compile
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    else:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     argv = [sys.executable, "-c", MAIN, *args, "-p", "no:hypothesispytest"]
     if "--list-checks" in args:
