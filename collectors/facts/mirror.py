@@ -461,34 +461,35 @@ def _workspace_entries(
     mirror), each once: the dry run's mapping.txt lines whose destination is the mirror, then
     every bundle and related image of the filtered catalogs sent to the mirror by the
     workspace's own IDMS/ITMS (one no rule sends there is noted in ``unmapped``)."""
-    first = Seen().first  # each mirror copy once, in about 12 bytes
-    if ws.dry_run_mapping is not None:
-        path = ws.dry_run_mapping
-        for item in iter_mapping(mapping_lines(path, root=ws.root), str(path)):
-            on_mirror = not isinstance(item, InputError) and item.wanted.registry == mirror_host
-            if isinstance(item, InputError) or (on_mirror and first(str(item.wanted))):
-                yield item
-    for ref in related_images(ws):
-        if isinstance(ref, InputError):
-            yield ref
-            continue
-        routes = [
-            c
-            for c in map_reference(ref, ws.rules, include_source=False)
-            if c.registry == mirror_host
-        ]
-        if ref.registry == mirror_host:
-            routes = [ref]
-        if not routes:
-            unmapped.count += 1
-            if len(unmapped.shown) < 50:
-                unmapped.shown.append(
-                    f"{CLUSTER_RESOURCES_NAME}: {ref}: no IDMS/ITMS there sends it to the mirror "
-                    f"{mirror_host}"
-                )
-            continue
-        if first(str(routes[0])):
-            yield MappingEntry(ref, routes[0], 0)
+    with Seen() as mirror_copies:  # each mirror copy once
+        first = mirror_copies.first
+        if ws.dry_run_mapping is not None:
+            path = ws.dry_run_mapping
+            for item in iter_mapping(mapping_lines(path, root=ws.root), str(path)):
+                on_mirror = not isinstance(item, InputError) and item.wanted.registry == mirror_host
+                if isinstance(item, InputError) or (on_mirror and first(str(item.wanted))):
+                    yield item
+        for ref in related_images(ws):
+            if isinstance(ref, InputError):
+                yield ref
+                continue
+            routes = [
+                c
+                for c in map_reference(ref, ws.rules, include_source=False)
+                if c.registry == mirror_host
+            ]
+            if ref.registry == mirror_host:
+                routes = [ref]
+            if not routes:
+                unmapped.count += 1
+                if len(unmapped.shown) < 50:
+                    unmapped.shown.append(
+                        f"{CLUSTER_RESOURCES_NAME}: {ref}: no IDMS/ITMS there sends it to the"
+                        f" mirror {mirror_host}"
+                    )
+                continue
+            if first(str(routes[0])):
+                yield MappingEntry(ref, routes[0], 0)
 
 
 CLUSTER_RESOURCES_NAME = "cluster-resources"

@@ -323,30 +323,28 @@ def _objects(text: str, source: str) -> Iterator[Any]:
 
 
 def related_images(ws: Workspace) -> Iterator[ImageRef | InputError]:
-    """Every bundle image and related image of the filtered catalogs, each once (``Seen``: 8-byte
-    hashes, about 12 bytes an image, remember what was given), or the InputError of a file or
-    image that does not read; file by file, so memory is one file's (and the hashes)."""
-    seen = Seen()
+    """Every bundle image and related image of the filtered catalogs, each once, or the
+    InputError of a file or image that does not read; file by file, so memory is one file's and
+    :class:`~collectors.images.seen.Seen`'s (fixed: 1 MiB, then a spill file)."""
     cap = settings.CATALOG_FILE_MAX_BYTES
-    for path in ws.catalog_files:
-        try:
-            objs = list(_objects(read_capped(path, cap, root=ws.root), str(path)))
-        except InputError as exc:
-            yield exc
-            continue
-        for obj in objs:
-            if not isinstance(obj, dict) or obj.get("schema") != "olm.bundle":
+    with Seen() as seen:
+        for path in ws.catalog_files:
+            try:
+                objs = list(_objects(read_capped(path, cap, root=ws.root), str(path)))
+            except InputError as exc:
+                yield exc
                 continue
-            images = [obj.get("image")]
-            related = obj.get("relatedImages")
-            if isinstance(related, list):
-                images += [r.get("image") for r in related if isinstance(r, dict)]
-            for image in images:
-                if not isinstance(image, str) or not image:
+            for obj in objs:
+                if not isinstance(obj, dict) or obj.get("schema") != "olm.bundle":
                     continue
-                if not seen.first(image):
-                    continue
-                try:
-                    yield parse_reference(image)
-                except ImageRefError as exc:
-                    yield InputError(str(path), f"bundle {obj.get('name', '?')}: {exc}")
+                images = [obj.get("image")]
+                related = obj.get("relatedImages")
+                if isinstance(related, list):
+                    images += [r.get("image") for r in related if isinstance(r, dict)]
+                for image in images:
+                    if not isinstance(image, str) or not image or not seen.first(image):
+                        continue
+                    try:
+                        yield parse_reference(image)
+                    except ImageRefError as exc:
+                        yield InputError(str(path), f"bundle {obj.get('name', '?')}: {exc}")
