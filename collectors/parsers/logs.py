@@ -68,11 +68,25 @@ def _journal_field(value: object) -> str | None:
 
 
 def _micros_to_iso(value: object) -> str | None:
+    """A journal's ``__REALTIME_TIMESTAMP`` (microseconds) as UTC to the second; the last
+    second is kept, as a journal's lines come many to a second.
+
+    >>> _micros_to_iso("1601300280000000"), _micros_to_iso("1601300280999999"), _micros_to_iso("x")
+    ('2020-09-28T13:38:00Z', '2020-09-28T13:38:00Z', None)
+    """
+    global _last_second
     try:
-        micros = int(str(value))
-        return datetime.fromtimestamp(micros / 1e6, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        second = int(str(value)) // 1_000_000
+        if second == _last_second[0]:
+            return _last_second[1]
+        text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (ValueError, OverflowError, OSError):
         return None
+    _last_second = (second, text)
+    return text
+
+
+_last_second: tuple[int | None, str] = (None, "")
 
 
 def parse_journal_json(line: bytes | str) -> LogRecord | None:
