@@ -188,7 +188,7 @@ def test_the_workspace_is_written_in_v2s_layout_from_the_real_catalog(
     assert f"registry.redhat.io/{AGENT}@{_digest(AGENT)}" in images
     assert "registry.redhat.io/lab/tagged-operand:v1.0" in images
     assert ws.dry_run_mapping is not None
-    config = [p.relative_to(ws.working_dir).parts for p in ws.catalog_files]
+    config = [p.relative_to(ws.working_dir).parts for p in ws.catalog_files()]
     assert [(p[0], p[1], p[3], p[5], p[6], p[7]) for p in config] == [
         (
             "operator-catalogs",

@@ -241,6 +241,11 @@ def test_links_out_huge_files_bombs_and_bad_json_are_named_and_the_rest_read(
     bad = wd / CATALOG_DIR.replace("node-observability-operator", "broken")
     bad.mkdir(parents=True)
     (bad / "catalog.json").write_text('{"schema": "olm.bundle", "image": ')
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text(
+        '{"schema": "olm.bundle", "image": "quay.io/secret/op@sha256:' + "e" * 64 + '"}'
+    )
+    os.symlink(elsewhere, bad / "linked.json")
     monkeypatch.setenv("UPI_CATALOG_FILE_MAX_BYTES", "200000")
     from collectors import settings
 
@@ -253,6 +258,10 @@ def test_links_out_huge_files_bombs_and_bad_json_are_named_and_the_rest_read(
     assert any("bomb.yaml" in p and "alias" in p for p in said), said
     assert any("mirroring_errors_1.txt" in p and "larger than" in p for p in said), said
     assert any("link-out.yaml" in s and "outside" in s for s in ws.skipped)
+    assert any("linked.json" in s and "outside" in s for s in ws.skipped), ws.skipped
+    walked = [p.name for p in ws.catalog_files()]  # walked again, still left out
+    assert walked == ["catalog.json", "catalog.json"], walked
+    assert not any("secret" in str(r) for r in related_images(ws))
     assert len(ws.rules) == 2  # the real IDMS still read
     with pytest.raises(FactError) as err:
         gather(tmp_path, folder, FakeMirror(), monkeypatch)

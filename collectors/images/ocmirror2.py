@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,9 +118,16 @@ class Workspace:
     not_mirrored: tuple[str, ...]
     not_mirrored_count: int
     dry_run_mapping: Path | None
-    catalog_files: tuple[Path, ...]
+    #: the filtered catalogs' ``catalog-config`` folders (one per catalog), walked again by
+    #: :meth:`catalog_files`: a list of every package's file would grow with the catalog
+    catalog_configs: tuple[Path, ...]
     problems: tuple[InputError, ...]
     skipped: tuple[str, ...] = ()
+
+    def catalog_files(self) -> Iterator[Path]:
+        """The filtered catalogs' declarative config files, in order; links out of the workspace
+        are left out (:func:`read_workspace` named them in ``skipped``)."""
+        return _walk_catalog_configs(self.catalog_configs, self.root, None)
 
 
 def _load_all(text: str, source: str) -> list[Any]:
@@ -238,27 +245,42 @@ def _not_mirrored(
     return shown, count
 
 
-def _catalog_files(working: Path, root: str, skipped: list[str]) -> list[Path]:
-    """The filtered catalogs' declarative config files, links out of the workspace left out."""
+def _catalog_configs(working: Path, root: str, skipped: list[str]) -> list[Path]:
+    """The filtered catalogs' ``catalog-config`` folders, links out of the workspace left out;
+    the files in them linked out are named in ``skipped`` too (a walk that keeps no file)."""
     base = working / OPERATOR_CATALOGS
     if not base.is_dir() or not inside(root, base):
         return []
-    out: list[Path] = []
-    pattern = "*/*/filtered-catalogs/*/catalog-config"
-    for config in sorted(base.glob(pattern)):
-        if not inside(root, config):
+    configs: list[Path] = []
+    for config in sorted(base.glob("*/*/filtered-catalogs/*/catalog-config")):
+        if inside(root, config):
+            configs.append(config)
+        else:
             skipped.append(str(outside(config, root)))
-            continue
+    for _ in _walk_catalog_configs(configs, root, skipped):
+        pass
+    return configs
+
+
+def _walk_catalog_configs(
+    configs: Iterable[Path], root: str, skipped: list[str] | None
+) -> Iterator[Path]:
+    """Each ``.json``/``.yaml`` file under ``configs``, sorted, at most MAX_CATALOG_FILES; a
+    file linked out of ``root`` is named in ``skipped`` (when given), never given."""
+    given = 0
+    for config in configs:
         for dirpath, dirnames, filenames in os.walk(config, followlinks=False):
             dirnames.sort()
             for f in sorted(filenames):
-                if f.endswith((".json", ".yaml", ".yml")):
-                    path = Path(dirpath) / f
-                    if not inside(root, path):
+                if not f.endswith((".json", ".yaml", ".yml")):
+                    continue
+                path = Path(dirpath) / f
+                if not inside(root, path):
+                    if skipped is not None:
                         skipped.append(str(outside(path, root)))
-                    elif len(out) < MAX_CATALOG_FILES:
-                        out.append(path)
-    return out
+                elif given < MAX_CATALOG_FILES:
+                    given += 1
+                    yield path
 
 
 def read_workspace(configured: Path) -> Workspace:
@@ -294,7 +316,7 @@ def read_workspace(configured: Path) -> Workspace:
         not_mirrored=tuple(shown),
         not_mirrored_count=count,
         dry_run_mapping=dry_run,
-        catalog_files=tuple(_catalog_files(working, root, skipped)),
+        catalog_configs=tuple(_catalog_configs(working, root, skipped)),
         problems=tuple(problems),
         skipped=tuple(skipped),
     )
@@ -328,7 +350,7 @@ def related_images(ws: Workspace) -> Iterator[ImageRef | InputError]:
     :class:`~collectors.images.seen.Seen`'s (fixed: 1 MiB, then a spill file)."""
     cap = settings.CATALOG_FILE_MAX_BYTES
     with Seen() as seen:
-        for path in ws.catalog_files:
+        for path in ws.catalog_files():
             try:
                 objs = list(_objects(read_capped(path, cap, root=ws.root), str(path)))
             except InputError as exc:
