@@ -32,6 +32,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import bench  # noqa: E402, F401 - the children it starts keep a bytecode cache
 from collectors.images.registry import ACCEPT  # noqa: E402
 from lab import Lab  # noqa: E402
 from lab.core import start_alone  # noqa: E402

@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import bench  # noqa: E402, F401 - the children it starts keep a bytecode cache
 from collectors.inventory import load_inventory  # noqa: E402
 from collectors.transport.dns import DnsClient, reverse_name  # noqa: E402
 from collectors.transport.net import probe_tcp  # noqa: E402

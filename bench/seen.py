@@ -20,6 +20,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import bench  # noqa: E402, F401 - the children it starts keep a bytecode cache
 
 CHILD = """
 import json, sys, time
