@@ -114,6 +114,23 @@ def test_healthy_sno_must_gather_folder_and_tar_xz_give_the_same_honest_verdicts
     ]
 
 
+#: A plugin counting the classifications of a snapshot's journals into a file.
+COUNTING_PLUGIN = """
+import collectors.triage.offline as offline
+
+_classify = offline.snapshot_findings
+
+
+def counted(*args, **kwargs):
+    with open({count!r}, "a") as out:
+        out.write("1\\n")
+    return _classify(*args, **kwargs)
+
+
+offline.snapshot_findings = counted
+"""
+
+
 def test_host_service_logs_are_classified_into_the_report_and_the_bundle(
     tmp_path: Path, sno_with_service_logs: Path
 ) -> None:
@@ -121,16 +138,29 @@ def test_host_service_logs_are_classified_into_the_report_and_the_bundle(
         tmp_path, "vrutkovs", "choomba.one", [("vrutkovs-sno", "master", "10.0.130.68")]
     )
     html, bundle = tmp_path / "report.html", tmp_path / "bundle.tar.gz"
-    run = offline(
-        sno_with_service_logs,
-        inv,
+    count = tmp_path / "classified"
+    (tmp_path / "count_findings.py").write_text(COUNTING_PLUGIN.format(count=str(count)))
+    run = run_suite(
+        *PLUGINS,
+        "-p",
+        "count_findings",
+        "-m",
+        "postinstall",
+        "--snapshot",
+        str(sno_with_service_logs),
         "--report-html",
         str(html),
         "--bundle",
         str(bundle),
         "-k",
         "nodes.",
+        inventory=inv,
+        wrap=OFFLINE,
+        timeout=180,
+        env={"PYTHONPATH": str(tmp_path)},
     )
+    # the page, the result JSON, the causes and the bundle all show them: classified once
+    assert count.read_text() == "1\n", run.stdout[-2000:]
     page = html.read_text()
     assert "Top log findings" in page and "kubelet.service" in page, run.stdout[-2000:]
     assert "CrashLoopBackOff" in page  # the verdict: a real crash-looping pod on that node
