@@ -349,7 +349,11 @@ _ANCHOR_FIRST = re.compile(r"&[^\s,\[\]{}]")
 def rust_parser() -> Any:
     """yaml-rs (Rust, about 9x faster than libyaml for the objects oc writes), or None when it
     is not installed. Imported on first use: it costs ~5 MiB resident, which a run that only
-    reads its own small YAML (the log catalog) does not need."""
+    reads its own small YAML (the log catalog) does not need.
+
+    >>> rust_parser() is rust_parser()  # imported once
+    True
+    """
     try:
         import yaml_rs
     except ImportError:  # pragma: no cover - optional speed-up
