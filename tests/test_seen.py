@@ -53,3 +53,25 @@ def test_slots_must_be_a_power_of_two() -> None:
             assert str(bad) in str(exc)
         else:
             raise AssertionError(f"slots={bad} was taken")
+
+
+def test_a_spill_file_that_cannot_be_written_is_an_error_naming_the_folder(monkeypatch) -> None:
+    import sqlite3
+    import tempfile
+
+    from collectors.errors import FactError
+    from collectors.images import seen as seen_module
+
+    def full(*_: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(seen_module, "_open_spill", full)
+    with Seen(slots=4) as seen:
+        assert seen.first("a") and seen.first("b")  # the table's two
+        try:
+            seen.first("c")
+        except FactError as exc:
+            assert tempfile.gettempdir() in str(exc) and "disk is full" in str(exc)
+            assert "TMPDIR" in str(exc)
+        else:
+            raise AssertionError("a spill that cannot be written was taken")

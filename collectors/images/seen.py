@@ -28,6 +28,8 @@ import hashlib
 from array import array
 from typing import Any
 
+from collectors.errors import FactError
+
 #: Slots of the in-memory table, a power of two (8 bytes each), filled to two thirds at most.
 SLOTS = 1 << 17
 #: The page cache of the spill file, in KiB: what the file costs in memory, whatever its size.
@@ -76,9 +78,20 @@ class Seen:
         return self._first_spilled(h)
 
     def _first_spilled(self, h: int) -> bool:
-        if self._spill is None:
-            self._spill = _open_spill()
-        cursor = self._spill.execute("INSERT OR IGNORE INTO seen VALUES (?)", (h - _SIGN,))
+        import sqlite3
+
+        try:
+            if self._spill is None:
+                self._spill = _open_spill()
+            cursor = self._spill.execute("INSERT OR IGNORE INTO seen VALUES (?)", (h - _SIGN,))
+        except sqlite3.Error as exc:
+            import tempfile
+
+            raise FactError(
+                f"more than {self._limit:,} images to name once: the temporary file that keeps "
+                f"the rest cannot be written in {tempfile.gettempdir()} ({exc}); free space there "
+                "or set TMPDIR to a folder that has some"
+            ) from None
         if cursor.rowcount != 1:
             return False
         self.spilled += 1
