@@ -265,6 +265,20 @@ def test_https_to_http_redirect_is_refused(net: Loopback) -> None:
     no_secret(message)
 
 
+def test_credentials_written_into_a_redirect_location_are_not_sent(net: Loopback) -> None:
+    """A mirror redirects to a URL carrying ``user:password@``: the client follows it without
+    turning them into a Basic Authorization header (requests' own preparation did), so a
+    registry cannot make the client send credentials it chose. (Before: storage saw
+    ``Basic`` of the URL's user and password.)"""
+    storage = net.start("127.0.0.2", not_found)
+    host, port = storage.netloc.split(":")
+    target = f"https://planted:pw-from-url@{host}:{port}/blobs/m1"
+    mirror = net.start("127.0.0.1", lambda s: (307, {"Location": target}, b""))
+    with client_for_mirror(net, mirror) as client:
+        assert client.has_manifest(f"{mirror.netloc}/ocp/release:4.16") is False
+    assert len(storage.seen) == 1 and storage.authorizations() == []
+
+
 def test_redirects_are_bounded(net: Loopback) -> None:
     """A mirror that redirects to itself without end: ten hops followed, then an error."""
 

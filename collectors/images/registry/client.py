@@ -121,11 +121,10 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
             "max_retries": 0,
         }
 
-        from requests.adapters import HTTPAdapter
-
+        from collectors.images.registry.adapter import LeanAdapter
         from collectors.images.registry.pinned import PinnedAdapter
 
-        adapter = PinnedAdapter(*pinned, **pool) if pinned else HTTPAdapter(**pool)
+        adapter = PinnedAdapter(*pinned, **pool) if pinned else LeanAdapter(**pool)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self._lock = threading.Lock()
@@ -228,9 +227,14 @@ class RegistryClient(AuthMixin, ManifestsMixin, BlobsMixin, TagsMixin):
             # merged and filled, hooks, environment settings, redirect plumbing: about a
             # fifth of the client's CPU per HEAD), which the suite does not use: no cookies,
             # trust_env off, redirects followed by hand. The session's headers are sent as
-            # before. Bodies are read by the caller, capped (ping: never read).
+            # before. Bodies are read by the caller, capped (ping: never read). The request
+            # is prepared without a cookie header and without credentials taken from the URL
+            # (``user:pass@`` in a redirect's Location is never sent as Basic auth).
             prepared = requests.PreparedRequest()
-            prepared.prepare(method=method, url=url, headers={**self.session.headers, **headers})
+            prepared.prepare_method(method)
+            prepared.prepare_url(url, None)
+            prepared.prepare_headers({**self.session.headers, **headers})
+            prepared.prepare_body(None, None)
             return self.session.get_adapter(url).send(
                 prepared,
                 stream=True,

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from requests.adapters import HTTPAdapter
+from collectors.images.registry.adapter import LeanAdapter
 
 
-class PinnedAdapter(HTTPAdapter):
+class PinnedAdapter(LeanAdapter):
     """An adapter that connects to the address ``resolve(name)`` gives for the names in
     ``names`` (the site DNS's answer for the mirror, ``mirror.resolve_via_site_dns``) while
     TLS keeps the name: SNI, hostname verification and the Host header all say ``name``.
