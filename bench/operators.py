@@ -20,7 +20,9 @@ run and on the same images:
 
 Times are the best of ``--rounds`` rounds, each round running the three (suite on mapping.txt,
 suite on the v2 workspace, floor) one after the other, in an order that turns each round, so a
-machine shared with other work slows all three alike; the ratios are of the best times.
+machine shared with other work slows all three alike; the ratios are of the best times. Each
+round's own ratios are printed too, with their median: the rounds are minutes apart, and on a
+shared machine their times differ by up to a fifth, more than the suite and the floor differ.
 
 Memory is the peak of Python's allocations (tracemalloc, in runs of their own: it slows
 allocation) of one gather, at a quarter of the images and at all of them; "per extra image" is
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -260,6 +263,10 @@ def main() -> int:
                 flush=True,
             )
         suite_s, v2_s, floor_s = (min(times[k]) for k in ("v1", "v2", "floor"))
+        paired = {  # each round's own ratio: runs minutes apart, so a slow spell cancels out
+            k: sorted(a / b for a, b in zip(times[k], times["floor"], strict=True))
+            for k in ("v1", "v2")
+        }
         missing = absent
 
         sample = [f"{repo}@{_digest(body)}" for repo, body in present[: args.skopeo_sample]]
@@ -284,6 +291,13 @@ def main() -> int:
             f"suite on the v2 workspace (same images):  {v2_s:7.2f} s  "
             f"{v2_s / n * 1000:6.3f} ms/image   v2/floor = {v2_s / floor_s:.2f} (aim <= 1.0)"
             f"   v2/v1 = {v2_s / suite_s:.2f}"
+        )
+        print(
+            "per-round ratios to the floor: mapping.txt "
+            + ", ".join(f"{r:.2f}" for r in paired["v1"])
+            + f" (median {statistics.median(paired['v1']):.2f}); v2 "
+            + ", ".join(f"{r:.2f}" for r in paired["v2"])
+            + f" (median {statistics.median(paired['v2']):.2f})"
         )
         if skopeo_s is not None:
             print(

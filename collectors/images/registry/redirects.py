@@ -51,8 +51,9 @@ def origin(url: str) -> tuple[str, str, int | None]:
 
 
 def same_origin(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` have the same scheme, host and effective port."""
-    return origin(a) == origin(b)
+    """Whether ``a`` and ``b`` have the same scheme, host and effective port (a URL is its own
+    origin: the request that was not redirected is not parsed again)."""
+    return a == b or origin(a) == origin(b)
 
 
 def netloc(url: str) -> str:
