@@ -263,9 +263,8 @@ def main() -> int:
                 flush=True,
             )
         suite_s, v2_s, floor_s = (min(times[k]) for k in ("v1", "v2", "floor"))
-        paired = {  # each round's own ratio: runs minutes apart, so a slow spell cancels out
-            k: sorted(a / b for a, b in zip(times[k], times["floor"], strict=True))
-            for k in ("v1", "v2")
+        paired = {  # each round's own ratio, in round order: a slow spell slows the whole round
+            k: [a / b for a, b in zip(times[k], times["floor"], strict=True)] for k in ("v1", "v2")
         }
         missing = absent
 

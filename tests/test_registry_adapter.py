@@ -1,6 +1,6 @@
 """The registry client's adapter (``collectors.images.registry.adapter``) remembers its pools
 and keeps no cookies, without changing what is sent or checked: a pool the pool manager closed
-is asked for again, a missing CA path is still an error, a Set-Cookie is never kept."""
+is asked for again, a missing CA path is still an error, no cookie is extracted."""
 
 from __future__ import annotations
 
@@ -59,7 +59,16 @@ def test_a_missing_ca_path_is_still_an_error(tmp_path: Any) -> None:
         adapter.cert_verify(pool, str(request.url), missing, None)
 
 
-def test_a_set_cookie_is_not_kept() -> None:
+def test_a_response_is_built_without_cookie_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The response carries what the client reads (status, reason, headers, URL) and is built
+    without requests' cookie extraction, which would fail here (it runs in requests' own
+    ``build_response``)."""
+    import requests.adapters
+
+    def no_cookies(*args: Any) -> None:
+        raise AssertionError("cookies extracted")
+
+    monkeypatch.setattr(requests.adapters, "extract_cookies_to_jar", no_cookies)
     raw = HTTPResponse(
         body=b"",
         headers={"Set-Cookie": "session=planted; Path=/", "Content-Type": "text/plain"},

@@ -6,8 +6,9 @@ Per request, requests' adapter rebuilds the connection pool's key (parsing the U
 the CA path on disk), checks the CA path again (``cert_verify``), and copies the server's
 cookies into a jar. The client keeps no cookies and asks a handful of hosts with one CA setting,
 so this adapter remembers the pool per (scheme, host, TLS settings), checks the CA path once per
-pool, and builds the response without a cookie jar. On a 2-core machine where the registry
-shares the CPU with the client, that is a third of the client's CPU per ``HEAD``.
+pool, and builds the response without a cookie jar. Measured with one thread against the lab
+registry (2026-12-06): the client's median CPU per ``HEAD`` went from 0.65 to 0.63 ms, its best
+from 0.63 to 0.51 ms; a small gain, since TLS and http.client's parsing are most of the rest.
 
 PYTEST_DONT_REWRITE
 """
